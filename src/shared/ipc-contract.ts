@@ -1,0 +1,142 @@
+/**
+ * The one contract between the UI and the services: every request channel with
+ * its argument and result schema, and every event main sends with its payload
+ * schema. Electron IPC handlers, the preload API and the browser-mode HTTP
+ * bridge are all generated from this map, so they cannot drift apart.
+ */
+import { z } from 'zod';
+import {
+  EndpointSchema,
+  EndpointStatusSchema,
+  LogLineSchema,
+  MeasurementSchema,
+  PromptDefSchema,
+  ReportSchema,
+  ServerSettingsSchema,
+  ServerStateSchema,
+  SweepPlanSchema,
+  SweepProgressSchema,
+  SystemPromptDefSchema,
+} from './schemas';
+
+export const PresetSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().trim().min(1, 'give the preset a name').max(80, 'keep the name under 80 characters'),
+  settings: ServerSettingsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Where it came from, e.g. "sweep 2026-11-28 18:40 (+42%)". */
+  note: z.string().max(300).default(''),
+});
+export type Preset = z.infer<typeof PresetSchema>;
+
+export const RunSummarySchema = z.object({
+  runId: z.string(),
+  createdAt: z.string(),
+  status: z.enum(['running', 'complete', 'cancelled', 'partial', 'failed']),
+  model: z.string().nullable(),
+  simulated: z.boolean(),
+  recommendedK: z.number().int().nullable(),
+  speedupPercent: z.number().nullable(),
+  reportPath: z.string(),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+export const SweepStateSchema = z.object({
+  running: z.boolean(),
+  runId: z.string().nullable(),
+  /** 'sweep' or 'optimize' (sweep, then restart on the winner). */
+  kind: z.enum(['sweep', 'optimize']).nullable(),
+  progress: SweepProgressSchema.nullable(),
+  /** Latest (possibly partial) report of the current or last run. */
+  report: ReportSchema.nullable(),
+});
+export type SweepState = z.infer<typeof SweepStateSchema>;
+
+export const AppInfoSchema = z.object({
+  version: z.string(),
+  platform: z.string(),
+  mode: z.enum(['electron', 'browser']),
+  /** `vllm --version` answered. */
+  vllmFound: z.boolean(),
+  vllmVersion: z.string().nullable(),
+  /** The built-in simulator's command words, for demo mode. */
+  simulatorCommand: z.array(z.string()),
+  dataDir: z.string(),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+const none = z.object({}).strict().default({});
+const runRef = z.object({ runId: z.string().min(1, 'give the run id') });
+
+export const requests = {
+  'app:info': { args: none, result: AppInfoSchema },
+  'status:probe': { args: z.object({ endpoints: z.array(EndpointSchema).optional() }), result: z.array(EndpointStatusSchema) },
+  'server:state': { args: none, result: ServerStateSchema },
+  'server:start': { args: ServerSettingsSchema, result: ServerStateSchema },
+  'server:stop': { args: none, result: ServerStateSchema },
+  'server:restart': { args: ServerSettingsSchema, result: ServerStateSchema },
+  'server:logs': { args: none, result: z.array(LogLineSchema) },
+  'prompts:builtin': {
+    args: none,
+    result: z.object({ promptTypes: z.array(PromptDefSchema), systemPrompts: z.array(SystemPromptDefSchema) }),
+  },
+  'sweep:start': { args: SweepPlanSchema, result: z.object({ runId: z.string() }) },
+  /** Sweep, then restart the server on the recommended k. */
+  'sweep:optimize': { args: SweepPlanSchema, result: z.object({ runId: z.string() }) },
+  'sweep:cancel': { args: none, result: z.object({ cancelled: z.boolean() }) },
+  'sweep:state': { args: none, result: SweepStateSchema },
+  /** Electron: native save dialog when path is absent. Browser mode: path required. */
+  'report:save': {
+    args: runRef.extend({ path: z.string().min(1).optional() }),
+    result: z.object({ path: z.string().nullable() }),
+  },
+  /** Restart the managed server on a run's recommendation. */
+  'report:apply': { args: runRef, result: ServerStateSchema },
+  'history:list': { args: none, result: z.array(RunSummarySchema) },
+  'history:get': { args: runRef, result: ReportSchema },
+  'presets:list': { args: none, result: z.array(PresetSchema) },
+  'presets:save': {
+    args: z.object({ name: PresetSchema.shape.name, settings: ServerSettingsSchema, note: z.string().max(300).optional() }),
+    result: PresetSchema,
+  },
+  'presets:rename': { args: z.object({ id: z.string().min(1), name: PresetSchema.shape.name }), result: PresetSchema },
+  'presets:delete': { args: z.object({ id: z.string().min(1) }), result: z.object({ deleted: z.boolean() }) },
+  'presets:apply': { args: z.object({ id: z.string().min(1) }), result: ServerStateSchema },
+  'shell:openExternal': {
+    args: z.object({ url: z.url().refine((u) => /^https?:\/\//.test(u), 'only http(s) links open') }),
+    result: z.object({ opened: z.boolean() }),
+  },
+} as const;
+
+export const events = {
+  'server:state': ServerStateSchema,
+  'server:log': LogLineSchema,
+  'sweep:progress': SweepProgressSchema,
+  'sweep:measurement': MeasurementSchema,
+  /** The report so far: after each configuration, and the final one. */
+  'sweep:report': ReportSchema,
+  'sweep:done': z.object({
+    runId: z.string(),
+    status: z.enum(['complete', 'cancelled', 'partial', 'failed']),
+    reportPath: z.string().nullable(),
+    error: z.string().nullable(),
+  }),
+  'presets:changed': z.array(PresetSchema),
+} as const;
+
+export type RequestChannel = keyof typeof requests;
+export type EventChannel = keyof typeof events;
+export type RequestArgs<C extends RequestChannel> = z.input<(typeof requests)[C]['args']>;
+export type RequestResult<C extends RequestChannel> = z.infer<(typeof requests)[C]['result']>;
+export type EventPayload<E extends EventChannel> = z.infer<(typeof events)[E]>;
+
+/** The typed API the renderer sees (preload in Electron, HTTP bridge in browser mode). */
+export type SpecTuneApi = {
+  [C in RequestChannel]: (args: RequestArgs<C>) => Promise<RequestResult<C>>;
+} & {
+  on<E extends EventChannel>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+};
+
+export const REQUEST_CHANNELS = Object.keys(requests) as RequestChannel[];
+export const EVENT_CHANNELS = Object.keys(events) as EventChannel[];

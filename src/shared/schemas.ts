@@ -1,0 +1,395 @@
+/**
+ * The data contract: every setting, plan, measurement and report shape, as zod
+ * schemas with the TypeScript types inferred from them. Anything that crosses a
+ * boundary (CLI flags, IPC, HTTP, files on disk) is parsed with one of these.
+ */
+import { z } from 'zod';
+import { SpecTuneError } from './errors';
+
+export const SPEC_METHODS = ['draft_model', 'ngram', 'eagle', 'eagle3', 'mtp', 'medusa'] as const;
+export const SpecMethodSchema = z.enum(SPEC_METHODS, {
+  error: () => `must be one of ${SPEC_METHODS.join(', ')}`,
+});
+export type SpecMethod = z.infer<typeof SpecMethodSchema>;
+
+const port = z
+  .number({ error: 'must be a whole number from 1 to 65535' })
+  .int('must be a whole number from 1 to 65535')
+  .min(1, 'must be a whole number from 1 to 65535')
+  .max(65535, 'must be a whole number from 1 to 65535');
+
+/** k = 0 means no speculation (the baseline). */
+export const NumSpecTokensSchema = z
+  .number({ error: 'must be a whole number from 0 (baseline) to 32' })
+  .int('must be a whole number from 0 (baseline) to 32')
+  .min(0, 'must be a whole number from 0 (baseline) to 32')
+  .max(32, 'must be a whole number from 0 (baseline) to 32');
+
+/** How to launch vLLM. One object for the CLI, the app, presets and reports. */
+export const ServerSettingsSchema = z
+  .object({
+    /** The vLLM command as words, never a shell string: ['vllm'], ['/opt/venv/bin/vllm'],
+     *  ['python', '-m', 'vllm.entrypoints.openai.api_server']. */
+    command: z.array(z.string().min(1)).min(1, 'give the vLLM command, e.g. "vllm"').default(['vllm']),
+    model: z.string().trim().min(1, 'give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct"'),
+    /** Draft model for draft-model speculation. */
+    draftModel: z.string().trim().min(1).optional(),
+    /** Speculation method; defaults to draft_model when a draft model is given. */
+    method: SpecMethodSchema.optional(),
+    numSpeculativeTokens: NumSpecTokensSchema.default(0),
+    /** n-gram lookup window (ngram only). */
+    ngramPromptLookupMax: z.number().int().min(1).max(16).optional(),
+    ngramPromptLookupMin: z.number().int().min(1).max(16).optional(),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(8000),
+    gpuMemoryUtilization: z
+      .number({ error: 'must be a fraction between 0 and 1, e.g. 0.9' })
+      .gt(0, 'must be a fraction between 0 and 1, e.g. 0.9')
+      .max(1, 'must be a fraction between 0 and 1, e.g. 0.9')
+      .optional(),
+    tensorParallelSize: z.number().int().min(1, 'must be 1 or more (number of GPUs)').max(64).optional(),
+    maxModelLen: z.number().int().min(16).optional(),
+    /** Passed through verbatim, after the flags SpecTune writes. */
+    extraArgs: z.array(z.string()).default([]),
+    /** Real vLLM can take minutes to load weights and compile graphs. */
+    startupTimeoutMs: z.number().int().min(1000).max(3_600_000).default(900_000),
+    /** Grace period between SIGTERM and SIGKILL on stop. */
+    stopGraceMs: z.number().int().min(100).max(120_000).default(10_000),
+    /** Extra environment for the server process (e.g. CUDA_VISIBLE_DEVICES). */
+    env: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((s, ctx) => {
+    if (s.method === 'draft_model' && !s.draftModel) {
+      ctx.addIssue({ code: 'custom', path: ['draftModel'], message: 'method draft_model needs a draft model; give draftModel or pick ngram/eagle' });
+    }
+    if (s.numSpeculativeTokens > 0 && !s.draftModel && !s.method) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['method'],
+        message: 'speculation (k > 0) needs a draft model or a method (ngram, eagle, eagle3, mtp, medusa)',
+      });
+    }
+  });
+export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
+export type ServerSettingsInput = z.input<typeof ServerSettingsSchema>;
+
+/** Effective method for settings with k > 0. */
+export function effectiveMethod(s: Pick<ServerSettings, 'method' | 'draftModel'>): SpecMethod | undefined {
+  return s.method ?? (s.draftModel ? 'draft_model' : undefined);
+}
+
+export const PromptDefSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'use 1-40 lowercase letters, digits, "-" or "_", e.g. "sql-review"'),
+  label: z.string().min(1).max(80),
+  description: z.string().max(200).default(''),
+  prompt: z.string().min(1, 'the prompt text is empty').max(20_000),
+  expectedTokens: z.number().int().positive().optional(),
+});
+export type PromptDef = z.infer<typeof PromptDefSchema>;
+
+export const SystemPromptDefSchema = PromptDefSchema.omit({ expectedTokens: true }).extend({
+  prompt: z.string().max(20_000),
+});
+export type SystemPromptDef = z.infer<typeof SystemPromptDefSchema>;
+
+/** The file `--prompts FILE` reads: custom prompt types and system prompts. */
+export const CustomPromptsFileSchema = z.object({
+  promptTypes: z.array(PromptDefSchema).default([]),
+  systemPrompts: z.array(SystemPromptDefSchema).default([]),
+});
+export type CustomPromptsFile = z.infer<typeof CustomPromptsFileSchema>;
+
+export const ApiKindSchema = z.enum(['chat', 'completions']);
+export type ApiKind = z.infer<typeof ApiKindSchema>;
+
+/** What a sweep does. Managed: SpecTune launches vLLM for each k. Attached: one server, as it runs. */
+export const SweepPlanSchema = z
+  .object({
+    mode: z.enum(['managed', 'attached']),
+    /** Managed mode: how to launch; k is set per configuration. */
+    server: ServerSettingsSchema.optional(),
+    /** Attached mode: the running server's base URL, e.g. http://127.0.0.1:8000. */
+    url: z.url({ error: 'must be a URL like http://127.0.0.1:8000' }).optional(),
+    /** Model name for requests; default: the first of /v1/models. */
+    model: z.string().optional(),
+    tokens: z
+      .array(NumSpecTokensSchema)
+      .min(1, 'give at least one k, e.g. 0,3,5,7')
+      .refine((t) => new Set(t).size === t.length, 'each k only once'),
+    promptTypes: z.array(z.string()).min(1, 'pick at least one prompt type'),
+    systemPrompts: z.array(z.string()).min(1, 'pick at least one system prompt'),
+    customPrompts: z.array(PromptDefSchema).default([]),
+    customSystemPrompts: z.array(SystemPromptDefSchema).default([]),
+    repeats: z.number().int().min(1, 'repeats must be 1 or more').max(100).default(3),
+    maxTokens: z.number().int().min(1, 'max tokens must be 1 or more').max(32_768).default(256),
+    temperature: z.number().min(0).max(2).default(0),
+    seed: z.number().int().default(1234),
+    ignoreEos: z.boolean().default(false),
+    api: ApiKindSchema.default('chat'),
+    warmup: z.boolean().default(true),
+    connectTimeoutMs: z.number().int().min(100).default(10_000),
+    /** No byte from the server for this long during a stream = stalled. */
+    stallTimeoutMs: z.number().int().min(100).default(60_000),
+    /** Requests in flight at once (1 = the seed guide's sequential measurement). */
+    concurrency: z.number().int().min(1).max(64).default(1),
+  })
+  .superRefine((p, ctx) => {
+    if (p.mode === 'managed' && !p.server) ctx.addIssue({ code: 'custom', path: ['server'], message: 'managed mode needs server settings (model, command)' });
+    if (p.mode === 'attached' && !p.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'attached mode needs the server URL' });
+  });
+export type SweepPlan = z.infer<typeof SweepPlanSchema>;
+export type SweepPlanInput = z.input<typeof SweepPlanSchema>;
+
+export const InterChunkStatsSchema = z.object({
+  count: z.number().int(),
+  medianSeconds: z.number().nullable(),
+  p95Seconds: z.number().nullable(),
+  maxSeconds: z.number().nullable(),
+});
+export type InterChunkStats = z.infer<typeof InterChunkStatsSchema>;
+
+/** What the bench client measures for one streamed request. */
+export const RequestMetricsSchema = z.object({
+  ttftSeconds: z.number(),
+  totalSeconds: z.number(),
+  completionTokens: z.number().int(),
+  promptTokens: z.number().int().nullable(),
+  /** True when the server sent no usage and tokens were counted from chunks. */
+  tokensEstimated: z.boolean(),
+  /** completion tokens / end-to-end seconds */
+  tokensPerSecond: z.number(),
+  /** (completion tokens - 1) / (end - first token) */
+  decodeTokensPerSecond: z.number().nullable(),
+  chunkCount: z.number().int(),
+  interChunk: InterChunkStatsSchema,
+  finishReason: z.string().nullable(),
+  /** sha256 of the output text, to compare outputs across k at temperature 0. */
+  outputHash: z.string(),
+  outputChars: z.number().int(),
+});
+export type RequestMetrics = z.infer<typeof RequestMetricsSchema>;
+
+/** One row of the sweep: one request at one configuration. */
+export const MeasurementSchema = z.object({
+  numSpeculativeTokens: NumSpecTokensSchema,
+  promptType: z.string(),
+  systemPrompt: z.string(),
+  repeat: z.number().int().min(0),
+  startedAt: z.string(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+  metrics: RequestMetricsSchema.optional(),
+});
+export type Measurement = z.infer<typeof MeasurementSchema>;
+
+/** Spec-decode counters from /metrics over one configuration's requests. */
+export const AcceptanceStatsSchema = z.object({
+  source: z.enum(['v1-counters', 'v0-gauges', 'none']),
+  drafts: z.number().nullable(),
+  draftTokens: z.number().nullable(),
+  acceptedTokens: z.number().nullable(),
+  acceptanceRate: z.number().nullable(),
+  meanAcceptanceLength: z.number().nullable(),
+  perPositionAcceptance: z.array(z.number()),
+});
+export type AcceptanceStats = z.infer<typeof AcceptanceStatsSchema>;
+
+export const CISchema = z.tuple([z.number(), z.number()]).nullable();
+
+export const ConfigurationResultSchema = z.object({
+  numSpeculativeTokens: NumSpecTokensSchema,
+  label: z.string(),
+  failed: z.boolean(),
+  error: z.string().optional(),
+  requests: z.number().int(),
+  errors: z.number().int(),
+  tokensPerSecond: z.number().nullable(),
+  tokensPerSecondCI: CISchema,
+  meanTokensPerSecond: z.number().nullable(),
+  totalSeconds: z.number().nullable(),
+  ttftSeconds: z.number().nullable(),
+  decodeTokensPerSecond: z.number().nullable(),
+  speedupPercent: z.number().nullable(),
+  speedupPercentCI: CISchema,
+  acceptanceRate: z.number().nullable(),
+  meanAcceptanceLength: z.number().nullable(),
+  perPositionAcceptance: z.array(z.number()),
+  acceptance: AcceptanceStatsSchema.optional(),
+  /** At temperature 0: share of requests whose output equals the baseline's (null without a baseline). */
+  outputMatchRate: z.number().nullable(),
+  /** Expected speedup from Leviathan et al. given the measured acceptance, for explanation. */
+  theoreticalSpeedupPercent: z.number().nullable(),
+});
+export type ConfigurationResult = z.infer<typeof ConfigurationResultSchema>;
+
+export const GroupComparisonSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  baselineTokensPerSecond: z.number().nullable(),
+  /** per k > 0: median tokens/s and speedup vs this group's baseline */
+  byTokens: z.array(
+    z.object({
+      numSpeculativeTokens: z.number().int(),
+      tokensPerSecond: z.number().nullable(),
+      speedupPercent: z.number().nullable(),
+      outputMatchRate: z.number().nullable(),
+    }),
+  ),
+  /** the best k > 0 for this group */
+  bestNumSpeculativeTokens: z.number().int().nullable(),
+  speculativeTokensPerSecond: z.number().nullable(),
+  speedupPercent: z.number().nullable(),
+});
+export type GroupComparison = z.infer<typeof GroupComparisonSchema>;
+
+export const ConfidenceSchema = z.enum(['high', 'medium', 'low']);
+
+export const RecommendationSchema = z.object({
+  numSpeculativeTokens: z.number().int(),
+  tokensPerSecond: z.number().nullable(),
+  speedupPercent: z.number().nullable(),
+  confidence: ConfidenceSchema,
+  /** A sentence: why this k, how sure. */
+  reason: z.string(),
+  /** Copy-paste startup command (managed mode; attached mode: null when the launch is unknown). */
+  command: z.string().nullable(),
+  /** argv of that command, for "Apply". */
+  argv: z.array(z.string()).nullable(),
+});
+export type Recommendation = z.infer<typeof RecommendationSchema>;
+
+export const WarningSchema = z.object({
+  kind: z.enum(['negative-speedup', 'connection-errors', 'low-throughput', 'output-mismatch', 'config-failed', 'no-baseline', 'estimated-tokens', 'simulated']),
+  message: z.string(),
+  numSpeculativeTokens: z.number().int().optional(),
+});
+export type Warning = z.infer<typeof WarningSchema>;
+
+export const ServerKindSchema = z.enum(['vllm', 'lmstudio', 'ollama', 'llamacpp', 'mlx', 'openai', 'unknown']);
+export type ServerKind = z.infer<typeof ServerKindSchema>;
+
+export const ReportServerSchema = z.object({
+  kind: ServerKindSchema,
+  url: z.string(),
+  model: z.string().nullable(),
+  draftModel: z.string().nullable(),
+  method: SpecMethodSchema.nullable(),
+  vllmVersion: z.string().nullable(),
+  simulated: z.boolean(),
+  command: z.array(z.string()).nullable(),
+});
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export const ReportSchema = z.object({
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  status: z.enum(['complete', 'cancelled', 'partial']),
+  tool: z.object({ name: z.literal('spectune'), version: z.string() }),
+  server: ReportServerSchema,
+  plan: z.record(z.string(), z.unknown()),
+  measurements: z.array(MeasurementSchema),
+  configurations: z.array(ConfigurationResultSchema),
+  byPromptType: z.array(GroupComparisonSchema),
+  bySystemPrompt: z.array(GroupComparisonSchema),
+  recommendation: RecommendationSchema.nullable(),
+  bestUseCase: z.object({ promptType: z.string(), label: z.string(), speedupPercent: z.number() }).nullable(),
+  warnings: z.array(WarningSchema),
+});
+export type Report = z.infer<typeof ReportSchema>;
+
+/** Where a server is, as a user names it. */
+export const EndpointSchema = z.object({
+  name: z.string().min(1).max(60),
+  url: z.url({ error: 'must be a URL like http://127.0.0.1:8000' }),
+});
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export const EndpointStatusSchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  running: z.boolean(),
+  /** Why not running: 'Connection refused', 'timeout', 'HTTP 500', ... */
+  reason: z.string().nullable(),
+  kind: ServerKindSchema,
+  version: z.string().nullable(),
+  models: z.array(z.string()),
+  simulated: z.boolean(),
+  latencyMs: z.number().nullable(),
+});
+export type EndpointStatus = z.infer<typeof EndpointStatusSchema>;
+
+export const DEFAULT_ENDPOINTS: Endpoint[] = [
+  { name: 'vLLM (speculative server)', url: 'http://127.0.0.1:8000' },
+  { name: 'LM Studio', url: 'http://127.0.0.1:1234' },
+  { name: 'MLX server', url: 'http://127.0.0.1:11434' },
+];
+
+export const ServerPhaseSchema = z.enum(['stopped', 'starting', 'ready', 'stopping', 'crashed']);
+export type ServerPhase = z.infer<typeof ServerPhaseSchema>;
+
+export const ErrorInfoSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+  logTail: z.array(z.string()).optional(),
+});
+
+/** The managed vLLM process as the UI and the sweep see it. */
+export const ServerStateSchema = z.object({
+  phase: ServerPhaseSchema,
+  pid: z.number().nullable(),
+  url: z.string().nullable(),
+  settings: ServerSettingsSchema.nullable(),
+  version: z.string().nullable(),
+  models: z.array(z.string()),
+  simulated: z.boolean(),
+  startedAt: z.string().nullable(),
+  readyAt: z.string().nullable(),
+  error: ErrorInfoSchema.nullable(),
+  exit: z.object({ code: z.number().nullable(), signal: z.string().nullable() }).nullable(),
+});
+export type ServerState = z.infer<typeof ServerStateSchema>;
+
+export const LogLineSchema = z.object({
+  stream: z.enum(['stdout', 'stderr', 'spectune']),
+  line: z.string(),
+  at: z.string(),
+});
+export type LogLine = z.infer<typeof LogLineSchema>;
+
+export const SweepProgressSchema = z.object({
+  phase: z.enum(['starting-server', 'warmup', 'measuring', 'reading-metrics', 'done', 'cancelled']),
+  done: z.number().int(),
+  total: z.number().int(),
+  /** Seconds left, from the pace so far; null until one request finished. */
+  etaSeconds: z.number().nullable(),
+  elapsedSeconds: z.number(),
+  numSpeculativeTokens: z.number().int().nullable(),
+  configIndex: z.number().int(),
+  configCount: z.number().int(),
+  promptType: z.string().nullable(),
+  systemPrompt: z.string().nullable(),
+  repeat: z.number().int().nullable(),
+});
+export type SweepProgress = z.infer<typeof SweepProgressSchema>;
+
+/** Zod error → one line naming each bad field and what to do. */
+export function formatZodError(err: z.ZodError, prefix = ''): string {
+  return err.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join('; ');
+}
+
+/** Parse or throw a SpecTuneError naming every bad field. `what` prefixes the field path. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what = ''): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new SpecTuneError('INVALID_INPUT', formatZodError(r.error, what));
+  return r.data;
+}

@@ -1,0 +1,140 @@
+/**
+ * vLLM's speculative-decoding flags changed three times (see DESIGN.md, "vLLM
+ * facts"). This builds the argv for the installed version and refuses settings
+ * that version cannot run, before anything is launched.
+ */
+import { SpecTuneError } from './errors';
+import { effectiveMethod, type ServerSettings, type SpecMethod } from './schemas';
+
+export interface VllmVersion {
+  major: number;
+  minor: number;
+  patch: number;
+  raw: string;
+}
+
+/** Parses `vllm --version` output or a /version value: "0.6.3.post1", "v0.10.1rc1", "vllm 0.11.0+cu128". */
+export function parseVllmVersion(text: string): VllmVersion | null {
+  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (!m) return null;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), raw: text.trim().split(/\s+/).pop() ?? text.trim() };
+}
+
+function atLeast(v: VllmVersion, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+/** Which flag style a version takes. */
+export type FlagStyle = 'legacy' | 'config-model' | 'config-method-only' | 'config-draft-model';
+
+export function flagStyle(v: VllmVersion): FlagStyle {
+  if (!atLeast(v, 0, 8)) return 'legacy';
+  if (!atLeast(v, 0, 10)) return 'config-model';
+  if (!atLeast(v, 0, 15)) return 'config-method-only';
+  return 'config-draft-model';
+}
+
+/** True when the command is the OpenAI api_server module rather than the `vllm` CLI. */
+export function usesApiServerModule(command: readonly string[]): boolean {
+  return command.some((w) => w.endsWith('vllm.entrypoints.openai.api_server'));
+}
+
+const NEVER_EMIT = new Set(['--use-v2-block-manager']);
+
+/** The speculative part of the argv, or [] for the baseline. */
+export function speculativeArgs(s: ServerSettings, v: VllmVersion): string[] {
+  const k = s.numSpeculativeTokens;
+  if (k === 0) return [];
+  const method = effectiveMethod(s) as SpecMethod; // schema guarantees one when k > 0
+  const style = flagStyle(v);
+  const needsModel = method === 'draft_model' || method === 'eagle' || method === 'eagle3' || method === 'medusa';
+  if (needsModel && !s.draftModel) {
+    throw new SpecTuneError('INVALID_INPUT', `method ${method} needs a draft/speculator model`, {
+      hint: 'give --draft-model (the EAGLE/Medusa head or the small draft model)',
+    });
+  }
+
+  if (style === 'legacy') {
+    if (method === 'ngram') {
+      return ['--speculative-model', '[ngram]', '--num-speculative-tokens', String(k), '--ngram-prompt-lookup-max', String(s.ngramPromptLookupMax ?? 4)];
+    }
+    if (method === 'mtp' || method === 'eagle3') {
+      throw new SpecTuneError('UNSUPPORTED_DRAFT_MODEL', `vLLM ${v.raw} has no "${method}" speculation`, {
+        hint: 'use a draft model, ngram or eagle, or upgrade vLLM to 0.10 or newer',
+      });
+    }
+    return ['--speculative-model', s.draftModel as string, '--num-speculative-tokens', String(k)];
+  }
+
+  if (method === 'draft_model' && style === 'config-method-only') {
+    throw new SpecTuneError(
+      'UNSUPPORTED_DRAFT_MODEL',
+      `vLLM ${v.raw} cannot run draft-model speculation (removed in 0.10, back in 0.15)`,
+      { hint: 'use --method ngram (no extra model) or eagle/eagle3 with an EAGLE head, or upgrade vLLM to 0.15 or newer' },
+    );
+  }
+
+  const config: Record<string, unknown> = {};
+  if (method === 'draft_model') {
+    if (style === 'config-draft-model') config.method = 'draft_model';
+    config.model = s.draftModel;
+  } else {
+    config.method = method;
+    if (s.draftModel) config.model = s.draftModel;
+  }
+  config.num_speculative_tokens = k;
+  if (method === 'ngram') {
+    config.prompt_lookup_max = s.ngramPromptLookupMax ?? 4;
+    if (s.ngramPromptLookupMin !== undefined) config.prompt_lookup_min = s.ngramPromptLookupMin;
+  }
+  return ['--speculative-config', JSON.stringify(config)];
+}
+
+/** Arguments after the command words. */
+export function buildVllmArgs(s: ServerSettings, v: VllmVersion): string[] {
+  const args = usesApiServerModule(s.command) ? ['--model', s.model] : ['serve', s.model];
+  args.push('--host', s.host, '--port', String(s.port));
+  if (s.gpuMemoryUtilization !== undefined) args.push('--gpu-memory-utilization', String(s.gpuMemoryUtilization));
+  if (s.tensorParallelSize !== undefined) args.push('--tensor-parallel-size', String(s.tensorParallelSize));
+  if (s.maxModelLen !== undefined) args.push('--max-model-len', String(s.maxModelLen));
+  args.push(...speculativeArgs(s, v));
+  args.push(...s.extraArgs.filter((a) => !NEVER_EMIT.has(a)));
+  return args;
+}
+
+/** The whole argv: command words then arguments. */
+export function buildVllmArgv(s: ServerSettings, v: VllmVersion): string[] {
+  return [...s.command, ...buildVllmArgs(s, v)];
+}
+
+/** POSIX shell quoting, for the copy-paste command only (launching never uses a shell). */
+export function shellQuote(word: string): string {
+  if (word !== '' && /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A copy-paste startup command, one flag per line like the seed guide's. */
+export function formatCommand(argv: readonly string[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i];
+    const next = argv[i + 1];
+    if (w.startsWith('--') && next !== undefined && !next.startsWith('--')) {
+      parts.push(`${w} ${shellQuote(next)}`);
+      i++;
+    } else parts.push(shellQuote(w));
+  }
+  // Keep the command and its positional words on the first line.
+  const firstFlag = parts.findIndex((p) => p.startsWith('--'));
+  if (firstFlag <= 0) return parts.join(' ');
+  return [parts.slice(0, firstFlag).join(' '), ...parts.slice(firstFlag)].join(' \\\n    ');
+}
+
+/** Split a user-typed string of extra args ("--enforce-eager --max-num-seqs 8") into words, honouring quotes. */
+export function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]));
+  return out;
+}
