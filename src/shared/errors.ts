@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'PORT_IN_USE'
   | 'UNSUPPORTED_DRAFT_MODEL'
   | 'EXITED_BEFORE_READY'
+  /** The server exited on its own after it was ready. */
+  | 'SERVER_CRASHED'
   | 'STARTUP_TIMEOUT'
   | 'ALREADY_RUNNING'
   | 'NOT_RUNNING'
