@@ -21,7 +21,11 @@ export type ErrorCode =
   | 'BAD_STREAM'
   | 'CANCELLED'
   | 'NOTHING_MEASURED'
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  // Browser mode / IPC refusals and lookups (HTTP 401/403/404).
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND';
 
 export class SpecTuneError extends Error {
   readonly code: ErrorCode;
