@@ -1,2 +1,49 @@
-// placeholder replaced below
-export {};
+/**
+ * The `spectune` command. `spectune sim …` is handed to the simulator untouched:
+ * it must parse flags exactly like `vllm` does, not like commander.
+ */
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { TOOL_VERSION } from '../main/tool-version';
+import { stopAllServers } from '../main/vllm-server';
+import { SpecTuneError } from '../shared/errors';
+import { registerStatusCommand } from './status-command';
+import { registerSweepCommand } from './sweep-command';
+import { registerUiCommand } from './ui-command';
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'sim') {
+    const { runSimulatorCli } = await import('../simulator/cli');
+    await runSimulatorCli(argv.slice(1));
+    return;
+  }
+  const program = new Command('spectune')
+    .description('Find the best speculative-decoding settings for a local LLM server and put the server on them.')
+    .version(TOOL_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerStatusCommand(program);
+  registerSweepCommand(program);
+  registerUiCommand(program);
+  program
+    .command('sim')
+    .description('the built-in vLLM-compatible simulator: `spectune sim serve MODEL [vllm flags]`, `spectune sim --version`');
+  await program.parseAsync(argv, { from: 'user' });
+}
+
+main(process.argv.slice(2)).catch(async (err: unknown) => {
+  await stopAllServers().catch(() => undefined);
+  if (err instanceof CommanderError) {
+    // commander already printed its message (or help/version).
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+    return;
+  }
+  if (err instanceof SpecTuneError) {
+    process.stderr.write(`${pc.red('spectune:')} ${err.message}${err.hint ? `\n  ${pc.dim(err.hint)}` : ''}\n`);
+    if (err.logTail?.length) process.stderr.write(pc.dim(err.logTail.slice(-15).map((l) => `  | ${l}`).join('\n')) + '\n');
+    process.exitCode = err.code === 'INVALID_INPUT' ? 2 : 1;
+    return;
+  }
+  process.stderr.write(`${pc.red('spectune: unexpected error:')} ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

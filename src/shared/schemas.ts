@@ -132,8 +132,6 @@ export const SweepPlanSchema = z
     connectTimeoutMs: z.number().int().min(100).default(10_000),
     /** No byte from the server for this long during a stream = stalled. */
     stallTimeoutMs: z.number().int().min(100).default(60_000),
-    /** Requests in flight at once (1 = the seed guide's sequential measurement). */
-    concurrency: z.number().int().min(1).max(64).default(1),
   })
   .superRefine((p, ctx) => {
     if (p.mode === 'managed' && !p.server) ctx.addIssue({ code: 'custom', path: ['server'], message: 'managed mode needs server settings (model, command)' });
@@ -297,6 +295,10 @@ export const ReportSchema = z.object({
   bySystemPrompt: z.array(GroupComparisonSchema),
   recommendation: RecommendationSchema.nullable(),
   bestUseCase: z.object({ promptType: z.string(), label: z.string(), speedupPercent: z.number() }).nullable(),
+  /** Leviathan et al. fitted to the measurements: per-token acceptance, draft cost ratio, predicted best k. */
+  theory: z
+    .object({ alpha: z.number(), costRatio: z.number(), predictedOptimalK: z.number().int(), note: z.string() })
+    .nullable(),
   warnings: z.array(WarningSchema),
 });
 export type Report = z.infer<typeof ReportSchema>;

@@ -1,0 +1,99 @@
+/**
+ * Terminal rendering of statuses and reports, in the seed guide's layout:
+ * status block, configuration table, prompt-type table, recommendation panel.
+ * Colours only on a TTY and never with NO_COLOR (picocolors decides).
+ */
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { EndpointStatus, GroupComparison, Report } from '../shared/schemas';
+
+const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
+const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}%`);
+const colourPct = (x: number | null) => (x === null ? '—' : x >= 0 ? pc.green(pct(x)) : pc.red(pct(x)));
+
+function table(head: string[], aligns: ('left' | 'right' | 'center')[]): Table.Table {
+  // No built-in colours: cli-table3 would colour headers even with NO_COLOR.
+  return new Table({ head: head.map((h) => pc.bold(h)), colAligns: aligns, style: { head: [], border: [] } });
+}
+
+export function formatStatus(statuses: readonly EndpointStatus[]): string {
+  const lines = ['Server Status Check', '==================='];
+  for (const s of statuses) {
+    const port = new URL(s.url).port || (new URL(s.url).protocol === 'https:' ? '443' : '80');
+    const what = s.running
+      ? [s.kind !== 'unknown' ? s.kind : null, s.version ? `v${s.version}` : null, s.models.length ? s.models.join(', ') : null, s.simulated ? pc.yellow('SIMULATED') : null]
+          .filter(Boolean)
+          .join(' · ')
+      : '';
+    lines.push(
+      s.running
+        ? `✅ ${s.name} (port ${port}): ${pc.green('RUNNING')}${what ? ` — ${what}` : ''}`
+        : `❌ ${s.name} (port ${port}): ${pc.red('NOT RUNNING')} - ${s.reason ?? 'unknown'}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function formatConfigurations(report: Report): string {
+  const t = table(['Config', 'Tok/Sec', '95% CI', 'Time', 'TTFT', 'Speedup', 'Accept', 'Best'], ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'center']);
+  const best = report.recommendation?.numSpeculativeTokens;
+  for (const c of report.configurations) {
+    t.push([
+      c.label,
+      c.failed ? pc.red('failed') : fmt(c.tokensPerSecond),
+      c.tokensPerSecondCI ? `${fmt(c.tokensPerSecondCI[0])}–${fmt(c.tokensPerSecondCI[1])}` : '—',
+      c.totalSeconds === null ? '—' : `${c.totalSeconds.toFixed(2)}s`,
+      c.ttftSeconds === null ? '—' : `${(c.ttftSeconds * 1000).toFixed(0)}ms`,
+      c.numSpeculativeTokens === 0 ? 'baseline' : colourPct(c.speedupPercent),
+      c.acceptanceRate === null ? '—' : `${(c.acceptanceRate * 100).toFixed(0)}%`,
+      c.numSpeculativeTokens === best && !c.failed ? '⭐' : '',
+    ]);
+  }
+  return `${pc.bold('Speculative Decoding Performance')}${report.server.simulated ? pc.yellow(' (SIMULATED)') : ''}\n${t.toString()}`;
+}
+
+export function formatGroups(title: string, groups: readonly GroupComparison[]): string {
+  const t = table(['Type', 'Baseline', 'Speculative', 'k', 'Speedup'], ['left', 'right', 'right', 'right', 'right']);
+  for (const g of groups) {
+    t.push([g.label, fmt(g.baselineTokensPerSecond), fmt(g.speculativeTokensPerSecond), g.bestNumSpeculativeTokens ?? '—', colourPct(g.speedupPercent)]);
+  }
+  return `${pc.bold(title)}\n${t.toString()}`;
+}
+
+export function formatRecommendation(report: Report): string {
+  const r = report.recommendation;
+  const lines: string[] = [];
+  if (!r) {
+    lines.push(pc.red('No recommendation: nothing could be measured.'));
+  } else {
+    const what = r.numSpeculativeTokens === 0 ? 'no speculative decoding' : `${r.numSpeculativeTokens} draft tokens`;
+    lines.push(`🏆 ${pc.bold('Recommended Configuration:')} ${pc.green(what)}  (confidence: ${r.confidence})`);
+    lines.push(`   Performance: ${fmt(r.tokensPerSecond)} tokens/sec`);
+    if (r.speedupPercent !== null) lines.push(`   Speedup: ${colourPct(r.speedupPercent)} vs baseline`);
+    lines.push(`   ${pc.dim(r.reason)}`);
+  }
+  if (report.bestUseCase) {
+    lines.push('', `💡 ${pc.bold('Best Use Case:')} ${report.bestUseCase.label}`);
+    lines.push(`   Achieves ${colourPct(report.bestUseCase.speedupPercent)} speedup with speculative decoding`);
+  }
+  if (r?.command) lines.push('', pc.bold('Startup command:'), r.command);
+  return lines.join('\n');
+}
+
+export function formatWarnings(report: Report): string {
+  if (!report.warnings.length) return '';
+  return [pc.bold('Warnings'), ...report.warnings.map((w) => `⚠️  ${pc.yellow(w.message)}`)].join('\n');
+}
+
+export function formatReport(report: Report, outPath: string): string {
+  return [
+    formatConfigurations(report),
+    formatGroups('Performance by Prompt Type', report.byPromptType),
+    formatGroups('Performance by System Prompt', report.bySystemPrompt),
+    formatRecommendation(report),
+    formatWarnings(report),
+    `Report: ${outPath}${report.status !== 'complete' ? ` (${report.status})` : ''}`,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}

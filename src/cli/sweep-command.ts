@@ -1,0 +1,262 @@
+/**
+ * `spectune sweep`: flags → a validated plan → the shared sweep runner →
+ * tables, or JSON with --json. Progress goes to stderr so stdout stays clean.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { Command, Option } from 'commander';
+import pc from 'picocolors';
+import { runSweep } from '../main/sweep-runner';
+import { simulatorCommand } from '../main/simulator-command';
+import { probeAll } from '../main/probes';
+import { stopAllServers } from '../main/vllm-server';
+import { SpecTuneError } from '../shared/errors';
+import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS } from '../shared/prompts';
+import {
+  CustomPromptsFileSchema,
+  DEFAULT_ENDPOINTS,
+  formatZodError,
+  SPEC_METHODS,
+  SweepPlanSchema,
+  type CustomPromptsFile,
+  type SweepPlan,
+  type SweepPlanInput,
+} from '../shared/schemas';
+import { splitArgs } from '../shared/vllm-command';
+import { intArg, listArg, numberArg, tokenListArg } from './args';
+import { formatReport, formatStatus } from './output';
+
+export const DEMO_MODEL = 'Qwen/Qwen2.5-7B-Instruct';
+export const DEMO_DRAFT_MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
+/** Short answers keep the demo sweep near a minute; the curve's shape does not depend on length. */
+const DEMO_MAX_TOKENS = 64;
+
+interface SweepFlags {
+  vllmCommand?: string;
+  model?: string;
+  draftModel?: string;
+  method?: (typeof SPEC_METHODS)[number];
+  tokens?: number[];
+  repeats: number;
+  maxTokens?: number;
+  port?: number;
+  host: string;
+  promptTypes: string[];
+  systemPrompts: string[];
+  prompts?: string;
+  out: string;
+  url?: string;
+  demo?: boolean;
+  json?: boolean;
+  extraArgs?: string;
+  gpuMemoryUtilization?: number;
+  tensorParallelSize?: number;
+  temperature: number;
+  seed: number;
+  ignoreEos?: boolean;
+  api: 'chat' | 'completions';
+  startupTimeout?: number;
+  stallTimeout: number;
+  warmup: boolean;
+}
+
+/** Flag names for plan fields, so validation errors name what the user typed. */
+const FLAG_FOR: Record<string, string> = {
+  'server.model': '--model',
+  'server.draftModel': '--draft-model',
+  'server.method': '--method',
+  'server.port': '--port',
+  'server.host': '--host',
+  'server.command': '--vllm-command',
+  'server.gpuMemoryUtilization': '--gpu-memory-utilization',
+  'server.tensorParallelSize': '--tensor-parallel-size',
+  url: '--url',
+  tokens: '--tokens',
+  repeats: '--repeats',
+  maxTokens: '--max-tokens',
+  promptTypes: '--prompt-types',
+  systemPrompts: '--system-prompts',
+};
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+async function readPromptsFile(path: string): Promise<CustomPromptsFile> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new SpecTuneError('INVALID_INPUT', `--prompts: cannot read ${path} as JSON (${(err as Error).message})`, {
+      hint: 'give a JSON file like {"promptTypes":[{"id":"sql","label":"SQL","prompt":"…"}]}',
+    });
+  }
+  const r = CustomPromptsFileSchema.safeParse(data);
+  if (!r.success) throw new SpecTuneError('INVALID_INPUT', `--prompts ${path}: ${formatZodError(r.error)}`);
+  return r.data;
+}
+
+export async function planFromFlags(f: SweepFlags): Promise<SweepPlan> {
+  const custom = f.prompts ? await readPromptsFile(f.prompts) : { promptTypes: [], systemPrompts: [] };
+  // Custom prompts join the sweep unless the user picked prompt types explicitly.
+  const promptTypes = f.promptTypes === DEFAULT_PROMPT_TYPE_IDS ? [...f.promptTypes, ...custom.promptTypes.map((p) => p.id).filter((id) => !f.promptTypes.includes(id))] : f.promptTypes;
+  const systemPrompts =
+    f.systemPrompts === DEFAULT_SYSTEM_PROMPT_IDS ? [...f.systemPrompts, ...custom.systemPrompts.map((p) => p.id).filter((id) => !f.systemPrompts.includes(id))] : f.systemPrompts;
+  const common = {
+    promptTypes,
+    systemPrompts,
+    customPrompts: custom.promptTypes,
+    customSystemPrompts: custom.systemPrompts,
+    repeats: f.repeats,
+    maxTokens: f.maxTokens ?? (f.demo ? DEMO_MAX_TOKENS : 256),
+    temperature: f.temperature,
+    seed: f.seed,
+    ignoreEos: f.ignoreEos ?? false,
+    api: f.api,
+    warmup: f.warmup,
+    stallTimeoutMs: f.stallTimeout * 1000,
+  };
+  let input: SweepPlanInput;
+  if (f.url) {
+    if (f.demo) throw new SpecTuneError('INVALID_INPUT', '--url and --demo together: --demo launches its own simulated server', { hint: 'drop one of them' });
+    input = { ...common, mode: 'attached', url: f.url, model: f.model, tokens: f.tokens ?? [0] };
+  } else {
+    const command = f.vllmCommand ? splitArgs(f.vllmCommand) : f.demo ? simulatorCommand() : ['vllm'];
+    if (!f.model && !f.demo) {
+      throw new SpecTuneError('INVALID_INPUT', '--model is required to launch vLLM', {
+        hint: 'e.g. --model Qwen/Qwen2.5-7B-Instruct --draft-model Qwen/Qwen2.5-0.5B-Instruct, or --url to measure a running server, or --demo',
+      });
+    }
+    const draftModel = f.draftModel ?? (f.demo && !f.method ? DEMO_DRAFT_MODEL : undefined);
+    input = {
+      ...common,
+      mode: 'managed',
+      tokens: f.tokens ?? [0, 3, 5, 7],
+      server: {
+        command,
+        model: f.model ?? DEMO_MODEL,
+        draftModel,
+        method: f.method,
+        host: f.host,
+        // The demo must not collide with a real server on :8000.
+        port: f.port ?? (f.demo ? await freePort(f.host) : 8000),
+        gpuMemoryUtilization: f.gpuMemoryUtilization,
+        tensorParallelSize: f.tensorParallelSize,
+        extraArgs: f.extraArgs ? splitArgs(f.extraArgs) : [],
+        ...(f.startupTimeout ? { startupTimeoutMs: f.startupTimeout * 1000 } : {}),
+      },
+    };
+  }
+  const r = SweepPlanSchema.safeParse(input);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => `${FLAG_FOR[i.path.join('.')] ?? i.path.join('.')}: ${i.message}`).join('; ');
+    throw new SpecTuneError('INVALID_INPUT', msg);
+  }
+  return r.data;
+}
+
+export function registerSweepCommand(program: Command): void {
+  program
+    .command('sweep')
+    .description('measure baseline vs k draft tokens across prompt types and system prompts, recommend the best k')
+    .option('--demo', 'use the built-in vLLM simulator (no GPU needed); numbers are SIMULATED')
+    .option('--vllm-command <cmd>', 'how to run vLLM: "vllm", a path, or "python -m vllm.entrypoints.openai.api_server"')
+    .option('--model <model>', 'target model to serve')
+    .option('--draft-model <model>', 'draft model for draft-model speculation')
+    .addOption(new Option('--method <method>', 'speculation method instead of a draft model').choices(SPEC_METHODS))
+    .option('--tokens <list>', 'k values to compare, 0 = baseline (default: 0,3,5,7)', tokenListArg)
+    .option('--repeats <n>', 'repeats per prompt × system prompt', intArg(1, 100), 3)
+    .option('--max-tokens <n>', 'max tokens per answer (default 256; 64 with --demo)', intArg(1, 32768))
+    .option('--port <port>', 'port for the launched server (default 8000; a free one with --demo)', intArg(1, 65535))
+    .option('--host <host>', 'host for the launched server', '127.0.0.1')
+    .option('--prompt-types <ids>', `prompt types (${DEFAULT_PROMPT_TYPE_IDS.join(',')} or custom ids)`, listArg, DEFAULT_PROMPT_TYPE_IDS)
+    .option('--system-prompts <ids>', `system prompts (${DEFAULT_SYSTEM_PROMPT_IDS.join(',')} or custom ids)`, listArg, DEFAULT_SYSTEM_PROMPT_IDS)
+    .option('--prompts <file>', 'JSON file with custom promptTypes/systemPrompts')
+    .option('--out <file>', 'report path (a .jsonl measurement log is written beside it)', 'test_results.json')
+    .option('--url <url>', 'attached mode: measure this running server as it is, no restarts')
+    .option('--extra-args <args>', 'extra vLLM arguments, passed through as given')
+    .option('--gpu-memory-utilization <f>', 'vLLM --gpu-memory-utilization', numberArg(0.01, 1))
+    .option('--tensor-parallel-size <n>', 'vLLM --tensor-parallel-size', intArg(1, 64))
+    .option('--temperature <t>', 'sampling temperature (0 = greedy, outputs comparable across k)', numberArg(0, 2), 0)
+    .option('--seed <n>', 'request seed', intArg(0), 1234)
+    .option('--ignore-eos', 'always generate max tokens')
+    .addOption(new Option('--api <api>', 'OpenAI API to call').choices(['chat', 'completions']).default('chat'))
+    .option('--startup-timeout <s>', 'seconds to wait for the server to become ready (default 900)', intArg(1, 3600))
+    .option('--stall-timeout <s>', 'seconds without a byte before a stream counts as stalled', intArg(1, 3600), 60)
+    .option('--no-warmup', 'skip the uncounted warm-up request per configuration')
+    .option('--json', 'print the report as JSON on stdout')
+    .action(async (flags: SweepFlags) => {
+      const plan = await planFromFlags(flags);
+      const outPath = resolve(flags.out);
+      const err = process.stderr;
+      const quiet = flags.json === true;
+
+      if (!quiet) {
+        const endpoints = plan.mode === 'attached' ? [{ name: 'Target server', url: plan.url! }] : DEFAULT_ENDPOINTS;
+        err.write(formatStatus(await probeAll(endpoints)) + '\n\n');
+        if (flags.demo) err.write(pc.yellow('Demo: the built-in simulator stands in for vLLM. Numbers are SIMULATED.\n\n'));
+      }
+
+      const ac = new AbortController();
+      const onSignal = () => {
+        if (ac.signal.aborted) return;
+        err.write('\nCancelling: finishing up and writing what was measured…\n');
+        ac.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+
+      const tty = err.isTTY === true && !quiet;
+      const bar = tty
+        ? new cliProgress.SingleBar(
+            { format: ' {bar} {percentage}% | {value}/{total} requests | ETA {eta_formatted} | {stage}', stream: err, hideCursor: true, clearOnComplete: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      let barStarted = false;
+      let lastConfig = -1;
+      try {
+        const report = await runSweep({
+          plan,
+          outPath,
+          signal: ac.signal,
+          onEvent: (e) => {
+            if (e.type !== 'progress') return;
+            const p = e.progress;
+            const stage = p.numSpeculativeTokens === null ? '' : `${p.numSpeculativeTokens === 0 ? 'baseline' : `k=${p.numSpeculativeTokens}`} ${p.phase}`;
+            if (bar) {
+              if (!barStarted) bar.start(p.total, p.done, { stage });
+              barStarted = true;
+              bar.update(p.done, { stage });
+            } else if (!quiet && p.configIndex !== lastConfig && p.phase === 'starting-server') {
+              lastConfig = p.configIndex;
+              err.write(`[${p.configIndex + 1}/${p.configCount}] ${stage} (${p.done}/${p.total} requests done)\n`);
+            }
+          },
+        });
+        bar?.stop();
+        if (quiet) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        else process.stdout.write('\n' + formatReport(report, outPath) + '\n');
+        if (report.status === 'cancelled') process.exitCode = 130;
+        else if (!report.measurements.some((m) => m.ok)) {
+          throw new SpecTuneError('NOTHING_MEASURED', 'nothing could be measured', {
+            hint: `see the warnings in ${outPath}; check the server log lines above`,
+          });
+        }
+      } finally {
+        bar?.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await stopAllServers();
+      }
+    });
+}

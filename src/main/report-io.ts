@@ -1,0 +1,100 @@
+/**
+ * Reports on disk. test_results.json is replaced atomically (write to a temp
+ * file, fsync, rename) so a crash mid-write never leaves half a report; every
+ * measurement is also appended to a JSONL log beside it the moment it finishes,
+ * so nothing measured is lost even if the process dies between reports.
+ */
+import { open, readFile, mkdir, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { SpecTuneError } from '../shared/errors';
+import { formatZodError, MeasurementSchema, ReportSchema, type Measurement, type Report } from '../shared/schemas';
+
+export function jsonlPathFor(reportPath: string): string {
+  return reportPath.replace(/\.json$/i, '') + '.jsonl';
+}
+
+export async function writeReport(path: string, report: Report): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  try {
+    await writeFileAtomic(path, JSON.stringify(report, null, 2) + '\n', { fsync: true });
+  } catch (err) {
+    throw new SpecTuneError('IO_ERROR', `cannot write the report to ${path}: ${(err as Error).message}`, {
+      hint: 'choose a writable folder with --out',
+      cause: err,
+    });
+  }
+}
+
+export async function readReport(path: string): Promise<Report> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new SpecTuneError('IO_ERROR', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new SpecTuneError('INVALID_INPUT', `${path} is not valid JSON`, { hint: 'is it a SpecTune test_results.json?' });
+  }
+  const r = ReportSchema.safeParse(data);
+  if (!r.success) throw new SpecTuneError('INVALID_INPUT', `${path} is not a SpecTune report: ${formatZodError(r.error)}`);
+  return r.data;
+}
+
+/** Line types of the JSONL log. */
+export type LogRecord =
+  | { type: 'start'; at: string; plan: unknown }
+  | { type: 'measurement'; measurement: Measurement }
+  | { type: 'config'; numSpeculativeTokens: number; failed: boolean; error?: string; acceptance?: unknown }
+  | { type: 'end'; at: string; status: string };
+
+/** Append-only measurement log; each line is flushed to disk before the next request starts. */
+export class MeasurementLog {
+  private constructor(private readonly fh: FileHandle, readonly path: string) {}
+
+  static async create(path: string): Promise<MeasurementLog> {
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      return new MeasurementLog(await open(path, 'w'), path);
+    } catch (err) {
+      throw new SpecTuneError('IO_ERROR', `cannot write the measurement log ${path}: ${(err as Error).message}`, {
+        hint: 'choose a writable folder with --out',
+        cause: err,
+      });
+    }
+  }
+
+  async append(rec: LogRecord): Promise<void> {
+    await this.fh.appendFile(JSON.stringify(rec) + '\n');
+    await this.fh.datasync();
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+/** Measurements recovered from a log, skipping a torn last line (the process died mid-write). */
+export async function readMeasurementLog(path: string): Promise<{ records: LogRecord[]; measurements: Measurement[] }> {
+  const text = await readFile(path, 'utf8');
+  const records: LogRecord[] = [];
+  const measurements: Measurement[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let rec: LogRecord;
+    try {
+      rec = JSON.parse(line) as LogRecord;
+    } catch {
+      continue;
+    }
+    records.push(rec);
+    if (rec.type === 'measurement') {
+      const m = MeasurementSchema.safeParse(rec.measurement);
+      if (m.success) measurements.push(m.data);
+    }
+  }
+  return { records, measurements };
+}

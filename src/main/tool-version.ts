@@ -1,0 +1,4 @@
+import pkg from '../../package.json';
+
+/** SpecTune's own version, recorded in every report. */
+export const TOOL_VERSION: string = pkg.version;

@@ -1,0 +1,386 @@
+/**
+ * Turns raw measurements into the report: per-configuration medians with
+ * confidence intervals, speedups, per-group comparisons, the recommendation and
+ * warnings. Pure: the same input always gives the same report, so a report can
+ * be rebuilt from the JSONL log after a crash.
+ */
+import { alphaFromMeanAcceptanceLength, expectedSpeedup, optimalK } from './leviathan';
+import {
+  REPORT_SCHEMA_VERSION,
+  type AcceptanceStats,
+  type ConfigurationResult,
+  type GroupComparison,
+  type Measurement,
+  type PromptDef,
+  type Recommendation,
+  type Report,
+  type SweepPlan,
+  type SystemPromptDef,
+  type Warning,
+} from './schemas';
+import { median, medianCI, percentChange, ratioOfMediansCI, round } from './stats';
+
+/** What the sweep knows about one configuration besides its measurements. */
+export interface ConfigRun {
+  numSpeculativeTokens: number;
+  failed: boolean;
+  error?: string;
+  acceptance?: AcceptanceStats;
+}
+
+export interface BuildReportInput {
+  plan: SweepPlan;
+  promptTypes: readonly PromptDef[];
+  systemPrompts: readonly SystemPromptDef[];
+  server: Report['server'];
+  measurements: readonly Measurement[];
+  /** Configurations started so far, in sweep order. */
+  configs: readonly ConfigRun[];
+  createdAt: string;
+  finishedAt: string | null;
+  status: Report['status'];
+  toolVersion: string;
+  /** Copy-paste command for a k, or null when SpecTune does not know how the server is launched. */
+  commandFor: (k: number) => { argv: string[]; command: string } | null;
+}
+
+/** Below this, the seed guide calls throughput "very low". */
+export const LOW_THROUGHPUT_TOK_S = 10;
+
+export function configLabel(k: number): string {
+  return k === 0 ? 'No spec' : `${k} tokens`;
+}
+
+const okTps = (ms: readonly Measurement[]): number[] =>
+  ms.flatMap((m) => (m.ok && m.metrics ? [m.metrics.tokensPerSecond] : []));
+
+const cellKey = (m: Pick<Measurement, 'promptType' | 'systemPrompt' | 'repeat'>) => `${m.promptType}\u0000${m.systemPrompt}\u0000${m.repeat}`;
+
+/** Pairs a's and b's successful measurements of the same prompt, system prompt and repeat. */
+function pairUp(a: readonly Measurement[], b: readonly Measurement[]): { a: number[]; b: number[] } {
+  const byCell = new Map(b.filter((m) => m.ok && m.metrics).map((m) => [cellKey(m), m.metrics!.tokensPerSecond]));
+  const pa: number[] = [];
+  const pb: number[] = [];
+  for (const m of a) {
+    const other = m.ok && m.metrics ? byCell.get(cellKey(m)) : undefined;
+    if (other !== undefined) {
+      pa.push(m.metrics!.tokensPerSecond);
+      pb.push(other);
+    }
+  }
+  return { a: pa, b: pb };
+}
+
+/** Interval of median(a)/median(b), paired when the cells line up. */
+function ratioCI(a: readonly Measurement[], b: readonly Measurement[]): [number, number] | null {
+  const p = pairUp(a, b);
+  if (p.a.length >= 2) return ratioOfMediansCI(p.a, p.b, { paired: true });
+  return ratioOfMediansCI(okTps(a), okTps(b));
+}
+
+/** Baseline output hash per (prompt type, system prompt): what every k should reproduce at temperature 0. */
+function baselineHashes(baseline: readonly Measurement[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of baseline) {
+    const key = `${m.promptType}\u0000${m.systemPrompt}`;
+    if (m.ok && m.metrics && !out.has(key)) out.set(key, m.metrics.outputHash);
+  }
+  return out;
+}
+
+function matchRate(ms: readonly Measurement[], ref: Map<string, string> | null): number | null {
+  if (!ref) return null;
+  let compared = 0;
+  let same = 0;
+  for (const m of ms) {
+    const want = ref.get(`${m.promptType}\u0000${m.systemPrompt}`);
+    if (!m.ok || !m.metrics || want === undefined) continue;
+    compared++;
+    if (m.metrics.outputHash === want) same++;
+  }
+  return compared ? same / compared : null;
+}
+
+function pctCI(ratio: [number, number] | null): [number, number] | null {
+  return ratio ? [round((ratio[0] - 1) * 100, 1)!, round((ratio[1] - 1) * 100, 1)!] : null;
+}
+
+interface Theory {
+  alpha: number;
+  costRatio: number;
+  predictedOptimalK: number;
+  note: string;
+  alphaByK: Map<number, number>;
+}
+
+/**
+ * Fit Leviathan et al. to what was measured: α from each k's mean acceptance
+ * length, and the draft cost ratio c that makes the formula reproduce each
+ * measured speedup (s = L/(k·c + 1) ⇒ c = (L/s − 1)/k). Medians over k.
+ */
+function fitTheory(configs: readonly ConfigurationResult[]): Theory | null {
+  const alphaByK = new Map<number, number>();
+  const cs: number[] = [];
+  for (const c of configs) {
+    const k = c.numSpeculativeTokens;
+    if (k === 0 || c.failed || c.meanAcceptanceLength === null) continue;
+    const a = alphaFromMeanAcceptanceLength(c.meanAcceptanceLength, k);
+    if (a === null) continue;
+    alphaByK.set(k, a);
+    if (c.speedupPercent !== null) cs.push(Math.max(0, (c.meanAcceptanceLength / (1 + c.speedupPercent / 100) - 1) / k));
+  }
+  const alpha = median([...alphaByK.values()]);
+  const c = median(cs);
+  if (alpha === null || c === null) return null;
+  const best = optimalK(alpha, c, 16);
+  return {
+    alpha: round(alpha, 3)!,
+    costRatio: round(c, 3)!,
+    predictedOptimalK: best,
+    note: `Per-token acceptance α≈${alpha.toFixed(2)} and a draft step costing ≈${(c * 100).toFixed(0)}% of a target step predict k=${best} as the optimum (Leviathan et al., 2023).`,
+    alphaByK,
+  };
+}
+
+function summariseConfig(run: ConfigRun, ms: readonly Measurement[], baseline: readonly Measurement[] | null, ref: Map<string, string> | null): ConfigurationResult {
+  const k = run.numSpeculativeTokens;
+  const ok = ms.filter((m) => m.ok && m.metrics);
+  const tps = okTps(ms);
+  const med = median(tps);
+  const base = baseline ? median(okTps(baseline)) : null;
+  const acc = run.acceptance;
+  const isBaseline = k === 0;
+  const ci = medianCI(tps);
+  return {
+    numSpeculativeTokens: k,
+    label: configLabel(k),
+    failed: run.failed,
+    ...(run.error ? { error: run.error } : {}),
+    requests: ms.length,
+    errors: ms.length - ok.length,
+    tokensPerSecond: round(med),
+    tokensPerSecondCI: ci ? [round(ci[0])!, round(ci[1])!] : null,
+    meanTokensPerSecond: tps.length ? round(tps.reduce((s, x) => s + x, 0) / tps.length) : null,
+    totalSeconds: round(median(ok.map((m) => m.metrics!.totalSeconds)), 3),
+    ttftSeconds: round(median(ok.map((m) => m.metrics!.ttftSeconds)), 4),
+    decodeTokensPerSecond: round(median(ok.flatMap((m) => (m.metrics!.decodeTokensPerSecond === null ? [] : [m.metrics!.decodeTokensPerSecond])))),
+    speedupPercent: isBaseline ? (base !== null ? 0 : null) : round(percentChange(med, base), 1),
+    speedupPercentCI: isBaseline || !baseline ? null : pctCI(ratioCI(ms, baseline)),
+    acceptanceRate: acc?.acceptanceRate ?? null,
+    meanAcceptanceLength: acc?.meanAcceptanceLength ?? null,
+    perPositionAcceptance: acc?.perPositionAcceptance ?? [],
+    ...(acc ? { acceptance: acc } : {}),
+    outputMatchRate: round(matchRate(ms, ref), 3),
+    theoreticalSpeedupPercent: null,
+  };
+}
+
+function groupComparisons(
+  groups: readonly { id: string; label: string }[],
+  field: 'promptType' | 'systemPrompt',
+  byK: Map<number, Measurement[]>,
+  specKs: number[],
+  preferredK: number | null,
+  ref: Map<string, string> | null,
+): GroupComparison[] {
+  return groups.map((g) => {
+    const inGroup = (k: number) => (byK.get(k) ?? []).filter((m) => m[field] === g.id);
+    const base = median(okTps(inGroup(0)));
+    const byTokens = specKs.map((k) => {
+      const t = median(okTps(inGroup(k)));
+      return {
+        numSpeculativeTokens: k,
+        tokensPerSecond: round(t),
+        speedupPercent: round(percentChange(t, base), 1),
+        outputMatchRate: round(matchRate(inGroup(k), ref), 3),
+      };
+    });
+    const measured = byTokens.filter((b) => b.tokensPerSecond !== null);
+    const chosen =
+      measured.find((b) => b.numSpeculativeTokens === preferredK) ??
+      measured.reduce<(typeof measured)[number] | null>((best, b) => (!best || b.tokensPerSecond! > best.tokensPerSecond! ? b : best), null);
+    return {
+      id: g.id,
+      label: g.label,
+      baselineTokensPerSecond: round(base),
+      byTokens,
+      bestNumSpeculativeTokens: chosen?.numSpeculativeTokens ?? null,
+      speculativeTokensPerSecond: chosen?.tokensPerSecond ?? null,
+      speedupPercent: chosen?.speedupPercent ?? null,
+    };
+  });
+}
+
+function recommend(
+  configs: readonly ConfigurationResult[],
+  byK: Map<number, Measurement[]>,
+  theory: Theory | null,
+  commandFor: BuildReportInput['commandFor'],
+): Recommendation | null {
+  const valid = configs.filter((c) => !c.failed && c.tokensPerSecond !== null);
+  if (!valid.length) return null;
+  const best = valid.reduce((a, b) => (b.tokensPerSecond! > a.tokensPerSecond! ? b : a));
+  const baseline = valid.find((c) => c.numSpeculativeTokens === 0) ?? null;
+  const ms = (k: number) => byK.get(k) ?? [];
+
+  // Prefer the smallest k that the best one is not clearly faster than:
+  // less draft work and memory for the same speed.
+  let chosen = best;
+  let tie: { ratio: [number, number] } | null = null;
+  for (const c of [...valid].sort((a, b) => a.numSpeculativeTokens - b.numSpeculativeTokens)) {
+    if (c.numSpeculativeTokens >= best.numSpeculativeTokens) break;
+    const r = ratioCI(ms(best.numSpeculativeTokens), ms(c.numSpeculativeTokens));
+    if (r && r[0] <= 1) {
+      chosen = c;
+      tie = { ratio: r };
+      break;
+    }
+  }
+
+  const k = chosen.numSpeculativeTokens;
+  const n = chosen.requests - chosen.errors;
+  const parts: string[] = [];
+  let confidence: Recommendation['confidence'];
+  if (!baseline) {
+    confidence = 'low';
+    parts.push(`k=${k} was the fastest measured, but no baseline (k=0) was measured, so the gain is unknown.`);
+  } else if (k === 0) {
+    const spec = valid.filter((c) => c.numSpeculativeTokens > 0);
+    const allSlower = spec.length > 0 && spec.every((c) => c.speedupPercentCI !== null && c.speedupPercentCI[1] < 0);
+    confidence = allSlower ? 'high' : 'medium';
+    parts.push(
+      tie
+        ? `Speculation did not clearly help: k=${best.numSpeculativeTokens} measured ${fmtPct(best.speedupPercent)} but its 95% interval (${fmtRange(best.speedupPercentCI)}) includes no gain. Keep speculation off.`
+        : `Every speculative configuration was slower than the baseline. Keep speculation off.`,
+    );
+  } else {
+    const ci = chosen.speedupPercentCI;
+    const clearlyFaster = ci !== null && ci[0] > 0;
+    confidence = !clearlyFaster ? 'low' : tie || n < 8 ? 'medium' : 'high';
+    parts.push(
+      `k=${k} gives ${fmtPct(chosen.speedupPercent)} vs baseline (95% interval ${fmtRange(ci)}) at a median ${chosen.tokensPerSecond} tok/s.`,
+    );
+    if (tie) {
+      const pct = ((best.tokensPerSecond! / chosen.tokensPerSecond! - 1) * 100).toFixed(1);
+      parts.push(
+        `k=${best.numSpeculativeTokens} measured ${pct}% faster still, but not clearly (95% interval ${fmtRange(pctCI(tie.ratio))}), so the smaller k is recommended.`,
+      );
+    }
+    if (!clearlyFaster) parts.push('The gain is within the noise: run more repeats to be sure.');
+  }
+  if (n < 8) parts.push(`Only ${n} successful requests back this configuration.`);
+  if (theory) parts.push(theory.note);
+
+  const cmd = commandFor(k);
+  return {
+    numSpeculativeTokens: k,
+    tokensPerSecond: chosen.tokensPerSecond,
+    speedupPercent: chosen.speedupPercent,
+    confidence,
+    reason: parts.join(' '),
+    command: cmd?.command ?? null,
+    argv: cmd?.argv ?? null,
+  };
+}
+
+function fmtPct(x: number | null): string {
+  return x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+}
+
+function fmtRange(r: [number, number] | null): string {
+  return r ? `${fmtPct(r[0])} … ${fmtPct(r[1])}` : 'unknown';
+}
+
+function collectWarnings(input: BuildReportInput, configs: readonly ConfigurationResult[]): Warning[] {
+  const w: Warning[] = [];
+  const { plan, measurements } = input;
+  if (input.server.simulated) {
+    w.push({ kind: 'simulated', message: 'SIMULATED: these numbers come from the built-in simulator, not from a real model.' });
+  }
+  if (!plan.tokens.includes(0)) {
+    w.push({ kind: 'no-baseline', message: 'No baseline (k=0) in the plan: speedups cannot be computed. Add 0 to the token list.' });
+  }
+  for (const c of configs) {
+    const k = c.numSpeculativeTokens;
+    if (c.failed) w.push({ kind: 'config-failed', numSpeculativeTokens: k, message: `${c.label}: configuration failed — ${c.error ?? 'unknown error'}` });
+    if (k > 0 && c.speedupPercent !== null && c.speedupPercent < 0) {
+      w.push({
+        kind: 'negative-speedup',
+        numSpeculativeTokens: k,
+        message: `${c.label} is slower than the baseline (${fmtPct(c.speedupPercent)}, 95% interval ${fmtRange(c.speedupPercentCI)}). Try fewer draft tokens or a smaller draft model.`,
+      });
+    }
+    if (c.tokensPerSecond !== null && c.tokensPerSecond < LOW_THROUGHPUT_TOK_S) {
+      w.push({
+        kind: 'low-throughput',
+        numSpeculativeTokens: k,
+        message: `${c.label}: very low throughput (${c.tokensPerSecond} tok/s < ${LOW_THROUGHPUT_TOK_S}). Check GPU use and other load.`,
+      });
+    }
+    if (plan.temperature === 0 && k > 0 && c.outputMatchRate !== null && c.outputMatchRate < 1) {
+      w.push({
+        kind: 'output-mismatch',
+        numSpeculativeTokens: k,
+        message: `${c.label}: ${((1 - c.outputMatchRate) * 100).toFixed(0)}% of outputs differ from the baseline at temperature 0 (speculation should not change greedy output; small numeric differences can, a broken draft setup can too).`,
+      });
+    }
+  }
+  const failedReqs = measurements.filter((m) => !m.ok);
+  if (failedReqs.length) {
+    w.push({
+      kind: 'connection-errors',
+      message: `${failedReqs.length} of ${measurements.length} requests failed (first: ${failedReqs[0].error ?? 'unknown'}).`,
+    });
+  }
+  if (measurements.some((m) => m.metrics?.tokensEstimated)) {
+    w.push({ kind: 'estimated-tokens', message: 'The server sent no usage for some requests: their token counts were estimated from chunks.' });
+  }
+  return w;
+}
+
+export function buildReport(input: BuildReportInput): Report {
+  const byK = new Map<number, Measurement[]>();
+  for (const m of input.measurements) {
+    const list = byK.get(m.numSpeculativeTokens) ?? [];
+    list.push(m);
+    byK.set(m.numSpeculativeTokens, list);
+  }
+  const baselineRun = input.configs.find((c) => c.numSpeculativeTokens === 0 && !c.failed);
+  const baseline = baselineRun ? (byK.get(0) ?? []) : null;
+  const ref = input.plan.temperature === 0 && baseline ? baselineHashes(baseline) : null;
+
+  const configs = input.configs.map((run) => summariseConfig(run, byK.get(run.numSpeculativeTokens) ?? [], baseline, ref));
+  const theory = fitTheory(configs);
+  if (theory) {
+    for (const c of configs) {
+      const a = theory.alphaByK.get(c.numSpeculativeTokens);
+      if (a !== undefined) c.theoreticalSpeedupPercent = round((expectedSpeedup(a, c.numSpeculativeTokens, theory.costRatio) - 1) * 100, 1);
+    }
+  }
+  const recommendation = recommend(configs, byK, theory, input.commandFor);
+  const specKs = input.configs.filter((c) => c.numSpeculativeTokens > 0).map((c) => c.numSpeculativeTokens);
+  const preferredK = recommendation && recommendation.numSpeculativeTokens > 0 ? recommendation.numSpeculativeTokens : null;
+  const byPromptType = groupComparisons(input.promptTypes, 'promptType', byK, specKs, preferredK, ref);
+  const bySystemPrompt = groupComparisons(input.systemPrompts, 'systemPrompt', byK, specKs, preferredK, ref);
+  const top = byPromptType
+    .filter((g) => g.speedupPercent !== null)
+    .reduce<GroupComparison | null>((a, g) => (!a || g.speedupPercent! > a.speedupPercent! ? g : a), null);
+
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    createdAt: input.createdAt,
+    finishedAt: input.finishedAt,
+    status: input.status,
+    tool: { name: 'spectune', version: input.toolVersion },
+    server: input.server,
+    plan: JSON.parse(JSON.stringify(input.plan)) as Record<string, unknown>,
+    measurements: [...input.measurements],
+    configurations: configs,
+    byPromptType,
+    bySystemPrompt,
+    recommendation,
+    bestUseCase: top ? { promptType: top.id, label: top.label, speedupPercent: top.speedupPercent! } : null,
+    theory: theory ? { alpha: theory.alpha, costRatio: theory.costRatio, predictedOptimalK: theory.predictedOptimalK, note: theory.note } : null,
+    warnings: collectWarnings(input, configs),
+  };
+}
