@@ -1,0 +1,108 @@
+import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useApp } from './state/context';
+import type { Screen, Theme } from './state/store';
+import { ErrorPanel } from './components/ErrorPanel';
+import { SimulatedBadge } from './components/Simulated';
+import { ServersScreen } from './screens/ServersScreen';
+import { SweepScreen } from './screens/SweepScreen';
+import { ResultsScreen } from './screens/ResultsScreen';
+import { OneClickScreen } from './screens/OneClickScreen';
+import { PresetsScreen } from './screens/PresetsScreen';
+import { HistoryScreen } from './screens/HistoryScreen';
+
+const NAV: { id: Screen; label: string }[] = [
+  { id: 'servers', label: 'Servers' },
+  { id: 'sweep', label: 'Sweep' },
+  { id: 'results', label: 'Results' },
+  { id: 'oneclick', label: 'One click' },
+  { id: 'presets', label: 'Presets' },
+  { id: 'history', label: 'History' },
+];
+
+const NEXT_THEME: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
+
+function SimulatorBanner() {
+  const { info, fillSimulator, command } = useApp(useShallow((s) => ({ info: s.appInfo, fillSimulator: s.fillSimulator, command: s.serverForm.command })));
+  if (!info || info.vllmFound || info.simulatorCommand.length === 0) return null;
+  const using = command.includes(info.simulatorCommand[info.simulatorCommand.length - 1] ?? '\u0000');
+  return (
+    <div className="banner" role="region" aria-label="No vLLM found" data-testid="simulator-banner">
+      <p>
+        <strong>No vLLM found on this machine.</strong> Try SpecTune with its built-in simulator: a stand-in server that behaves like vLLM
+        with speculative decoding. Its numbers are labelled <SimulatedBadge show /> everywhere.
+      </p>
+      <button type="button" className="primary" onClick={fillSimulator} disabled={using}>
+        {using ? 'Simulator command filled in' : 'Use the simulator'}
+      </button>
+    </div>
+  );
+}
+
+export function App() {
+  const { screen, setScreen, theme, setTheme, notice, initError, running, progress, init } = useApp(
+    useShallow((s) => ({
+      screen: s.screen,
+      setScreen: s.setScreen,
+      theme: s.theme,
+      setTheme: s.setTheme,
+      notice: s.notice,
+      initError: s.initError,
+      running: s.sweep.running,
+      progress: s.sweep.progress,
+      init: s.init,
+    })),
+  );
+
+  useEffect(() => {
+    let off: (() => void) | undefined;
+    let gone = false;
+    void init().then((o) => (gone ? o() : (off = o)));
+    return () => {
+      gone = true;
+      off?.();
+    };
+  }, [init]);
+
+  useEffect(() => {
+    const root = document.documentElement;
+    if (theme === 'system') root.removeAttribute('data-theme');
+    else root.setAttribute('data-theme', theme);
+  }, [theme]);
+
+  return (
+    <div className="app">
+      <nav className="sidebar" aria-label="Screens">
+        <h1 className="brand">SpecTune</h1>
+        <ul>
+          {NAV.map((n) => (
+            <li key={n.id}>
+              <button type="button" aria-current={screen === n.id ? 'page' : undefined} onClick={() => setScreen(n.id)} data-testid={`nav-${n.id}`}>
+                {n.label}
+                {n.id === 'sweep' && running && progress && <span className="nav-pill">{Math.round((progress.done / Math.max(1, progress.total)) * 100)}%</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+        <button type="button" className="theme-toggle" onClick={() => setTheme(NEXT_THEME[theme])} aria-label={`Theme: ${theme}. Switch to ${NEXT_THEME[theme]}`}>
+          Theme: {theme}
+        </button>
+      </nav>
+      <main className="content">
+        <SimulatorBanner />
+        <ErrorPanel error={initError} title="Could not reach SpecTune's services" testId="init-error" />
+        {notice && (
+          <p className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+            {notice.text}
+          </p>
+        )}
+        {screen === 'servers' && <ServersScreen />}
+        {screen === 'sweep' && <SweepScreen />}
+        {screen === 'results' && <ResultsScreen />}
+        {screen === 'oneclick' && <OneClickScreen />}
+        {screen === 'presets' && <PresetsScreen />}
+        {screen === 'history' && <HistoryScreen />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+import type { UiError } from '../api/errors';
+
+/** An error the user can act on: what happened, what to do, and what the server printed last. */
+export function ErrorPanel({ error, title, testId = 'error-panel' }: { error: UiError | null | undefined; title?: string; testId?: string }) {
+  if (!error) return null;
+  return (
+    <div className="error-panel" role="alert" data-testid={testId}>
+      <strong>{title ?? 'Error'}</strong>
+      <span className="error-code">{error.code}</span>
+      <p className="error-message">{error.message}</p>
+      {error.hint && <p className="error-hint">What to do: {error.hint}</p>}
+      {error.logTail && error.logTail.length > 0 && (
+        <details open>
+          <summary>Last log lines</summary>
+          <pre className="log-tail" data-testid={`${testId}-log`}>
+            {error.logTail.join('\n')}
+          </pre>
+        </details>
+      )}
+    </div>
+  );
+}

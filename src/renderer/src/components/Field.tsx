@@ -1,0 +1,32 @@
+import { useId, type ReactNode } from 'react';
+
+/** A labelled input with its validation message tied to it for screen readers. */
+export function Field({
+  label,
+  error,
+  help,
+  children,
+}: {
+  label: string;
+  error?: string;
+  help?: string;
+  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode;
+}) {
+  const id = useId();
+  const msgId = `${id}-msg`;
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': error || help ? msgId : undefined })}
+      {error ? (
+        <span className="field-error" id={msgId} role="alert">
+          {error}
+        </span>
+      ) : help ? (
+        <span className="field-help" id={msgId}>
+          {help}
+        </span>
+      ) : null}
+    </div>
+  );
+}

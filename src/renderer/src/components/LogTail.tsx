@@ -1,0 +1,25 @@
+import { useEffect, useRef } from 'react';
+import type { LogLine } from '../../../shared/schemas';
+
+/** The server's output as it streams; sticks to the bottom unless the user scrolled up to read. */
+export function LogTail({ lines }: { lines: LogLine[] }) {
+  const ref = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 60) el.scrollTop = el.scrollHeight;
+  }, [lines]);
+  return (
+    <pre className="log" ref={ref} data-testid="server-log" tabIndex={0} aria-label="Server log">
+      {lines.length === 0 ? (
+        <span className="muted">No output yet. Start the server to see its log here.</span>
+      ) : (
+        lines.map((l, i) => (
+          <span key={i} className={`log-${l.stream}`}>
+            {l.line}
+            {'\n'}
+          </span>
+        ))
+      )}
+    </pre>
+  );
+}

@@ -1,0 +1,36 @@
+import type { SweepProgress } from '../../../shared/schemas';
+import * as f from '../format';
+
+const PHASE: Record<SweepProgress['phase'], string> = {
+  'starting-server': 'Starting the server',
+  warmup: 'Warm-up request',
+  measuring: 'Measuring',
+  'reading-metrics': 'Reading /metrics',
+  done: 'Done',
+  cancelled: 'Cancelled',
+};
+
+export function SweepProgressBar({ progress }: { progress: SweepProgress | null }) {
+  if (!progress) return null;
+  const pct = progress.total > 0 ? Math.round((progress.done / progress.total) * 100) : 0;
+  return (
+    <div className="progress-block" data-testid="sweep-progress">
+      <div className="progress-line">
+        <span>
+          {PHASE[progress.phase]}
+          {progress.numSpeculativeTokens !== null && ` · ${f.configLabel(progress.numSpeculativeTokens)}`} (configuration {Math.min(progress.configIndex + 1, progress.configCount)} of{' '}
+          {progress.configCount})
+          {progress.promptType && ` · ${progress.promptType}`}
+          {progress.systemPrompt && ` / ${progress.systemPrompt}`}
+        </span>
+        <span>
+          {progress.done} / {progress.total} requests · {pct}% · elapsed {f.duration(progress.elapsedSeconds)} · ETA{' '}
+          <span data-testid="sweep-eta">{progress.etaSeconds === null ? 'estimating…' : f.duration(progress.etaSeconds)}</span>
+        </span>
+      </div>
+      <progress max={progress.total || 1} value={progress.done} aria-label="Sweep progress">
+        {pct}%
+      </progress>
+    </div>
+  );
+}

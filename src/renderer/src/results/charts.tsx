@@ -1,0 +1,171 @@
+/**
+ * Results charts. Data comes straight from the report; the only arithmetic is
+ * turning a CI into error-bar offsets and fractions into percentages to draw.
+ */
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  ComposedChart,
+  ErrorBar,
+  Legend,
+  Line,
+  ReferenceLine,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import type { ConfigurationResult, GroupComparison, Measurement } from '../../../shared/schemas';
+import { configLabel } from '../format';
+
+const HEIGHT = 240;
+const SERIES = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)'];
+// Fixed size on first render so charts draw before (and without) a layout pass, e.g. in jsdom.
+const INITIAL = { width: 520, height: HEIGHT };
+
+const axis = { stroke: 'var(--muted)', tick: { fill: 'var(--muted)', fontSize: 12 } };
+const tooltipStyle = { contentStyle: { background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' } };
+
+function ChartFrame({ title, testId, children, empty }: { title: string; testId: string; children: React.ReactElement; empty?: string | null }) {
+  return (
+    <figure className="chart" data-testid={testId}>
+      <figcaption>{title}</figcaption>
+      {empty ? (
+        <p className="muted empty">{empty}</p>
+      ) : (
+        <ResponsiveContainer width="100%" height={HEIGHT} initialDimension={INITIAL}>
+          {children}
+        </ResponsiveContainer>
+      )}
+    </figure>
+  );
+}
+
+export function ThroughputChart({ configs, bestK }: { configs: ConfigurationResult[]; bestK: number | null }) {
+  const data = configs
+    .filter((c) => c.tokensPerSecond !== null)
+    .map((c) => {
+      const v = c.tokensPerSecond as number;
+      const ci = c.tokensPerSecondCI;
+      return {
+        name: `${configLabel(c.numSpeculativeTokens)}${c.numSpeculativeTokens === bestK ? ' ★' : ''}`,
+        k: c.numSpeculativeTokens,
+        tps: Number(v.toFixed(2)),
+        err: ci ? [Math.max(0, v - ci[0]), Math.max(0, ci[1] - v)] : [0, 0],
+      };
+    });
+  return (
+    <ChartFrame title="Tokens/s per configuration (median, 95% CI; ★ = recommended)" testId="chart-throughput" empty={data.length ? null : 'No finished configuration yet.'}>
+      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+        <XAxis dataKey="name" {...axis} />
+        <YAxis {...axis} unit=" tok/s" width={80} />
+        <Tooltip {...tooltipStyle} formatter={(v) => [`${v} tok/s`, 'median']} />
+        <Bar dataKey="tps" name="tok/s" isAnimationActive={false}>
+          {data.map((d) => (
+            <Cell key={d.k} fill={d.k === bestK ? 'var(--best)' : 'var(--c1)'} />
+          ))}
+          <ErrorBar dataKey="err" width={6} stroke="var(--text)" direction="y" />
+        </Bar>
+      </BarChart>
+    </ChartFrame>
+  );
+}
+
+export function GroupSpeedupChart({ groups, title, testId }: { groups: GroupComparison[]; title: string; testId: string }) {
+  const ks = [...new Set(groups.flatMap((g) => g.byTokens.map((t) => t.numSpeculativeTokens)))].sort((a, b) => a - b);
+  const data = groups.map((g) => {
+    const row: Record<string, string | number | null> = { name: g.label };
+    for (const t of g.byTokens) row[`k${t.numSpeculativeTokens}`] = t.speedupPercent === null ? null : Number(t.speedupPercent.toFixed(1));
+    return row;
+  });
+  return (
+    <ChartFrame title={title} testId={testId} empty={ks.length && data.length ? null : 'Needs a baseline and at least one k > 0.'}>
+      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+        <XAxis dataKey="name" {...axis} />
+        <YAxis {...axis} unit="%" width={60} />
+        <Tooltip {...tooltipStyle} formatter={(v, n) => [`${v}%`, String(n)]} />
+        <Legend />
+        <ReferenceLine y={0} stroke="var(--muted)" />
+        {ks.map((k, i) => (
+          <Bar key={k} dataKey={`k${k}`} name={`k = ${k} speedup`} fill={SERIES[i % SERIES.length]} isAnimationActive={false} />
+        ))}
+      </BarChart>
+    </ChartFrame>
+  );
+}
+
+export function TtftChart({ configs }: { configs: ConfigurationResult[] }) {
+  const data = configs
+    .filter((c) => c.ttftSeconds !== null)
+    .map((c) => ({ name: configLabel(c.numSpeculativeTokens), ttft: Math.round((c.ttftSeconds as number) * 1000) }));
+  return (
+    <ChartFrame title="Time to first token (median)" testId="chart-ttft" empty={data.length ? null : 'No TTFT measured yet.'}>
+      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+        <XAxis dataKey="name" {...axis} />
+        <YAxis {...axis} unit=" ms" width={70} />
+        <Tooltip {...tooltipStyle} formatter={(v) => [`${v} ms`, 'TTFT']} />
+        <Bar dataKey="ttft" name="TTFT (ms)" fill="var(--c2)" isAnimationActive={false} />
+      </BarChart>
+    </ChartFrame>
+  );
+}
+
+export function AcceptanceChart({ configs }: { configs: ConfigurationResult[] }) {
+  const data = configs
+    .filter((c) => c.numSpeculativeTokens > 0 && (c.acceptanceRate !== null || c.meanAcceptanceLength !== null))
+    .map((c) => ({
+      name: configLabel(c.numSpeculativeTokens),
+      rate: c.acceptanceRate === null ? null : Number((c.acceptanceRate * 100).toFixed(1)),
+      len: c.meanAcceptanceLength === null ? null : Number(c.meanAcceptanceLength.toFixed(2)),
+    }));
+  return (
+    <ChartFrame
+      title="Acceptance rate and mean acceptance length per k"
+      testId="chart-acceptance"
+      empty={data.length ? null : 'The server reported no spec-decode metrics.'}
+    >
+      <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+        <XAxis dataKey="name" {...axis} />
+        <YAxis yAxisId="rate" {...axis} unit="%" domain={[0, 100]} width={55} />
+        <YAxis yAxisId="len" orientation="right" {...axis} unit=" tok" width={60} />
+        <Tooltip {...tooltipStyle} />
+        <Legend />
+        <Bar yAxisId="rate" dataKey="rate" name="acceptance rate (%)" fill="var(--c3)" isAnimationActive={false} />
+        <Line yAxisId="len" dataKey="len" name="mean acceptance length (tokens)" stroke="var(--c4)" strokeWidth={2} isAnimationActive={false} />
+      </ComposedChart>
+    </ChartFrame>
+  );
+}
+
+/** Live view while a sweep runs: every finished request as a dot, by k. */
+export function LiveMeasurementsChart({ measurements }: { measurements: Measurement[] }) {
+  const ks = [...new Set(measurements.map((m) => m.numSpeculativeTokens))].sort((a, b) => a - b);
+  const series = ks.map((k) => ({
+    k,
+    points: measurements
+      .filter((m) => m.numSpeculativeTokens === k && m.ok && m.metrics)
+      .map((m, i) => ({ x: i + 1, y: Number((m.metrics?.tokensPerSecond ?? 0).toFixed(2)) })),
+  }));
+  return (
+    <ChartFrame title="Live: tokens/s of each finished request" testId="chart-live" empty={measurements.length ? null : 'Measurements appear here as they finish.'}>
+      <ScatterChart margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+        <XAxis type="number" dataKey="x" name="request" {...axis} allowDecimals={false} />
+        <YAxis type="number" dataKey="y" name="tokens/s" unit=" tok/s" {...axis} width={80} />
+        <Tooltip {...tooltipStyle} />
+        <Legend />
+        {series.map((s, i) => (
+          <Scatter key={s.k} name={configLabel(s.k)} data={s.points} fill={SERIES[i % SERIES.length]} isAnimationActive={false} />
+        ))}
+      </ScatterChart>
+    </ChartFrame>
+  );
+}

@@ -1,0 +1,76 @@
+import { useShallow } from 'zustand/react/shallow';
+import { useApp } from '../state/context';
+import { SweepProgressBar } from '../components/Progress';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { SimulatedBadge } from '../components/Simulated';
+import { LiveMeasurementsChart, ThroughputChart } from '../results/charts';
+import { ConfigTable } from '../results/tables';
+import { SweepForm } from './SweepForm';
+
+export function SweepStatus() {
+  const { sweep, setScreen, simulated } = useApp(useShallow((s) => ({ sweep: s.sweep, setScreen: s.setScreen, simulated: Boolean(s.server?.simulated) })));
+  const failed = sweep.measurements.filter((m) => !m.ok).length;
+  return (
+    <>
+      <SweepProgressBar progress={sweep.progress} />
+      <ErrorPanel error={sweep.error} title="The sweep stopped" testId="sweep-error" />
+      {sweep.status && !sweep.running && (
+        <p className={`sweep-done status-${sweep.status}`} data-testid="sweep-status" role="status">
+          Sweep {sweep.status}: {sweep.measurements.length} requests measured{failed ? `, ${failed} failed` : ''}
+          {sweep.status !== 'complete' && sweep.report ? ' — the finished configurations are kept below.' : '.'}
+          {sweep.reportPath && (
+            <>
+              {' '}
+              Report: <code>{sweep.reportPath}</code>
+            </>
+          )}{' '}
+          {sweep.report && (
+            <button type="button" className="link" onClick={() => setScreen('results')}>
+              Open in Results
+            </button>
+          )}
+        </p>
+      )}
+      {(sweep.running || sweep.measurements.length > 0) && (
+        <div className="chart-grid">
+          <LiveMeasurementsChart measurements={sweep.measurements} />
+          {sweep.report && <ThroughputChart configs={sweep.report.configurations} bestK={sweep.report.recommendation?.numSpeculativeTokens ?? null} />}
+        </div>
+      )}
+      {sweep.report && (
+        <div data-testid="sweep-partial">
+          <h3>
+            Configurations so far <SimulatedBadge show={sweep.report.server.simulated || simulated} />
+          </h3>
+          <ConfigTable configs={sweep.report.configurations} bestK={sweep.report.recommendation?.numSpeculativeTokens ?? null} />
+        </div>
+      )}
+    </>
+  );
+}
+
+export function SweepScreen() {
+  const { running, runSweep, cancelSweep } = useApp(useShallow((s) => ({ running: s.sweep.running, runSweep: s.runSweep, cancelSweep: s.cancelSweep })));
+  return (
+    <section aria-labelledby="sweep-title">
+      <h2 id="sweep-title">Sweep</h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void runSweep('sweep');
+        }}
+      >
+        <SweepForm />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={running}>
+            {running ? 'Running…' : 'Run sweep'}
+          </button>
+          <button type="button" onClick={() => void cancelSweep()} disabled={!running}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      <SweepStatus />
+    </section>
+  );
+}

@@ -1,0 +1,186 @@
+/**
+ * The Servers and Sweep forms hold what the user typed (strings); these turn
+ * them into contract objects with the shared zod schemas, so the UI shows the
+ * same field messages the services would answer with — before anything is sent.
+ */
+import type { z } from 'zod';
+import {
+  SweepPlanSchema,
+  ServerSettingsSchema,
+  SPEC_METHODS,
+  type PromptDef,
+  type ServerSettings,
+  type SweepPlan,
+  type SystemPromptDef,
+} from '../../../shared/schemas';
+import { splitArgs } from '../../../shared/vllm-command';
+
+export const METHOD_CHOICES = SPEC_METHODS;
+
+export interface ServerFormValues {
+  command: string;
+  model: string;
+  /** '' = automatic: draft_model when a draft model is given. */
+  method: string;
+  draftModel: string;
+  k: string;
+  port: string;
+  gpuMemoryUtilization: string;
+  tensorParallelSize: string;
+  extraArgs: string;
+}
+
+export type ServerFormField = keyof ServerFormValues;
+export type FieldErrors<F extends string> = Partial<Record<F, string>>;
+export type FormResult<T, F extends string> = { ok: true; value: T } | { ok: false; errors: FieldErrors<F> };
+
+export const DEFAULT_SERVER_FORM: ServerFormValues = {
+  command: 'vllm',
+  model: '',
+  method: '',
+  draftModel: '',
+  k: '5',
+  port: '8000',
+  gpuMemoryUtilization: '0.9',
+  tensorParallelSize: '1',
+  extraArgs: '',
+};
+
+function num(text: string): number {
+  // Empty must stay NaN, not 0, so the schema reports it as missing.
+  return text.trim() === '' ? Number.NaN : Number(text.trim());
+}
+
+function optionalNum(text: string): number | undefined {
+  return text.trim() === '' ? undefined : Number(text.trim());
+}
+
+function collect<F extends string>(err: z.ZodError, fieldOf: (path: PropertyKey[]) => F): FieldErrors<F> {
+  const out: FieldErrors<F> = {};
+  for (const issue of err.issues) {
+    const field = fieldOf(issue.path);
+    if (!out[field]) out[field] = issue.message;
+  }
+  return out;
+}
+
+const SERVER_FIELD: Record<string, ServerFormField> = {
+  command: 'command',
+  model: 'model',
+  method: 'method',
+  draftModel: 'draftModel',
+  numSpeculativeTokens: 'k',
+  port: 'port',
+  gpuMemoryUtilization: 'gpuMemoryUtilization',
+  tensorParallelSize: 'tensorParallelSize',
+  extraArgs: 'extraArgs',
+};
+
+export function formToSettings(v: ServerFormValues): FormResult<ServerSettings, ServerFormField> {
+  const input = {
+    command: splitArgs(v.command),
+    model: v.model,
+    method: v.method === '' ? undefined : v.method,
+    draftModel: v.draftModel.trim() === '' ? undefined : v.draftModel.trim(),
+    numSpeculativeTokens: num(v.k),
+    port: num(v.port),
+    gpuMemoryUtilization: optionalNum(v.gpuMemoryUtilization),
+    tensorParallelSize: optionalNum(v.tensorParallelSize),
+    extraArgs: splitArgs(v.extraArgs),
+  };
+  const r = ServerSettingsSchema.safeParse(input);
+  if (r.success) return { ok: true, value: r.data };
+  return { ok: false, errors: collect(r.error, (p) => SERVER_FIELD[String(p[0])] ?? 'command') };
+}
+
+function quoteWord(w: string): string {
+  return /[\s"']/.test(w) ? `"${w.replace(/(["\\])/g, '\\$1')}"` : w;
+}
+
+/** Inverse of formToSettings, for presets and "apply" results. */
+export function settingsToForm(s: ServerSettings): ServerFormValues {
+  return {
+    command: s.command.map(quoteWord).join(' '),
+    model: s.model,
+    method: s.method ?? '',
+    draftModel: s.draftModel ?? '',
+    k: String(s.numSpeculativeTokens),
+    port: String(s.port),
+    gpuMemoryUtilization: s.gpuMemoryUtilization === undefined ? '' : String(s.gpuMemoryUtilization),
+    tensorParallelSize: s.tensorParallelSize === undefined ? '' : String(s.tensorParallelSize),
+    extraArgs: s.extraArgs.map(quoteWord).join(' '),
+  };
+}
+
+export interface SweepFormValues {
+  mode: 'managed' | 'attached';
+  url: string;
+  tokens: string;
+  promptTypes: string[];
+  systemPrompts: string[];
+  customPrompts: PromptDef[];
+  customSystemPrompts: SystemPromptDef[];
+  repeats: string;
+  maxTokens: string;
+}
+
+export type SweepFormField = 'mode' | 'url' | 'tokens' | 'promptTypes' | 'systemPrompts' | 'repeats' | 'maxTokens' | 'server';
+
+export const DEFAULT_SWEEP_FORM: SweepFormValues = {
+  mode: 'managed',
+  url: 'http://127.0.0.1:8000',
+  tokens: '0, 3, 5, 7',
+  promptTypes: ['security', 'code', 'technical', 'creative'],
+  systemPrompts: ['direct'],
+  customPrompts: [],
+  customSystemPrompts: [],
+  repeats: '3',
+  maxTokens: '256',
+};
+
+/** "0, 3 5,7" → [0, 3, 5, 7]; words that are not numbers become NaN so the schema names them. */
+export function parseTokenList(text: string): number[] {
+  return text
+    .split(/[\s,;]+/)
+    .filter((w) => w !== '')
+    .map((w) => (/^-?\d+(\.\d+)?$/.test(w) ? Number(w) : Number.NaN));
+}
+
+const SWEEP_FIELD: Record<string, SweepFormField> = {
+  mode: 'mode',
+  url: 'url',
+  tokens: 'tokens',
+  promptTypes: 'promptTypes',
+  systemPrompts: 'systemPrompts',
+  repeats: 'repeats',
+  maxTokens: 'maxTokens',
+  server: 'server',
+};
+
+/** A plan from the Sweep form; managed mode launches with the Servers form's settings. */
+export function buildPlan(v: SweepFormValues, server: ServerFormValues): FormResult<SweepPlan, SweepFormField> {
+  let settings: ServerSettings | undefined;
+  if (v.mode === 'managed') {
+    const s = formToSettings(server);
+    if (!s.ok) {
+      const first = Object.entries(s.errors)[0];
+      return { ok: false, errors: { server: `fix the server settings on the Servers screen first (${first?.[0]}: ${first?.[1]})` } };
+    }
+    settings = s.value;
+  }
+  const input = {
+    mode: v.mode,
+    server: settings,
+    url: v.mode === 'attached' ? v.url.trim() : undefined,
+    tokens: parseTokenList(v.tokens),
+    promptTypes: v.promptTypes,
+    systemPrompts: v.systemPrompts,
+    customPrompts: v.customPrompts.filter((p) => v.promptTypes.includes(p.id)),
+    customSystemPrompts: v.customSystemPrompts.filter((p) => v.systemPrompts.includes(p.id)),
+    repeats: num(v.repeats),
+    maxTokens: num(v.maxTokens),
+  };
+  const r = SweepPlanSchema.safeParse(input);
+  if (r.success) return { ok: true, value: r.data };
+  return { ok: false, errors: collect(r.error, (p) => SWEEP_FIELD[String(p[0])] ?? 'tokens') };
+}

@@ -1,0 +1,460 @@
+/**
+ * The whole UI state in one zustand store. It only calls the API and keeps what
+ * comes back (results, events); every decision is made by the services.
+ * Created per API so tests can hand it an in-memory double.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type {
+  AppInfo,
+  Preset,
+  RunSummary,
+  SpecTuneApi,
+} from '../../../shared/ipc-contract';
+import {
+  DEFAULT_ENDPOINTS,
+  type Endpoint,
+  type EndpointStatus,
+  type LogLine,
+  type Measurement,
+  type PromptDef,
+  type Report,
+  type ServerSettings,
+  type ServerState,
+  type SweepProgress,
+  type SystemPromptDef,
+} from '../../../shared/schemas';
+import { toUiError, type UiError } from '../api/errors';
+import {
+  DEFAULT_SERVER_FORM,
+  DEFAULT_SWEEP_FORM,
+  buildPlan,
+  formToSettings,
+  settingsToForm,
+  type FieldErrors,
+  type ServerFormField,
+  type ServerFormValues,
+  type SweepFormField,
+  type SweepFormValues,
+} from './forms';
+
+export type Screen = 'servers' | 'sweep' | 'results' | 'oneclick' | 'presets' | 'history';
+export type Theme = 'system' | 'light' | 'dark';
+
+const LOG_LIMIT = 500;
+const ENDPOINTS_KEY = 'spectune.endpoints';
+const THEME_KEY = 'spectune.theme';
+
+export interface SweepSlice {
+  running: boolean;
+  kind: 'sweep' | 'optimize' | null;
+  runId: string | null;
+  progress: SweepProgress | null;
+  measurements: Measurement[];
+  report: Report | null;
+  /** Set by sweep:done. */
+  status: 'complete' | 'cancelled' | 'partial' | 'failed' | null;
+  reportPath: string | null;
+  error: UiError | null;
+}
+
+export interface ResultsSlice {
+  report: Report | null;
+  runId: string | null;
+  source: 'live' | 'history' | null;
+}
+
+export interface AppState {
+  api: SpecTuneApi;
+  screen: Screen;
+  theme: Theme;
+  notice: { kind: 'ok' | 'error'; text: string } | null;
+
+  appInfo: AppInfo | null;
+  initError: UiError | null;
+
+  customEndpoints: Endpoint[];
+  statuses: EndpointStatus[];
+  probeError: UiError | null;
+
+  server: ServerState | null;
+  serverError: UiError | null;
+  serverBusy: boolean;
+  logs: LogLine[];
+
+  serverForm: ServerFormValues;
+  serverFormErrors: FieldErrors<ServerFormField>;
+
+  builtinPromptTypes: PromptDef[];
+  builtinSystemPrompts: SystemPromptDef[];
+  sweepForm: SweepFormValues;
+  sweepFormErrors: FieldErrors<SweepFormField>;
+  sweep: SweepSlice;
+
+  results: ResultsSlice;
+
+  presets: Preset[];
+  presetsError: UiError | null;
+
+  history: RunSummary[];
+  historyError: UiError | null;
+  compare: { a: { summary: RunSummary; report: Report } | null; b: { summary: RunSummary; report: Report } | null };
+
+  // actions
+  init(): Promise<() => void>;
+  setScreen(s: Screen): void;
+  setTheme(t: Theme): void;
+  notify(kind: 'ok' | 'error', text: string): void;
+  addEndpoint(e: Endpoint): void;
+  removeEndpoint(name: string): void;
+  probe(): Promise<void>;
+  setServerField(field: ServerFormField, value: string): void;
+  fillSimulator(): void;
+  startServer(): Promise<void>;
+  restartServer(): Promise<void>;
+  stopServer(): Promise<void>;
+  setSweepForm(patch: Partial<SweepFormValues>): void;
+  runSweep(kind: 'sweep' | 'optimize'): Promise<boolean>;
+  cancelSweep(): Promise<void>;
+  showReport(report: Report, runId: string | null, source: 'live' | 'history'): void;
+  saveReport(runId: string, path?: string): Promise<string | null>;
+  applyReport(runId: string): Promise<boolean>;
+  loadPresets(): Promise<void>;
+  savePreset(name: string, settings?: ServerSettings, note?: string): Promise<Preset | null>;
+  renamePreset(id: string, name: string): Promise<boolean>;
+  deletePreset(id: string): Promise<boolean>;
+  applyPreset(id: string): Promise<boolean>;
+  loadHistory(): Promise<void>;
+  openHistory(runId: string): Promise<void>;
+  setCompare(slot: 'a' | 'b', runId: string | null): Promise<void>;
+}
+
+function loadJson<T>(key: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+const emptySweep: SweepSlice = {
+  running: false,
+  kind: null,
+  runId: null,
+  progress: null,
+  measurements: [],
+  report: null,
+  status: null,
+  reportPath: null,
+  error: null,
+};
+
+export type AppStore = StoreApi<AppState>;
+
+export function createAppStore(api: SpecTuneApi): AppStore {
+  return createStore<AppState>()((set, get) => {
+    /** Run an API call; on failure keep the error where the screen shows it. */
+    async function attempt<T>(fn: () => Promise<T>, onError: (e: UiError) => void): Promise<T | undefined> {
+      try {
+        return await fn();
+      } catch (err) {
+        onError(toUiError(err));
+        return undefined;
+      }
+    }
+
+    function endpointList(): Endpoint[] {
+      const list = [...DEFAULT_ENDPOINTS, ...get().customEndpoints];
+      const url = get().server?.url;
+      const phase = get().server?.phase;
+      // The managed server may listen on another port than vLLM's default; probe it too.
+      if (url && phase && phase !== 'stopped' && !list.some((e) => sameUrl(e.url, url))) {
+        list.unshift({ name: 'Managed vLLM (started here)', url });
+      }
+      return list;
+    }
+
+    return {
+      api,
+      screen: 'servers',
+      theme: loadJson<Theme>(THEME_KEY, 'system'),
+      notice: null,
+      appInfo: null,
+      initError: null,
+      customEndpoints: loadJson<Endpoint[]>(ENDPOINTS_KEY, []),
+      statuses: [],
+      probeError: null,
+      server: null,
+      serverError: null,
+      serverBusy: false,
+      logs: [],
+      serverForm: DEFAULT_SERVER_FORM,
+      serverFormErrors: {},
+      builtinPromptTypes: [],
+      builtinSystemPrompts: [],
+      sweepForm: DEFAULT_SWEEP_FORM,
+      sweepFormErrors: {},
+      sweep: emptySweep,
+      results: { report: null, runId: null, source: null },
+      presets: [],
+      presetsError: null,
+      history: [],
+      historyError: null,
+      compare: { a: null, b: null },
+
+      async init() {
+        const offs = [
+          api.on('server:state', (s) => set({ server: s })),
+          api.on('server:log', (l) => set((st) => ({ logs: [...st.logs.slice(-(LOG_LIMIT - 1)), l] }))),
+          api.on('sweep:progress', (p) => set((st) => ({ sweep: { ...st.sweep, progress: p } }))),
+          api.on('sweep:measurement', (m) => set((st) => ({ sweep: { ...st.sweep, measurements: [...st.sweep.measurements, m] } }))),
+          api.on('sweep:report', (r) =>
+            set((st) => ({
+              sweep: { ...st.sweep, report: r },
+              // Keep Results on the live run unless the user opened a past one.
+              results: st.results.source === 'history' ? st.results : { report: r, runId: st.sweep.runId, source: 'live' },
+            })),
+          ),
+          api.on('sweep:done', (d) => {
+            set((st) => ({
+              sweep: {
+                ...st.sweep,
+                running: false,
+                runId: d.runId,
+                status: d.status,
+                reportPath: d.reportPath,
+                error: d.error ? { code: 'SWEEP_FAILED', message: d.error } : null,
+              },
+            }));
+            void get().loadHistory();
+          }),
+          api.on('presets:changed', (p) => set({ presets: p })),
+        ];
+
+        const fail = (e: UiError) => set({ initError: e });
+        const [info, server, logs, prompts, sweepState] = await Promise.all([
+          attempt(() => api['app:info']({}), fail),
+          attempt(() => api['server:state']({}), fail),
+          attempt(() => api['server:logs']({}), fail),
+          attempt(() => api['prompts:builtin']({}), fail),
+          attempt(() => api['sweep:state']({}), fail),
+        ]);
+        set((st) => ({
+          appInfo: info ?? null,
+          server: server ?? st.server,
+          logs: logs ? [...logs, ...st.logs].slice(-LOG_LIMIT) : st.logs,
+          builtinPromptTypes: prompts?.promptTypes ?? [],
+          builtinSystemPrompts: prompts?.systemPrompts ?? [],
+          serverForm: server?.settings ? settingsToForm(server.settings) : st.serverForm,
+        }));
+        if (sweepState) {
+          set((st) => ({
+            sweep: {
+              ...st.sweep,
+              running: sweepState.running,
+              kind: sweepState.kind,
+              runId: sweepState.runId,
+              progress: sweepState.progress,
+              report: sweepState.report,
+            },
+            results: sweepState.report ? { report: sweepState.report, runId: sweepState.runId, source: 'live' } : st.results,
+          }));
+        }
+        void get().loadPresets();
+        void get().loadHistory();
+        void get().probe();
+        return () => offs.forEach((off) => off());
+      },
+
+      setScreen: (screen) => set({ screen }),
+      setTheme(theme) {
+        localStorage.setItem(THEME_KEY, JSON.stringify(theme));
+        set({ theme });
+      },
+      notify: (kind, text) => set({ notice: { kind, text } }),
+
+      addEndpoint(e) {
+        const customEndpoints = [...get().customEndpoints.filter((x) => x.name !== e.name), e];
+        localStorage.setItem(ENDPOINTS_KEY, JSON.stringify(customEndpoints));
+        set({ customEndpoints });
+        void get().probe();
+      },
+      removeEndpoint(name) {
+        const customEndpoints = get().customEndpoints.filter((x) => x.name !== name);
+        localStorage.setItem(ENDPOINTS_KEY, JSON.stringify(customEndpoints));
+        set({ customEndpoints, statuses: get().statuses.filter((s) => s.name !== name) });
+      },
+      async probe() {
+        const statuses = await attempt(() => api['status:probe']({ endpoints: endpointList() }), (e) => set({ probeError: e }));
+        if (statuses) set({ statuses, probeError: null });
+      },
+
+      setServerField(field, value) {
+        set((st) => {
+          const errors = { ...st.serverFormErrors };
+          delete errors[field];
+          return { serverForm: { ...st.serverForm, [field]: value }, serverFormErrors: errors };
+        });
+      },
+      fillSimulator() {
+        const cmd = get().appInfo?.simulatorCommand ?? [];
+        if (cmd.length === 0) return;
+        set((st) => ({
+          serverForm: {
+            ...st.serverForm,
+            command: cmd.map((w) => (/[\s"']/.test(w) ? `"${w}"` : w)).join(' '),
+            model: st.serverForm.model || 'demo/simulated-7b',
+            method: st.serverForm.method || (st.serverForm.draftModel ? '' : 'ngram'),
+          },
+          serverFormErrors: {},
+          screen: 'servers',
+        }));
+      },
+
+      async startServer() {
+        await launch('server:start');
+      },
+      async restartServer() {
+        await launch('server:restart');
+      },
+      async stopServer() {
+        set({ serverBusy: true, serverError: null });
+        const s = await attempt(() => api['server:stop']({}), (e) => set({ serverError: e }));
+        set((st) => ({ serverBusy: false, server: s ?? st.server }));
+      },
+
+      setSweepForm(patch) {
+        set((st) => {
+          const errors = { ...st.sweepFormErrors };
+          for (const k of Object.keys(patch)) delete errors[k as SweepFormField];
+          return { sweepForm: { ...st.sweepForm, ...patch }, sweepFormErrors: errors };
+        });
+      },
+      async runSweep(kind) {
+        const form = get().sweepForm;
+        const plan = buildPlan(kind === 'optimize' ? { ...form, mode: 'managed' } : form, get().serverForm);
+        if (!plan.ok) {
+          set({ sweepFormErrors: plan.errors });
+          return false;
+        }
+        set({ sweepFormErrors: {}, sweep: { ...emptySweep, running: true, kind } });
+        const channel = kind === 'optimize' ? 'sweep:optimize' : 'sweep:start';
+        const r = await attempt(() => api[channel](plan.value), (e) => set((st) => ({ sweep: { ...st.sweep, running: false, error: e } })));
+        if (!r) return false;
+        set((st) => ({
+          sweep: { ...st.sweep, runId: r.runId },
+          results: st.results.source === 'history' ? st.results : { report: null, runId: r.runId, source: 'live' },
+        }));
+        return true;
+      },
+      async cancelSweep() {
+        await attempt(() => api['sweep:cancel']({}), (e) => set((st) => ({ sweep: { ...st.sweep, error: e } })));
+      },
+
+      showReport(report, runId, source) {
+        set({ results: { report, runId, source }, screen: 'results' });
+      },
+      async saveReport(runId, path) {
+        const r = await attempt(() => api['report:save']({ runId, path }), (e) => get().notify('error', errorLine(e)));
+        if (r?.path) get().notify('ok', `Saved ${r.path}`);
+        return r?.path ?? null;
+      },
+      async applyReport(runId) {
+        set({ serverBusy: true, serverError: null });
+        const s = await attempt(() => api['report:apply']({ runId }), (e) => set({ serverError: e }));
+        set((st) => ({
+          serverBusy: false,
+          server: s ?? st.server,
+          serverForm: s?.settings ? settingsToForm(s.settings) : st.serverForm,
+        }));
+        if (s) get().notify('ok', `Server restarted with k = ${s.settings?.numSpeculativeTokens ?? '?'}`);
+        else get().notify('error', errorLine(get().serverError));
+        return Boolean(s);
+      },
+
+      async loadPresets() {
+        const p = await attempt(() => api['presets:list']({}), (e) => set({ presetsError: e }));
+        if (p) set({ presets: p, presetsError: null });
+      },
+      async savePreset(name, settings, note) {
+        let s = settings;
+        if (!s) {
+          const r = formToSettings(get().serverForm);
+          if (!r.ok) {
+            set({ serverFormErrors: r.errors, presetsError: { code: 'INVALID_INPUT', message: 'the server settings are not valid yet', hint: 'fix the fields marked on the Servers screen' } });
+            return null;
+          }
+          s = r.value;
+        }
+        const settingsToSave = s;
+        const p = await attempt(() => api['presets:save']({ name, settings: settingsToSave, note }), (e) => set({ presetsError: e }));
+        if (p) {
+          set((st) => ({ presetsError: null, presets: [...st.presets.filter((x) => x.id !== p.id), p] }));
+          get().notify('ok', `Preset “${p.name}” saved`);
+        }
+        return p ?? null;
+      },
+      async renamePreset(id, name) {
+        const p = await attempt(() => api['presets:rename']({ id, name }), (e) => set({ presetsError: e }));
+        if (p) set((st) => ({ presetsError: null, presets: st.presets.map((x) => (x.id === id ? p : x)) }));
+        return Boolean(p);
+      },
+      async deletePreset(id) {
+        const r = await attempt(() => api['presets:delete']({ id }), (e) => set({ presetsError: e }));
+        if (r?.deleted) set((st) => ({ presetsError: null, presets: st.presets.filter((x) => x.id !== id) }));
+        return Boolean(r?.deleted);
+      },
+      async applyPreset(id) {
+        set({ serverBusy: true, serverError: null, presetsError: null });
+        const s = await attempt(() => api['presets:apply']({ id }), (e) => set({ serverError: e, presetsError: e }));
+        set((st) => ({
+          serverBusy: false,
+          server: s ?? st.server,
+          serverForm: s?.settings ? settingsToForm(s.settings) : st.serverForm,
+        }));
+        if (s) get().notify('ok', `Preset applied: server restarting with k = ${s.settings?.numSpeculativeTokens ?? '?'}`);
+        return Boolean(s);
+      },
+
+      async loadHistory() {
+        const h = await attempt(() => api['history:list']({}), (e) => set({ historyError: e }));
+        if (h) set({ history: h, historyError: null });
+      },
+      async openHistory(runId) {
+        const r = await attempt(() => api['history:get']({ runId }), (e) => set({ historyError: e }));
+        if (r) get().showReport(r, runId, 'history');
+      },
+      async setCompare(slot, runId) {
+        if (!runId) {
+          set((st) => ({ compare: { ...st.compare, [slot]: null } }));
+          return;
+        }
+        const summary = get().history.find((h) => h.runId === runId);
+        const r = await attempt(() => api['history:get']({ runId }), (e) => set({ historyError: e }));
+        if (r && summary) set((st) => ({ compare: { ...st.compare, [slot]: { summary, report: r } } }));
+      },
+    };
+
+    async function launch(channel: 'server:start' | 'server:restart'): Promise<void> {
+      const r = formToSettings(get().serverForm);
+      if (!r.ok) {
+        set({ serverFormErrors: r.errors });
+        return;
+      }
+      set({ serverBusy: true, serverError: null, serverFormErrors: {} });
+      const s = await attempt(() => api[channel](r.value), (e) => set({ serverError: e }));
+      set((st) => ({ serverBusy: false, server: s ?? st.server }));
+      void get().probe();
+    }
+  });
+}
+
+export function errorLine(e: UiError | null): string {
+  if (!e) return 'Something went wrong';
+  return e.hint ? `${e.message} — ${e.hint}` : e.message;
+}
+
+function sameUrl(a: string, b: string): boolean {
+  const norm = (u: string) => u.replace(/\/+$/, '').replace('localhost', '127.0.0.1');
+  return norm(a) === norm(b);
+}
