@@ -1,0 +1,14 @@
+/** The JSON Schema (draft 2020-12) of test_results.json, generated from ReportSchema. */
+import { z } from 'zod';
+import { ReportSchema } from './schemas';
+
+export const REPORT_SCHEMA_ID = 'https://spectune.dev/schemas/test_results.schema.json';
+
+export function reportJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ReportSchema, { target: 'draft-2020-12', io: 'output' }),
+    $id: REPORT_SCHEMA_ID,
+    title: 'SpecTune test_results.json',
+    description: 'Speculative-decoding sweep: every measurement, per-configuration statistics, the recommendation and warnings.',
+  };
+}

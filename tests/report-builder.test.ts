@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { expectedSpeedup, expectedTokensPerStep } from '../src/shared/leviathan';
+import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../src/shared/prompts';
+import { buildReport, type BuildReportInput, type ConfigRun } from '../src/shared/report-builder';
+import { ReportSchema, SweepPlanSchema, type AcceptanceStats, type Measurement } from '../src/shared/schemas';
+import { medianCI, mulberry32, ratioOfMediansCI } from '../src/shared/stats';
+
+const PT = ['code', 'creative'];
+const SP = ['direct', 'empty'];
+
+/** tok/s per (k, prompt type): a function so tests can shape the curve. */
+type Curve = (k: number, pt: string) => number;
+
+function measurements(ks: number[], curve: Curve, opts: { repeats?: number; noise?: number; hash?: (k: number, pt: string) => string } = {}): Measurement[] {
+  const rand = mulberry32(42);
+  const out: Measurement[] = [];
+  for (const k of ks)
+    for (let r = 0; r < (opts.repeats ?? 6); r++)
+      for (const pt of PT)
+        for (const sp of SP) {
+          const tps = curve(k, pt) * (1 + (rand() - 0.5) * 2 * (opts.noise ?? 0.02));
+          const tokens = 200;
+          out.push({
+            numSpeculativeTokens: k,
+            promptType: pt,
+            systemPrompt: sp,
+            repeat: r,
+            startedAt: '2026-11-28T00:00:00.000Z',
+            ok: true,
+            metrics: {
+              ttftSeconds: 0.05,
+              totalSeconds: tokens / tps,
+              completionTokens: tokens,
+              promptTokens: 40,
+              tokensEstimated: false,
+              tokensPerSecond: tps,
+              decodeTokensPerSecond: tps * 1.02,
+              chunkCount: 100,
+              interChunk: { count: 99, medianSeconds: 0.01, p95Seconds: 0.02, maxSeconds: 0.03 },
+              finishReason: 'length',
+              outputHash: opts.hash ? opts.hash(k, pt) : `hash-${pt}-${sp}`,
+              outputChars: 900,
+            },
+          });
+        }
+  return out;
+}
+
+function input(ks: number[], ms: Measurement[], over: Partial<BuildReportInput> = {}, runs?: ConfigRun[]): BuildReportInput {
+  const plan = SweepPlanSchema.parse({
+    mode: 'managed',
+    server: { model: 'm', draftModel: 'd' },
+    tokens: ks,
+    promptTypes: PT,
+    systemPrompts: SP,
+  });
+  return {
+    plan,
+    promptTypes: BUILTIN_PROMPT_TYPES.filter((p) => PT.includes(p.id)),
+    systemPrompts: BUILTIN_SYSTEM_PROMPTS.filter((p) => SP.includes(p.id)),
+    server: { kind: 'vllm', url: 'http://127.0.0.1:8000', model: 'm', draftModel: 'd', method: 'draft_model', vllmVersion: '0.15.1', simulated: false, command: ['vllm'] },
+    measurements: ms,
+    configs: runs ?? ks.map((k) => ({ numSpeculativeTokens: k, failed: false })),
+    createdAt: '2026-11-28T00:00:00.000Z',
+    finishedAt: '2026-11-28T00:01:00.000Z',
+    status: 'complete',
+    toolVersion: '0.0.0-test',
+    commandFor: (k) => ({ argv: ['vllm', 'serve', 'm', '--k', String(k)], command: `vllm serve m --k ${k}` }),
+    ...over,
+  };
+}
+
+describe('stats', () => {
+  it('median CI covers the median and widens to the range for tiny samples', () => {
+    expect(medianCI([3, 1, 2])).toEqual([1, 3]);
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    const [lo, hi] = medianCI(xs)!;
+    expect(lo).toBeGreaterThan(35);
+    expect(lo).toBeLessThan(50.5);
+    expect(hi).toBeGreaterThan(50.5);
+    expect(hi).toBeLessThan(65);
+  });
+
+  it('paired bootstrap removes the prompt mix that an unpaired one cannot', () => {
+    // Prompts vary 10×, the treatment is a steady +20%.
+    const b = Array.from({ length: 40 }, (_, i) => (i % 2 ? 10 : 100));
+    const a = b.map((x) => x * 1.2);
+    const paired = ratioOfMediansCI(a, b, { paired: true })!;
+    const unpaired = ratioOfMediansCI(a, b)!;
+    expect(paired[0]).toBeGreaterThan(1.15);
+    expect(paired[1]).toBeLessThan(1.25);
+    expect(unpaired[1] - unpaired[0]).toBeGreaterThan(paired[1] - paired[0]);
+  });
+});
+
+describe('buildReport', () => {
+  it('recommends the clear winner with high confidence and a correct speedup', () => {
+    const ks = [0, 3, 5, 7];
+    const curve: Curve = (k) => ({ 0: 20, 3: 25, 5: 30, 7: 27 })[k]!;
+    const report = buildReport(input(ks, measurements(ks, curve)));
+    expect(() => ReportSchema.parse(report)).not.toThrow();
+    const rec = report.recommendation!;
+    expect(rec.numSpeculativeTokens).toBe(5);
+    expect(rec.confidence).toBe('high');
+    expect(rec.speedupPercent).toBeGreaterThan(45);
+    expect(rec.speedupPercent).toBeLessThan(55);
+    expect(rec.command).toBe('vllm serve m --k 5');
+    const k5 = report.configurations.find((c) => c.numSpeculativeTokens === 5)!;
+    expect(k5.tokensPerSecondCI![0]).toBeLessThanOrEqual(k5.tokensPerSecond!);
+    expect(k5.tokensPerSecondCI![1]).toBeGreaterThanOrEqual(k5.tokensPerSecond!);
+    expect(k5.speedupPercentCI![0]).toBeGreaterThan(40);
+    expect(report.configurations[0].speedupPercent).toBe(0);
+    expect(report.warnings.map((w) => w.kind)).toEqual([]);
+  });
+
+  it('prefers the smaller k when the larger one is not clearly faster', () => {
+    const ks = [0, 3, 5, 7];
+    const curve: Curve = (k) => ({ 0: 20, 3: 25, 5: 30, 7: 30.3 })[k]!;
+    const report = buildReport(input(ks, measurements(ks, curve, { noise: 0.06 })));
+    expect(report.recommendation!.numSpeculativeTokens).toBe(5);
+    expect(report.recommendation!.confidence).toBe('medium');
+    expect(report.recommendation!.reason).toMatch(/k=7 measured .* not clearly/);
+  });
+
+  it('recommends no speculation when every k is slower, and warns for each', () => {
+    const ks = [0, 3, 5];
+    const curve: Curve = (k) => ({ 0: 20, 3: 17, 5: 15 })[k]!;
+    const report = buildReport(input(ks, measurements(ks, curve)));
+    expect(report.recommendation!.numSpeculativeTokens).toBe(0);
+    expect(report.recommendation!.confidence).toBe('high');
+    expect(report.warnings.filter((w) => w.kind === 'negative-speedup').map((w) => w.numSpeculativeTokens)).toEqual([3, 5]);
+  });
+
+  it('finds the best use case per prompt type and compares system prompts', () => {
+    const ks = [0, 5];
+    const curve: Curve = (k, pt) => (k === 0 ? 20 : pt === 'code' ? 34 : 24);
+    const report = buildReport(input(ks, measurements(ks, curve)));
+    expect(report.bestUseCase?.promptType).toBe('code');
+    expect(report.bestUseCase!.speedupPercent).toBeGreaterThan(60);
+    const creative = report.byPromptType.find((g) => g.id === 'creative')!;
+    expect(creative.speedupPercent).toBeGreaterThan(15);
+    expect(creative.speedupPercent).toBeLessThan(25);
+    expect(report.bySystemPrompt.map((g) => g.id)).toEqual(SP);
+  });
+
+  it('warns about low throughput, differing outputs and failed requests', () => {
+    const ks = [0, 3];
+    const ms = measurements(ks, (k) => (k === 0 ? 8 : 9), { hash: (k, pt) => (k === 3 && pt === 'code' ? 'different' : `h-${pt}`) });
+    ms[5] = { ...ms[5], ok: false, error: 'connection refused', metrics: undefined };
+    const report = buildReport(input(ks, ms));
+    const kinds = report.warnings.map((w) => w.kind);
+    expect(kinds).toContain('low-throughput');
+    expect(kinds).toContain('output-mismatch');
+    expect(kinds).toContain('connection-errors');
+    const k3 = report.configurations.find((c) => c.numSpeculativeTokens === 3)!;
+    expect(k3.outputMatchRate).toBe(0.5);
+    expect(report.configurations[0].errors).toBe(1);
+  });
+
+  it('keeps a failed configuration in the report and recommends among the rest', () => {
+    const ks = [0, 3, 5];
+    const ms = measurements([0, 3], (k) => (k === 0 ? 20 : 26));
+    const runs: ConfigRun[] = [
+      { numSpeculativeTokens: 0, failed: false },
+      { numSpeculativeTokens: 3, failed: false },
+      { numSpeculativeTokens: 5, failed: true, error: 'server exited during the measurements' },
+    ];
+    const report = buildReport(input(ks, ms, { status: 'partial' }, runs));
+    expect(report.configurations.find((c) => c.numSpeculativeTokens === 5)!.failed).toBe(true);
+    expect(report.recommendation!.numSpeculativeTokens).toBe(3);
+    expect(report.warnings.some((w) => w.kind === 'config-failed' && w.numSpeculativeTokens === 5)).toBe(true);
+  });
+
+  it('says so when there is no baseline', () => {
+    const ks = [3, 5];
+    const report = buildReport(input(ks, measurements(ks, (k) => (k === 3 ? 25 : 30))));
+    expect(report.configurations.every((c) => c.speedupPercent === null)).toBe(true);
+    expect(report.recommendation!.confidence).toBe('low');
+    expect(report.warnings.map((w) => w.kind)).toContain('no-baseline');
+  });
+
+  it('fits Leviathan et al. to measured acceptance and predicts the optimum', () => {
+    const alpha = 0.8;
+    const c = 0.1;
+    const ks = [0, 3, 5, 7];
+    const curve: Curve = (k) => 20 * expectedSpeedup(alpha, k, c);
+    const acc = (k: number): AcceptanceStats => {
+      const L = expectedTokensPerStep(alpha, k);
+      return { source: 'v1-counters', drafts: 1000, draftTokens: 1000 * k, acceptedTokens: (L - 1) * 1000, acceptanceRate: (L - 1) / k, meanAcceptanceLength: L, perPositionAcceptance: [] };
+    };
+    const runs = ks.map((k) => ({ numSpeculativeTokens: k, failed: false, ...(k ? { acceptance: acc(k) } : {}) }));
+    const report = buildReport(input(ks, measurements(ks, curve, { noise: 0.001 }), {}, runs));
+    expect(report.theory!.alpha).toBeCloseTo(alpha, 2);
+    expect(report.theory!.costRatio).toBeCloseTo(c, 1);
+    // α=0.8, c=0.1: the formula's optimum is k=5 or 6; the fit must land there, not at an edge.
+    expect([5, 6]).toContain(report.theory!.predictedOptimalK);
+    const k5 = report.configurations.find((x) => x.numSpeculativeTokens === 5)!;
+    expect(k5.theoreticalSpeedupPercent!).toBeCloseTo(k5.speedupPercent!, 0);
+  });
+});
