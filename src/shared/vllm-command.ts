@@ -56,7 +56,9 @@ export function speculativeArgs(s: ServerSettings, v: VllmVersion): string[] {
 
   if (style === 'legacy') {
     if (method === 'ngram') {
-      return ['--speculative-model', '[ngram]', '--num-speculative-tokens', String(k), '--ngram-prompt-lookup-max', String(s.ngramPromptLookupMax ?? 4)];
+      const args = ['--speculative-model', '[ngram]', '--num-speculative-tokens', String(k), '--ngram-prompt-lookup-max', String(s.ngramPromptLookupMax ?? 4)];
+      if (s.ngramPromptLookupMin !== undefined) args.push('--ngram-prompt-lookup-min', String(s.ngramPromptLookupMin));
+      return args;
     }
     if (method === 'mtp' || method === 'eagle3') {
       throw new SpecTuneError('UNSUPPORTED_DRAFT_MODEL', `vLLM ${v.raw} has no "${method}" speculation`, {
@@ -98,7 +100,7 @@ export function buildVllmArgs(s: ServerSettings, v: VllmVersion): string[] {
   if (s.tensorParallelSize !== undefined) args.push('--tensor-parallel-size', String(s.tensorParallelSize));
   if (s.maxModelLen !== undefined) args.push('--max-model-len', String(s.maxModelLen));
   args.push(...speculativeArgs(s, v));
-  args.push(...s.extraArgs.filter((a) => !NEVER_EMIT.has(a)));
+  args.push(...s.extraArgs.filter((a) => !NEVER_EMIT.has(a.split('=')[0])));
   return args;
 }
 
@@ -130,11 +132,41 @@ export function formatCommand(argv: readonly string[]): string {
   return [parts.slice(0, firstFlag).join(' '), ...parts.slice(firstFlag)].join(' \\\n    ');
 }
 
-/** Split a user-typed string of extra args ("--enforce-eager --max-num-seqs 8") into words, honouring quotes. */
+/**
+ * Split a user-typed string of extra args ("--enforce-eager --max-num-seqs 8") into words the way
+ * a POSIX shell would: quotes may sit inside a word (--speculative-config='{"method": "ngram"}'),
+ * backslash escapes outside single quotes. An unclosed quote runs to the end of the text.
+ */
 export function splitArgs(text: string): string[] {
   const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]));
+  let word = '';
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      word += end < 0 ? text.slice(i + 1) : text.slice(i + 1, end);
+      i = end < 0 ? text.length : end;
+      inWord = true;
+    } else if (c === '"') {
+      inWord = true;
+      for (i++; i < text.length && text[i] !== '"'; i++) {
+        // Inside double quotes a backslash only escapes these, as in sh.
+        if (text[i] === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1])) i++;
+        word += text[i];
+      }
+    } else if (c === '\\' && i + 1 < text.length) {
+      word += text[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) out.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(word);
   return out;
 }
