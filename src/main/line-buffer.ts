@@ -1,0 +1,48 @@
+/**
+ * The tail of a server's log: a fixed-size ring of lines, so a server that logs
+ * for days costs the same memory as one that just started.
+ */
+import type { LogLine } from '../shared/schemas';
+
+const MAX_LINE_CHARS = 4000;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+
+/**
+ * What a terminal would show for one raw line: progress bars (tqdm) redraw with
+ * '\r', so only the last segment counts; colour codes go; runaway lines are cut.
+ */
+export function cleanLine(raw: string): string {
+  const segments = raw.split('\r').filter((s) => s.length > 0);
+  let line = (segments[segments.length - 1] ?? '').replace(ANSI, '');
+  if (line.length > MAX_LINE_CHARS) line = `${line.slice(0, MAX_LINE_CHARS)}… (${line.length - MAX_LINE_CHARS} more characters)`;
+  return line;
+}
+
+export class LineRing {
+  private readonly buf: LogLine[] = [];
+  private start = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a whole number ≥ 1');
+  }
+
+  push(line: LogLine): void {
+    if (this.buf.length < this.capacity) this.buf.push(line);
+    else {
+      this.buf[this.start] = line;
+      this.start = (this.start + 1) % this.capacity;
+    }
+  }
+
+  /** The last n lines, oldest first. */
+  tail(n = this.capacity): LogLine[] {
+    const ordered = this.start === 0 ? this.buf.slice() : [...this.buf.slice(this.start), ...this.buf.slice(0, this.start)];
+    return n >= ordered.length ? ordered : ordered.slice(ordered.length - Math.max(0, n));
+  }
+
+  clear(): void {
+    this.buf.length = 0;
+    this.start = 0;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Finding and killing every process a launched server left behind.
+ *
+ * vLLM's parent spawns EngineCore and worker processes that keep GPU memory if
+ * only the parent dies. They share the parent's process group (we launch it
+ * detached, so the group id is its pid), unless one of them called setsid — so
+ * callers also remember the descendants they saw while the server ran.
+ *
+ * Linux: /proc/<pid>/stat gives ppid, pgid and a start time (which guards
+ * against signalling a recycled pid). Elsewhere on POSIX: `ps`. Zombies count
+ * as gone: they hold nothing and only their parent can reap them.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { execa } from 'execa';
+
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** Kernel start time in clock ticks (Linux) or '' when unknown; with the pid it names one process. */
+  startTime: string;
+  state: string;
+  comm: string;
+}
+
+const isLinux = process.platform === 'linux';
+
+/** Parses one /proc/<pid>/stat line. The command name may hold spaces and parentheses. */
+export function parseProcStat(text: string): ProcInfo | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const pid = Number(text.slice(0, open).trim());
+  const rest = text.slice(close + 2).trim().split(/\s+/);
+  // rest[0] = state (field 3), rest[1] = ppid, rest[2] = pgrp, rest[19] = starttime (field 22)
+  if (!Number.isInteger(pid) || rest.length < 20) return null;
+  return {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: rest[0],
+    ppid: Number(rest[1]),
+    pgid: Number(rest[2]),
+    startTime: rest[19],
+  };
+}
+
+async function readStat(pid: number): Promise<ProcInfo | null> {
+  try {
+    return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null; // gone between readdir and read, or not ours to see
+  }
+}
+
+async function listViaPs(): Promise<ProcInfo[]> {
+  const r = await execa('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat=,comm='], { reject: false, stdin: 'ignore' });
+  if (r.failed) return [];
+  const out: ProcInfo[] = [];
+  for (const line of String(r.stdout).split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s*(.*)$/.exec(line);
+    if (m) out.push({ pid: Number(m[1]), ppid: Number(m[2]), pgid: Number(m[3]), state: m[4][0], startTime: '', comm: m[5] });
+  }
+  return out;
+}
+
+/** Every live (non-zombie) process this user can see. Empty on Windows. */
+export async function listProcesses(): Promise<ProcInfo[]> {
+  if (process.platform === 'win32') return [];
+  let all: ProcInfo[];
+  if (isLinux) {
+    const names = await readdir('/proc').catch(() => [] as string[]);
+    const stats = await Promise.all(names.filter((n) => /^\d+$/.test(n)).map((n) => readStat(Number(n))));
+    all = stats.filter((p): p is ProcInfo => p !== null);
+  } else {
+    all = await listViaPs();
+  }
+  return all.filter((p) => p.state !== 'Z' && p.state !== 'X');
+}
+
+/** Live members of a process group. */
+export async function groupMembers(pgid: number, all?: ProcInfo[]): Promise<ProcInfo[]> {
+  if (process.platform === 'win32') return [];
+  const procs = all ?? (await listProcesses());
+  if (procs.length === 0 && !isLinux) {
+    // No process listing at all: fall back to asking the kernel about the group.
+    return groupSignalable(pgid) ? [{ pid: pgid, ppid: 0, pgid, startTime: '', state: '?', comm: '?' }] : [];
+  }
+  return procs.filter((p) => p.pgid === pgid);
+}
+
+/** The process and everything below it in the ppid tree (root included when alive). */
+export async function descendants(rootPid: number, all?: ProcInfo[]): Promise<ProcInfo[]> {
+  const procs = all ?? (await listProcesses());
+  const byParent = new Map<number, ProcInfo[]>();
+  for (const p of procs) {
+    const list = byParent.get(p.ppid);
+    if (list) list.push(p);
+    else byParent.set(p.ppid, [p]);
+  }
+  const out: ProcInfo[] = [];
+  const root = procs.find((p) => p.pid === rootPid);
+  if (root) out.push(root);
+  const queue = [rootPid];
+  while (queue.length) {
+    for (const child of byParent.get(queue.shift() as number) ?? []) {
+      out.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return out;
+}
+
+function groupSignalable(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Signals a whole process group; false when the group no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Same pid and same start time as when we saw it: still that process, not a recycled pid. */
+async function stillSame(p: ProcInfo): Promise<boolean> {
+  if (!isLinux) return true;
+  const now = await readStat(p.pid);
+  return now !== null && now.startTime === p.startTime && now.state !== 'Z';
+}
+
+/** Signals remembered processes that are still the ones we saw. Returns how many were signalled. */
+export async function signalProcesses(procs: Iterable<ProcInfo>, signal: NodeJS.Signals): Promise<number> {
+  let n = 0;
+  for (const p of procs) {
+    if (!(await stillSame(p))) continue;
+    try {
+      process.kill(p.pid, signal);
+      n++;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return n;
+}
+
+/** Which of the group's members and the remembered processes are still alive. */
+export async function survivors(pgid: number, tracked: Iterable<ProcInfo>): Promise<ProcInfo[]> {
+  const all = await listProcesses();
+  const out = new Map<number, ProcInfo>();
+  for (const p of await groupMembers(pgid, all)) out.set(p.pid, p);
+  const live = new Map(all.map((p) => [p.pid, p]));
+  for (const p of tracked) {
+    const now = live.get(p.pid);
+    if (now && (!isLinux || now.startTime === p.startTime)) out.set(p.pid, now);
+  }
+  return [...out.values()];
+}
+
+export interface TerminateOptions {
+  pgid: number;
+  /** Processes seen in the tree earlier; some may have left the group (setsid). */
+  tracked?: Iterable<ProcInfo>;
+  graceMs: number;
+  pollMs?: number;
+  /** After SIGKILL, how long to wait for the kernel to finish them. */
+  killWaitMs?: number;
+  onLog?: (line: string) => void;
+}
+
+export interface TerminateResult {
+  /** SIGKILL was needed. */
+  forced: boolean;
+  /** Processes still alive at the end (should be empty). */
+  survivors: ProcInfo[];
+  elapsedMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitGone(pgid: number, tracked: ProcInfo[], ms: number, pollMs: number): Promise<ProcInfo[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = await survivors(pgid, tracked);
+    if (left.length === 0 || Date.now() >= until) return left;
+    await sleep(pollMs);
+  }
+}
+
+/** SIGTERM to the group and the tracked processes, wait up to graceMs, then SIGKILL, then verify. */
+export async function terminateTree(opts: TerminateOptions): Promise<TerminateResult> {
+  const t0 = Date.now();
+  const pollMs = opts.pollMs ?? 50;
+  const tracked = [...(opts.tracked ?? [])].filter((p) => p.pgid !== opts.pgid || p.pid !== opts.pgid);
+  const log = opts.onLog ?? (() => {});
+  if (process.platform === 'win32') {
+    // No process groups: taskkill walks the tree by parent pid.
+    await execa('taskkill', ['/pid', String(opts.pgid), '/T', '/F'], { reject: false, stdin: 'ignore' });
+    return { forced: true, survivors: [], elapsedMs: Date.now() - t0 };
+  }
+  let left = await survivors(opts.pgid, tracked);
+  if (left.length === 0) return { forced: false, survivors: [], elapsedMs: Date.now() - t0 };
+
+  log(`Sending SIGTERM to process group ${opts.pgid} (${left.length} process${left.length === 1 ? '' : 'es'})`);
+  signalGroup(opts.pgid, 'SIGTERM');
+  await signalProcesses(tracked, 'SIGTERM');
+  left = await waitGone(opts.pgid, tracked, opts.graceMs, pollMs);
+  if (left.length === 0) return { forced: false, survivors: [], elapsedMs: Date.now() - t0 };
+
+  log(`Still running after ${opts.graceMs} ms: ${left.map((p) => `${p.pid} (${p.comm})`).join(', ')}; sending SIGKILL`);
+  signalGroup(opts.pgid, 'SIGKILL');
+  await signalProcesses([...tracked, ...left], 'SIGKILL');
+  left = await waitGone(opts.pgid, [...tracked, ...left], opts.killWaitMs ?? 5000, pollMs);
+  if (left.length) log(`Could not end: ${left.map((p) => `${p.pid} (${p.comm}, state ${p.state})`).join(', ')}`);
+  return { forced: true, survivors: left, elapsedMs: Date.now() - t0 };
+}
+
+/** Last resort for a synchronous exit handler: SIGKILL the group and the tracked pids, no waiting. */
+export function killTreeSync(pgid: number, tracked: Iterable<ProcInfo> = []): void {
+  signalGroup(pgid, 'SIGKILL');
+  for (const p of tracked) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}

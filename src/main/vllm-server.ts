@@ -1,0 +1,531 @@
+/**
+ * Launches vLLM (or anything with its CLI shape, such as the simulator) as its
+ * own process group, tells when it is ready, and stops it leaving no process
+ * behind — vLLM's EngineCore and workers hold GPU memory if only the parent dies.
+ *
+ * Knows nothing of Electron: the app, the browser bridge, the CLI and the sweep
+ * runner all drive the same class. Installs no global handlers; callers hook
+ * their own exit paths to `stopAllServers()` / `killAllServersSync()`.
+ */
+import { EventEmitter } from 'node:events';
+import { execa, type ResultPromise } from 'execa';
+import { z } from 'zod';
+import { SpecTuneError, toErrorInfo } from '../shared/errors';
+import {
+  parseOrThrow,
+  ServerSettingsSchema,
+  type LogLine,
+  type ServerSettings,
+  type ServerSettingsInput,
+  type ServerState,
+} from '../shared/schemas';
+import { buildVllmArgv, formatCommand, type VllmVersion } from '../shared/vllm-command';
+import { cleanLine, LineRing } from './line-buffer';
+import { assertPortFree, baseUrl } from './port-check';
+import { descendants, killTreeSync, listProcesses, terminateTree, type ProcInfo, type TerminateResult } from './process-tree';
+import { COMMAND_NOT_FOUND_HINT, queryVllmVersion } from './vllm-version';
+
+export interface VllmServerOptions {
+  /** How often to ask /health while starting (ms). */
+  healthPollMs?: number;
+  /** Log lines kept for logTail() and error messages. */
+  logTailLines?: number;
+}
+
+export interface ServerExitEvent {
+  code: number | null;
+  signal: string | null;
+  /** True when the server had been ready: a crash, not a failed start. */
+  afterReady: boolean;
+}
+
+type Events = { state: [ServerState]; log: [LogLine]; exit: [ServerExitEvent] };
+
+/** Lines of log quoted in a failed start's message. */
+const ERROR_TAIL_LINES = 30;
+/** How often to note the process tree while it runs (children that setsid leave the group). */
+const TRACK_MS = 500;
+
+interface Launch {
+  child: ResultPromise;
+  pid: number;
+  settings: ServerSettings;
+  version: VllmVersion;
+  url: string;
+  argv: string[];
+  ready: boolean;
+  stopRequested: boolean;
+  exit: { code: number | null; signal: string | null } | null;
+  exited: Promise<void>;
+  closed: Promise<void>;
+  tracked: Map<number, ProcInfo>;
+  trackTimer: NodeJS.Timeout | null;
+  cleanup: Promise<TerminateResult> | null;
+}
+
+const live = new Set<VllmServer>();
+
+/** Stops every server any VllmServer launched in this process (app quit, CLI SIGINT). */
+export async function stopAllServers(): Promise<void> {
+  await Promise.allSettled([...live].map((s) => s.stop()));
+}
+
+/** For a synchronous `process.on('exit')`: SIGKILL every launched group at once, no waiting. */
+export function killAllServersSync(): void {
+  for (const s of live) s.killSync();
+}
+
+/** How many servers are launched and not yet fully cleaned up. */
+export function liveServerCount(): number {
+  return live.size;
+}
+
+const ModelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
+const VersionSchema = z.object({ version: z.string().optional(), simulated: z.boolean().optional() });
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function exitText(exit: { code: number | null; signal: string | null }): string {
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+function cancelled(): SpecTuneError {
+  return new SpecTuneError('CANCELLED', 'vLLM start cancelled; the server was stopped');
+}
+
+function initialState(): ServerState {
+  return {
+    phase: 'stopped',
+    pid: null,
+    url: null,
+    settings: null,
+    version: null,
+    models: [],
+    simulated: false,
+    startedAt: null,
+    readyAt: null,
+    error: null,
+    exit: null,
+  };
+}
+
+export class VllmServer extends EventEmitter<Events> {
+  private readonly healthPollMs: number;
+  private readonly ring: LineRing;
+  private st: ServerState = initialState();
+  private launch: Launch | null = null;
+  /** A start() is between its first line and its end. */
+  private starting: { abort: AbortController; done: Promise<unknown> } | null = null;
+  private stopping: Promise<ServerState> | null = null;
+  private readonly versions = new Map<string, Promise<VllmVersion>>();
+
+  constructor(opts: VllmServerOptions = {}) {
+    super();
+    this.healthPollMs = Math.max(10, opts.healthPollMs ?? 100);
+    this.ring = new LineRing(Math.max(ERROR_TAIL_LINES, opts.logTailLines ?? 200));
+  }
+
+  state(): ServerState {
+    return structuredClone(this.st);
+  }
+
+  logTail(n?: number): LogLine[] {
+    return this.ring.tail(n);
+  }
+
+  /** `<command> --version`, cached per command (real vLLM takes seconds to import). */
+  detectVersion(command: string[], opts: { signal?: AbortSignal } = {}): Promise<VllmVersion> {
+    const key = JSON.stringify(command);
+    let p = this.versions.get(key);
+    if (!p) {
+      p = queryVllmVersion(command);
+      this.versions.set(key, p);
+      p.catch(() => this.versions.delete(key)); // a fixed install should be seen on the next try
+    }
+    const signal = opts.signal;
+    if (!signal) return p;
+    // The query is shared by every caller, so a cancel abandons it instead of killing it.
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(cancelled());
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      (p as Promise<VllmVersion>).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  async argvFor(input: ServerSettingsInput): Promise<string[]> {
+    const settings = parseOrThrow(ServerSettingsSchema, input);
+    return buildVllmArgv(settings, await this.detectVersion(settings.command));
+  }
+
+  async start(input: ServerSettingsInput, opts: { signal?: AbortSignal } = {}): Promise<ServerState> {
+    // A crashed launch (exited) or one being stopped does not block: start waits for its cleanup.
+    if (this.starting || (this.launch && !this.launch.exit && !this.launch.stopRequested)) {
+      const where = this.st.url ? ` at ${this.st.url}` : '';
+      throw new SpecTuneError('ALREADY_RUNNING', `a vLLM server is already ${this.st.phase}${where} (pid ${this.st.pid ?? '?'})`, {
+        hint: 'stop it first, or use restart to change its settings',
+      });
+    }
+    const abort = new AbortController();
+    const run = this.runStart(input, abort, opts.signal);
+    this.starting = { abort, done: run.catch(() => {}) };
+    try {
+      return await run;
+    } finally {
+      this.starting = null;
+    }
+  }
+
+  private async runStart(input: ServerSettingsInput, abort: AbortController, outer?: AbortSignal): Promise<ServerState> {
+    const onOuterAbort = () => abort.abort();
+    if (outer?.aborted) abort.abort();
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    let launch: Launch | null = null;
+    try {
+      const settings = parseOrThrow(ServerSettingsSchema, input);
+      if (this.stopping) await this.stopping;
+      await this.settlePrevious();
+      if (abort.signal.aborted) throw cancelled();
+
+      this.ring.clear();
+      this.setState({
+        ...initialState(),
+        phase: 'starting',
+        settings,
+        url: baseUrl(settings.host, settings.port),
+        startedAt: new Date().toISOString(),
+      });
+      this.note(`Checking the vLLM version: ${settings.command.join(' ')} --version`);
+      const version = await this.detectVersion(settings.command, { signal: abort.signal });
+      this.note(`vLLM ${version.raw}`);
+      this.setState({ ...this.st, version: version.raw });
+      const argv = buildVllmArgv(settings, version);
+      await assertPortFree(settings.host, settings.port);
+      if (abort.signal.aborted) throw cancelled();
+
+      launch = this.spawn(settings, version, argv);
+      await this.waitReady(launch, abort.signal);
+      return this.state();
+    } catch (err) {
+      if (launch && launch.stopRequested) throw cancelled(); // stop() owns the state from here
+      if (launch) {
+        await this.cleanupLaunch(launch);
+        if (this.launch === launch) this.launch = null;
+      }
+      const info = toErrorInfo(err);
+      this.setState({ ...this.st, phase: 'stopped', pid: null, error: info });
+      if (info.code !== 'UNKNOWN') this.note(`Start failed: ${info.message.split('\n')[0]}`);
+      throw err;
+    } finally {
+      outer?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  private spawn(settings: ServerSettings, version: VllmVersion, argv: string[]): Launch {
+    this.note(`$ ${formatCommand(argv).replace(/ \\\n\s+/g, ' ')}`);
+    const push = (stream: 'stdout' | 'stderr', line: unknown) => this.pushLine(stream, cleanLine(String(line)));
+    // Generators that yield nothing: each line becomes an event and execa buffers nothing.
+    const sink = (stream: 'stdout' | 'stderr') =>
+      function* (line: unknown): Generator<unknown, void, void> {
+        push(stream, line);
+      };
+    const child = execa(argv[0], argv.slice(1), {
+      // Own process group: one signal reaches EngineCore and the workers too.
+      detached: true,
+      // We kill the group ourselves; execa's cleanup would only kill the parent.
+      cleanup: false,
+      reject: false,
+      stdin: 'ignore',
+      stdout: sink('stdout'),
+      stderr: sink('stderr'),
+      env: { ...settings.env, PYTHONUNBUFFERED: '1' },
+      extendEnv: true,
+      windowsHide: true,
+    });
+    if (child.pid === undefined) {
+      // Spawn failed (ENOENT/EACCES after a successful --version, e.g. the file vanished).
+      void child.then(() => {});
+      throw new SpecTuneError('COMMAND_NOT_FOUND', `cannot start "${settings.command.join(' ')}"`, { hint: COMMAND_NOT_FOUND_HINT });
+    }
+    const launch: Launch = {
+      child,
+      pid: child.pid,
+      settings,
+      version,
+      url: baseUrl(settings.host, settings.port),
+      argv,
+      ready: false,
+      stopRequested: false,
+      exit: null,
+      exited: new Promise((resolve) => child.once('exit', () => resolve())),
+      closed: new Promise((resolve) => child.once('close', () => resolve())),
+      tracked: new Map(),
+      trackTimer: null,
+      cleanup: null,
+    };
+    void child.then(() => {}, () => {}); // the 'exit' listener below is the source of truth
+    child.once('exit', (code, signal) => void this.onExit(launch, code, signal));
+    this.launch = launch;
+    live.add(this);
+    launch.trackTimer = setInterval(() => void this.track(launch).catch(() => {}), TRACK_MS);
+    launch.trackTimer.unref();
+    void this.track(launch).catch(() => {});
+    this.setState({ ...this.st, pid: launch.pid });
+    return launch;
+  }
+
+  /** Remembers every descendant seen, so one that left the group (setsid) is still stopped. */
+  private async track(launch: Launch): Promise<void> {
+    if (launch.exit) return;
+    const procs = await descendants(launch.pid, await listProcesses());
+    for (const p of procs) if (!launch.tracked.has(p.pid)) launch.tracked.set(p.pid, p);
+  }
+
+  private async waitReady(launch: Launch, signal: AbortSignal): Promise<void> {
+    const { settings } = launch;
+    const deadline = Date.now() + settings.startupTimeoutMs;
+    const wake = new Promise<void>((resolve) => {
+      signal.addEventListener('abort', () => resolve(), { once: true });
+      void launch.exited.then(resolve);
+    });
+    this.note(`Waiting for ${launch.url}/health to answer 200 (up to ${Math.round(settings.startupTimeoutMs / 1000)} s)`);
+    for (;;) {
+      if (launch.exit) throw await this.exitedBeforeReady(launch);
+      if (signal.aborted) throw cancelled();
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new SpecTuneError(
+          'STARTUP_TIMEOUT',
+          `vLLM did not answer ${launch.url}/health with 200 within ${Math.round(settings.startupTimeoutMs / 1000)} s; it was stopped`,
+          {
+            hint: 'real vLLM can take minutes to download weights and compile; raise the startup timeout (startupTimeoutMs) or read the log',
+            logTail: this.serverTail(),
+          },
+        );
+      }
+      const healthAt = Date.now();
+      if (await this.healthOk(launch.url, Math.min(left, 2000), signal)) {
+        this.st.readyAt = new Date(healthAt).toISOString();
+        break;
+      }
+      await Promise.race([sleep(Math.min(this.healthPollMs, Math.max(0, deadline - Date.now()))), wake]);
+    }
+
+    const [models, info] = await Promise.all([
+      this.getJson(`${launch.url}/v1/models`, ModelsSchema),
+      this.getJson(`${launch.url}/version`, VersionSchema),
+    ]);
+    if (launch.exit) throw await this.exitedBeforeReady(launch);
+    if (signal.aborted) throw cancelled();
+    if (info?.version && info.version !== launch.version.raw) {
+      this.note(`Note: the server reports version ${info.version}, the command said ${launch.version.raw}`);
+    }
+    launch.ready = true;
+    const readyMs = Date.parse(this.st.readyAt as string) - Date.parse(this.st.startedAt as string);
+    this.note(`Ready after ${(readyMs / 1000).toFixed(1)} s at ${launch.url}${models ? ` serving ${models.data.map((m) => m.id).join(', ')}` : ''}`);
+    this.setState({
+      ...this.st,
+      phase: 'ready',
+      models: models ? models.data.map((m) => m.id) : [],
+      simulated: info?.simulated === true,
+    });
+  }
+
+  private async healthOk(url: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+      await res.body?.cancel();
+      return res.status === 200;
+    } catch {
+      return false; // not listening yet, or a reply cut short: ask again
+    }
+  }
+
+  private async getJson<T>(url: string, schema: z.ZodType<T>): Promise<T | null> {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) {
+        await res.body?.cancel();
+        this.note(`${url} answered HTTP ${res.status}`);
+        return null;
+      }
+      const parsed = schema.safeParse(await res.json());
+      if (!parsed.success) {
+        this.note(`${url} answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+        return null;
+      }
+      return parsed.data;
+    } catch (e) {
+      this.note(`${url} could not be read: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  /** The process ended during start: clean up the rest of its group and explain with its last lines. */
+  private async exitedBeforeReady(launch: Launch): Promise<SpecTuneError> {
+    await Promise.race([launch.closed, sleep(250)]); // let the last lines arrive
+    await this.cleanupLaunch(launch);
+    const exit = launch.exit ?? { code: null, signal: null };
+    const tail = this.serverTail();
+    this.setState({ ...this.st, exit });
+    return new SpecTuneError(
+      'EXITED_BEFORE_READY',
+      `vLLM exited (${exitText(exit)}) before it was ready.${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ' It printed nothing.'}`,
+      {
+        hint: 'read the last log lines; common causes: not enough GPU memory (lower gpuMemoryUtilization), a wrong model name, or a flag this vLLM version does not know',
+        logTail: tail,
+      },
+    );
+  }
+
+  private async onExit(launch: Launch, code: number | null, signal: string | null): Promise<void> {
+    launch.exit = { code, signal };
+    if (launch.trackTimer) clearInterval(launch.trackTimer);
+    launch.trackTimer = null;
+    const afterReady = launch.ready;
+    if (launch.stopRequested || !afterReady) {
+      this.safeEmit('exit', { code, signal, afterReady });
+      return; // stop() or the start in progress handles it
+    }
+    await Promise.race([launch.closed, sleep(250)]);
+    const tail = this.serverTail();
+    this.note(`vLLM exited unexpectedly (${exitText(launch.exit)})`);
+    this.setState({
+      ...this.st,
+      phase: 'crashed',
+      pid: null,
+      exit: launch.exit,
+      error: {
+        code: 'SERVER_CRASHED',
+        message: `vLLM exited unexpectedly (${exitText(launch.exit)}) after it was ready`,
+        hint: 'read the last log lines; restart it, or lower gpuMemoryUtilization if it ran out of memory',
+        logTail: tail,
+      },
+    });
+    this.safeEmit('exit', { code, signal, afterReady: true });
+    await this.cleanupLaunch(launch);
+    if (this.launch === launch) this.launch = null;
+  }
+
+  /** SIGTERM the group (and tracked escapees), grace, SIGKILL, verify. Runs once per launch. */
+  private cleanupLaunch(launch: Launch): Promise<TerminateResult> {
+    launch.cleanup ??= (async () => {
+      if (launch.trackTimer) clearInterval(launch.trackTimer);
+      launch.trackTimer = null;
+      await this.track(launch).catch(() => {});
+      const result = await terminateTree({
+        pgid: launch.pid,
+        tracked: launch.tracked.values(),
+        graceMs: launch.settings.stopGraceMs,
+        onLog: (l) => this.note(l),
+      });
+      await Promise.race([launch.exited, sleep(2000)]);
+      await Promise.race([launch.closed, sleep(1000)]);
+      if (result.survivors.length === 0) {
+        this.note(`All processes of the server are gone (${result.forced ? 'SIGKILL needed' : 'clean exit'}, ${result.elapsedMs} ms)`);
+      }
+      if (this.launch === launch || this.launch === null) live.delete(this);
+      return result;
+    })();
+    return launch.cleanup;
+  }
+
+  /** Waits for a crashed launch's cleanup before a new start. */
+  private async settlePrevious(): Promise<void> {
+    const prev = this.launch;
+    if (!prev) return;
+    await this.cleanupLaunch(prev);
+    if (this.launch === prev) this.launch = null;
+  }
+
+  stop(): Promise<ServerState> {
+    if (this.stopping) return this.stopping;
+    this.stopping = this.runStop().finally(() => {
+      this.stopping = null;
+    });
+    return this.stopping;
+  }
+
+  private async runStop(): Promise<ServerState> {
+    const starting = this.starting;
+    const launch = this.launch;
+    if (!launch) {
+      if (starting) {
+        // Still checking the version or the port: nothing to kill, just end the start.
+        starting.abort.abort();
+        await starting.done;
+      } else if (this.st.phase === 'crashed') {
+        this.setState({ ...this.st, phase: 'stopped' });
+      }
+      return this.state();
+    }
+    const wasCrashed = this.st.phase === 'crashed';
+    launch.stopRequested = true;
+    starting?.abort.abort();
+    this.setState({ ...this.st, phase: 'stopping' });
+    this.note('Stopping vLLM');
+    const result = await this.cleanupLaunch(launch);
+    if (starting) await starting.done;
+    if (this.launch === launch) this.launch = null;
+    const error =
+      result.survivors.length > 0
+        ? {
+            code: 'IO_ERROR' as const,
+            message: `could not end processes ${result.survivors.map((p) => p.pid).join(', ')} of the server`,
+            hint: 'they may belong to another user; end them by hand (kill -9)',
+          }
+        : wasCrashed
+          ? this.st.error
+          : null;
+    this.setState({ ...this.st, phase: 'stopped', pid: null, exit: launch.exit ?? this.st.exit, error });
+    return this.state();
+  }
+
+  async restart(input: ServerSettingsInput, opts: { signal?: AbortSignal } = {}): Promise<ServerState> {
+    // Refuse bad settings (invalid, unsupported on this version) before stopping a working server.
+    await this.argvFor(input);
+    await this.stop();
+    return this.start(input, opts);
+  }
+
+  /** Synchronous SIGKILL of this server's group and tracked processes (exit handlers only). */
+  killSync(): void {
+    const launch = this.launch;
+    if (launch) killTreeSync(launch.pid, launch.tracked.values());
+  }
+
+  private setState(next: ServerState): void {
+    this.st = next;
+    this.safeEmit('state', this.state());
+  }
+
+  private pushLine(stream: LogLine['stream'], line: string): void {
+    if (line.length === 0) return;
+    const entry: LogLine = { stream, line, at: new Date().toISOString() };
+    this.ring.push(entry);
+    this.safeEmit('log', entry);
+  }
+
+  /** A line from SpecTune itself, interleaved with the server's own. */
+  private note(line: string): void {
+    this.pushLine('spectune', line);
+  }
+
+  /** The server's own recent lines, for error messages. */
+  private serverTail(): string[] {
+    return this.ring
+      .tail()
+      .filter((l) => l.stream !== 'spectune')
+      .slice(-ERROR_TAIL_LINES)
+      .map((l) => l.line);
+  }
+
+  /** A throwing listener must not break the log stream or the state machine. */
+  private safeEmit<K extends keyof Events>(event: K, ...args: Events[K]): void {
+    try {
+      (this.emit as (e: K, ...a: Events[K]) => boolean)(event, ...args);
+    } catch (e) {
+      console.error(`spectune: a "${String(event)}" listener failed:`, e);
+    }
+  }
+}
