@@ -1,0 +1,89 @@
+/** The `spectune` command as a user runs it: a real process, its exit code and output. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { ReportSchema } from '../src/shared/schemas';
+import { freePort } from './helpers/processes';
+
+const BIN = resolve(import.meta.dirname, '..', 'bin', 'spectune.js');
+const dir = mkdtempSync(join(tmpdir(), 'spectune-cli-'));
+const run = (args: string[], env: Record<string, string> = {}) =>
+  execa(process.execPath, [BIN, ...args], { reject: false, env: { NO_COLOR: '1', ...env }, timeout: 120_000 });
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[/;
+
+describe('spectune CLI', () => {
+  it('lists its commands', async () => {
+    const r = await run(['--help']);
+    expect(r.exitCode).toBe(0);
+    for (const cmd of ['status', 'sweep', 'ui', 'sim']) expect(r.stdout).toContain(cmd);
+  });
+
+  it.each([
+    [['sweep', '--demo', '--repeats', 'abc'], /--repeats.*whole number/],
+    [['sweep', '--demo', '--tokens', '0,x'], /--tokens.*"x" is not a k/],
+    [['sweep', '--demo', '--method', 'magic'], /--method.*magic/],
+    [['sweep', '--tokens', '0,5'], /--model is required/],
+    [['sweep', '--demo', '--prompt-types', 'code,poetry'], /unknown prompt type "poetry"/],
+    [['sweep', '--demo', '--port', '70000'], /--port.*1 to 65535/],
+  ])('rejects bad arguments %j with exit 2 and one clear reason', async (args, message) => {
+    const r = await run(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('reports servers that are not running, with the reason', async () => {
+    const port = await freePort();
+    const r = await run(['status', '--json', '--endpoint', `nothing=http://127.0.0.1:${port}`, '--timeout', '1000']);
+    expect(r.exitCode).toBe(0);
+    const statuses = JSON.parse(r.stdout) as { name: string; running: boolean; reason: string | null }[];
+    expect(statuses.map((s) => s.name)).toContain('nothing');
+    expect(statuses.find((s) => s.name === 'nothing')).toMatchObject({ running: false, reason: 'Connection refused' });
+    const plain = await run(['status', '--endpoint', `nothing=http://127.0.0.1:${port}`]);
+    expect(plain.stdout).toContain(`❌ nothing (port ${port}): NOT RUNNING - Connection refused`);
+  });
+
+  it('says exactly what is missing when vllm cannot be found', async () => {
+    const r = await run(['sweep', '--vllm-command', '/nonexistent/bin/vllm', '--model', 'm', '--out', join(dir, 'nf.json')]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/\/nonexistent\/bin\/vllm/);
+    expect(r.stderr).toMatch(/--demo|install/);
+  });
+
+  it('exits non-zero when nothing could be measured', async () => {
+    const port = await freePort();
+    const out = join(dir, 'none.json');
+    const r = await run(['sweep', '--url', `http://127.0.0.1:${port}`, '--out', out]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/nothing could be measured/);
+    expect(ReportSchema.parse(JSON.parse(readFileSync(out, 'utf8'))).configurations[0].failed).toBe(true);
+  });
+
+  it('runs a small demo sweep: tables and recommendation in plain text, a valid report on disk', async () => {
+    const out = join(dir, 'demo', 'test_results.json');
+    const r = await run(['sweep', '--demo', '--tokens', '0,3', '--prompt-types', 'code', '--system-prompts', 'empty,concise', '--repeats', '1', '--max-tokens', '24', '--out', out]);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Speculative Decoding Performance');
+    expect(r.stdout).toContain('Performance by Prompt Type');
+    expect(r.stdout).toMatch(/Recommended Configuration: (3 draft tokens|no speculative decoding)/);
+    expect(r.stdout).toContain('SIMULATED');
+    expect(r.stdout + r.stderr).not.toMatch(ANSI);
+    const report = ReportSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(report.measurements).toHaveLength(4);
+    expect(report.server.simulated).toBe(true);
+  });
+
+  it('prints only the report on stdout with --json', async () => {
+    const out = join(dir, 'json', 'r.json');
+    const r = await run(['sweep', '--demo', '--json', '--tokens', '0,5', '--prompt-types', 'technical', '--system-prompts', 'empty', '--repeats', '1', '--max-tokens', '16', '--out', out]);
+    expect(r.exitCode).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(r.stdout));
+    expect(report.configurations.map((c) => c.numSpeculativeTokens)).toEqual([0, 5]);
+    expect(report.recommendation).not.toBeNull();
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The sweep end to end: the simulator launched as a real process through the
+ * same launcher as vLLM, real HTTP/SSE, reports on disk validated against the
+ * published JSON Schema.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { readMeasurementLog } from '../src/main/report-io';
+import { simulatorCommand } from '../src/main/simulator-command';
+import { runSweep, type SweepEvent } from '../src/main/sweep-runner';
+import { VllmServer } from '../src/main/vllm-server';
+import type { Report, SweepPlanInput } from '../src/shared/schemas';
+import { freePort, processAlive } from './helpers/processes';
+
+const schema = JSON.parse(readFileSync(new URL('../resources/test_results.schema.json', import.meta.url), 'utf8'));
+const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+
+function expectValid(report: unknown) {
+  const ok = validate(report);
+  expect(validate.errors ?? []).toEqual([]);
+  expect(ok).toBe(true);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'spectune-sweep-'));
+const servers: VllmServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+async function managedPlan(extra: Partial<SweepPlanInput> = {}, extraArgs: string[] = []): Promise<SweepPlanInput> {
+  return {
+    mode: 'managed',
+    server: {
+      command: simulatorCommand(),
+      model: 'sim/target-7b',
+      draftModel: 'sim/draft-0.5b',
+      port: await freePort(),
+      startupTimeoutMs: 30_000,
+      stopGraceMs: 3_000,
+      extraArgs: ['--sim-startup-ms', '100', '--sim-step-ms', '4', ...extraArgs],
+    },
+    tokens: [0, 4],
+    promptTypes: ['code', 'creative'],
+    systemPrompts: ['direct'],
+    repeats: 2,
+    maxTokens: 32,
+    ...extra,
+  };
+}
+
+describe('sweep against the simulator', () => {
+  it('measures every cell, writes a schema-valid report and a JSONL log, and stops the server', async () => {
+    const server = new VllmServer();
+    servers.push(server);
+    const events: SweepEvent[] = [];
+    const out = join(dir, 'full', 'test_results.json');
+    const pids = new Set<number>();
+    server.on('state', (s) => s.pid && pids.add(s.pid));
+    const report = await runSweep({ plan: await managedPlan(), outPath: out, server, onEvent: (e) => events.push(e) });
+
+    expect(report.status).toBe('complete');
+    expect(report.measurements).toHaveLength(2 * 2 * 1 * 2);
+    expect(report.measurements.every((m) => m.ok)).toBe(true);
+    expect(report.server.simulated).toBe(true);
+    expect(report.server.vllmVersion).toBeTruthy();
+    expect(report.configurations.map((c) => c.numSpeculativeTokens)).toEqual([0, 4]);
+    const k4 = report.configurations[1];
+    expect(k4.acceptanceRate).toBeGreaterThan(0.3);
+    expect(k4.meanAcceptanceLength).toBeGreaterThan(1.5);
+    expect(k4.speedupPercent).toBeGreaterThan(10);
+    // Greedy output must not depend on k.
+    expect(k4.outputMatchRate).toBe(1);
+    expect(report.recommendation?.command).toContain('--speculative-config');
+    expect(report.warnings.map((w) => w.kind)).toContain('simulated');
+
+    const onDisk = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expectValid(onDisk);
+    expect(onDisk.measurements).toHaveLength(8);
+    const { measurements } = await readMeasurementLog(out.replace(/\.json$/, '.jsonl'));
+    expect(measurements).toHaveLength(8);
+
+    const progress = events.filter((e) => e.type === 'progress').map((e) => (e as Extract<SweepEvent, { type: 'progress' }>).progress);
+    expect(progress.at(-1)).toMatchObject({ phase: 'done', done: 8, total: 8 });
+    expect(progress.some((p) => p.etaSeconds !== null)).toBe(true);
+    expect(events.filter((e) => e.type === 'measurement')).toHaveLength(8);
+
+    expect(server.state().phase).toBe('stopped');
+    for (const pid of pids) expect(processAlive(pid)).toBe(false);
+  });
+
+  it('marks a configuration whose server crashes as failed, keeps what it measured, and goes on', async () => {
+    const server = new VllmServer();
+    servers.push(server);
+    const out = join(dir, 'crash', 'test_results.json');
+    // Warm-up + 2 measured requests, then the server dies: in every configuration.
+    const plan = await managedPlan({ repeats: 3 }, ['--sim-crash-after', '3']);
+    const report = await runSweep({ plan, outPath: out, server });
+
+    expect(report.status).toBe('partial');
+    expect(report.configurations).toHaveLength(2);
+    for (const c of report.configurations) {
+      expect(c.failed).toBe(true);
+      expect(c.error).toMatch(/exited/);
+    }
+    const okByK = (k: number) => report.measurements.filter((m) => m.ok && m.numSpeculativeTokens === k).length;
+    expect(okByK(0)).toBe(2);
+    expect(okByK(4)).toBe(2);
+    expect(report.warnings.filter((w) => w.kind === 'config-failed')).toHaveLength(2);
+    const { measurements } = await readMeasurementLog(out.replace(/\.json$/, '.jsonl'));
+    expect(measurements.filter((m) => m.ok)).toHaveLength(4);
+    expectValid(JSON.parse(readFileSync(out, 'utf8')));
+  });
+
+  it('cancels midway, keeps the finished measurements and stops the server', async () => {
+    const server = new VllmServer();
+    servers.push(server);
+    const out = join(dir, 'cancel', 'test_results.json');
+    const ac = new AbortController();
+    let seen = 0;
+    const report = await runSweep({
+      plan: await managedPlan({ repeats: 4 }),
+      outPath: out,
+      server,
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'measurement' && ++seen === 3) ac.abort();
+      },
+    });
+    expect(report.status).toBe('cancelled');
+    expect(report.measurements.filter((m) => m.ok)).toHaveLength(3);
+    expect(server.state().phase).toBe('stopped');
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(saved.status).toBe('cancelled');
+    expect(saved.measurements).toHaveLength(3);
+  });
+
+  it('attached mode measures a running server as it is', async () => {
+    const server = new VllmServer();
+    servers.push(server);
+    const base = await managedPlan();
+    const state = await server.start({ ...base.server!, numSpeculativeTokens: 3 });
+    const out = join(dir, 'attached', 'test_results.json');
+    const report = await runSweep({
+      plan: { mode: 'attached', url: state.url!, tokens: [3], promptTypes: ['technical'], systemPrompts: ['empty', 'concise'], repeats: 1, maxTokens: 16 },
+      outPath: out,
+    });
+    expect(report.status).toBe('complete');
+    expect(report.measurements).toHaveLength(2);
+    expect(report.server.kind).toBe('vllm');
+    expect(report.configurations[0].acceptanceRate).not.toBeNull();
+    // SpecTune did not launch it, so it cannot promise a command for it.
+    expect(report.recommendation?.command).toBeNull();
+    expect(server.state().phase).toBe('ready');
+  });
+
+  it('rejects a k list in attached mode with a message that says what to do', async () => {
+    await expect(
+      runSweep({ plan: { mode: 'attached', url: 'http://127.0.0.1:9', tokens: [0, 5], promptTypes: ['code'], systemPrompts: ['empty'] }, outPath: join(dir, 'x.json') }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', hint: expect.stringMatching(/single --tokens/) });
+  });
+});
