@@ -124,7 +124,8 @@ export interface GetResult {
  * (CONNECT_FAILED / CONNECT_TIMEOUT / CANCELLED); any HTTP status is a result.
  */
 export async function getWithDeadline(url: string, timeoutMs: number, signal?: AbortSignal): Promise<GetResult> {
-  const timeout = AbortSignal.timeout(timeoutMs);
+  // AbortSignal.timeout rejects fractional delays.
+  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
   const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
   const t0 = performance.now();
   try {

@@ -35,7 +35,7 @@ const VLLM_VERSION = /^\d+\.\d+/;
 type Outcome = { ok: true; res: GetResult } | { ok: false; error: unknown };
 
 function probeGet(base: string, path: string, timeoutMs: number): Promise<Outcome> {
-  return getWithDeadline(joinUrl(base, path), Math.max(1, timeoutMs)).then(
+  return getWithDeadline(joinUrl(base, path), timeoutMs).then(
     (res) => ({ ok: true as const, res }),
     (error: unknown) => ({ ok: false as const, error }),
   );
