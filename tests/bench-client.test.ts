@@ -442,7 +442,9 @@ describe('streamCompletion: failures carry a code and what to do', () => {
   });
 
   it('an already-aborted signal → CANCELLED without sending anything', async () => {
-    const fake = await fakeServer((_req, res) => res.end());
+    const fake = await fakeServer((_req, res) => {
+      res.end();
+    });
     const err = await rejection(streamCompletion(request(fake.url, { signal: AbortSignal.abort() })));
     expect(err.code).toBe('CANCELLED');
     expect(fake.requests).toHaveLength(0);
