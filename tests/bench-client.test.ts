@@ -278,7 +278,7 @@ describe('streamCompletion: well-formed streams', () => {
         if (i > 0) await sleep(100);
         res.write(sse([chatChunk(`w${i} `)]));
       }
-      res.end(sse([usageChunk(4, 9), '[DONE]']));
+      res.end(sse([usageChunk(4, 9).replace(/}$/, ',"sim_timing":{"steps":5}}'), '[DONE]']));
     });
     const d = await streamCompletionDetailed(request(fake.url));
     const m = d.metrics;
@@ -294,6 +294,7 @@ describe('streamCompletion: well-formed streams', () => {
     expect(m.decodeTokensPerSecond!).toBeGreaterThan(1);
     expect(m.totalSeconds).toBeGreaterThanOrEqual(0.68);
     expect(d.usage).toMatchObject({ completion_tokens: 9, total_tokens: 13 });
+    expect(d.usageChunk).toMatchObject({ choices: [], sim_timing: { steps: 5 } });
   });
 });
 

@@ -53,8 +53,10 @@ const UsageSchema = z.looseObject({
 export interface StreamDetails {
   metrics: RequestMetrics;
   text: string;
-  /** The server's final usage object as sent (servers add fields, e.g. the simulator's sim_timing). */
+  /** The server's usage object as sent. */
   usage: Record<string, unknown> | null;
+  /** The whole (last) chunk that carried usage: servers put extras beside it, e.g. the simulator's sim_timing. */
+  usageChunk: Record<string, unknown> | null;
   /** When the request was sent, as performance.timeOrigin + performance.now() (ms). */
   sentAtEpochMs: number;
 }
@@ -97,6 +99,7 @@ class StreamState {
   contentTimes: number[] = [];
   finishReason: string | null = null;
   usage: unknown = null;
+  usageChunk: Record<string, unknown> | null = null;
 
   constructor(
     readonly chat: boolean,
@@ -145,7 +148,10 @@ class StreamState {
       }
       if (typeof c.finish_reason === 'string') this.finishReason = c.finish_reason;
     }
-    if (obj.usage !== undefined && obj.usage !== null) this.usage = obj.usage;
+    if (obj.usage !== undefined && obj.usage !== null) {
+      this.usage = obj.usage;
+      this.usageChunk = obj;
+    }
   }
 }
 
@@ -273,7 +279,7 @@ function finish(state: StreamState, t0: number, endTime: number, url: string, se
     outputHash: createHash('sha256').update(text).digest('hex'),
     outputChars: text.length,
   };
-  return { metrics, text, usage: usage as Record<string, unknown> | null, sentAtEpochMs };
+  return { metrics, text, usage: usage as Record<string, unknown> | null, usageChunk: state.usageChunk, sentAtEpochMs };
 }
 
 function cancelled(url: string): SpecTuneError {
