@@ -1,0 +1,8 @@
+/** Log-line text for the speculative configuration, in vLLM's repr style. */
+import type { SpeculativeSettings } from './options';
+
+export function speculativeSummary(s: SpeculativeSettings): string {
+  const parts = [`method='${s.method}'`, `model=${s.model ? `'${s.model}'` : 'None'}`, `num_spec_tokens=${s.numSpeculativeTokens}`];
+  if (s.method === 'ngram') parts.push(`prompt_lookup_max=${s.promptLookupMax}`, `prompt_lookup_min=${s.promptLookupMin}`);
+  return `SpeculativeConfig(${parts.join(', ')})`;
+}

@@ -1,0 +1,435 @@
+/**
+ * The OpenAI-compatible HTTP API of the simulator (node:http): health, version,
+ * models, metrics, chat and plain completions, streamed or not. Tokens accepted
+ * in one verification step leave in ONE SSE chunk, as vLLM sends them.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { formatZodError } from '../shared/schemas';
+import { prepareGeneration, type Generation, type GenerationInput } from './generation';
+import type { Logger } from './log';
+import type { SimMetrics } from './metrics';
+import { BATCH_SLOWDOWN, mixSeed, prng } from './model';
+import { ChatRequestSchema, CompletionRequestSchema, errorJson, messageText, type ErrorBody } from './openai';
+import type { SimOptions } from './options';
+import { countPromptTokens, countTextTokens } from './text';
+import type { z } from 'zod';
+
+export interface ApiContext {
+  opts: SimOptions;
+  log: Logger;
+  metrics: SimMetrics;
+  isReady(): boolean;
+  /** A completion request finished and its response is fully written. */
+  onCompleted(): void;
+}
+
+/** Wall-clock ms on the server's high-resolution clock, as sim_timing reports it. */
+export const nowMs = (): number => performance.timeOrigin + performance.now();
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+class HttpError extends Error {
+  constructor(readonly body: ErrorBody) {
+    super(body.message);
+  }
+}
+
+const badRequest = (message: string, param: string | null = null) => new HttpError({ status: 400, message, type: 'BadRequestError', param });
+
+function atLeast(opts: SimOptions, major: number, minor: number): boolean {
+  const v = opts.version;
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+export function createApiServer(ctx: ApiContext): http.Server {
+  const { opts, log, metrics } = ctx;
+  const nestedErrors = atLeast(opts, 0, 11);
+  let completionRequests = 0;
+  let requestIndex = 0;
+  const failRand = prng(mixSeed(opts.seed, 0x500));
+
+  const accessLog = (req: http.IncomingMessage, status: number) => {
+    // Readiness polls would drown the log tail a launcher keeps for error messages.
+    if (req.url === '/health') return;
+    const peer = `${req.socket.remoteAddress ?? '127.0.0.1'}:${req.socket.remotePort ?? 0}`;
+    log.raw(`INFO:     ${peer} - "${req.method} ${req.url} HTTP/${req.httpVersion}" ${status} ${http.STATUS_CODES[status] ?? ''}`);
+  };
+
+  const sendJson = (req: http.IncomingMessage, res: http.ServerResponse, status: number, body: unknown, done?: () => void) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-spectune-simulated': '1' });
+    accessLog(req, status);
+    res.end(text, done);
+  };
+  const sendError = (req: http.IncomingMessage, res: http.ServerResponse, e: ErrorBody) => sendJson(req, res, e.status, errorJson(e, nestedErrors));
+
+  const server = http.createServer({ noDelay: true, keepAliveTimeout: 5000 }, (req, res) => {
+    const receivedMs = nowMs();
+    const path = (req.url ?? '/').split('?')[0];
+    if (!ctx.isReady()) {
+      sendJson(req, res, 503, { detail: 'Service Unavailable: the server is still starting' });
+      return;
+    }
+    const route = ROUTES[path];
+    if (!route) {
+      sendJson(req, res, 404, { detail: 'Not Found' });
+      return;
+    }
+    if (req.method !== route) {
+      sendJson(req, res, 405, { detail: 'Method Not Allowed' });
+      return;
+    }
+    switch (path) {
+      case '/health':
+      case '/ping':
+        res.writeHead(200, { 'content-length': 0, 'x-spectune-simulated': '1' });
+        accessLog(req, 200);
+        res.end();
+        return;
+      case '/version':
+        sendJson(req, res, 200, { version: opts.version.raw, simulated: true });
+        return;
+      case '/v1/models':
+        sendJson(req, res, 200, modelList(opts));
+        return;
+      case '/metrics': {
+        const text = metrics.render({ modelName: opts.servedModelNames[0], speculative: opts.speculative !== null, style: opts.sim.metrics });
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        accessLog(req, 200);
+        res.end(text);
+        return;
+      }
+      default:
+        readJson(req)
+          .then((body) => {
+            const kind = path === '/v1/chat/completions' ? 'chat' : 'completions';
+            const prepared = prepareRequest(kind, body, opts);
+            completionRequests++;
+            const every = opts.sim.http500Every;
+            if ((every !== null && completionRequests % every === 0) || (opts.sim.http500Rate !== null && failRand() < opts.sim.http500Rate)) {
+              throw new HttpError({
+                status: 500,
+                message: 'EngineCore encountered an issue. See stack trace (above) for the root cause. (simulated by --sim-http-500-*)',
+                type: 'InternalServerError',
+                param: null,
+              });
+            }
+            serveCompletion(prepared, req, res, receivedMs, requestIndex++);
+          })
+          .catch((err: unknown) => {
+            if (err instanceof HttpError) sendError(req, res, err.body);
+            else sendError(req, res, { status: 500, message: String((err as Error)?.message ?? err), type: 'InternalServerError', param: null });
+          });
+    }
+  });
+
+  function serveCompletion(p: PreparedRequest, req: http.IncomingMessage, res: http.ServerResponse, receivedMs: number, index: number) {
+    const gen = prepareGeneration(p.input, opts, index);
+    const id = `${p.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
+    const created = Math.floor(Date.now() / 1000);
+    if (!opts.disableLogRequests) {
+      log.info(
+        'logger.py:43',
+        `Received request ${id}: prompt: ${JSON.stringify(p.input.prompt.slice(0, 200))}, params: SamplingParams(n=1, temperature=${p.input.temperature}, ` +
+          `seed=${p.input.seed ?? 'None'}, stop=${JSON.stringify(p.input.stop)}, ignore_eos=${p.input.ignoreEos ? 'True' : 'False'}, max_tokens=${p.input.maxTokens ?? 'None'}), prompt_token_ids: [${p.input.promptTokens} tokens]`,
+      );
+    }
+    metrics.running++;
+    metrics.promptTokens += gen.promptTokens;
+    const timing = { received_ms: receivedMs, first_token_ms: 0, last_token_ms: 0, completion_tokens: gen.completionTokens, steps: 0, draft_tokens: 0, accepted_tokens: 0 };
+    const usage = (completion: number) => ({ prompt_tokens: gen.promptTokens, total_tokens: gen.promptTokens + completion, completion_tokens: completion });
+
+    let finished = false;
+    const finish = (reason: 'stop' | 'length' | 'abort') => {
+      if (finished) return;
+      finished = true;
+      metrics.running--;
+      metrics.success[reason]++;
+      if (reason !== 'abort') metrics.e2e.observe((nowMs() - receivedMs) / 1000);
+    };
+    res.on('close', () => {
+      if (!finished) {
+        driver.cancel();
+        finish('abort');
+        if (!opts.disableLogRequests) log.info('async_llm.py:420', `Aborted request ${id}.`);
+      }
+    });
+
+    const chunkBase = p.kind === 'chat' ? { id, object: 'chat.completion.chunk', created, model: p.model } : { id, object: 'text_completion', created, model: p.model };
+    const choice = (text: string, finishReason: string | null, first: boolean) =>
+      p.kind === 'chat'
+        ? { index: 0, delta: first ? { role: 'assistant', content: text } : { content: text }, logprobs: null, finish_reason: finishReason, ...(finishReason ? { stop_reason: gen.stopReason } : {}) }
+        : { index: 0, text, logprobs: null, finish_reason: finishReason, stop_reason: finishReason ? gen.stopReason : null };
+
+    let emitted = 0;
+    let collected = '';
+    if (p.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-spectune-simulated': '1' });
+      accessLog(req, 200);
+    }
+    const sse = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+
+    const driver = drive(gen, opts, metrics, {
+      emit(text, tokens, isLast) {
+        const t = nowMs();
+        if (emitted === 0) {
+          timing.first_token_ms = t;
+          metrics.ttft.observe((t - receivedMs) / 1000);
+        }
+        timing.last_token_ms = t;
+        timing.steps++;
+        emitted += tokens;
+        collected += text;
+        if (!p.stream) return;
+        const extra = p.continuousUsage ? { usage: usage(emitted) } : {};
+        // vLLM opens a chat stream with the role in an empty-content chunk at the first token.
+        if (p.kind === 'chat' && emitted === tokens) sse({ ...chunkBase, choices: [choice('', null, true)], ...extra });
+        sse({ ...chunkBase, choices: [choice(text, isLast ? gen.finishReason : null, false)], ...extra });
+      },
+      step(drafted, accepted) {
+        timing.draft_tokens += drafted;
+        timing.accepted_tokens += accepted;
+      },
+      done() {
+        finish(gen.finishReason);
+        const complete = () => ctx.onCompleted();
+        if (p.stream) {
+          if (p.includeUsage) sse({ ...chunkBase, choices: [], usage: usage(emitted), sim_timing: timing });
+          res.end('data: [DONE]\n\n', complete);
+          return;
+        }
+        const body =
+          p.kind === 'chat'
+            ? {
+                id,
+                object: 'chat.completion',
+                created,
+                model: p.model,
+                choices: [{ index: 0, message: { role: 'assistant', content: collected, tool_calls: [] }, logprobs: null, finish_reason: gen.finishReason, stop_reason: gen.stopReason }],
+                usage: usage(emitted),
+                prompt_logprobs: null,
+                sim_timing: timing,
+              }
+            : {
+                id,
+                object: 'text_completion',
+                created,
+                model: p.model,
+                choices: [{ index: 0, text: collected, logprobs: null, finish_reason: gen.finishReason, stop_reason: gen.stopReason, prompt_logprobs: null }],
+                usage: usage(emitted),
+                sim_timing: timing,
+              };
+        sendJson(req, res, 200, body, complete);
+      },
+    });
+  }
+
+  return server;
+}
+
+const ROUTES: Record<string, 'GET' | 'POST'> = {
+  '/health': 'GET',
+  '/ping': 'GET',
+  '/version': 'GET',
+  '/v1/models': 'GET',
+  '/metrics': 'GET',
+  '/v1/chat/completions': 'POST',
+  '/v1/completions': 'POST',
+};
+
+function modelList(opts: SimOptions) {
+  const created = Math.floor(Date.now() / 1000);
+  return {
+    object: 'list',
+    data: opts.servedModelNames.map((name) => ({
+      id: name,
+      object: 'model',
+      created,
+      owned_by: 'vllm',
+      root: opts.model,
+      parent: null,
+      max_model_len: opts.maxModelLen,
+      permission: [
+        {
+          id: `modelperm-${randomUUID().replace(/-/g, '')}`,
+          object: 'model_permission',
+          created,
+          allow_create_engine: false,
+          allow_sampling: true,
+          allow_logprobs: true,
+          allow_search_indices: false,
+          allow_view: true,
+          allow_fine_tuning: false,
+          organization: '*',
+          group: null,
+          is_blocking: false,
+        },
+      ],
+    })),
+  };
+}
+
+function readJson(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(badRequest(`request body larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      parts.push(b);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      const text = Buffer.concat(parts).toString('utf8');
+      try {
+        resolve(JSON.parse(text));
+      } catch (err) {
+        reject(badRequest(`JSON decode error: ${(err as Error).message}; send a JSON object body with content-type application/json`));
+      }
+    });
+  });
+}
+
+interface PreparedRequest {
+  kind: 'chat' | 'completions';
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  continuousUsage: boolean;
+  input: GenerationInput;
+}
+
+function zodToBadRequest(err: z.ZodError): HttpError {
+  const first = err.issues[0];
+  return badRequest(formatZodError(err), first && first.path.length > 0 ? first.path.map(String).join('.') : null);
+}
+
+function prepareRequest(kind: 'chat' | 'completions', body: unknown, opts: SimOptions): PreparedRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
+  let prompt: string;
+  let system = '';
+  let promptTokens: number;
+  let maxTokens: number | null;
+  let common: z.infer<typeof ChatRequestSchema> | z.infer<typeof CompletionRequestSchema>;
+  if (kind === 'chat') {
+    const r = ChatRequestSchema.safeParse(body);
+    if (!r.success) throw zodToBadRequest(r.error);
+    const msgs = r.data.messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
+    system = msgs.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content).join('\n');
+    const lastUser = [...msgs].reverse().find((m) => m.role === 'user');
+    prompt = lastUser?.content ?? msgs[msgs.length - 1].content;
+    promptTokens = countPromptTokens(msgs);
+    maxTokens = r.data.max_completion_tokens ?? r.data.max_tokens ?? null;
+    common = r.data;
+  } else {
+    const r = CompletionRequestSchema.safeParse(body);
+    if (!r.success) throw zodToBadRequest(r.error);
+    prompt = Array.isArray(r.data.prompt) ? r.data.prompt[0] : r.data.prompt;
+    promptTokens = countTextTokens(prompt);
+    maxTokens = r.data.max_tokens ?? 16; // OpenAI's (and vLLM's) default for /v1/completions
+    common = r.data;
+  }
+
+  const model = common.model ?? opts.servedModelNames[0];
+  if (!opts.servedModelNames.includes(model)) {
+    throw new HttpError({ status: 404, message: `The model \`${model}\` does not exist.`, type: 'NotFoundError', param: 'model' });
+  }
+  if (common.stream_options && !common.stream) {
+    throw badRequest('Stream options can only be defined when `stream=True`.', 'stream_options');
+  }
+  if (opts.speculative && ((common.min_p ?? 0) > 0 || Object.keys(common.logit_bias ?? {}).length > 0)) {
+    throw badRequest(
+      'min_p and logit_bias sampling parameters are not supported with speculative decoding; remove them or restart the server without speculation.',
+      (common.min_p ?? 0) > 0 ? 'min_p' : 'logit_bias',
+    );
+  }
+  if (promptTokens + (maxTokens ?? 0) > opts.maxModelLen || promptTokens >= opts.maxModelLen) {
+    throw badRequest(
+      `This model's maximum context length is ${opts.maxModelLen} tokens. However, you requested ${promptTokens + (maxTokens ?? 0)} tokens ` +
+        `(${promptTokens} in the ${kind === 'chat' ? 'messages' : 'prompt'}, ${maxTokens ?? 0} in the completion). Please reduce the length of the ${kind === 'chat' ? 'messages' : 'prompt'} or completion.`,
+      kind === 'chat' ? 'messages' : 'prompt',
+    );
+  }
+  const stop = common.stop == null ? [] : Array.isArray(common.stop) ? common.stop : [common.stop];
+  return {
+    kind,
+    model,
+    stream: common.stream === true,
+    includeUsage: common.stream_options?.include_usage === true,
+    continuousUsage: common.stream_options?.continuous_usage_stats === true,
+    input: {
+      prompt,
+      system,
+      promptTokens,
+      maxTokens,
+      temperature: common.temperature ?? 1,
+      seed: common.seed ?? null,
+      ignoreEos: common.ignore_eos === true,
+      stop,
+    },
+  };
+}
+
+interface DriveCallbacks {
+  /** Tokens that leave together (one SSE chunk). */
+  emit(text: string, tokens: number, isLast: boolean): void;
+  step(drafted: number, accepted: number): void;
+  done(): void;
+}
+
+/**
+ * Plays a generation's plan in real time. Deadlines are absolute (arrival +
+ * cumulative step times) so timer lateness does not accumulate into the rate.
+ */
+function drive(gen: Generation, opts: SimOptions, metrics: SimMetrics, cb: DriveCallbacks): { cancel(): void } {
+  const steps = gen.plan.steps;
+  const stallAfter = opts.sim.stallAfterTokens;
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  let token = 0;
+  let step = -1; // -1 = the prefill pass, which emits the first token
+  let deadline = performance.now() + gen.plan.prefillMs;
+
+  const tick = () => {
+    timer = undefined;
+    if (cancelled) return;
+    const planned = step < 0 ? 1 : steps[step].tokens;
+    const allowed = stallAfter === null ? planned : Math.min(planned, stallAfter - token);
+    if (allowed <= 0) return; // stalled: keep the connection, send nothing more
+    if (step >= 0) {
+      metrics.recordStep(steps[step].drafted, steps[step].accepted);
+      cb.step(steps[step].drafted, steps[step].accepted);
+    }
+    metrics.generationTokens += allowed;
+    const isLast = token + allowed >= gen.completionTokens;
+    cb.emit(gen.pieces.slice(token, token + allowed).join(''), allowed, isLast);
+    token += allowed;
+    if (allowed < planned) return; // stalled mid-step
+    if (isLast) {
+      cb.done();
+      return;
+    }
+    step++;
+    deadline += steps[step].ms * (1 + BATCH_SLOWDOWN * Math.max(0, metrics.running - 1));
+    schedule();
+  };
+  const schedule = () => {
+    const wait = deadline - performance.now();
+    // Running late: go now (the cancelled flag covers an immediate we cannot clear).
+    if (wait <= 0) setImmediate(tick);
+    else timer = setTimeout(tick, wait);
+  };
+  schedule();
+  return {
+    cancel() {
+      cancelled = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,417 @@
+/**
+ * The simulator's command line, shaped like vLLM's: `serve MODEL [flags]` or the
+ * old `--model MODEL` api_server form. Flags are checked against the impersonated
+ * vLLM version the way that release would: removed flags are argparse errors
+ * (exit 2), unsupported speculation is a start-up error (exit 1). Unknown flags
+ * are accepted with a warning so real vLLM argv (e.g. --trust-remote-code) runs.
+ *
+ * Hand-parsed rather than with commander: vLLM's lenient unknown-flag handling
+ * and version-dependent flag sets do not map onto a declarative parser.
+ */
+import { z } from 'zod';
+import { formatZodError, SPEC_METHODS, type SpecMethod } from '../shared/schemas';
+import { parseVllmVersion, type VllmVersion } from '../shared/vllm-command';
+
+export const DEFAULT_SIM_VERSION = '0.15.1';
+
+/** A command-line problem; exitCode 2 mirrors argparse, 1 a start-up failure. */
+export class SimArgError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 2,
+  ) {
+    super(message);
+    this.name = 'SimArgError';
+  }
+}
+
+export interface SpeculativeSettings {
+  method: SpecMethod;
+  model: string | null;
+  numSpeculativeTokens: number;
+  promptLookupMax: number | null;
+  promptLookupMin: number | null;
+}
+
+export interface SimKnobs {
+  startupMs: number;
+  failStartup: boolean;
+  crashAfter: number | null;
+  http500Rate: number | null;
+  http500Every: number | null;
+  stallAfterTokens: number | null;
+  ignoreSigterm: boolean;
+  stepMs: number;
+  draftCost: number | null;
+  alpha: number | null;
+  jitter: number;
+  metrics: 'v1' | 'v0';
+  orphanExitMs: number;
+}
+
+export interface SimOptions {
+  version: VllmVersion;
+  model: string;
+  servedModelNames: string[];
+  host: string;
+  port: number;
+  gpuMemoryUtilization: number;
+  tensorParallelSize: number;
+  maxModelLen: number;
+  disableLogRequests: boolean;
+  enforceEager: boolean;
+  seed: number;
+  speculative: SpeculativeSettings | null;
+  sim: SimKnobs;
+  /** Unknown or deprecated flags, to log as warnings. */
+  warnings: string[];
+  /** Flags given, for the "non-default args" log line. */
+  given: Record<string, string | boolean | string[]>;
+}
+
+export type ParsedCommand =
+  | { kind: 'version'; version: string }
+  | { kind: 'help'; text: string }
+  | { kind: 'serve'; options: SimOptions };
+
+type FlagKind = 'value' | 'bool' | 'multi';
+
+/** Flags the simulator understands; anything else is an unknown flag. */
+const FLAGS: Record<string, FlagKind> = {
+  '--model': 'value',
+  '--host': 'value',
+  '--port': 'value',
+  '--served-model-name': 'multi',
+  '--gpu-memory-utilization': 'value',
+  '--tensor-parallel-size': 'value',
+  '--max-model-len': 'value',
+  '--disable-log-requests': 'bool',
+  '--enforce-eager': 'bool',
+  '--seed': 'value',
+  '--speculative-config': 'value',
+  '--speculative-model': 'value',
+  '--num-speculative-tokens': 'value',
+  '--ngram-prompt-lookup-max': 'value',
+  '--ngram-prompt-lookup-min': 'value',
+  '--use-v2-block-manager': 'bool',
+  '--version': 'bool',
+  '--help': 'bool',
+  '--sim-version': 'value',
+  '--sim-startup-ms': 'value',
+  '--sim-fail-startup': 'bool',
+  '--sim-crash-after': 'value',
+  '--sim-http-500-rate': 'value',
+  '--sim-http-500-every': 'value',
+  '--sim-stall-after-tokens': 'value',
+  '--sim-ignore-sigterm': 'bool',
+  '--sim-step-ms': 'value',
+  '--sim-draft-cost': 'value',
+  '--sim-alpha': 'value',
+  '--sim-jitter': 'value',
+  '--sim-metrics': 'value',
+  '--sim-orphan-exit-ms': 'value',
+};
+
+const LEGACY_SPEC_FLAGS = ['--speculative-model', '--num-speculative-tokens', '--ngram-prompt-lookup-max', '--ngram-prompt-lookup-min'];
+
+interface Tokens {
+  positionals: string[];
+  flags: Map<string, string | boolean | string[]>;
+  unknown: string[];
+}
+
+/** vLLM accepts --max_model_len as --max-model-len. */
+function normaliseFlag(word: string): string {
+  return '--' + word.slice(2).replace(/_/g, '-');
+}
+
+function tokenise(argv: readonly string[]): Tokens {
+  const positionals: string[] = [];
+  const flags = new Map<string, string | boolean | string[]>();
+  const unknown: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === '-h') {
+      flags.set('--help', true);
+      continue;
+    }
+    if (!word.startsWith('--') || word === '--') {
+      positionals.push(word);
+      continue;
+    }
+    const eq = word.indexOf('=');
+    const name = normaliseFlag(eq >= 0 ? word.slice(0, eq) : word);
+    const inline = eq >= 0 ? word.slice(eq + 1) : undefined;
+    const kind = FLAGS[name];
+    const nextIsValue = i + 1 < argv.length && !argv[i + 1].startsWith('--');
+    if (kind === 'bool') {
+      flags.set(name, inline === undefined ? true : !/^(false|0|no)$/i.test(inline));
+    } else if (kind === 'value') {
+      if (inline !== undefined) flags.set(name, inline);
+      else if (i + 1 < argv.length) flags.set(name, argv[++i]);
+      else throw new SimArgError(`argument ${name}: expected one argument`);
+    } else if (kind === 'multi') {
+      const values = inline !== undefined ? [inline] : [];
+      while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) values.push(argv[++i]);
+      if (values.length === 0) throw new SimArgError(`argument ${name}: expected at least one argument`);
+      flags.set(name, values);
+    } else {
+      // Unknown: take a value when one follows, like most vLLM flags.
+      unknown.push(name);
+      if (inline !== undefined) flags.set(name, inline);
+      else if (nextIsValue) flags.set(name, argv[++i]);
+      else flags.set(name, true);
+    }
+  }
+  return { positionals, flags, unknown };
+}
+
+const num = (flag: string, opts: { int?: boolean; min?: number; max?: number; gt?: number } = {}) => {
+  const what = opts.int ? 'a whole number' : 'a number';
+  const range =
+    opts.gt !== undefined ? ` greater than ${opts.gt}` : opts.min !== undefined && opts.max !== undefined ? ` from ${opts.min} to ${opts.max}` : opts.min !== undefined ? ` ≥ ${opts.min}` : '';
+  const msg = `${flag} must be ${what}${range}`;
+  let s = z.coerce.number({ error: msg }).refine(Number.isFinite, msg);
+  if (opts.int) s = s.refine(Number.isInteger, msg);
+  if (opts.min !== undefined) s = s.refine((v) => v >= (opts.min as number), msg);
+  if (opts.max !== undefined) s = s.refine((v) => v <= (opts.max as number), msg);
+  if (opts.gt !== undefined) s = s.refine((v) => v > (opts.gt as number), msg);
+  return s;
+};
+
+/** "8192", "8k", "32K" → tokens (vLLM accepts the suffixed form too). */
+const maxModelLen = z
+  .string()
+  .regex(/^\d+[kK]?$/, '--max-model-len must be a whole number of tokens, e.g. 8192 or 8k')
+  .transform((v) => (/[kK]$/.test(v) ? Number(v.slice(0, -1)) * 1024 : Number(v)))
+  .refine((v) => v >= 16, '--max-model-len must be at least 16');
+
+const FlagValuesSchema = z.object({
+  '--host': z.string().min(1, '--host must not be empty').default('127.0.0.1'),
+  '--port': num('--port', { int: true, min: 0, max: 65535 }).default(8000),
+  '--gpu-memory-utilization': num('--gpu-memory-utilization', { gt: 0, max: 1 }).default(0.9),
+  '--tensor-parallel-size': num('--tensor-parallel-size', { int: true, min: 1, max: 64 }).default(1),
+  '--max-model-len': maxModelLen.default(8192),
+  '--seed': num('--seed', { int: true }).default(0),
+  '--sim-startup-ms': num('--sim-startup-ms', { int: true, min: 0, max: 3_600_000 }).default(300),
+  '--sim-crash-after': num('--sim-crash-after', { int: true, min: 1 }).optional(),
+  '--sim-http-500-rate': num('--sim-http-500-rate', { min: 0, max: 1 }).optional(),
+  '--sim-http-500-every': num('--sim-http-500-every', { int: true, min: 1 }).optional(),
+  '--sim-stall-after-tokens': num('--sim-stall-after-tokens', { int: true, min: 0 }).optional(),
+  '--sim-step-ms': num('--sim-step-ms', { gt: 0, max: 10_000 }).default(8),
+  '--sim-draft-cost': num('--sim-draft-cost', { min: 0, max: 10 }).optional(),
+  '--sim-alpha': num('--sim-alpha', { min: 0, max: 0.999 }).optional(),
+  '--sim-jitter': num('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
+  '--sim-metrics': z.enum(['v1', 'v0'], { error: '--sim-metrics must be v1 or v0' }).default('v1'),
+  '--sim-orphan-exit-ms': num('--sim-orphan-exit-ms', { int: true, min: 100 }).default(120_000),
+});
+
+/** What --speculative-config may hold; unknown keys pass like vLLM's extra config fields. */
+const SpeculativeConfigSchema = z.looseObject({
+  method: z.string().optional(),
+  model: z.string().min(1, 'speculative_config.model must not be empty').nullable().optional(),
+  num_speculative_tokens: z.number({ error: 'speculative_config.num_speculative_tokens must be a whole number from 1 to 32' }).int().min(1).max(32).optional(),
+  prompt_lookup_max: z.number({ error: 'speculative_config.prompt_lookup_max must be a whole number ≥ 1' }).int().min(1).optional(),
+  prompt_lookup_min: z.number({ error: 'speculative_config.prompt_lookup_min must be a whole number ≥ 1' }).int().min(1).optional(),
+});
+
+function atLeast(v: VllmVersion, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+/** What vLLM infers when only a speculator model is named. */
+function methodFromModel(model: string): SpecMethod {
+  const m = model.toLowerCase();
+  if (m === '[ngram]' || m === 'ngram') return 'ngram';
+  if (m.includes('eagle3')) return 'eagle3';
+  if (m.includes('eagle')) return 'eagle';
+  if (m.includes('medusa')) return 'medusa';
+  return 'draft_model';
+}
+
+function normaliseMethod(raw: string): SpecMethod {
+  const m = raw === 'deepseek_mtp' ? 'mtp' : raw;
+  if ((SPEC_METHODS as readonly string[]).includes(m)) return m as SpecMethod;
+  throw new SimArgError(`speculative_config.method "${raw}" is not supported; use one of ${SPEC_METHODS.join(', ')}`, 1);
+}
+
+function str(v: string | boolean | string[] | undefined): string | undefined {
+  if (v === undefined || typeof v === 'boolean') return undefined;
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function parseSpeculative(flags: Tokens['flags'], version: VllmVersion): SpeculativeSettings | null {
+  const legacy = !atLeast(version, 0, 8);
+  const configRaw = str(flags.get('--speculative-config'));
+  if (configRaw !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(configRaw);
+    } catch (err) {
+      throw new SimArgError(`argument --speculative-config: invalid JSON (${(err as Error).message}); pass a JSON object such as '{"method": "ngram", "num_speculative_tokens": 5, "prompt_lookup_max": 4}'`);
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new SimArgError('argument --speculative-config: must be a JSON object, e.g. \'{"method": "ngram", "num_speculative_tokens": 5}\'');
+    }
+    const parsed = SpeculativeConfigSchema.safeParse(json);
+    if (!parsed.success) throw new SimArgError(`argument --speculative-config: ${formatZodError(parsed.error)}`);
+    const c = parsed.data;
+    const model = c.model ?? null;
+    if (!c.method && !model) {
+      throw new SimArgError('speculative_config needs "method" (ngram, eagle, eagle3, mtp, medusa, draft_model) or a draft "model"', 1);
+    }
+    const method = c.method ? normaliseMethod(c.method) : methodFromModel(model as string);
+    if (method === 'draft_model' && atLeast(version, 0, 10) && !atLeast(version, 0, 15)) {
+      throw new SimArgError(
+        `NotImplementedError: Speculative decoding with draft model is not supported in vLLM ${version.raw}. ` +
+          'Please consider using other speculative decoding methods such as ngram, medusa, eagle, or mtp (draft models return in 0.15).',
+        1,
+      );
+    }
+    if ((method === 'draft_model' || method === 'eagle' || method === 'eagle3' || method === 'medusa') && !model) {
+      throw new SimArgError(`speculative_config.model is required for method "${method}" (the draft model or speculator head)`, 1);
+    }
+    const k = c.num_speculative_tokens ?? (method === 'mtp' ? 1 : undefined);
+    if (k === undefined) {
+      throw new SimArgError('speculative_config.num_speculative_tokens is required, e.g. {"num_speculative_tokens": 5}', 1);
+    }
+    return {
+      method,
+      model: method === 'ngram' ? null : model,
+      numSpeculativeTokens: k,
+      promptLookupMax: method === 'ngram' ? (c.prompt_lookup_max ?? 4) : null,
+      promptLookupMin: method === 'ngram' ? (c.prompt_lookup_min ?? 1) : null,
+    };
+  }
+  const specModel = str(flags.get('--speculative-model'));
+  if (!legacy || specModel === undefined) return null;
+  const kRaw = str(flags.get('--num-speculative-tokens'));
+  if (kRaw === undefined) {
+    throw new SimArgError('num_speculative_tokens must be provided with speculative_model (add --num-speculative-tokens K)', 1);
+  }
+  const k = num('--num-speculative-tokens', { int: true, min: 1, max: 32 }).safeParse(kRaw);
+  if (!k.success) throw new SimArgError(`argument --num-speculative-tokens: ${formatZodError(k.error)}`);
+  const method = methodFromModel(specModel);
+  const lookup = (flag: string) => {
+    const raw = str(flags.get(flag));
+    if (raw === undefined) return null;
+    const r = num(flag, { int: true, min: 1 }).safeParse(raw);
+    if (!r.success) throw new SimArgError(`argument ${flag}: ${formatZodError(r.error)}`);
+    return r.data;
+  };
+  return {
+    method,
+    model: method === 'ngram' ? null : specModel,
+    numSpeculativeTokens: k.data,
+    promptLookupMax: method === 'ngram' ? (lookup('--ngram-prompt-lookup-max') ?? 4) : null,
+    promptLookupMin: method === 'ngram' ? (lookup('--ngram-prompt-lookup-min') ?? 1) : null,
+  };
+}
+
+export const USAGE = `usage: vllm serve MODEL [options]          (spectune simulator — no model is loaded)
+       vllm --model MODEL [options]         (python -m vllm.entrypoints.openai.api_server form)
+       vllm --version
+
+vLLM options: --host H (127.0.0.1) --port P (8000) --served-model-name N… --max-model-len N
+  --gpu-memory-utilization F --tensor-parallel-size N --seed N --disable-log-requests --enforce-eager
+  --speculative-config JSON (vLLM ≥ 0.8)
+  --speculative-model M|[ngram] --num-speculative-tokens K --ngram-prompt-lookup-max N (vLLM ≤ 0.7)
+Simulator options:
+  --sim-version X            impersonate vLLM X (default ${DEFAULT_SIM_VERSION})
+  --sim-startup-ms N         time before /health turns 200 (default 300)
+  --sim-fail-startup         die before ready with a CUDA out-of-memory error
+  --sim-crash-after N        server and engine die after N completed requests
+  --sim-http-500-rate P      answer this share of completion requests with HTTP 500
+  --sim-http-500-every N     answer every Nth completion request with HTTP 500
+  --sim-stall-after-tokens N streams stop sending after N tokens, connection left open
+  --sim-ignore-sigterm       API server and engine ignore SIGTERM
+  --sim-step-ms MS           target forward-step time (default 8)
+  --sim-draft-cost C         draft/target cost ratio (default per method)
+  --sim-alpha A              per-token acceptance for every prompt
+  --sim-jitter J             relative step-time noise (default 0.03)
+  --sim-metrics v1|v0        spec-decode metrics as V1 counters or V0 gauges
+`;
+
+export function parseSimArgs(argv: readonly string[]): ParsedCommand {
+  const words = argv[0] === 'serve' ? argv.slice(1) : argv;
+  const t = tokenise(words);
+  const versionRaw = str(t.flags.get('--sim-version')) ?? DEFAULT_SIM_VERSION;
+  const version = parseVllmVersion(versionRaw);
+  if (!version) throw new SimArgError(`argument --sim-version: "${versionRaw}" is not a version like 0.15.1`);
+  if (t.flags.get('--version') === true) return { kind: 'version', version: version.raw };
+  if (t.flags.get('--help') === true) return { kind: 'help', text: USAGE };
+
+  const warnings: string[] = [];
+  const legacy = !atLeast(version, 0, 8);
+  const rejected: string[] = [];
+  if (legacy && t.flags.has('--speculative-config')) rejected.push('--speculative-config');
+  if (!legacy) rejected.push(...LEGACY_SPEC_FLAGS.filter((f) => t.flags.has(f)));
+  if (atLeast(version, 0, 10) && t.flags.has('--use-v2-block-manager')) rejected.push('--use-v2-block-manager');
+  if (rejected.length > 0) {
+    const why = legacy
+      ? `vLLM ${version.raw} takes --speculative-model/--num-speculative-tokens; --speculative-config arrived in 0.8`
+      : rejected.includes('--use-v2-block-manager')
+        ? `--use-v2-block-manager was removed (a no-op since 0.6.4)`
+        : `vLLM ${version.raw} takes --speculative-config JSON; the old speculative flags were removed in 0.8`;
+    throw new SimArgError(`unrecognized arguments: ${rejected.join(' ')} (${why})`);
+  }
+  if (t.flags.has('--use-v2-block-manager')) warnings.push('use_v2_block_manager is deprecated and has no effect; do not pass --use-v2-block-manager');
+  for (const u of t.unknown) warnings.push(`unknown argument ${u}: accepted and ignored by the simulator`);
+
+  const fromFlag = str(t.flags.get('--model'));
+  const model = fromFlag ?? t.positionals[0];
+  if (!model) throw new SimArgError('the following arguments are required: model_tag (use `serve MODEL` or `--model MODEL`)');
+  const extra = t.positionals.slice(fromFlag === undefined ? 1 : 0);
+  if (extra.length > 0) throw new SimArgError(`unrecognized arguments: ${extra.join(' ')}`);
+
+  const values: Record<string, string> = {};
+  for (const key of Object.keys(FlagValuesSchema.shape)) {
+    const v = str(t.flags.get(key));
+    if (v !== undefined) values[key] = v;
+  }
+  const parsed = FlagValuesSchema.safeParse(values);
+  if (!parsed.success) throw new SimArgError(`argument ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  const f = parsed.data;
+  if (f['--sim-http-500-rate'] !== undefined && f['--sim-http-500-every'] !== undefined) {
+    throw new SimArgError('give --sim-http-500-rate or --sim-http-500-every, not both');
+  }
+
+  const served = t.flags.get('--served-model-name');
+  const given: SimOptions['given'] = {};
+  for (const [k, v] of t.flags) given[k] = v;
+
+  return {
+    kind: 'serve',
+    options: {
+      version,
+      model,
+      servedModelNames: Array.isArray(served) ? served : [model],
+      host: f['--host'],
+      port: f['--port'],
+      gpuMemoryUtilization: f['--gpu-memory-utilization'],
+      tensorParallelSize: f['--tensor-parallel-size'],
+      maxModelLen: f['--max-model-len'],
+      disableLogRequests: t.flags.get('--disable-log-requests') === true,
+      enforceEager: t.flags.get('--enforce-eager') === true,
+      seed: f['--seed'],
+      speculative: parseSpeculative(t.flags, version),
+      sim: {
+        startupMs: f['--sim-startup-ms'],
+        failStartup: t.flags.get('--sim-fail-startup') === true,
+        crashAfter: f['--sim-crash-after'] ?? null,
+        http500Rate: f['--sim-http-500-rate'] ?? null,
+        http500Every: f['--sim-http-500-every'] ?? null,
+        stallAfterTokens: f['--sim-stall-after-tokens'] ?? null,
+        ignoreSigterm: t.flags.get('--sim-ignore-sigterm') === true,
+        stepMs: f['--sim-step-ms'],
+        draftCost: f['--sim-draft-cost'] ?? null,
+        alpha: f['--sim-alpha'] ?? null,
+        jitter: f['--sim-jitter'],
+        metrics: f['--sim-metrics'],
+        orphanExitMs: f['--sim-orphan-exit-ms'],
+      },
+      warnings,
+      given,
+    },
+  };
+}

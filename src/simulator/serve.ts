@@ -1,0 +1,169 @@
+/**
+ * `serve`: the API process's life, shaped like vLLM's. Bind the port early
+ * (a busy port fails fast, /health answers 503 meanwhile), start EngineCore_0,
+ * turn ready when it has "loaded the model", shut down on SIGTERM (engine too),
+ * and die with the engine when a fault is injected or the engine is killed.
+ */
+import type { AddressInfo } from 'node:net';
+import { speculativeSummary } from './describe';
+import type { EngineConfig } from './engine-core';
+import { startEngine, type EngineHandle } from './engine-process';
+import { createApiServer } from './http-api';
+import { createLogger, SIMULATED_BANNER } from './log';
+import { SimMetrics } from './metrics';
+import type { SimOptions } from './options';
+
+const STATS_INTERVAL_MS = 10_000;
+
+export async function serve(opts: SimOptions, selfCommand: readonly string[]): Promise<never> {
+  const apiPrefix = opts.version.major > 0 || opts.version.minor >= 11 ? `(APIServer pid=${process.pid})` : '';
+  const log = createLogger(apiPrefix);
+  const metrics = new SimMetrics(opts.speculative?.numSpeculativeTokens ?? 0);
+  let ready = false;
+  let shuttingDown = false;
+  let completed = 0;
+  let engine: EngineHandle | null = null;
+
+  log.warn('simulator.py:1', SIMULATED_BANNER);
+  log.info('api_server.py:1885', `vLLM API server version ${opts.version.raw}`);
+  log.info('utils.py:233', `non-default args: ${formatArgs(opts.given)}`);
+  for (const w of opts.warnings) log.warn('arg_utils.py:1750', w);
+  if (opts.speculative) log.info('config.py:3010', `Speculative decoding: ${speculativeSummary(opts.speculative)}`);
+
+  const die = (code: number): never => {
+    engine?.kill();
+    process.exit(code);
+  };
+
+  const server = createApiServer({
+    opts,
+    log,
+    metrics,
+    isReady: () => ready && !shuttingDown,
+    onCompleted() {
+      completed++;
+      if (opts.sim.crashAfter !== null && completed >= opts.sim.crashAfter) {
+        log.error(
+          'core_client.py:564',
+          `EngineCore_0 died unexpectedly (simulated by --sim-crash-after ${opts.sim.crashAfter}). ` +
+            'EngineDeadError: EngineCore encountered an issue. See stack trace (above) for the root cause.',
+        );
+        // Abrupt on purpose: no graceful close, in-flight streams are cut.
+        die(1);
+      }
+    },
+  });
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info('launcher.py:99', `Shutting down FastAPI HTTP server (${signal}).`);
+    server.close();
+    server.closeAllConnections();
+    await engine?.terminate(1000);
+    log.raw('INFO:     Shutting down');
+    log.raw('INFO:     Application shutdown complete.');
+    log.raw(`INFO:     Finished server process [${process.pid}]`);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => {
+    if (opts.sim.ignoreSigterm) {
+      log.warn('launcher.py:99', 'Received SIGTERM; ignoring it (--sim-ignore-sigterm). Only SIGKILL stops this server.');
+      return;
+    }
+    void shutdown('SIGTERM');
+  });
+
+  await new Promise<void>((resolve) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const what = err.code === 'EADDRINUSE' ? 'address already in use' : err.message;
+      log.error('launcher.py:80', `[Errno 98] error while attempting to bind on address ('${opts.host}', ${opts.port}): ${what}`);
+      process.exit(1);
+    });
+    server.listen(opts.port, opts.host, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  log.info('api_server.py:1971', `Starting vLLM API server 0 on http://${hostForUrl}:${port}`);
+
+  const engineConfig: EngineConfig = {
+    model: opts.model,
+    version: opts.version.raw,
+    startupMs: opts.sim.startupMs,
+    failStartup: opts.sim.failStartup,
+    ignoreSigterm: opts.sim.ignoreSigterm,
+    orphanExitMs: opts.sim.orphanExitMs,
+    maxModelLen: opts.maxModelLen,
+    gpuMemoryUtilization: opts.gpuMemoryUtilization,
+    tensorParallelSize: opts.tensorParallelSize,
+    seed: opts.seed,
+    enforceEager: opts.enforceEager,
+    speculative: opts.speculative ? speculativeSummary(opts.speculative) : null,
+  };
+  const eng = startEngine(selfCommand, engineConfig);
+  engine = eng;
+  log.info('utils.py:1180', `Started engine process EngineCore_0 with PID ${eng.pid}`);
+  try {
+    await eng.ready;
+  } catch (err) {
+    if (shuttingDown) return new Promise<never>(() => {});
+    const detail = err instanceof Error ? err.message : String(err);
+    log.error('core_client.py:610', `Engine core initialization failed. See root cause above. Failed core proc(s): {'EngineCore_0': ${detail}}`);
+    die(1);
+  }
+  eng.onExit((code, signal) => {
+    if (shuttingDown) return;
+    if (code === 0) {
+      // A group SIGTERM can reach the engine first; follow it down gracefully.
+      void shutdown('engine exited');
+      return;
+    }
+    log.error('core_client.py:564', `EngineCore_0 (pid ${eng.pid}) died unexpectedly (${signal ?? `exit code ${code}`}). Shutting down the API server.`);
+    die(1);
+  });
+
+  ready = true;
+  log.raw(`INFO:     Started server process [${process.pid}]`);
+  log.raw('INFO:     Waiting for application startup.');
+  log.raw('INFO:     Application startup complete.');
+
+  startStatsLogger(log, metrics, opts);
+  // The server runs until a signal or a fault ends the process.
+  return new Promise<never>(() => {});
+}
+
+function startStatsLogger(log: ReturnType<typeof createLogger>, m: SimMetrics, opts: SimOptions): void {
+  let last = { prompt: 0, gen: 0, drafts: 0, draft: 0, acc: 0, perPos: m.acceptedPerPos.slice(), at: Date.now() };
+  setInterval(() => {
+    const secs = (Date.now() - last.at) / 1000;
+    const gen = m.generationTokens - last.gen;
+    if (gen === 0 && m.running === 0) {
+      last.at = Date.now();
+      return;
+    }
+    log.info(
+      'loggers.py:123',
+      `Engine 000: Avg prompt throughput: ${((m.promptTokens - last.prompt) / secs).toFixed(1)} tokens/s, Avg generation throughput: ${(gen / secs).toFixed(1)} tokens/s, ` +
+        `Running: ${m.running} reqs, Waiting: 0 reqs, GPU KV cache usage: ${(m.running * 0.4).toFixed(1)}%, Prefix cache hit rate: 0.0%`,
+    );
+    const drafts = m.drafts - last.drafts;
+    if (opts.speculative && drafts > 0) {
+      const draft = m.draftTokens - last.draft;
+      const acc = m.acceptedTokens - last.acc;
+      const perPos = m.acceptedPerPos.map((v, i) => ((v - last.perPos[i]) / drafts).toFixed(3)).join(', ');
+      log.info(
+        'metrics.py:96',
+        `SpecDecoding metrics: Mean acceptance length: ${(1 + acc / drafts).toFixed(2)}, Accepted throughput: ${(acc / secs).toFixed(2)} tokens/s, ` +
+          `Drafted throughput: ${(draft / secs).toFixed(2)} tokens/s, Accepted: ${acc} tokens, Drafted: ${draft} tokens, ` +
+          `Per-position acceptance rate: ${perPos}, Avg Draft acceptance rate: ${((100 * acc) / Math.max(1, draft)).toFixed(1)}%`,
+      );
+    }
+    last = { prompt: m.promptTokens, gen: m.generationTokens, drafts: m.drafts, draft: m.draftTokens, acc: m.acceptedTokens, perPos: m.acceptedPerPos.slice(), at: Date.now() };
+  }, STATS_INTERVAL_MS).unref();
+}
+
+function formatArgs(given: SimOptions['given']): string {
+  const parts = Object.entries(given).map(([k, v]) => `'${k.slice(2).replace(/-/g, '_')}': ${typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.map((x) => `'${x}'`).join(', ')}]` : v ? 'True' : 'False'}`);
+  return `{${parts.join(', ')}}`;
+}
