@@ -10,6 +10,7 @@
  * against signalling a recycled pid). Elsewhere on POSIX: `ps`. Zombies count
  * as gone: they hold nothing and only their parent can reap them.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 
@@ -226,6 +227,15 @@ export async function terminateTree(opts: TerminateOptions): Promise<TerminateRe
 export function killTreeSync(pgid: number, tracked: Iterable<ProcInfo> = []): void {
   signalGroup(pgid, 'SIGKILL');
   for (const p of tracked) {
+    if (isLinux) {
+      let now: ProcInfo | null = null;
+      try {
+        now = parseProcStat(readFileSync(`/proc/${p.pid}/stat`, 'utf8'));
+      } catch {
+        continue; // gone
+      }
+      if (!now || now.startTime !== p.startTime) continue; // pid recycled: not ours
+    }
     try {
       process.kill(p.pid, 'SIGKILL');
     } catch {

@@ -209,6 +209,7 @@ export class VllmServer extends EventEmitter<Events> {
     } catch (err) {
       if (launch && launch.stopRequested) throw cancelled(); // stop() owns the state from here
       if (launch) {
+        if (!launch.cleanup) this.setState({ ...this.st, phase: 'stopping' });
         await this.cleanupLaunch(launch);
         if (this.launch === launch) this.launch = null;
       }
