@@ -54,22 +54,18 @@ export function SweepScreen() {
   return (
     <section aria-labelledby="sweep-title">
       <h2 id="sweep-title">Sweep</h2>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void runSweep('sweep');
-        }}
-      >
+      {/* Not a <form>: the custom-prompt editor inside is one, and forms must not nest. */}
+      <div>
         <SweepForm />
         <div className="actions">
-          <button type="submit" className="primary" disabled={running}>
+          <button type="button" className="primary" disabled={running} onClick={() => void runSweep('sweep')}>
             {running ? 'Running…' : 'Run sweep'}
           </button>
           <button type="button" onClick={() => void cancelSweep()} disabled={!running}>
             Cancel
           </button>
         </div>
-      </form>
+      </div>
       <SweepStatus />
     </section>
   );

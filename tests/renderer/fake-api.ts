@@ -1,0 +1,86 @@
+/**
+ * An in-memory SpecTuneApi for component tests: records every call, answers
+ * with the handlers a test gives (defaults are a quiet, empty app), and lets
+ * the test push events the way main would.
+ */
+import type { AppInfo, EventChannel, EventPayload, RequestArgs, RequestChannel, RequestResult, SpecTuneApi } from '../../src/shared/ipc-contract';
+import type { ServerState } from '../../src/shared/schemas';
+import prompts from '../../resources/prompts.json';
+
+type Handlers = { [C in RequestChannel]?: (args: RequestArgs<C>) => Promise<RequestResult<C>> | RequestResult<C> };
+
+export const stoppedState: ServerState = {
+  phase: 'stopped',
+  pid: null,
+  url: null,
+  settings: null,
+  version: null,
+  models: [],
+  simulated: false,
+  startedAt: null,
+  readyAt: null,
+  error: null,
+  exit: null,
+};
+
+export const browserInfo: AppInfo = {
+  version: '0.1.0',
+  platform: 'linux',
+  mode: 'browser',
+  vllmFound: true,
+  vllmVersion: '0.15.1',
+  simulatorCommand: ['node', '/opt/spectune/bin/spectune.js', 'sim'],
+  dataDir: '/home/u/.spectune',
+};
+
+const defaults: Handlers = {
+  'app:info': () => browserInfo,
+  'status:probe': () => [],
+  'server:state': () => stoppedState,
+  'server:logs': () => [],
+  'prompts:builtin': () => ({ promptTypes: prompts.promptTypes, systemPrompts: prompts.systemPrompts }),
+  'sweep:state': () => ({ running: false, runId: null, kind: null, progress: null, report: null }),
+  'presets:list': () => [],
+  'history:list': () => [],
+};
+
+export interface FakeApi {
+  api: SpecTuneApi;
+  calls: { channel: RequestChannel; args: unknown }[];
+  callsTo(channel: RequestChannel): unknown[];
+  emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void;
+}
+
+export function createFakeApi(handlers: Handlers = {}): FakeApi {
+  const all = { ...defaults, ...handlers } as Record<string, (args: unknown) => unknown>;
+  const calls: FakeApi['calls'] = [];
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const api: Record<string, unknown> = {
+    on(event: string, l: (p: unknown) => void) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event)!.add(l);
+      return () => listeners.get(event)!.delete(l);
+    },
+  };
+  const channels: RequestChannel[] = [
+    'app:info', 'status:probe', 'server:state', 'server:start', 'server:stop', 'server:restart', 'server:logs', 'prompts:builtin',
+    'sweep:start', 'sweep:optimize', 'sweep:cancel', 'sweep:state', 'report:save', 'report:apply', 'history:list', 'history:get',
+    'presets:list', 'presets:save', 'presets:rename', 'presets:delete', 'presets:apply', 'shell:openExternal',
+  ];
+  for (const c of channels) {
+    api[c] = async (args: unknown) => {
+      calls.push({ channel: c, args });
+      const h = all[c];
+      if (!h) throw new Error(`fake api: no handler for ${c}`);
+      return h(args);
+    };
+  }
+  return {
+    api: api as SpecTuneApi,
+    calls,
+    callsTo: (channel) => calls.filter((c) => c.channel === channel).map((c) => c.args),
+    emit(event, payload) {
+      for (const l of listeners.get(event) ?? []) l(payload);
+    },
+  };
+}

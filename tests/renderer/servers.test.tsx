@@ -1,0 +1,169 @@
+// @vitest-environment jsdom
+import './setup-dom';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/renderer/src/api/errors';
+import type { ServerSettings, ServerState } from '../../src/shared/schemas';
+import { browserInfo, createFakeApi, stoppedState } from './fake-api';
+import { renderApp } from './render-app';
+
+function readyState(settings: ServerSettings, extra: Partial<ServerState> = {}): ServerState {
+  return {
+    ...stoppedState,
+    phase: 'ready',
+    pid: 4242,
+    url: `http://127.0.0.1:${settings.port}`,
+    settings,
+    version: '0.15.1',
+    models: [settings.model],
+    startedAt: '2026-11-28T18:00:00.000Z',
+    readyAt: '2026-11-28T18:00:02.000Z',
+    ...extra,
+  };
+}
+
+async function fill(user: ReturnType<typeof userEvent.setup>, label: RegExp | string, value: string) {
+  const input = screen.getByLabelText(label);
+  await user.clear(input);
+  if (value) await user.type(input, value);
+}
+
+describe('Servers screen', () => {
+  it('shows a card per endpoint with what really listens', async () => {
+    const fake = createFakeApi({
+      'status:probe': () => [
+        { name: 'vLLM (speculative server)', url: 'http://127.0.0.1:8000', running: true, reason: null, kind: 'vllm', version: '0.15.1', models: ['Qwen/Qwen2.5-7B'], simulated: true, latencyMs: 3.2 },
+        { name: 'LM Studio', url: 'http://127.0.0.1:1234', running: false, reason: 'Connection refused', kind: 'unknown', version: null, models: [], simulated: false, latencyMs: null },
+      ],
+    });
+    renderApp(fake.api);
+    const cards = await screen.findAllByTestId('endpoint-card');
+    expect(cards).toHaveLength(2);
+    expect(within(cards[0]).getByTestId('endpoint-status').textContent).toBe('RUNNING');
+    expect(within(cards[0]).getByTestId('endpoint-kind').textContent).toBe('vLLM 0.15.1');
+    expect(cards[0].textContent).toContain('Qwen/Qwen2.5-7B');
+    expect(cards[0].textContent).toContain('3 ms');
+    expect(within(cards[0]).getByTestId('simulated-label')).toBeTruthy();
+    expect(within(cards[1]).getByTestId('endpoint-status').textContent).toBe('NOT RUNNING');
+    expect(cards[1].textContent).toContain('Connection refused');
+    // The probe asks for the default endpoints.
+    const args = fake.callsTo('status:probe')[0] as { endpoints: { url: string }[] };
+    expect(args.endpoints.map((e) => e.url)).toContain('http://127.0.0.1:1234');
+  });
+
+  it('validates the vLLM form before sending anything, naming each field and the fix', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi();
+    renderApp(fake.api);
+    await screen.findByLabelText('Model');
+    await fill(user, 'Port', 'eighty');
+    await fill(user, 'Draft tokens (k)', '40');
+    await fill(user, 'GPU memory utilisation', '1.5');
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    expect(screen.getByText('give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct"')).toBeTruthy();
+    expect(screen.getByText('must be a whole number from 1 to 65535')).toBeTruthy();
+    expect(screen.getByText('must be a whole number from 0 (baseline) to 32')).toBeTruthy();
+    expect(screen.getByText('must be a fraction between 0 and 1, e.g. 0.9')).toBeTruthy();
+    expect(screen.getByLabelText('Port').getAttribute('aria-invalid')).toBe('true');
+    expect(fake.callsTo('server:start')).toHaveLength(0);
+
+    // k > 0 with neither a draft model nor a method is refused too.
+    await fill(user, 'Model', 'Qwen/Qwen2.5-7B-Instruct');
+    await fill(user, 'Port', '8011');
+    await fill(user, 'Draft tokens (k)', '3');
+    await fill(user, 'GPU memory utilisation', '0.8');
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    expect(screen.getByText(/speculation \(k > 0\) needs a draft model or a method/)).toBeTruthy();
+    expect(fake.callsTo('server:start')).toHaveLength(0);
+  });
+
+  it('starts with parsed settings (extra args split like a shell), shows phase, k and the live log', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({ 'server:start': (s) => readyState(s as ServerSettings) });
+    renderApp(fake.api);
+    await fill(user, 'vLLM command', 'python -m vllm.entrypoints.openai.api_server');
+    await fill(user, 'Model', 'Qwen/Qwen2.5-7B-Instruct');
+    await user.selectOptions(screen.getByLabelText('Speculation method'), 'ngram');
+    await fill(user, 'Draft tokens (k)', '5');
+    await fill(user, 'Port', '8011');
+    await fill(user, 'Tensor parallel size', '2');
+    await fill(user, 'Extra arguments', '--enforce-eager --served-model-name "my model"');
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+
+    await waitFor(() => expect(fake.callsTo('server:start')).toHaveLength(1));
+    const sent = fake.callsTo('server:start')[0] as ServerSettings;
+    expect(sent.command).toEqual(['python', '-m', 'vllm.entrypoints.openai.api_server']);
+    expect(sent).toMatchObject({ model: 'Qwen/Qwen2.5-7B-Instruct', method: 'ngram', numSpeculativeTokens: 5, port: 8011, tensorParallelSize: 2, gpuMemoryUtilization: 0.9 });
+    expect(sent.extraArgs).toEqual(['--enforce-eager', '--served-model-name', 'my model']);
+
+    await waitFor(() => expect(screen.getByTestId('server-phase').textContent).toBe('ready'));
+    expect(screen.getByTestId('server-k').textContent).toBe('k = 5');
+    expect(screen.getByRole('button', { name: 'Start' }).hasAttribute('disabled')).toBe(true);
+
+    act(() => fake.emit('server:log', { stream: 'stdout', line: 'INFO: Uvicorn running on http://127.0.0.1:8011', at: '2026-11-28T18:00:02.000Z' }));
+    expect(screen.getByTestId('server-log').textContent).toContain('Uvicorn running on http://127.0.0.1:8011');
+  });
+
+  it('shows a launch error with its hint and the last log lines (port in use, vllm not found)', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({
+      'server:start': () => {
+        throw new ApiError({
+          code: 'PORT_IN_USE',
+          message: 'port 8000 on 127.0.0.1 is already in use',
+          hint: 'stop what listens there or pick another port',
+          logTail: ['previous line one', 'previous line two'],
+        });
+      },
+    });
+    renderApp(fake.api);
+    await fill(user, 'Model', 'm');
+    await fill(user, 'Draft tokens (k)', '0');
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    const panel = await screen.findByTestId('server-error');
+    expect(panel.textContent).toContain('PORT_IN_USE');
+    expect(panel.textContent).toContain('port 8000 on 127.0.0.1 is already in use');
+    expect(panel.textContent).toContain('What to do: stop what listens there or pick another port');
+    expect(within(panel).getByTestId('server-error-log').textContent).toBe('previous line one\nprevious line two');
+  });
+
+  it('a crash after ready arrives as state and shows the error and log tail', async () => {
+    const fake = createFakeApi();
+    renderApp(fake.api);
+    await screen.findByTestId('server-phase');
+    act(() =>
+      fake.emit('server:state', {
+        ...stoppedState,
+        phase: 'crashed',
+        error: { code: 'SERVER_CRASHED', message: 'vLLM exited with code 1 after it was ready', hint: 'read the log below', logTail: ['RuntimeError: CUDA error: out of memory'] },
+        exit: { code: 1, signal: null },
+      }),
+    );
+    expect(screen.getByTestId('server-phase').textContent).toBe('crashed');
+    const panel = screen.getByTestId('server-error');
+    expect(panel.textContent).toContain('The server crashed');
+    expect(panel.textContent).toContain('RuntimeError: CUDA error: out of memory');
+    expect(screen.getByTestId('server-exit').textContent).toContain('code 1');
+  });
+
+  it('with no vLLM found, offers the simulator and fills its command', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({ 'app:info': () => ({ ...browserInfo, vllmFound: false, vllmVersion: null }) });
+    renderApp(fake.api);
+    const banner = await screen.findByTestId('simulator-banner');
+    expect(banner.textContent).toContain('No vLLM found');
+    await user.click(within(banner).getByRole('button', { name: 'Use the simulator' }));
+    expect((screen.getByLabelText('vLLM command') as HTMLInputElement).value).toBe('node /opt/spectune/bin/spectune.js sim');
+    expect((screen.getByLabelText('Model') as HTMLInputElement).value).not.toBe('');
+    expect(within(banner).getByRole('button', { name: 'Simulator command filled in' }).hasAttribute('disabled')).toBe(true);
+  });
+
+  it('does not show the banner when vLLM is installed', async () => {
+    const fake = createFakeApi();
+    renderApp(fake.api);
+    await screen.findAllByText('vLLM launched by SpecTune');
+    await waitFor(() => expect(fake.callsTo('app:info')).toHaveLength(1));
+    expect(screen.queryByTestId('simulator-banner')).toBeNull();
+  });
+});
