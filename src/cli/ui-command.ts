@@ -1,0 +1,125 @@
+/**
+ * `spectune ui`: the desktop app's UI in a browser, served by browser mode.
+ * For a headless GPU box: run it there, tunnel the port over SSH, open the
+ * printed URL locally.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { SpecTuneError, describeError } from '../shared/errors';
+import { createAppServices } from '../main/app-services';
+import { createEventHub, isLoopbackHost, startBrowserServer } from '../main/browser-server';
+import { stopAllServers } from '../main/vllm-server';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const RENDERER_DIR = join(ROOT, 'out', 'renderer');
+
+export interface UiOptions {
+  port: string;
+  host: string;
+  dataDir?: string;
+  open: boolean;
+}
+
+export function registerUiCommand(program: Command): Command {
+  return program
+    .command('ui')
+    .description('open the SpecTune app in your browser (browser mode; binds to 127.0.0.1 only)')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '0')
+    .option('--host <host>', 'loopback address to bind (127.0.0.1, ::1 or localhost)', '127.0.0.1')
+    .option('--data-dir <dir>', 'where presets and past runs are kept (default: the desktop app\'s folder)')
+    .option('--no-open', 'do not open a browser, only print the URL')
+    .action(async (opts: UiOptions) => {
+      try {
+        await runUi(opts);
+      } catch (err) {
+        process.stderr.write(`spectune ui: ${describeError(err)}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
+
+/** Same folder Electron's app.getPath('userData') gives the desktop app, so both share presets and history. */
+export function defaultDataDir(): string {
+  if (process.env.SPECTUNE_DATA_DIR) return process.env.SPECTUNE_DATA_DIR;
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'spectune');
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'spectune');
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'spectune');
+}
+
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || port > 65535) {
+    throw new SpecTuneError('INVALID_INPUT', `--port: "${text}" is not a port`, { hint: 'give a whole number from 1 to 65535, or 0 for any free port' });
+  }
+  return port;
+}
+
+/** Builds the renderer when `out/renderer` is missing (e.g. right after `npm ci`). */
+export async function ensureRendererBuilt(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
+  if (existsSync(join(RENDERER_DIR, 'index.html'))) return;
+  log('SpecTune: building the UI once (npm run build)…');
+  try {
+    const { build } = await import('electron-vite');
+    await build({ root: ROOT, configFile: join(ROOT, 'electron.vite.config.ts'), logLevel: 'warn' });
+  } catch (err) {
+    throw new SpecTuneError('IO_ERROR', `could not build the UI: ${(err as Error).message}`, {
+      hint: 'run `npm run build` in the SpecTune folder and look at its errors, then start `spectune ui` again',
+      cause: err,
+    });
+  }
+  if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
+    throw new SpecTuneError('IO_ERROR', `the build finished but ${join(RENDERER_DIR, 'index.html')} is missing`, { hint: 'run `npm run build` and check its output' });
+  }
+}
+
+export async function runUi(opts: UiOptions): Promise<void> {
+  const port = parsePort(opts.port);
+  if (!isLoopbackHost(opts.host)) {
+    throw new SpecTuneError('INVALID_INPUT', `--host: ${opts.host} is not a loopback address; the UI only listens on this machine`, {
+      hint: 'keep 127.0.0.1 and use an SSH tunnel to reach it from elsewhere: ssh -L 8765:127.0.0.1:8765 gpu-box',
+    });
+  }
+  await ensureRendererBuilt();
+  const dataDir = resolve(opts.dataDir ?? defaultDataDir());
+  const hub = createEventHub();
+  const services = createAppServices({ dataDir, mode: 'browser', emit: hub.emit });
+  const server = await startBrowserServer({ handle: (c, a) => services.handle(c, a), hub, staticDir: RENDERER_DIR, host: opts.host, port });
+
+  // Tests and wrappers parse this exact line.
+  process.stdout.write(`SpecTune UI: ${server.url}\n`);
+  process.stderr.write(`Data folder: ${dataDir}. Press Ctrl+C to stop (servers SpecTune started are stopped too).\n`);
+  if (opts.open) openBrowser(server.url);
+
+  await new Promise<void>((resolveDone) => {
+    let stopping = false;
+    const shutdown = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`SpecTune UI: ${signal}, stopping…\n`);
+      void (async () => {
+        await server.close().catch(() => undefined);
+        await services.dispose().catch(() => undefined);
+        await stopAllServers().catch(() => undefined);
+        resolveDone();
+      })();
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+}
+
+function openBrowser(url: string): void {
+  const [cmd, ...args] =
+    process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""', url] : ['xdg-open', url];
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
+    child.on('error', () => process.stderr.write(`Open ${url} in your browser.\n`));
+    child.unref();
+  } catch {
+    process.stderr.write(`Open ${url} in your browser.\n`);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What every request handler may use. Built once by createAppServices; the
+ * handlers themselves know nothing of Electron or HTTP.
+ */
+import type { z } from 'zod';
+import type { EventChannel, EventPayload, RequestChannel, RequestResult, requests } from '../../shared/ipc-contract';
+import type { ServerSettings, SweepPlan } from '../../shared/schemas';
+import type { HistoryStore } from '../history-store';
+import type { PresetsStore } from '../presets-store';
+import type { VllmServer } from '../vllm-server';
+
+export type Emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
+
+/** The command words that run the built-in simulator, and the environment it needs (Electron: ELECTRON_RUN_AS_NODE). */
+export interface SimulatorLaunch {
+  command: string[];
+  env: Record<string, string>;
+}
+
+export interface HandlerContext {
+  dataDir: string;
+  mode: 'electron' | 'browser';
+  appVersion: string;
+  emit: Emit;
+  server: VllmServer;
+  presets: PresetsStore;
+  history: HistoryStore;
+  simulator: SimulatorLaunch;
+  /** Command probed by app:info to tell whether vLLM is installed. */
+  vllmCommand: string[];
+  saveDialog?: (defaultPath: string) => Promise<string | null>;
+  openExternal?: (url: string) => Promise<void>;
+}
+
+/** Arguments after the contract's schema parsed them (defaults filled in). */
+export type ParsedArgs<C extends RequestChannel> = z.output<(typeof requests)[C]['args']>;
+export type Handler<C extends RequestChannel> = (args: ParsedArgs<C>) => Promise<RequestResult<C>>;
+export type Handlers = { [C in RequestChannel]: Handler<C> };
+
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
+}
+
+/** Settings that launch the simulator get the environment it needs, wherever they came from (form, preset, report). */
+export function withSimulatorEnv(ctx: HandlerContext, settings: ServerSettings): ServerSettings {
+  if (!Object.keys(ctx.simulator.env).length || !sameWords(settings.command, ctx.simulator.command)) return settings;
+  return { ...settings, env: { ...ctx.simulator.env, ...settings.env } };
+}
+
+export function isSimulatorCommand(ctx: HandlerContext, command: readonly string[] | undefined): boolean {
+  return !!command && sameWords(command, ctx.simulator.command);
+}
+
+export function planWithSimulatorEnv(ctx: HandlerContext, plan: SweepPlan): SweepPlan {
+  return plan.server ? { ...plan, server: withSimulatorEnv(ctx, plan.server) } : plan;
+}

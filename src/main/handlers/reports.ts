@@ -1,0 +1,55 @@
+/** Saving a run's report elsewhere, applying its recommendation, and the run history. */
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { SpecTuneError } from '../../shared/errors';
+import { applyRecommendation } from '../apply';
+import { writeReport } from '../report-io';
+import type { HandlerContext, Handlers } from './context';
+import { withSimulatorEnv } from './context';
+import { ServerSettingsSchema } from '../../shared/schemas';
+
+export function reportHandlers(
+  ctx: HandlerContext,
+  liveRunId: () => string | null,
+): Pick<Handlers, 'report:save' | 'report:apply' | 'history:list' | 'history:get'> {
+  return {
+    'report:save': async ({ runId, path }) => {
+      const report = ctx.history.get(runId);
+      let target = path ?? null;
+      if (!target) {
+        if (!ctx.saveDialog) {
+          throw new SpecTuneError('INVALID_INPUT', 'path: give the file to save test_results.json to', {
+            hint: 'browser mode has no save dialog; type a path such as ~/test_results.json',
+          });
+        }
+        target = await ctx.saveDialog(join(homedir(), `test_results-${runId}.json`));
+        if (!target) return { path: null }; // the user closed the dialog
+      }
+      const expanded = target.startsWith('~/') ? join(homedir(), target.slice(2)) : target;
+      const abs = isAbsolute(expanded) ? expanded : resolve(expanded);
+      await writeReport(abs, report);
+      return { path: abs };
+    },
+
+    'report:apply': async ({ runId }) => {
+      const report = ctx.history.get(runId);
+      if (!report.recommendation) {
+        throw new SpecTuneError('INVALID_INPUT', `runId: run ${runId} has no recommendation to apply`, {
+          hint: 'it measured nothing usable; run a sweep that finishes at least the baseline and one k',
+        });
+      }
+      const server = ServerSettingsSchema.safeParse(report.plan.server);
+      if (!server.success) {
+        throw new SpecTuneError('INVALID_INPUT', `runId: run ${runId} measured a server SpecTune did not launch (attached mode)`, {
+          hint: `restart that server yourself with: ${report.recommendation.command ?? `k = ${report.recommendation.numSpeculativeTokens}`}`,
+        });
+      }
+      // Reports written by the CLI lack the app's simulator environment; add it back.
+      const plan = { ...report.plan, server: withSimulatorEnv(ctx, server.data) };
+      return applyRecommendation({ ...report, plan }, ctx.server);
+    },
+
+    'history:list': async () => ctx.history.list(liveRunId()),
+    'history:get': async ({ runId }) => ctx.history.get(runId),
+  };
+}

@@ -1,0 +1,13 @@
+/** The one managed vLLM (or simulator) process: start, stop, restart, state, logs. */
+import type { HandlerContext, Handlers } from './context';
+import { withSimulatorEnv } from './context';
+
+export function serverHandlers(ctx: HandlerContext): Pick<Handlers, 'server:state' | 'server:start' | 'server:stop' | 'server:restart' | 'server:logs'> {
+  return {
+    'server:state': async () => ctx.server.state(),
+    'server:start': async (settings) => ctx.server.start(withSimulatorEnv(ctx, settings)),
+    'server:stop': async () => ctx.server.stop(),
+    'server:restart': async (settings) => ctx.server.restart(withSimulatorEnv(ctx, settings)),
+    'server:logs': async () => ctx.server.logTail(),
+  };
+}
