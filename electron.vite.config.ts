@@ -4,13 +4,31 @@ import react from '@vitejs/plugin-react';
 
 export default defineConfig({
   main: {
-    // execa and electron-store are ESM-only: bundle them rather than require() them.
-    build: { externalizeDeps: { exclude: ['execa', 'electron-store'] } },
+    build: {
+      // ESM-only packages (execa, conf and its ESM deps) are bundled; the rest load from node_modules.
+      externalizeDeps: { exclude: ['execa', 'electron-store', 'conf'] },
+      rolldownOptions: {
+        input: {
+          index: resolve('src/main/index.ts'),
+          // The demo server, run by Electron's binary in Node mode (ELECTRON_RUN_AS_NODE).
+          simulator: resolve('src/simulator/main.ts'),
+        },
+      },
+    },
   },
-  preload: {},
+  preload: {
+    build: {
+      // A sandboxed preload is a classic script that may only require('electron'): one CJS file, nothing external.
+      externalizeDeps: false,
+      rolldownOptions: {
+        input: { index: resolve('src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
   renderer: {
     root: resolve('src/renderer'),
     plugins: [react()],
-    build: { rollupOptions: { input: resolve('src/renderer/index.html') } },
+    build: { rolldownOptions: { input: resolve('src/renderer/index.html') } },
   },
 });
