@@ -1,0 +1,269 @@
+/**
+ * Browser mode over real HTTP: the protocol's refusals (token, Host, Origin),
+ * request round-trips through the real app services, events on the SSE stream
+ * from a real simulator process, and `spectune ui` itself as a child process.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createParser } from 'eventsource-parser';
+import { createAppServices, type AppServices } from '../src/main/app-services';
+import { createEventHub, startBrowserServer, CONTENT_SECURITY_POLICY, type BrowserServer } from '../src/main/browser-server';
+import { ServerStateSchema, type ServerState } from '../src/shared/schemas';
+import { freePort, processAlive } from './helpers/processes';
+import { ensureBuilt } from './fixtures/electron-stub/ensure-built';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SIM = [process.execPath, join(ROOT, 'bin/run-ts.js'), join(ROOT, 'src/simulator/main.ts')];
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json: () => any;
+}
+
+function http(port: number, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+  return new Promise((resolveReply, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { Host: `127.0.0.1:${port}`, ...opts.headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolveReply({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) }));
+      },
+    );
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+let dataDir: string;
+let staticDir: string;
+let services: AppServices;
+let server: BrowserServer;
+
+const call = (channel: string, args: unknown, headers: Record<string, string> = {}) =>
+  http(server.port, `/api/${channel}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-SpecTune-Token': server.token, ...headers },
+    body: JSON.stringify(args),
+  });
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'spectune-ui-'));
+  staticDir = join(dataDir, 'static');
+  mkdirSync(join(staticDir, 'assets'), { recursive: true });
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>SpecTune</title><script type="module" src="/assets/app.js"></script>');
+  writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(dataDir, 'secret.txt'), 'not for the web');
+  const hub = createEventHub();
+  services = createAppServices({ dataDir, mode: 'browser', emit: hub.emit, simulator: { command: SIM, env: {} }, vllmCommand: ['spectune-no-such-vllm'] });
+  server = await startBrowserServer({ handle: (c, a) => services.handle(c, a), hub, staticDir, port: 0 });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await services?.dispose();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('browser server: refusals', () => {
+  it('binds to 127.0.0.1 with a 64-hex-char token in the URL', () => {
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+  });
+
+  it('refuses a non-loopback host', async () => {
+    await expect(startBrowserServer({ handle: async () => null, hub: createEventHub(), staticDir, host: '0.0.0.0' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/host: 0\.0\.0\.0 is not a loopback address/),
+    });
+  });
+
+  it('401 without the token or with a wrong one, on requests and on the event stream', async () => {
+    const none = await http(server.port, '/api/server:state', { method: 'POST', body: '{}' });
+    expect(none.status).toBe(401);
+    expect(none.json()).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED', message: 'missing access token' } });
+    const wrong = await call('server:state', {}, { 'X-SpecTune-Token': 'f'.repeat(64) });
+    expect(wrong.status).toBe(401);
+    expect(wrong.json().error.message).toBe('wrong access token');
+    const short = await call('server:state', {}, { 'X-SpecTune-Token': 'abc' });
+    expect(short.status).toBe(401);
+    expect((await http(server.port, '/api/events?token=nope')).status).toBe(401);
+  });
+
+  it('403 for a foreign Host (DNS rebinding) or a foreign Origin, even with the right token', async () => {
+    const rebound = await call('server:state', {}, { Host: `evil.example:${server.port}` });
+    expect(rebound.status).toBe(403);
+    expect(rebound.json().error.code).toBe('FORBIDDEN');
+    expect((await http(server.port, '/', { headers: { Host: 'evil.example' } })).status).toBe(403);
+    expect((await call('server:state', {}, { Host: `127.0.0.1:${server.port + 1}` })).status).toBe(403);
+    const foreign = await call('server:state', {}, { Origin: 'http://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect((await call('server:state', {}, { Origin: `http://localhost:${server.port + 1}` })).status).toBe(403);
+    // The allowed spellings of this server.
+    expect((await call('server:state', {}, { Host: `localhost:${server.port}`, Origin: `http://localhost:${server.port}` })).status).toBe(200);
+    expect((await call('server:state', {}, { Origin: `http://127.0.0.1:${server.port}` })).status).toBe(200);
+  });
+
+  it('400 INVALID_INPUT naming the field; 404 for an unknown channel; 400 for a body that is not JSON', async () => {
+    const bad = await call('server:start', { command: SIM, model: '', port: 70000 });
+    expect(bad.status).toBe(400);
+    const err = bad.json().error;
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.message).toMatch(/model: give the model to serve/);
+    expect(err.message).toMatch(/port: must be a whole number from 1 to 65535/);
+    const strict = await call('server:state', { surprise: 1 });
+    expect(strict.status).toBe(400);
+    expect((await call('presets:rename', { id: 'x' })).json().error.message).toMatch(/^name: /);
+    const unknown = await call('server:explode', {});
+    expect(unknown.status).toBe(404);
+    expect(unknown.json().error.code).toBe('NOT_FOUND');
+    const notJson = await http(server.port, '/api/server:state', { method: 'POST', headers: { 'X-SpecTune-Token': server.token }, body: '{nope' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.json().error.message).toMatch(/body: not valid JSON/);
+  });
+
+  it('serves the built UI without a token, with the CSP and nosniff, and nothing outside it', async () => {
+    const index = await http(server.port, '/');
+    expect(index.status).toBe(200);
+    expect(index.headers['content-type']).toMatch(/text\/html/);
+    expect(index.body).toMatch(/<title>SpecTune<\/title>/);
+    expect(index.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
+    const js = await http(server.port, '/assets/app.js', { headers: { Origin: `http://127.0.0.1:${server.port}` } });
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toMatch(/javascript/);
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt']) {
+      const r = await http(server.port, path);
+      expect(r.status === 403 || r.status === 404).toBe(true);
+      expect(r.body).not.toMatch(/not for the web/);
+    }
+    const api = await call('server:state', {});
+    expect(api.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(api.headers['x-content-type-options']).toBe('nosniff');
+  });
+});
+
+describe('browser server: the same handlers as IPC', () => {
+  afterEach(async () => {
+    await services.handle('server:stop', {});
+  });
+
+  it('round-trips requests: prompts, app info, presets', async () => {
+    const prompts = await call('prompts:builtin', {});
+    expect(prompts.status).toBe(200);
+    expect(prompts.json().ok).toBe(true);
+    expect(prompts.json().result.promptTypes.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(['security', 'code', 'technical', 'creative']));
+
+    const info = (await call('app:info', {})).json().result;
+    expect(info).toMatchObject({ mode: 'browser', vllmFound: false, simulatorCommand: SIM, dataDir });
+
+    const saved = (await call('presets:save', { name: 'Sim k=3', settings: { command: SIM, model: 'sim/m', method: 'ngram', numSpeculativeTokens: 3 } })).json();
+    expect(saved.ok).toBe(true);
+    const list = (await call('presets:list', {})).json().result;
+    expect(list.map((p: { id: string }) => p.id)).toContain(saved.result.id);
+    const gone = await call('presets:delete', { id: 'missing' });
+    expect(gone.status).toBe(400);
+    expect(gone.json().error.message).toMatch(/no preset with id "missing"/);
+
+    const save = await call('report:save', { runId: 'nope' });
+    expect(save.status).toBe(400);
+  });
+
+  it('the event stream delivers server:state and server:log from a real simulator launch', async () => {
+    const port = await freePort();
+    const states: ServerState[] = [];
+    const logs: string[] = [];
+    const ac = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/events?token=${server.token}`, { signal: ac.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const parser = createParser({
+      onEvent: (ev) => {
+        if (ev.event === 'server:state') states.push(ServerStateSchema.parse(JSON.parse(ev.data)));
+        if (ev.event === 'server:log') logs.push(JSON.parse(ev.data).line);
+      },
+    });
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+      } catch {
+        /* aborted */
+      }
+    })();
+
+    const started = await call('server:start', { command: SIM, model: 'sim/Qwen2.5-7B-Instruct', port, startupTimeoutMs: 30_000, stopGraceMs: 3000 });
+    expect(started.status).toBe(200);
+    const state = started.json().result as ServerState;
+    expect(state.phase).toBe('ready');
+    expect(state.simulated).toBe(true);
+    const pid = state.pid!;
+    expect(processAlive(pid)).toBe(true);
+
+    const stopped = (await call('server:stop', {})).json().result as ServerState;
+    expect(stopped.phase).toBe('stopped');
+    await new Promise((r) => setTimeout(r, 300));
+    ac.abort();
+    await reading;
+    expect(states.map((s) => s.phase)).toEqual(expect.arrayContaining(['starting', 'ready', 'stopping', 'stopped']));
+    expect(logs.length).toBeGreaterThan(0);
+    expect(processAlive(pid)).toBe(false);
+  });
+});
+
+describe('spectune ui (the CLI command)', () => {
+  let child: ChildProcess | null = null;
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'spectune-ui-cli-'));
+  });
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('refuses a non-loopback --host with a one-line reason', async () => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/spectune.js'), 'ui', '--host', '0.0.0.0', '--no-open', '--data-dir', tmp], { stdio: 'pipe' });
+    let err = '';
+    p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/--host: 0\.0\.0\.0 is not a loopback address/);
+  });
+
+  it(
+    'prints the URL line, serves the built UI and the API, and exits on SIGTERM',
+    async () => {
+      ensureBuilt();
+      child = spawn(process.execPath, [join(ROOT, 'bin/spectune.js'), 'ui', '--port', '0', '--no-open', '--data-dir', tmp], { stdio: 'pipe' });
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        let out = '';
+        child!.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /^SpecTune UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})$/m.exec(out);
+          if (m) resolveUrl(m[1]);
+        });
+        child!.on('exit', (c) => reject(new Error(`spectune ui exited (${c}) before printing its URL: ${out}`)));
+      });
+      const u = new URL(url);
+      const page = await fetch(`${u.origin}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<div id="root"|<html/i);
+      const info = await fetch(`${u.origin}/api/app:info`, { method: 'POST', headers: { 'X-SpecTune-Token': u.searchParams.get('token')!, 'Content-Type': 'application/json' }, body: '{}' });
+      expect(((await info.json()) as { result: { dataDir: string } }).result.dataDir).toBe(tmp);
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => child!.on('exit', (c) => r(c)));
+      expect(code).toBe(0);
+    },
+    300_000,
+  );
+});
