@@ -1,0 +1,76 @@
+/**
+ * Client overhead: CPU time the bench client spends per SSE chunk while a
+ * separate process floods it with vLLM-shaped chunks as fast as it can.
+ */
+import { streamCompletion } from '../src/main/bench-client';
+import { freePort, startServer } from './processes';
+
+export interface OverheadRound {
+  chunks: number;
+  cpuUs: number;
+  wallMs: number;
+  usPerChunk: number;
+  chunksPerSecWall: number;
+}
+
+export interface OverheadResult {
+  rounds: OverheadRound[];
+  /** Idle CPU of this process per wall ms (timers, GC), subtracted from each round. */
+  idleUsPerMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function idleCpuPerMs(ms: number): Promise<number> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(ms);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / (performance.now() - t0);
+}
+
+export async function runOverhead(opts: { root: string; chunks: number; rounds: number }): Promise<OverheadResult> {
+  const port = await freePort();
+  const server = await startServer(
+    [process.execPath, 'bin/run-ts.js', 'bench/flood-server.ts', '--port', String(port), '--chunks', String(opts.chunks)],
+    { cwd: opts.root, port, readyPath: '/health' },
+  );
+  try {
+    const run = () =>
+      streamCompletion({
+        baseUrl: server.url,
+        model: 'Qwen/Qwen2.5-7B-Instruct',
+        api: 'chat',
+        system: '',
+        prompt: 'flood',
+        maxTokens: opts.chunks,
+        temperature: 0,
+        seed: 1,
+        ignoreEos: true,
+        connectTimeoutMs: 10_000,
+        stallTimeoutMs: 30_000,
+      });
+    // Warm-up round: JIT and the server's buffer, not counted.
+    await run();
+    const idleUsPerMs = await idleCpuPerMs(300);
+    const rounds: OverheadRound[] = [];
+    for (let i = 0; i < opts.rounds; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const r = await run();
+      const wallMs = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const cpuUs = Math.max(0, c.user + c.system - idleUsPerMs * wallMs);
+      rounds.push({
+        chunks: r.chunkCount,
+        cpuUs,
+        wallMs,
+        usPerChunk: cpuUs / r.chunkCount,
+        chunksPerSecWall: r.chunkCount / (wallMs / 1000),
+      });
+    }
+    return { rounds, idleUsPerMs };
+  } finally {
+    await server.stop();
+  }
+}

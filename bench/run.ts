@@ -1,0 +1,169 @@
+/**
+ * `npm run bench`: how truthful and how cheap the measuring client is.
+ *
+ *   1. fidelity — reported tokens/s vs the simulator's server-side truth, at
+ *      k = 0 (one token per chunk) and k = 5 (several tokens per chunk);
+ *   2. overhead — client CPU µs per SSE chunk under a flood of chunks.
+ *
+ * Not a test: it prints numbers and ratios against the targets and exits 0
+ * whatever they are (the machine is shared and noisy); only a crash exits 1.
+ *
+ *   npm run bench -- [--requests 8] [--max-tokens 128] [--chunks 20000] [--rounds 5]
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { max, mean, median } from 'simple-statistics';
+import { runFidelity, simulatorAvailable, SIMULATOR_ENTRY, type FidelityRow } from './fidelity';
+import { runOverhead, type OverheadResult } from './overhead';
+
+const FIDELITY_TARGET_PCT = 1;
+const OVERHEAD_TARGET_US = 50;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '8' },
+    'max-tokens': { type: 'string', default: '128' },
+    chunks: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '5' },
+  },
+});
+const requests = Number(values.requests);
+const maxTokens = Number(values['max-tokens']);
+const chunks = Number(values.chunks);
+const rounds = Number(values.rounds);
+for (const [name, v] of Object.entries({ requests, 'max-tokens': maxTokens, chunks, rounds })) {
+  if (!Number.isInteger(v) || v < 1) {
+    console.error(`--${name} must be a whole number of 1 or more`);
+    process.exit(2);
+  }
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+const f3 = (n: number) => n.toFixed(3);
+const verdict = (ok: boolean) => (ok ? pc.green('within') : pc.yellow('over'));
+
+function printFidelity(rows: FidelityRow[]): void {
+  const t = new Table({
+    head: ['k', 'prompt', 'tokens', 'chunks', 'tok/chunk', 'reported tok/s', 'server tok/s', 'error %', 'TTFT client ms', 'TTFT server ms', 'send→recv ms', 'last→end ms'],
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) {
+    t.push([
+      r.k,
+      r.promptType,
+      r.tokens,
+      r.chunks,
+      f2(r.tokens / r.chunks),
+      f2(r.reportedTps),
+      f2(r.truthTps),
+      (r.errorPct >= 0 ? '+' : '') + f3(r.errorPct),
+      f1(r.ttftClientMs),
+      f1(r.ttftServerMs),
+      f2(r.headMs),
+      f2(r.tailMs),
+    ]);
+  }
+  console.log(t.toString());
+  console.log(
+    pc.dim(
+      'error % = (reported − server) / server. The client measures end to end, so its time also holds the request\n' +
+        'send (send→recv) and the last chunk’s trip (last→end): a few ms, hence a small negative bias.',
+    ),
+  );
+}
+
+interface SummaryRow {
+  what: string;
+  measured: string;
+  target: string;
+  ratio: string;
+  verdict: string;
+}
+
+const summary: SummaryRow[] = [];
+let crashed = false;
+const started = performance.now();
+
+console.log(pc.bold('SpecTune bench — measurement fidelity and client overhead'));
+console.log(`node ${process.version}, ${process.platform}/${process.arch}\n`);
+
+// 1. Fidelity
+if (!simulatorAvailable(root)) {
+  console.log(pc.yellow(`fidelity: skipped — the simulator (${SIMULATOR_ENTRY}) is not there yet\n`));
+} else {
+  for (const k of [0, 5]) {
+    console.log(pc.bold(`Fidelity, k = ${k} (${requests} requests × ${maxTokens} tokens, ignore_eos, temperature 0)`));
+    try {
+      const rows = await runFidelity({ root, k, requests, maxTokens });
+      printFidelity(rows);
+      const abs = rows.map((r) => Math.abs(r.errorPct));
+      const meanAbs = mean(abs);
+      const maxAbs = max(abs);
+      const perChunk = mean(rows.map((r) => r.tokens / r.chunks));
+      summary.push({
+        what: `tokens/s error, k=${k} (${f2(perChunk)} tok/chunk): mean |err|`,
+        measured: `${f3(meanAbs)} %`,
+        target: `≤ ${FIDELITY_TARGET_PCT} %`,
+        ratio: f2(meanAbs / FIDELITY_TARGET_PCT),
+        verdict: verdict(meanAbs <= FIDELITY_TARGET_PCT),
+      });
+      summary.push({
+        what: `tokens/s error, k=${k}: max |err|`,
+        measured: `${f3(maxAbs)} %`,
+        target: `≤ ${FIDELITY_TARGET_PCT} %`,
+        ratio: f2(maxAbs / FIDELITY_TARGET_PCT),
+        verdict: verdict(maxAbs <= FIDELITY_TARGET_PCT),
+      });
+    } catch (err) {
+      crashed = true;
+      console.error(pc.red(`fidelity k=${k} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    }
+    console.log();
+  }
+}
+
+// 2. Overhead
+console.log(pc.bold(`Client overhead (${chunks} chunks per stream, ${rounds} rounds after a warm-up)`));
+try {
+  const o: OverheadResult = await runOverhead({ root, chunks, rounds });
+  const t = new Table({ head: ['round', 'chunks', 'client CPU ms', 'wall ms', 'CPU µs/chunk', 'chunks/s (wall)'], style: { head: [], border: [] } });
+  o.rounds.forEach((r, i) => t.push([i + 1, r.chunks, f1(r.cpuUs / 1000), f1(r.wallMs), f2(r.usPerChunk), Math.round(r.chunksPerSecWall)]));
+  console.log(t.toString());
+  console.log(`idle baseline subtracted: ${f2(o.idleUsPerMs)} µs CPU per wall ms\n`);
+  const us = median(o.rounds.map((r) => r.usPerChunk));
+  summary.push({
+    what: 'client CPU per chunk (median of rounds)',
+    measured: `${f2(us)} µs`,
+    target: `< ${OVERHEAD_TARGET_US} µs`,
+    ratio: f2(us / OVERHEAD_TARGET_US),
+    verdict: verdict(us < OVERHEAD_TARGET_US),
+  });
+  summary.push({
+    what: 'chunks/s one core sustains (1e6 / µs per chunk)',
+    measured: `${Math.round(1e6 / us)}`,
+    target: `> ${Math.round(1e6 / OVERHEAD_TARGET_US)}`,
+    ratio: f2(1e6 / us / (1e6 / OVERHEAD_TARGET_US)),
+    verdict: verdict(us < OVERHEAD_TARGET_US),
+  });
+  summary.push({
+    what: 'chunks/s received end to end (median, wall clock)',
+    measured: `${Math.round(median(o.rounds.map((r) => r.chunksPerSecWall)))}`,
+    target: '—',
+    ratio: '—',
+    verdict: '',
+  });
+} catch (err) {
+  crashed = true;
+  console.error(pc.red(`overhead failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+}
+
+console.log(pc.bold('\nSummary'));
+const s = new Table({ head: ['measure', 'measured', 'target', 'ratio to target', ''], style: { head: [], border: [] } });
+for (const r of summary) s.push([r.what, r.measured, r.target, r.ratio, r.verdict]);
+console.log(s.toString());
+console.log(`bench took ${f1((performance.now() - started) / 1000)} s`);
+process.exit(crashed ? 1 : 0);
