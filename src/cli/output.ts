@@ -52,8 +52,8 @@ export function formatConfigurations(report: Report): string {
   return `${pc.bold('Speculative Decoding Performance')}${report.server.simulated ? pc.yellow(' (SIMULATED)') : ''}\n${t.toString()}`;
 }
 
-export function formatGroups(title: string, groups: readonly GroupComparison[]): string {
-  const t = table(['Type', 'Baseline', 'Speculative', 'k', 'Speedup'], ['left', 'right', 'right', 'right', 'right']);
+export function formatGroups(title: string, what: string, groups: readonly GroupComparison[]): string {
+  const t = table([what, 'Baseline', 'Speculative', 'k', 'Speedup'], ['left', 'right', 'right', 'right', 'right']);
   for (const g of groups) {
     t.push([g.label, fmt(g.baselineTokensPerSecond), fmt(g.speculativeTokensPerSecond), g.bestNumSpeculativeTokens ?? '—', colourPct(g.speedupPercent)]);
   }
@@ -88,8 +88,8 @@ export function formatWarnings(report: Report): string {
 export function formatReport(report: Report, outPath: string): string {
   return [
     formatConfigurations(report),
-    formatGroups('Performance by Prompt Type', report.byPromptType),
-    formatGroups('Performance by System Prompt', report.bySystemPrompt),
+    formatGroups('Performance by Prompt Type', 'Type', report.byPromptType),
+    formatGroups('Performance by System Prompt', 'System prompt', report.bySystemPrompt),
     formatRecommendation(report),
     formatWarnings(report),
     `Report: ${outPath}${report.status !== 'complete' ? ` (${report.status})` : ''}`,
