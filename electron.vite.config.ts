@@ -10,8 +10,8 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve('src/main/index.ts'),
-          // The demo server, run by Electron's binary in Node mode (ELECTRON_RUN_AS_NODE).
-          simulator: resolve('src/simulator/main.ts'),
+          // The demo server, run by Electron's binary in Node mode (ELECTRON_RUN_AS_NODE); its engine child re-runs this file.
+          simulator: resolve('src/simulator/standalone.ts'),
         },
       },
     },
