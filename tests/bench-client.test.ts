@@ -3,11 +3,16 @@
  * that write crafted SSE bytes: the shapes vLLM and others really send, and
  * the broken ones a measuring client must survive with a clear error.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamCompletion, streamCompletionDetailed, type CompletionRequest } from '../src/main/bench-client';
+import { readSpecDecodeSnapshot } from '../src/main/metrics-client';
+import { probeEndpoint } from '../src/main/probes';
+import { acceptanceBetween } from '../src/shared/spec-decode-metrics';
 import { SpecTuneError } from '../src/shared/errors';
 import { RequestMetricsSchema } from '../src/shared/schemas';
 
@@ -465,3 +470,78 @@ async function freePort(): Promise<number> {
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
 }
+
+describe('against the simulator as a real process (k = 5)', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  let sim: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const spec = JSON.stringify({ method: 'draft_model', model: 'draft', num_speculative_tokens: 5 });
+    sim = spawn(
+      process.execPath,
+      ['bin/run-ts.js', 'src/simulator/main.ts', 'serve', 'sim-model', '--port', String(port), '--speculative-config', spec, '--sim-startup-ms', '50', '--disable-log-requests'],
+      // Own process group: the simulator runs an EngineCore child, one signal must end both.
+      { cwd: root, detached: true, stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 25_000;
+    for (;;) {
+      const ok = await fetch(url + '/health').then((r) => r.status === 200, () => false);
+      if (ok) break;
+      if (Date.now() > deadline || sim.exitCode !== null) throw new Error('simulator did not become ready');
+      await sleep(100);
+    }
+  });
+
+  afterAll(async () => {
+    if (!sim?.pid) return;
+    const exited = new Promise<void>((r) => (sim.exitCode !== null ? r() : sim.once('exit', () => r())));
+    try {
+      process.kill(-sim.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    const force = setTimeout(() => {
+      try {
+        process.kill(-sim.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 3000);
+    await exited;
+    clearTimeout(force);
+    try {
+      process.kill(-sim.pid, 'SIGKILL');
+    } catch {
+      /* the whole group is gone */
+    }
+  });
+
+  it('counts tokens from usage although chunks carry several tokens, and reads acceptance from /metrics', async () => {
+    const status = await probeEndpoint({ name: 'sim', url });
+    expect(status).toMatchObject({ running: true, kind: 'vllm', simulated: true, models: ['sim-model'] });
+
+    const before = await readSpecDecodeSnapshot(url);
+    const r = await streamCompletion(
+      request(url, { model: 'sim-model', prompt: 'Write a TypeScript function that merges intervals.', maxTokens: 96, ignoreEos: true }),
+    );
+    const after = await readSpecDecodeSnapshot(url);
+    expect(r.completionTokens).toBe(96);
+    expect(r.tokensEstimated).toBe(false);
+    // Accepted drafts arrive together: fewer chunks than tokens.
+    expect(r.chunkCount).toBeLessThan(96);
+    expect(r.outputHash).toBe(sha256(r.text));
+    expect(r.tokensPerSecond).toBeCloseTo(96 / r.totalSeconds, 9);
+
+    const acc = acceptanceBetween(before, after);
+    expect(acc.source).toBe('v1-counters');
+    expect(acc.drafts!).toBeGreaterThan(0);
+    expect(acc.acceptanceRate!).toBeGreaterThan(0);
+    expect(acc.acceptanceRate!).toBeLessThanOrEqual(1);
+    expect(acc.meanAcceptanceLength!).toBeGreaterThan(1);
+    expect(acc.meanAcceptanceLength!).toBeLessThanOrEqual(6);
+    expect(acc.perPositionAcceptance).toHaveLength(5);
+  });
+});
