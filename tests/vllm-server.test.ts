@@ -170,7 +170,7 @@ describe('VllmServer against the simulator', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
-    const st = await s.start(settings(port, { extraArgs: ['--sim-startup-ms', '1500'] }));
+    const st = await s.start(settings(port, { extraArgs: ['--sim-startup-ms', '1000'] }));
     polling = false;
     await poll;
     expect(firstOkAt).toBeGreaterThan(0);
@@ -328,10 +328,10 @@ describe('VllmServer against the simulator', () => {
   it('stop() during start ends the start with CANCELLED and leaves nothing', async () => {
     const s = newServer();
     const port = await freePort();
-    const started = s.start(settings(port, { extraArgs: ['--sim-startup-ms', '60000'] }));
+    const startError = rejection(s.start(settings(port, { extraArgs: ['--sim-startup-ms', '60000'] })));
     const st = await until('a pid', () => (s.state().pid ? s.state() : null));
     const stopped = await s.stop();
-    expect((await rejection(started)).code).toBe('CANCELLED');
+    expect((await startError).code).toBe('CANCELLED');
     expect(stopped.phase).toBe('stopped');
     expect(groupOf(st.pid as number)).toEqual([]);
   });

@@ -43,8 +43,12 @@ type Events = { state: [ServerState]; log: [LogLine]; exit: [ServerExitEvent] };
 
 /** Lines of log quoted in a failed start's message. */
 const ERROR_TAIL_LINES = 30;
-/** How often to note the process tree while it runs (children that setsid leave the group). */
-const TRACK_MS = 500;
+/**
+ * How often to note the process tree (children that setsid leave the group): often while
+ * vLLM spawns its engine and workers, rarely once it serves (each scan reads all of /proc).
+ */
+const TRACK_STARTING_MS = 500;
+const TRACK_READY_MS = 5000;
 
 interface Launch {
   child: ResultPromise;
@@ -64,6 +68,17 @@ interface Launch {
 }
 
 const live = new Set<VllmServer>();
+
+/**
+ * `--version` answers, per command, shared by every VllmServer in the process: real vLLM
+ * takes seconds to import, and the sweep runner and the app each hold their own instance.
+ */
+const versionCache = new Map<string, Promise<VllmVersion>>();
+
+/** Forget cached versions (after the user installs or upgrades vLLM). */
+export function clearVersionCache(): void {
+  versionCache.clear();
+}
 
 /** Stops every server any VllmServer launched in this process (app quit, CLI SIGINT). */
 export async function stopAllServers(): Promise<void> {
@@ -117,7 +132,6 @@ export class VllmServer extends EventEmitter<Events> {
   /** A start() is between its first line and its end. */
   private starting: { abort: AbortController; done: Promise<unknown> } | null = null;
   private stopping: Promise<ServerState> | null = null;
-  private readonly versions = new Map<string, Promise<VllmVersion>>();
 
   constructor(opts: VllmServerOptions = {}) {
     super();
@@ -133,14 +147,14 @@ export class VllmServer extends EventEmitter<Events> {
     return this.ring.tail(n);
   }
 
-  /** `<command> --version`, cached per command (real vLLM takes seconds to import). */
+  /** `<command> --version`, cached per command (see versionCache). */
   detectVersion(command: string[], opts: { signal?: AbortSignal } = {}): Promise<VllmVersion> {
     const key = JSON.stringify(command);
-    let p = this.versions.get(key);
+    let p = versionCache.get(key);
     if (!p) {
       p = queryVllmVersion(command);
-      this.versions.set(key, p);
-      p.catch(() => this.versions.delete(key)); // a fixed install should be seen on the next try
+      versionCache.set(key, p);
+      p.catch(() => versionCache.delete(key)); // a fixed install should be seen on the next try
     }
     const signal = opts.signal;
     if (!signal) return p;
@@ -268,11 +282,16 @@ export class VllmServer extends EventEmitter<Events> {
     child.once('exit', (code, signal) => void this.onExit(launch, code, signal));
     this.launch = launch;
     live.add(this);
-    launch.trackTimer = setInterval(() => void this.track(launch).catch(() => {}), TRACK_MS);
-    launch.trackTimer.unref();
+    this.trackEvery(launch, TRACK_STARTING_MS);
     void this.track(launch).catch(() => {});
     this.setState({ ...this.st, pid: launch.pid });
     return launch;
+  }
+
+  private trackEvery(launch: Launch, ms: number): void {
+    if (launch.trackTimer) clearInterval(launch.trackTimer);
+    launch.trackTimer = setInterval(() => void this.track(launch).catch(() => {}), ms);
+    launch.trackTimer.unref();
   }
 
   /** Remembers every descendant seen, so one that left the group (setsid) is still stopped. */
@@ -322,6 +341,7 @@ export class VllmServer extends EventEmitter<Events> {
       this.note(`Note: the server reports version ${info.version}, the command said ${launch.version.raw}`);
     }
     launch.ready = true;
+    this.trackEvery(launch, TRACK_READY_MS);
     const readyMs = Date.parse(this.st.readyAt as string) - Date.parse(this.st.startedAt as string);
     this.note(`Ready after ${(readyMs / 1000).toFixed(1)} s at ${launch.url}${models ? ` serving ${models.data.map((m) => m.id).join(', ')}` : ''}`);
     this.setState({
