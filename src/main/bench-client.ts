@@ -230,6 +230,7 @@ export async function streamCompletionDetailed(input: CompletionRequest): Promis
       if (state.sawDone) break;
     }
     const endTime = state.sawDone ? state.doneTime : performance.now();
+    if (state.sawDone) await drainAfterDone(reader);
 
     if (state.dataEvents === 0) {
       const type = res.headers.get('content-type') ?? 'no content type';
@@ -247,6 +248,24 @@ export async function streamCompletionDetailed(input: CompletionRequest): Promis
     signal?.removeEventListener('abort', onUserAbort);
     // Stops the download after [DONE] or an error; on a body that already ended it is a no-op.
     if (reader) reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * After [DONE] only the end of the chunked body should follow. Reading it lets
+ * undici keep the connection for the next request (a fresh TCP connect would
+ * land in the next request's TTFT); a server that holds the stream open is cut off.
+ */
+async function drainAfterDone(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  const cut = setTimeout(() => reader.cancel().catch(() => {}), 200);
+  try {
+    while (!(await reader.read()).done) {
+      /* discard */
+    }
+  } catch {
+    /* the measurement is complete; a late transport error does not change it */
+  } finally {
+    clearTimeout(cut);
   }
 }
 
