@@ -259,6 +259,19 @@ describe('streamCompletion: well-formed streams', () => {
     expect(r.completionTokens).toBe(2);
   });
 
+  it('finishes at [DONE] even when the server keeps the connection open afterwards', async () => {
+    const fake = await fakeServer((_req, res) => {
+      startSse(res);
+      res.write(sse([chatChunk('a'), chatChunk('b'), usageChunk(1, 2), '[DONE]']));
+      // ...and never ends the response.
+    });
+    const t0 = performance.now();
+    const r = await streamCompletion(request(fake.url, { stallTimeoutMs: 20_000 }));
+    expect(r.text).toBe('ab');
+    expect(r.completionTokens).toBe(2);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
   it('uses /v1/completions with system + blank line + prompt, reading `text`', async () => {
     const fake = await fakeServer((_req, res) => {
       startSse(res);
