@@ -71,7 +71,7 @@ describe('Results view on a real report', () => {
   it('draws the charts as SVG: one bar per configuration, the best in its own colour, CI error bars', () => {
     const { container } = render(<ResultsView report={report} />);
     for (const id of ['chart-throughput', 'chart-by-prompt', 'chart-by-system', 'chart-ttft', 'chart-acceptance']) {
-      expect(screen.getByTestId(id).querySelector('svg.recharts-surface'), id).not.toBeNull();
+      expect(screen.getByTestId(id).querySelector('.recharts-wrapper > svg.recharts-surface'), id).not.toBeNull();
     }
     const bars = screen.getByTestId('chart-throughput').querySelectorAll('.recharts-bar-rectangle path');
     expect(bars).toHaveLength(report.configurations.length);
