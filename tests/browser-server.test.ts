@@ -55,6 +55,52 @@ const call = (channel: string, args: unknown, headers: Record<string, string> = 
     body: JSON.stringify(args),
   });
 
+interface Collected {
+  events: { event: string; data: any }[];
+  waitFor(pred: (e: { event: string; data: any }) => boolean, ms: number, what: string): Promise<{ event: string; data: any }>;
+  comments: string[];
+  close(): Promise<void>;
+}
+
+/** Reads the SSE stream into memory, parsed with the same library the client side uses. */
+async function collectEvents(target: BrowserServer = server): Promise<Collected> {
+  const events: { event: string; data: any }[] = [];
+  const comments: string[] = [];
+  const ac = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${target.port}/api/events?token=${target.token}`, { signal: ac.signal });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+  const parser = createParser({
+    onEvent: (ev) => events.push({ event: ev.event ?? 'message', data: JSON.parse(ev.data) }),
+    onComment: (c) => comments.push(c.trim()),
+  });
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+    } catch {
+      /* aborted */
+    }
+  })();
+  return {
+    events,
+    comments,
+    async waitFor(pred, ms, what) {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        const found = events.find(pred);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${what}; got ${events.map((e) => e.event).join(', ')}`);
+    },
+    async close() {
+      ac.abort();
+      await reading;
+    },
+  };
+}
+
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'spectune-ui-'));
   staticDir = join(dataDir, 'static');
@@ -180,27 +226,7 @@ describe('browser server: the same handlers as IPC', () => {
 
   it('the event stream delivers server:state and server:log from a real simulator launch', async () => {
     const port = await freePort();
-    const states: ServerState[] = [];
-    const logs: string[] = [];
-    const ac = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${server.port}/api/events?token=${server.token}`, { signal: ac.signal });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const parser = createParser({
-      onEvent: (ev) => {
-        if (ev.event === 'server:state') states.push(ServerStateSchema.parse(JSON.parse(ev.data)));
-        if (ev.event === 'server:log') logs.push(JSON.parse(ev.data).line);
-      },
-    });
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
-      } catch {
-        /* aborted */
-      }
-    })();
-
+    const stream = await collectEvents();
     const started = await call('server:start', { command: SIM, model: 'sim/Qwen2.5-7B-Instruct', port, startupTimeoutMs: 30_000, stopGraceMs: 3000 });
     expect(started.status).toBe(200);
     const state = started.json().result as ServerState;
@@ -211,12 +237,91 @@ describe('browser server: the same handlers as IPC', () => {
 
     const stopped = (await call('server:stop', {})).json().result as ServerState;
     expect(stopped.phase).toBe('stopped');
-    await new Promise((r) => setTimeout(r, 300));
-    ac.abort();
-    await reading;
-    expect(states.map((s) => s.phase)).toEqual(expect.arrayContaining(['starting', 'ready', 'stopping', 'stopped']));
-    expect(logs.length).toBeGreaterThan(0);
+    await stream.waitFor((e) => e.event === 'server:state' && e.data.phase === 'stopped', 5000, 'the stopped state');
+    await stream.close();
+    const phases = stream.events.filter((e) => e.event === 'server:state').map((e) => ServerStateSchema.parse(e.data).phase);
+    expect(phases).toEqual(expect.arrayContaining(['starting', 'ready', 'stopping', 'stopped']));
+    expect(stream.events.filter((e) => e.event === 'server:log').length).toBeGreaterThan(0);
     expect(processAlive(pid)).toBe(false);
+  });
+
+  it('sweep:optimize sweeps, then restarts the server on the recommended k', async () => {
+    const port = await freePort();
+    const stream = await collectEvents();
+    const plan = {
+      mode: 'managed',
+      server: { command: SIM, model: 'sim/Qwen2.5-7B-Instruct', method: 'ngram', port, startupTimeoutMs: 30_000, stopGraceMs: 3000 },
+      tokens: [0, 3],
+      promptTypes: ['code'],
+      systemPrompts: ['direct'],
+      repeats: 1,
+      maxTokens: 32,
+      warmup: false,
+    };
+    const r = await call('sweep:optimize', plan);
+    expect(r.status).toBe(200);
+    const { runId } = r.json().result;
+    const done = await stream.waitFor((e) => e.event === 'sweep:done', 90_000, 'sweep:done');
+    await stream.close();
+    expect(done.data).toMatchObject({ runId, status: 'complete', error: null });
+    expect(stream.events.some((e) => e.event === 'sweep:progress')).toBe(true);
+    expect(stream.events.filter((e) => e.event === 'sweep:measurement')).toHaveLength(2);
+    expect(stream.events.some((e) => e.event === 'sweep:report')).toBe(true);
+
+    const report = (await call('history:get', { runId })).json().result;
+    const k = report.recommendation.numSpeculativeTokens;
+    const state = (await call('server:state', {})).json().result as ServerState;
+    expect(state.phase).toBe('ready');
+    expect(state.settings!.numSpeculativeTokens).toBe(k);
+    const sweepState = (await call('sweep:state', {})).json().result;
+    expect(sweepState).toMatchObject({ running: false, runId, kind: 'optimize' });
+  }, 120_000);
+
+  it('sweep:cancel stops a sweep midway; what was measured is kept and listed as cancelled', async () => {
+    const port = await freePort();
+    const stream = await collectEvents();
+    const r = await call('sweep:start', {
+      mode: 'managed',
+      server: { command: SIM, model: 'sim/Qwen2.5-7B-Instruct', method: 'ngram', port, startupTimeoutMs: 30_000, stopGraceMs: 3000 },
+      tokens: [0, 3, 5],
+      promptTypes: ['code', 'creative'],
+      systemPrompts: ['direct', 'expert'],
+      repeats: 3,
+      maxTokens: 128,
+      warmup: false,
+    });
+    const { runId } = r.json().result;
+    await stream.waitFor((e) => e.event === 'sweep:measurement', 60_000, 'a first measurement');
+    expect((await call('sweep:cancel', {})).json().result).toEqual({ cancelled: true });
+    const done = await stream.waitFor((e) => e.event === 'sweep:done', 30_000, 'sweep:done');
+    await stream.close();
+    expect(done.data).toMatchObject({ runId, status: 'cancelled' });
+    expect((await call('sweep:cancel', {})).json().result).toEqual({ cancelled: false });
+
+    const listed = (await call('history:list', {})).json().result.find((x: { runId: string }) => x.runId === runId);
+    expect(listed.status).toBe('cancelled');
+    const report = (await call('history:get', { runId })).json().result;
+    expect(report.status).toBe('cancelled');
+    expect(report.measurements.length).toBeGreaterThanOrEqual(1);
+    expect(report.measurements.length).toBeLessThan(3 * 2 * 2 * 3);
+    const state = (await call('server:state', {})).json().result as ServerState;
+    expect(state.phase).toBe('stopped');
+  }, 120_000);
+
+  it('sends a ping comment on idle event streams', async () => {
+    const hub = createEventHub();
+    const quick = await startBrowserServer({ handle: async () => null, hub, staticDir, pingMs: 100 });
+    try {
+      const stream = await collectEvents(quick);
+      await new Promise((r) => setTimeout(r, 500));
+      hub.emit('presets:changed', []);
+      await stream.waitFor((e) => e.event === 'presets:changed', 5000, 'the event');
+      await stream.close();
+      expect(stream.comments).toContain('ping');
+      expect(stream.events).toEqual([{ event: 'presets:changed', data: [] }]);
+    } finally {
+      await quick.close();
+    }
   });
 });
 
@@ -258,11 +363,25 @@ describe('spectune ui (the CLI command)', () => {
       const page = await fetch(`${u.origin}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<div id="root"|<html/i);
-      const info = await fetch(`${u.origin}/api/app:info`, { method: 'POST', headers: { 'X-SpecTune-Token': u.searchParams.get('token')!, 'Content-Type': 'application/json' }, body: '{}' });
-      expect(((await info.json()) as { result: { dataDir: string } }).result.dataDir).toBe(tmp);
+      const post = async (channel: string, args: unknown) =>
+        (await (
+          await fetch(`${u.origin}/api/${channel}`, {
+            method: 'POST',
+            headers: { 'X-SpecTune-Token': u.searchParams.get('token')!, 'Content-Type': 'application/json' },
+            body: JSON.stringify(args),
+          })
+        ).json()) as { ok: boolean; result: any; error?: unknown };
+      const info = (await post('app:info', {})).result;
+      expect(info.dataDir).toBe(tmp);
+      // The default demo command is `spectune sim`; launch it and make sure SIGTERM takes it down too.
+      const started = await post('server:start', { command: info.simulatorCommand, model: 'sim/m', port: await freePort(), startupTimeoutMs: 30_000, stopGraceMs: 3000 });
+      expect(started.ok).toBe(true);
+      const pid = started.result.pid as number;
+      expect(processAlive(pid)).toBe(true);
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((r) => child!.on('exit', (c) => r(c)));
       expect(code).toBe(0);
+      expect(processAlive(pid)).toBe(false);
     },
     300_000,
   );

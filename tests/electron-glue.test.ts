@@ -261,6 +261,13 @@ describe('built Electron main process', () => {
     expect(applied.settings!.numSpeculativeTokens).toBe(report.recommendation!.numSpeculativeTokens);
   }, 120_000);
 
+  it('remembers the window bounds when it closes', async () => {
+    await send('closeWindow', { bounds: { x: 300, y: 200, width: 1000, height: 720 } });
+    const saved = JSON.parse(readFileSync(join(userData, 'window-state.json'), 'utf8'));
+    expect(saved).toMatchObject({ bounds: { x: 300, y: 200, width: 1000, height: 720 }, maximized: false });
+    expect(await send('secondInstance')).toBe(true); // focusing the existing window must not throw
+  });
+
   it('before-quit waits until every server is stopped: no process survives the app', async () => {
     const state = await ok<ServerState>('server:state');
     expect(state.phase).toBe('ready');
