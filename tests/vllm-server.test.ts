@@ -138,9 +138,12 @@ describe('VllmServer against the simulator', () => {
     const health = await fetch(`${st.url}/health`);
     expect(health.status).toBe(200);
 
+    const exits: ServerExitEvent[] = [];
+    s.on('exit', (e) => exits.push(e));
     const stopped = await s.stop();
     expect(stopped.phase).toBe('stopped');
     expect(stopped.pid).toBeNull();
+    expect(exits).toEqual([{ code: stopped.exit?.code ?? null, signal: stopped.exit?.signal ?? null, afterReady: true, requested: true }]);
     expect(phases.slice(-2)).toEqual(['stopping', 'stopped']);
     expect(groupOf(pid)).toEqual([]);
     expect(alive(engine)).toBe(false);
@@ -251,7 +254,7 @@ describe('VllmServer against the simulator', () => {
     expect(err.message).toMatch(/out of memory/i);
     expect(s.state()).toMatchObject({ phase: 'stopped', error: { code: 'EXITED_BEFORE_READY' } });
     expect(s.state().exit?.code).not.toBe(0);
-    expect(exits).toEqual([expect.objectContaining({ afterReady: false })]);
+    expect(exits).toEqual([expect.objectContaining({ afterReady: false, requested: false })]);
     expect(pid).toBeGreaterThan(0);
     expect(groupOf(pid)).toEqual([]);
   });
@@ -265,7 +268,7 @@ describe('VllmServer against the simulator', () => {
     const exit = new Promise<ServerExitEvent>((r) => s.once('exit', r));
     await chat(st.url as string).catch(() => {});
     const e = await exit;
-    expect(e.afterReady).toBe(true);
+    expect(e).toMatchObject({ afterReady: true, requested: false });
     const crashed = s.state();
     expect(crashed.phase).toBe('crashed');
     expect(crashed.exit).toEqual({ code: e.code, signal: e.signal });

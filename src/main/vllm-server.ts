@@ -35,8 +35,10 @@ export interface VllmServerOptions {
 export interface ServerExitEvent {
   code: number | null;
   signal: string | null;
-  /** True when the server had been ready: a crash, not a failed start. */
+  /** True when the server had been ready: a crash, not a failed start (unless `requested`). */
   afterReady: boolean;
+  /** True when SpecTune ended it (stop, restart, cancel, startup timeout); a crash is afterReady && !requested. */
+  requested: boolean;
 }
 
 type Events = { state: [ServerState]; log: [LogLine]; exit: [ServerExitEvent] };
@@ -404,8 +406,9 @@ export class VllmServer extends EventEmitter<Events> {
     if (launch.trackTimer) clearInterval(launch.trackTimer);
     launch.trackTimer = null;
     const afterReady = launch.ready;
-    if (launch.stopRequested || !afterReady) {
-      this.safeEmit('exit', { code, signal, afterReady });
+    const requested = launch.stopRequested || launch.cleanup !== null;
+    if (requested || !afterReady) {
+      this.safeEmit('exit', { code, signal, afterReady, requested });
       return; // stop() or the start in progress handles it
     }
     await Promise.race([launch.closed, sleep(250)]);
@@ -423,7 +426,7 @@ export class VllmServer extends EventEmitter<Events> {
         logTail: tail,
       },
     });
-    this.safeEmit('exit', { code, signal, afterReady: true });
+    this.safeEmit('exit', { code, signal, afterReady: true, requested: false });
     await this.cleanupLaunch(launch);
     if (this.launch === launch) this.launch = null;
   }
