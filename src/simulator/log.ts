@@ -19,7 +19,20 @@ export interface Logger {
   raw(line: string, toStderr?: boolean): void;
 }
 
+let guarded = false;
+
+/**
+ * Python's logging survives a closed stdout (it reports and carries on); Node
+ * would crash on the EPIPE. A server whose log reader went away keeps serving.
+ */
+function guardStreams(): void {
+  if (guarded) return;
+  guarded = true;
+  for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
+}
+
 export function createLogger(prefix = ''): Logger {
+  guardStreams();
   const write = (level: Level, source: string, message: string) => {
     const line = `${prefix ? prefix + ' ' : ''}${level} ${stamp()} [${source}] ${message}\n`;
     (level === 'ERROR' ? process.stderr : process.stdout).write(line);

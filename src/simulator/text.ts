@@ -5,15 +5,45 @@
  */
 import { hash32, mixSeed, prng, type PromptCategory } from './model';
 
-const PROSE: Record<PromptCategory, string[]> = {
-  code: ['function', 'returns', 'array', 'input', 'sorted', 'interval', 'value', 'type', 'check', 'edge', 'case', 'empty', 'merge', 'loop', 'index', 'result', 'overlap', 'start', 'end', 'validate'],
-  technical: ['attention', 'query', 'key', 'value', 'vector', 'matrix', 'softmax', 'layer', 'head', 'token', 'cache', 'decode', 'dimension', 'scaled', 'product', 'sequence', 'model', 'memory', 'compute', 'step'],
-  security: ['buffer', 'overflow', 'heap', 'pointer', 'bounds', 'check', 'attacker', 'memory', 'canary', 'layout', 'randomisation', 'mitigation', 'audit', 'input', 'length', 'allocation', 'exploit', 'patch', 'fuzzing', 'sanitizer'],
-  creative: ['island', 'ferry', 'boats', 'villagers', 'drone', 'kite', 'market', 'harbour', 'fishermen', 'radio', 'barter', 'bridge', 'raft', 'pigeons', 'supply', 'festival', 'weather', 'cooperative', 'tide', 'neighbours'],
-  other: ['system', 'answer', 'question', 'detail', 'example', 'idea', 'result', 'reason', 'approach', 'method', 'point', 'case', 'option', 'change', 'effect', 'process', 'context', 'part', 'goal', 'plan'],
+/** Sentence templates per kind of text: {n} noun, {v} verb, {a} adjective from that kind's vocabulary. */
+const VOCAB: Record<PromptCategory, { n: string[]; v: string[]; a: string[] }> = {
+  code: {
+    n: ['function', 'array', 'interval', 'input', 'result', 'loop', 'index', 'type', 'edge case', 'caller', 'test', 'return value'],
+    v: ['sorts', 'merges', 'validates', 'returns', 'checks', 'copies', 'extends', 'handles'],
+    a: ['sorted', 'empty', 'overlapping', 'typed', 'invalid', 'adjacent', 'final', 'new'],
+  },
+  technical: {
+    n: ['attention layer', 'query vector', 'key matrix', 'softmax', 'head', 'token', 'KV cache', 'sequence', 'dot product', 'decoder', 'embedding', 'context window'],
+    v: ['scales', 'projects', 'weights', 'stores', 'reuses', 'combines', 'normalises', 'attends to'],
+    a: ['scaled', 'previous', 'parallel', 'learned', 'quadratic', 'cached', 'autoregressive', 'larger'],
+  },
+  security: {
+    n: ['buffer', 'heap chunk', 'pointer', 'bounds check', 'attacker', 'canary', 'allocation', 'length field', 'mitigation', 'patch', 'fuzzer', 'audit'],
+    v: ['overwrites', 'corrupts', 'detects', 'randomises', 'validates', 'prevents', 'exposes', 'hardens'],
+    a: ['unchecked', 'adjacent', 'randomised', 'non-executable', 'malicious', 'safe', 'vulnerable', 'fixed'],
+  },
+  creative: {
+    n: ['island', 'ferry', 'fishing fleet', 'drone', 'market', 'harbour', 'neighbour', 'radio', 'raft', 'festival', 'tide', 'cooperative'],
+    v: ['carries', 'gathers', 'trades', 'signals', 'shares', 'builds', 'welcomes', 'waits for'],
+    a: ['small', 'unusual', 'patient', 'stormy', 'clever', 'shared', 'quiet', 'hopeful'],
+  },
+  other: {
+    n: ['answer', 'question', 'example', 'idea', 'reason', 'approach', 'option', 'process', 'context', 'goal', 'plan', 'result'],
+    v: ['explains', 'changes', 'supports', 'follows', 'improves', 'shows', 'needs', 'suggests'],
+    a: ['simple', 'clear', 'useful', 'different', 'common', 'careful', 'practical', 'better'],
+  },
 };
 
-const GLUE = ['the', 'a', 'and', 'of', 'to', 'in', 'is', 'that', 'for', 'with', 'each', 'which', 'it', 'this', 'can', 'when', 'by', 'as', 'on', 'then'];
+const TEMPLATES = [
+  'The {a} {n} {v} the {n}.',
+  'Each {n} {v} a {a} {n}, so the {n} stays {a}.',
+  'First, the {n} {v} every {a} {n}.',
+  'Then the {n} {v} the {n} and the {a} {n}.',
+  'In practice, a {a} {n} {v} the {n} only once.',
+  'This is why the {n} {v} a {a} {n}.',
+  'Note that the {a} {n} never {v} the {n}.',
+  'As a result, the {n} {v} the {a} {n} quickly.',
+];
 
 const CODE_LINES = [
   'function mergeIntervals(intervals: Array<[number, number]>): Array<[number, number]> {',
@@ -29,7 +59,7 @@ const CODE_LINES = [
   '}',
 ];
 
-const TOKEN_RE = /\n|[ ]?[A-Za-z_]+|[ ]?\d+|[ ]?[^\sA-Za-z_\d]/g;
+const TOKEN_RE = /\n|[ ]?[A-Za-z_]+|[ ]?\d+|[ ]?[^\sA-Za-z_\d]| +/g;
 
 /** Splits text into model-like tokens: words with their leading space, digits, punctuation, newlines. */
 export function tokenize(text: string): string[] {
@@ -45,10 +75,11 @@ export function countTextTokens(text: string): number {
   return Math.max(1, tokenize(text).length);
 }
 
-/** A lazily extended token stream for one (category, seed). */
+/** The first `count` tokens of the text for one (kind of text, seed). */
 export function generateTokens(category: PromptCategory, seed: number, count: number): string[] {
   const rand = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const vocab = VOCAB[category];
   const out: string[] = [];
   let sentences = 0;
   while (out.length < count) {
@@ -58,14 +89,11 @@ export function generateTokens(category: PromptCategory, seed: number, count: nu
       for (const line of CODE_LINES.slice(from, from + 4 + Math.floor(rand() * 4))) out.push(...tokenize(line), '\n');
       out.push('```', '\n', '\n');
     }
-    const words = 6 + Math.floor(rand() * 11);
-    for (let w = 0; w < words; w++) {
-      let word = rand() < 0.45 ? pick(GLUE) : pick(PROSE[category]);
-      if (w === 0) word = word[0].toUpperCase() + word.slice(1);
-      out.push(out.length === 0 || out[out.length - 1].endsWith('\n') ? word : ' ' + word);
-      if (w > 2 && w < words - 2 && rand() < 0.1) out.push(',');
-    }
-    out.push('.');
+    const sentence = pick(TEMPLATES)
+      .replace(/\{([nva])\}/g, (_, slot: 'n' | 'v' | 'a') => pick(vocab[slot]))
+      .replace(/\ba ([aeiou])/gi, (m, v: string) => `${m[0]}n ${v}`);
+    const lead = out.length === 0 || out[out.length - 1] === '\n' ? '' : ' ';
+    out.push(...tokenize(lead + sentence));
     sentences++;
     if (sentences % 4 === 0) out.push('\n', '\n');
   }
