@@ -110,6 +110,27 @@ function cancelled(): SpecTuneError {
   return new SpecTuneError('CANCELLED', 'vLLM start cancelled; the server was stopped');
 }
 
+/** Flags SpecTune writes from the settings; a second copy in extraArgs would silently win in argparse. */
+const MANAGED_FLAGS: Record<string, string> = {
+  '--port': 'port',
+  '--host': 'host',
+  '--speculative-config': 'numSpeculativeTokens / method / draftModel',
+  '--speculative-model': 'draftModel',
+  '--num-speculative-tokens': 'numSpeculativeTokens',
+};
+
+function assertNoManagedFlags(settings: ServerSettings): void {
+  for (const word of settings.extraArgs) {
+    const flag = word.split('=')[0].replace(/_/g, '-');
+    const field = MANAGED_FLAGS[flag];
+    if (field) {
+      throw new SpecTuneError('INVALID_INPUT', `extraArgs: ${flag} is written by SpecTune from the ${field} setting`, {
+        hint: `remove ${flag} from the extra arguments and set ${field} instead, so SpecTune checks the server it launched`,
+      });
+    }
+  }
+}
+
 function initialState(): ServerState {
   return {
     phase: 'stopped',
@@ -171,6 +192,7 @@ export class VllmServer extends EventEmitter<Events> {
 
   async argvFor(input: ServerSettingsInput): Promise<string[]> {
     const settings = parseOrThrow(ServerSettingsSchema, input);
+    assertNoManagedFlags(settings);
     return buildVllmArgv(settings, await this.detectVersion(settings.command));
   }
 
@@ -199,6 +221,7 @@ export class VllmServer extends EventEmitter<Events> {
     let launch: Launch | null = null;
     try {
       const settings = parseOrThrow(ServerSettingsSchema, input);
+      assertNoManagedFlags(settings);
       if (this.stopping) await this.stopping;
       await this.settlePrevious();
       if (abort.signal.aborted) throw cancelled();
