@@ -114,8 +114,8 @@ export async function serve(opts: SimOptions, selfCommand: readonly string[]): P
   }
   eng.onExit((code, signal) => {
     if (shuttingDown) return;
-    if (code === 0) {
-      // A group SIGTERM can reach the engine first; follow it down gracefully.
+    if (code === 0 || signal === 'SIGTERM') {
+      // A group SIGTERM can reach the engine first (even before its handler is set); follow it down gracefully.
       void shutdown('engine exited');
       return;
     }
