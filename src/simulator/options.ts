@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { formatZodError, SPEC_METHODS, type SpecMethod } from '../shared/schemas';
 import { parseVllmVersion, type VllmVersion } from '../shared/vllm-command';
+import { DEFAULT_STEP_MS } from './model';
 
 export const DEFAULT_SIM_VERSION = '0.15.1';
 
@@ -198,7 +199,7 @@ const FlagValuesSchema = z.object({
   '--sim-http-500-rate': num('--sim-http-500-rate', { min: 0, max: 1 }).optional(),
   '--sim-http-500-every': num('--sim-http-500-every', { int: true, min: 1 }).optional(),
   '--sim-stall-after-tokens': num('--sim-stall-after-tokens', { int: true, min: 0 }).optional(),
-  '--sim-step-ms': num('--sim-step-ms', { gt: 0, max: 10_000 }).default(8),
+  '--sim-step-ms': num('--sim-step-ms', { gt: 0, max: 10_000 }).default(DEFAULT_STEP_MS),
   '--sim-draft-cost': num('--sim-draft-cost', { min: 0, max: 10 }).optional(),
   '--sim-alpha': num('--sim-alpha', { min: 0, max: 0.999 }).optional(),
   '--sim-jitter': num('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
@@ -325,7 +326,7 @@ Simulator options:
   --sim-http-500-every N     answer every Nth completion request with HTTP 500
   --sim-stall-after-tokens N streams stop sending after N tokens, connection left open
   --sim-ignore-sigterm       API server and engine ignore SIGTERM
-  --sim-step-ms MS           target forward-step time (default 8)
+  --sim-step-ms MS           target forward-step time (default ${DEFAULT_STEP_MS})
   --sim-draft-cost C         draft/target cost ratio (default per method)
   --sim-alpha A              per-token acceptance for every prompt
   --sim-jitter J             relative step-time noise (default 0.03)
