@@ -1,6 +1,23 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { META_CONTENT_SECURITY_POLICY } from './src/main/shell/csp';
+
+/**
+ * Electron loads the built UI from file://, which has no response headers:
+ * the CSP goes into index.html too (build only; the dev server needs inline scripts).
+ */
+function cspMeta(): Plugin {
+  return {
+    name: 'spectune:csp-meta',
+    apply: 'build',
+    transformIndexHtml(html) {
+      if (/http-equiv=["']Content-Security-Policy/i.test(html)) return html;
+      return { html, tags: [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: META_CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' }] };
+    },
+  };
+}
 
 export default defineConfig({
   main: {
@@ -28,7 +45,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src/renderer'),
-    plugins: [react()],
+    plugins: [react(), cspMeta()],
     build: { rolldownOptions: { input: resolve('src/renderer/index.html') } },
   },
 });

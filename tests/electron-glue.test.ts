@@ -148,6 +148,11 @@ describe('built Electron main process', () => {
     expect(r.responseHeaders['X-Other']).toEqual(['1']);
     expect(CONTENT_SECURITY_POLICY).toMatch(/default-src 'self'; script-src 'self';.*object-src 'none'; base-uri 'none'; frame-ancestors 'none'/);
     expect(await send('permission', { permission: 'media' })).toBe(false);
+    // file:// loads carry no headers: the built page holds the same policy in a meta tag, ahead of any script.
+    const html = readFileSync(OUT_RENDERER, 'utf8').replaceAll('&#39;', "'");
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);
+    expect(meta?.[1]).toBe(CONTENT_SECURITY_POLICY.replace("; frame-ancestors 'none'", ''));
+    expect(html.indexOf('Content-Security-Policy')).toBeLessThan(html.indexOf('<script'));
   });
 
   it('blocks navigation and new windows; http(s) links go to the system browser', async () => {

@@ -14,10 +14,9 @@ import { SpecTuneError, toErrorInfo, type ErrorInfo } from '../shared/errors';
 import { EVENT_CHANNELS, requests, type EventChannel, type RequestChannel } from '../shared/ipc-contract';
 import type { Emit } from './handlers/context';
 
-/** The same policy as the Electron window (src/main/shell/security.ts). */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+import { CONTENT_SECURITY_POLICY } from './shell/csp';
+
+export { CONTENT_SECURITY_POLICY };
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,

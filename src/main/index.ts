@@ -12,7 +12,7 @@ import { makeSenderCheck } from './ipc/sender';
 import { menuTemplate } from './shell/menu';
 import { DEV_CONTENT_SECURITY_POLICY, hardenWebContents, installSessionSecurity, isExternalLink } from './shell/security';
 import { DEFAULT_SIZE, WindowStateStore } from './shell/window-state';
-import { CONTENT_SECURITY_POLICY } from './browser-server';
+import { CONTENT_SECURITY_POLICY } from './shell/csp';
 import { stopAllServers } from './vllm-server';
 
 const MAIN_DIR = dirname(fileURLToPath(import.meta.url));
