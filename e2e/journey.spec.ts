@@ -208,6 +208,23 @@ test('save a preset, move away from it, and re-apply it', async ({}, info) => {
   await shot('06-presets', info);
 });
 
+test('one click: find the optimal k, restart on it, save it as a preset', async ({}, info) => {
+  await nav('oneclick');
+  await page.getByRole('button', { name: 'Find optimal draft tokens & restart' }).click();
+  const winner = page.getByTestId('oneclick-winner');
+  await expect(winner).toBeVisible({ timeout: 75_000 });
+  const k = Number(/k = (\d+)/.exec((await winner.textContent()) ?? '')?.[1]);
+  await expect(page.getByTestId('rec-k')).toHaveText(`k = ${k}`);
+  const s = await waitForPhase('ready', k);
+  expect(s.simulated).toBe(true);
+  await page.getByLabel('Preset name').fill('One-click winner');
+  await page.getByRole('button', { name: 'Save as preset' }).click();
+  await expect(page.getByTestId('notice')).toHaveText('Preset “One-click winner” saved');
+  await shot('07a-oneclick', info);
+  await nav('presets');
+  await expect(page.getByTestId('preset-row').filter({ hasText: 'One-click winner' })).toContainText(`k = ${k}`);
+});
+
 test('cancel a sweep midway: finished configurations are kept and shown', async ({}, info) => {
   await nav('sweep');
   await setField('Configurations (k list)', '0, 3, 5, 7');
@@ -231,7 +248,7 @@ test('cancel a sweep midway: finished configurations are kept and shown', async 
   await expect(page.getByTestId('report-status')).toHaveText('cancelled');
   await nav('history');
   await expect(page.getByTestId('history-table').locator('tbody tr').filter({ hasText: 'cancelled' })).toHaveCount(1);
-  await expect(page.getByTestId('history-table').locator('tbody tr').filter({ hasText: 'complete' })).toHaveCount(1);
+  await expect(page.getByTestId('history-table').locator('tbody tr').filter({ hasText: 'complete' })).toHaveCount(2);
   await shot('08-history', info);
 });
 
@@ -257,7 +274,7 @@ test('a server that dies on startup shows its error and last log lines', async (
 test('every screen in light and dark', async ({}, info) => {
   // Show a complete run on Results.
   await nav('history');
-  await page.getByTestId('history-table').locator('tbody tr').filter({ hasText: 'complete' }).getByRole('button', { name: 'Open' }).click();
+  await page.getByTestId('history-table').locator('tbody tr').filter({ hasText: 'complete' }).first().getByRole('button', { name: 'Open' }).click();
   await expect(page.getByTestId('results-view')).toBeVisible();
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });

@@ -136,14 +136,16 @@ describe('Servers screen', () => {
       fake.emit('server:state', {
         ...stoppedState,
         phase: 'crashed',
-        error: { code: 'SERVER_CRASHED', message: 'vLLM exited with code 1 after it was ready', hint: 'read the log below', logTail: ['RuntimeError: CUDA error: out of memory'] },
+        error: { code: 'SERVER_CRASHED', message: 'vLLM exited with code 1 after it was ready. Last log lines: RuntimeError: CUDA error: out of memory', hint: 'read the log below', logTail: ['RuntimeError: CUDA error: out of memory'] },
         exit: { code: 1, signal: null },
       }),
     );
     expect(screen.getByTestId('server-phase').textContent).toBe('crashed');
     const panel = screen.getByTestId('server-error');
     expect(panel.textContent).toContain('The server crashed');
-    expect(panel.textContent).toContain('RuntimeError: CUDA error: out of memory');
+    expect(within(panel).getByTestId('server-error-log').textContent).toBe('RuntimeError: CUDA error: out of memory');
+    // The tail is shown once, in its own box, not again inside the message.
+    expect(panel.querySelector('.error-message')?.textContent).toBe('vLLM exited with code 1 after it was ready.');
     expect(screen.getByTestId('server-exit').textContent).toContain('code 1');
   });
 
@@ -156,7 +158,9 @@ describe('Servers screen', () => {
     await user.click(within(banner).getByRole('button', { name: 'Use the simulator' }));
     expect((screen.getByLabelText('vLLM command') as HTMLInputElement).value).toBe('node /opt/spectune/bin/spectune.js sim');
     expect((screen.getByLabelText('Model') as HTMLInputElement).value).not.toBe('');
-    expect(within(banner).getByRole('button', { name: 'Simulator command filled in' }).hasAttribute('disabled')).toBe(true);
+    // Once in use the banner shrinks to a reminder.
+    expect(screen.getByTestId('simulator-banner').textContent).toContain('use the built-in simulator');
+    expect(within(screen.getByTestId('simulator-banner')).queryByRole('button')).toBeNull();
   });
 
   it('does not show the banner when vLLM is installed', async () => {

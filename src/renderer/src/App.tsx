@@ -20,33 +20,45 @@ const NAV: { id: Screen; label: string }[] = [
   { id: 'history', label: 'History' },
 ];
 
+const NOTICE_MS = 12_000;
+
 const NEXT_THEME: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
 
 function SimulatorBanner() {
   const { info, fillSimulator, command } = useApp(useShallow((s) => ({ info: s.appInfo, fillSimulator: s.fillSimulator, command: s.serverForm.command })));
   if (!info || info.vllmFound || info.simulatorCommand.length === 0) return null;
   const using = command.includes(info.simulatorCommand[info.simulatorCommand.length - 1] ?? '\u0000');
+  if (using) {
+    return (
+      <div className="banner banner-compact" role="region" aria-label="Simulator in use" data-testid="simulator-banner">
+        <p>
+          No vLLM found: the Servers settings use the built-in simulator. Numbers it produces are labelled <SimulatedBadge show />.
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="banner" role="region" aria-label="No vLLM found" data-testid="simulator-banner">
       <p>
         <strong>No vLLM found on this machine.</strong> Try SpecTune with its built-in simulator: a stand-in server that behaves like vLLM
         with speculative decoding. Its numbers are labelled <SimulatedBadge show /> everywhere.
       </p>
-      <button type="button" className="primary" onClick={fillSimulator} disabled={using}>
-        {using ? 'Simulator command filled in' : 'Use the simulator'}
+      <button type="button" className="primary" onClick={fillSimulator}>
+        Use the simulator
       </button>
     </div>
   );
 }
 
 export function App() {
-  const { screen, setScreen, theme, setTheme, notice, initError, running, progress, init } = useApp(
+  const { screen, setScreen, theme, setTheme, notice, dismissNotice, initError, running, progress, init } = useApp(
     useShallow((s) => ({
       screen: s.screen,
       setScreen: s.setScreen,
       theme: s.theme,
       setTheme: s.setTheme,
       notice: s.notice,
+      dismissNotice: s.dismissNotice,
       initError: s.initError,
       running: s.sweep.running,
       progress: s.sweep.progress,
@@ -65,6 +77,13 @@ export function App() {
   }, [init]);
 
   useEffect(() => {
+    // Confirmations fade after a while; errors stay until dismissed.
+    if (notice?.kind !== 'ok') return;
+    const t = setTimeout(dismissNotice, NOTICE_MS);
+    return () => clearTimeout(t);
+  }, [notice, dismissNotice]);
+
+  useEffect(() => {
     const root = document.documentElement;
     if (theme === 'system') root.removeAttribute('data-theme');
     else root.setAttribute('data-theme', theme);
@@ -72,28 +91,33 @@ export function App() {
 
   return (
     <div className="app">
-      <nav className="sidebar" aria-label="Screens">
-        <h1 className="brand">SpecTune</h1>
-        <ul>
-          {NAV.map((n) => (
-            <li key={n.id}>
-              <button type="button" aria-current={screen === n.id ? 'page' : undefined} onClick={() => setScreen(n.id)} data-testid={`nav-${n.id}`}>
-                {n.label}
-                {n.id === 'sweep' && running && progress && <span className="nav-pill">{Math.round((progress.done / Math.max(1, progress.total)) * 100)}%</span>}
-              </button>
-            </li>
-          ))}
-        </ul>
-        <button type="button" className="theme-toggle" onClick={() => setTheme(NEXT_THEME[theme])} aria-label={`Theme: ${theme}. Switch to ${NEXT_THEME[theme]}`}>
-          Theme: {theme}
-        </button>
-      </nav>
+      <div className="sidebar-col">
+        <nav className="sidebar" aria-label="Screens">
+          <h1 className="brand">SpecTune</h1>
+          <ul>
+            {NAV.map((n) => (
+              <li key={n.id}>
+                <button type="button" aria-current={screen === n.id ? 'page' : undefined} onClick={() => setScreen(n.id)} data-testid={`nav-${n.id}`}>
+                  {n.label}
+                  {n.id === 'sweep' && running && progress && <span className="nav-pill">{Math.round((progress.done / Math.max(1, progress.total)) * 100)}%</span>}
+                </button>
+              </li>
+            ))}
+          </ul>
+          <button type="button" className="theme-toggle" onClick={() => setTheme(NEXT_THEME[theme])} aria-label={`Theme: ${theme}. Switch to ${NEXT_THEME[theme]}`}>
+            Theme: {theme}
+          </button>
+        </nav>
+      </div>
       <main className="content">
         <SimulatorBanner />
         <ErrorPanel error={initError} title="Could not reach SpecTune's services" testId="init-error" />
         {notice && (
-          <p className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
-            {notice.text}
+          <p className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
+            <span data-testid="notice">{notice.text}</span>
+            <button type="button" className="link" onClick={dismissNotice} aria-label="Dismiss message">
+              ✕
+            </button>
           </p>
         )}
         {screen === 'servers' && <ServersScreen />}

@@ -3,11 +3,13 @@ import type { UiError } from '../api/errors';
 /** An error the user can act on: what happened, what to do, and what the server printed last. */
 export function ErrorPanel({ error, title, testId = 'error-panel' }: { error: UiError | null | undefined; title?: string; testId?: string }) {
   if (!error) return null;
+  // Launch errors repeat the log tail inside the message for terminals; here the tail has its own box.
+  const message = error.logTail?.length ? error.message.split(/\s*Last log lines:/)[0] : error.message;
   return (
     <div className="error-panel" role="alert" data-testid={testId}>
       <strong>{title ?? 'Error'}</strong>
       <span className="error-code">{error.code}</span>
-      <p className="error-message">{error.message}</p>
+      <p className="error-message">{message}</p>
       {error.hint && <p className="error-hint">What to do: {error.hint}</p>}
       {error.logTail && error.logTail.length > 0 && (
         <details open>

@@ -69,7 +69,7 @@ export function ThroughputChart({ configs, bestK }: { configs: ConfigurationResu
           {data.map((d) => (
             <Cell key={d.k} fill={d.k === bestK ? 'var(--best)' : 'var(--c1)'} />
           ))}
-          <ErrorBar dataKey="err" width={6} stroke="var(--text)" direction="y" />
+          <ErrorBar dataKey="err" width={6} stroke="var(--text)" strokeWidth={1.5} direction="y" isAnimationActive={false} />
         </Bar>
       </BarChart>
     </ChartFrame>

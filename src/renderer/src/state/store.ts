@@ -104,6 +104,7 @@ export interface AppState {
   setScreen(s: Screen): void;
   setTheme(t: Theme): void;
   notify(kind: 'ok' | 'error', text: string): void;
+  dismissNotice(): void;
   addEndpoint(e: Endpoint): void;
   removeEndpoint(name: string): void;
   probe(): Promise<void>;
@@ -272,6 +273,7 @@ export function createAppStore(api: SpecTuneApi): AppStore {
         set({ theme });
       },
       notify: (kind, text) => set({ notice: { kind, text } }),
+      dismissNotice: () => set({ notice: null }),
 
       addEndpoint(e) {
         const customEndpoints = [...get().customEndpoints.filter((x) => x.name !== e.name), e];
