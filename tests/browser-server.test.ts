@@ -192,6 +192,8 @@ describe('browser server: refusals', () => {
       expect(r.status === 403 || r.status === 404).toBe(true);
       expect(r.body).not.toMatch(/not for the web/);
     }
+    expect((await http(server.port, '/favicon.ico')).status).toBe(204);
+    expect((await http(server.port, '/assets/missing.js')).status).toBe(404);
     const api = await call('server:state', {});
     expect(api.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
     expect(api.headers['x-content-type-options']).toBe('nosniff');

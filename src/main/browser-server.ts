@@ -245,6 +245,11 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     }
     // Client-side routes without a file extension get the app shell.
     if (!existsSync(file) && !extname(file)) file = join(staticRoot, 'index.html');
+    if (!existsSync(file) && url.pathname === '/favicon.ico') {
+      // Browsers ask for it unprompted; "no icon" is not an error worth a console line.
+      res.writeHead(204, SECURITY_HEADERS);
+      return void res.end();
+    }
     if (!existsSync(file) || !statSync(file).isFile()) {
       const missingApp = !existsSync(join(staticRoot, 'index.html'));
       return sendError(res, 404, {
