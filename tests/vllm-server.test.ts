@@ -67,7 +67,7 @@ function ps(): PsRow[] {
 const groupOf = (pgid: number) => ps().filter((p) => p.pgid === pgid);
 const alive = (pid: number) => ps().some((p) => p.pid === pid);
 /** Any live process launched with this port (a server we started, or forgot). */
-const launchedOnPort = (port: number) => ps().filter((p) => p.args.includes(`--port ${port}`));
+const launchedOnPort = (port: number) => ps().filter((p) => new RegExp(`--port[ =]${port}(\\s|$)`).test(p.args));
 
 async function until<T>(what: string, fn: () => T | undefined | null | false, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
@@ -136,6 +136,7 @@ describe('VllmServer against the simulator', { timeout: 60_000 }, () => {
     const pid = st.pid as number;
     const engine = await enginePid(pid);
     expect(cmdline(pid)).toEqual([...SIM, 'serve', MODEL, '--host', '127.0.0.1', '--port', String(port)]);
+    expect(launchedOnPort(port).map((p) => p.pid)).toContain(pid); // the oracle the refusal tests rely on
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(environ).toContain('SPECTUNE_TEST_MARK=launcher');
     expect(environ).toContain('PYTHONUNBUFFERED=1');
