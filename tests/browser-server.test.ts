@@ -269,6 +269,10 @@ describe('browser server: the same handlers as IPC', () => {
     expect(stream.events.some((e) => e.event === 'sweep:progress')).toBe(true);
     expect(stream.events.filter((e) => e.event === 'sweep:measurement')).toHaveLength(2);
     expect(stream.events.some((e) => e.event === 'sweep:report')).toBe(true);
+    // Each server line reaches the UI once, though both the manager and the sweep see it.
+    const logLines = stream.events.filter((e) => e.event === 'server:log').map((e) => JSON.stringify(e.data));
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(new Set(logLines).size).toBe(logLines.length);
 
     const report = (await call('history:get', { runId })).json().result;
     const k = report.recommendation.numSpeculativeTokens;

@@ -30,8 +30,10 @@ export interface AppServicesOptions {
   saveDialog?: (defaultPath: string) => Promise<string | null>;
   /** Electron: shell.openExternal. Browser mode leaves links to the browser. */
   openExternal?: (url: string) => Promise<void>;
-  /** Default: the Node CLI's `spectune sim`. Electron passes the bundled simulator. */
+  /** Default: the Node CLI's `spectune sim`. Electron passes the bundled simulator and its environment. */
   simulator?: SimulatorLaunch;
+  /** Shorthand for `simulator: { command, env: {} }`. */
+  simulatorCommand?: string[];
   /** What app:info runs with `--version` to tell whether vLLM is installed (default `vllm`). */
   vllmCommand?: string[];
   appVersion?: string;
@@ -62,7 +64,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     server,
     presets: new PresetsStore({ dataDir: opts.dataDir }),
     history: new HistoryStore({ dataDir: opts.dataDir }),
-    simulator: opts.simulator ?? { command: defaultSimulatorCommand(), env: {} },
+    simulator: opts.simulator ?? { command: opts.simulatorCommand ?? defaultSimulatorCommand(), env: {} },
     vllmCommand: opts.vllmCommand ?? ['vllm'],
     saveDialog: opts.saveDialog,
     openExternal: opts.openExternal,

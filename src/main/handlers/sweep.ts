@@ -59,7 +59,8 @@ export function sweepController(ctx: HandlerContext): SweepController {
           ctx.emit('sweep:report', e.report);
           break;
         case 'log':
-          ctx.emit('server:log', e.line);
+          // The runner relays the lines of the server it drives, which is ctx.server: those
+          // already reach the UI through the server's own 'log' event. Forwarding would double them.
           break;
       }
     };
