@@ -6,15 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { formatZodError } from '../shared/schemas';
-import { prepareGeneration, type Generation, type GenerationInput } from './generation';
+import { prepareGeneration } from './generation';
 import type { Logger } from './log';
 import type { SimMetrics } from './metrics';
-import { BATCH_SLOWDOWN, mixSeed, prng } from './model';
-import { ChatRequestSchema, CompletionRequestSchema, errorJson, messageText, type ErrorBody } from './openai';
+import { mixSeed, prng } from './model';
+import { errorJson, type ErrorBody } from './openai';
 import type { SimOptions } from './options';
-import { countPromptTokens, countTextTokens } from './text';
-import type { z } from 'zod';
+import { drive } from './playback';
+import { HttpError, prepareRequest, readJson, type PreparedRequest } from './request-parse';
 
 export interface ApiContext {
   opts: SimOptions;
@@ -27,16 +26,6 @@ export interface ApiContext {
 
 /** Wall-clock ms on the server's high-resolution clock, as sim_timing reports it. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
-
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-class HttpError extends Error {
-  constructor(readonly body: ErrorBody) {
-    super(body.message);
-  }
-}
-
-const badRequest = (message: string, param: string | null = null) => new HttpError({ status: 400, message, type: 'BadRequestError', param });
 
 function atLeast(opts: SimOptions, major: number, minor: number): boolean {
   const v = opts.version;
@@ -268,168 +257,5 @@ function modelList(opts: SimOptions) {
         },
       ],
     })),
-  };
-}
-
-function readJson(req: http.IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(badRequest(`request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      parts.push(b);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      const text = Buffer.concat(parts).toString('utf8');
-      try {
-        resolve(JSON.parse(text));
-      } catch (err) {
-        reject(badRequest(`JSON decode error: ${(err as Error).message}; send a JSON object body with content-type application/json`));
-      }
-    });
-  });
-}
-
-interface PreparedRequest {
-  kind: 'chat' | 'completions';
-  model: string;
-  stream: boolean;
-  includeUsage: boolean;
-  continuousUsage: boolean;
-  input: GenerationInput;
-}
-
-function zodToBadRequest(err: z.ZodError): HttpError {
-  const first = err.issues[0];
-  return badRequest(formatZodError(err), first && first.path.length > 0 ? first.path.map(String).join('.') : null);
-}
-
-function prepareRequest(kind: 'chat' | 'completions', body: unknown, opts: SimOptions): PreparedRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
-  let prompt: string;
-  let system = '';
-  let promptTokens: number;
-  let maxTokens: number | null;
-  let common: z.infer<typeof ChatRequestSchema> | z.infer<typeof CompletionRequestSchema>;
-  if (kind === 'chat') {
-    const r = ChatRequestSchema.safeParse(body);
-    if (!r.success) throw zodToBadRequest(r.error);
-    const msgs = r.data.messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
-    system = msgs.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content).join('\n');
-    const lastUser = [...msgs].reverse().find((m) => m.role === 'user');
-    prompt = lastUser?.content ?? msgs[msgs.length - 1].content;
-    promptTokens = countPromptTokens(msgs);
-    maxTokens = r.data.max_completion_tokens ?? r.data.max_tokens ?? null;
-    common = r.data;
-  } else {
-    const r = CompletionRequestSchema.safeParse(body);
-    if (!r.success) throw zodToBadRequest(r.error);
-    prompt = Array.isArray(r.data.prompt) ? r.data.prompt[0] : r.data.prompt;
-    promptTokens = countTextTokens(prompt);
-    maxTokens = r.data.max_tokens ?? 16; // OpenAI's (and vLLM's) default for /v1/completions
-    common = r.data;
-  }
-
-  const model = common.model ?? opts.servedModelNames[0];
-  if (!opts.servedModelNames.includes(model)) {
-    throw new HttpError({ status: 404, message: `The model \`${model}\` does not exist.`, type: 'NotFoundError', param: 'model' });
-  }
-  if (common.stream_options && !common.stream) {
-    throw badRequest('Stream options can only be defined when `stream=True`.', 'stream_options');
-  }
-  if (opts.speculative && ((common.min_p ?? 0) > 0 || Object.keys(common.logit_bias ?? {}).length > 0)) {
-    throw badRequest(
-      'min_p and logit_bias sampling parameters are not supported with speculative decoding; remove them or restart the server without speculation.',
-      (common.min_p ?? 0) > 0 ? 'min_p' : 'logit_bias',
-    );
-  }
-  if (promptTokens + (maxTokens ?? 0) > opts.maxModelLen || promptTokens >= opts.maxModelLen) {
-    throw badRequest(
-      `This model's maximum context length is ${opts.maxModelLen} tokens. However, you requested ${promptTokens + (maxTokens ?? 0)} tokens ` +
-        `(${promptTokens} in the ${kind === 'chat' ? 'messages' : 'prompt'}, ${maxTokens ?? 0} in the completion). Please reduce the length of the ${kind === 'chat' ? 'messages' : 'prompt'} or completion.`,
-      kind === 'chat' ? 'messages' : 'prompt',
-    );
-  }
-  const stop = common.stop == null ? [] : Array.isArray(common.stop) ? common.stop : [common.stop];
-  return {
-    kind,
-    model,
-    stream: common.stream === true,
-    includeUsage: common.stream_options?.include_usage === true,
-    continuousUsage: common.stream_options?.continuous_usage_stats === true,
-    input: {
-      prompt,
-      system,
-      promptTokens,
-      maxTokens,
-      temperature: common.temperature ?? 1,
-      seed: common.seed ?? null,
-      ignoreEos: common.ignore_eos === true,
-      stop,
-    },
-  };
-}
-
-interface DriveCallbacks {
-  /** Tokens that leave together (one SSE chunk). */
-  emit(text: string, tokens: number, isLast: boolean): void;
-  step(drafted: number, accepted: number): void;
-  done(): void;
-}
-
-/**
- * Plays a generation's plan in real time. Deadlines are absolute (arrival +
- * cumulative step times) so timer lateness does not accumulate into the rate.
- */
-function drive(gen: Generation, opts: SimOptions, metrics: SimMetrics, cb: DriveCallbacks): { cancel(): void } {
-  const steps = gen.plan.steps;
-  const stallAfter = opts.sim.stallAfterTokens;
-  let timer: NodeJS.Timeout | undefined;
-  let cancelled = false;
-  let token = 0;
-  let step = -1; // -1 = the prefill pass, which emits the first token
-  let deadline = performance.now() + gen.plan.prefillMs;
-
-  const tick = () => {
-    timer = undefined;
-    if (cancelled) return;
-    const planned = step < 0 ? 1 : steps[step].tokens;
-    const allowed = stallAfter === null ? planned : Math.min(planned, stallAfter - token);
-    if (allowed <= 0) return; // stalled: keep the connection, send nothing more
-    if (step >= 0) {
-      metrics.recordStep(steps[step].drafted, steps[step].accepted);
-      cb.step(steps[step].drafted, steps[step].accepted);
-    }
-    metrics.generationTokens += allowed;
-    const isLast = token + allowed >= gen.completionTokens;
-    cb.emit(gen.pieces.slice(token, token + allowed).join(''), allowed, isLast);
-    token += allowed;
-    if (allowed < planned) return; // stalled mid-step
-    if (isLast) {
-      cb.done();
-      return;
-    }
-    step++;
-    deadline += steps[step].ms * (1 + BATCH_SLOWDOWN * Math.max(0, metrics.running - 1));
-    schedule();
-  };
-  const schedule = () => {
-    const wait = deadline - performance.now();
-    // Running late: go now (the cancelled flag covers an immediate we cannot clear).
-    if (wait <= 0) setImmediate(tick);
-    else timer = setTimeout(tick, wait);
-  };
-  schedule();
-  return {
-    cancel() {
-      cancelled = true;
-      if (timer) clearTimeout(timer);
-    },
   };
 }

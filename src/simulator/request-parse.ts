@@ -1,0 +1,127 @@
+/**
+ * Reads and validates a completion request body the way vLLM's OpenAI server
+ * does: 400 naming the bad field, 404 for an unknown model, 400 for min_p /
+ * logit_bias with speculation on or a prompt longer than the context.
+ */
+import type http from 'node:http';
+import type { z } from 'zod';
+import { formatZodError } from '../shared/schemas';
+import type { GenerationInput } from './generation';
+import { ChatRequestSchema, CompletionRequestSchema, messageText, type ErrorBody } from './openai';
+import type { SimOptions } from './options';
+import { countPromptTokens, countTextTokens } from './text';
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export class HttpError extends Error {
+  constructor(readonly body: ErrorBody) {
+    super(body.message);
+  }
+}
+
+export const badRequest = (message: string, param: string | null = null) => new HttpError({ status: 400, message, type: 'BadRequestError', param });
+
+export function readJson(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(badRequest(`request body larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      parts.push(b);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      const text = Buffer.concat(parts).toString('utf8');
+      try {
+        resolve(JSON.parse(text));
+      } catch (err) {
+        reject(badRequest(`JSON decode error: ${(err as Error).message}; send a JSON object body with content-type application/json`));
+      }
+    });
+  });
+}
+
+export interface PreparedRequest {
+  kind: 'chat' | 'completions';
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  continuousUsage: boolean;
+  input: GenerationInput;
+}
+
+function zodToBadRequest(err: z.ZodError): HttpError {
+  const first = err.issues[0];
+  return badRequest(formatZodError(err), first && first.path.length > 0 ? first.path.map(String).join('.') : null);
+}
+
+export function prepareRequest(kind: 'chat' | 'completions', body: unknown, opts: SimOptions): PreparedRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
+  let prompt: string;
+  let system = '';
+  let promptTokens: number;
+  let maxTokens: number | null;
+  let common: z.infer<typeof ChatRequestSchema> | z.infer<typeof CompletionRequestSchema>;
+  if (kind === 'chat') {
+    const r = ChatRequestSchema.safeParse(body);
+    if (!r.success) throw zodToBadRequest(r.error);
+    const msgs = r.data.messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
+    system = msgs.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content).join('\n');
+    const lastUser = [...msgs].reverse().find((m) => m.role === 'user');
+    prompt = lastUser?.content ?? msgs[msgs.length - 1].content;
+    promptTokens = countPromptTokens(msgs);
+    maxTokens = r.data.max_completion_tokens ?? r.data.max_tokens ?? null;
+    common = r.data;
+  } else {
+    const r = CompletionRequestSchema.safeParse(body);
+    if (!r.success) throw zodToBadRequest(r.error);
+    prompt = Array.isArray(r.data.prompt) ? r.data.prompt[0] : r.data.prompt;
+    promptTokens = countTextTokens(prompt);
+    maxTokens = r.data.max_tokens ?? 16; // OpenAI's (and vLLM's) default for /v1/completions
+    common = r.data;
+  }
+
+  const model = common.model ?? opts.servedModelNames[0];
+  if (!opts.servedModelNames.includes(model)) {
+    throw new HttpError({ status: 404, message: `The model \`${model}\` does not exist.`, type: 'NotFoundError', param: 'model' });
+  }
+  if (common.stream_options && !common.stream) {
+    throw badRequest('Stream options can only be defined when `stream=True`.', 'stream_options');
+  }
+  if (opts.speculative && ((common.min_p ?? 0) > 0 || Object.keys(common.logit_bias ?? {}).length > 0)) {
+    throw badRequest(
+      'min_p and logit_bias sampling parameters are not supported with speculative decoding; remove them or restart the server without speculation.',
+      (common.min_p ?? 0) > 0 ? 'min_p' : 'logit_bias',
+    );
+  }
+  if (promptTokens + (maxTokens ?? 0) > opts.maxModelLen || promptTokens >= opts.maxModelLen) {
+    throw badRequest(
+      `This model's maximum context length is ${opts.maxModelLen} tokens. However, you requested ${promptTokens + (maxTokens ?? 0)} tokens ` +
+        `(${promptTokens} in the ${kind === 'chat' ? 'messages' : 'prompt'}, ${maxTokens ?? 0} in the completion). Please reduce the length of the ${kind === 'chat' ? 'messages' : 'prompt'} or completion.`,
+      kind === 'chat' ? 'messages' : 'prompt',
+    );
+  }
+  const stop = common.stop == null ? [] : Array.isArray(common.stop) ? common.stop : [common.stop];
+  return {
+    kind,
+    model,
+    stream: common.stream === true,
+    includeUsage: common.stream_options?.include_usage === true,
+    continuousUsage: common.stream_options?.continuous_usage_stats === true,
+    input: {
+      prompt,
+      system,
+      promptTokens,
+      maxTokens,
+      temperature: common.temperature ?? 1,
+      seed: common.seed ?? null,
+      ignoreEos: common.ignore_eos === true,
+      stop,
+    },
+  };
+}
