@@ -143,6 +143,9 @@ describe('browser server: refusals', () => {
     const short = await call('server:state', {}, { 'X-SpecTune-Token': 'abc' });
     expect(short.status).toBe(401);
     expect((await http(server.port, '/api/events?token=nope')).status).toBe(401);
+    // Only the event stream takes the token in its URL (EventSource cannot set headers).
+    const inUrl = await http(server.port, `/api/server:state?token=${server.token}`, { method: 'POST', body: '{}' });
+    expect(inUrl.status).toBe(401);
   });
 
   it('403 for a foreign Host (DNS rebinding) or a foreign Origin, even with the right token', async () => {

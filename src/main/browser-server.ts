@@ -165,7 +165,14 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const given = (req.headers['x-spectune-token'] as string | undefined) ?? url.searchParams.get('token');
+    let name: string;
+    try {
+      name = decodeURIComponent(url.pathname.slice('/api/'.length));
+    } catch {
+      return sendError(res, 400, { code: 'INVALID_INPUT', message: 'bad URL encoding' });
+    }
+    // EventSource cannot send headers, so the event stream alone takes the token in its URL.
+    const given = (req.headers['x-spectune-token'] as string | undefined) ?? (name === 'events' ? url.searchParams.get('token') : null);
     if (!tokenOk(given)) {
       return sendError(res, 401, {
         code: 'UNAUTHORIZED',
@@ -173,7 +180,6 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
         hint: 'open the full URL `spectune ui` printed (it ends in ?token=…)',
       });
     }
-    const name = decodeURIComponent(url.pathname.slice('/api/'.length));
     if (name === 'events') {
       if (req.method !== 'GET') return sendError(res, 405, { code: 'INVALID_INPUT', message: 'use GET for /api/events' });
       return openEventStream(req, res);
