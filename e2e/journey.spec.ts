@@ -51,6 +51,8 @@ async function serverState(): Promise<ServerState> {
 async function shot(name: string, info: TestInfo): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   const path = join(SHOTS, `${name}.png`);
+  // A full-page shot of a scrolled page would draw the sticky sidebar mid-page.
+  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   await info.attach(name, { path, contentType: 'image/png' });
 }

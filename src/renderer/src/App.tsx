@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from './state/context';
-import type { Screen, Theme } from './state/store';
+import { usesSimulator, type Screen, type Theme } from './state/store';
 import { ErrorPanel } from './components/ErrorPanel';
 import { SimulatedBadge } from './components/Simulated';
 import { ServersScreen } from './screens/ServersScreen';
@@ -25,9 +25,8 @@ const NOTICE_MS = 12_000;
 const NEXT_THEME: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
 
 function SimulatorBanner() {
-  const { info, fillSimulator, command } = useApp(useShallow((s) => ({ info: s.appInfo, fillSimulator: s.fillSimulator, command: s.serverForm.command })));
+  const { info, fillSimulator, using } = useApp(useShallow((s) => ({ info: s.appInfo, fillSimulator: s.fillSimulator, using: usesSimulator(s) })));
   if (!info || info.vllmFound || info.simulatorCommand.length === 0) return null;
-  const using = command.includes(info.simulatorCommand[info.simulatorCommand.length - 1] ?? '\u0000');
   if (using) {
     return (
       <div className="banner banner-compact" role="region" aria-label="Simulator in use" data-testid="simulator-banner">

@@ -1,7 +1,9 @@
 import type { UiError } from '../api/errors';
+import { useStickToBottom } from './useStickToBottom';
 
 /** An error the user can act on: what happened, what to do, and what the server printed last. */
 export function ErrorPanel({ error, title, testId = 'error-panel' }: { error: UiError | null | undefined; title?: string; testId?: string }) {
+  const tailRef = useStickToBottom<HTMLPreElement>(error?.logTail);
   if (!error) return null;
   // Launch errors repeat the log tail inside the message for terminals; here the tail has its own box.
   const message = error.logTail?.length ? error.message.split(/\s*Last log lines:/)[0] : error.message;
@@ -14,7 +16,7 @@ export function ErrorPanel({ error, title, testId = 'error-panel' }: { error: Ui
       {error.logTail && error.logTail.length > 0 && (
         <details open>
           <summary>Last log lines</summary>
-          <pre className="log-tail" data-testid={`${testId}-log`}>
+          <pre className="log-tail" ref={tailRef} tabIndex={0} data-testid={`${testId}-log`}>
             {error.logTail.join('\n')}
           </pre>
         </details>

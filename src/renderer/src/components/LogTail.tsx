@@ -1,13 +1,9 @@
-import { useEffect, useRef } from 'react';
 import type { LogLine } from '../../../shared/schemas';
+import { useStickToBottom } from './useStickToBottom';
 
 /** The server's output as it streams; sticks to the bottom unless the user scrolled up to read. */
 export function LogTail({ lines }: { lines: LogLine[] }) {
-  const ref = useRef<HTMLPreElement>(null);
-  useEffect(() => {
-    const el = ref.current;
-    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 60) el.scrollTop = el.scrollHeight;
-  }, [lines]);
+  const ref = useStickToBottom<HTMLPreElement>(lines);
   return (
     <pre className="log" ref={ref} data-testid="server-log" tabIndex={0} aria-label="Server log">
       {lines.length === 0 ? (

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { EndpointSchema, type EndpointStatus, type ServerPhase } from '../../../shared/schemas';
 import { formatZodErrorShort } from '../validation';
 import { useApp } from '../state/context';
-import { errorLine } from '../state/store';
+import { errorLine, usesSimulator } from '../state/store';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { LogTail } from '../components/LogTail';
 import { SimulatedBadge } from '../components/Simulated';
@@ -136,6 +136,7 @@ export function ServersScreen() {
     return () => clearInterval(t);
   }, [probe]);
 
+  const simulatorInUse = useApp(usesSimulator);
   const phase = server?.phase;
   const live = phase === 'starting' || phase === 'ready';
   const customNames = new Set(customEndpoints.map((e) => e.name));
@@ -166,7 +167,7 @@ export function ServersScreen() {
             </span>
           )}
         </header>
-        {appInfo && !appInfo.vllmFound && appInfo.simulatorCommand.length > 0 && (
+        {appInfo && !appInfo.vllmFound && appInfo.simulatorCommand.length > 0 && !simulatorInUse && (
           <p className="muted">
             No vLLM here?{' '}
             <button type="button" className="link" onClick={fillSimulator}>

@@ -23,6 +23,7 @@ import {
   type SweepProgress,
   type SystemPromptDef,
 } from '../../../shared/schemas';
+import { splitArgs } from '../../../shared/vllm-command';
 import { toUiError, type UiError } from '../api/errors';
 import {
   DEFAULT_SERVER_FORM,
@@ -449,6 +450,13 @@ export function createAppStore(api: SpecTuneApi): AppStore {
       void get().probe();
     }
   });
+}
+
+/** The Servers form currently launches the built-in simulator. */
+export function usesSimulator(s: Pick<AppState, 'appInfo' | 'serverForm'>): boolean {
+  const sim = s.appInfo?.simulatorCommand ?? [];
+  const words = splitArgs(s.serverForm.command);
+  return sim.length > 0 && sim.length === words.length && sim.every((w, i) => w === words[i]);
 }
 
 export function errorLine(e: UiError | null): string {
