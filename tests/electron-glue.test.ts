@@ -45,28 +45,69 @@ interface Envelope<T = any> {
   error?: { code: string; message: string; hint?: string; logTail?: string[] };
 }
 
-let child: ChildProcess;
+/** One plain-Node process running the built main bundle under the stand-in electron. */
+class Driver {
+  private seq = 1;
+  private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private stderr = '';
+
+  private constructor(readonly child: ChildProcess) {
+    child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.error) p.reject(new Error(m.error));
+      else p.resolve(m.result);
+    });
+    child.on('exit', (code) => {
+      for (const p of this.pending.values()) p.reject(new Error(`driver exited (${code}): ${this.stderr}`));
+    });
+  }
+
+  static async start(userDataDir: string, saveTo = ''): Promise<Driver> {
+    const child = fork(join(STUB, 'driver.mjs'), [OUT_MAIN], {
+      execArgv: ['--import', pathToFileURL(join(STUB, 'register.mjs')).href],
+      env: { ...process.env, SPECTUNE_TEST_USERDATA: userDataDir, SPECTUNE_TEST_SAVE_PATH: saveTo, ELECTRON_RENDERER_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const d = new Driver(child);
+    await new Promise<void>((resolveUp, reject) => d.pending.set(0, { resolve: () => resolveUp(), reject }));
+    return d;
+  }
+
+  send<T = any>(op: string, payload: Record<string, unknown> = {}): Promise<T> {
+    const id = this.seq++;
+    return new Promise<T>((resolveOp, reject) => {
+      this.pending.set(id, { resolve: resolveOp, reject });
+      this.child.send({ id, op, ...payload });
+    });
+  }
+
+  invoke<T = any>(channel: string, args: unknown, senderUrl: string | null = APP_URL): Promise<Envelope<T>> {
+    return this.send<Envelope<T>>('invoke', { channel, args, senderUrl });
+  }
+
+  async ok<T = any>(channel: string, args: unknown = {}): Promise<T> {
+    const r = await this.invoke<T>(channel, args);
+    if (!r.ok) throw new Error(`${channel} failed: ${JSON.stringify(r.error)}`);
+    return r.result as T;
+  }
+
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+let driver: Driver;
 let userData: string;
 let savePath: string;
-let seq = 1;
-const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-
-function send<T = any>(op: string, payload: Record<string, unknown> = {}): Promise<T> {
-  const id = seq++;
-  return new Promise<T>((resolveOp, reject) => {
-    pending.set(id, { resolve: resolveOp, reject });
-    child.send({ id, op, ...payload });
-  });
-}
-
-const invoke = <T = any>(channel: string, args: unknown, senderUrl: string | null = APP_URL) =>
-  send<Envelope<T>>('invoke', { channel, args, senderUrl });
-
-async function ok<T = any>(channel: string, args: unknown = {}): Promise<T> {
-  const r = await invoke<T>(channel, args);
-  if (!r.ok) throw new Error(`${channel} failed: ${JSON.stringify(r.error)}`);
-  return r.result as T;
-}
+const send = <T = any>(op: string, payload: Record<string, unknown> = {}) => driver.send<T>(op, payload);
+const invoke = <T = any>(channel: string, args: unknown, senderUrl: string | null = APP_URL) => driver.invoke<T>(channel, args, senderUrl);
+const ok = <T = any>(channel: string, args: unknown = {}) => driver.ok<T>(channel, args);
 
 async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, ms: number, what: string): Promise<T> {
   const end = Date.now() + ms;
@@ -84,33 +125,11 @@ beforeAll(async () => {
   savePath = join(userData, 'saved', 'test_results.json');
   // Remembered window bounds from a previous launch.
   writeFileSync(join(userData, 'window-state.json'), JSON.stringify({ bounds: { x: 120, y: 80, width: 1100, height: 750 }, maximized: false }));
-  child = fork(join(STUB, 'driver.mjs'), [OUT_MAIN], {
-    execArgv: ['--import', pathToFileURL(join(STUB, 'register.mjs')).href],
-    env: { ...process.env, SPECTUNE_TEST_USERDATA: userData, SPECTUNE_TEST_SAVE_PATH: savePath, ELECTRON_RENDERER_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (m.error) p.reject(new Error(m.error));
-    else p.resolve(m.result);
-  });
-  child.on('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`driver exited (${code}): ${stderr}`));
-  });
-  await new Promise<void>((r) => {
-    pending.set(0, { resolve: () => r(), reject: () => r() });
-  });
+  driver = await Driver.start(userData, savePath);
 }, 300_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await driver?.kill();
   rmSync(userData, { recursive: true, force: true });
 });
 
@@ -283,6 +302,26 @@ describe('built Electron main process', () => {
     // Quit completed only after the stop: nothing of the group may be left at this point.
     expect(pids.filter(processAlive)).toEqual([]);
     expect(groupPids(state.pid!)).toEqual([]);
+  }, 60_000);
+});
+
+describe('built Electron main process, killed from a terminal', () => {
+  it('SIGTERM quits the orderly way: the servers it launched are stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spectune-electron-term-'));
+    const d = await Driver.start(dir);
+    try {
+      await d.send('load');
+      await d.send('ready');
+      const simCommand = (await d.ok('app:info')).simulatorCommand;
+      const state = await d.ok<ServerState>('server:start', { command: simCommand, model: 'sim/m', port: await freePort(), startupTimeoutMs: 30_000, stopGraceMs: 3000 });
+      const pids = groupPids(state.pid!);
+      expect(pids.length).toBeGreaterThanOrEqual(2);
+      d.child.kill('SIGTERM');
+      await waitFor(async () => pids.every((p) => !processAlive(p)), 20_000, 'every server process to exit');
+    } finally {
+      await d.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 

@@ -13,7 +13,7 @@ import { menuTemplate } from './shell/menu';
 import { DEV_CONTENT_SECURITY_POLICY, hardenWebContents, installSessionSecurity, isExternalLink } from './shell/security';
 import { DEFAULT_SIZE, WindowStateStore } from './shell/window-state';
 import { CONTENT_SECURITY_POLICY } from './shell/csp';
-import { stopAllServers } from './vllm-server';
+import { killAllServersSync, stopAllServers } from './vllm-server';
 
 const MAIN_DIR = dirname(fileURLToPath(import.meta.url));
 const RENDERER_FILE = join(MAIN_DIR, '../renderer/index.html');
@@ -72,6 +72,10 @@ function startApp(): void {
     event.preventDefault();
     void cleanUp().then(() => app.quit());
   });
+
+  // A terminal's Ctrl+C or a `kill` takes the same orderly path as Quit; a hard exit still takes the servers down.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => app.quit());
+  process.once('exit', () => killAllServersSync());
 
   app.on('window-all-closed', () => {
     // No tray, no background work: closing the window ends the app (and its servers) on every platform.
