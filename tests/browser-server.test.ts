@@ -334,6 +334,21 @@ describe('browser server: the same handlers as IPC', () => {
   });
 });
 
+describe('app services on a damaged data folder', () => {
+  it('a corrupt presets file fails the preset requests with a clear error, not the whole app', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spectune-damaged-'));
+    writeFileSync(join(dir, 'presets.json'), '{"presets": [');
+    const svc = createAppServices({ dataDir: dir, mode: 'browser', emit: () => {}, vllmCommand: ['spectune-no-such-vllm'] });
+    try {
+      expect((await svc.handle('prompts:builtin', {})).promptTypes.length).toBeGreaterThan(0);
+      await expect(svc.handle('presets:list', {})).rejects.toMatchObject({ code: 'IO_ERROR', hint: expect.stringMatching(/fix the JSON/) });
+    } finally {
+      await svc.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('spectune ui (the CLI command)', () => {
   let child: ChildProcess | null = null;
   let tmp: string;

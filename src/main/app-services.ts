@@ -56,13 +56,17 @@ export function isRequestChannel(name: string): name is RequestChannel {
 
 export function createAppServices(opts: AppServicesOptions): AppServices {
   const server = new VllmServer();
+  let presets: PresetsStore | null = null;
   const ctx: HandlerContext = {
     dataDir: opts.dataDir,
     mode: opts.mode,
     appVersion: opts.appVersion ?? pkg.version,
     emit: opts.emit,
     server,
-    presets: new PresetsStore({ dataDir: opts.dataDir }),
+    // Opened on first use: a damaged presets file must break the Presets screen, not the app's start.
+    get presets() {
+      return (presets ??= new PresetsStore({ dataDir: opts.dataDir }));
+    },
     history: new HistoryStore({ dataDir: opts.dataDir }),
     simulator: opts.simulator ?? { command: opts.simulatorCommand ?? defaultSimulatorCommand(), env: {} },
     vllmCommand: opts.vllmCommand ?? ['vllm'],
