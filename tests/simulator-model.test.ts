@@ -175,6 +175,15 @@ describe('command line per vLLM version', () => {
     expect(serveOptions(['--speculative-config', '{"method":"draft_model","model":"d","num_speculative_tokens":7}']).speculative).toMatchObject({ method: 'draft_model', numSpeculativeTokens: 7 });
   });
 
+  it("reports metrics the way that version's engine did: V0 before 0.8 and for draft models on 0.8–0.9, else V1", () => {
+    const style = (argv: string[]) => serveOptions(argv).sim.metrics;
+    expect(style(['--sim-version', '0.7.3', '--speculative-model', 'd', '--num-speculative-tokens', '3'])).toBe('v0');
+    expect(style(['--sim-version', '0.9.2', '--speculative-config', '{"model":"d","num_speculative_tokens":3}'])).toBe('v0');
+    expect(style(['--sim-version', '0.9.2', '--speculative-config', '{"method":"ngram","num_speculative_tokens":3}'])).toBe('v1');
+    expect(style(['--speculative-config', '{"method":"draft_model","model":"d","num_speculative_tokens":3}'])).toBe('v1');
+    expect(style(['--sim-version', '0.7.3', '--sim-metrics', 'v1'])).toBe('v1');
+  });
+
   it('names the flag or field in every error', () => {
     expect(argError(['serve', 'm', '--speculative-config', '{oops']).message).toContain('--speculative-config');
     expect(argError(['serve', 'm', '--speculative-config', '{"method":"ngram","num_speculative_tokens":0}']).message).toContain('num_speculative_tokens');
@@ -210,5 +219,8 @@ describe('/metrics text', () => {
     expect(Number(v0.get('vllm:spec_decode_draft_acceptance_rate')!.metrics[0].value)).toBeCloseTo(2 / 6);
     expect(Number(v0.get('vllm:spec_decode_efficiency')!.metrics[0].value)).toBeCloseTo(4 / 8);
     expect(v0.has('vllm:spec_decode_num_drafts_total')).toBe(false);
+    expect(v0.has('vllm:spec_decode_num_accepted_tokens_per_pos_total')).toBe(false);
+    expect(Number(v0.get('vllm:spec_decode_num_emitted_tokens_total')!.metrics[0].value)).toBe(4);
+    expect(v0.get('vllm:spec_decode_num_draft_tokens_total')!.metrics[0].labels).toEqual({ model_name: 'org/m' });
   });
 });

@@ -508,7 +508,7 @@ describe('vLLM versions and flags', () => {
     expect(newOld.log).toContain('--speculative-model');
   });
 
-  it('vLLM 0.7.3 takes the old flags (n-gram) and exposes spec-decode counters; errors use the flat format', async () => {
+  it('vLLM 0.7.3 takes the old flags (n-gram) and exposes V0 spec-decode metrics; errors use the flat format', async () => {
     const sim = await startSim(['--sim-version', '0.7.3', '--speculative-model', '[ngram]', '--num-speculative-tokens', '3', '--ngram-prompt-lookup-max', '4']);
     expect(((await (await fetch(`${sim.url}/version`)).json()) as any).version).toBe('0.7.3');
     expect(sim.lines.join('\n')).toContain("method='ngram'");
@@ -517,11 +517,15 @@ describe('vLLM versions and flags', () => {
     const metrics = await (await fetch(`${sim.url}/metrics`)).text();
     expect(metricTotal(metrics, 'vllm:spec_decode_num_draft_tokens_total')).toBe(r.simTiming!.draft_tokens);
     expect(r.simTiming!.draft_tokens).toBeGreaterThan(0);
+    // The V0 engine: gauges and token counters, but no drafts or per-position counters.
+    expect(metricTotal(metrics, 'vllm:spec_decode_draft_acceptance_rate')).toBeCloseTo(r.simTiming!.accepted_tokens / r.simTiming!.draft_tokens, 6);
+    expect(metrics).not.toContain('vllm:spec_decode_num_drafts_total');
+    expect(metrics).not.toContain('per_pos');
     const unknown = await postJson(sim.url, '/v1/chat/completions', chatBody({ model: 'nope' }));
     expect(unknown.json).toMatchObject({ object: 'error', type: 'NotFoundError', code: 404 });
   });
 
-  it('--sim-metrics v0 exposes the V0 acceptance-rate and efficiency gauges instead of counters', async () => {
+  it('--sim-metrics v0 exposes the V0 acceptance-rate and efficiency gauges instead of V1 counters', async () => {
     const sim = await startSim(['--sim-metrics', 'v0', '--sim-alpha', '0.6', '--speculative-config', JSON.stringify({ method: 'ngram', num_speculative_tokens: 3, prompt_lookup_max: 4 })]);
     const r = await streamChat(sim.url, chatBody({ max_tokens: 80, ignore_eos: true }));
     const metrics = await (await fetch(`${sim.url}/metrics`)).text();

@@ -1,8 +1,9 @@
 /**
  * The server's Prometheus counters, rendered like vLLM's /metrics
  * (prometheus_client text format, `_created` series included). Spec-decode
- * series exist only when speculation is on, as in vLLM V1; `--sim-metrics v0`
- * swaps them for V0's acceptance-rate and efficiency gauges.
+ * series exist only when speculation is on, as in vLLM V1; the V0 style (vLLM
+ * before 0.8, and draft models on 0.8–0.9, or `--sim-metrics v0`) has V0's
+ * acceptance-rate and efficiency gauges and token counters instead.
  */
 
 const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
@@ -93,13 +94,17 @@ export class SimMetrics {
         this.acceptedPerPos.map((v, i) => [`${base},position="${i}"`, v]),
       );
     } else if (opts.speculative) {
-      // V0 exposed running ratios as gauges, labelled by model only.
+      // V0 exposed running ratios as gauges and token counters (no drafts or per-position
+      // counters), labelled by model only.
       const v0 = `model_name="${escapeLabel(opts.modelName)}"`;
       const rate = this.draftTokens > 0 ? this.acceptedTokens / this.draftTokens : 0;
       // Efficiency = emitted tokens / the most a step could emit (k + 1 per draft).
       const efficiency = this.drafts > 0 ? (this.acceptedTokens + this.drafts) / (this.drafts * (this.k + 1)) : 0;
       gauge('vllm:spec_decode_draft_acceptance_rate', 'Speculative token acceptance rate.', v0, rate);
       gauge('vllm:spec_decode_efficiency', 'Speculative decoding system efficiency.', v0, efficiency);
+      counter('vllm:spec_decode_num_accepted_tokens', 'Number of accepted tokens.', [[v0, this.acceptedTokens]]);
+      counter('vllm:spec_decode_num_draft_tokens', 'Number of draft tokens.', [[v0, this.draftTokens]]);
+      counter('vllm:spec_decode_num_emitted_tokens', 'Number of emitted tokens.', [[v0, this.acceptedTokens + this.drafts]]);
     }
     return out.join('\n') + '\n';
   }

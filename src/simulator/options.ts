@@ -203,7 +203,7 @@ const FlagValuesSchema = z.object({
   '--sim-draft-cost': num('--sim-draft-cost', { min: 0, max: 10 }).optional(),
   '--sim-alpha': num('--sim-alpha', { min: 0, max: 0.999 }).optional(),
   '--sim-jitter': num('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
-  '--sim-metrics': z.enum(['v1', 'v0'], { error: '--sim-metrics must be v1 or v0' }).default('v1'),
+  '--sim-metrics': z.enum(['v1', 'v0'], { error: '--sim-metrics must be v1 or v0' }).optional(),
   '--sim-orphan-exit-ms': num('--sim-orphan-exit-ms', { int: true, min: 100 }).default(120_000),
 });
 
@@ -331,6 +331,7 @@ Simulator options:
   --sim-alpha A              per-token acceptance for every prompt
   --sim-jitter J             relative step-time noise (default 0.03)
   --sim-metrics v1|v0        spec-decode metrics as V1 counters or V0 gauges
+                             (default: V0 before 0.8 and for draft models on 0.8–0.9)
 `;
 
 export function parseSimArgs(argv: readonly string[]): ParsedCommand {
@@ -377,6 +378,9 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
     throw new SimArgError('give --sim-http-500-rate or --sim-http-500-every, not both');
   }
 
+  const speculative = parseSpeculative(t.flags, version);
+  // Which engine's metrics: V0 before 0.8, and 0.8–0.9 fell back to V0 for draft models.
+  const v0Engine = legacy || (!atLeast(version, 0, 10) && speculative?.method === 'draft_model');
   const served = t.flags.get('--served-model-name');
   const given: SimOptions['given'] = {};
   for (const [k, v] of t.flags) given[k] = v;
@@ -395,7 +399,7 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
       disableLogRequests: t.flags.get('--disable-log-requests') === true,
       enforceEager: t.flags.get('--enforce-eager') === true,
       seed: f['--seed'],
-      speculative: parseSpeculative(t.flags, version),
+      speculative,
       sim: {
         startupMs: f['--sim-startup-ms'],
         failStartup: t.flags.get('--sim-fail-startup') === true,
@@ -408,7 +412,7 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
         draftCost: f['--sim-draft-cost'] ?? null,
         alpha: f['--sim-alpha'] ?? null,
         jitter: f['--sim-jitter'],
-        metrics: f['--sim-metrics'],
+        metrics: f['--sim-metrics'] ?? (v0Engine ? 'v0' : 'v1'),
         orphanExitMs: f['--sim-orphan-exit-ms'],
       },
       warnings,
