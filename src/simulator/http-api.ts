@@ -108,7 +108,8 @@ export function createApiServer(ctx: ApiContext): http.Server {
             serveCompletion(prepared, req, res, receivedMs, requestIndex++);
           })
           .catch((err: unknown) => {
-            if (err instanceof HttpError) sendError(req, res, err.body);
+            if (res.headersSent) res.destroy(err instanceof Error ? err : undefined);
+            else if (err instanceof HttpError) sendError(req, res, err.body);
             else sendError(req, res, { status: 500, message: String((err as Error)?.message ?? err), type: 'InternalServerError', param: null });
           });
     }
