@@ -24,7 +24,7 @@ export interface HttpBridgeOptions {
 
 export function createHttpApi(opts: HttpBridgeOptions): SpecTuneApi {
   const base = opts.baseUrl.replace(/\/$/, '');
-  const doFetch = opts.fetchImpl ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const doFetch = opts.fetchImpl ?? ((input: string, init?: RequestInit) => fetch(input, init));
   const listeners = new Map<EventChannel, Set<Listener>>();
   let source: EventSource | null = null;
 
@@ -72,7 +72,7 @@ export function createHttpApi(opts: HttpBridgeOptions): SpecTuneApi {
       source.addEventListener(channel, (ev) => {
         let payload: unknown;
         try {
-          payload = JSON.parse((ev as MessageEvent<string>).data);
+          payload = JSON.parse(String((ev as { data?: unknown }).data));
         } catch {
           return;
         }
