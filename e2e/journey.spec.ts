@@ -225,6 +225,9 @@ test('one click: find the optimal k, restart on it, save it as a preset', async 
   await shot('07a-oneclick', info);
   await nav('presets');
   await expect(page.getByTestId('preset-row').filter({ hasText: 'One-click winner' })).toContainText(`k = ${k}`);
+  // The Servers form follows the server one click restarted.
+  await nav('servers');
+  await expect(page.getByLabel('Draft tokens (k)', { exact: true })).toHaveValue(String(k));
 });
 
 test('cancel a sweep midway: finished configurations are kept and shown', async ({}, info) => {

@@ -187,22 +187,27 @@ describe('History', () => {
 describe('One click and the shell', () => {
   it('runs sweep:optimize with current settings, shows the winner and saves it as a preset', async () => {
     const user = userEvent.setup();
+    let serverNow: ServerState = stoppedState;
     const fake = createFakeApi({
+      'server:state': () => serverNow,
       'sweep:optimize': () => ({ runId: 'opt-1' }),
       'presets:save': (a) => ({ id: 'p9', name: a.name, settings: a.settings as ServerSettings, createdAt: 'x', updatedAt: 'y', note: a.note ?? '' }),
     });
     renderApp(fake.api);
     await user.type(await screen.findByLabelText('Model'), 'demo/simulated-7b');
     await user.selectOptions(screen.getByLabelText('Speculation method'), 'ngram');
+    await user.clear(screen.getByLabelText('Draft tokens (k)'));
+    await user.type(screen.getByLabelText('Draft tokens (k)'), rec.numSpeculativeTokens === 7 ? '3' : '7');
     await user.click(screen.getByTestId('nav-oneclick'));
     await user.click(screen.getByRole('button', { name: 'Find optimal draft tokens & restart' }));
     await waitFor(() => expect(fake.callsTo('sweep:optimize')).toHaveLength(1));
     expect(fake.callsTo('sweep:optimize')[0]).toMatchObject({ mode: 'managed', tokens: [0, 3, 5, 7], server: { model: 'demo/simulated-7b' } });
     expect(screen.getByRole('button', { name: 'Find optimal draft tokens & restart' }).hasAttribute('disabled')).toBe(true);
 
+    serverNow = ready(rec.numSpeculativeTokens);
     act(() => {
       fake.emit('sweep:report', report);
-      fake.emit('server:state', ready(rec.numSpeculativeTokens));
+      fake.emit('server:state', serverNow);
       fake.emit('sweep:done', { runId: 'opt-1', status: 'complete', reportPath: '/d/test_results.json', error: null });
     });
     expect((await screen.findByTestId('oneclick-winner')).textContent).toContain(`k = ${rec.numSpeculativeTokens}`);
@@ -211,6 +216,9 @@ describe('One click and the shell', () => {
     const saved = fake.callsTo('presets:save')[0] as { name: string; settings: ServerSettings };
     expect(saved.name).toBe(`Optimal k=${rec.numSpeculativeTokens}`);
     expect(saved.settings.numSpeculativeTokens).toBe(rec.numSpeculativeTokens);
+    // The Servers form now shows what the server runs.
+    await user.click(screen.getByTestId('nav-servers'));
+    expect((screen.getByLabelText('Draft tokens (k)') as HTMLInputElement).value).toBe(String(rec.numSpeculativeTokens));
   });
 
   it('theme toggle cycles system → light → dark and is remembered', async () => {

@@ -19,6 +19,7 @@ export function OneClickScreen() {
     })),
   );
   const errors = useApp((s) => s.sweepFormErrors);
+  const tokens = useApp((s) => s.sweepForm.tokens);
   const [name, setName] = useState('');
   const mine = sweep.kind === 'optimize';
   const rec = mine ? sweep.report?.recommendation : null;
@@ -28,7 +29,7 @@ export function OneClickScreen() {
     <section aria-labelledby="oneclick-title">
       <h2 id="oneclick-title">One click</h2>
       <p className="muted">
-        Runs the sweep from the Sweep screen with the Servers settings ({serverForm.model || 'no model set'}, k list {useApp((s) => s.sweepForm.tokens)}), then
+        Runs the sweep from the Sweep screen with the Servers settings ({serverForm.model || 'no model set'}, k list {tokens}), then
         restarts the server on the fastest k.
       </p>
       <div className="actions">

@@ -218,6 +218,7 @@ export function createAppStore(api: SpecTuneApi): AppStore {
             })),
           ),
           api.on('sweep:done', (d) => {
+            const optimized = get().sweep.kind === 'optimize' && d.status === 'complete';
             set((st) => ({
               sweep: {
                 ...st.sweep,
@@ -229,6 +230,8 @@ export function createAppStore(api: SpecTuneApi): AppStore {
               },
             }));
             void get().loadHistory();
+            // One click restarted the server on the winner: the form should now show what runs.
+            if (optimized) void attempt(() => api['server:state']({}), () => undefined).then((s) => s?.settings && set({ server: s, serverForm: settingsToForm(s.settings) }));
           }),
           api.on('presets:changed', (p) => set({ presets: p })),
         ];
