@@ -4,4 +4,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli/main.ts');
+if (process.argv[2] === 'sim') {
+  // The simulator starts twice per launch (API process and engine child) and
+  // once more for `--version`: skip loading the rest of the CLI.
+  const { runSimulatorCli } = await import('../src/simulator/cli.ts');
+  await runSimulatorCli(process.argv.slice(3));
+} else {
+  await import('../src/cli/main.ts');
+}

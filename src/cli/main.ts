@@ -1,6 +1,6 @@
 /**
- * The `spectune` command. `spectune sim …` is handed to the simulator untouched:
- * it must parse flags exactly like `vllm` does, not like commander.
+ * The `spectune` command. `spectune sim …` never reaches this file: bin/spectune.js
+ * hands it to the simulator untouched, which parses flags like `vllm` does.
  */
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
@@ -12,11 +12,6 @@ import { registerSweepCommand } from './sweep-command';
 import { registerUiCommand } from './ui-command';
 
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === 'sim') {
-    const { runSimulatorCli } = await import('../simulator/cli');
-    await runSimulatorCli(argv.slice(1));
-    return;
-  }
   const program = new Command('spectune')
     .description('Find the best speculative-decoding settings for a local LLM server and put the server on them.')
     .version(TOOL_VERSION)

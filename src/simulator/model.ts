@@ -15,7 +15,7 @@ import type { SpecMethod } from '../shared/schemas';
 
 export { expectedSpeedup, expectedTokensPerStep };
 
-export const DEFAULT_STEP_MS = 8;
+export const DEFAULT_STEP_MS = 6;
 /** Fixed server-side cost per request (tokenising, scheduling, detokenising). */
 export const REQUEST_OVERHEAD_MS = 2;
 /** Prompt tokens one prefill pass handles in the time of one decode step. */
