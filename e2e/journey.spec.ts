@@ -272,8 +272,37 @@ test('a server that dies on startup shows its error and last log lines', async (
   await expect(panel.getByTestId('server-error-log')).not.toBeEmpty();
   await expect(page.getByTestId('server-log')).toContainText(/out of memory/i);
   await expect(page.getByTestId('server-phase')).not.toHaveText('ready');
-  await shot('09-servers-crashed', info);
+  await shot('09-servers-failed-startup', info);
   await setField('Extra arguments', '');
+});
+
+test('a server that crashes after it was ready shows the crash and its log tail', async ({}, info) => {
+  await nav('servers');
+  await setField('Extra arguments', '--sim-crash-after 1');
+  await setField('Draft tokens (k)', '3');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByTestId('server-phase')).toHaveText('ready', { timeout: 45_000 });
+
+  // One request through an attached sweep is enough to make it die.
+  await nav('sweep');
+  await page.getByLabel(/Attached/).check();
+  await setField('Server URL', `http://127.0.0.1:${port}`);
+  await setField('Configurations (k list)', '3');
+  await setField('Repeats', '1');
+  await setField('Max tokens', '16');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(page.getByTestId('sweep-status')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('sweep-status')).not.toContainText('Sweep complete');
+
+  await nav('servers');
+  await expect(page.getByTestId('server-phase')).toHaveText('crashed');
+  const panel = page.getByTestId('server-error');
+  await expect(panel).toContainText('The server crashed');
+  await expect(panel.getByTestId('server-error-log')).not.toBeEmpty();
+  await shot('10-servers-crashed-after-ready', info);
+  await setField('Extra arguments', '');
+  await nav('sweep');
+  await page.getByLabel(/Managed/).check();
 });
 
 test('every screen in light and dark', async ({}, info) => {

@@ -106,6 +106,10 @@ describe('Sweep screen', () => {
     renderApp(fake.api);
     await user.click(await screen.findByTestId('nav-sweep'));
     await user.click(screen.getByLabelText(/Attached/));
+    await user.click(screen.getByRole('button', { name: 'Run sweep' }));
+    expect(screen.getByText(/attached mode measures the running server as it is: give its one k/)).toBeTruthy();
+    await user.clear(screen.getByLabelText('Configurations (k list)'));
+    await user.type(screen.getByLabelText('Configurations (k list)'), '3');
     const url = screen.getByLabelText('Server URL');
     await user.clear(url);
     await user.type(url, 'not a url');
@@ -116,7 +120,7 @@ describe('Sweep screen', () => {
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
     await waitFor(() => expect(fake.callsTo('sweep:start')).toHaveLength(1));
     const plan = fake.callsTo('sweep:start')[0] as SweepPlan;
-    expect(plan).toMatchObject({ mode: 'attached', url: 'http://127.0.0.1:1234' });
+    expect(plan).toMatchObject({ mode: 'attached', url: 'http://127.0.0.1:1234', tokens: [3] });
     expect(plan.server).toBeUndefined();
   });
 

@@ -105,7 +105,11 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
         </fieldset>
       )}
       <div className="form-grid">
-        <Field label="Configurations (k list)" error={errors.tokens} help="comma-separated; 0 = baseline">
+        <Field
+          label="Configurations (k list)"
+          error={errors.tokens}
+          help={form.mode === 'attached' ? 'the k the running server uses (one value)' : 'comma-separated; 0 = baseline'}
+        >
           {(p) => <input {...p} name="tokens" value={form.tokens} onChange={(e) => setForm({ tokens: e.target.value })} />}
         </Field>
         <div className="chips" aria-label="Configurations to run">

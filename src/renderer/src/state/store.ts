@@ -206,7 +206,12 @@ export function createAppStore(api: SpecTuneApi): AppStore {
 
       async init() {
         const offs = [
-          api.on('server:state', (s) => set({ server: s })),
+          api.on('server:state', (s) => {
+            const before = get().server?.phase;
+            set({ server: s });
+            // Do not leave a card saying RUNNING for a server that just died or stopped.
+            if (before !== s.phase && s.phase !== 'starting') void get().probe();
+          }),
           api.on('server:log', (l) => set((st) => ({ logs: [...st.logs.slice(-(LOG_LIMIT - 1)), l] }))),
           api.on('sweep:progress', (p) => set((st) => ({ sweep: { ...st.sweep, progress: p } }))),
           api.on('sweep:measurement', (m) => set((st) => ({ sweep: { ...st.sweep, measurements: [...st.sweep.measurements, m] } }))),
