@@ -25,7 +25,9 @@ function newestMtime(dir: string): number {
 
 function buildIfNeeded(): void {
   const built = join(ROOT, 'out/renderer/index.html');
-  const stale = !existsSync(built) || newestMtime(join(ROOT, 'src/renderer')) > statSync(built).mtimeMs;
+  // The UI server runs src/ through tsx, but serves the renderer (and the shared code in it) from out/.
+  const sources = Math.max(newestMtime(join(ROOT, 'src/renderer')), newestMtime(join(ROOT, 'src/shared')));
+  const stale = !existsSync(built) || sources > statSync(built).mtimeMs;
   if (!stale && process.env.SPECTUNE_E2E_REBUILD !== '1') return;
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
