@@ -81,6 +81,7 @@ function AddEndpoint() {
   return (
     <form
       className="inline-form"
+      aria-label="Add a server to watch"
       onSubmit={(e) => {
         e.preventDefault();
         const r = EndpointSchema.safeParse({ name: name.trim(), url: url.trim() });
