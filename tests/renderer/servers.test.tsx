@@ -52,6 +52,25 @@ describe('Servers screen', () => {
     expect(args.endpoints.map((e) => e.url)).toContain('http://127.0.0.1:1234');
   });
 
+  it('adds a custom endpoint (validated), probes it and remembers it', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi();
+    renderApp(fake.api);
+    const form = await screen.findByRole('form', { name: 'Add a server to watch' });
+    await user.type(within(form).getByLabelText('Name'), 'llama box');
+    await user.type(within(form).getByLabelText('URL'), 'not-a-url');
+    await user.click(within(form).getByRole('button', { name: 'Add endpoint' }));
+    expect(within(form).getByRole('alert').textContent).toBe('url: must be a URL like http://127.0.0.1:8000');
+    await user.clear(within(form).getByLabelText('URL'));
+    await user.type(within(form).getByLabelText('URL'), 'http://127.0.0.1:8080');
+    await user.click(within(form).getByRole('button', { name: 'Add endpoint' }));
+    await waitFor(() => {
+      const last = fake.callsTo('status:probe').at(-1) as { endpoints: { name: string; url: string }[] };
+      expect(last.endpoints).toContainEqual({ name: 'llama box', url: 'http://127.0.0.1:8080' });
+    });
+    expect(JSON.parse(localStorage.getItem('spectune.endpoints') ?? '[]')).toEqual([{ name: 'llama box', url: 'http://127.0.0.1:8080' }]);
+  });
+
   it('validates the vLLM form before sending anything, naming each field and the fix', async () => {
     const user = userEvent.setup();
     const fake = createFakeApi();
