@@ -17,6 +17,7 @@ import {
   type LogLine,
   type ServerSettings,
   type ServerSettingsInput,
+  STOPPED_SERVER_STATE,
   type ServerState,
 } from '../shared/schemas';
 import { buildVllmArgv, formatCommand, type VllmVersion } from '../shared/vllm-command';
@@ -132,19 +133,7 @@ function assertNoManagedFlags(settings: ServerSettings): void {
 }
 
 function initialState(): ServerState {
-  return {
-    phase: 'stopped',
-    pid: null,
-    url: null,
-    settings: null,
-    version: null,
-    models: [],
-    simulated: false,
-    startedAt: null,
-    readyAt: null,
-    error: null,
-    exit: null,
-  };
+  return { ...STOPPED_SERVER_STATE, models: [] };
 }
 
 export class VllmServer extends EventEmitter<Events> {

@@ -356,6 +356,21 @@ export const ServerStateSchema = z.object({
 });
 export type ServerState = z.infer<typeof ServerStateSchema>;
 
+/** A server that is not running and never ran. */
+export const STOPPED_SERVER_STATE: ServerState = Object.freeze({
+  phase: 'stopped',
+  pid: null,
+  url: null,
+  settings: null,
+  version: null,
+  models: [],
+  simulated: false,
+  startedAt: null,
+  readyAt: null,
+  error: null,
+  exit: null,
+}) as ServerState;
+
 export const LogLineSchema = z.object({
   stream: z.enum(['stdout', 'stderr', 'spectune']),
   line: z.string(),

@@ -11,6 +11,7 @@
  */
 import { BUILTIN_PROMPT_TYPES } from '../shared/prompts';
 import { expectedSpeedup, expectedTokensPerStep } from '../shared/leviathan';
+import { mulberry32 } from '../shared/stats';
 import type { SpecMethod } from '../shared/schemas';
 
 export { expectedSpeedup, expectedTokensPerStep };
@@ -78,17 +79,8 @@ export function mixSeed(...parts: number[]): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast, good enough for synthetic timings and text. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (shared with the report's bootstrap): small, fast, good enough for synthetic timings and text. */
+export const prng = mulberry32;
 
 const KEYWORDS: Record<Exclude<PromptCategory, 'other'>, RegExp> = {
   code: /\b(function|typescript|javascript|python|rust|golang|java|sql|regex|implement|refactor|class|method|compile|unit tests?|code|snippet|api)\b|```|=>|\(\)/gi,

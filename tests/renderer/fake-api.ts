@@ -4,24 +4,12 @@
  * the test push events the way main would.
  */
 import type { AppInfo, EventChannel, EventPayload, RequestArgs, RequestChannel, RequestResult, SpecTuneApi } from '../../src/shared/ipc-contract';
-import type { ServerState } from '../../src/shared/schemas';
+import { STOPPED_SERVER_STATE, type ServerState } from '../../src/shared/schemas';
 import prompts from '../../resources/prompts.json';
 
 type Handlers = { [C in RequestChannel]?: (args: RequestArgs<C>) => Promise<RequestResult<C>> | RequestResult<C> };
 
-export const stoppedState: ServerState = {
-  phase: 'stopped',
-  pid: null,
-  url: null,
-  settings: null,
-  version: null,
-  models: [],
-  simulated: false,
-  startedAt: null,
-  readyAt: null,
-  error: null,
-  exit: null,
-};
+export const stoppedState: ServerState = STOPPED_SERVER_STATE;
 
 export const browserInfo: AppInfo = {
   version: '0.1.0',
