@@ -22,14 +22,26 @@ const FIDELITY_TARGET_PCT = 1;
 const OVERHEAD_TARGET_US = 50;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({
-  options: {
-    requests: { type: 'string', default: '8' },
-    'max-tokens': { type: 'string', default: '128' },
-    chunks: { type: 'string', default: '20000' },
-    rounds: { type: 'string', default: '5' },
-  },
-});
+const USAGE = 'usage: npm run bench -- [--requests 8] [--max-tokens 128] [--chunks 20000] [--rounds 5]';
+let values: Record<string, string | boolean | undefined>;
+try {
+  ({ values } = parseArgs({
+    options: {
+      requests: { type: 'string', default: '8' },
+      'max-tokens': { type: 'string', default: '128' },
+      chunks: { type: 'string', default: '20000' },
+      rounds: { type: 'string', default: '5' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (err) {
+  console.error(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const requests = Number(values.requests);
 const maxTokens = Number(values['max-tokens']);
 const chunks = Number(values.chunks);
