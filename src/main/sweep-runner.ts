@@ -19,7 +19,6 @@ import {
   effectiveMethod,
   parseOrThrow,
   SweepPlanSchema,
-  type LogLine,
   type Measurement,
   type Report,
   type SweepPlan,
@@ -32,8 +31,7 @@ import { TOOL_VERSION } from './tool-version';
 export type SweepEvent =
   | { type: 'progress'; progress: SweepProgress }
   | { type: 'measurement'; measurement: Measurement }
-  | { type: 'report'; report: Report }
-  | { type: 'log'; line: LogLine };
+  | { type: 'report'; report: Report };
 
 export interface SweepOptions {
   plan: SweepPlanInput;
@@ -145,8 +143,6 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     return report;
   };
 
-  const onServerLog = (line: LogLine) => emit({ type: 'log', line });
-  server?.on('log', onServerLog);
 
   try {
     for (let ci = 0; ci < tokens.length && !signal?.aborted; ci++) {
@@ -276,7 +272,6 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     await log.close().catch(() => undefined);
     throw err;
   } finally {
-    server?.off('log', onServerLog);
     if (server && (ownServer || !opts.keepServerRunning || signal?.aborted)) await server.stop().catch(() => undefined);
   }
 

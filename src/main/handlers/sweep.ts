@@ -58,10 +58,6 @@ export function sweepController(ctx: HandlerContext): SweepController {
           state = { ...state, report: e.report };
           ctx.emit('sweep:report', e.report);
           break;
-        case 'log':
-          // The runner relays the lines of the server it drives, which is ctx.server: those
-          // already reach the UI through the server's own 'log' event. Forwarding would double them.
-          break;
       }
     };
 
