@@ -72,6 +72,8 @@ describe('spectune CLI', () => {
     expect(r.stdout).toContain('Performance by Prompt Type');
     expect(r.stdout).toMatch(/Recommended Configuration: (3 draft tokens|no speculative decoding)/);
     expect(r.stdout).toContain('SIMULATED');
+    // The demo also teaches the real command, without the simulator's own flags.
+    expect(r.stdout).toMatch(/The same with a real vLLM [\d.]+:\nvllm serve Qwen\/Qwen2\.5-7B-Instruct/);
     expect(r.stdout + r.stderr).not.toMatch(ANSI);
     const report = ReportSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     expect(report.measurements).toHaveLength(4);

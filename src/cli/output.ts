@@ -5,7 +5,8 @@
  */
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import type { EndpointStatus, GroupComparison, Report } from '../shared/schemas';
+import { ServerSettingsSchema, type EndpointStatus, type GroupComparison, type Report } from '../shared/schemas';
+import { buildVllmArgv, formatCommand, parseVllmVersion } from '../shared/vllm-command';
 
 const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
 const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}%`);
@@ -77,7 +78,24 @@ export function formatRecommendation(report: Report): string {
     lines.push(`   Achieves ${colourPct(report.bestUseCase.speedupPercent)} speedup with speculative decoding`);
   }
   if (r?.command) lines.push('', pc.bold('Startup command:'), r.command);
+  const real = r ? realVllmCommand(report, r.numSpeculativeTokens) : null;
+  if (real) lines.push('', pc.bold(`The same with a real vLLM ${report.server.vllmVersion}:`), real);
   return lines.join('\n');
+}
+
+/** For a simulated run: the command a real vLLM would take, so the demo teaches the real thing. */
+function realVllmCommand(report: Report, k: number): string | null {
+  const settings = ServerSettingsSchema.safeParse((report.plan as { server?: unknown }).server);
+  const version = report.server.vllmVersion ? parseVllmVersion(report.server.vllmVersion) : null;
+  if (!report.server.simulated || !settings.success || !version) return null;
+  const sim = settings.data;
+  try {
+    // The simulator's own --sim-* flags mean nothing to vLLM.
+    const extraArgs = sim.extraArgs.filter((a, i, all) => !a.startsWith('--sim-') && !(all[i - 1]?.startsWith('--sim-') && !a.startsWith('--')));
+    return formatCommand(buildVllmArgv({ ...sim, command: ['vllm'], extraArgs, numSpeculativeTokens: k }, version));
+  } catch {
+    return null;
+  }
 }
 
 export function formatWarnings(report: Report): string {
