@@ -111,6 +111,10 @@ describe('sweep against the simulator', () => {
     const okByK = (k: number) => report.measurements.filter((m) => m.ok && m.numSpeculativeTokens === k).length;
     expect(okByK(0)).toBe(2);
     expect(okByK(4)).toBe(2);
+    // The request cut by the crash, and any sent before the exit was noticed, are the crash, not request errors.
+    expect(report.measurements.filter((m) => !m.ok)).toEqual([]);
+    expect(report.warnings.map((w) => w.kind)).not.toContain('connection-errors');
+    expect(server.listenerCount('exit')).toBe(0);
     expect(report.warnings.filter((w) => w.kind === 'config-failed')).toHaveLength(2);
     const { measurements } = await readMeasurementLog(out.replace(/\.json$/, '.jsonl'));
     expect(measurements.filter((m) => m.ok)).toHaveLength(4);

@@ -10,7 +10,7 @@ import { streamCompletion } from './bench-client';
 import { readSpecDecodeSnapshot } from './metrics-client';
 import { listModels, probeEndpoint } from './probes';
 import { jsonlPathFor, MeasurementLog, writeReport } from './report-io';
-import { VllmServer } from './vllm-server';
+import { VllmServer, type ServerExitEvent } from './vllm-server';
 import { SpecTuneError, describeError } from '../shared/errors';
 import { resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
 import { buildReport, type ConfigRun } from '../shared/report-builder';
@@ -47,6 +47,31 @@ export interface SweepOptions {
 
 /** Managed-mode failures that mean this configuration cannot run, not that the sweep must stop. */
 const CONFIG_FAILURES = new Set(['EXITED_BEFORE_READY', 'STARTUP_TIMEOUT', 'UNSUPPORTED_DRAFT_MODEL', 'PORT_IN_USE']);
+
+/** Request failures that a server dying would also cause (an HTTP error status would not). */
+const CONNECTION_LOSS = new Set(['CONNECT_FAILED', 'CONNECT_TIMEOUT', 'BAD_STREAM', 'STREAM_STALLED']);
+
+/**
+ * How long a lost connection waits for the launcher to report a crash. The client sees the
+ * reset before the launcher reaps the process and collects its last log lines (up to 250 ms);
+ * without this wait, the cut request and every quick "connection refused" after it would be
+ * recorded as failed requests of a server that is simply gone.
+ */
+const CRASH_NOTICE_MS = 1500;
+
+/** Resolves when the signal aborts or after ms, whichever is first; leaves no timer behind. */
+function abortedOrAfter(signal: AbortSignal, ms: number): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 export async function runSweep(opts: SweepOptions): Promise<Report> {
   const plan: SweepPlan = parseOrThrow(SweepPlanSchema, opts.plan, 'plan');
@@ -143,6 +168,10 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     return report;
   };
 
+  // One listener for the whole sweep, removed in `finally`: the caller's server outlives the sweep.
+  let onServerExit: ((e: ServerExitEvent) => void) | null = null;
+  const exitListener = (e: ServerExitEvent) => onServerExit?.(e);
+  server?.on('exit', exitListener);
 
   try {
     for (let ci = 0; ci < tokens.length && !signal?.aborted; ci++) {
@@ -153,7 +182,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       const configAbort = new AbortController();
       const abortAll = AbortSignal.any([configAbort.signal, ...(signal ? [signal] : [])]);
       let crashed: string | null = null;
-      const onExit = (e: { code: number | null; signal: string | null; afterReady: boolean }) => {
+      const onExit = (e: ServerExitEvent) => {
         if (!e.afterReady) return;
         crashed = `server exited during the measurements (code ${e.code ?? 'none'}, signal ${e.signal ?? 'none'})`;
         configAbort.abort();
@@ -165,7 +194,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         if (server) {
           progress({ phase: 'starting-server' }, ci);
           const state = await server.restart({ ...plan.server!, numSpeculativeTokens: k }, { signal });
-          server.on('exit', onExit);
+          onServerExit = onExit;
           baseUrl = state.url!;
           model = plan.model ?? state.models[0] ?? plan.server!.model;
           versionForCommand = state.version ? parseVllmVersion(state.version) : versionForCommand;
@@ -236,7 +265,8 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         } catch (err) {
           // A cancel is not a failed measurement: nothing is recorded for it.
           if (signal?.aborted) break;
-          if (crashed) break;
+          if (server && err instanceof SpecTuneError && CONNECTION_LOSS.has(err.code)) await abortedOrAfter(abortAll, CRASH_NOTICE_MS);
+          if (signal?.aborted || crashed) break;
           m = { ...base, ok: false, error: describeError(err) };
           consecutiveFailures++;
         }
@@ -253,7 +283,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
           }
         }
       }
-      server?.off('exit', onExit);
+      onServerExit = null;
 
       if (crashed) {
         run.failed = true;
@@ -272,6 +302,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     await log.close().catch(() => undefined);
     throw err;
   } finally {
+    server?.off('exit', exitListener);
     if (server && (ownServer || !opts.keepServerRunning || signal?.aborted)) await server.stop().catch(() => undefined);
   }
 
