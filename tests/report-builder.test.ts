@@ -122,6 +122,28 @@ describe('buildReport', () => {
     expect(report.recommendation!.reason).toMatch(/k=7 measured .* not clearly/);
   });
 
+  it('does not fall back to a smaller k that is itself not clearly faster than the baseline', () => {
+    const curve: Curve = (k) => ({ 0: 20, 1: 20, 3: 21.4, 5: 21.6 })[k]!;
+    // k=0 and k=5 share one noise draw (their ratio is exact); k=3 gets its own, so it is noisy against both.
+    const ms = [
+      ...measurements([0], curve, { noise: 0.1 }),
+      ...measurements([1, 3], curve, { noise: 0.1 }).filter((m) => m.numSpeculativeTokens === 3),
+      ...measurements([5], curve, { noise: 0.1 }),
+    ];
+    const report = buildReport(input([0, 3, 5], ms));
+    const tps = (k: number) => ms.filter((m) => m.numSpeculativeTokens === k).map((m) => m.metrics!.tokensPerSecond);
+    const ci = (k: number) => report.configurations.find((c) => c.numSpeculativeTokens === k)!.speedupPercentCI!;
+    // The situation: k=5 is clearly faster than the baseline but not clearly faster than k=3,
+    // and k=3 is within the noise of the baseline.
+    expect(ci(5)[0]).toBeGreaterThan(0);
+    expect(ratioOfMediansCI(tps(5), tps(3), { paired: true })![0]).toBeLessThanOrEqual(1);
+    expect(ci(3)[0]).toBeLessThanOrEqual(0);
+    const rec = report.recommendation!;
+    expect(rec.numSpeculativeTokens).toBe(5);
+    expect(rec.confidence).toBe('high');
+    expect(rec.reason).not.toMatch(/within the noise/);
+  });
+
   it('recommends no speculation when every k is slower, and warns for each', () => {
     const ks = [0, 3, 5];
     const curve: Curve = (k) => ({ 0: 20, 3: 17, 5: 15 })[k]!;

@@ -223,12 +223,14 @@ function recommend(
   const baseline = valid.find((c) => c.numSpeculativeTokens === 0) ?? null;
   const ms = (k: number) => byK.get(k) ?? [];
 
-  // Prefer the smallest k that the best one is not clearly faster than:
-  // less draft work and memory for the same speed.
+  // Prefer the smallest k that the best one is not clearly faster than: less draft work and
+  // memory for the same speed. A smaller k > 0 only qualifies when it is clearly faster than the
+  // baseline itself; otherwise "as fast as the best" would rest on noise in both directions.
   let chosen = best;
   let tie: { ratio: [number, number] } | null = null;
   for (const c of [...valid].sort((a, b) => a.numSpeculativeTokens - b.numSpeculativeTokens)) {
     if (c.numSpeculativeTokens >= best.numSpeculativeTokens) break;
+    if (baseline && c.numSpeculativeTokens > 0 && !(c.speedupPercentCI && c.speedupPercentCI[0] > 0)) continue;
     const r = ratioCI(ms(best.numSpeculativeTokens), ms(c.numSpeculativeTokens));
     if (r && r[0] <= 1) {
       chosen = c;
