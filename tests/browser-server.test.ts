@@ -317,6 +317,22 @@ describe('browser server: the same handlers as IPC', () => {
     expect(state.phase).toBe('stopped');
   }, 120_000);
 
+  it('two sweep requests at the same moment start one sweep; the other is refused', async () => {
+    const stream = await collectEvents();
+    // Attached to a port nobody listens on: the sweep itself fails fast, which is not what this checks.
+    const plan = { mode: 'attached', url: `http://127.0.0.1:${await freePort()}`, tokens: [0], promptTypes: ['code'], systemPrompts: ['direct'], repeats: 1, maxTokens: 8, warmup: false };
+    const replies = await Promise.all([call('sweep:start', plan), call('sweep:optimize', plan)]);
+    const started = replies.filter((r) => r.status === 200);
+    expect(started).toHaveLength(1);
+    const refused = replies.find((r) => r.status !== 200)!;
+    expect(refused.status).toBe(409);
+    expect(refused.json().error).toMatchObject({ code: 'ALREADY_RUNNING', hint: expect.stringMatching(/cancel it first/) });
+    const { runId } = started[0].json().result;
+    await stream.waitFor((e) => e.event === 'sweep:done' && e.data.runId === runId, 60_000, 'sweep:done');
+    await stream.close();
+    expect(stream.events.filter((e) => e.event === 'sweep:done')).toHaveLength(1);
+  }, 90_000);
+
   it('sends a ping comment on idle event streams', async () => {
     const hub = createEventHub();
     const quick = await startBrowserServer({ handle: async () => null, hub, staticDir, pingMs: 100 });

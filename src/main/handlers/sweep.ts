@@ -27,20 +27,30 @@ export function sweepController(ctx: HandlerContext): SweepController {
   let abort: AbortController | null = null;
   let running: Promise<void> | null = null;
 
+  /** Set before the first await: a second request arriving while the run directory is written must be refused too. */
+  let claimed: Kind | null = null;
+
   async function start(rawPlan: SweepPlan, kind: Kind): Promise<{ runId: string }> {
-    if (state.running) {
-      throw new SpecTuneError('ALREADY_RUNNING', `a ${state.kind} is already running (run ${state.runId})`, {
+    if (state.running || claimed) {
+      const what = state.running ? `a ${state.kind} is already running (run ${state.runId})` : `a ${claimed} is starting`;
+      throw new SpecTuneError('ALREADY_RUNNING', what, {
         hint: 'wait for it to finish or cancel it first',
       });
     }
+    claimed = kind;
     const plan = planWithSimulatorEnv(ctx, rawPlan);
-    const run = await ctx.history.create({
-      kind,
-      plan: plan as unknown as Record<string, unknown>,
-      model: plan.server?.model ?? plan.model ?? null,
-      simulated: isSimulatorCommand(ctx, plan.server?.command),
-      toolVersion: ctx.appVersion,
-    });
+    let run: Awaited<ReturnType<typeof ctx.history.create>>;
+    try {
+      run = await ctx.history.create({
+        kind,
+        plan: plan as unknown as Record<string, unknown>,
+        model: plan.server?.model ?? plan.model ?? null,
+        simulated: isSimulatorCommand(ctx, plan.server?.command),
+        toolVersion: ctx.appVersion,
+      });
+    } finally {
+      claimed = null;
+    }
     const controller = new AbortController();
     abort = controller;
     state = { running: true, runId: run.runId, kind, progress: null, report: null };
