@@ -46,6 +46,7 @@ export default defineConfig({
   renderer: {
     root: resolve('src/renderer'),
     plugins: [react(), cspMeta()],
-    build: { rolldownOptions: { input: resolve('src/renderer/index.html') } },
+    // electron-vite leaves the renderer unminified (2.1 MB); minified it is 0.86 MB to load from disk or over an SSH tunnel.
+    build: { minify: true, rolldownOptions: { input: resolve('src/renderer/index.html') } },
   },
 });

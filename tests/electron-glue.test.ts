@@ -381,3 +381,17 @@ describe('built preload (sandboxed: may require only electron)', () => {
     expect(() => api.on('__proto__', () => {})).toThrow(/unknown event/);
   });
 });
+
+describe('built renderer', () => {
+  it('is minified: one script well under the 2.1 MB electron-vite emits by default, with the CSP in its page', () => {
+    ensureBuilt();
+    const html = readFileSync(OUT_RENDERER, 'utf8');
+    expect(html).toContain('http-equiv="Content-Security-Policy"');
+    const src = /<script[^>]+src="\.?\/?(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(src, 'index.html loads the bundle').toBeTruthy();
+    const code = readFileSync(join(OUT_RENDERER, '..', src!), 'utf8');
+    expect(code.length).toBeLessThan(1_200_000);
+    // Unminified output keeps one statement per line: tens of thousands of lines.
+    expect(code.split('\n').length).toBeLessThan(200);
+  });
+});
