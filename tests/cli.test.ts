@@ -29,11 +29,15 @@ describe('spectune CLI', () => {
     [['sweep', '--tokens', '0,5'], /--model is required/],
     [['sweep', '--demo', '--prompt-types', 'code,poetry'], /unknown prompt type "poetry"/],
     [['sweep', '--demo', '--port', '70000'], /--port.*1 to 65535/],
+    [['sweep', '--demo', '--system-prompts', 'direct,pirate'], /unknown system prompt "pirate"/],
+    [['sweep', '--model', 'm', '--extra-args', '--max-model-len 4096 --port=9000'], /--extra-args: --port is written by SpecTune/],
   ])('rejects bad arguments %j with exit 2 and one clear reason', async (args, message) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
+    // Refused before anything else happens: no status probes, no launch.
+    expect(r.stderr).not.toMatch(/Server Status Check|starting-server/);
   });
 
   it('reports servers that are not running, with the reason', async () => {

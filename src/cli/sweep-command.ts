@@ -11,9 +11,9 @@ import pc from 'picocolors';
 import { runSweep } from '../main/sweep-runner';
 import { simulatorCommand } from '../main/simulator-command';
 import { probeAll } from '../main/probes';
-import { stopAllServers } from '../main/vllm-server';
+import { assertNoManagedFlags, stopAllServers } from '../main/vllm-server';
 import { SpecTuneError } from '../shared/errors';
-import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS } from '../shared/prompts';
+import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
 import {
   CustomPromptsFileSchema,
   DEFAULT_ENDPOINTS,
@@ -161,6 +161,10 @@ export async function planFromFlags(f: SweepFlags): Promise<SweepPlan> {
     const msg = r.error.issues.map((i) => `${FLAG_FOR[i.path.join('.')] ?? i.path.join('.')}: ${i.message}`).join('; ');
     throw new SpecTuneError('INVALID_INPUT', msg);
   }
+  // Checked here as well as in the sweep, so a typo fails at once, before status probes and launches.
+  resolvePromptTypes(r.data.promptTypes, r.data.customPrompts);
+  resolveSystemPrompts(r.data.systemPrompts, r.data.customSystemPrompts);
+  if (r.data.server) assertNoManagedFlags(r.data.server.extraArgs, '--extra-args');
   return r.data;
 }
 

@@ -120,12 +120,13 @@ const MANAGED_FLAGS: Record<string, string> = {
   '--num-speculative-tokens': 'numSpeculativeTokens',
 };
 
-function assertNoManagedFlags(settings: ServerSettings): void {
-  for (const word of settings.extraArgs) {
+/** Refuses extra arguments that repeat a flag SpecTune writes; `what` names the field or flag they came from. */
+export function assertNoManagedFlags(extraArgs: readonly string[], what = 'extraArgs'): void {
+  for (const word of extraArgs) {
     const flag = word.split('=')[0].replace(/_/g, '-');
     const field = MANAGED_FLAGS[flag];
     if (field) {
-      throw new SpecTuneError('INVALID_INPUT', `extraArgs: ${flag} is written by SpecTune from the ${field} setting`, {
+      throw new SpecTuneError('INVALID_INPUT', `${what}: ${flag} is written by SpecTune from the ${field} setting`, {
         hint: `remove ${flag} from the extra arguments and set ${field} instead, so SpecTune checks the server it launched`,
       });
     }
@@ -181,7 +182,7 @@ export class VllmServer extends EventEmitter<Events> {
 
   async argvFor(input: ServerSettingsInput): Promise<string[]> {
     const settings = parseOrThrow(ServerSettingsSchema, input);
-    assertNoManagedFlags(settings);
+    assertNoManagedFlags(settings.extraArgs);
     return buildVllmArgv(settings, await this.detectVersion(settings.command));
   }
 
@@ -210,7 +211,7 @@ export class VllmServer extends EventEmitter<Events> {
     let launch: Launch | null = null;
     try {
       const settings = parseOrThrow(ServerSettingsSchema, input);
-      assertNoManagedFlags(settings);
+      assertNoManagedFlags(settings.extraArgs);
       if (this.stopping) await this.stopping;
       await this.settlePrevious();
       if (abort.signal.aborted) throw cancelled();
