@@ -252,7 +252,8 @@ export function registerSweepCommand(program: Command): void {
         else process.stdout.write('\n' + formatReport(report, outPath) + '\n');
         if (report.status === 'cancelled') process.exitCode = 130;
         else if (!report.measurements.some((m) => m.ok)) {
-          throw new SpecTuneError('NOTHING_MEASURED', 'nothing could be measured', {
+          const cause = report.configurations.find((c) => c.error)?.error ?? report.measurements.find((m) => m.error)?.error;
+          throw new SpecTuneError('NOTHING_MEASURED', `nothing could be measured${cause ? `: ${cause.split('\n')[0]}` : ''}`, {
             hint: `see the warnings in ${outPath}; check the server log lines above`,
           });
         }
