@@ -371,8 +371,11 @@ describe('spectune ui (the CLI command)', () => {
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'spectune-ui-cli-'));
   });
+  /** Servers the UI launched: if it failed to stop one, the test run must not leave it behind. */
+  const launched: number[] = [];
   afterAll(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of launched.filter(processAlive)) process.kill(-pid, 'SIGKILL');
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -385,9 +388,9 @@ describe('spectune ui (the CLI command)', () => {
     expect(err).toMatch(/--host: 0\.0\.0\.0 is not a loopback address/);
   });
 
-  it(
-    'prints the URL line, serves the built UI and the API, and exits on SIGTERM',
-    async () => {
+  it.each(['SIGTERM', 'SIGHUP'] as const)(
+    'prints the URL line, serves the built UI and the API, and on %s stops the servers it launched and exits',
+    async (signal) => {
       ensureBuilt();
       child = spawn(process.execPath, [join(ROOT, 'bin/spectune.js'), 'ui', '--port', '0', '--no-open', '--data-dir', tmp], { stdio: 'pipe' });
       const url = await new Promise<string>((resolveUrl, reject) => {
@@ -417,8 +420,9 @@ describe('spectune ui (the CLI command)', () => {
       const started = await post('server:start', { command: info.simulatorCommand, model: 'sim/m', port: await freePort(), startupTimeoutMs: 30_000, stopGraceMs: 3000 });
       expect(started.ok).toBe(true);
       const pid = started.result.pid as number;
+      launched.push(pid);
       expect(processAlive(pid)).toBe(true);
-      child.kill('SIGTERM');
+      child.kill(signal);
       const code = await new Promise<number | null>((r) => child!.on('exit', (c) => r(c)));
       expect(code).toBe(0);
       expect(processAlive(pid)).toBe(false);

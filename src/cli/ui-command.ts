@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { SpecTuneError, describeError } from '../shared/errors';
 import { createAppServices } from '../main/app-services';
 import { createEventHub, isLoopbackHost, startBrowserServer } from '../main/browser-server';
-import { stopAllServers } from '../main/vllm-server';
+import { killAllServersSync, stopAllServers } from '../main/vllm-server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const RENDERER_DIR = join(ROOT, 'out', 'renderer');
@@ -107,8 +107,10 @@ export async function runUi(opts: UiOptions): Promise<void> {
         resolveDone();
       })();
     };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
+    // SIGHUP is what a dropped SSH session sends: without a handler Node dies at once and vLLM keeps the GPU.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, shutdown);
+    // Any other way out (an uncaught error) still takes the servers down, synchronously.
+    process.once('exit', () => killAllServersSync());
   });
 }
 
