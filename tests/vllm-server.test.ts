@@ -247,6 +247,10 @@ describe('VllmServer against the simulator', { timeout: 60_000 }, () => {
     const err = await rejection(s.start({ command: SIM, model: MODEL, port: 70000 }));
     expect(err.code).toBe('INVALID_INPUT');
     expect(err.message).toMatch(/^port: /);
+    // fetch would refuse every /health request to it: refused at once, not after the startup timeout.
+    const blocked = await rejection(s.start({ command: SIM, model: MODEL, port: 6000 }));
+    expect(blocked.code).toBe('INVALID_INPUT');
+    expect(blocked.message).toMatch(/^port: HTTP clients refuse this port/);
     const dup = await rejection(s.start(settings(await freePort(), { extraArgs: ['--enforce-eager', '--port=9000'] })));
     expect(dup.code).toBe('INVALID_INPUT');
     expect(dup.message).toMatch(/^extraArgs: --port .*port setting/);

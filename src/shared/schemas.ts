@@ -12,11 +12,23 @@ export const SpecMethodSchema = z.enum(SPEC_METHODS, {
 });
 export type SpecMethod = z.infer<typeof SpecMethodSchema>;
 
+/**
+ * Ports the fetch standard refuses to connect to ("bad ports"; Node's fetch and Chromium obey it).
+ * A server launched there could never be reached: /health would fail until the startup timeout.
+ */
+export const FETCH_BLOCKED_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113,
+  115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556,
+  563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667,
+  6668, 6669, 6679, 6697, 10080,
+]);
+
 const port = z
   .number({ error: 'must be a whole number from 1 to 65535' })
   .int('must be a whole number from 1 to 65535')
   .min(1, 'must be a whole number from 1 to 65535')
-  .max(65535, 'must be a whole number from 1 to 65535');
+  .max(65535, 'must be a whole number from 1 to 65535')
+  .refine((p) => !FETCH_BLOCKED_PORTS.has(p), 'HTTP clients refuse this port (the fetch standard blocks it); choose another, e.g. 8000');
 
 /** k = 0 means no speculation (the baseline). */
 export const NumSpecTokensSchema = z
