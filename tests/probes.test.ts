@@ -203,6 +203,10 @@ describe('probeEndpoint says why a server is not running', () => {
     expect(await probeEndpoint({ name: 'web', url: fake.url })).toMatchObject({ running: false, reason: 'HTTP 404' });
   });
 
+  it("a port fetch refuses → 'bad port', not undici's bare 'fetch failed'", async () => {
+    expect(await probeEndpoint({ name: 'x11', url: 'http://127.0.0.1:6000' })).toMatchObject({ running: false, reason: 'bad port' });
+  });
+
   it('an invalid URL does not throw', async () => {
     expect(await probeEndpoint({ name: 'bad', url: 'not a url' })).toMatchObject({ running: false, reason: 'invalid URL' });
   });

@@ -39,7 +39,10 @@ export function networkReason(err: unknown): string {
   const code = networkErrorCode(err);
   if (code && REASONS[code]) return REASONS[code];
   if (code) return code;
-  return err instanceof Error ? err.message : String(err);
+  // undici says only "fetch failed"; the innermost cause says why (e.g. "bad port").
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e instanceof Error && e.cause instanceof Error; depth++) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }
 
 export function isAbortError(err: unknown): boolean {
