@@ -225,6 +225,11 @@ describe('browser server: the same handlers as IPC', () => {
     expect(gone.status).toBe(400);
     expect(gone.json().error.message).toMatch(/no preset with id "missing"/);
 
+    // The service adds the default endpoints itself, and the same server spelt another way is probed once.
+    const probed = (await call('status:probe', { endpoints: [{ name: 'Same vLLM', url: 'http://LOCALHOST:8000/' }] })).json().result as { url: string }[];
+    expect(probed.map((p) => p.url)).toEqual(expect.arrayContaining(['http://127.0.0.1:8000', 'http://127.0.0.1:1234', 'http://127.0.0.1:11434']));
+    expect(probed.filter((p) => /:8000\/?$/.test(p.url))).toHaveLength(1);
+
     const save = await call('report:save', { runId: 'nope' });
     expect(save.status).toBe(400);
   });

@@ -47,9 +47,8 @@ describe('Servers screen', () => {
     expect(within(cards[0]).getByTestId('simulated-label')).toBeTruthy();
     expect(within(cards[1]).getByTestId('endpoint-status').textContent).toBe('NOT RUNNING');
     expect(cards[1].textContent).toContain('Connection refused');
-    // The probe asks for the default endpoints.
-    const args = fake.callsTo('status:probe')[0] as { endpoints: { url: string }[] };
-    expect(args.endpoints.map((e) => e.url)).toContain('http://127.0.0.1:1234');
+    // Only the user's own endpoints travel: the service adds the default ones and the server it launched.
+    expect(fake.callsTo('status:probe')[0]).toEqual({ endpoints: [] });
   });
 
   it('adds a custom endpoint (validated), probes it and remembers it', async () => {

@@ -38,7 +38,7 @@ export function statusHandlers(ctx: HandlerContext): Pick<Handlers, 'app:info' |
       for (const e of endpoints ?? []) list.push(e);
       const seen = new Set<string>();
       const unique = list.filter((e) => {
-        const key = e.url.replace(/\/+$/, '');
+        const key = sameServerKey(e.url);
         if (seen.has(key)) return false;
         seen.add(key);
         return true;
@@ -48,6 +48,11 @@ export function statusHandlers(ctx: HandlerContext): Pick<Handlers, 'app:info' |
 
     'prompts:builtin': async () => ({ promptTypes: [...BUILTIN_PROMPT_TYPES], systemPrompts: [...BUILTIN_SYSTEM_PROMPTS] }),
   };
+}
+
+/** localhost:8000, 127.0.0.1:8000/ and LOCALHOST:8000 are one server: probe and show it once. */
+function sameServerKey(url: string): string {
+  return url.trim().toLowerCase().replace(/\/+$/, '').replace('//localhost', '//127.0.0.1');
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

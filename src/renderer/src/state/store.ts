@@ -11,7 +11,6 @@ import type {
   SpecTuneApi,
 } from '../../../shared/ipc-contract';
 import {
-  DEFAULT_ENDPOINTS,
   type Endpoint,
   type EndpointStatus,
   type LogLine,
@@ -165,17 +164,6 @@ export function createAppStore(api: SpecTuneApi): AppStore {
       }
     }
 
-    function endpointList(): Endpoint[] {
-      const list = [...DEFAULT_ENDPOINTS, ...get().customEndpoints];
-      const url = get().server?.url;
-      const phase = get().server?.phase;
-      // The managed server may listen on another port than vLLM's default; probe it too.
-      if (url && phase && phase !== 'stopped' && !list.some((e) => sameUrl(e.url, url))) {
-        list.unshift({ name: 'Managed vLLM (started here)', url });
-      }
-      return list;
-    }
-
     return {
       api,
       screen: 'servers',
@@ -296,7 +284,7 @@ export function createAppStore(api: SpecTuneApi): AppStore {
         set({ customEndpoints, statuses: get().statuses.filter((s) => s.name !== name) });
       },
       async probe() {
-        const statuses = await attempt(() => api['status:probe']({ endpoints: endpointList() }), (e) => set({ probeError: e }));
+        const statuses = await attempt(() => api['status:probe']({ endpoints: get().customEndpoints }), (e) => set({ probeError: e }));
         if (statuses) set({ statuses, probeError: null });
       },
 
@@ -470,9 +458,4 @@ export function usesSimulator(s: Pick<AppState, 'appInfo' | 'serverForm'>): bool
 export function errorLine(e: UiError | null): string {
   if (!e) return 'Something went wrong';
   return e.hint ? `${e.message} — ${e.hint}` : e.message;
-}
-
-function sameUrl(a: string, b: string): boolean {
-  const norm = (u: string) => u.replace(/\/+$/, '').replace('localhost', '127.0.0.1');
-  return norm(a) === norm(b);
 }
