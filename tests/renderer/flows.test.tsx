@@ -160,20 +160,26 @@ describe('History', () => {
     const user = userEvent.setup();
     const other = ReportSchema.parse({ ...fixture, server: { ...fixture.server, model: 'other/model-1b' } });
     const fake = createFakeApi({
-      'history:list': () => [summary('r1', 5, 38.6), summary('r2', 3, 12)],
+      'history:list': () => [summary('r1', 5, 38.6), summary('r2', 3, 12), { ...summary('r3', 0, 0), status: 'cancelled' }],
       'history:get': (a) => (a.runId === 'r1' ? report : other),
     });
     renderApp(fake.api);
     await user.click(await screen.findByTestId('nav-history'));
     const table = await screen.findByTestId('history-table');
-    expect(within(table).getAllByRole('row')).toHaveLength(3);
+    expect(within(table).getAllByRole('row')).toHaveLength(4);
     expect(table.textContent).toContain('+38.6%');
-    expect(within(table).getAllByTestId('simulated-label')).toHaveLength(2);
+    expect(within(table).getAllByTestId('simulated-label')).toHaveLength(3);
+    // A run whose best was no speculation says so, not "k 0".
+    expect(within(within(table).getAllByRole('row')[3]).getAllByRole('cell')[2].textContent).toBe('baseline');
 
     await user.click(within(table).getAllByRole('button', { name: 'Compare as A' })[0]);
-    await user.click(within(table).getAllByRole('button', { name: 'as B' })[1]);
+    await user.click(within(table).getAllByRole('button', { name: 'Compare as B' })[1]);
     const compare = await screen.findByTestId('compare');
     await waitFor(() => expect(within(compare).getAllByTestId('results-view')).toHaveLength(2));
+    // Two recommendation panels at once, each named by its own heading: no id may repeat.
+    const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(within(compare).getAllByRole('region', { name: 'Recommendation' })).toHaveLength(2);
     expect(compare.textContent).toContain('demo/simulated-7b');
     expect(compare.textContent).toContain('other/model-1b');
 

@@ -1,13 +1,16 @@
+import { useId } from 'react';
 import type { Report } from '../../../shared/schemas';
 import * as f from '../format';
 import { SimulatedBadge } from '../components/Simulated';
 
 export function RecommendationPanel({ report, children }: { report: Report; children?: React.ReactNode }) {
   const r = report.recommendation;
+  // History's compare draws two panels at once: a fixed id would label both with the first heading.
+  const titleId = useId();
   return (
-    <section className="card recommendation" data-testid="recommendation" aria-labelledby="rec-title">
+    <section className="card recommendation" data-testid="recommendation" aria-labelledby={titleId}>
       <header>
-        <h3 id="rec-title">Recommendation</h3>
+        <h3 id={titleId}>Recommendation</h3>
         <SimulatedBadge show={report.server.simulated} />
         {report.status !== 'complete' && (
           <span className="badge badge-warn" data-testid="report-status">

@@ -42,7 +42,7 @@ export function HistoryScreen() {
                     {h.model ?? '—'} <SimulatedBadge show={h.simulated} />
                   </td>
                   <td>{h.status}</td>
-                  <td>{h.recommendedK ?? '—'}</td>
+                  <td>{h.recommendedK === null ? '—' : h.recommendedK === 0 ? 'baseline' : h.recommendedK}</td>
                   <td>{f.signedPct(h.speedupPercent)}</td>
                   <td className="actions">
                     <button type="button" onClick={() => void open(h.runId)}>
@@ -51,7 +51,12 @@ export function HistoryScreen() {
                     <button type="button" aria-pressed={compare.a?.summary.runId === h.runId} onClick={() => void setCompare('a', h.runId)}>
                       Compare as A
                     </button>
-                    <button type="button" aria-pressed={compare.b?.summary.runId === h.runId} onClick={() => void setCompare('b', h.runId)}>
+                    <button
+                      type="button"
+                      aria-label="Compare as B"
+                      aria-pressed={compare.b?.summary.runId === h.runId}
+                      onClick={() => void setCompare('b', h.runId)}
+                    >
                       as B
                     </button>
                   </td>
