@@ -113,16 +113,28 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const log = await MeasurementLog.create(jsonlPathFor(opts.outPath));
   await log.append({ type: 'start', at: createdAt, plan });
 
+  /** Wall time spent inside measured requests; the rest of the elapsed time is per-configuration overhead. */
+  let requestSeconds = 0;
+  /**
+   * Requests left × time per request, plus configurations left × what each one's restart, warm-up
+   * and metric reads cost so far. One pace for both would charge a real vLLM's minutes-long startup
+   * to every remaining request, and count the skipped cells of a failed configuration as fast ones.
+   */
+  const eta = (elapsed: number, configIndex: number): number | null => {
+    const measured = measurements.length;
+    if (measured === 0) return null;
+    const perConfig = (elapsed - requestSeconds) / (configIndex + 1);
+    return Math.round((requestSeconds / measured) * (total - done) + perConfig * (tokens.length - configIndex - 1));
+  };
+
   const progress = (p: Partial<SweepProgress> & Pick<SweepProgress, 'phase'>, configIndex: number) => {
     const elapsed = (performance.now() - started) / 1000;
-    // Pace from measured requests only; a restart's cost is spread over its configuration.
-    const perRequest = done > 0 ? elapsed / done : null;
     emit({
       type: 'progress',
       progress: {
         done,
         total,
-        etaSeconds: perRequest === null ? null : Math.round(perRequest * (total - done)),
+        etaSeconds: eta(elapsed, configIndex),
         elapsedSeconds: Math.round(elapsed * 10) / 10,
         numSpeculativeTokens: tokens[configIndex] ?? null,
         configIndex,
@@ -258,6 +270,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         const startedAt = new Date().toISOString();
         const base = { numSpeculativeTokens: k, promptType: cell.pt.id, systemPrompt: cell.sp.id, repeat: cell.repeat, startedAt };
         let m: Measurement;
+        const sent = performance.now();
         try {
           const { text: _text, ...metrics } = await request(cell.pt, cell.sp);
           m = { ...base, ok: true, metrics };
@@ -270,6 +283,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
           m = { ...base, ok: false, error: describeError(err) };
           consecutiveFailures++;
         }
+        requestSeconds += (performance.now() - sent) / 1000;
         measurements.push(m);
         done++;
         await log.append({ type: 'measurement', measurement: m });
