@@ -183,6 +183,18 @@ describe('sweep against the simulator', () => {
     // SpecTune did not launch it, so it cannot promise a command for it.
     expect(report.recommendation?.command).toBeNull();
     expect(server.state().phase).toBe('ready');
+
+    // Acceptance covers the measured requests only: the uncounted warm-up's drafts are not in it.
+    const cold = await runSweep({
+      plan: { mode: 'attached', url: state.url!, tokens: [3], promptTypes: ['technical'], systemPrompts: ['empty', 'concise'], repeats: 1, maxTokens: 16, warmup: false },
+      outPath: join(dir, 'attached-cold', 'test_results.json'),
+    });
+    const counts = (r: Report) => {
+      const a = r.configurations[0].acceptance!;
+      return { drafts: a.drafts, draftTokens: a.draftTokens, acceptedTokens: a.acceptedTokens };
+    };
+    expect(counts(cold).drafts).toBeGreaterThan(0);
+    expect(counts(report)).toEqual(counts(cold));
   });
 
   it('rejects a k list in attached mode with a message that says what to do', async () => {
