@@ -181,6 +181,22 @@ describe('Servers screen', () => {
     expect(within(screen.getByTestId('simulator-banner')).queryByRole('button')).toBeNull();
   });
 
+  it('fills a Windows simulator command so that it starts with the same words (backslashes kept)', async () => {
+    const user = userEvent.setup();
+    const simulatorCommand = ['C:\\Users\\ana\\AppData\\Local\\Programs\\SpecTune\\SpecTune.exe', 'C:\\Program Files\\SpecTune\\resources\\simulator.js'];
+    const fake = createFakeApi({
+      'app:info': () => ({ ...browserInfo, platform: 'win32', vllmFound: false, vllmVersion: null, simulatorCommand }),
+      'server:start': (s) => readyState(s as ServerSettings),
+    });
+    renderApp(fake.api);
+    await user.click(within(await screen.findByTestId('simulator-banner')).getByRole('button', { name: 'Use the simulator' }));
+    // Recognised as the simulator, so the reminder replaces the offer.
+    expect(screen.getByTestId('simulator-banner').textContent).toContain('use the built-in simulator');
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    await waitFor(() => expect(fake.callsTo('server:start')).toHaveLength(1));
+    expect((fake.callsTo('server:start')[0] as ServerSettings).command).toEqual(simulatorCommand);
+  });
+
   it('does not show the banner when vLLM is installed', async () => {
     const fake = createFakeApi();
     renderApp(fake.api);

@@ -13,7 +13,7 @@ import {
   type SweepPlan,
   type SystemPromptDef,
 } from '../../../shared/schemas';
-import { splitArgs } from '../../../shared/vllm-command';
+import { shellQuote, splitArgs } from '../../../shared/vllm-command';
 
 export const METHOD_CHOICES = SPEC_METHODS;
 
@@ -93,14 +93,15 @@ export function formToSettings(v: ServerFormValues): FormResult<ServerSettings, 
   return { ok: false, errors: collect(r.error, (p) => SERVER_FIELD[String(p[0])] ?? 'command') };
 }
 
-function quoteWord(w: string): string {
-  return /[\s"']/.test(w) ? `"${w.replace(/(["\\])/g, '\\$1')}"` : w;
+/** Words back into the text a form field holds; splitArgs reads it back word for word (Windows backslashes too). */
+export function wordsToText(words: readonly string[]): string {
+  return words.map(shellQuote).join(' ');
 }
 
 /** Inverse of formToSettings, for presets and "apply" results. */
 export function settingsToForm(s: ServerSettings): ServerFormValues {
   return {
-    command: s.command.map(quoteWord).join(' '),
+    command: wordsToText(s.command),
     model: s.model,
     method: s.method ?? '',
     draftModel: s.draftModel ?? '',
@@ -108,7 +109,7 @@ export function settingsToForm(s: ServerSettings): ServerFormValues {
     port: String(s.port),
     gpuMemoryUtilization: s.gpuMemoryUtilization === undefined ? '' : String(s.gpuMemoryUtilization),
     tensorParallelSize: s.tensorParallelSize === undefined ? '' : String(s.tensorParallelSize),
-    extraArgs: s.extraArgs.map(quoteWord).join(' '),
+    extraArgs: wordsToText(s.extraArgs),
   };
 }
 

@@ -30,6 +30,7 @@ import {
   buildPlan,
   formToSettings,
   settingsToForm,
+  wordsToText,
   type FieldErrors,
   type ServerFormField,
   type ServerFormValues,
@@ -301,7 +302,7 @@ export function createAppStore(api: SpecTuneApi): AppStore {
         set((st) => ({
           serverForm: {
             ...st.serverForm,
-            command: cmd.map((w) => (/[\s"']/.test(w) ? `"${w}"` : w)).join(' '),
+            command: wordsToText(cmd),
             model: st.serverForm.model || 'demo/simulated-7b',
             method: st.serverForm.method || (st.serverForm.draftModel ? '' : 'ngram'),
           },
