@@ -5,14 +5,17 @@
  * version, and every injected fault. Each test kills what it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { groupMembers } from '../src/main/process-tree';
 import { alphaFromMeanAcceptanceLength, expectedSpeedup } from '../src/shared/leviathan';
 import { BUILTIN_PROMPT_TYPES } from '../src/shared/prompts';
 import { acceptanceAlpha, draftCost, expectedAcceptanceRate } from '../src/simulator/model';
+import { processAlive } from './helpers/processes';
 
 // ---------------------------------------------------------------- helpers
 
@@ -115,16 +118,6 @@ async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, t
   }
 }
 
-/** True while the pid exists and is not a zombie. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 /** Kills the simulators (process group and engine) tests started; persistent ones only when asked. */
 function killAll(includePersistent = false): void {
   const doomed = new Set([...live].filter(([, o]) => includePersistent || !o.persistent).map(([p]) => p));
@@ -139,7 +132,7 @@ function killAll(includePersistent = false): void {
   for (const [pid, parent] of enginePids) {
     if (!includePersistent && live.get(parent)?.persistent) continue;
     try {
-      if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+      if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     } catch {
       /* already gone */
     }
@@ -247,13 +240,13 @@ describe('lifecycle', () => {
     expect(models.data[0]).toMatchObject({ id: 'sim/test-model', object: 'model', owned_by: 'vllm', max_model_len: 4096 });
 
     const engine = await sim.enginePid();
-    expect(isRunning(engine)).toBe(true);
+    expect(processAlive(engine)).toBe(true);
     const t0 = Date.now();
     process.kill(sim.proc.pid!, 'SIGTERM'); // the parent only: it must take the engine down itself
     const exit = await sim.exit;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - t0).toBeLessThan(5000);
-    await waitFor(() => (isRunning(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
+    await waitFor(() => (processAlive(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
   });
 
   it('--sim-ignore-sigterm: API process and engine survive SIGTERM; SIGKILL to the group ends both', async () => {
@@ -261,13 +254,13 @@ describe('lifecycle', () => {
     const engine = await sim.enginePid();
     process.kill(-sim.proc.pid!, 'SIGTERM');
     await new Promise((r) => setTimeout(r, 1200));
-    expect(isRunning(sim.proc.pid!)).toBe(true);
-    expect(isRunning(engine)).toBe(true);
+    expect(processAlive(sim.proc.pid!)).toBe(true);
+    expect(processAlive(engine)).toBe(true);
     expect((await fetch(`${sim.url}/health`)).status).toBe(200);
     expect(sim.lines.some((l) => l.includes('ignoring it'))).toBe(true);
     process.kill(-sim.proc.pid!, 'SIGKILL');
     expect((await sim.exit).signal).toBe('SIGKILL');
-    await waitFor(() => (isRunning(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
+    await waitFor(() => (processAlive(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
   });
 
   it('an engine whose parent is SIGKILLed keeps running (the orphan a launcher must reap), then gives up after the orphan timeout', async () => {
@@ -276,8 +269,8 @@ describe('lifecycle', () => {
     process.kill(sim.proc.pid!, 'SIGKILL');
     await sim.exit;
     await new Promise((r) => setTimeout(r, 700));
-    expect(isRunning(engine)).toBe(true);
-    await waitFor(() => (isRunning(engine) ? undefined : true), 8000, () => `orphaned engine ${engine} never exited`);
+    expect(processAlive(engine)).toBe(true);
+    await waitFor(() => (processAlive(engine) ? undefined : true), 8000, () => `orphaned engine ${engine} never exited`);
   });
 
   it('--sim-fail-startup exits 1 before ready with an out-of-memory error, engine gone', async () => {
@@ -290,7 +283,31 @@ describe('lifecycle', () => {
     expect(log).not.toContain('Application startup complete');
     const engine = Number(/\(EngineCore_0 pid=(\d+)\)/.exec(log)?.[1]);
     expect(engine).toBeGreaterThan(0);
-    await waitFor(() => (isRunning(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
+    await waitFor(() => (processAlive(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
+  });
+
+  it('leaves no process behind when it cannot serve: bad flags, a busy port (the engine child starts early)', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      const [badFlag, busyPort] = [spawnSim(['serve', 'm', '--port', 'http']), spawnSim(['serve', 'm', '--port', String(port)])];
+      expect((await badFlag.exit).code).toBe(2);
+      expect(badFlag.lines.join('\n')).toContain('--port must be');
+      expect((await busyPort.exit).code).toBe(1);
+      expect(busyPort.lines.join('\n')).toContain('address already in use');
+      for (const s of [badFlag, busyPort]) {
+        await waitFor(async () => ((await groupMembers(s.proc.pid!)).length === 0 ? true : undefined), 3000, () => `process group ${s.proc.pid} still has members`);
+      }
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('the engine-core subcommand run by hand (no API process, no IPC channel) exits 2 and says how to start the server', async () => {
+    const s = spawnSim(['engine-core']);
+    expect((await s.exit).code).toBe(2);
+    expect(s.lines.join('\n')).toContain('spectune sim serve MODEL');
   });
 
   it('--sim-crash-after 2: two requests complete, then the server and its engine die', async () => {
@@ -302,7 +319,7 @@ describe('lifecycle', () => {
     expect(second.usage?.completion_tokens).toBe(16);
     const exit = await sim.exit;
     expect(exit.code).not.toBe(0);
-    await waitFor(() => (isRunning(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
+    await waitFor(() => (processAlive(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
     await expect(fetch(`${sim.url}/health`)).rejects.toThrow();
   });
 });
@@ -550,7 +567,7 @@ describe('launch paths', () => {
     expect(r.usage?.completion_tokens).toBe(8);
     process.kill(sim.proc.pid!, 'SIGTERM');
     expect((await sim.exit).code).toBe(0);
-    await waitFor(() => (isRunning(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
+    await waitFor(() => (processAlive(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
   });
 
   it('a plain-JS bundle (as inside Electron) runs from another cwd with no TypeScript loader', async () => {
@@ -559,11 +576,11 @@ describe('launch paths', () => {
     await build({ entryPoints: [path.join(ROOT, 'src/simulator/standalone.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent' });
     const sim = await startSim([], { via: { bundle: outfile }, cwd: tmp });
     const engine = await sim.enginePid();
-    expect(isRunning(engine)).toBe(true);
+    expect(processAlive(engine)).toBe(true);
     const r = await streamChat(sim.url, chatBody({ max_tokens: 8 }));
     expect(r.usage?.completion_tokens).toBe(8);
     process.kill(sim.proc.pid!, 'SIGTERM');
     expect((await sim.exit).code).toBe(0);
-    await waitFor(() => (isRunning(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
+    await waitFor(() => (processAlive(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
   });
 });

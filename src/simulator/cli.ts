@@ -4,16 +4,18 @@
  * timing and fault injection. This function owns the process once it serves:
  * it installs signal handlers and ends with process.exit; it returns only after
  * `--version` / `--help`.
+ *
+ * Modules are imported per role: a sweep restarts the simulator for every
+ * configuration, and the EngineCore child needs none of the API server's code
+ * (zod and the HTTP stack alone cost it a few hundred ms of start-up).
  */
 import path from 'node:path';
-import { runEngineCore } from './engine-core';
-import { parseSimArgs, SimArgError } from './options';
-import { serve } from './serve';
+import { spawnEngine } from './engine-process';
 
 export interface SimulatorCliOptions {
   /**
    * How to start this same simulator again (for the EngineCore child, which
-   * runs `[...selfCommand, 'engine-core', …]`). Default: this process's own
+   * runs `[...selfCommand, 'engine-core']`). Default: this process's own
    * executable and script, plus `sim` when started as `spectune sim`.
    */
   selfCommand?: string[];
@@ -26,26 +28,31 @@ export function defaultSelfCommand(): string[] {
 
 export async function runSimulatorCli(argv: string[], options: SimulatorCliOptions = {}): Promise<void> {
   if (argv[0] === 'engine-core') {
-    await runEngineCore(argv.slice(1));
+    const { runEngineCore } = await import('./engine-core');
+    await runEngineCore();
     return;
   }
+  // The engine child boots (its own TypeScript loader, ~0.5 s) while this process loads and parses.
+  const informational = argv.some((a) => a === '--version' || a === '--help' || a === '-h');
+  const selfCommand = options.selfCommand ?? defaultSelfCommand();
+  const engine = informational ? null : spawnEngine(selfCommand);
+  const { parseSimArgs, SimArgError } = await import('./options');
   let parsed;
   try {
     parsed = parseSimArgs(argv);
   } catch (err) {
+    engine?.kill();
     if (err instanceof SimArgError) {
       process.stderr.write(`${err.exitCode === 2 ? 'vllm: error: ' : 'ERROR: '}${err.message}\n`);
       process.exit(err.exitCode);
     }
     throw err;
   }
-  if (parsed.kind === 'version') {
-    process.stdout.write(`${parsed.version}\n`);
+  if (parsed.kind !== 'serve') {
+    engine?.kill();
+    process.stdout.write(parsed.kind === 'version' ? `${parsed.version}\n` : parsed.text);
     return;
   }
-  if (parsed.kind === 'help') {
-    process.stdout.write(parsed.text);
-    return;
-  }
-  await serve(parsed.options, options.selfCommand ?? defaultSelfCommand());
+  const { serve } = await import('./serve');
+  await serve(parsed.options, engine ?? spawnEngine(selfCommand));
 }

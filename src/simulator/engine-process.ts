@@ -4,12 +4,19 @@
  * subcommand, so it works the same under tsx, `spectune sim` and a bundled
  * Electron build (ELECTRON_RUN_AS_NODE travels in the inherited env). It stays
  * in our process group, as vLLM's engine does, so a group kill reaches it.
+ *
+ * Spawning and configuring are separate steps: the API process spawns the
+ * child first thing, so the child's own start-up (a TypeScript loader under
+ * tsx) overlaps the API process's, and sends the configuration once its
+ * options are parsed and its port is bound.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import type { EngineConfig, EngineMessage } from './engine-core';
+import { spawn } from 'node:child_process';
+import type { EngineConfig, EngineMessage, ParentMessage } from './engine-core';
 
 export interface EngineHandle {
   readonly pid: number;
+  /** Hands the child its configuration; it starts "loading the model" then. */
+  configure(config: EngineConfig): void;
   /** Resolves when the engine reports ready; rejects if it exits first. */
   readonly ready: Promise<void>;
   /** Called once when the engine exits, at any time. */
@@ -19,19 +26,9 @@ export interface EngineHandle {
   kill(): void;
 }
 
-export class EngineStartError extends Error {
-  constructor(
-    message: string,
-    readonly code: number | null,
-    readonly signal: NodeJS.Signals | null,
-  ) {
-    super(message);
-  }
-}
-
-export function startEngine(selfCommand: readonly string[], config: EngineConfig): EngineHandle {
+export function spawnEngine(selfCommand: readonly string[]): EngineHandle {
   const [exe, ...pre] = selfCommand;
-  const child: ChildProcess = spawn(exe, [...pre, 'engine-core', '--config', JSON.stringify(config)], {
+  const child = spawn(exe, [...pre, 'engine-core'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: process.env,
   });
@@ -46,11 +43,12 @@ export function startEngine(selfCommand: readonly string[], config: EngineConfig
   });
 
   const ready = new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(new EngineStartError(`could not start the engine process: ${err.message}`, null, null)));
+    // `on`, not `once`: a later error (e.g. EPIPE on the IPC channel) must not go unhandled.
+    child.on('error', (err) => reject(new Error(`could not start the engine process: ${err.message}`)));
     child.on('message', (m: EngineMessage) => {
-      if (m && m.type === 'ready') resolve();
+      if (m?.type === 'ready') resolve();
     });
-    child.once('exit', (code, signal) => reject(new EngineStartError('engine exited before it was ready', code, signal)));
+    child.once('exit', (code, signal) => reject(new Error(`engine exited before it was ready (${signal ?? `exit code ${code}`})`)));
   });
   // The caller may only look at `ready` later; never let its rejection go unhandled.
   ready.catch(() => {});
@@ -58,6 +56,10 @@ export function startEngine(selfCommand: readonly string[], config: EngineConfig
   return {
     get pid() {
       return child.pid ?? -1;
+    },
+    configure(config) {
+      // A send that fails means the child is already gone: its exit reports that.
+      if (!exited) child.send({ type: 'config', config } satisfies ParentMessage, () => {});
     },
     ready,
     onExit(cb) {

@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { speculativeSummary } from './describe';
 import type { EngineConfig } from './engine-core';
-import { startEngine, type EngineHandle } from './engine-process';
+import type { EngineHandle } from './engine-process';
 import { createApiServer } from './http-api';
 import { createLogger, SIMULATED_BANNER } from './log';
 import { SimMetrics } from './metrics';
@@ -15,14 +15,14 @@ import type { SimOptions } from './options';
 
 const STATS_INTERVAL_MS = 10_000;
 
-export async function serve(opts: SimOptions, selfCommand: readonly string[]): Promise<never> {
+/** Serves until a signal or a fault ends the process; `engine` is the spawned, not yet configured, EngineCore child. */
+export async function serve(opts: SimOptions, engine: EngineHandle): Promise<never> {
   const apiPrefix = opts.version.major > 0 || opts.version.minor >= 11 ? `(APIServer pid=${process.pid})` : '';
   const log = createLogger(apiPrefix);
   const metrics = new SimMetrics(opts.speculative?.numSpeculativeTokens ?? 0);
   let ready = false;
   let shuttingDown = false;
   let completed = 0;
-  let engine: EngineHandle | null = null;
 
   log.warn('simulator.py:1', SIMULATED_BANNER);
   log.info('api_server.py:1885', `vLLM API server version ${opts.version.raw}`);
@@ -31,7 +31,7 @@ export async function serve(opts: SimOptions, selfCommand: readonly string[]): P
   if (opts.speculative) log.info('config.py:3010', `Speculative decoding: ${speculativeSummary(opts.speculative)}`);
 
   const die = (code: number): never => {
-    engine?.kill();
+    engine.kill();
     process.exit(code);
   };
 
@@ -60,7 +60,7 @@ export async function serve(opts: SimOptions, selfCommand: readonly string[]): P
     log.info('launcher.py:99', `Shutting down FastAPI HTTP server (${signal}).`);
     server.close();
     server.closeAllConnections();
-    await engine?.terminate(1000);
+    await engine.terminate(1000);
     log.raw('INFO:     Shutting down');
     log.raw('INFO:     Application shutdown complete.');
     log.raw(`INFO:     Finished server process [${process.pid}]`);
@@ -79,7 +79,7 @@ export async function serve(opts: SimOptions, selfCommand: readonly string[]): P
     server.once('error', (err: NodeJS.ErrnoException) => {
       const what = err.code === 'EADDRINUSE' ? 'address already in use' : err.message;
       log.error('launcher.py:80', `[Errno 98] error while attempting to bind on address ('${opts.host}', ${opts.port}): ${what}`);
-      process.exit(1);
+      die(1);
     });
     server.listen(opts.port, opts.host, resolve);
   });
@@ -101,25 +101,24 @@ export async function serve(opts: SimOptions, selfCommand: readonly string[]): P
     enforceEager: opts.enforceEager,
     speculative: opts.speculative ? speculativeSummary(opts.speculative) : null,
   };
-  const eng = startEngine(selfCommand, engineConfig);
-  engine = eng;
-  log.info('utils.py:1180', `Started engine process EngineCore_0 with PID ${eng.pid}`);
+  engine.configure(engineConfig);
+  log.info('utils.py:1180', `Started engine process EngineCore_0 with PID ${engine.pid}`);
   try {
-    await eng.ready;
+    await engine.ready;
   } catch (err) {
     if (shuttingDown) return new Promise<never>(() => {});
     const detail = err instanceof Error ? err.message : String(err);
     log.error('core_client.py:610', `Engine core initialization failed. See root cause above. Failed core proc(s): {'EngineCore_0': ${detail}}`);
     die(1);
   }
-  eng.onExit((code, signal) => {
+  engine.onExit((code, signal) => {
     if (shuttingDown) return;
     if (code === 0 || signal === 'SIGTERM') {
       // A group SIGTERM can reach the engine first (even before its handler is set); follow it down gracefully.
       void shutdown('engine exited');
       return;
     }
-    log.error('core_client.py:564', `EngineCore_0 (pid ${eng.pid}) died unexpectedly (${signal ?? `exit code ${code}`}). Shutting down the API server.`);
+    log.error('core_client.py:564', `EngineCore_0 (pid ${engine.pid}) died unexpectedly (${signal ?? `exit code ${code}`}). Shutting down the API server.`);
     die(1);
   });
 
