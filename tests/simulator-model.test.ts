@@ -223,4 +223,17 @@ describe('/metrics text', () => {
     expect(Number(v0.get('vllm:spec_decode_num_emitted_tokens_total')!.metrics[0].value)).toBe(4);
     expect(v0.get('vllm:spec_decode_num_draft_tokens_total')!.metrics[0].labels).toEqual({ model_name: 'org/m' });
   });
+
+  it('writes label pairs sorted by name like prometheus_client, and V0 series without the engine label', () => {
+    const m = new SimMetrics(2);
+    m.ttft.observe(0.03);
+    const v1 = m.render({ modelName: 'org/m', speculative: true, style: 'v1' });
+    expect(v1).toContain('vllm:time_to_first_token_seconds_bucket{engine="0",le="0.04",model_name="org/m"} 1.0');
+    expect(v1).toContain('vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="org/m",position="1"} 0.0');
+    expect(v1).toContain('vllm:request_success_total{engine="0",finished_reason="stop",model_name="org/m"} 0.0');
+    const v0 = m.render({ modelName: 'org/m', speculative: true, style: 'v0' });
+    expect(v0).not.toContain('engine=');
+    expect(v0).toContain('vllm:gpu_cache_usage_perc{model_name="org/m"} 0.0');
+    expect(v0).not.toContain('vllm:kv_cache_usage_perc');
+  });
 });

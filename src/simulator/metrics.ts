@@ -54,60 +54,73 @@ export class SimMetrics {
   }
 
   render(opts: { modelName: string; speculative: boolean; style: 'v1' | 'v0' }): string {
-    const base = `engine="0",model_name="${escapeLabel(opts.modelName)}"`;
+    // V1 labels every series by model and engine; V0 by model only.
+    const base: Labels = opts.style === 'v1' ? { engine: '0', model_name: opts.modelName } : { model_name: opts.modelName };
     const out: string[] = [];
-    const counter = (name: string, help: string, series: Array<[string, number]>) => {
+    const counter = (name: string, help: string, series: Labels[], values: number[]) => {
       out.push(`# HELP ${name}_total ${help}`, `# TYPE ${name}_total counter`);
-      for (const [labels, v] of series) out.push(`${name}_total{${labels}} ${fmt(v)}`);
+      series.forEach((l, i) => out.push(`${name}_total${labelText(l)} ${fmt(values[i])}`));
       out.push(`# HELP ${name}_created ${help}`, `# TYPE ${name}_created gauge`);
-      for (const [labels] of series) out.push(`${name}_created{${labels}} ${fmt(this.created)}`);
+      for (const l of series) out.push(`${name}_created${labelText(l)} ${fmt(this.created)}`);
     };
-    const gauge = (name: string, help: string, labels: string, v: number) => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}{${labels}} ${fmt(v)}`);
+    const gauge = (name: string, help: string, v: number) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name}${labelText(base)} ${fmt(v)}`);
     };
     const histogram = (name: string, help: string, h: Histogram) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
-      h.buckets.forEach((b, i) => out.push(`${name}_bucket{${base},le="${fmt(b)}"} ${fmt(h.counts[i])}`));
-      out.push(`${name}_bucket{${base},le="+Inf"} ${fmt(h.count)}`, `${name}_count{${base}} ${fmt(h.count)}`, `${name}_sum{${base}} ${fmt(h.sum)}`);
+      h.buckets.forEach((b, i) => out.push(`${name}_bucket${labelText({ ...base, le: fmt(b) })} ${fmt(h.counts[i])}`));
+      out.push(`${name}_bucket${labelText({ ...base, le: '+Inf' })} ${fmt(h.count)}`, `${name}_count${labelText(base)} ${fmt(h.count)}`, `${name}_sum${labelText(base)} ${fmt(h.sum)}`);
     };
 
-    gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', base, this.running);
-    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', base, 0);
-    gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', base, Math.min(1, this.running * 0.004));
-    counter('vllm:prompt_tokens', 'Number of prefill tokens processed.', [[base, this.promptTokens]]);
-    counter('vllm:generation_tokens', 'Number of generation tokens processed.', [[base, this.generationTokens]]);
+    gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', this.running);
+    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', 0);
+    if (opts.style === 'v1') gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', Math.min(1, this.running * 0.004));
+    else gauge('vllm:gpu_cache_usage_perc', 'GPU KV-cache usage. 1 means 100 percent usage.', Math.min(1, this.running * 0.004));
+    counter('vllm:prompt_tokens', 'Number of prefill tokens processed.', [base], [this.promptTokens]);
+    counter('vllm:generation_tokens', 'Number of generation tokens processed.', [base], [this.generationTokens]);
+    const reasons = Object.keys(this.success) as FinishedReason[];
     counter(
       'vllm:request_success',
       'Count of successfully processed requests.',
-      (Object.keys(this.success) as FinishedReason[]).map((r) => [`${base},finished_reason="${r}"`, this.success[r]]),
+      reasons.map((r) => ({ ...base, finished_reason: r })),
+      reasons.map((r) => this.success[r]),
     );
     histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', this.ttft);
     histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', this.e2e);
 
     if (opts.speculative && opts.style === 'v1') {
-      counter('vllm:spec_decode_num_drafts', 'Number of spec decoding drafts.', [[base, this.drafts]]);
-      counter('vllm:spec_decode_num_draft_tokens', 'Number of draft tokens.', [[base, this.draftTokens]]);
-      counter('vllm:spec_decode_num_accepted_tokens', 'Number of accepted tokens.', [[base, this.acceptedTokens]]);
+      counter('vllm:spec_decode_num_drafts', 'Number of spec decoding drafts.', [base], [this.drafts]);
+      counter('vllm:spec_decode_num_draft_tokens', 'Number of draft tokens.', [base], [this.draftTokens]);
+      counter('vllm:spec_decode_num_accepted_tokens', 'Number of accepted tokens.', [base], [this.acceptedTokens]);
       counter(
         'vllm:spec_decode_num_accepted_tokens_per_pos',
         'Accepted tokens per draft position.',
-        this.acceptedPerPos.map((v, i) => [`${base},position="${i}"`, v]),
+        this.acceptedPerPos.map((_, i) => ({ ...base, position: String(i) })),
+        this.acceptedPerPos,
       );
     } else if (opts.speculative) {
-      // V0 exposed running ratios as gauges and token counters (no drafts or per-position
-      // counters), labelled by model only.
-      const v0 = `model_name="${escapeLabel(opts.modelName)}"`;
+      // V0 exposed running ratios as gauges and token counters (no drafts or per-position counters).
       const rate = this.draftTokens > 0 ? this.acceptedTokens / this.draftTokens : 0;
       // Efficiency = emitted tokens / the most a step could emit (k + 1 per draft).
       const efficiency = this.drafts > 0 ? (this.acceptedTokens + this.drafts) / (this.drafts * (this.k + 1)) : 0;
-      gauge('vllm:spec_decode_draft_acceptance_rate', 'Speculative token acceptance rate.', v0, rate);
-      gauge('vllm:spec_decode_efficiency', 'Speculative decoding system efficiency.', v0, efficiency);
-      counter('vllm:spec_decode_num_accepted_tokens', 'Number of accepted tokens.', [[v0, this.acceptedTokens]]);
-      counter('vllm:spec_decode_num_draft_tokens', 'Number of draft tokens.', [[v0, this.draftTokens]]);
-      counter('vllm:spec_decode_num_emitted_tokens', 'Number of emitted tokens.', [[v0, this.acceptedTokens + this.drafts]]);
+      gauge('vllm:spec_decode_draft_acceptance_rate', 'Speculative token acceptance rate.', rate);
+      gauge('vllm:spec_decode_efficiency', 'Speculative decoding system efficiency.', efficiency);
+      counter('vllm:spec_decode_num_accepted_tokens', 'Number of accepted tokens.', [base], [this.acceptedTokens]);
+      counter('vllm:spec_decode_num_draft_tokens', 'Number of draft tokens.', [base], [this.draftTokens]);
+      counter('vllm:spec_decode_num_emitted_tokens', 'Number of emitted tokens.', [base], [this.acceptedTokens + this.drafts]);
     }
     return out.join('\n') + '\n';
   }
+}
+
+type Labels = Record<string, string>;
+
+/** prometheus_client writes label pairs sorted by name (so `le` sits between `engine` and `model_name`). */
+function labelText(labels: Labels): string {
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${escapeLabel(labels[k])}"`);
+  return `{${pairs.join(',')}}`;
 }
 
 /** prometheus_client prints floats: 3 → "3.0". */
