@@ -417,6 +417,7 @@ describe('speculation: chunks, identical text, metrics and speedup', () => {
     const minP = await postJson(spec.url, '/v1/chat/completions', chatBody({ min_p: 0.1 }));
     expect(minP.status).toBe(400);
     expect(minP.json.error.param).toBe('min_p');
+    expect(minP.json.error.message).toContain('The min_p and logit_bias sampling parameters are not yet supported with speculative decoding.');
     expect((await postJson(spec.url, '/v1/chat/completions', chatBody({ logit_bias: { '42': 5 } }))).status).toBe(400);
     expect((await postJson(base.url, '/v1/chat/completions', chatBody({ min_p: 0.1 }))).status).toBe(200);
 

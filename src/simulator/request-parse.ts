@@ -94,8 +94,10 @@ export function prepareRequest(kind: 'chat' | 'completions', body: unknown, opts
     throw badRequest('Stream options can only be defined when `stream=True`.', 'stream_options');
   }
   if (opts.speculative && ((common.min_p ?? 0) > 0 || Object.keys(common.logit_bias ?? {}).length > 0)) {
+    // vLLM's own sentence first: clients recognise this rejection by its text.
     throw badRequest(
-      'min_p and logit_bias sampling parameters are not supported with speculative decoding; remove them or restart the server without speculation.',
+      'The min_p and logit_bias sampling parameters are not yet supported with speculative decoding. ' +
+        'Remove them from the request, or restart the server without speculation.',
       (common.min_p ?? 0) > 0 ? 'min_p' : 'logit_bias',
     );
   }
