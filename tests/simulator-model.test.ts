@@ -152,6 +152,10 @@ describe('command line per vLLM version', () => {
     expect(o.warnings.join('\n')).toContain('--trust-remote-code');
     expect(o.warnings.join('\n')).toContain('--max-num-seqs');
     expect(o.version.raw).toBe('0.15.1');
+    // Short aliases as vLLM's argparse takes them; a negative number stays a value.
+    const short = serveOptions(['-tp', '2', '-q', 'awq', '--seed', '-1']);
+    expect(short).toMatchObject({ tensorParallelSize: 2, seed: -1 });
+    expect(short.warnings.join('\n')).toContain('-q');
     const old = parseSimArgs(['--model', 'org/model', '--port', '9001', '--served-model-name', 'a', 'b']);
     expect(old.kind === 'serve' && old.options).toMatchObject({ model: 'org/model', port: 9001, servedModelNames: ['a', 'b'] });
   });

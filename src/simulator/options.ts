@@ -121,10 +121,17 @@ interface Tokens {
   unknown: string[];
 }
 
-/** vLLM accepts --max_model_len as --max-model-len. */
+/** vLLM's short aliases for flags the simulator understands. */
+const SHORT_FLAGS: Record<string, string> = { '-h': '--help', '-tp': '--tensor-parallel-size' };
+
+/** vLLM accepts --max_model_len as --max-model-len, and short aliases such as -tp. */
 function normaliseFlag(word: string): string {
+  if (!word.startsWith('--')) return SHORT_FLAGS[word] ?? word;
   return '--' + word.slice(2).replace(/_/g, '-');
 }
+
+/** A flag word: `--name` or a short `-x` (not a negative number, which is a value). */
+const isFlagWord = (word: string): boolean => /^--./.test(word) || /^-[A-Za-z]/.test(word);
 
 function tokenise(argv: readonly string[]): Tokens {
   const positionals: string[] = [];
@@ -132,11 +139,7 @@ function tokenise(argv: readonly string[]): Tokens {
   const unknown: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
-    if (word === '-h') {
-      flags.set('--help', true);
-      continue;
-    }
-    if (!word.startsWith('--') || word === '--') {
+    if (!isFlagWord(word)) {
       positionals.push(word);
       continue;
     }
@@ -144,7 +147,7 @@ function tokenise(argv: readonly string[]): Tokens {
     const name = normaliseFlag(eq >= 0 ? word.slice(0, eq) : word);
     const inline = eq >= 0 ? word.slice(eq + 1) : undefined;
     const kind = FLAGS[name];
-    const nextIsValue = i + 1 < argv.length && !argv[i + 1].startsWith('--');
+    const nextIsValue = i + 1 < argv.length && !isFlagWord(argv[i + 1]);
     if (kind === 'bool') {
       flags.set(name, inline === undefined ? true : !/^(false|0|no)$/i.test(inline));
     } else if (kind === 'value') {
@@ -153,7 +156,7 @@ function tokenise(argv: readonly string[]): Tokens {
       else throw new SimArgError(`argument ${name}: expected one argument`);
     } else if (kind === 'multi') {
       const values = inline !== undefined ? [inline] : [];
-      while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) values.push(argv[++i]);
+      while (i + 1 < argv.length && !isFlagWord(argv[i + 1])) values.push(argv[++i]);
       if (values.length === 0) throw new SimArgError(`argument ${name}: expected at least one argument`);
       flags.set(name, values);
     } else {

@@ -163,6 +163,6 @@ function startStatsLogger(log: ReturnType<typeof createLogger>, m: SimMetrics, o
 }
 
 function formatArgs(given: SimOptions['given']): string {
-  const parts = Object.entries(given).map(([k, v]) => `'${k.slice(2).replace(/-/g, '_')}': ${typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.map((x) => `'${x}'`).join(', ')}]` : v ? 'True' : 'False'}`);
+  const parts = Object.entries(given).map(([k, v]) => `'${k.replace(/^-+/, '').replace(/-/g, '_')}': ${typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.map((x) => `'${x}'`).join(', ')}]` : v ? 'True' : 'False'}`);
   return `{${parts.join(', ')}}`;
 }
