@@ -1,5 +1,5 @@
 /** The `spectune` command as a user runs it: a real process, its exit code and output. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -14,6 +14,14 @@ const run = (args: string[], env: Record<string, string> = {}) =>
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[/;
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('spectune CLI', () => {
   it('lists its commands', async () => {
@@ -83,6 +91,40 @@ describe('spectune CLI', () => {
     const report = ReportSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     expect(report.measurements).toHaveLength(4);
     expect(report.server.simulated).toBe(true);
+  });
+
+  it('Ctrl-C cancels gracefully; a second Ctrl-C kills the server at once and leaves no process', async () => {
+    const port = await freePort();
+    const out = join(dir, 'sigint', 'r.json');
+    const jsonl = out.replace(/\.json$/, '.jsonl');
+    // The server ignores SIGTERM, so the graceful stop after the first Ctrl-C would wait out its 10 s grace period.
+    const child = run(['sweep', '--demo', '--port', String(port), '--tokens', '0,3', '--repeats', '20', '--out', out, '--extra-args', '--sim-ignore-sigterm']);
+    const launched = () =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ').includes(`--port ${port}`);
+          } catch {
+            return false;
+          }
+        });
+    try {
+      await until(() => existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('"type":"measurement"'), 60_000);
+      expect(launched().length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = performance.now();
+      child.kill('SIGINT');
+      const r = await child;
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(r.exitCode).toBe(130);
+      expect(r.stderr).toMatch(/Cancelling[\s\S]*Stopping now/);
+      await until(() => launched().length === 0, 3000);
+    } finally {
+      child.kill('SIGKILL');
+      for (const pid of launched()) process.kill(Number(pid), 'SIGKILL');
+    }
   });
 
   it('prints only the report on stdout with --json', async () => {

@@ -11,7 +11,7 @@ import pc from 'picocolors';
 import { runSweep } from '../main/sweep-runner';
 import { simulatorCommand } from '../main/simulator-command';
 import { probeAll } from '../main/probes';
-import { assertNoManagedFlags, stopAllServers } from '../main/vllm-server';
+import { assertNoManagedFlags, killAllServersSync, stopAllServers } from '../main/vllm-server';
 import { SpecTuneError } from '../shared/errors';
 import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
 import {
@@ -211,9 +211,14 @@ export function registerSweepCommand(program: Command): void {
       }
 
       const ac = new AbortController();
-      const onSignal = () => {
-        if (ac.signal.aborted) return;
-        err.write('\nCancelling: finishing up and writing what was measured…\n');
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (ac.signal.aborted) {
+          // A second Ctrl-C means "now": no grace period, but still no orphaned server.
+          err.write('\nStopping now: killing the server.\n');
+          killAllServersSync();
+          process.exit(sig === 'SIGINT' ? 130 : 143);
+        }
+        err.write('\nCancelling: finishing up and writing what was measured (Ctrl-C again to stop at once)…\n');
         ac.abort();
       };
       process.on('SIGINT', onSignal);
