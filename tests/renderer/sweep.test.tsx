@@ -5,7 +5,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { ReportSchema, type Measurement, type SweepPlan } from '../../src/shared/schemas';
 import fixture from './fixtures/report.json';
-import { createFakeApi } from './fake-api';
+import { createFakeApi, stoppedState } from './fake-api';
 import { renderApp } from './render-app';
 
 const report = ReportSchema.parse(fixture);
@@ -148,6 +148,10 @@ describe('Sweep screen', () => {
     act(() => ms.forEach((m) => fake.emit('sweep:measurement', m)));
     const live = screen.getByTestId('chart-live');
     expect(live.querySelectorAll('.recharts-scatter-symbol').length).toBe(ms.length);
+    // No report yet; the server the sweep launched is the simulator, and the live dots say so.
+    expect(within(live).queryByTestId('simulated-label')).toBeNull();
+    act(() => fake.emit('server:state', { ...stoppedState, phase: 'ready', simulated: true }));
+    expect(within(screen.getByTestId('chart-live')).getByTestId('simulated-label')).toBeTruthy();
 
     await user.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(fake.callsTo('sweep:cancel')).toHaveLength(1);

@@ -21,6 +21,7 @@ import {
 } from 'recharts';
 import type { ConfigurationResult, GroupComparison, Measurement } from '../../../shared/schemas';
 import { configLabel } from '../format';
+import { SimulatedBadge } from '../components/Simulated';
 
 const HEIGHT = 240;
 const SERIES = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)'];
@@ -30,10 +31,24 @@ const INITIAL = { width: 520, height: HEIGHT };
 const axis = { stroke: 'var(--muted)', tick: { fill: 'var(--muted)', fontSize: 12 } };
 const tooltipStyle = { contentStyle: { background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' } };
 
-function ChartFrame({ title, testId, children, empty }: { title: string; testId: string; children: React.ReactElement; empty?: string | null }) {
+function ChartFrame({
+  title,
+  testId,
+  children,
+  empty,
+  simulated = false,
+}: {
+  title: string;
+  testId: string;
+  children: React.ReactElement;
+  empty?: string | null;
+  simulated?: boolean;
+}) {
   return (
     <figure className="chart" data-testid={testId}>
-      <figcaption>{title}</figcaption>
+      <figcaption>
+        {title} <SimulatedBadge show={simulated} />
+      </figcaption>
       {empty ? (
         <p className="muted empty">{empty}</p>
       ) : (
@@ -146,7 +161,7 @@ export function AcceptanceChart({ configs }: { configs: ConfigurationResult[] })
 }
 
 /** Live view while a sweep runs: every finished request as a dot, by k. */
-export function LiveMeasurementsChart({ measurements }: { measurements: Measurement[] }) {
+export function LiveMeasurementsChart({ measurements, simulated }: { measurements: Measurement[]; simulated: boolean }) {
   const ks = [...new Set(measurements.map((m) => m.numSpeculativeTokens))].sort((a, b) => a - b);
   const series = ks.map((k) => ({
     k,
@@ -155,7 +170,12 @@ export function LiveMeasurementsChart({ measurements }: { measurements: Measurem
       .map((m, i) => ({ x: i + 1, y: Number((m.metrics?.tokensPerSecond ?? 0).toFixed(2)) })),
   }));
   return (
-    <ChartFrame title="Live: tokens/s of each finished request" testId="chart-live" empty={measurements.length ? null : 'Measurements appear here as they finish.'}>
+    <ChartFrame
+      title="Live: tokens/s of each finished request"
+      testId="chart-live"
+      simulated={simulated}
+      empty={measurements.length ? null : 'Measurements appear here as they finish.'}
+    >
       <ScatterChart margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
         <XAxis type="number" dataKey="x" name="request" {...axis} allowDecimals={false} />

@@ -8,8 +8,12 @@ import { ConfigTable } from '../results/tables';
 import { SweepForm } from './SweepForm';
 
 export function SweepStatus() {
-  const { sweep, setScreen, simulated } = useApp(useShallow((s) => ({ sweep: s.sweep, setScreen: s.setScreen, simulated: Boolean(s.server?.simulated) })));
+  const { sweep, setScreen, serverSimulated } = useApp(
+    useShallow((s) => ({ sweep: s.sweep, setScreen: s.setScreen, serverSimulated: Boolean(s.server?.simulated) })),
+  );
   const failed = sweep.measurements.filter((m) => !m.ok).length;
+  // Before the first configuration's report, the launched server is all that says where the numbers come from.
+  const simulated = Boolean(sweep.report?.server.simulated) || serverSimulated;
   return (
     <>
       <SweepProgressBar progress={sweep.progress} />
@@ -33,14 +37,14 @@ export function SweepStatus() {
       )}
       {(sweep.running || sweep.measurements.length > 0) && (
         <div className="chart-grid">
-          <LiveMeasurementsChart measurements={sweep.measurements} />
+          <LiveMeasurementsChart measurements={sweep.measurements} simulated={simulated} />
           {sweep.report && <ThroughputChart configs={sweep.report.configurations} bestK={sweep.report.recommendation?.numSpeculativeTokens ?? null} />}
         </div>
       )}
       {sweep.report && (
         <div data-testid="sweep-partial">
           <h3>
-            Configurations so far <SimulatedBadge show={sweep.report.server.simulated || simulated} />
+            Configurations so far <SimulatedBadge show={simulated} />
           </h3>
           <ConfigTable configs={sweep.report.configurations} bestK={sweep.report.recommendation?.numSpeculativeTokens ?? null} />
         </div>
