@@ -25,7 +25,7 @@ export interface ApiContext {
 }
 
 /** Wall-clock ms on the server's high-resolution clock, as sim_timing reports it. */
-export const nowMs = (): number => performance.timeOrigin + performance.now();
+const nowMs = (): number => performance.timeOrigin + performance.now();
 
 function atLeast(opts: SimOptions, major: number, minor: number): boolean {
   const v = opts.version;
