@@ -3,11 +3,11 @@
  * tables, or JSON with --json. Progress goes to stderr so stdout stays clean.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
+import { freePort } from '../main/port-check';
 import { runSweep } from '../main/sweep-runner';
 import { simulatorCommand } from '../main/simulator-command';
 import { probeAll } from '../main/probes';
@@ -79,17 +79,6 @@ const FLAG_FOR: Record<string, string> = {
   promptTypes: '--prompt-types',
   systemPrompts: '--system-prompts',
 };
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
-    });
-  });
-}
 
 async function readPromptsFile(path: string): Promise<CustomPromptsFile> {
   let data: unknown;

@@ -1,17 +1,7 @@
 /** Test helpers for real processes and ports. */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '../../src/main/port-check';
 
 /** True while a process with this pid exists (zombies excluded on Linux). */
 export function processAlive(pid: number): boolean {
