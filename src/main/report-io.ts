@@ -8,7 +8,7 @@ import { open, readFile, mkdir, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { SpecTuneError } from '../shared/errors';
-import { formatZodError, MeasurementSchema, ReportSchema, type Measurement, type Report } from '../shared/schemas';
+import { MeasurementSchema, type Measurement, type Report } from '../shared/schemas';
 
 export function jsonlPathFor(reportPath: string): string {
   return reportPath.replace(/\.json$/i, '') + '.jsonl';
@@ -24,24 +24,6 @@ export async function writeReport(path: string, report: Report): Promise<void> {
       cause: err,
     });
   }
-}
-
-export async function readReport(path: string): Promise<Report> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new SpecTuneError('IO_ERROR', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new SpecTuneError('INVALID_INPUT', `${path} is not valid JSON`, { hint: 'is it a SpecTune test_results.json?' });
-  }
-  const r = ReportSchema.safeParse(data);
-  if (!r.success) throw new SpecTuneError('INVALID_INPUT', `${path} is not a SpecTune report: ${formatZodError(r.error)}`);
-  return r.data;
 }
 
 /** Line types of the JSONL log. */
