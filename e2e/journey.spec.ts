@@ -238,6 +238,11 @@ test('cancel a sweep midway: finished configurations are kept and shown', async 
   await setField('Repeats', '3');
   await setField('Max tokens', '64');
   await page.getByRole('button', { name: 'Run sweep' }).click();
+  // Charts fill in while it runs: dots, labelled simulated, before anything is finished.
+  const live = page.getByTestId('chart-live');
+  await expect(live.locator('.recharts-scatter-symbol').first()).toBeVisible({ timeout: 60_000 });
+  await expect(live.getByTestId('simulated-label')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Running…' })).toBeDisabled();
   // First configuration done (a partial report arrived), later ones still to go.
   await expect(page.getByTestId('sweep-partial')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('button', { name: 'Running…' })).toBeDisabled();
@@ -247,6 +252,13 @@ test('cancel a sweep midway: finished configurations are kept and shown', async 
   const rows = await page.getByTestId('sweep-partial').locator('tbody tr').count();
   expect(rows).toBeGreaterThanOrEqual(1);
   expect(rows).toBeLessThan(4);
+  // What was measured is on disk, not only on screen.
+  const reportPath = (await page.getByTestId('sweep-status').locator('code').textContent()) ?? '';
+  const kept = ReportSchema.parse(JSON.parse(readFileSync(reportPath, 'utf8')));
+  expect(kept.status).toBe('cancelled');
+  expect(kept.measurements.length).toBeGreaterThanOrEqual(12); // the whole baseline: 4 prompt types × 1 system prompt × 3 repeats
+  expect(kept.configurations.find((c) => c.numSpeculativeTokens === 0)?.tokensPerSecond).toBeGreaterThan(0);
+  expect(kept.measurements.length).toBeLessThan(48);
   await shot('07-sweep-cancelled', info);
 
   await page.getByRole('button', { name: 'Open in Results' }).click();
@@ -255,6 +267,17 @@ test('cancel a sweep midway: finished configurations are kept and shown', async 
   await expect(page.getByTestId('history-table').locator('tbody tr').filter({ hasText: 'cancelled' })).toHaveCount(1);
   await expect(page.getByTestId('history-table').locator('tbody tr').filter({ hasText: 'complete' })).toHaveCount(2);
   await shot('08-history', info);
+
+  // Compare the cancelled run with the first complete one, side by side.
+  const rowsOf = page.getByTestId('history-table').locator('tbody tr');
+  await rowsOf.filter({ hasText: 'cancelled' }).getByRole('button', { name: 'Compare as A' }).click();
+  await rowsOf.filter({ hasText: 'complete' }).last().getByRole('button', { name: 'Compare as B' }).click();
+  const compare = page.getByTestId('compare');
+  await expect(compare.getByTestId('results-view')).toHaveCount(2);
+  await expect(compare.getByTestId('recommendation')).toHaveCount(2);
+  await expect(compare.getByTestId('report-status')).toHaveText('cancelled');
+  await expect(compare.getByTestId('config-table').nth(1).locator('tbody tr')).toHaveCount(3);
+  await shot('08a-history-compare', info);
 });
 
 test('a server that dies on startup shows its error and last log lines', async ({}, info) => {
@@ -322,4 +345,21 @@ test('every screen in light and dark', async ({}, info) => {
     });
     expect(bg, `${scheme} background`).toBe(scheme === 'dark' ? 'rgb(15, 20, 27)' : 'rgb(246, 247, 249)');
   }
+  // The toggle pins a theme against the system's: dark on a light system, light on a dark one.
+  const toggle = page.getByRole('button', { name: /^Theme: / });
+  const background = () =>
+    page.evaluate(() => {
+      const w = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string }; document: { body: unknown } };
+      return w.getComputedStyle(w.document.body).backgroundColor;
+    });
+  await toggle.click(); // system → light
+  await expect(toggle).toHaveText('Theme: light');
+  expect(await background(), 'light pinned on a dark system').toBe('rgb(246, 247, 249)');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await toggle.click(); // light → dark
+  await expect(toggle).toHaveText('Theme: dark');
+  expect(await background(), 'dark pinned on a light system').toBe('rgb(15, 20, 27)');
+  await toggle.click(); // back to following the system
+  await expect(toggle).toHaveText('Theme: system');
+  expect(await background()).toBe('rgb(246, 247, 249)');
 });

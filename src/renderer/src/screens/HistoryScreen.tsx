@@ -73,7 +73,7 @@ export function HistoryScreen() {
             return (
               <div key={slot} className="compare-col">
                 <h3>
-                  {slot.toUpperCase()}: {c ? f.when(c.summary.createdAt) : 'pick a run'}
+                  {slot.toUpperCase()}: {c ? f.when(c.summary.createdAt) : 'pick a run'}{' '}
                   {c && (
                     <button type="button" className="link" onClick={() => void setCompare(slot, null)}>
                       clear
