@@ -3,7 +3,7 @@
  * same launcher as vLLM, real HTTP/SSE, reports on disk validated against the
  * published JSON Schema.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -195,6 +195,21 @@ describe('sweep against the simulator', () => {
     };
     expect(counts(cold).drafts).toBeGreaterThan(0);
     expect(counts(report)).toEqual(counts(cold));
+  });
+
+  it('refuses a report path that is a folder before launching anything', async () => {
+    const server = new VllmServer();
+    servers.push(server);
+    const states: string[] = [];
+    server.on('state', (s) => states.push(s.phase));
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder, { recursive: true });
+    await expect(runSweep({ plan: await managedPlan(), outPath: folder, server })).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      message: expect.stringContaining('is a folder'),
+      hint: expect.stringContaining(join(folder, 'test_results.json')),
+    });
+    expect(states).toEqual([]);
   });
 
   it('rejects a k list in attached mode with a message that says what to do', async () => {

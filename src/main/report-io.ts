@@ -4,14 +4,27 @@
  * measurement is also appended to a JSONL log beside it the moment it finishes,
  * so nothing measured is lost even if the process dies between reports.
  */
-import { open, readFile, mkdir, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readFile, mkdir, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { SpecTuneError } from '../shared/errors';
 import { MeasurementSchema, type Measurement, type Report } from '../shared/schemas';
 
 export function jsonlPathFor(reportPath: string): string {
   return reportPath.replace(/\.json$/i, '') + '.jsonl';
+}
+
+/**
+ * Refuses a report path that is a folder before a sweep starts: otherwise the first report write
+ * would fail only after a whole configuration was launched and measured.
+ */
+export async function assertReportPath(path: string): Promise<void> {
+  const st = await stat(path).catch(() => null);
+  if (st?.isDirectory()) {
+    throw new SpecTuneError('IO_ERROR', `the report path ${path} is a folder`, {
+      hint: `give a file name, e.g. ${join(path, 'test_results.json')}`,
+    });
+  }
 }
 
 export async function writeReport(path: string, report: Report): Promise<void> {

@@ -9,7 +9,7 @@
 import { streamCompletion } from './bench-client';
 import { readSpecDecodeSnapshot } from './metrics-client';
 import { listModels, probeEndpoint } from './probes';
-import { jsonlPathFor, MeasurementLog, writeReport } from './report-io';
+import { assertReportPath, jsonlPathFor, MeasurementLog, writeReport } from './report-io';
 import { VllmServer, type ServerExitEvent } from './vllm-server';
 import { SpecTuneError, describeError } from '../shared/errors';
 import { resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
@@ -110,6 +110,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     command: plan.server?.command ?? null,
   };
 
+  await assertReportPath(opts.outPath);
   const log = await MeasurementLog.create(jsonlPathFor(opts.outPath));
   await log.append({ type: 'start', at: createdAt, plan });
 
