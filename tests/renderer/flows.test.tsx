@@ -115,8 +115,17 @@ describe('Presets', () => {
     expect(saved.settings).toMatchObject({ model: 'demo/simulated-7b', method: 'ngram', numSpeculativeTokens: 5 });
     expect(row.textContent).toContain('k = 5');
 
+    // A rename abandoned (Cancel, or Escape from the keyboard) starts from the preset's name next time.
+    await user.click(within(row).getByRole('button', { name: 'Rename' }));
+    await user.type(within(row).getByLabelText('New name'), ' abandoned');
+    await user.click(within(row).getByRole('button', { name: 'Cancel' }));
+    await user.click(within(row).getByRole('button', { name: 'Rename' }));
+    expect((within(row).getByLabelText('New name') as HTMLInputElement).value).toBe('Fast ngram');
+    await user.keyboard(' typo{Escape}');
+    expect(within(row).queryByLabelText('New name')).toBeNull();
     await user.click(within(row).getByRole('button', { name: 'Rename' }));
     const name = within(row).getByLabelText('New name');
+    expect((name as HTMLInputElement).value).toBe('Fast ngram');
     await user.clear(name);
     await user.type(name, 'Renamed');
     await user.click(within(row).getByRole('button', { name: 'Save name' }));
@@ -128,6 +137,7 @@ describe('Presets', () => {
     expect((await screen.findByTestId('notice')).textContent).toContain('k = 5');
 
     await user.click(screen.getByRole('button', { name: 'Delete' }));
+    expect(document.activeElement?.textContent).toBe('Keep');
     expect(fake.callsTo('presets:delete')).toHaveLength(0);
     await user.click(screen.getByRole('button', { name: 'Confirm delete' }));
     await waitFor(() => expect(screen.queryByTestId('preset-row')).toBeNull());

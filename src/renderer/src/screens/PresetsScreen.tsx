@@ -13,6 +13,11 @@ function PresetRow({ p }: { p: Preset }) {
   const [name, setName] = useState(p.name);
   const [confirm, setConfirm] = useState(false);
   const s = p.settings;
+  // A cancelled rename must not come back with the abandoned text next time.
+  const stopEditing = () => {
+    setName(p.name);
+    setEditing(false);
+  };
   return (
     <li className="card preset" data-testid="preset-row" aria-label={`Preset ${p.name}`}>
       {editing ? (
@@ -24,10 +29,11 @@ function PresetRow({ p }: { p: Preset }) {
           }}
         >
           <label>
-            New name <input value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+            New name{' '}
+            <input value={name} onChange={(e) => setName(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && stopEditing()} autoFocus />
           </label>
           <button type="submit">Save name</button>
-          <button type="button" onClick={() => setEditing(false)}>
+          <button type="button" onClick={stopEditing}>
             Cancel
           </button>
         </form>
@@ -53,7 +59,8 @@ function PresetRow({ p }: { p: Preset }) {
             <button type="button" className="danger" onClick={() => void remove(p.id)}>
               Confirm delete
             </button>
-            <button type="button" onClick={() => setConfirm(false)}>
+            {/* The Delete button just vanished: keyboard focus lands on the safe choice, not on <body>. */}
+            <button type="button" onClick={() => setConfirm(false)} autoFocus>
               Keep
             </button>
           </>
