@@ -3,7 +3,7 @@
  * with the handlers a test gives (defaults are a quiet, empty app), and lets
  * the test push events the way main would.
  */
-import type { AppInfo, EventChannel, EventPayload, RequestArgs, RequestChannel, RequestResult, SpecTuneApi } from '../../src/shared/ipc-contract';
+import { REQUEST_CHANNELS, type AppInfo, type EventChannel, type EventPayload, type RequestArgs, type RequestChannel, type RequestResult, type SpecTuneApi } from '../../src/shared/ipc-contract';
 import { STOPPED_SERVER_STATE, type ServerState } from '../../src/shared/schemas';
 import prompts from '../../resources/prompts.json';
 
@@ -50,12 +50,7 @@ export function createFakeApi(handlers: Handlers = {}): FakeApi {
       return () => listeners.get(event)!.delete(l);
     },
   };
-  const channels: RequestChannel[] = [
-    'app:info', 'status:probe', 'server:state', 'server:start', 'server:stop', 'server:restart', 'server:logs', 'prompts:builtin',
-    'sweep:start', 'sweep:optimize', 'sweep:cancel', 'sweep:state', 'report:save', 'report:apply', 'history:list', 'history:get',
-    'presets:list', 'presets:save', 'presets:rename', 'presets:delete', 'presets:apply', 'shell:openExternal',
-  ];
-  for (const c of channels) {
+  for (const c of REQUEST_CHANNELS) {
     api[c] = async (args: unknown) => {
       calls.push({ channel: c, args });
       const h = all[c];
