@@ -2,11 +2,12 @@
 import './setup-dom';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../src/renderer/src/api/errors';
 import type { ServerSettings, ServerState } from '../../src/shared/schemas';
 import { browserInfo, createFakeApi, stoppedState } from './fake-api';
 import { renderApp } from './render-app';
+import { POLL_MS } from '../../src/renderer/src/screens/ServersScreen';
 
 function readyState(settings: ServerSettings, extra: Partial<ServerState> = {}): ServerState {
   return {
@@ -195,6 +196,27 @@ describe('Servers screen', () => {
     await user.click(screen.getByRole('button', { name: 'Start' }));
     await waitFor(() => expect(fake.callsTo('server:start')).toHaveLength(1));
     expect((fake.callsTo('server:start')[0] as ServerSettings).command).toEqual(simulatorCommand);
+  });
+
+  it('re-checks the servers every 15 s while the window is visible, and not while it is hidden', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const fake = createFakeApi();
+    try {
+      renderApp(fake.api);
+      await waitFor(() => expect(fake.callsTo('status:probe').length).toBeGreaterThan(0));
+      const before = fake.callsTo('status:probe').length;
+      act(() => vi.advanceTimersByTime(POLL_MS - 1000));
+      expect(fake.callsTo('status:probe')).toHaveLength(before);
+      act(() => vi.advanceTimersByTime(1000));
+      expect(fake.callsTo('status:probe')).toHaveLength(before + 1);
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      act(() => vi.advanceTimersByTime(3 * POLL_MS));
+      expect(fake.callsTo('status:probe')).toHaveLength(before + 1);
+    } finally {
+      vi.useRealTimers();
+      delete (document as { visibilityState?: string }).visibilityState;
+    }
+    expect(POLL_MS).toBeGreaterThanOrEqual(15_000);
   });
 
   it('does not show the banner when vLLM is installed', async () => {

@@ -9,7 +9,11 @@ import { LogTail } from '../components/LogTail';
 import { SimulatedBadge } from '../components/Simulated';
 import { ServerForm } from './ServerForm';
 
-const POLL_MS = 4000;
+/**
+ * vLLM logs every request it answers: a fast poll buries the log tail (and a crash's last lines)
+ * under its own GETs. Phase changes of the launched server re-probe at once anyway.
+ */
+export const POLL_MS = 15_000;
 
 const KIND_LABEL: Record<string, string> = {
   vllm: 'vLLM',
@@ -133,7 +137,9 @@ export function ServersScreen() {
   );
 
   useEffect(() => {
-    const t = setInterval(() => void probe(), POLL_MS);
+    const t = setInterval(() => {
+      if (document.visibilityState !== 'hidden') void probe();
+    }, POLL_MS);
     return () => clearInterval(t);
   }, [probe]);
 
