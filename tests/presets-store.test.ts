@@ -90,7 +90,17 @@ describe('PresetsStore', () => {
     const disk = JSON.parse(readFileSync(file, 'utf8'));
     disk.presets.push({ id: 'bad', name: 'Bad', settings: { model: '' }, createdAt: 'x', updatedAt: 'x' });
     writeFileSync(file, JSON.stringify(disk));
-    expect(new PresetsStore({ dataDir: dir }).list().map((p) => p.id)).toEqual([ok.id]);
+    const reopened = new PresetsStore({ dataDir: dir });
+    expect(reopened.list().map((p) => p.id)).toEqual([ok.id]);
+    // Saving, renaming and deleting the valid ones writes the invalid one back as it was: fixable by hand, not gone.
+    const other = reopened.save({ name: 'Other', settings });
+    reopened.rename(ok.id, 'Good, renamed');
+    reopened.delete(other.id);
+    const after = JSON.parse(readFileSync(file, 'utf8')).presets as { id: string; name: string }[];
+    expect(after.map((p) => [p.id, p.name])).toEqual([
+      [ok.id, 'Good, renamed'],
+      ['bad', 'Bad'],
+    ]);
 
     writeFileSync(file, '{ "presets": [ oops');
     const e = expectError(() => new PresetsStore({ dataDir: dir }), 'IO_ERROR', /cannot read the presets file/);

@@ -94,6 +94,25 @@ export class PresetsStore {
     return out;
   }
 
+  /**
+   * Rewrites the file entry by entry: `change` sees each valid preset and returns its
+   * replacement (or null to drop it). Entries that do not validate — a hand edit with a
+   * typo, a newer version's format — are written back untouched, never lost to a save.
+   */
+  private update(change: (p: Preset) => Preset | null, add?: Preset): void {
+    const next: unknown[] = [];
+    for (const raw of this.conf.get('presets', [])) {
+      const r = PresetSchema.safeParse(raw);
+      if (!r.success) next.push(raw);
+      else {
+        const kept = change(r.data);
+        if (kept) next.push(kept);
+      }
+    }
+    if (add) next.push(add);
+    this.conf.set('presets', next);
+  }
+
   get(id: string): Preset {
     const found = this.list().find((p) => p.id === id);
     if (!found) throw unknownId(id, this.list());
@@ -110,30 +129,20 @@ export class PresetsStore {
       updatedAt: now,
       note: input.note ?? '',
     });
-    this.write([...this.list(), preset]);
+    this.update((p) => p, preset);
     return preset;
   }
 
   rename(id: string, name: string): Preset {
-    const all = this.list();
-    const i = all.findIndex((p) => p.id === id);
-    if (i < 0) throw unknownId(id, all);
-    const updated = parsePreset({ ...all[i], name, updatedAt: new Date().toISOString() });
-    all[i] = updated;
-    this.write(all);
+    const updated = parsePreset({ ...this.get(id), name, updatedAt: new Date().toISOString() });
+    this.update((p) => (p.id === id ? updated : p));
     return updated;
   }
 
   delete(id: string): boolean {
-    const all = this.list();
-    const rest = all.filter((p) => p.id !== id);
-    if (rest.length === all.length) throw unknownId(id, all);
-    this.write(rest);
+    this.get(id);
+    this.update((p) => (p.id === id ? null : p));
     return true;
-  }
-
-  private write(presets: Preset[]): void {
-    this.conf.set('presets', presets);
   }
 }
 
