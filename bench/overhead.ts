@@ -1,6 +1,7 @@
 /**
  * Client overhead: CPU time the bench client spends per SSE chunk while a
- * separate process floods it with vLLM-shaped chunks as fast as it can.
+ * separate process streams vLLM-shaped chunks to it, in bulk (many chunks per
+ * read) or paced (one chunk per read, as a generating server sends them).
  */
 import { streamCompletion } from '../src/main/bench-client';
 import { freePort, startServer } from './processes';
@@ -13,14 +14,10 @@ export interface OverheadRound {
   chunksPerSecWall: number;
 }
 
-export interface OverheadResult {
-  rounds: OverheadRound[];
-}
-
-export async function runOverhead(opts: { root: string; chunks: number; rounds: number }): Promise<OverheadResult> {
+export async function runOverhead(opts: { root: string; chunks: number; rounds: number; gapMs: number }): Promise<OverheadRound[]> {
   const port = await freePort();
   const server = await startServer(
-    [process.execPath, 'bin/run-ts.js', 'bench/flood-server.ts', '--port', String(port), '--chunks', String(opts.chunks)],
+    [process.execPath, 'bin/run-ts.js', 'bench/flood-server.ts', '--port', String(port), '--chunks', String(opts.chunks), '--gap-ms', String(opts.gapMs)],
     { cwd: opts.root, port, readyPath: '/health' },
   );
   try {
@@ -48,8 +45,9 @@ export async function runOverhead(opts: { root: string; chunks: number; rounds: 
       const wallMs = performance.now() - t0;
       const c = process.cpuUsage(c0);
       // Nothing is subtracted: this process does nothing else meanwhile, so all its CPU time is the
-      // client's (HTTP, SSE parsing, JSON, timing, GC). An upper bound; an idle baseline measured
-      // here proved noisier than what it would remove.
+      // client's (HTTP, SSE parsing, JSON, timing, GC, and when paced the event-loop wake-ups
+      // between chunks). An upper bound; an idle baseline measured here proved noisier than what
+      // it would remove.
       const cpuUs = c.user + c.system;
       rounds.push({
         chunks: r.chunkCount,
@@ -59,8 +57,21 @@ export async function runOverhead(opts: { root: string; chunks: number; rounds: 
         chunksPerSecWall: r.chunkCount / (wallMs / 1000),
       });
     }
-    return { rounds };
+    return rounds;
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * CPU this process spends merely waking up every `gapMs` with nothing to do:
+ * the platform's floor under any paced stream. On a virtual machine a wake-up
+ * (timer or socket interrupt, VM exits) can cost more than the client's own
+ * work on a chunk, so the bench prints it beside the paced numbers.
+ */
+export async function wakeUpFloorUs(gapMs: number, wakes: number): Promise<number> {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < wakes; i++) await new Promise((r) => setTimeout(r, gapMs));
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / wakes;
 }
