@@ -232,6 +232,9 @@ describe('browser server: the same handlers as IPC', () => {
 
     const save = await call('report:save', { runId: 'nope' });
     expect(save.status).toBe(400);
+    const dotfile = await call('report:save', { runId: 'nope', path: join(dataDir, '.bashrc') });
+    expect(dotfile.status).toBe(400);
+    expect(dotfile.json().error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^path: .* does not end in \.json/) });
   });
 
   it('the event stream delivers server:state and server:log from a real simulator launch', async () => {

@@ -14,6 +14,10 @@ export function reportHandlers(
 ): Pick<Handlers, 'report:save' | 'report:apply' | 'history:list' | 'history:get'> {
   return {
     'report:save': async ({ runId, path }) => {
+      // A path typed in the page (browser mode) or sent by a misbehaving renderer must not overwrite a dotfile or a binary.
+      if (path && !/\.json$/i.test(path.trim())) {
+        throw new SpecTuneError('INVALID_INPUT', `path: "${path}" does not end in .json`, { hint: 'save the report as a .json file, e.g. ~/test_results.json' });
+      }
       const report = ctx.history.get(runId);
       let target = path ?? null;
       if (!target) {
