@@ -88,6 +88,9 @@ describe('spectune CLI', () => {
     // The demo also teaches the real command, without the simulator's own flags.
     expect(r.stdout).toMatch(/The same with a real vLLM [\d.]+:\nvllm serve Qwen\/Qwen2\.5-7B-Instruct/);
     expect(r.stdout + r.stderr).not.toMatch(ANSI);
+    // Piped progress: one line per configuration, with the sweep's estimate of the time left.
+    expect(r.stderr).toMatch(/\[1\/2\] baseline starting-server \(0\/4 requests done\)\n/);
+    expect(r.stderr).toMatch(/\[2\/2\] k=3 starting-server \(2\/4 requests done, about [1-9]\d*s left\)$/m);
     const report = ReportSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     expect(report.measurements).toHaveLength(4);
     expect(report.server.simulated).toBe(true);

@@ -164,6 +164,13 @@ describe('sweep against the simulator', () => {
     expect(actualLeft).toBeGreaterThan(2); // the second configuration's start is still ahead
     expect(p.etaSeconds!).toBeGreaterThanOrEqual(actualLeft / 2);
     expect(p.etaSeconds!).toBeLessThanOrEqual(actualLeft * 2);
+    // As the second configuration starts, its own restart is still ahead.
+    const secondStart = seen.find((s) => s.event.type === 'progress' && s.event.progress.configIndex === 1)!;
+    const p2 = (secondStart.event as Extract<SweepEvent, { type: 'progress' }>).progress;
+    expect(p2.phase).toBe('starting-server');
+    const left2 = (lastMeasurement - secondStart.at) / 1000;
+    expect(p2.etaSeconds!).toBeGreaterThanOrEqual(left2 / 2);
+    expect(p2.etaSeconds!).toBeLessThanOrEqual(left2 * 2);
   });
 
   it('attached mode measures a running server as it is', async () => {

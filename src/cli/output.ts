@@ -12,6 +12,15 @@ const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(di
 const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}%`);
 const colourPct = (x: number | null) => (x === null ? '—' : x >= 0 ? pc.green(pct(x)) : pc.red(pct(x)));
 
+/** 75 → "1m 15s"; null (no request finished yet) → "…". */
+export function formatEta(seconds: number | null): string {
+  if (seconds === null) return '…';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}h ${m}m` : m ? `${m}m ${s % 60}s` : `${s}s`;
+}
+
 function table(head: string[], aligns: ('left' | 'right' | 'center')[]): Table.Table {
   // No built-in colours: cli-table3 would colour headers even with NO_COLOR.
   return new Table({ head: head.map((h) => pc.bold(h)), colAligns: aligns, style: { head: [], border: [] } });

@@ -26,7 +26,7 @@ import {
 } from '../shared/schemas';
 import { splitArgs } from '../shared/vllm-command';
 import { intArg, listArg, numberArg, tokenListArg } from './args';
-import { formatReport, formatStatus } from './output';
+import { formatEta, formatReport, formatStatus } from './output';
 
 export const DEMO_MODEL = 'Qwen/Qwen2.5-7B-Instruct';
 export const DEMO_DRAFT_MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
@@ -216,7 +216,9 @@ export function registerSweepCommand(program: Command): void {
       const tty = err.isTTY === true && !quiet;
       const bar = tty
         ? new cliProgress.SingleBar(
-            { format: ' {bar} {percentage}% | {value}/{total} requests | ETA {eta_formatted} | {stage}', stream: err, hideCursor: true, clearOnComplete: true },
+            // The sweep's own ETA, not cli-progress's: that one extrapolates the bar's pace and would charge each
+            // restart of vLLM to every remaining request.
+            { format: ' {bar} {percentage}% | {value}/{total} requests | ETA {left} | {stage}', stream: err, hideCursor: true, clearOnComplete: true },
             cliProgress.Presets.shades_classic,
           )
         : null;
@@ -231,13 +233,15 @@ export function registerSweepCommand(program: Command): void {
             if (e.type !== 'progress') return;
             const p = e.progress;
             const stage = p.numSpeculativeTokens === null ? '' : `${p.numSpeculativeTokens === 0 ? 'baseline' : `k=${p.numSpeculativeTokens}`} ${p.phase}`;
+            const left = formatEta(p.etaSeconds);
             if (bar) {
-              if (!barStarted) bar.start(p.total, p.done, { stage });
+              if (!barStarted) bar.start(p.total, p.done, { stage, left });
               barStarted = true;
-              bar.update(p.done, { stage });
+              bar.update(p.done, { stage, left });
             } else if (!quiet && p.configIndex !== lastConfig && p.phase === 'starting-server') {
               lastConfig = p.configIndex;
-              err.write(`[${p.configIndex + 1}/${p.configCount}] ${stage} (${p.done}/${p.total} requests done)\n`);
+              const eta = p.etaSeconds === null ? '' : `, about ${left} left`;
+              err.write(`[${p.configIndex + 1}/${p.configCount}] ${stage} (${p.done}/${p.total} requests done${eta})\n`);
             }
           },
         });

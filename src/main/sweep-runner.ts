@@ -116,16 +116,18 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
 
   /** Wall time spent inside measured requests; the rest of the elapsed time is per-configuration overhead. */
   let requestSeconds = 0;
+  /** Configurations whose restart and warm-up are behind them (or that failed trying). */
+  let setUp = 0;
   /**
-   * Requests left × time per request, plus configurations left × what each one's restart, warm-up
+   * Requests left × time per request, plus configurations still to set up × what a restart, warm-up
    * and metric reads cost so far. One pace for both would charge a real vLLM's minutes-long startup
    * to every remaining request, and count the skipped cells of a failed configuration as fast ones.
    */
-  const eta = (elapsed: number, configIndex: number): number | null => {
+  const eta = (elapsed: number): number | null => {
     const measured = measurements.length;
-    if (measured === 0) return null;
-    const perConfig = (elapsed - requestSeconds) / (configIndex + 1);
-    return Math.round((requestSeconds / measured) * (total - done) + perConfig * (tokens.length - configIndex - 1));
+    if (measured === 0 || setUp === 0) return null;
+    const perConfig = (elapsed - requestSeconds) / setUp;
+    return Math.round((requestSeconds / measured) * (total - done) + perConfig * (tokens.length - setUp));
   };
 
   const progress = (p: Partial<SweepProgress> & Pick<SweepProgress, 'phase'>, configIndex: number) => {
@@ -135,7 +137,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       progress: {
         done,
         total,
-        etaSeconds: eta(elapsed, configIndex),
+        etaSeconds: eta(elapsed),
         elapsedSeconds: Math.round(elapsed * 10) / 10,
         numSpeculativeTokens: tokens[configIndex] ?? null,
         configIndex,
@@ -236,6 +238,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         run.failed = true;
         run.error = describeError(err);
         done += cells.length;
+        setUp++;
         await log.append({ type: 'config', numSpeculativeTokens: k, failed: true, error: run.error });
         await saveReport('partial', false);
         continue;
@@ -264,6 +267,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       }
       // Read after the warm-up, so its drafts do not count in this configuration's acceptance.
       const before = await readSpecDecodeSnapshot(baseUrl);
+      setUp++;
 
       let consecutiveFailures = 0;
       for (const cell of cells) {
