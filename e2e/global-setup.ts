@@ -5,31 +5,20 @@
  * launched (the simulator and its EngineCore) is still alive.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FullConfig } from '@playwright/test';
 import { startUi, stopUi } from './ui-server';
+import { ensureBuilt } from '../tests/fixtures/electron-stub/ensure-built';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, name.name);
-    newest = Math.max(newest, name.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 function buildIfNeeded(): void {
-  const built = join(ROOT, 'out/renderer/index.html');
   // The UI server runs src/ through tsx, but serves the renderer (and the shared code in it) from out/.
-  const sources = Math.max(newestMtime(join(ROOT, 'src/renderer')), newestMtime(join(ROOT, 'src/shared')));
-  const stale = !existsSync(built) || sources > statSync(built).mtimeMs;
-  if (!stale && process.env.SPECTUNE_E2E_REBUILD !== '1') return;
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (process.env.SPECTUNE_E2E_REBUILD === '1') execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  else ensureBuilt();
 }
 
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
