@@ -38,6 +38,7 @@ describe('spectune CLI', () => {
     [['sweep', '--demo', '--prompt-types', 'code,poetry'], /unknown prompt type "poetry"/],
     [['sweep', '--demo', '--port', '70000'], /--port.*1 to 65535/],
     [['sweep', '--demo', '--system-prompts', 'direct,pirate'], /unknown system prompt "pirate"/],
+    [['sweep', '--url', 'localhost:8000'], /--url: must be a URL like http:\/\/127\.0\.0\.1:8000/],
     [['sweep', '--model', 'm', '--extra-args', '--max-model-len 4096 --port=9000'], /--extra-args: --port is written by SpecTune/],
   ])('rejects bad arguments %j with exit 2 and one clear reason', async (args, message) => {
     const r = await run(args);

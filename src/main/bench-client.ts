@@ -9,7 +9,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { max, median, quantileSorted } from 'simple-statistics';
 import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
-import { formatZodError, parseOrThrow, type InterChunkStats, type RequestMetrics } from '../shared/schemas';
+import { formatZodError, HttpUrlSchema, parseOrThrow, type InterChunkStats, type RequestMetrics } from '../shared/schemas';
 import { connectError, httpStatusHint, joinUrl, networkErrorCode, serverErrorMessage } from './http';
 
 export interface CompletionRequest {
@@ -30,7 +30,7 @@ export interface CompletionRequest {
 }
 
 const CompletionRequestSchema = z.object({
-  baseUrl: z.url({ error: 'must be a URL like http://127.0.0.1:8000' }),
+  baseUrl: HttpUrlSchema,
   model: z.string().min(1, 'give the model name the server serves (GET /v1/models)'),
   api: z.enum(['chat', 'completions'], { error: 'must be "chat" or "completions"' }),
   system: z.string(),

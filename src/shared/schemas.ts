@@ -30,6 +30,9 @@ const port = z
   .max(65535, 'must be a whole number from 1 to 65535')
   .refine((p) => !FETCH_BLOCKED_PORTS.has(p), 'HTTP clients refuse this port (the fetch standard blocks it); choose another, e.g. 8000');
 
+/** An http(s) server URL. Plain z.url() takes "localhost:8000" as a URL with the scheme "localhost:". */
+export const HttpUrlSchema = z.url({ protocol: /^https?$/, error: 'must be a URL like http://127.0.0.1:8000' });
+
 /** k = 0 means no speculation (the baseline). */
 export const NumSpecTokensSchema = z
   .number({ error: 'must be a whole number from 0 (baseline) to 32' })
@@ -123,7 +126,7 @@ export const SweepPlanSchema = z
     /** Managed mode: how to launch; k is set per configuration. */
     server: ServerSettingsSchema.optional(),
     /** Attached mode: the running server's base URL, e.g. http://127.0.0.1:8000. */
-    url: z.url({ error: 'must be a URL like http://127.0.0.1:8000' }).optional(),
+    url: HttpUrlSchema.optional(),
     /** Model name for requests; default: the first of /v1/models. */
     model: z.string().optional(),
     tokens: z
