@@ -193,6 +193,18 @@ describe('buildReport', () => {
     expect(report.warnings.some((w) => w.kind === 'config-failed' && w.numSpeculativeTokens === 5)).toBe(true);
   });
 
+  it('says the baseline failed, rather than that there was none, when its server crashed', () => {
+    const ks = [0, 3, 5];
+    const runs: ConfigRun[] = [
+      { numSpeculativeTokens: 0, failed: true, error: 'server exited during the measurements' },
+      { numSpeculativeTokens: 3, failed: false },
+      { numSpeculativeTokens: 5, failed: false },
+    ];
+    const report = buildReport(input(ks, measurements(ks, (k) => 20 + k), { status: 'partial' }, runs));
+    expect(report.recommendation!.confidence).toBe('low');
+    expect(report.recommendation!.reason).toMatch(/the baseline \(k=0\) failed, so the gain is unknown/);
+  });
+
   it('says so when there is no baseline', () => {
     const ks = [3, 5];
     const report = buildReport(input(ks, measurements(ks, (k) => (k === 3 ? 25 : 30))));

@@ -245,7 +245,9 @@ function recommend(
   let confidence: Recommendation['confidence'];
   if (!baseline) {
     confidence = 'low';
-    parts.push(`k=${k} was the fastest measured, but no baseline (k=0) was measured, so the gain is unknown.`);
+    const baseRun = configs.find((c) => c.numSpeculativeTokens === 0);
+    const why = !baseRun ? 'no baseline (k=0) was measured' : baseRun.failed ? 'the baseline (k=0) failed' : 'no baseline (k=0) request succeeded';
+    parts.push(`k=${k} was the fastest measured, but ${why}, so the gain is unknown.`);
   } else if (k === 0) {
     const spec = valid.filter((c) => c.numSpeculativeTokens > 0);
     const allSlower = spec.length > 0 && spec.every((c) => c.speedupPercentCI !== null && c.speedupPercentCI[1] < 0);
