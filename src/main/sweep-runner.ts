@@ -104,7 +104,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     url: plan.mode === 'managed' ? `http://${plan.server!.host}:${plan.server!.port}` : plan.url!,
     model: plan.model ?? plan.server?.model ?? null,
     draftModel: plan.server?.draftModel ?? null,
-    method: plan.server && plan.server.draftModel ? (effectiveMethod(plan.server) ?? null) : (plan.server?.method ?? null),
+    method: plan.server ? (effectiveMethod(plan.server) ?? null) : null,
     vllmVersion: null,
     simulated: false,
     command: plan.server?.command ?? null,
