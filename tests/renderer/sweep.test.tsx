@@ -144,6 +144,12 @@ describe('Sweep screen', () => {
     expect(screen.getByTestId('sweep-eta').textContent).toBe('1 min 35 s');
     expect((within(progress).getByRole('progressbar') as HTMLProgressElement).value).toBe(12);
 
+    // Failed requests have nothing to draw: the chart says so rather than showing empty axes.
+    const failedOne: Measurement = { ...report.measurements[0], ok: false, error: 'HTTP 500', metrics: undefined };
+    act(() => fake.emit('sweep:measurement', failedOne));
+    expect(screen.getByTestId('chart-live').textContent).toContain('1 request finished, none succeeded yet.');
+    expect(screen.getByTestId('chart-live').querySelector('svg.recharts-surface')).toBeNull();
+
     const ms: Measurement[] = report.measurements.slice(0, 10);
     act(() => ms.forEach((m) => fake.emit('sweep:measurement', m)));
     const live = screen.getByTestId('chart-live');

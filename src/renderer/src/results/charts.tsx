@@ -162,20 +162,21 @@ export function AcceptanceChart({ configs }: { configs: ConfigurationResult[] })
 
 /** Live view while a sweep runs: every finished request as a dot, by k. */
 export function LiveMeasurementsChart({ measurements, simulated }: { measurements: Measurement[]; simulated: boolean }) {
-  const ks = [...new Set(measurements.map((m) => m.numSpeculativeTokens))].sort((a, b) => a - b);
+  const measured = measurements.filter((m) => m.ok && m.metrics);
+  const ks = [...new Set(measured.map((m) => m.numSpeculativeTokens))].sort((a, b) => a - b);
   const series = ks.map((k) => ({
     k,
-    points: measurements
-      .filter((m) => m.numSpeculativeTokens === k && m.ok && m.metrics)
-      .map((m, i) => ({ x: i + 1, y: Number((m.metrics?.tokensPerSecond ?? 0).toFixed(2)) })),
+    points: measured.filter((m) => m.numSpeculativeTokens === k).map((m, i) => ({ x: i + 1, y: Number((m.metrics?.tokensPerSecond ?? 0).toFixed(2)) })),
   }));
+  // Failed requests have no tokens/s to draw: say so instead of drawing empty axes.
+  const failed = measurements.length - measured.length;
+  const empty = measured.length
+    ? null
+    : failed
+      ? `${failed} request${failed === 1 ? '' : 's'} finished, none succeeded yet.`
+      : 'Measurements appear here as they finish.';
   return (
-    <ChartFrame
-      title="Live: tokens/s of each finished request"
-      testId="chart-live"
-      simulated={simulated}
-      empty={measurements.length ? null : 'Measurements appear here as they finish.'}
-    >
+    <ChartFrame title="Live: tokens/s of each finished request" testId="chart-live" simulated={simulated} empty={empty}>
       <ScatterChart margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
         <XAxis type="number" dataKey="x" name="request" {...axis} allowDecimals={false} />
