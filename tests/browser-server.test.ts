@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createParser } from 'eventsource-parser';
@@ -324,6 +324,25 @@ describe('browser server: the same handlers as IPC', () => {
     const state = (await call('server:state', {})).json().result as ServerState;
     expect(state.phase).toBe('stopped');
   }, 120_000);
+
+  it('sweep:optimize measures the baseline even when its k list leaves it out', async () => {
+    const stream = await collectEvents();
+    // A command that cannot start: only the plan the run records matters here.
+    const plan = {
+      mode: 'managed',
+      server: { command: ['spectune-no-such-vllm'], model: 'm', method: 'ngram', port: await freePort() },
+      tokens: [3, 5],
+      promptTypes: ['code'],
+      systemPrompts: ['direct'],
+      repeats: 1,
+      maxTokens: 8,
+    };
+    const { runId } = (await call('sweep:optimize', plan)).json().result;
+    await stream.waitFor((e) => e.event === 'sweep:done' && e.data.runId === runId, 60_000, 'sweep:done');
+    await stream.close();
+    const recorded = JSON.parse(readFileSync(join(dataDir, 'runs', runId, 'run.json'), 'utf8'));
+    expect(recorded.plan.tokens).toEqual([0, 3, 5]);
+  }, 90_000);
 
   it('two sweep requests at the same moment start one sweep; the other is refused', async () => {
     const stream = await collectEvents();

@@ -38,7 +38,7 @@ export function sweepController(ctx: HandlerContext): SweepController {
       });
     }
     claimed = kind;
-    const plan = planWithSimulatorEnv(ctx, rawPlan);
+    const plan = planWithSimulatorEnv(ctx, kind === 'optimize' ? withBaseline(rawPlan) : rawPlan);
     let run: Awaited<ReturnType<typeof ctx.history.create>>;
     try {
       run = await ctx.history.create({
@@ -126,4 +126,9 @@ export function sweepController(ctx: HandlerContext): SweepController {
       await running?.catch(() => undefined);
     },
   };
+}
+
+/** "Optimal" means faster than no speculation: one click always measures the baseline too, whatever k list it was given. */
+function withBaseline(plan: SweepPlan): SweepPlan {
+  return plan.tokens.includes(0) ? plan : { ...plan, tokens: [0, ...plan.tokens] };
 }

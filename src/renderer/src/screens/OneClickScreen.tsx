@@ -29,8 +29,8 @@ export function OneClickScreen() {
     <section aria-labelledby="oneclick-title">
       <h2 id="oneclick-title">One click</h2>
       <p className="muted">
-        Runs the sweep from the Sweep screen with the Servers settings ({serverForm.model || 'no model set'}, k list {tokens}), then
-        restarts the server on the fastest k.
+        Runs the sweep from the Sweep screen with the Servers settings ({serverForm.model || 'no model set'}, k list {tokens}, always with
+        the baseline k = 0 to beat), then restarts the server on the fastest k.
       </p>
       <div className="actions">
         <button type="button" className="primary big" disabled={sweep.running} onClick={() => void runSweep('optimize')}>
