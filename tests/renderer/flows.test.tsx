@@ -201,7 +201,8 @@ describe('History', () => {
 });
 
 describe('One click and the shell', () => {
-  it('runs sweep:optimize with current settings, shows the winner and saves it as a preset', async () => {
+  // A partial sweep (a configuration failed) still restarts on its winner, so the form must follow then too.
+  it.each(['complete', 'partial'] as const)('runs sweep:optimize with current settings, shows the winner and saves it as a preset (%s)', async (status) => {
     const user = userEvent.setup();
     let serverNow: ServerState = stoppedState;
     const fake = createFakeApi({
@@ -224,7 +225,7 @@ describe('One click and the shell', () => {
     act(() => {
       fake.emit('sweep:report', report);
       fake.emit('server:state', serverNow);
-      fake.emit('sweep:done', { runId: 'opt-1', status: 'complete', reportPath: '/d/test_results.json', error: null });
+      fake.emit('sweep:done', { runId: 'opt-1', status, reportPath: '/d/test_results.json', error: null });
     });
     expect((await screen.findByTestId('oneclick-winner')).textContent).toContain(`k = ${rec.numSpeculativeTokens}`);
     await user.click(screen.getByRole('button', { name: 'Save as preset' }));

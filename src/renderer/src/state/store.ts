@@ -212,7 +212,8 @@ export function createAppStore(api: SpecTuneApi): AppStore {
             })),
           ),
           api.on('sweep:done', (d) => {
-            const optimized = get().sweep.kind === 'optimize' && d.status === 'complete';
+            // The service restarts on the winner unless the user cancelled (a partial sweep has a winner too).
+            const optimized = get().sweep.kind === 'optimize' && d.status !== 'cancelled';
             set((st) => ({
               sweep: {
                 ...st.sweep,
