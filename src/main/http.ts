@@ -106,7 +106,7 @@ export function serverErrorMessage(body: string): string {
 }
 
 export function httpStatusHint(status: number): string {
-  if (status === 401 || status === 403) return 'the server wants an API key: set it in the endpoint settings';
+  if (status === 401 || status === 403) return 'the server wants an API key, and SpecTune sends none: measure a server started without --api-key';
   if (status === 404) return 'check the URL and the model name (GET /v1/models lists what the server serves)';
   if (status === 400 || status === 422) return 'the server rejected the request parameters (see its message)';
   if (status === 429) return 'the server is rate-limiting: lower the concurrency';
