@@ -8,6 +8,7 @@ import { expectedTokensPerStep } from '../src/shared/leviathan';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../src/shared/prompts';
 import { prepareGeneration, type GenerationInput } from '../src/simulator/generation';
 import { SimMetrics } from '../src/simulator/metrics';
+import { errorJson } from '../src/simulator/openai';
 import {
   acceptanceAlpha,
   classifyPrompt,
@@ -186,6 +187,15 @@ describe('command line per vLLM version', () => {
     expect(style(['--sim-version', '0.9.2', '--speculative-config', '{"method":"ngram","num_speculative_tokens":3}'])).toBe('v1');
     expect(style(['--speculative-config', '{"method":"draft_model","model":"d","num_speculative_tokens":3}'])).toBe('v1');
     expect(style(['--sim-version', '0.7.3', '--sim-metrics', 'v1'])).toBe('v1');
+  });
+
+  it("shapes HTTP errors like that version: flat before 0.10.1, OpenAI's nested object from 0.10.1", () => {
+    const e = { status: 404, message: 'The model `x` does not exist.', type: 'NotFoundError', param: 'model' };
+    const info = { message: e.message, type: 'NotFoundError', param: 'model', code: 404 };
+    expect(errorJson(e, serveOptions(['--sim-version', '0.10.0']).version)).toEqual({ object: 'error', ...info });
+    expect(errorJson(e, serveOptions(['--sim-version', '0.10.1']).version)).toEqual({ error: info });
+    expect(errorJson(e, serveOptions(['--sim-version', '0.7.3']).version)).toEqual({ object: 'error', ...info });
+    expect(errorJson(e, serveOptions(['--sim-version', '1.0.0']).version)).toEqual({ error: info });
   });
 
   it('names the flag or field in every error', () => {

@@ -27,14 +27,8 @@ export interface ApiContext {
 /** Wall-clock ms on the server's high-resolution clock, as sim_timing reports it. */
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
-function atLeast(opts: SimOptions, major: number, minor: number): boolean {
-  const v = opts.version;
-  return v.major > major || (v.major === major && v.minor >= minor);
-}
-
 export function createApiServer(ctx: ApiContext): http.Server {
   const { opts, log, metrics } = ctx;
-  const nestedErrors = atLeast(opts, 0, 11);
   let completionRequests = 0;
   let requestIndex = 0;
   const failRand = prng(mixSeed(opts.seed, 0x500));
@@ -52,7 +46,7 @@ export function createApiServer(ctx: ApiContext): http.Server {
     accessLog(req, status);
     res.end(text, done);
   };
-  const sendError = (req: http.IncomingMessage, res: http.ServerResponse, e: ErrorBody) => sendJson(req, res, e.status, errorJson(e, nestedErrors));
+  const sendError = (req: http.IncomingMessage, res: http.ServerResponse, e: ErrorBody) => sendJson(req, res, e.status, errorJson(e, opts.version));
 
   const server = http.createServer({ noDelay: true, keepAliveTimeout: 5000 }, (req, res) => {
     const receivedMs = nowMs();

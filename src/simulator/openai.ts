@@ -3,6 +3,8 @@
  * (clients send many); known ones are type-checked so a 400 names the field.
  */
 import { z } from 'zod';
+import type { VllmVersion } from '../shared/vllm-command';
+import { atLeast } from './options';
 
 const optionalNumber = (msg: string) => z.number({ error: msg }).nullable().optional();
 
@@ -69,10 +71,11 @@ export interface ErrorBody {
 }
 
 /**
- * vLLM's error JSON: flat `{object: "error", message, type, param, code}` in older
- * releases, nested `{error: {...}}` (OpenAI's shape) in newer ones.
+ * vLLM's error JSON: flat `{object: "error", message, type, param, code}` before
+ * 0.10.1, nested `{error: {...}}` (OpenAI's shape) from then on.
  */
-export function errorJson(e: ErrorBody, nested: boolean): unknown {
+export function errorJson(e: ErrorBody, version: VllmVersion): unknown {
   const info = { message: e.message, type: e.type, param: e.param, code: e.status };
-  return nested ? { error: info } : { object: 'error', ...info };
+  // The change came with vllm-project/vllm#22099.
+  return atLeast(version, 0, 10, 1) ? { error: info } : { object: 'error', ...info };
 }

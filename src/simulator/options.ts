@@ -219,8 +219,11 @@ const SpeculativeConfigSchema = z.looseObject({
   prompt_lookup_min: z.number({ error: 'speculative_config.prompt_lookup_min must be a whole number ≥ 1' }).int().min(1).optional(),
 });
 
-function atLeast(v: VllmVersion, major: number, minor: number): boolean {
-  return v.major > major || (v.major === major && v.minor >= minor);
+/** The impersonated version is `major.minor[.patch]` or later. */
+export function atLeast(v: VllmVersion, major: number, minor: number, patch = 0): boolean {
+  if (v.major !== major) return v.major > major;
+  if (v.minor !== minor) return v.minor > minor;
+  return v.patch >= patch;
 }
 
 /** What vLLM infers when only a speculator model is named. */
