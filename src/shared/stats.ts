@@ -9,11 +9,6 @@ export function median(xs: readonly number[]): number | null {
   return xs.length ? ssMedian(xs as number[]) : null;
 }
 
-export function quantile(xs: readonly number[], q: number): number | null {
-  if (!xs.length) return null;
-  return quantileSorted([...xs].sort((a, b) => a - b), q);
-}
-
 /**
  * 95% confidence interval for the median from order statistics (normal
  * approximation to the binomial ranks). Needs no distributional assumption;
@@ -40,10 +35,6 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function percentileOfSorted(sorted: number[], q: number): number {
-  return quantileSorted(sorted, q);
 }
 
 /**
@@ -76,7 +67,7 @@ export function ratioOfMediansCI(
   }
   const finite = ratios.filter(Number.isFinite).sort((x, y) => x - y);
   if (!finite.length) return null;
-  return [percentileOfSorted(finite, 0.025), percentileOfSorted(finite, 0.975)];
+  return [quantileSorted(finite, 0.025), quantileSorted(finite, 0.975)];
 }
 
 /** Percent change of a over b: +64 means 64% faster. */
