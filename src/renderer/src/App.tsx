@@ -10,6 +10,7 @@ import { ResultsScreen } from './screens/ResultsScreen';
 import { OneClickScreen } from './screens/OneClickScreen';
 import { PresetsScreen } from './screens/PresetsScreen';
 import { HistoryScreen } from './screens/HistoryScreen';
+import { progressPct } from './format';
 
 const NAV: { id: Screen; label: string }[] = [
   { id: 'servers', label: 'Servers' },
@@ -98,7 +99,7 @@ export function App() {
               <li key={n.id}>
                 <button type="button" aria-current={screen === n.id ? 'page' : undefined} onClick={() => setScreen(n.id)} data-testid={`nav-${n.id}`}>
                   {n.label}
-                  {n.id === 'sweep' && running && progress && <span className="nav-pill">{Math.round((progress.done / Math.max(1, progress.total)) * 100)}%</span>}
+                  {n.id === 'sweep' && running && progress && <span className="nav-pill">{progressPct(progress)}%</span>}
                 </button>
               </li>
             ))}

@@ -24,3 +24,5 @@ export const when = (iso: string | null | undefined) => {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 };
+/** Share of a sweep's requests done, as a whole percentage (0 before the total is known). */
+export const progressPct = (p: { done: number; total: number }) => (p.total > 0 ? Math.round((p.done / p.total) * 100) : 0);

@@ -12,7 +12,7 @@ const PHASE: Record<SweepProgress['phase'], string> = {
 
 export function SweepProgressBar({ progress }: { progress: SweepProgress | null }) {
   if (!progress) return null;
-  const pct = progress.total > 0 ? Math.round((progress.done / progress.total) * 100) : 0;
+  const pct = f.progressPct(progress);
   return (
     <div className="progress-block" data-testid="sweep-progress">
       <div className="progress-line">
