@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expectedSpeedup, expectedTokensPerStep } from '../src/shared/leviathan';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../src/shared/prompts';
 import { buildReport, type BuildReportInput, type ConfigRun } from '../src/shared/report-builder';
+import { reportJsonSchema } from '../src/shared/report-json-schema';
 import { ReportSchema, SweepPlanSchema, type AcceptanceStats, type Measurement } from '../src/shared/schemas';
 import { medianCI, mulberry32, ratioOfMediansCI } from '../src/shared/stats';
 
@@ -230,5 +232,12 @@ describe('buildReport', () => {
     expect([5, 6]).toContain(report.theory!.predictedOptimalK);
     const k5 = report.configurations.find((x) => x.numSpeculativeTokens === 5)!;
     expect(k5.theoreticalSpeedupPercent!).toBeCloseTo(k5.speedupPercent!, 0);
+  });
+});
+
+describe('the published JSON Schema', () => {
+  it('is what `npm run schema` generates from ReportSchema (run it after changing the report shape)', () => {
+    const committed = JSON.parse(readFileSync(new URL('../resources/test_results.schema.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(reportJsonSchema());
   });
 });
