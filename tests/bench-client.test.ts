@@ -406,7 +406,7 @@ describe('streamCompletion: failures carry a code and what to do', () => {
     expect(err.message).toContain('The model `nope` does not exist.');
   });
 
-  it('HTTP 401 → HTTP_ERROR whose hint does not point at a setting that does not exist', async () => {
+  it('HTTP 401 → HTTP_ERROR whose hint names the key SpecTune sends', async () => {
     const fake = await fakeServer((_req, res) => {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'Unauthorized' }));
@@ -414,7 +414,7 @@ describe('streamCompletion: failures carry a code and what to do', () => {
     const err = await rejection(streamCompletion(request(fake.url)));
     expect(err.code).toBe('HTTP_ERROR');
     expect(err.message).toContain('HTTP 401');
-    expect(err.hint).toMatch(/without --api-key/);
+    expect(err.hint).toMatch(/VLLM_API_KEY/);
   });
 
   it('connection refused → CONNECT_FAILED naming the URL', async () => {

@@ -5,6 +5,8 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -217,6 +219,40 @@ describe('sweep against the simulator', () => {
       hint: expect.stringContaining(join(folder, 'test_results.json')),
     });
     expect(states).toEqual([]);
+  });
+
+  it('sends VLLM_API_KEY as a bearer token (vLLM takes its --api-key from it) and never writes it down', async () => {
+    const key = 'sk-test-4711';
+    const seen: (string | undefined)[] = [];
+    const fake = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      const path = (req.url ?? '').split('?')[0];
+      if (path === '/version') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"0.15.1"}');
+      if (req.headers.authorization !== `Bearer ${key}`) return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"Unauthorized"}');
+      if (path === '/v1/models') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"m"}]}');
+      if (path !== '/v1/chat/completions') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n');
+      res.write('data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}\n\n');
+      res.end('data: [DONE]\n\n');
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    const before = process.env.VLLM_API_KEY;
+    process.env.VLLM_API_KEY = key;
+    try {
+      const out = join(dir, 'api-key', 'test_results.json');
+      const report = await runSweep({ plan: { mode: 'attached', url, tokens: [0], promptTypes: ['code'], systemPrompts: ['empty'], repeats: 2, maxTokens: 8 }, outPath: out });
+      expect(report.measurements.map((m) => m.ok)).toEqual([true, true]);
+      expect(report.server.model).toBe('m');
+      expect(seen).toContain(`Bearer ${key}`);
+      expect(readFileSync(out, 'utf8')).not.toContain(key);
+      expect(readFileSync(out.replace(/\.json$/, '.jsonl'), 'utf8')).not.toContain(key);
+    } finally {
+      if (before === undefined) delete process.env.VLLM_API_KEY;
+      else process.env.VLLM_API_KEY = before;
+      fake.close();
+    }
   });
 
   it('rejects a k list in attached mode with a message that says what to do', async () => {

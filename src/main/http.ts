@@ -106,7 +106,7 @@ export function serverErrorMessage(body: string): string {
 }
 
 export function httpStatusHint(status: number): string {
-  if (status === 401 || status === 403) return 'the server wants an API key, and SpecTune sends none: measure a server started without --api-key';
+  if (status === 401 || status === 403) return 'the server wants an API key: set VLLM_API_KEY to it before running SpecTune (it is sent as a bearer token)';
   if (status === 404) return 'check the URL and the model name (GET /v1/models lists what the server serves)';
   if (status === 400 || status === 422) return 'the server rejected the request parameters (see its message)';
   if (status === 429) return 'the server is rate-limiting: lower the concurrency';
@@ -126,13 +126,15 @@ export interface GetResult {
  * GET with a deadline covering connect AND body. Throws SpecTuneError
  * (CONNECT_FAILED / CONNECT_TIMEOUT / CANCELLED); any HTTP status is a result.
  */
-export async function getWithDeadline(url: string, timeoutMs: number, signal?: AbortSignal): Promise<GetResult> {
+export async function getWithDeadline(url: string, timeoutMs: number, signal?: AbortSignal, apiKey?: string): Promise<GetResult> {
   // AbortSignal.timeout rejects fractional delays.
   const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
   const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
   const t0 = performance.now();
   try {
-    const res = await fetch(url, { signal: combined, headers: { accept: 'application/json' } });
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    const res = await fetch(url, { signal: combined, headers });
     const latencyMs = performance.now() - t0;
     const text = await res.text();
     let json: unknown;

@@ -154,9 +154,9 @@ export function probeAll(eps: Endpoint[], timeoutMs = DEFAULT_PROBE_TIMEOUT_MS):
 }
 
 /** Model ids from GET /v1/models. Throws SpecTuneError when the server cannot be asked. */
-export async function listModels(baseUrl: string, timeoutMs = 5000): Promise<string[]> {
+export async function listModels(baseUrl: string, timeoutMs = 5000, apiKey?: string): Promise<string[]> {
   const url = joinUrl(base(baseUrl), '/v1/models');
-  const res = await getWithDeadline(url, timeoutMs);
+  const res = await getWithDeadline(url, timeoutMs, undefined, apiKey);
   if (res.status !== 200) {
     throw new SpecTuneError('HTTP_ERROR', `HTTP ${res.status} from ${url}`, { hint: httpStatusHint(res.status) });
   }

@@ -85,6 +85,9 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   // Baseline first: every later configuration is compared with it.
   const tokens = plan.mode === 'managed' ? [...plan.tokens].sort((a, b) => a - b) : plan.tokens;
   const signal = opts.signal;
+  // vLLM takes its --api-key default from VLLM_API_KEY, and a launched server inherits this
+  // environment: send the same key. Read here, never stored in the plan or the report.
+  const apiKey = process.env.VLLM_API_KEY || undefined;
   const emit = opts.onEvent ?? (() => {});
   const server = plan.mode === 'managed' ? (opts.server ?? new VllmServer()) : null;
   const ownServer = plan.mode === 'managed' && !opts.server;
@@ -222,7 +225,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
               hint: 'start the server first, or check the URL and port',
             });
           }
-          model = plan.model ?? (await listModels(baseUrl))[0] ?? '';
+          model = plan.model ?? (await listModels(baseUrl, undefined, apiKey))[0] ?? '';
           if (!model) throw new SpecTuneError('INVALID_INPUT', `${baseUrl}/v1/models lists no model`, { hint: 'pass --model' });
           serverInfo = {
             ...serverInfo,
@@ -258,6 +261,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
           connectTimeoutMs: plan.connectTimeoutMs,
           stallTimeoutMs: plan.stallTimeoutMs,
           signal: abortAll,
+          apiKey,
         });
 
       if (plan.warmup) {
