@@ -357,6 +357,9 @@ describe('speculation: chunks, identical text, metrics and speedup', () => {
       expect(r.usage!.total_tokens).toBe(r.usage!.prompt_tokens + N);
       expect(r.simTiming?.completion_tokens).toBe(N);
       expect(r.simTiming?.steps).toBe(r.pieces.length);
+      // The role chunk comes first and, with continuous usage, counts no completion tokens yet.
+      expect(r.chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
+      expect(r.chunks[0].usage.completion_tokens).toBe(0);
     }
     const tokensPerChunk = (r: StreamResult) => {
       const counts: number[] = [];

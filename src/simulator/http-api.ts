@@ -167,10 +167,10 @@ export function createApiServer(ctx: ApiContext): http.Server {
         emitted += tokens;
         collected += text;
         if (!p.stream) return;
-        const extra = p.continuousUsage ? { usage: usage(emitted) } : {};
-        // vLLM opens a chat stream with the role in an empty-content chunk at the first token.
-        if (p.kind === 'chat' && emitted === tokens) sse({ ...chunkBase, choices: [choice('', null, true)], ...extra });
-        sse({ ...chunkBase, choices: [choice(text, isLast ? gen.finishReason : null, false)], ...extra });
+        // vLLM opens a chat stream with the role in an empty-content chunk at the first token; with
+        // continuous usage that chunk counts no completion tokens yet.
+        if (p.kind === 'chat' && emitted === tokens) sse({ ...chunkBase, choices: [choice('', null, true)], ...(p.continuousUsage ? { usage: usage(0) } : {}) });
+        sse({ ...chunkBase, choices: [choice(text, isLast ? gen.finishReason : null, false)], ...(p.continuousUsage ? { usage: usage(emitted) } : {}) });
       },
       step(drafted, accepted) {
         timing.draft_tokens += drafted;
