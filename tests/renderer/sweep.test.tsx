@@ -154,6 +154,9 @@ describe('Sweep screen', () => {
     act(() => ms.forEach((m) => fake.emit('sweep:measurement', m)));
     const live = screen.getByTestId('chart-live');
     expect(live.querySelectorAll('.recharts-scatter-symbol').length).toBe(ms.length);
+    // Both axes say what their numbers count.
+    expect(live.textContent).toContain('request # within its k');
+    expect(live.textContent).toContain('tok/s');
     // No report yet; the server the sweep launched is the simulator, and the live dots say so.
     expect(within(live).queryByTestId('simulated-label')).toBeNull();
     act(() => fake.emit('server:state', { ...stoppedState, phase: 'ready', simulated: true }));

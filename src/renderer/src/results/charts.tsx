@@ -179,7 +179,14 @@ export function LiveMeasurementsChart({ measurements, simulated }: { measurement
     <ChartFrame title="Live: tokens/s of each finished request" testId="chart-live" simulated={simulated} empty={empty}>
       <ScatterChart margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-        <XAxis type="number" dataKey="x" name="request" {...axis} allowDecimals={false} />
+        <XAxis
+          type="number"
+          dataKey="x"
+          name="request"
+          {...axis}
+          allowDecimals={false}
+          label={{ value: 'request # within its k', position: 'insideBottomRight', offset: -2, fill: 'var(--muted)', fontSize: 12 }}
+        />
         <YAxis type="number" dataKey="y" name="tokens/s" unit=" tok/s" {...axis} width={80} />
         <Tooltip {...tooltipStyle} />
         <Legend />
