@@ -273,6 +273,16 @@ describe('lifecycle', () => {
     await waitFor(() => (processAlive(engine) ? undefined : true), 8000, () => `orphaned engine ${engine} never exited`);
   });
 
+  it('an engine whose parent is SIGKILLed while it loads finishes loading and stays (an orphan, not a crash)', async () => {
+    const sim = await startSim(['--sim-startup-ms', '1200', '--sim-orphan-exit-ms', '20000'], { ready: false });
+    const engine = await sim.enginePid();
+    process.kill(sim.proc.pid!, 'SIGKILL');
+    await sim.exit;
+    await waitFor(() => (sim.lines.some((l) => l.includes('init engine (profile, create kv cache')) ? true : undefined), 5000, () => 'the engine never finished loading');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(processAlive(engine)).toBe(true);
+  });
+
   it('--sim-fail-startup exits 1 before ready with an out-of-memory error, engine gone', async () => {
     const s = spawnSim(['serve', 'sim/test-model', '--port', '0', '--sim-fail-startup']);
     const exit = await s.exit;

@@ -129,7 +129,8 @@ export async function runEngineCore(): Promise<void> {
   log.info('kv_cache_utils.py:1087', `GPU KV cache size: ${kvTokens.toLocaleString('en-US')} tokens`);
   log.info('kv_cache_utils.py:1091', `Maximum concurrency for ${config.maxModelLen.toLocaleString('en-US')} tokens per request: ${(kvTokens / config.maxModelLen).toFixed(2)}x`);
   log.info('core.py:210', `init engine (profile, create kv cache, warmup model) took ${(config.startupMs / 1000).toFixed(2)} seconds`);
-  process.send?.({ type: 'ready' } satisfies EngineMessage);
+  // An orphan has no one to tell (and a send on a closed channel would throw): it just keeps holding the GPU.
+  if (process.connected) process.send?.({ type: 'ready' } satisfies EngineMessage, () => {});
 }
 
 function isAlive(pid: number): boolean {
