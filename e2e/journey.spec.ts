@@ -277,6 +277,9 @@ test('cancel a sweep midway: finished configurations are kept and shown', async 
   await expect(compare.getByTestId('recommendation')).toHaveCount(2);
   await expect(compare.getByTestId('report-status')).toHaveText('cancelled');
   await expect(compare.getByTestId('config-table').nth(1).locator('tbody tr')).toHaveCount(3);
+  const statusRow = page.getByTestId('compare-table').getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Status' }) });
+  await expect(statusRow.getByRole('cell')).toHaveText(['cancelled', 'complete']);
+  await expect(page.getByTestId('compare-table').getByRole('row').filter({ hasText: 'Baseline (k = 0) tok/s' }).getByRole('cell')).toHaveText([/ tok\/s$/, / tok\/s$/]);
   await shot('08a-history-compare', info);
 });
 

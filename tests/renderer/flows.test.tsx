@@ -192,6 +192,13 @@ describe('History', () => {
     expect(within(compare).getAllByRole('region', { name: 'Recommendation' })).toHaveLength(2);
     expect(compare.textContent).toContain('demo/simulated-7b');
     expect(compare.textContent).toContain('other/model-1b');
+    // The headline numbers of both runs read across one table, with units.
+    const rowOf = (label: string) => within(screen.getByTestId('compare-table')).getByRole('rowheader', { name: label }).closest('tr')!;
+    expect([...rowOf('Model').querySelectorAll('td')].map((td) => td.textContent)).toEqual(['demo/simulated-7b SIMULATED', 'other/model-1b SIMULATED']);
+    const kCell = rec.numSpeculativeTokens === 0 ? 'baseline' : `k = ${rec.numSpeculativeTokens}`;
+    expect([...rowOf('Recommended').querySelectorAll('td')].map((td) => td.textContent)).toEqual([kCell, kCell]);
+    expect(rowOf('Throughput there').querySelector('td')!.textContent).toMatch(/ tok\/s$/);
+    expect(rowOf('Baseline (k = 0) tok/s').querySelector('td')!.textContent).toMatch(/ tok\/s$/);
 
     await user.click(within(table).getAllByRole('button', { name: 'Open' })[1]);
     expect(await screen.findByText('(from history)')).toBeTruthy();
@@ -236,6 +243,19 @@ describe('One click and the shell', () => {
     // The Servers form now shows what the server runs.
     await user.click(screen.getByTestId('nav-servers'));
     expect((screen.getByLabelText('Draft tokens (k)') as HTMLInputElement).value).toBe(String(rec.numSpeculativeTokens));
+  });
+
+  it('the first Tab offers a skip past the navigation to the screen', async () => {
+    const user = userEvent.setup();
+    renderApp(createFakeApi().api);
+    await screen.findByRole('heading', { name: 'Servers' });
+    await user.tab();
+    expect(document.activeElement?.textContent).toBe('Skip to the screen');
+    await user.keyboard('{Enter}');
+    expect(document.activeElement).toBe(screen.getByRole('main'));
+    // The next Tab lands inside the screen, not on the navigation.
+    await user.tab();
+    expect(screen.getByRole('main').contains(document.activeElement)).toBe(true);
   });
 
   it('theme toggle cycles system → light → dark and is remembered', async () => {

@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/context';
 import { errorLine } from '../state/store';
 import { ResultsView } from '../results/ResultsView';
+import { CompareTable } from '../results/CompareTable';
 import { SimulatedBadge } from '../components/Simulated';
 import * as f from '../format';
 
@@ -66,6 +67,7 @@ export function HistoryScreen() {
           </table>
         </div>
       )}
+      {compare.a && compare.b && <CompareTable a={compare.a.report} b={compare.b.report} />}
       {(compare.a || compare.b) && (
         <div className="compare" data-testid="compare">
           {(['a', 'b'] as const).map((slot) => {
