@@ -91,6 +91,17 @@ export function App() {
 
   return (
     <div className="app">
+      {/* Keyboard users reach the screen without tabbing through the whole navigation first. */}
+      <a
+        className="skip-link"
+        href="#content"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('content')?.focus();
+        }}
+      >
+        Skip to the screen
+      </a>
       <div className="sidebar-col">
         <nav className="sidebar" aria-label="Screens">
           <h1 className="brand">SpecTune</h1>
@@ -109,7 +120,7 @@ export function App() {
           </button>
         </nav>
       </div>
-      <main className="content">
+      <main className="content" id="content" tabIndex={-1}>
         <SimulatorBanner />
         <ErrorPanel error={initError} title="Could not reach SpecTune's services" testId="init-error" />
         {notice && (
