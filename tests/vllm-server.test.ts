@@ -348,6 +348,19 @@ describe('VllmServer against the simulator', { timeout: 60_000 }, () => {
     expect(s.state()).toMatchObject({ phase: 'stopped', error: { code: 'CANCELLED' } });
   });
 
+  it('a cancelled restart does not wait for a slow `--version`', async () => {
+    const s = newServer();
+    // A command whose --version takes 8 s, like a cold vLLM importing torch.
+    const slow = ['sh', '-c', 'sleep 8; echo 0.15.1', 'slow-vllm'];
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const t0 = performance.now();
+    const err = await rejection(s.restart(settings(await freePort(), { command: slow }), { signal: ac.signal }));
+    expect(err.code).toBe('CANCELLED');
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(s.state().pid).toBeNull();
+  });
+
   it('stop() during start ends the start with CANCELLED and leaves nothing', async () => {
     const s = newServer();
     const port = await freePort();

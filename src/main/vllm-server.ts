@@ -180,10 +180,10 @@ export class VllmServer extends EventEmitter<Events> {
     });
   }
 
-  async argvFor(input: ServerSettingsInput): Promise<string[]> {
+  async argvFor(input: ServerSettingsInput, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
     const settings = parseOrThrow(ServerSettingsSchema, input);
     assertNoManagedFlags(settings.extraArgs);
-    return buildVllmArgv(settings, await this.detectVersion(settings.command));
+    return buildVllmArgv(settings, await this.detectVersion(settings.command, opts));
   }
 
   async start(input: ServerSettingsInput, opts: { signal?: AbortSignal } = {}): Promise<ServerState> {
@@ -520,7 +520,8 @@ export class VllmServer extends EventEmitter<Events> {
 
   async restart(input: ServerSettingsInput, opts: { signal?: AbortSignal } = {}): Promise<ServerState> {
     // Refuse bad settings (invalid, unsupported on this version) before stopping a working server.
-    await this.argvFor(input);
+    // A real vLLM's --version imports torch for seconds: a cancel must not wait for it.
+    await this.argvFor(input, opts);
     await this.stop();
     return this.start(input, opts);
   }
