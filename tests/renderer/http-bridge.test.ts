@@ -78,4 +78,33 @@ describe('HTTP bridge', () => {
     const dead = createHttpApi({ baseUrl: 'http://127.0.0.1:1', token: TOKEN });
     await expect(dead['app:info']({})).rejects.toMatchObject({ code: 'CONNECT_FAILED', hint: expect.stringContaining('spectune ui') });
   });
+
+  it('after the event stream drops and comes back, asks the UI to resync (missed events are gone)', () => {
+    const instances: FakeEventSource[] = [];
+    class FakeEventSource {
+      readonly listeners = new Map<string, Array<() => void>>();
+      constructor(readonly url: string) {
+        instances.push(this);
+      }
+      addEventListener(type: string, fn: () => void) {
+        this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
+      }
+      fire(type: string) {
+        for (const fn of this.listeners.get(type) ?? []) fn();
+      }
+    }
+    let resyncs = 0;
+    const api = createHttpApi({ baseUrl: base, token: TOKEN, EventSourceImpl: FakeEventSource as unknown as typeof EventSource, onReconnect: () => resyncs++ });
+    api.on('server:state', () => {});
+    api.on('sweep:done', () => {});
+    expect(instances).toHaveLength(1);
+    expect(instances[0].url).toBe(`${base}/api/events?token=${TOKEN}`);
+    instances[0].fire('open');
+    expect(resyncs).toBe(0); // the first connection is not a reconnection
+    instances[0].fire('error');
+    instances[0].fire('open');
+    expect(resyncs).toBe(1);
+    instances[0].fire('open');
+    expect(resyncs).toBe(1);
+  });
 });

@@ -19,6 +19,23 @@ async function openSweepWithModel(user: ReturnType<typeof userEvent.setup>) {
 }
 
 describe('Sweep screen', () => {
+  it('a sweep that ended while the event stream was down shows as ended after the resync', async () => {
+    const user = userEvent.setup();
+    const idle = { running: false, runId: null, kind: null, progress: null, report: null };
+    let remote: { running: boolean; runId: string | null; kind: 'sweep' | 'optimize' | null; progress: null; report: typeof report | null } = idle;
+    const fake = createFakeApi({ 'sweep:start': () => ({ runId: 'run-9' }), 'sweep:state': () => remote });
+    const { store } = renderApp(fake.api);
+    await openSweepWithModel(user);
+    await user.click(screen.getByRole('button', { name: 'Run sweep' }));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Running…' })).toBeTruthy());
+    // Meanwhile the sweep finished; its sweep:done was lost with the stream.
+    remote = { running: false, runId: 'run-9', kind: 'sweep', progress: null, report };
+    await act(() => store.getState().resync());
+    expect(screen.getByRole('button', { name: 'Run sweep' }).hasAttribute('disabled')).toBe(false);
+    expect(screen.getByTestId('sweep-status').textContent).toContain(`Sweep ${report.status}`);
+    expect(fake.callsTo('history:list').length).toBeGreaterThan(1);
+  });
+
   it('lists the built-in prompt types and system prompts and validates the plan before running', async () => {
     const user = userEvent.setup();
     const fake = createFakeApi();

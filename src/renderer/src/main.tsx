@@ -6,7 +6,8 @@ import { StoreProvider } from './state/context';
 import { App } from './App';
 import './styles.css';
 
-const store = createAppStore(getApi());
+// The store is created from the API, and the API's reconnect hook needs the store: bind it late.
+const store = createAppStore(getApi({ onReconnect: () => void store.getState().resync() }));
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

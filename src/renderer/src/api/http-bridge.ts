@@ -20,6 +20,11 @@ export interface HttpBridgeOptions {
   /** Injected for tests; defaults to the globals. */
   fetchImpl?: typeof fetch;
   EventSourceImpl?: typeof EventSource;
+  /**
+   * Called when the event stream comes back after a drop (an SSH tunnel hiccup): events sent
+   * meanwhile are gone, so the UI must ask for the current state again.
+   */
+  onReconnect?: () => void;
 }
 
 export function createHttpApi(opts: HttpBridgeOptions): SpecTuneApi {
@@ -68,6 +73,13 @@ export function createHttpApi(opts: HttpBridgeOptions): SpecTuneApi {
     if (source) return;
     const ES = opts.EventSourceImpl ?? EventSource;
     source = new ES(`${base}/api/events?token=${encodeURIComponent(opts.token)}`);
+    let dropped = false;
+    source.addEventListener('error', () => (dropped = true));
+    source.addEventListener('open', () => {
+      if (!dropped) return;
+      dropped = false;
+      opts.onReconnect?.();
+    });
     for (const channel of EVENT_CHANNELS) {
       source.addEventListener(channel, (ev) => {
         let payload: unknown;

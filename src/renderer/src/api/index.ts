@@ -28,9 +28,10 @@ export function readToken(): string {
 
 let cached: SpecTuneApi | null = null;
 
-export function getApi(): SpecTuneApi {
+/** `onReconnect`: browser mode's event stream came back after a drop (Electron IPC never drops). */
+export function getApi(opts: { onReconnect?: () => void } = {}): SpecTuneApi {
   if (cached) return cached;
-  cached = window.spectune ?? createHttpApi({ baseUrl: window.location.origin, token: readToken() });
+  cached = window.spectune ?? createHttpApi({ baseUrl: window.location.origin, token: readToken(), onReconnect: opts.onReconnect });
   return cached;
 }
 

@@ -102,6 +102,8 @@ export interface AppState {
 
   // actions
   init(): Promise<() => void>;
+  /** Ask the services for the current truth again, after events may have been missed. */
+  resync(): Promise<void>;
   setScreen(s: Screen): void;
   setTheme(t: Theme): void;
   notify(kind: 'ok' | 'error', text: string): void;
@@ -264,6 +266,35 @@ export function createAppStore(api: SpecTuneApi): AppStore {
         void get().loadHistory();
         void get().probe();
         return () => offs.forEach((off) => off());
+      },
+
+      async resync() {
+        const ignore = () => undefined;
+        const [server, logs, remote] = await Promise.all([
+          attempt(() => api['server:state']({}), ignore),
+          attempt(() => api['server:logs']({}), ignore),
+          attempt(() => api['sweep:state']({}), ignore),
+        ]);
+        set((st) => ({ server: server ?? st.server, logs: logs ? logs.slice(-LOG_LIMIT) : st.logs }));
+        if (remote) {
+          const local = get().sweep;
+          // The sweep ended while the stream was down: its sweep:done never arrived.
+          const endedUnseen = local.running && !remote.running && (local.runId === null || local.runId === remote.runId);
+          set((st) => ({
+            sweep: {
+              ...st.sweep,
+              running: remote.running,
+              runId: remote.runId ?? st.sweep.runId,
+              kind: remote.kind ?? st.sweep.kind,
+              progress: remote.progress ?? st.sweep.progress,
+              report: remote.report ?? st.sweep.report,
+              status: endedUnseen ? (remote.report?.status ?? 'failed') : st.sweep.status,
+            },
+          }));
+        }
+        void get().loadHistory();
+        void get().loadPresets();
+        void get().probe();
       },
 
       setScreen: (screen) => set({ screen }),
