@@ -15,6 +15,19 @@ const run = (args: string[], env: Record<string, string> = {}) =>
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[/;
 
+/** Pids of processes whose command line has `--port PORT`: the server a sweep launched there. */
+function launchedOnPort(port: number): string[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ').includes(`--port ${port}`);
+      } catch {
+        return false;
+      }
+    });
+}
+
 async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
@@ -103,21 +116,15 @@ describe('spectune CLI', () => {
     const jsonl = out.replace(/\.json$/, '.jsonl');
     // The server ignores SIGTERM, so the graceful stop after the first Ctrl-C would wait out its 10 s grace period.
     const child = run(['sweep', '--demo', '--port', String(port), '--tokens', '0,3', '--repeats', '20', '--out', out, '--extra-args', '--sim-ignore-sigterm']);
-    const launched = () =>
-      readdirSync('/proc')
-        .filter((d) => /^\d+$/.test(d))
-        .filter((d) => {
-          try {
-            return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ').includes(`--port ${port}`);
-          } catch {
-            return false;
-          }
-        });
+    const launched = () => launchedOnPort(port);
     try {
       await until(() => existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('"type":"measurement"'), 60_000);
       expect(launched().length).toBeGreaterThan(0);
       child.kill('SIGINT');
-      await new Promise((r) => setTimeout(r, 500));
+      // The first Ctrl-C is graceful: still stopping (SIGTERM ignored, 10 s grace) a while later.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(child.exitCode).toBeNull();
+      expect(launched().length).toBeGreaterThan(0);
       const t0 = performance.now();
       child.kill('SIGINT');
       const r = await child;
@@ -128,6 +135,26 @@ describe('spectune CLI', () => {
     } finally {
       child.kill('SIGKILL');
       for (const pid of launched()) process.kill(Number(pid), 'SIGKILL');
+    }
+  });
+
+  it('a hangup (closed terminal or SSH session) cancels the sweep and stops the server instead of orphaning it', async () => {
+    const port = await freePort();
+    const out = join(dir, 'sighup', 'r.json');
+    const jsonl = out.replace(/\.json$/, '.jsonl');
+    const child = run(['sweep', '--demo', '--port', String(port), '--tokens', '0,3', '--repeats', '20', '--out', out]);
+    try {
+      await until(() => existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('"type":"measurement"'), 60_000);
+      expect(launchedOnPort(port).length).toBeGreaterThan(0);
+      child.kill('SIGHUP');
+      await child;
+      await until(() => launchedOnPort(port).length === 0, 5000);
+      const report = ReportSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+      expect(report.status).toBe('cancelled');
+      expect(report.measurements.length).toBeGreaterThan(0);
+    } finally {
+      child.kill('SIGKILL');
+      for (const pid of launchedOnPort(port)) process.kill(Number(pid), 'SIGKILL');
     }
   });
 

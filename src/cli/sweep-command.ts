@@ -200,18 +200,26 @@ export function registerSweepCommand(program: Command): void {
       }
 
       const ac = new AbortController();
+      let cancelledAt = 0;
       const onSignal = (sig: NodeJS.Signals) => {
+        // SIGHUP: the terminal (often an SSH session) is gone. Node's default would exit at once and
+        // orphan vLLM on the GPU; cancel instead, and let writes to the dead terminal fail quietly.
+        if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
         if (ac.signal.aborted) {
+          // signal-exit (inside execa and write-file-atomic) may re-send the same signal to this process
+          // at once when it counts its own listeners as the only ones: that echo is not a second Ctrl-C.
+          if (sig === 'SIGHUP' || performance.now() - cancelledAt < 1000) return;
           // A second Ctrl-C means "now": no grace period, but still no orphaned server.
           err.write('\nStopping now: killing the server.\n');
           killAllServersSync();
           process.exit(sig === 'SIGINT' ? 130 : 143);
         }
         err.write('\nCancelling: finishing up and writing what was measured (Ctrl-C again to stop at once)…\n');
+        cancelledAt = performance.now();
         ac.abort();
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+      for (const sig of signals) process.on(sig, onSignal);
 
       const tty = err.isTTY === true && !quiet;
       const bar = tty
@@ -257,8 +265,7 @@ export function registerSweepCommand(program: Command): void {
         }
       } finally {
         bar?.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const sig of signals) process.off(sig, onSignal);
         await stopAllServers();
       }
     });
