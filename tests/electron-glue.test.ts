@@ -242,9 +242,26 @@ describe('built Electron main process', () => {
   it('a renderer crash stops every server the app launched', async () => {
     const before = await ok<ServerState>('server:state');
     const pids = groupPids(before.pid!);
+    const loadsBefore = (await send('snapshot')).windows[0].loads;
     await send('crashRenderer');
     await waitFor(async () => (await ok<ServerState>('server:state')).phase === 'stopped', 20_000, 'the server to stop');
     await waitFor(async () => pids.every((p) => !processAlive(p)), 10_000, 'every process to exit');
+    // Then the UI comes back.
+    await waitFor(async () => (await send('snapshot')).windows[0].loads === loadsBefore + 1, 10_000, 'the window to reload');
+  }, 40_000);
+
+  it('a window that keeps crashing is not reloaded forever: the third crash in a minute shows an error instead', async () => {
+    const loadsBefore = (await send('snapshot')).windows[0].loads;
+    await send('crashRenderer'); // the second within the minute: still reloaded
+    await waitFor(async () => (await send('snapshot')).windows[0].loads === loadsBefore + 1, 10_000, 'the reload after the second crash');
+    await send('crashRenderer');
+    const snap = await waitFor(async () => {
+      const s = await send('snapshot');
+      return s.errorBoxes.length > 0 && s;
+    }, 10_000, 'the error box');
+    expect(snap.errorBoxes[0].title).toMatch(/keeps crashing/);
+    expect(snap.errorBoxes[0].content).toMatch(/3 times within a minute.*servers? it launched has been stopped/s);
+    expect(snap.windows[0].loads).toBe(loadsBefore + 1);
   }, 40_000);
 
   it('sweeps through IPC, saves the report with the native dialog and applies the recommendation', async () => {

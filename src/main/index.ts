@@ -21,6 +21,9 @@ const PRELOAD_FILE = join(MAIN_DIR, '../preload/index.cjs');
 /** Built from src/simulator/main.ts as a second main-build entry. */
 const SIMULATOR_FILE = join(MAIN_DIR, 'simulator.js');
 const DEV_URL = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+/** Renderer crashes within CRASH_WINDOW_MS after which the window is no longer reloaded. */
+const MAX_CRASHES = 3;
+const CRASH_WINDOW_MS = 60_000;
 
 /**
  * The simulator runs on Electron's own binary in Node mode. On POSIX `env`
@@ -126,14 +129,28 @@ function startApp(): void {
       if (win === w) win = null;
     });
 
+    const crashes: number[] = [];
     w.webContents.on('render-process-gone', (_event, details) => {
       // A crashed UI cannot stop what it started: stop every server now, then bring the UI back.
       console.error(`[spectune] renderer gone (${details.reason}); stopping servers`);
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes[0] < now - CRASH_WINDOW_MS) crashes.shift();
       void services
         ?.stopAll()
         .catch(() => undefined)
         .then(() => {
-          if (details.reason !== 'clean-exit' && !w.isDestroyed()) void loadRenderer(w);
+          if (details.reason === 'clean-exit' || w.isDestroyed()) return;
+          // A UI that dies again right after each reload would reload forever: stop and say so.
+          if (crashes.length >= MAX_CRASHES) {
+            dialog.showErrorBox(
+              'SpecTune’s window keeps crashing',
+              `It crashed ${crashes.length} times within a minute (last: ${details.reason}, exit code ${details.exitCode}). ` +
+                'Every server it launched has been stopped. Quit and start SpecTune again; if it keeps happening, report it with the terminal output.',
+            );
+            return;
+          }
+          void loadRenderer(w);
         });
     });
 
