@@ -325,6 +325,24 @@ describe('browser server: the same handlers as IPC', () => {
     expect(state.phase).toBe('stopped');
   }, 120_000);
 
+  it('report:save into a folder it cannot create says what to do in the app, not on the command line', async () => {
+    // Any run will do: make one the quick way (attached to nothing, it fails at once but leaves a run).
+    const stream = await collectEvents();
+    const plan = { mode: 'attached', url: `http://127.0.0.1:${await freePort()}`, tokens: [0], promptTypes: ['code'], systemPrompts: ['direct'], repeats: 1, maxTokens: 8, warmup: false };
+    const { runId } = (await call('sweep:start', plan)).json().result;
+    await stream.waitFor((e) => e.event === 'sweep:done' && e.data.runId === runId, 60_000, 'sweep:done');
+    await stream.close();
+    // secret.txt is a file, so no folder can be made under it.
+    const saved = await call('report:save', { runId, path: join(dataDir, 'secret.txt', 'report.json') });
+    expect(saved.status).toBe(500);
+    expect(saved.json().error).toMatchObject({
+      code: 'IO_ERROR',
+      message: expect.stringContaining('cannot write the report to'),
+      hint: expect.stringMatching(/folder you can write to/),
+    });
+    expect(saved.json().error.hint).not.toMatch(/--out/);
+  }, 90_000);
+
   it('sweep:optimize measures the baseline even when its k list leaves it out', async () => {
     const stream = await collectEvents();
     // A command that cannot start: only the plan the run records matters here.

@@ -31,7 +31,13 @@ export function reportHandlers(
       }
       const expanded = target.startsWith('~/') ? join(homedir(), target.slice(2)) : target;
       const abs = isAbsolute(expanded) ? expanded : resolve(expanded);
-      await writeReport(abs, report);
+      try {
+        await writeReport(abs, report);
+      } catch (err) {
+        // writeReport's hint speaks of the CLI's --out, and a failed mkdir reaches us as a bare Error: say it for the app.
+        const message = err instanceof SpecTuneError ? err.message : `cannot write the report to ${abs}: ${(err as Error).message}`;
+        throw new SpecTuneError('IO_ERROR', message, { hint: 'pick a folder you can write to on the machine running SpecTune', cause: err });
+      }
       return { path: abs };
     },
 
