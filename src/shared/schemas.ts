@@ -397,7 +397,7 @@ export const SweepProgressSchema = z.object({
   phase: z.enum(['starting-server', 'warmup', 'measuring', 'reading-metrics', 'done', 'cancelled']),
   done: z.number().int(),
   total: z.number().int(),
-  /** Seconds left, from the pace so far; null until one request finished. */
+  /** Seconds left: requests left at the request pace, plus restarts left at their cost so far; null until one request finished. */
   etaSeconds: z.number().nullable(),
   elapsedSeconds: z.number(),
   numSpeculativeTokens: z.number().int().nullable(),
