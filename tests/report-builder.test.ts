@@ -207,6 +207,14 @@ describe('buildReport', () => {
     expect(report.recommendation!.reason).toMatch(/the baseline \(k=0\) failed, so the gain is unknown/);
   });
 
+  it('does not call unmeasured configurations slower when only the baseline finished', () => {
+    const report = buildReport(input([0, 3, 5], measurements([0], () => 20), { status: 'cancelled' }, [{ numSpeculativeTokens: 0, failed: false }]));
+    expect(report.recommendation!.numSpeculativeTokens).toBe(0);
+    expect(report.recommendation!.confidence).toBe('low');
+    expect(report.recommendation!.reason).toMatch(/Only the baseline/);
+    expect(report.recommendation!.reason).not.toMatch(/slower/);
+  });
+
   it('says so when there is no baseline', () => {
     const ks = [3, 5];
     const report = buildReport(input(ks, measurements(ks, (k) => (k === 3 ? 25 : 30))));

@@ -28,12 +28,12 @@ export async function assertReportPath(path: string): Promise<void> {
 }
 
 export async function writeReport(path: string, report: Report): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   try {
+    await mkdir(dirname(path), { recursive: true });
     await writeFileAtomic(path, JSON.stringify(report, null, 2) + '\n', { fsync: true });
   } catch (err) {
     throw new SpecTuneError('IO_ERROR', `cannot write the report to ${path}: ${(err as Error).message}`, {
-      hint: 'choose a writable folder with --out',
+      hint: 'choose a folder you can write to',
       cause: err,
     });
   }

@@ -251,11 +251,13 @@ function recommend(
   } else if (k === 0) {
     const spec = valid.filter((c) => c.numSpeculativeTokens > 0);
     const allSlower = spec.length > 0 && spec.every((c) => c.speedupPercentCI !== null && c.speedupPercentCI[1] < 0);
-    confidence = allSlower ? 'high' : 'medium';
+    confidence = spec.length === 0 ? 'low' : allSlower ? 'high' : 'medium';
     parts.push(
-      tie
-        ? `Speculation did not clearly help: k=${best.numSpeculativeTokens} measured ${fmtPct(best.speedupPercent)} but its 95% interval (${fmtRange(best.speedupPercentCI)}) includes no gain. Keep speculation off.`
-        : `Every speculative configuration was slower than the baseline. Keep speculation off.`,
+      spec.length === 0
+        ? 'Only the baseline (k=0) was measured: no speculative configuration finished, so there is nothing to compare. Run the sweep again to the end.'
+        : tie
+          ? `Speculation did not clearly help: k=${best.numSpeculativeTokens} measured ${fmtPct(best.speedupPercent)} but its 95% interval (${fmtRange(best.speedupPercentCI)}) includes no gain. Keep speculation off.`
+          : `Every speculative configuration was slower than the baseline. Keep speculation off.`,
     );
   } else {
     const ci = chosen.speedupPercentCI;
