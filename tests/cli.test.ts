@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ReportSchema } from '../src/shared/schemas';
+import { parseProcStat } from '../src/main/process-tree';
 import { freePort } from './helpers/processes';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'spectune.js');
@@ -15,17 +16,28 @@ const run = (args: string[], env: Record<string, string> = {}) =>
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[/;
 
-/** Pids of processes whose command line has `--port PORT`: the server a sweep launched there. */
+/** Process groups of servers launched on a port, remembered once seen: the engine child renames itself
+ *  (EngineCore_0) and outlives a killed parent, so it is found by group, not by command line. */
+const serverGroups = new Map<number, Set<number>>();
+
+/** Pids of every live process in the group of a server launched with `--port PORT`. */
 function launchedOnPort(port: number): string[] {
-  return readdirSync('/proc')
+  const procs = readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
+    .flatMap((d) => {
       try {
-        return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ').includes(`--port ${port}`);
+        const info = parseProcStat(readFileSync(`/proc/${d}/stat`, 'utf8'));
+        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
+        return info && info.state !== 'Z' ? [{ ...info, cmd }] : [];
       } catch {
-        return false;
+        return [];
       }
     });
+  const groups = serverGroups.get(port) ?? new Set<number>();
+  // A launched server leads its own group; the CLI that launched it (same flag) shares the test runner's.
+  for (const p of procs) if (p.pid === p.pgid && p.cmd.includes(`--port ${port}`)) groups.add(p.pgid);
+  serverGroups.set(port, groups);
+  return procs.filter((p) => groups.has(p.pgid)).map((p) => String(p.pid));
 }
 
 async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
@@ -119,7 +131,7 @@ describe('spectune CLI', () => {
     const launched = () => launchedOnPort(port);
     try {
       await until(() => existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('"type":"measurement"'), 60_000);
-      expect(launched().length).toBeGreaterThan(0);
+      expect(launched().length).toBeGreaterThanOrEqual(2); // the API server and its EngineCore child
       child.kill('SIGINT');
       // The first Ctrl-C is graceful: still stopping (SIGTERM ignored, 10 s grace) a while later.
       await new Promise((r) => setTimeout(r, 2000));
@@ -145,7 +157,7 @@ describe('spectune CLI', () => {
     const child = run(['sweep', '--demo', '--port', String(port), '--tokens', '0,3', '--repeats', '20', '--out', out]);
     try {
       await until(() => existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('"type":"measurement"'), 60_000);
-      expect(launchedOnPort(port).length).toBeGreaterThan(0);
+      expect(launchedOnPort(port).length).toBeGreaterThanOrEqual(2); // the API server and its EngineCore child
       child.kill('SIGHUP');
       await child;
       await until(() => launchedOnPort(port).length === 0, 5000);
