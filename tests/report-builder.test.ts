@@ -215,6 +215,21 @@ describe('buildReport', () => {
     expect(report.recommendation!.reason).not.toMatch(/slower/);
   });
 
+  it('warns when /metrics contradicts the k a configuration is labelled with', () => {
+    const acc = (drafts: number): AcceptanceStats => ({
+      source: 'v1-counters', drafts, draftTokens: drafts * 3, acceptedTokens: drafts, acceptanceRate: drafts ? 1 / 3 : null, meanAcceptanceLength: drafts ? 2 : null, perPositionAcceptance: [],
+    });
+    const runs: ConfigRun[] = [
+      { numSpeculativeTokens: 0, failed: false, acceptance: acc(500) },
+      { numSpeculativeTokens: 3, failed: false, acceptance: acc(0) },
+    ];
+    const report = buildReport(input([0, 3], measurements([0, 3], () => 20), {}, runs));
+    const mismatch = report.warnings.filter((w) => w.kind === 'speculation-mismatch');
+    expect(mismatch.map((w) => w.numSpeculativeTokens)).toEqual([0, 3]);
+    expect(mismatch[0].message).toMatch(/500 drafts/);
+    expect(mismatch[1].message).toMatch(/not active/);
+  });
+
   it('says so when there is no baseline', () => {
     const ks = [3, 5];
     const report = buildReport(input(ks, measurements(ks, (k) => (k === 3 ? 25 : 30))));

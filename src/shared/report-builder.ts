@@ -316,6 +316,22 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
         message: `${c.label} is slower than the baseline (${fmtPct(c.speedupPercent)}, 95% interval ${fmtRange(c.speedupPercentCI)}). Try fewer draft tokens or a smaller draft model.`,
       });
     }
+    // /metrics is the only evidence of what the server really did: trust it over the label.
+    const drafts = c.acceptance?.source === 'v1-counters' ? c.acceptance.drafts : null;
+    if (k === 0 && drafts !== null && drafts > 0) {
+      w.push({
+        kind: 'speculation-mismatch',
+        numSpeculativeTokens: k,
+        message: `${c.label}: labelled as the baseline, but the server proposed ${drafts} drafts — it is speculating. In attached mode pass the k it was launched with as --tokens.`,
+      });
+    }
+    if (k > 0 && drafts === 0 && c.requests > c.errors) {
+      w.push({
+        kind: 'speculation-mismatch',
+        numSpeculativeTokens: k,
+        message: `${c.label}: the server proposed no drafts, so speculative decoding is not active. Check the draft model or method and the server log.`,
+      });
+    }
     if (c.tokensPerSecond !== null && c.tokensPerSecond < LOW_THROUGHPUT_TOK_S) {
       w.push({
         kind: 'low-throughput',

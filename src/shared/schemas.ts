@@ -274,7 +274,7 @@ export const RecommendationSchema = z.object({
 export type Recommendation = z.infer<typeof RecommendationSchema>;
 
 export const WarningSchema = z.object({
-  kind: z.enum(['negative-speedup', 'connection-errors', 'low-throughput', 'output-mismatch', 'config-failed', 'no-baseline', 'estimated-tokens', 'simulated']),
+  kind: z.enum(['negative-speedup', 'connection-errors', 'low-throughput', 'output-mismatch', 'config-failed', 'no-baseline', 'estimated-tokens', 'simulated', 'speculation-mismatch']),
   message: z.string(),
   numSpeculativeTokens: z.number().int().optional(),
 });
