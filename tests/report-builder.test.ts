@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { recommendedSettings } from '../src/main/apply';
 import { expectedSpeedup, expectedTokensPerStep } from '../src/shared/leviathan';
+import { REDACTED } from '../src/shared/redact';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../src/shared/prompts';
 import { buildReport, type BuildReportInput, type ConfigRun } from '../src/shared/report-builder';
 import { reportJsonSchema } from '../src/shared/report-json-schema';
@@ -228,6 +230,18 @@ describe('buildReport', () => {
     expect(mismatch.map((w) => w.numSpeculativeTokens)).toEqual([0, 3]);
     expect(mismatch[0].message).toMatch(/500 drafts/);
     expect(mismatch[1].message).toMatch(/not active/);
+  });
+
+  it('keeps secrets from the server environment out of the report, and Apply leaves them to be inherited', () => {
+    const ks = [0, 3];
+    const base = input(ks, measurements(ks, (k) => (k ? 26 : 20)));
+    const plan = { ...base.plan, server: { ...base.plan.server!, env: { HF_TOKEN: 'hf_secret', CUDA_VISIBLE_DEVICES: '1' } } };
+    const report = buildReport({ ...base, plan });
+    expect(JSON.stringify(report)).not.toContain('hf_secret');
+    expect((report.plan as { server: { env: Record<string, string> } }).server.env).toEqual({ HF_TOKEN: REDACTED, CUDA_VISIBLE_DEVICES: '1' });
+    const settings = recommendedSettings(report);
+    expect(settings.env).toEqual({ CUDA_VISIBLE_DEVICES: '1' });
+    expect(settings.numSpeculativeTokens).toBe(3);
   });
 
   it('says so when there is no baseline', () => {

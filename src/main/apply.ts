@@ -3,6 +3,7 @@
  * same launch settings the sweep used.
  */
 import { SpecTuneError } from '../shared/errors';
+import { withoutRedacted } from '../shared/redact';
 import { ServerSettingsSchema, type Report, type ServerSettings, type ServerState } from '../shared/schemas';
 import type { VllmServer } from './vllm-server';
 
@@ -18,7 +19,7 @@ export function recommendedSettings(report: Report): ServerSettings {
       hint: `restart it yourself with num_speculative_tokens = ${report.recommendation.numSpeculativeTokens}, or run a managed sweep`,
     });
   }
-  return { ...parsed.data, numSpeculativeTokens: report.recommendation.numSpeculativeTokens };
+  return { ...parsed.data, env: withoutRedacted(parsed.data.env), numSpeculativeTokens: report.recommendation.numSpeculativeTokens };
 }
 
 export async function applyRecommendation(report: Report, server: VllmServer): Promise<ServerState> {

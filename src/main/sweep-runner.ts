@@ -13,6 +13,7 @@ import { assertReportPath, jsonlPathFor, MeasurementLog, writeReport } from './r
 import { VllmServer, type ServerExitEvent } from './vllm-server';
 import { SpecTuneError, describeError } from '../shared/errors';
 import { resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
+import { redactPlan } from '../shared/redact';
 import { buildReport, type ConfigRun } from '../shared/report-builder';
 import { acceptanceBetween } from '../shared/spec-decode-metrics';
 import {
@@ -115,7 +116,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
 
   await assertReportPath(opts.outPath);
   const log = await MeasurementLog.create(jsonlPathFor(opts.outPath));
-  await log.append({ type: 'start', at: createdAt, plan });
+  await log.append({ type: 'start', at: createdAt, plan: redactPlan(plan) });
 
   /** Wall time spent inside measured requests; the rest of the elapsed time is per-configuration overhead. */
   let requestSeconds = 0;

@@ -4,6 +4,7 @@
  * warnings. Pure: the same input always gives the same report, so a report can
  * be rebuilt from the JSONL log after a crash.
  */
+import { redactPlan } from './redact';
 import { alphaFromMeanAcceptanceLength, expectedSpeedup, optimalK } from './leviathan';
 import {
   REPORT_SCHEMA_VERSION,
@@ -395,7 +396,7 @@ export function buildReport(input: BuildReportInput): Report {
     status: input.status,
     tool: { name: 'spectune', version: input.toolVersion },
     server: input.server,
-    plan: JSON.parse(JSON.stringify(input.plan)) as Record<string, unknown>,
+    plan: JSON.parse(JSON.stringify(redactPlan(input.plan))) as Record<string, unknown>,
     measurements: [...input.measurements],
     configurations: configs,
     byPromptType,
