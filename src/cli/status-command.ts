@@ -1,5 +1,5 @@
 /** `spectune status`: which servers are up, and what really listens there. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { probeAll } from '../main/probes';
 import { DEFAULT_ENDPOINTS, type Endpoint } from '../shared/schemas';
 import { endpointArg, intArg } from './args';
@@ -9,8 +9,8 @@ export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description('probe vLLM (:8000), LM Studio (:1234), the MLX server (:11434) and any --endpoint')
-    .option('--endpoint <name=url>', 'another server to probe (repeatable)', endpointArg, [] as Endpoint[])
-    .option('--timeout <ms>', 'per-probe timeout', intArg(100, 60_000), 1500)
+    .addOption(new Option('--endpoint <name=url>', 'another server to probe, e.g. llama=http://127.0.0.1:8080 (repeatable)').argParser(endpointArg).default([] as Endpoint[], 'none'))
+    .option('--timeout <ms>', 'per-probe timeout in milliseconds', intArg(100, 60_000), 1500)
     .option('--json', 'print JSON')
     .action(async (flags: { endpoint: Endpoint[]; timeout: number; json?: boolean }) => {
       const statuses = await probeAll([...DEFAULT_ENDPOINTS, ...flags.endpoint], flags.timeout);
