@@ -166,14 +166,20 @@ export function registerSweepCommand(program: Command): void {
     .option('--model <model>', 'target model to serve')
     .option('--draft-model <model>', 'draft model for draft-model speculation')
     .addOption(new Option('--method <method>', 'speculation method instead of a draft model').choices(SPEC_METHODS))
-    .option('--tokens <list>', 'k values to compare, 0 = baseline (default: 0,3,5,7)', tokenListArg)
+    .option('--tokens <list>', 'k values to compare, 0 = baseline (default: 0,3,5,7; with --url, the one k the server runs with, default 0)', tokenListArg)
     .option('--repeats <n>', 'repeats per prompt × system prompt', intArg(1, 100), 3)
     .option('--max-tokens <n>', 'max tokens per answer (default 256; 64 with --demo)', intArg(1, 32768))
     .option('--port <port>', 'port for the launched server (default 8000; a free one with --demo)', intArg(1, 65535))
     .option('--host <host>', 'host for the launched server', '127.0.0.1')
-    .option('--prompt-types <ids>', `prompt types (${DEFAULT_PROMPT_TYPE_IDS.join(',')} or custom ids)`, listArg, DEFAULT_PROMPT_TYPE_IDS)
-    .option('--system-prompts <ids>', `system prompts (${DEFAULT_SYSTEM_PROMPT_IDS.join(',')} or custom ids)`, listArg, DEFAULT_SYSTEM_PROMPT_IDS)
-    .option('--prompts <file>', 'JSON file with custom promptTypes/systemPrompts')
+    // Shown as "all": commander would print the default arrays as JSON. The default must stay the same array
+    // object, since planFromFlags tells "not given" by identity.
+    .addOption(
+      new Option('--prompt-types <ids>', `prompt types (${DEFAULT_PROMPT_TYPE_IDS.join(',')} or custom ids)`).argParser(listArg).default(DEFAULT_PROMPT_TYPE_IDS, 'all, plus those in --prompts'),
+    )
+    .addOption(
+      new Option('--system-prompts <ids>', `system prompts (${DEFAULT_SYSTEM_PROMPT_IDS.join(',')} or custom ids)`).argParser(listArg).default(DEFAULT_SYSTEM_PROMPT_IDS, 'all, plus those in --prompts'),
+    )
+    .option('--prompts <file>', 'JSON file with custom promptTypes/systemPrompts (see the README)')
     .option('--out <file>', 'report path (a .jsonl measurement log is written beside it)', 'test_results.json')
     .option('--url <url>', 'attached mode: measure this running server as it is, no restarts')
     .option('--extra-args <args>', 'extra vLLM arguments, passed through as given')
@@ -186,7 +192,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--startup-timeout <s>', 'seconds to wait for the server to become ready (default 900)', intArg(1, 3600))
     .option('--stall-timeout <s>', 'seconds without a byte before a stream counts as stalled', intArg(1, 3600), 60)
     .option('--no-warmup', 'skip the uncounted warm-up request per configuration')
-    .option('--json', 'print the report as JSON on stdout')
+    .option('--json', 'print the report as JSON on stdout (no status or progress; errors still go to stderr)')
     .action(async (flags: SweepFlags) => {
       const plan = await planFromFlags(flags);
       const outPath = resolve(flags.out);
@@ -260,7 +266,7 @@ export function registerSweepCommand(program: Command): void {
         else if (!report.measurements.some((m) => m.ok)) {
           const cause = report.configurations.find((c) => c.error)?.error ?? report.measurements.find((m) => m.error)?.error;
           throw new SpecTuneError('NOTHING_MEASURED', `nothing could be measured${cause ? `: ${cause.split('\n')[0]}` : ''}`, {
-            hint: `see the warnings in ${outPath}; check the server log lines above`,
+            hint: plan.mode === 'attached' ? `see the warnings in ${outPath}; check --url and --model against the server` : `see the warnings in ${outPath}; check the server log lines above`,
           });
         }
       } finally {
