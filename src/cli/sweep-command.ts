@@ -265,8 +265,16 @@ export function registerSweepCommand(program: Command): void {
         if (report.status === 'cancelled') process.exitCode = 130;
         else if (!report.measurements.some((m) => m.ok)) {
           const cause = report.configurations.find((c) => c.error)?.error ?? report.measurements.find((m) => m.error)?.error;
-          throw new SpecTuneError('NOTHING_MEASURED', `nothing could be measured${cause ? `: ${cause.split('\n')[0]}` : ''}`, {
-            hint: plan.mode === 'attached' ? `see the warnings in ${outPath}; check --url and --model against the server` : `see the warnings in ${outPath}; check the server log lines above`,
+          // A launch failure's cause is "… before it was ready. Last log lines:\n…": show those lines (nothing
+          // else on a piped run prints them) instead of a first line that ends in a colon.
+          const [head = '', ...tail] = (cause ?? '').split('\n');
+          const logTail = tail.map((l) => l.trimEnd()).filter(Boolean);
+          throw new SpecTuneError('NOTHING_MEASURED', `nothing could be measured${cause ? `: ${logTail.length ? head.replace(/\s*Last log lines:\s*$/, '') : head}` : ''}`, {
+            hint:
+              plan.mode === 'attached'
+                ? `see the warnings in ${outPath}; check --url and --model against the server`
+                : `see the warnings in ${outPath}${logTail.length ? "; the server's last log lines:" : ''}`,
+            logTail,
           });
         }
       } finally {
