@@ -60,11 +60,16 @@ describe('spectune CLI', () => {
     [['sweep', '--demo', '--tokens', '0,x'], /--tokens.*"x" is not a k/],
     [['sweep', '--demo', '--method', 'magic'], /--method.*magic/],
     [['sweep', '--tokens', '0,5'], /--model is required/],
+    [['sweep', '--model', 'm', '--tokens', '0,3'], /--method: k > 0 needs a draft model or a method/],
+    [['sweep', '--demo', '--method', 'ngram', '--draft-model', 'd'], /--draft-model: method ngram uses no draft model/],
+    [['sweep', '--url', 'http://127.0.0.1:9', '--tokens', '0,4'], /--tokens: attached mode measures one running server/],
+    [['status', '--endpoint', 'x=ftp://a'], /--endpoint/],
+    [['ui', '--port', 'abc', '--no-open'], /--port: "abc" is not a port/],
     [['sweep', '--demo', '--prompt-types', 'code,poetry'], /unknown prompt type "poetry"/],
     [['sweep', '--demo', '--port', '70000'], /--port.*1 to 65535/],
     [['sweep', '--demo', '--system-prompts', 'direct,pirate'], /unknown system prompt "pirate"/],
     [['sweep', '--url', 'localhost:8000'], /--url: must be a URL like http:\/\/127\.0\.0\.1:8000/],
-    [['sweep', '--model', 'm', '--extra-args', '--max-model-len 4096 --port=9000'], /--extra-args: --port is written by SpecTune/],
+    [['sweep', '--model', 'm', '--tokens', '0', '--extra-args', '--max-model-len 4096 --port=9000'], /--extra-args: --port is written by SpecTune/],
   ])('rejects bad arguments %j with exit 2 and one clear reason', async (args, message) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);
@@ -86,7 +91,7 @@ describe('spectune CLI', () => {
   });
 
   it('says exactly what is missing when vllm cannot be found', async () => {
-    const r = await run(['sweep', '--vllm-command', '/nonexistent/bin/vllm', '--model', 'm', '--out', join(dir, 'nf.json')]);
+    const r = await run(['sweep', '--vllm-command', '/nonexistent/bin/vllm', '--model', 'm', '--method', 'ngram', '--out', join(dir, 'nf.json')]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/\/nonexistent\/bin\/vllm/);
     expect(r.stderr).toMatch(/--demo|install/);

@@ -244,6 +244,16 @@ describe('buildReport', () => {
     expect(settings.numSpeculativeTokens).toBe(3);
   });
 
+  it('gives attached-mode advice, not managed-mode advice, when an attached run has nothing to compare', () => {
+    const base = input([0], measurements([0], () => 20));
+    const plan = SweepPlanSchema.parse({ mode: 'attached', url: 'http://127.0.0.1:8000', tokens: [0], promptTypes: PT, systemPrompts: SP });
+    const report = buildReport({ ...base, plan });
+    expect(report.recommendation!.reason).toMatch(/Attached mode measured one server/);
+    expect(report.recommendation!.reason).not.toMatch(/again to the end/);
+    const spec = buildReport({ ...input([5], measurements([5], () => 30)), plan: { ...plan, tokens: [5] } });
+    expect(spec.warnings.find((w) => w.kind === 'no-baseline')!.message).toMatch(/launched without speculation/);
+  });
+
   it('says so when there is no baseline', () => {
     const ks = [3, 5];
     const report = buildReport(input(ks, measurements(ks, (k) => (k === 3 ? 25 : 30))));

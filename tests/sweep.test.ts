@@ -3,7 +3,7 @@
  * same launcher as vLLM, real HTTP/SSE, reports on disk validated against the
  * published JSON Schema.
  */
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -175,6 +175,25 @@ describe('sweep against the simulator', () => {
     expect(p2.etaSeconds!).toBeLessThanOrEqual(left2 * 2);
   });
 
+  it('refuses a draft model on vLLM 0.10–0.14 before launching anything, naming the version', async () => {
+    const server = new VllmServer();
+    servers.push(server);
+    const pids: number[] = [];
+    server.on('state', (st) => st.pid && pids.push(st.pid));
+    const out = join(dir, 'refused', 'test_results.json');
+    const plan = await managedPlan();
+    // `--version` of this command answers 0.11.0, as an installed vLLM 0.11 would.
+    plan.server = { ...plan.server!, command: [...simulatorCommand(), '--sim-version', '0.11.0'] };
+    await expect(runSweep({ plan, outPath: out, server })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_DRAFT_MODEL',
+      message: expect.stringContaining('0.11.0'),
+    });
+    // Not even the baseline ran: no process, no log, no report.
+    expect(pids).toEqual([]);
+    expect(existsSync(out.replace(/\.json$/, '.jsonl'))).toBe(false);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('attached mode measures a running server as it is', async () => {
     const server = new VllmServer();
     servers.push(server);
@@ -258,6 +277,6 @@ describe('sweep against the simulator', () => {
   it('rejects a k list in attached mode with a message that says what to do', async () => {
     await expect(
       runSweep({ plan: { mode: 'attached', url: 'http://127.0.0.1:9', tokens: [0, 5], promptTypes: ['code'], systemPrompts: ['empty'] }, outPath: join(dir, 'x.json') }),
-    ).rejects.toMatchObject({ code: 'INVALID_INPUT', hint: expect.stringMatching(/single --tokens/) });
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/tokens: attached mode measures one running server.*single k/) });
   });
 });

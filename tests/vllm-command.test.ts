@@ -253,7 +253,7 @@ describe('command forms and pass-through', () => {
   });
 
   it.each(['0.6.1', '0.6.3', '0.7.3', '0.9.2', '0.11.0', '0.15.1'])('never emits --use-v2-block-manager on %s', (version) => {
-    const words = argv({ ...DRAFT, method: version.startsWith('0.11') ? 'ngram' : undefined, extraArgs: ['--use-v2-block-manager', '--use-v2-block-manager=true', '--enforce-eager'] }, version);
+    const words = argv({ ...DRAFT, ...(version.startsWith('0.11') ? { method: 'ngram', draftModel: undefined } : {}), extraArgs: ['--use-v2-block-manager', '--use-v2-block-manager=true', '--enforce-eager'] }, version);
     expect(words.some((w) => w.startsWith('--use-v2-block-manager'))).toBe(false);
     expect(words).toContain('--enforce-eager');
   });

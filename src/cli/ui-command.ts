@@ -37,7 +37,7 @@ export function registerUiCommand(program: Command): Command {
         await runUi(opts);
       } catch (err) {
         process.stderr.write(`spectune ui: ${describeError(err)}\n`);
-        process.exitCode = 1;
+        process.exitCode = err instanceof SpecTuneError && err.code === 'INVALID_INPUT' ? 2 : 1;
       }
     });
 }

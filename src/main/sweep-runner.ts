@@ -76,11 +76,6 @@ function abortedOrAfter(signal: AbortSignal, ms: number): Promise<void> {
 
 export async function runSweep(opts: SweepOptions): Promise<Report> {
   const plan: SweepPlan = parseOrThrow(SweepPlanSchema, opts.plan, 'plan');
-  if (plan.mode === 'attached' && plan.tokens.length !== 1) {
-    throw new SpecTuneError('INVALID_INPUT', 'tokens: attached mode measures one running server as it is; its k was set when it was launched', {
-      hint: 'pass the k it runs with as a single --tokens value (0 for no speculation), or drop --url so SpecTune launches vLLM for each k',
-    });
-  }
   const promptTypes = resolvePromptTypes(plan.promptTypes, plan.customPrompts);
   const systemPrompts = resolveSystemPrompts(plan.systemPrompts, plan.customSystemPrompts);
   // Baseline first: every later configuration is compared with it.
@@ -114,9 +109,6 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     command: plan.server?.command ?? null,
   };
 
-  await assertReportPath(opts.outPath);
-  const log = await MeasurementLog.create(jsonlPathFor(opts.outPath));
-  await log.append({ type: 'start', at: createdAt, plan: redactPlan(plan) });
 
   /** Wall time spent inside measured requests; the rest of the elapsed time is per-configuration overhead. */
   let requestSeconds = 0;
@@ -164,6 +156,18 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       return null;
     }
   };
+
+  await assertReportPath(opts.outPath);
+  if (server) {
+    // Whatever a later configuration would be refused for (vllm missing, draft models on 0.10–0.14,
+    // a method this version lacks) is refused now, before the baseline has run for minutes.
+    versionForCommand = await server.detectVersion(plan.server!.command, { signal });
+    serverInfo = { ...serverInfo, vllmVersion: versionForCommand.raw };
+    for (const k of tokens) await server.argvFor({ ...plan.server!, numSpeculativeTokens: k }, { signal });
+  }
+
+  const log = await MeasurementLog.create(jsonlPathFor(opts.outPath));
+  await log.append({ type: 'start', at: createdAt, plan: redactPlan(plan) });
 
   const snapshot = (status: Report['status'], finished: boolean) =>
     buildReport({

@@ -408,7 +408,7 @@ export class VllmServer extends EventEmitter<Events> {
       'EXITED_BEFORE_READY',
       `vLLM exited (${exitText(exit)}) before it was ready.${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ' It printed nothing.'}`,
       {
-        hint: 'read the last log lines; common causes: not enough GPU memory (lower gpuMemoryUtilization), a wrong model name, or a flag this vLLM version does not know',
+        hint: 'read the last log lines; common causes: not enough GPU memory (lower the GPU memory utilisation, --gpu-memory-utilization), a wrong model name, or a flag this vLLM version does not know',
         logTail: tail,
       },
     );
@@ -435,7 +435,7 @@ export class VllmServer extends EventEmitter<Events> {
       error: {
         code: 'SERVER_CRASHED',
         message: `vLLM exited unexpectedly (${exitText(launch.exit)}) after it was ready`,
-        hint: 'read the last log lines; restart it, or lower gpuMemoryUtilization if it ran out of memory',
+        hint: 'read the last log lines; restart it, or lower the GPU memory utilisation (--gpu-memory-utilization) if it ran out of memory',
         logTail: tail,
       },
     });

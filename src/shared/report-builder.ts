@@ -213,6 +213,7 @@ function groupComparisons(
 }
 
 function recommend(
+  attached: boolean,
   configs: readonly ConfigurationResult[],
   byK: Map<number, Measurement[]>,
   theory: Theory | null,
@@ -255,7 +256,9 @@ function recommend(
     confidence = spec.length === 0 ? 'low' : allSlower ? 'high' : 'medium';
     parts.push(
       spec.length === 0
-        ? 'Only the baseline (k=0) was measured: no speculative configuration finished, so there is nothing to compare. Run the sweep again to the end.'
+        ? attached
+          ? 'Attached mode measured one server as it runs, labelled k=0: there is nothing to compare it with. Measure it again launched with speculation (passing that k as --tokens), or let SpecTune launch vLLM for each k.'
+          : 'Only the baseline (k=0) was measured: no speculative configuration finished, so there is nothing to compare. Run the sweep again to the end.'
         : tie
           ? `Speculation did not clearly help: k=${best.numSpeculativeTokens} measured ${fmtPct(best.speedupPercent)} but its 95% interval (${fmtRange(best.speedupPercentCI)}) includes no gain. Keep speculation off.`
           : `Every speculative configuration was slower than the baseline. Keep speculation off.`,
@@ -275,7 +278,7 @@ function recommend(
     }
     if (!clearlyFaster) parts.push('The gain is within the noise: run more repeats to be sure.');
   }
-  if (n < 8) parts.push(`Only ${n} successful requests back this configuration.`);
+  if (n < 8) parts.push(`Only ${n} successful request${n === 1 ? '' : 's'} back${n === 1 ? 's' : ''} this configuration.`);
   if (theory) parts.push(theory.note);
 
   const cmd = commandFor(k);
@@ -305,7 +308,13 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
     w.push({ kind: 'simulated', message: 'SIMULATED: these numbers come from the built-in simulator, not from a real model.' });
   }
   if (!plan.tokens.includes(0)) {
-    w.push({ kind: 'no-baseline', message: 'No baseline (k=0) in the plan: speedups cannot be computed. Add 0 to the token list.' });
+    w.push({
+      kind: 'no-baseline',
+      message:
+        plan.mode === 'attached'
+          ? 'No baseline: this attached run measured one speculating server. Measure the same server launched without speculation (--tokens 0) to know the gain.'
+          : 'No baseline (k=0) in the plan: speedups cannot be computed. Add 0 to the token list.',
+    });
   }
   for (const c of configs) {
     const k = c.numSpeculativeTokens;
@@ -380,7 +389,7 @@ export function buildReport(input: BuildReportInput): Report {
       if (a !== undefined) c.theoreticalSpeedupPercent = round((expectedSpeedup(a, c.numSpeculativeTokens, theory.costRatio) - 1) * 100, 1);
     }
   }
-  const recommendation = recommend(configs, byK, theory, input.commandFor);
+  const recommendation = recommend(input.plan.mode === 'attached', configs, byK, theory, input.commandFor);
   const specKs = input.configs.filter((c) => c.numSpeculativeTokens > 0).map((c) => c.numSpeculativeTokens);
   const preferredK = recommendation && recommendation.numSpeculativeTokens > 0 ? recommendation.numSpeculativeTokens : null;
   const byPromptType = groupComparisons(input.promptTypes, 'promptType', byK, specKs, preferredK, ref);

@@ -84,6 +84,13 @@ export const ServerSettingsSchema = z
         message: 'speculation (k > 0) needs a draft model or a method (ngram, eagle, eagle3, mtp, medusa)',
       });
     }
+    if (s.draftModel && (s.method === 'ngram' || s.method === 'mtp')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['draftModel'],
+        message: `method ${s.method} uses no draft model (${s.method === 'ngram' ? 'it looks tokens up in the prompt' : 'the target model drafts with its own MTP heads'}); drop the draft model or pick draft_model/eagle`,
+      });
+    }
   });
 export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
 export type ServerSettingsInput = z.input<typeof ServerSettingsSchema>;
@@ -151,6 +158,21 @@ export const SweepPlanSchema = z
   .superRefine((p, ctx) => {
     if (p.mode === 'managed' && !p.server) ctx.addIssue({ code: 'custom', path: ['server'], message: 'managed mode needs server settings (model, command)' });
     if (p.mode === 'attached' && !p.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'attached mode needs the server URL' });
+    if (p.mode === 'attached' && p.tokens.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tokens'],
+        message: 'attached mode measures one running server as it is: give the single k it was launched with (0 = no speculation), or launch vLLM through SpecTune to compare several',
+      });
+    }
+    // Checked here, not only when k > 0 is launched: otherwise the whole baseline runs before the error.
+    if (p.mode === 'managed' && p.server && !p.server.draftModel && !p.server.method && p.tokens.some((k) => k > 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server', 'method'],
+        message: 'k > 0 needs a draft model or a method (ngram, eagle, eagle3, mtp, medusa); give one, or sweep only k = 0',
+      });
+    }
   });
 export type SweepPlan = z.infer<typeof SweepPlanSchema>;
 export type SweepPlanInput = z.input<typeof SweepPlanSchema>;
@@ -321,7 +343,7 @@ export type Report = z.infer<typeof ReportSchema>;
 /** Where a server is, as a user names it. */
 export const EndpointSchema = z.object({
   name: z.string().min(1).max(60),
-  url: z.url({ error: 'must be a URL like http://127.0.0.1:8000' }),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://127.0.0.1:8000' }),
 });
 export type Endpoint = z.infer<typeof EndpointSchema>;
 

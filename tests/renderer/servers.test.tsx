@@ -60,7 +60,7 @@ describe('Servers screen', () => {
     await user.type(within(form).getByLabelText('Name'), 'llama box');
     await user.type(within(form).getByLabelText('URL'), 'not-a-url');
     await user.click(within(form).getByRole('button', { name: 'Add endpoint' }));
-    expect(within(form).getByRole('alert').textContent).toBe('url: must be a URL like http://127.0.0.1:8000');
+    expect(within(form).getByRole('alert').textContent).toBe('url: must be an http(s) URL like http://127.0.0.1:8000');
     await user.clear(within(form).getByLabelText('URL'));
     await user.type(within(form).getByLabelText('URL'), 'http://127.0.0.1:8080');
     await user.click(within(form).getByRole('button', { name: 'Add endpoint' }));

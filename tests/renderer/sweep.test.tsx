@@ -124,7 +124,7 @@ describe('Sweep screen', () => {
     await user.click(await screen.findByTestId('nav-sweep'));
     await user.click(screen.getByLabelText(/Attached/));
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
-    expect(screen.getByText(/attached mode measures the running server as it is: give its one k/)).toBeTruthy();
+    expect(screen.getByText(/attached mode measures one running server as it is: give the single k it was launched with/)).toBeTruthy();
     await user.clear(screen.getByLabelText('Configurations (k list)'));
     await user.type(screen.getByLabelText('Configurations (k list)'), '3');
     const url = screen.getByLabelText('Server URL');

@@ -183,10 +183,6 @@ export function buildPlan(v: SweepFormValues, server: ServerFormValues): FormRes
   };
   const r = SweepPlanSchema.safeParse(input);
   const errors: FieldErrors<SweepFormField> = r.success ? {} : collect(r.error, (p) => SWEEP_FIELD[String(p[0])] ?? 'tokens');
-  // An attached server already runs with one k; asking for several would only be refused later.
-  if (v.mode === 'attached' && input.tokens.length > 1 && !errors.tokens) {
-    errors.tokens = 'attached mode measures the running server as it is: give its one k (0 if it runs without speculation)';
-  }
   if (r.success && Object.keys(errors).length === 0) return { ok: true, value: r.data };
   return { ok: false, errors };
 }
