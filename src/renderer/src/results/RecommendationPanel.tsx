@@ -3,6 +3,17 @@ import type { Report } from '../../../shared/schemas';
 import * as f from '../format';
 import { SimulatedBadge } from '../components/Simulated';
 
+function Stat({ label, value, testId, className = '' }: { label: string; value: string; testId: string; className?: string }) {
+  return (
+    <div className="stat">
+      <span className="stat-label">{label}</span>
+      <span className={`stat-value ${className}`.trim()} data-testid={testId}>
+        {value}
+      </span>
+    </div>
+  );
+}
+
 export function RecommendationPanel({ report, children }: { report: Report; children?: React.ReactNode }) {
   const r = report.recommendation;
   // History's compare draws two panels at once: a fixed id would label both with the first heading.
@@ -21,30 +32,10 @@ export function RecommendationPanel({ report, children }: { report: Report; chil
       {r ? (
         <>
           <div className="stats">
-            <div className="stat">
-              <span className="stat-label">Draft tokens</span>
-              <span className="stat-value" data-testid="rec-k">
-                k = {r.numSpeculativeTokens}
-              </span>
-            </div>
-            <div className="stat">
-              <span className="stat-label">Throughput</span>
-              <span className="stat-value" data-testid="rec-tps">
-                {f.tps(r.tokensPerSecond)}
-              </span>
-            </div>
-            <div className="stat">
-              <span className="stat-label">Speedup</span>
-              <span className="stat-value" data-testid="rec-speedup">
-                {f.signedPct(r.speedupPercent)}
-              </span>
-            </div>
-            <div className="stat">
-              <span className="stat-label">Confidence</span>
-              <span className={`stat-value conf-${r.confidence}`} data-testid="rec-confidence">
-                {r.confidence}
-              </span>
-            </div>
+            <Stat label="Draft tokens" testId="rec-k" value={`k = ${r.numSpeculativeTokens}`} />
+            <Stat label="Throughput" testId="rec-tps" value={f.tps(r.tokensPerSecond)} />
+            <Stat label="Speedup" testId="rec-speedup" value={f.signedPct(r.speedupPercent)} />
+            <Stat label="Confidence" testId="rec-confidence" value={r.confidence} className={`conf-${r.confidence}`} />
           </div>
           <p data-testid="rec-reason">{r.reason}</p>
           {report.bestUseCase && (
