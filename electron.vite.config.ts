@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { META_CONTENT_SECURITY_POLICY } from './src/main/shell/csp';
+import { META_CONTENT_SECURITY_POLICY } from './src/shared/csp';
 
 /**
  * Electron loads the built UI from file://, which has no response headers:

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { streamCompletionDetailed, type CompletionRequest } from '../src/main/bench-client';
+import { streamCompletionDetailed, type CompletionRequest } from '../src/core/bench-client';
 import { BUILTIN_PROMPT_TYPES } from '../src/shared/prompts';
 import { freePort, startServer } from './processes';
 

@@ -3,7 +3,7 @@
  * separate process streams vLLM-shaped chunks to it, in bulk (many chunks per
  * read) or paced (one chunk per read, as a generating server sends them).
  */
-import { streamCompletion } from '../src/main/bench-client';
+import { streamCompletion } from '../src/core/bench-client';
 import { freePort, startServer } from './processes';
 
 export interface OverheadRound {

@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createParser } from 'eventsource-parser';
-import { createAppServices, type AppServices } from '../src/main/app-services';
-import { createEventHub, startBrowserServer, CONTENT_SECURITY_POLICY, type BrowserServer } from '../src/main/browser-server';
+import { createAppServices, type AppServices } from '../src/core/app-services';
+import { createEventHub, startBrowserServer, CONTENT_SECURITY_POLICY, type BrowserServer } from '../src/core/browser-server';
 import { ServerStateSchema, type ServerState } from '../src/shared/schemas';
 import { freePort, processAlive } from './helpers/processes';
 import { ensureBuilt } from './fixtures/electron-stub/ensure-built';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ReportSchema } from '../src/shared/schemas';
-import { parseProcStat } from '../src/main/process-tree';
+import { parseProcStat } from '../src/node/process-tree';
 import { freePort } from './helpers/processes';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'spectune.js');

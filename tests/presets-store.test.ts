@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PresetsStore, PRESETS_FORMAT_VERSION } from '../src/main/presets-store';
+import { PresetsStore, PRESETS_FORMAT_VERSION } from '../src/core/presets-store';
 import { SpecTuneError } from '../src/shared/errors';
 import { PresetSchema } from '../src/shared/ipc-contract';
 

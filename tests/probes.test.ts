@@ -6,7 +6,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listModels, probeAll, probeEndpoint } from '../src/main/probes';
+import { listModels, probeAll, probeEndpoint } from '../src/core/probes';
 import { SpecTuneError } from '../src/shared/errors';
 import { EndpointStatusSchema } from '../src/shared/schemas';
 

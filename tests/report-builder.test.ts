@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { recommendedSettings } from '../src/main/apply';
+import { recommendedSettings } from '../src/core/apply';
 import { expectedSpeedup, expectedTokensPerStep } from '../src/shared/leviathan';
 import { REDACTED } from '../src/shared/redact';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../src/shared/prompts';

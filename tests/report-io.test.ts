@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeReport } from '../src/main/report-io';
+import { writeReport } from '../src/core/report-io';
 import type { Report } from '../src/shared/schemas';
 
 describe('writeReport', () => {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { groupMembers } from '../src/main/process-tree';
+import { groupMembers } from '../src/node/process-tree';
 import { alphaFromMeanAcceptanceLength, expectedSpeedup } from '../src/shared/leviathan';
 import { BUILTIN_PROMPT_TYPES } from '../src/shared/prompts';
 import { acceptanceAlpha, DEFAULT_STEP_MS, draftCost, expectedAcceptanceRate, expectedPerPositionAcceptance, expectedRequestSpeedup } from '../src/simulator/model';

@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { readMeasurementLog } from '../src/main/report-io';
-import { simulatorCommand } from '../src/main/simulator-command';
-import { runSweep, type SweepEvent } from '../src/main/sweep-runner';
-import { VllmServer } from '../src/main/vllm-server';
+import { readMeasurementLog } from '../src/core/report-io';
+import { simulatorCommand } from '../src/core/simulator-command';
+import { runSweep, type SweepEvent } from '../src/core/sweep-runner';
+import { VllmServer } from '../src/core/vllm-server';
 import type { Report, SweepPlanInput } from '../src/shared/schemas';
 import { freePort, processAlive } from './helpers/processes';
 

@@ -10,9 +10,9 @@ import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpecTuneError } from '../src/shared/errors';
 import type { LogLine, ServerSettingsInput, ServerState } from '../src/shared/schemas';
-import { killAllServersSync, liveServerCount, stopAllServers, VllmServer, type ServerExitEvent } from '../src/main/vllm-server';
-import { parseProcStat } from '../src/main/process-tree';
-import { cleanLine, LineRing } from '../src/main/line-buffer';
+import { killAllServersSync, liveServerCount, stopAllServers, VllmServer, type ServerExitEvent } from '../src/core/vllm-server';
+import { parseProcStat } from '../src/node/process-tree';
+import { cleanLine, LineRing } from '../src/node/line-buffer';
 
 const ROOT = resolve(__dirname, '..');
 const SIM = [process.execPath, resolve(ROOT, 'bin/run-ts.js'), resolve(ROOT, 'src/simulator/main.ts')];

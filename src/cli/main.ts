@@ -4,8 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
-import { TOOL_VERSION } from '../main/tool-version';
-import { stopAllServers } from '../main/vllm-server';
+import { TOOL_VERSION } from '../node/tool-version';
+import { stopAllServers } from '../core/vllm-server';
 import { SpecTuneError } from '../shared/errors';
 import { registerStatusCommand } from './status-command';
 import { registerSweepCommand } from './sweep-command';

@@ -6,7 +6,8 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { ServerSettingsSchema, type EndpointStatus, type GroupComparison, type Report } from '../shared/schemas';
-import { buildVllmArgv, formatCommand, parseVllmVersion } from '../shared/vllm-command';
+import { buildVllmArgv, parseVllmVersion } from '../engines/vllm/argv';
+import { formatCommand } from '../shared/shell-words';
 
 const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
 const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}%`);

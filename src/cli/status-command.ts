@@ -1,6 +1,6 @@
 /** `spectune status`: which servers are up, and what really listens there. */
 import { Option, type Command } from 'commander';
-import { probeAll } from '../main/probes';
+import { probeAll } from '../core/probes';
 import { DEFAULT_ENDPOINTS, type Endpoint } from '../shared/schemas';
 import { endpointArg, intArg } from './args';
 import { formatStatus } from './output';

@@ -7,11 +7,11 @@ import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
-import { freePort } from '../main/port-check';
-import { runSweep } from '../main/sweep-runner';
-import { simulatorCommand } from '../main/simulator-command';
-import { probeAll } from '../main/probes';
-import { assertNoManagedFlags, killAllServersSync, stopAllServers } from '../main/vllm-server';
+import { freePort } from '../node/port-check';
+import { runSweep } from '../core/sweep-runner';
+import { simulatorCommand } from '../core/simulator-command';
+import { probeAll } from '../core/probes';
+import { assertNoManagedFlags, killAllServersSync, stopAllServers } from '../core/vllm-server';
 import { SpecTuneError } from '../shared/errors';
 import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
 import {
@@ -24,7 +24,7 @@ import {
   type SweepPlan,
   type SweepPlanInput,
 } from '../shared/schemas';
-import { splitArgs } from '../shared/vllm-command';
+import { splitArgs } from '../shared/shell-words';
 import { intArg, listArg, numberArg, tokenListArg } from './args';
 import { formatEta, formatReport, formatStatus } from './output';
 

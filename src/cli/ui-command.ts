@@ -10,9 +10,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SpecTuneError, describeError } from '../shared/errors';
-import { createAppServices } from '../main/app-services';
-import { createEventHub, isLoopbackHost, startBrowserServer } from '../main/browser-server';
-import { killAllServersSync, stopAllServers } from '../main/vllm-server';
+import { createAppServices } from '../core/app-services';
+import { createEventHub, isLoopbackHost, startBrowserServer } from '../core/browser-server';
+import { killAllServersSync, stopAllServers } from '../core/vllm-server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const RENDERER_DIR = join(ROOT, 'out', 'renderer');

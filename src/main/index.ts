@@ -6,14 +6,14 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, shell, type WebContents } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAppServices, type AppServices } from './app-services';
+import { createAppServices, type AppServices } from '../core/app-services';
 import { createEmitter, registerIpcHandlers } from './ipc/register';
 import { makeSenderCheck } from './ipc/sender';
 import { menuTemplate } from './shell/menu';
 import { DEV_CONTENT_SECURITY_POLICY, hardenWebContents, installSessionSecurity, isExternalLink } from './shell/security';
 import { DEFAULT_SIZE, WindowStateStore } from './shell/window-state';
-import { CONTENT_SECURITY_POLICY } from './shell/csp';
-import { killAllServersSync, stopAllServers } from './vllm-server';
+import { CONTENT_SECURITY_POLICY } from '../shared/csp';
+import { killAllServersSync, stopAllServers } from '../core/vllm-server';
 
 const MAIN_DIR = dirname(fileURLToPath(import.meta.url));
 const RENDERER_FILE = join(MAIN_DIR, '../renderer/index.html');

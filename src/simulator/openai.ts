@@ -3,7 +3,7 @@
  * (clients send many); known ones are type-checked so a 400 names the field.
  */
 import { z } from 'zod';
-import type { VllmVersion } from '../shared/vllm-command';
+import type { VllmVersion } from '../engines/vllm/argv';
 import { atLeast } from './options';
 
 const optionalNumber = (msg: string) => z.number({ error: msg }).nullable().optional();

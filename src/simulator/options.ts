@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { formatZodError, SPEC_METHODS, type SpecMethod } from '../shared/schemas';
-import { parseVllmVersion, type VllmVersion } from '../shared/vllm-command';
+import { parseVllmVersion, type VllmVersion } from '../engines/vllm/argv';
 import { DEFAULT_STEP_MS } from './model';
 
 export const DEFAULT_SIM_VERSION = '0.15.1';

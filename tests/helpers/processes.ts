@@ -1,7 +1,7 @@
 /** Test helpers for real processes and ports. */
 import { readFileSync } from 'node:fs';
 
-export { freePort } from '../../src/main/port-check';
+export { freePort } from '../../src/node/port-check';
 
 /** True while a process with this pid exists (zombies excluded on Linux). */
 export function processAlive(pid: number): boolean {

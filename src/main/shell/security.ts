@@ -5,7 +5,7 @@
  * permission prompts. Electron types only; the shell passes the objects in.
  */
 import type { Session, WebContents } from 'electron';
-import { CONTENT_SECURITY_POLICY } from './csp';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp';
 
 /** Vite's dev server needs inline scripts (React refresh) and its HMR websocket. */
 export const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(

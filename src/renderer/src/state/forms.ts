@@ -13,7 +13,7 @@ import {
   type SweepPlan,
   type SystemPromptDef,
 } from '../../../shared/schemas';
-import { shellQuote, splitArgs } from '../../../shared/vllm-command';
+import { shellQuote, splitArgs } from '../../../shared/shell-words';
 
 export const METHOD_CHOICES = SPEC_METHODS;
 

@@ -22,7 +22,7 @@ import {
   type SweepProgress,
   type SystemPromptDef,
 } from '../../../shared/schemas';
-import { splitArgs } from '../../../shared/vllm-command';
+import { splitArgs } from '../../../shared/shell-words';
 import { toUiError, type UiError } from '../api/errors';
 import {
   DEFAULT_SERVER_FORM,

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
 import { formatZodError, type Endpoint, type EndpointStatus, type ServerKind } from '../shared/schemas';
-import { getWithDeadline, httpStatusHint, joinUrl, networkReason, type GetResult } from './http';
+import { getWithDeadline, httpStatusHint, joinUrl, networkReason, type GetResult } from '../node/http';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 1500;
 

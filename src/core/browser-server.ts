@@ -14,7 +14,7 @@ import { SpecTuneError, toErrorInfo, type ErrorInfo } from '../shared/errors';
 import { EVENT_CHANNELS, requests, type EventChannel, type RequestChannel } from '../shared/ipc-contract';
 import type { Emit } from './handlers/context';
 
-import { CONTENT_SECURITY_POLICY } from './shell/csp';
+import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 
 export { CONTENT_SECURITY_POLICY };
 

@@ -7,7 +7,7 @@
  * finished. A configuration whose server fails is marked failed; the sweep goes on.
  */
 import { streamCompletion } from './bench-client';
-import { readSpecDecodeSnapshot } from './metrics-client';
+import { readSpecDecodeSnapshot } from '../engines/vllm/metrics-client';
 import { listModels, probeEndpoint } from './probes';
 import { assertReportPath, jsonlPathFor, MeasurementLog, writeReport } from './report-io';
 import { VllmServer, type ServerExitEvent } from './vllm-server';
@@ -26,8 +26,9 @@ import {
   type SweepPlanInput,
   type SweepProgress,
 } from '../shared/schemas';
-import { buildVllmArgv, formatCommand, parseVllmVersion } from '../shared/vllm-command';
-import { TOOL_VERSION } from './tool-version';
+import { buildVllmArgv, parseVllmVersion } from '../engines/vllm/argv';
+import { formatCommand } from '../shared/shell-words';
+import { TOOL_VERSION } from '../node/tool-version';
 
 export type SweepEvent =
   | { type: 'progress'; progress: SweepProgress }

@@ -2,8 +2,8 @@
  * Asking an installed vLLM which version it is, without starting a server.
  */
 import { execa } from 'execa';
-import { SpecTuneError } from '../shared/errors';
-import { parseVllmVersion, usesApiServerModule, type VllmVersion } from '../shared/vllm-command';
+import { SpecTuneError } from '../../shared/errors';
+import { parseVllmVersion, usesApiServerModule, type VllmVersion } from './argv';
 
 export const COMMAND_NOT_FOUND_HINT =
   'install vLLM (pip install vllm), give the full path to it (e.g. /opt/venv/bin/vllm) or ' +

@@ -10,14 +10,12 @@ import {
   buildVllmArgs,
   buildVllmArgv,
   flagStyle,
-  formatCommand,
   parseVllmVersion,
-  shellQuote,
-  splitArgs,
   usesApiServerModule,
   type VllmVersion,
-} from '../src/shared/vllm-command';
-import { versionArgv, versionFromOutput } from '../src/main/vllm-version';
+} from '../src/engines/vllm/argv';
+import { formatCommand, shellQuote, splitArgs } from '../src/shared/shell-words';
+import { versionArgv, versionFromOutput } from '../src/engines/vllm/version';
 
 function v(text: string): VllmVersion {
   const parsed = parseVllmVersion(text);

@@ -10,7 +10,7 @@ import { max, median, quantileSorted } from 'simple-statistics';
 import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
 import { formatZodError, HttpUrlSchema, parseOrThrow, type InterChunkStats, type RequestMetrics } from '../shared/schemas';
-import { connectError, httpStatusHint, joinUrl, networkErrorCode, serverErrorMessage } from './http';
+import { connectError, httpStatusHint, joinUrl, networkErrorCode, serverErrorMessage } from '../node/http';
 
 export interface CompletionRequest {
   baseUrl: string;

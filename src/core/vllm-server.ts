@@ -20,11 +20,12 @@ import {
   STOPPED_SERVER_STATE,
   type ServerState,
 } from '../shared/schemas';
-import { buildVllmArgv, formatCommand, type VllmVersion } from '../shared/vllm-command';
-import { cleanLine, LineRing } from './line-buffer';
-import { assertPortFree, baseUrl } from './port-check';
-import { descendants, killTreeSync, listProcesses, terminateTree, type ProcInfo, type TerminateResult } from './process-tree';
-import { COMMAND_NOT_FOUND_HINT, queryVllmVersion } from './vllm-version';
+import { buildVllmArgv, type VllmVersion } from '../engines/vllm/argv';
+import { formatCommand } from '../shared/shell-words';
+import { cleanLine, LineRing } from '../node/line-buffer';
+import { assertPortFree, baseUrl } from '../node/port-check';
+import { descendants, killTreeSync, listProcesses, terminateTree, type ProcInfo, type TerminateResult } from '../node/process-tree';
+import { COMMAND_NOT_FOUND_HINT, queryVllmVersion } from '../engines/vllm/version';
 
 export interface VllmServerOptions {
   /** How often to ask /health while starting (ms). */
