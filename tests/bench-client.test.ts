@@ -10,7 +10,7 @@ import net, { type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamCompletion, streamCompletionDetailed, type CompletionRequest } from '../src/core/bench-client';
-import { readSpecDecodeSnapshot } from '../src/engines/vllm/metrics-client';
+import { readSpecDecodeSnapshot } from '../src/node/metrics-client';
 import { probeEndpoint } from '../src/core/probes';
 import { acceptanceBetween } from '../src/shared/spec-decode-metrics';
 import { SpecTuneError } from '../src/shared/errors';

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSpecDecodeSnapshot } from '../src/engines/vllm/metrics-client';
+import { readSpecDecodeSnapshot } from '../src/node/metrics-client';
 import { AcceptanceStatsSchema } from '../src/shared/schemas';
 import { acceptanceBetween, parseSpecDecodeMetrics, type SpecDecodeSnapshot } from '../src/shared/spec-decode-metrics';
 

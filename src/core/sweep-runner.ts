@@ -7,7 +7,7 @@
  * finished. A configuration whose server fails is marked failed; the sweep goes on.
  */
 import { streamCompletion } from './bench-client';
-import { readSpecDecodeSnapshot } from '../engines/vllm/metrics-client';
+import { readSpecDecodeSnapshot } from '../node/metrics-client';
 import { listModels, probeEndpoint } from './probes';
 import { assertReportPath, jsonlPathFor, MeasurementLog, writeReport } from './report-io';
 import { VllmServer, type ServerExitEvent } from './vllm-server';

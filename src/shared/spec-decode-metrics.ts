@@ -1,5 +1,6 @@
 /**
- * Speculative-decoding acceptance from vLLM's Prometheus `/metrics` text.
+ * Speculative-decoding acceptance from a Prometheus `/metrics` page (vLLM's, and
+ * llama.cpp's, which copied vLLM's counter names under its own prefix).
  *
  * V1 engines export monotonic counters; acceptance over a configuration's
  * requests is the difference of two snapshots (before/after). V0 engines only
@@ -19,12 +20,17 @@ export interface SpecDecodeSnapshot {
   v0Efficiency: number | null;
 }
 
-const V1_DRAFTS = 'vllm:spec_decode_num_drafts_total';
-const V1_DRAFT_TOKENS = 'vllm:spec_decode_num_draft_tokens_total';
-const V1_ACCEPTED = 'vllm:spec_decode_num_accepted_tokens_total';
-const V1_PER_POS = 'vllm:spec_decode_num_accepted_tokens_per_pos_total';
-const V0_RATE = 'vllm:spec_decode_draft_acceptance_rate';
-const V0_EFFICIENCY = 'vllm:spec_decode_efficiency';
+/** Family names under a metric prefix: vLLM's `vllm:`, llama.cpp's `llamacpp:` (same counters since Aug 2026). */
+function familyNames(prefix: string) {
+  return {
+    drafts: `${prefix}spec_decode_num_drafts_total`,
+    draftTokens: `${prefix}spec_decode_num_draft_tokens_total`,
+    accepted: `${prefix}spec_decode_num_accepted_tokens_total`,
+    perPos: `${prefix}spec_decode_num_accepted_tokens_per_pos_total`,
+    v0Rate: `${prefix}spec_decode_draft_acceptance_rate`,
+    v0Efficiency: `${prefix}spec_decode_efficiency`,
+  };
+}
 
 export const EMPTY_SNAPSHOT: SpecDecodeSnapshot = Object.freeze({
   source: 'none',
@@ -99,22 +105,23 @@ function mean(samples: { value: number }[] | undefined): number | null {
   return t === null ? null : t / samples!.length;
 }
 
-export function parseSpecDecodeMetrics(promText: string): SpecDecodeSnapshot {
+export function parseSpecDecodeMetrics(promText: string, prefix = 'vllm:'): SpecDecodeSnapshot {
   const byName = samplesByName(parseFamilies(specDecodeLines(promText)));
+  const n = familyNames(prefix);
 
   const acceptedPerPos: number[] = [];
-  for (const s of byName.get(V1_PER_POS) ?? []) {
+  for (const s of byName.get(n.perPos) ?? []) {
     const pos = Number(s.labels.position);
     if (!Number.isInteger(pos) || pos < 0 || pos > 1024) continue;
     while (acceptedPerPos.length <= pos) acceptedPerPos.push(0);
     acceptedPerPos[pos] += s.value;
   }
 
-  const drafts = sum(byName.get(V1_DRAFTS));
-  const draftTokens = sum(byName.get(V1_DRAFT_TOKENS));
-  const accepted = sum(byName.get(V1_ACCEPTED));
-  const v0AcceptanceRate = mean(byName.get(V0_RATE));
-  const v0Efficiency = mean(byName.get(V0_EFFICIENCY));
+  const drafts = sum(byName.get(n.drafts));
+  const draftTokens = sum(byName.get(n.draftTokens));
+  const accepted = sum(byName.get(n.accepted));
+  const v0AcceptanceRate = mean(byName.get(n.v0Rate));
+  const v0Efficiency = mean(byName.get(n.v0Efficiency));
 
   // V0 also had draft/accepted token counters but no drafts counter: `drafts` tells V1 apart.
   const source: SpecDecodeSnapshot['source'] =

@@ -1,0 +1,167 @@
+/**
+ * The one interface every engine implements. The sweep, the launcher, the
+ * status probe and the recommendation ask the engine; nothing outside
+ * src/engines/<id>/ branches on an engine's name.
+ *
+ * An engine answers:
+ * - identify: is the server at this URL me? (by its API, never its port)
+ * - launch (launched engines): which build is installed, the argv for a configuration (pure)
+ * - configurations: what a sweep compares (k values, or draft models swapped per request)
+ * - shapeRequest: the HTTP request for one prompt at one configuration (per-request k or draft)
+ * - acceptance: where draft statistics come from (server counters, each response, or nowhere)
+ * - recommend: the exact startup line or setting for the winner
+ */
+import type { EngineDescriptor, EngineId } from '../shared/engine-descriptor';
+import type { AcceptanceStats, ServerSettings } from '../shared/schemas';
+import type { SpecDecodeSnapshot } from '../shared/spec-decode-metrics';
+
+export type { EngineDescriptor, EngineId };
+
+/** One point a sweep measures. k = null: the engine's own draft length, which SpecTune cannot set (LM Studio without `lms`). */
+export interface SpecConfig {
+  numSpeculativeTokens: number | null;
+  /** The draft model this configuration uses (null: none, or the engine's method needs none). */
+  draftModel: string | null;
+}
+
+export const isBaselineConfig = (c: SpecConfig): boolean => c.numSpeculativeTokens === 0 || (c.numSpeculativeTokens === null && c.draftModel === null);
+
+/** A GET answered by the server under probe; null when nothing usable came back (network error, timeout). */
+export interface ProbeAnswer {
+  status: number;
+  json: unknown;
+  text: string;
+  latencyMs: number;
+}
+
+/** Memoised GETs against one base URL: engines asking the same path cost one request. */
+export type Ask = (path: string) => Promise<ProbeAnswer | null>;
+
+export interface Identified {
+  version: string | null;
+  models: string[];
+  simulated: boolean;
+  /** Path whose answer identified the engine (its latency is reported). */
+  via: string;
+}
+
+/** What `--version` / `--help` of an installed engine said, parsed by the engine that reads it. */
+export interface EngineBuild {
+  /** As printed, for reports ("0.11.0", "b6123 (abc123)"). */
+  raw: string;
+  /** Engine-specific facts (flag style, numbers) the argv builder reads. */
+  facts: Record<string, string | number | boolean>;
+}
+
+/** The request for one prompt: a path under the base URL, a JSON body, and how the answer comes back. */
+export interface RequestShape {
+  path: string;
+  body: Record<string, unknown>;
+  /** openai-sse: data: {chunk} events, [DONE]; ndjson: one JSON object per line (Ollama native); json: one object (not streamed). */
+  dialect: 'openai-sse' | 'ndjson' | 'json';
+}
+
+/** The prompt side of a request, common to every engine. */
+export interface PromptRequest {
+  model: string;
+  api: 'chat' | 'completions';
+  /** '' = no system message */
+  system: string;
+  prompt: string;
+  maxTokens: number;
+  temperature: number;
+  seed: number;
+  ignoreEos: boolean;
+}
+
+/** Draft counts one response carried (llama.cpp timings, LM Studio v0 stats). */
+export interface ResponseDraftCounts {
+  draftTokens: number;
+  acceptedTokens: number;
+  /** Number of drafts proposed, where the engine says. */
+  drafts: number | null;
+  /** Accepted tokens per draft position, where the engine says. */
+  acceptedPerPos: number[] | null;
+}
+
+/** Counters read from the server before and after a configuration's requests (Prometheus spec-decode families). */
+export type CounterSnapshot = SpecDecodeSnapshot;
+
+export type AcceptanceSource =
+  | {
+      kind: 'server-counters';
+      read(baseUrl: string, apiKey?: string): Promise<CounterSnapshot | null>;
+      between(before: CounterSnapshot | null, after: CounterSnapshot | null): AcceptanceStats;
+    }
+  | {
+      kind: 'per-response';
+      /** From the final object of a response (the last SSE chunk with usage/timings, the last NDJSON line, the JSON body). */
+      fromResponse(final: Record<string, unknown> | null): ResponseDraftCounts | null;
+    }
+  | { kind: 'none'; reason: string };
+
+/** Tokens and timings an engine reports itself, for dialects without OpenAI `usage` (Ollama's eval_count). */
+export interface EngineUsage {
+  completionTokens: number | null;
+  promptTokens: number | null;
+  /** Time the engine spent loading the model for this request (s); kept out of the timings. */
+  loadSeconds: number;
+  /** The engine's own time to first token (s), for non-streamed answers. */
+  ttftSeconds: number | null;
+}
+
+export interface LaunchSupport {
+  /** Runs `<command> --version` (and `--help` where flags depend on the build). */
+  detectBuild(command: readonly string[], opts: { signal?: AbortSignal }): Promise<EngineBuild>;
+  /** The whole argv for one configuration on this build; throws SpecTuneError for what this build cannot run. Pure. */
+  argv(settings: ServerSettings, config: SpecConfig, build: EngineBuild): string[];
+  /** Flags SpecTune writes from settings, refused in extraArgs (a second copy would silently win). */
+  managedFlags: Readonly<Record<string, string>>;
+  /** Environment variable the engine reads its API key from, for requests and the recommended line. */
+  apiKeyEnv: string | null;
+}
+
+export interface Recommended {
+  /** A copy-paste line (startup command, `lms load …`), or null when there is none. */
+  command: string | null;
+  /** argv of that command when SpecTune can run it (Apply). */
+  argv: string[] | null;
+  /** The setting in the engine's own words ("Modelfile: PARAMETER draft_num_predict 4"). */
+  setting: string;
+}
+
+export interface RecommendInput {
+  config: SpecConfig;
+  settings: ServerSettings | null;
+  build: EngineBuild | null;
+  url: string;
+  model: string | null;
+}
+
+/** What the sweep needs from the plan to list configurations. */
+export interface ConfigurationInput {
+  tokens: readonly number[];
+  /** Draft models to compare (engines that swap them per request), else the launch's one. */
+  draftModels: readonly string[];
+  settings: ServerSettings | null;
+}
+
+export interface Engine {
+  readonly descriptor: EngineDescriptor;
+  /** Paths identify() asks, fetched together so a status probe takes one round trip. */
+  readonly probePaths: readonly string[];
+  identify(ask: Ask): Promise<Identified | null>;
+  /** Launched engines only. */
+  readonly launch: LaunchSupport | null;
+  configurations(input: ConfigurationInput): SpecConfig[];
+  shapeRequest(req: PromptRequest, config: SpecConfig): RequestShape;
+  /** Tokens and engine timings from a final object, for dialects without `usage`; null: use `usage`. */
+  engineUsage?(final: Record<string, unknown> | null): EngineUsage | null;
+  readonly acceptance: AcceptanceSource;
+  /**
+   * Why a k > 0 configuration that drafted nothing is an error (llama.cpp: draft model loaded but
+   * speculation off). Null: no drafting is not an error for this engine (or it cannot tell).
+   */
+  noDraftingError?(config: SpecConfig): string | null;
+  recommend(input: RecommendInput): Recommended;
+}

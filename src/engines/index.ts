@@ -1,0 +1,28 @@
+/**
+ * Every engine SpecTune knows, in the order a status probe tries them: the
+ * most specific identification first (vLLM's /version, Ollama's /api/version,
+ * LM Studio's /api/v0/models, llama.cpp's /props, then mlx_lm's bare /health).
+ */
+import { SpecTuneError } from '../shared/errors';
+import { ENGINE_IDS, normalizeEngineId, type EngineDescriptor, type EngineId } from '../shared/engine-descriptor';
+import type { Engine } from './engine';
+import { vllmEngine } from './vllm';
+
+export const ENGINES: readonly Engine[] = [vllmEngine];
+
+export function engineById(id: string): Engine {
+  const wanted = normalizeEngineId(id);
+  const e = ENGINES.find((x) => x.descriptor.id === wanted);
+  if (!e) {
+    throw new SpecTuneError('INVALID_INPUT', `unknown engine "${id}"`, {
+      hint: `use one of ${ENGINE_IDS.join(', ')} (llamacpp is accepted for llama.cpp)`,
+    });
+  }
+  return e;
+}
+
+export function engineDescriptors(): EngineDescriptor[] {
+  return ENGINES.map((e) => e.descriptor);
+}
+
+export type { EngineId };
