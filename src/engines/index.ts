@@ -7,8 +7,10 @@ import { SpecTuneError } from '../shared/errors';
 import { ENGINE_IDS, normalizeEngineId, type EngineDescriptor, type EngineId } from '../shared/engine-descriptor';
 import type { Engine } from './engine';
 import { vllmEngine } from './vllm';
+import { ollamaEngine } from './ollama';
+import { lmstudioEngine } from './lmstudio';
 
-export const ENGINES: readonly Engine[] = [vllmEngine];
+export const ENGINES: readonly Engine[] = [vllmEngine, ollamaEngine, lmstudioEngine];
 
 export function engineById(id: string): Engine {
   const wanted = normalizeEngineId(id);
