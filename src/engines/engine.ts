@@ -162,6 +162,6 @@ export interface Engine {
    * Why a k > 0 configuration that drafted nothing is an error (llama.cpp: draft model loaded but
    * speculation off). Null: no drafting is not an error for this engine (or it cannot tell).
    */
-  noDraftingError?(config: SpecConfig): string | null;
+  noDraftingError?(config: SpecConfig, build: EngineBuild | null): string | null;
   recommend(input: RecommendInput): Recommended;
 }
