@@ -27,7 +27,7 @@ export interface LmsLoadFlags {
 
 export const NO_LMS_FLAGS: LmsLoadFlags = { draftModel: false, draftMaxTokens: false, draftMtp: false };
 
-const has = (help: string, flag: string) => new RegExp(`(^|[\\s,])${flag.replace(/-/g, '\\-')}(?=[\\s=<,]|$)`, 'm').test(help);
+const has = (help: string, flag: string) => new RegExp(`(^|[\\s,])${flag.replace(/-/g, '\\-')}(?=[\\s=<,.)\\]]|$)`, 'm').test(help);
 
 /** What `lms load --help` says this lms can do. Pure. */
 export function parseLmsLoadHelp(help: string): LmsLoadFlags {
