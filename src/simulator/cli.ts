@@ -27,6 +27,13 @@ export function defaultSelfCommand(): string[] {
 }
 
 export async function runSimulatorCli(argv: string[], options: SimulatorCliOptions = {}): Promise<void> {
+  // Engine personas (llama-server, mlx_lm.server, lmstudio, ollama): no EngineCore child.
+  const { personaOf, runPersona } = await import('./personas/index');
+  const persona = personaOf(argv[0]);
+  if (persona) {
+    await runPersona(persona, argv.slice(1));
+    return;
+  }
   if (argv[0] === 'engine-core') {
     const { runEngineCore } = await import('./engine-core');
     await runEngineCore();

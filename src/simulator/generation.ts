@@ -5,7 +5,7 @@
  * and the server options.
  */
 import { acceptanceAlpha, classifyPrompt, draftCost, hash32, mixSeed, naturalLength, planRequest, type RequestPlan } from './model';
-import type { SimOptions } from './options';
+import type { SpecMethod } from '../shared/schemas';
 import { applyStop, generateTokens, textSeed } from './text';
 
 export interface GenerationInput {
@@ -32,7 +32,19 @@ export interface Generation {
   k: number;
 }
 
-export function prepareGeneration(input: GenerationInput, opts: SimOptions, requestIndex: number): Generation {
+/**
+ * What a generation needs from the server's settings. vLLM's SimOptions has this
+ * shape; the other engine personas (src/simulator/personas) build one per request,
+ * so every persona shares one timing model and one text generator.
+ */
+export interface GenerationSettings {
+  maxModelLen: number;
+  seed: number;
+  speculative: { method: SpecMethod; numSpeculativeTokens: number } | null;
+  sim: { alpha: number | null; draftCost: number | null; stepMs: number; jitter: number };
+}
+
+export function prepareGeneration(input: GenerationInput, opts: GenerationSettings, requestIndex: number): Generation {
   const budget = input.maxTokens ?? Math.max(1, opts.maxModelLen - input.promptTokens);
   const natural = input.ignoreEos ? Number.POSITIVE_INFINITY : naturalLength(input.prompt, input.system);
   const wanted = Math.max(1, Math.min(budget, natural));

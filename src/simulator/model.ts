@@ -246,3 +246,36 @@ export function naturalLength(prompt: string, system: string): number {
   const base = 140 + (hash32(prompt + '\u0000' + system) % 260);
   return /\b(concise|brief|short)\b/i.test(system) ? Math.round(base * 0.5) : base;
 }
+
+export interface ThroughputInput {
+  alpha: number;
+  /** Draft/target cost ratio c. */
+  c: number;
+  stepMs: number;
+  completionTokens: number;
+  promptTokens: number;
+}
+
+/**
+ * Expected end-to-end tokens/s of one request with k drafts (k = 0: no
+ * speculation): completion tokens over prefill plus decode time, the same
+ * arithmetic planRequest plays back. Every persona (vLLM, llama-server,
+ * mlx_lm.server, LM Studio, Ollama) decodes through this model, so a test can
+ * compute which k a tuner should find.
+ */
+export function expectedTokensPerSecond(o: ThroughputInput & { k: number }): number {
+  const n = Math.max(1, o.completionTokens);
+  const k = Math.max(0, o.k);
+  const decode = k > 0 ? ((n - 1) / expectedTokensPerStep(o.alpha, k)) * o.stepMs * (1 + k * o.c) : (n - 1) * o.stepMs;
+  return n / ((prefillMs(o.stepMs, o.promptTokens, k, o.c) + decode) / 1000);
+}
+
+/** The k in `ks` with the highest expected tokens/s (ties go to the smaller k), and that rate. */
+export function bestExpectedK(o: ThroughputInput, ks: readonly number[]): { k: number; tokensPerSecond: number } {
+  let best = { k: ks[0] ?? 0, tokensPerSecond: -1 };
+  for (const k of ks) {
+    const tps = expectedTokensPerSecond({ ...o, k });
+    if (tps > best.tokensPerSecond * (1 + 1e-12)) best = { k, tokensPerSecond: tps };
+  }
+  return best;
+}

@@ -7,7 +7,6 @@ import { performance } from 'node:perf_hooks';
 import type { Generation } from './generation';
 import type { SimMetrics } from './metrics';
 import { BATCH_SLOWDOWN } from './model';
-import type { SimOptions } from './options';
 
 export interface DriveCallbacks {
   /** Tokens that leave together (one SSE chunk). */
@@ -16,7 +15,10 @@ export interface DriveCallbacks {
   done(): void;
 }
 
-export function drive(gen: Generation, opts: SimOptions, metrics: SimMetrics, cb: DriveCallbacks): { cancel(): void } {
+/** The counters playback updates (SimMetrics, or a persona's own). */
+export type PlaybackCounters = Pick<SimMetrics, 'running' | 'generationTokens' | 'recordStep'>;
+
+export function drive(gen: Generation, opts: { sim: { stallAfterTokens: number | null } }, metrics: PlaybackCounters, cb: DriveCallbacks): { cancel(): void } {
   const steps = gen.plan.steps;
   const stallAfter = opts.sim.stallAfterTokens;
   let timer: NodeJS.Timeout | undefined;

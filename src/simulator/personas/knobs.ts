@@ -1,0 +1,117 @@
+/**
+ * The `--sim-*` knobs every persona shares with the vLLM simulator: timing
+ * (step time, α, draft cost, jitter), model (re)load cost, and fault injection.
+ * Same names and meanings as `spectune sim serve`, so one test recipe
+ * (e.g. --sim-alpha 0.8 --sim-draft-cost 0.15) gives the same optimum k on
+ * every engine.
+ */
+import { z } from 'zod';
+import { DEFAULT_STEP_MS } from '../model';
+import type { FlagKind, ParsedFlags } from './flags';
+import { flagValue } from './flags';
+
+export interface PersonaKnobs {
+  startupMs: number;
+  failStartup: boolean;
+  crashAfter: number | null;
+  http500Rate: number | null;
+  http500Every: number | null;
+  stallAfterTokens: number | null;
+  ignoreSigterm: boolean;
+  stepMs: number;
+  draftCost: number | null;
+  alpha: number | null;
+  jitter: number;
+  /** Time a model (re)load takes: Ollama runner reloads, mlx_lm/LM Studio draft swaps. */
+  reloadMs: number;
+  seed: number;
+}
+
+export const DEFAULT_RELOAD_MS = 1500;
+
+export const SIM_KNOB_FLAGS: Record<string, FlagKind> = {
+  '--sim-startup-ms': 'value',
+  '--sim-fail-startup': 'bool',
+  '--sim-crash-after': 'value',
+  '--sim-http-500-rate': 'value',
+  '--sim-http-500-every': 'value',
+  '--sim-stall-after-tokens': 'value',
+  '--sim-ignore-sigterm': 'bool',
+  '--sim-step-ms': 'value',
+  '--sim-draft-cost': 'value',
+  '--sim-alpha': 'value',
+  '--sim-jitter': 'value',
+  '--sim-reload-ms': 'value',
+  '--sim-seed': 'value',
+};
+
+const num = (flag: string, o: { int?: boolean; min?: number; max?: number; gt?: number }) => {
+  const range = o.gt !== undefined ? ` greater than ${o.gt}` : o.max !== undefined ? ` from ${o.min ?? 0} to ${o.max}` : o.min !== undefined ? ` ≥ ${o.min}` : '';
+  const msg = `${flag} must be ${o.int ? 'a whole number' : 'a number'}${range}`;
+  let s = z.coerce.number({ error: msg }).refine(Number.isFinite, msg);
+  if (o.int) s = s.refine(Number.isInteger, msg);
+  if (o.min !== undefined) s = s.refine((v) => v >= (o.min as number), msg);
+  if (o.max !== undefined) s = s.refine((v) => v <= (o.max as number), msg);
+  if (o.gt !== undefined) s = s.refine((v) => v > (o.gt as number), msg);
+  return s;
+};
+
+const KnobSchema = z.object({
+  '--sim-startup-ms': num('--sim-startup-ms', { int: true, min: 0, max: 3_600_000 }).default(300),
+  '--sim-crash-after': num('--sim-crash-after', { int: true, min: 1 }).optional(),
+  '--sim-http-500-rate': num('--sim-http-500-rate', { min: 0, max: 1 }).optional(),
+  '--sim-http-500-every': num('--sim-http-500-every', { int: true, min: 1 }).optional(),
+  '--sim-stall-after-tokens': num('--sim-stall-after-tokens', { int: true, min: 0 }).optional(),
+  '--sim-step-ms': num('--sim-step-ms', { gt: 0, max: 10_000 }).default(DEFAULT_STEP_MS),
+  '--sim-draft-cost': num('--sim-draft-cost', { min: 0, max: 10 }).optional(),
+  '--sim-alpha': num('--sim-alpha', { min: 0, max: 0.999 }).optional(),
+  '--sim-jitter': num('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
+  '--sim-reload-ms': num('--sim-reload-ms', { int: true, min: 0, max: 600_000 }).default(DEFAULT_RELOAD_MS),
+  '--sim-seed': num('--sim-seed', { int: true }).default(0),
+});
+
+/** Reads the shared knobs; throws Error with a message naming the flag and its range. */
+export function parseKnobs(p: ParsedFlags): PersonaKnobs {
+  const values: Record<string, string> = {};
+  for (const key of Object.keys(KnobSchema.shape)) {
+    const v = flagValue(p, key);
+    if (v !== undefined) values[key] = v;
+  }
+  const r = KnobSchema.safeParse(values);
+  if (!r.success) throw new Error(r.error.issues.map((i) => i.message).join('; '));
+  const f = r.data;
+  if (f['--sim-http-500-rate'] !== undefined && f['--sim-http-500-every'] !== undefined) {
+    throw new Error('give --sim-http-500-rate or --sim-http-500-every, not both');
+  }
+  return {
+    startupMs: f['--sim-startup-ms'],
+    failStartup: p.flags.get('--sim-fail-startup') === true,
+    crashAfter: f['--sim-crash-after'] ?? null,
+    http500Rate: f['--sim-http-500-rate'] ?? null,
+    http500Every: f['--sim-http-500-every'] ?? null,
+    stallAfterTokens: f['--sim-stall-after-tokens'] ?? null,
+    ignoreSigterm: p.flags.get('--sim-ignore-sigterm') === true,
+    stepMs: f['--sim-step-ms'],
+    draftCost: f['--sim-draft-cost'] ?? null,
+    alpha: f['--sim-alpha'] ?? null,
+    jitter: f['--sim-jitter'],
+    reloadMs: f['--sim-reload-ms'],
+    seed: f['--sim-seed'],
+  };
+}
+
+export const KNOBS_HELP = `Simulator knobs (every persona):
+  --sim-startup-ms N         model load time at start-up (default 300)
+  --sim-fail-startup         model load fails, exit 1
+  --sim-crash-after N        exit 1 abruptly after N completed requests
+  --sim-http-500-rate P      answer this share of generation requests with HTTP 500
+  --sim-http-500-every N     answer every Nth generation request with HTTP 500
+  --sim-stall-after-tokens N streams stop after N tokens, connection left open
+  --sim-ignore-sigterm       ignore SIGTERM (only SIGKILL stops it)
+  --sim-step-ms MS           target forward-step time (default ${DEFAULT_STEP_MS})
+  --sim-draft-cost C         draft/target cost ratio (default per speculation method)
+  --sim-alpha A              per-token acceptance for every prompt
+  --sim-jitter J             relative step-time noise (default 0.03)
+  --sim-reload-ms N          model reload time (Ollama option change, draft swap; default ${DEFAULT_RELOAD_MS})
+  --sim-seed N               seed for jitter and injected faults (default 0)
+`;

@@ -1,0 +1,318 @@
+/**
+ * The llama-server persona: llama.cpp's HTTP server over the shared timing
+ * model. What a client sees, per the reference (engines.md, "llama.cpp"):
+ * /health 503 "Loading model" then 200; /props with build_info, total_slots,
+ * model_path and default_generation_settings.params.speculative; one token per
+ * SSE event; `timings` in the final chunk (and non-streaming bodies) with
+ * draft_n / draft_n_accepted only when something was drafted; /metrics only
+ * with --metrics, spec-decode counters only on the 2026-08 build.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { Generation } from '../generation';
+import { buildInfo, type LlamaOptions } from './llama-args';
+import { BadRequest, optInt, parseJsonObject, readBody, readOpenAiRequest, type OpenAiRequest } from './request';
+import { nowMs, pathOf, runPersonaServer, sendJson, Slots, type PersonaRuntime, type RequestTiming } from './runtime';
+
+function llamaError(res: http.ServerResponse, status: number, message: string, type: string): void {
+  sendJson(res, status, { error: { code: status, message, type } });
+}
+
+export async function serveLlama(o: LlamaOptions): Promise<never> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const slots = new Slots(o.parallel);
+  const modelId = o.alias ?? o.model;
+  const fingerprint = buildInfo(o.build);
+  let listening = '';
+
+  log(`build: ${o.build.number} (${o.build.commit}) with cc (Debian 12.2.0-14) 12.2.0 for x86_64-linux-gnu (SIMULATED by spectune — no model is loaded)`);
+  log(`system info: n_threads = 4, n_threads_batch = 4, total_threads = 4`);
+  if (o.draftModel && !o.speculation && o.build.specType) {
+    log(`srv    load_model: draft model given but --spec-type is none: the draft is loaded and not used (pass --spec-type draft-simple)`);
+  }
+
+  return runPersonaServer({
+    name: 'llama-server',
+    host: o.host,
+    port: o.port,
+    knobs: o.knobs,
+    maxModelLen: o.ctxSize,
+    log,
+    bind: 'before-load',
+    onListening(port) {
+      const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+      log(`main: HTTP server is listening, hostname: ${o.host}, port: ${port}, http threads: 3`);
+      log(`main: loading model`);
+      log(`srv    load_model: loading model '${o.model}'`);
+      if (o.draftModel) log(`srv    load_model: loading draft model '${o.draftModel}'`);
+      listening = `http://${host}:${port}`;
+    },
+    onLoaded() {
+      if (o.speculation) {
+        log(`srv    load_model: speculative decoding: type = ${o.speculation.specType ?? 'draft'}, n_max = ${o.speculation.nMax}, n_min = ${o.speculation.nMin}, p_min = ${o.speculation.pMin}`);
+      }
+      log(`srv          init: initializing slots, n_slots = ${o.parallel}`);
+      log(`main: model loaded`);
+      log(`main: server is listening on ${listening} - starting the main loop`);
+      log(`srv  update_slots: all slots are idle`);
+    },
+    onLoadFailed() {
+      log(`llama_model_load: error loading model: unable to allocate CUDA0 buffer (simulated by --sim-fail-startup)`);
+      log(`llama_model_load_from_file_impl: failed to load model`);
+      log(`srv    load_model: failed to load model, '${o.model}'`);
+      log(`main: exiting due to model loading error`);
+    },
+    onBindError(message) {
+      log(`start: couldn't bind HTTP server socket, hostname: ${o.host}, port: ${o.port}: ${message}`);
+      log(`main: exiting due to HTTP server error`);
+    },
+    onCrash() {
+      log(`/llama.cpp/ggml/src/ggml-cuda/ggml-cuda.cu:88: CUDA error (simulated by --sim-crash-after ${o.knobs.crashAfter})`);
+    },
+    onShutdown() {
+      log(`srv    operator(): operator(): cleaning up before exit...`);
+    },
+    handle(req, res, rt) {
+      const path = pathOf(req);
+      if (!rt.loaded) {
+        // Every endpoint answers 503 while the model loads.
+        llamaError(res, 503, 'Loading model', 'unavailable_error');
+        return;
+      }
+      if (req.method === 'GET') {
+        switch (path) {
+          case '/health':
+          case '/v1/health':
+            sendJson(res, 200, { status: 'ok' });
+            return;
+          case '/props':
+            sendJson(res, 200, props(o, fingerprint));
+            return;
+          case '/models':
+          case '/v1/models':
+            sendJson(res, 200, {
+              models: [{ name: modelId, model: modelId, modified_at: '', size: '', digest: '', type: 'model', description: '', tags: [''], capabilities: ['completion'], parameters: '', details: { parent_model: '', format: 'gguf', family: '', families: [''], parameter_size: '', quantization_level: '' } }],
+              object: 'list',
+              data: [{ id: modelId, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'llamacpp', meta: { vocab_type: 2, n_vocab: 151936, n_ctx_train: 40960, n_embd: 4096, n_params: 8190735360, size: 5027783488 } }],
+            });
+            return;
+          case '/metrics':
+            if (!o.metrics) {
+              llamaError(res, 501, 'This server does not support metrics endpoint. Start it with `--metrics`', 'not_supported_error');
+              return;
+            }
+            res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+            res.end(renderMetrics(rt, slots, o));
+            return;
+        }
+      }
+      if (req.method === 'POST') {
+        const kind =
+          path === '/v1/chat/completions' || path === '/chat/completions'
+            ? 'chat'
+            : path === '/v1/completions' || path === '/completions'
+              ? 'completions'
+              : path === '/completion'
+                ? 'native'
+                : null;
+        if (kind) {
+          void handleGeneration(kind, req, res, rt);
+          return;
+        }
+      }
+      llamaError(res, 404, 'File Not Found', 'not_found_error');
+    },
+  });
+
+  async function handleGeneration(kind: 'chat' | 'completions' | 'native', req: http.IncomingMessage, res: http.ServerResponse, rt: PersonaRuntime) {
+    const receivedMs = nowMs();
+    let r: OpenAiRequest;
+    let nMax = o.speculation?.nMax ?? 0;
+    try {
+      const body = parseJsonObject(await readBody(req));
+      r = readOpenAiRequest(kind === 'native' ? 'completions' : kind, body, null);
+      const spec = body.speculative;
+      if (o.build.perRequestSpeculative && spec && typeof spec === 'object' && o.speculation) {
+        // Old builds: per-request n_max, never above the server's.
+        const asked = optInt(spec as Record<string, unknown>, 'n_max', 0, 'speculative.n_max');
+        if (asked !== undefined) nMax = Math.min(asked, o.speculation.nMax);
+      }
+      if (r.input.promptTokens >= o.ctxSize) {
+        throw new BadRequest(`the request exceeds the available context size, try increasing it (n_prompt_tokens = ${r.input.promptTokens}, n_ctx = ${o.ctxSize})`);
+      }
+    } catch (err) {
+      llamaError(res, 400, err instanceof BadRequest ? err.message : String(err), 'invalid_request_error');
+      return;
+    }
+    if (rt.injectFailure()) {
+      llamaError(res, 500, 'Internal server error (simulated by --sim-http-500-*)', 'server_error');
+      return;
+    }
+    const release = await slots.acquire();
+    if (res.destroyed) {
+      release();
+      return;
+    }
+    const gen = rt.generation(r.input, o.speculation && nMax > 0 ? { method: o.speculation.method, k: nMax } : null, {}, o.ctxSize);
+    respond(kind, r, gen, res, rt, receivedMs, release);
+  }
+
+  function respond(kind: 'chat' | 'completions' | 'native', r: OpenAiRequest, gen: Generation, res: http.ServerResponse, rt: PersonaRuntime, receivedMs: number, release: () => void) {
+    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
+    const created = Math.floor(Date.now() / 1000);
+    const timingsEveryChunk = r.body.timings_per_token === true;
+    const usage = (n: number) => ({ completion_tokens: n, prompt_tokens: gen.promptTokens, total_tokens: gen.promptTokens + n });
+    let text = '';
+    let lastTiming: RequestTiming | null = null;
+    const sse = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+    const base = kind === 'chat' ? { created, id, model: modelId, system_fingerprint: fingerprint, object: 'chat.completion.chunk' } : { created, id, model: modelId, system_fingerprint: fingerprint, object: 'text_completion' };
+
+    if (r.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      if (kind === 'chat') sse({ choices: [{ finish_reason: null, index: 0, delta: { role: 'assistant', content: null } }], ...base });
+    }
+    const player = rt.play(gen, receivedMs, {
+      token(piece, index) {
+        text += piece;
+        if (!r.stream) return;
+        const partial = timingsEveryChunk ? { timings: partialTimings(index + 1) } : {};
+        if (kind === 'chat') sse({ choices: [{ finish_reason: null, index: 0, delta: { content: piece } }], ...base, ...partial });
+        else if (kind === 'completions') sse({ choices: [{ text: piece, index: 0, logprobs: null, finish_reason: null }], ...base, ...partial });
+        else sse({ index: 0, content: piece, tokens: [], stop: false, id_slot: 0, tokens_predicted: index + 1, tokens_evaluated: gen.promptTokens, ...partial });
+      },
+      done(t) {
+        lastTiming = t;
+        release();
+        const timings = timingsOf(t, gen);
+        const finish = gen.finishReason;
+        if (r.stream) {
+          if (kind === 'chat') sse({ choices: [{ finish_reason: finish, index: 0, delta: {} }], ...base, usage: usage(t.emitted), timings });
+          else if (kind === 'completions') sse({ choices: [{ text: '', index: 0, logprobs: null, finish_reason: finish }], ...base, usage: usage(t.emitted), timings });
+          else sse(nativeFinal('', t, timings));
+          res.end(kind === 'native' ? undefined : 'data: [DONE]\n\n', () => rt.requestCompleted());
+          return;
+        }
+        const body =
+          kind === 'chat'
+            ? { choices: [{ finish_reason: finish, index: 0, message: { role: 'assistant', content: text } }], created, model: modelId, system_fingerprint: fingerprint, object: 'chat.completion', usage: usage(t.emitted), id, timings }
+            : kind === 'completions'
+              ? { choices: [{ text, index: 0, logprobs: null, finish_reason: finish }], created, model: modelId, system_fingerprint: fingerprint, object: 'text_completion', usage: usage(t.emitted), id, timings }
+              : nativeFinal(text, t, timings);
+        const json = JSON.stringify(body);
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+        res.end(json, () => rt.requestCompleted());
+      },
+    });
+    res.on('close', () => {
+      if (!lastTiming) {
+        player.cancel();
+        release();
+      }
+    });
+
+    function partialTimings(n: number) {
+      const t = nowMs();
+      return { prompt_n: gen.promptTokens, predicted_n: n, predicted_ms: t - receivedMs };
+    }
+    function nativeFinal(content: string, t: RequestTiming, timings: Record<string, number>) {
+      return {
+        index: 0,
+        content,
+        tokens: [],
+        id_slot: 0,
+        stop: true,
+        model: modelId,
+        tokens_predicted: t.emitted,
+        tokens_evaluated: gen.promptTokens,
+        generation_settings: { n_predict: r.input.maxTokens ?? -1, temperature: r.input.temperature, speculative: { n_max: o.nMax, n_min: o.nMin, p_min: o.pMin } },
+        prompt: r.input.prompt,
+        has_new_line: content.includes('\n'),
+        truncated: false,
+        stop_type: gen.stopReason !== null ? 'word' : gen.finishReason === 'stop' ? 'eos' : 'limit',
+        stopping_word: gen.stopReason ?? '',
+        tokens_cached: 0,
+        timings,
+      };
+    }
+  }
+}
+
+/** llama.cpp's `timings`: draft fields only when something was drafted. */
+export function timingsOf(t: RequestTiming, gen: Generation): Record<string, number> {
+  const promptMs = Math.max(0.001, t.firstTokenMs - t.receivedMs);
+  const predictedMs = Math.max(0.001, t.lastTokenMs - t.firstTokenMs);
+  const out: Record<string, number> = {
+    prompt_n: gen.promptTokens,
+    prompt_ms: promptMs,
+    prompt_per_token_ms: promptMs / Math.max(1, gen.promptTokens),
+    prompt_per_second: (1000 * gen.promptTokens) / promptMs,
+    predicted_n: t.emitted,
+    predicted_ms: predictedMs,
+    predicted_per_token_ms: predictedMs / Math.max(1, t.emitted),
+    predicted_per_second: (1000 * t.emitted) / predictedMs,
+  };
+  if (t.drafted > 0) {
+    out.draft_n = t.drafted;
+    out.draft_n_accepted = t.accepted;
+  }
+  return out;
+}
+
+function props(o: LlamaOptions, fingerprint: string) {
+  return {
+    default_generation_settings: {
+      id: 0,
+      id_task: -1,
+      n_ctx: o.ctxSize,
+      speculative: o.speculation !== null,
+      is_processing: false,
+      params: {
+        n_predict: -1,
+        seed: 4294967295,
+        temperature: 0.8,
+        top_k: 40,
+        top_p: 0.95,
+        min_p: 0.05,
+        stream: true,
+        speculative: { n_max: o.nMax, n_min: o.nMin, p_min: o.pMin, ...(o.build.specType ? { type: o.speculation?.specType ?? 'none' } : {}) },
+      },
+      prompt: '',
+      next_token: { has_next_token: true, n_remain: -1, n_decoded: 0 },
+    },
+    total_slots: o.parallel,
+    model_path: o.model,
+    modalities: { vision: false, audio: false },
+    chat_template: '{{ messages }}',
+    bos_token: '<|im_start|>',
+    eos_token: '<|im_end|>',
+    build_info: fingerprint,
+    simulated: true,
+  };
+}
+
+function renderMetrics(rt: PersonaRuntime, slots: Slots, o: LlamaOptions): string {
+  const c = rt.counters;
+  const lines: string[] = [];
+  const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number) => {
+    lines.push(`# HELP llamacpp:${name} ${help}`, `# TYPE llamacpp:${name} ${type}`, `llamacpp:${name} ${value}`);
+  };
+  metric('prompt_tokens_total', 'counter', 'Number of prompt tokens processed.', c.promptTokens);
+  metric('prompt_seconds_total', 'counter', 'Prompt process time', c.promptMs / 1000);
+  metric('tokens_predicted_total', 'counter', 'Number of generation tokens processed.', c.generationTokens);
+  metric('tokens_predicted_seconds_total', 'counter', 'Predict process time', c.predictedMs / 1000);
+  metric('n_decode_total', 'counter', 'Total number of llama_decode() calls', c.decodeCalls);
+  metric('n_busy_slots_per_decode', 'counter', 'Average number of busy slots per llama_decode() call', slots.busy);
+  metric('prompt_tokens_seconds', 'gauge', 'Average prompt throughput in tokens/s.', c.promptMs > 0 ? (1000 * c.promptTokens) / c.promptMs : 0);
+  metric('predicted_tokens_seconds', 'gauge', 'Average generation throughput in tokens/s.', c.predictedMs > 0 ? (1000 * c.generationTokens) / c.predictedMs : 0);
+  metric('requests_processing', 'gauge', 'Number of requests processing.', slots.busy);
+  metric('requests_deferred', 'gauge', 'Number of requests deferred.', slots.queued);
+  if (o.build.specMetrics) {
+    metric('spec_decode_num_drafts_total', 'counter', 'Number of speculative drafts.', c.drafts);
+    metric('spec_decode_num_draft_tokens_total', 'counter', 'Number of drafted tokens.', c.draftTokens);
+    metric('spec_decode_num_accepted_tokens_total', 'counter', 'Number of accepted draft tokens.', c.acceptedTokens);
+    lines.push('# HELP llamacpp:spec_decode_num_accepted_tokens_per_pos_total Accepted draft tokens per draft position.', '# TYPE llamacpp:spec_decode_num_accepted_tokens_per_pos_total counter');
+    const positions = Math.max(c.acceptedPerPos.length, o.speculation?.nMax ?? 0);
+    for (let i = 0; i < positions; i++) lines.push(`llamacpp:spec_decode_num_accepted_tokens_per_pos_total{position="${i}"} ${c.acceptedPerPos[i] ?? 0}`);
+  }
+  return lines.join('\n') + '\n';
+}

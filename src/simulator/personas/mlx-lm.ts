@@ -1,0 +1,306 @@
+/**
+ * The mlx_lm.server persona (Apple MLX's HTTP server, mlx-lm ≥ 0.28.4), over the
+ * shared timing model. Per the reference (engines.md, "mlx_lm.server") and
+ * mlx_lm/server.py:
+ *
+ * - argparse command line: `--model M --draft-model D --num-draft-tokens K` (3),
+ *   `--host` (127.0.0.1), `--port` (8080), `--max-tokens` (512), `--temp` (0.0) …
+ *   There is no `--version`: argparse answers "unrecognized arguments", exit 2.
+ * - Per request: `num_draft_tokens` (int ≥ 0) and `draft_model` (absent = the
+ *   command line's, null = none, a name = that one). The loaded (model, draft)
+ *   pair is a key; a request with another key waits for running requests, then
+ *   reloads (--sim-reload-ms), as ModelProvider.load does.
+ * - With a draft model the server runs one request at a time (not batchable);
+ *   without one, requests decode together.
+ * - No acceptance anywhere: no /metrics, no timings; usage in a stream only with
+ *   stream_options.include_usage (a last chunk with choices: []).
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { PersonaArgError, tokeniseFlags, flagValue, type FlagKind } from './flags';
+import { KNOBS_HELP, parseKnobs, SIM_KNOB_FLAGS, type PersonaKnobs } from './knobs';
+import { BadRequest, optInt, parseJsonObject, readBody, readOpenAiRequest, type OpenAiRequest } from './request';
+import { nowMs, pathOf, runPersonaServer, sendJson, type PersonaRuntime } from './runtime';
+import { ConfigScheduler } from './scheduler';
+
+const keyOf = (model: string, draft: string | null): string => JSON.stringify([model, draft]);
+
+export const MLX_LM_VERSION = '0.28.4';
+const PROG = 'mlx_lm.server';
+
+export interface MlxOptions {
+  model: string | null;
+  draftModel: string | null;
+  numDraftTokens: number;
+  draftMtp: boolean;
+  host: string;
+  port: number;
+  maxTokens: number;
+  temp: number;
+  knobs: PersonaKnobs;
+}
+
+export type MlxCommand = { kind: 'help'; text: string } | { kind: 'serve'; options: MlxOptions };
+
+const FLAGS: Record<string, FlagKind> = {
+  '--model': 'value',
+  '--adapter-path': 'value',
+  '--host': 'value',
+  '--port': 'value',
+  '--allowed-origins': 'value',
+  '--draft-model': 'value',
+  '--num-draft-tokens': 'value',
+  '--draft-mtp': 'bool',
+  '--trust-remote-code': 'bool',
+  '--log-level': 'value',
+  '--chat-template': 'value',
+  '--use-default-chat-template': 'bool',
+  '--temp': 'value',
+  '--top-p': 'value',
+  '--top-k': 'value',
+  '--min-p': 'value',
+  '--max-tokens': 'value',
+  '--chat-template-args': 'value',
+  '--decode-concurrency': 'value',
+  '--prompt-concurrency': 'value',
+  '--prefill-step-size': 'value',
+  '--prompt-cache-size': 'value',
+  '--prompt-cache-bytes': 'value',
+  '--pipeline': 'bool',
+  '--help': 'bool',
+};
+
+const USAGE =
+  `usage: ${PROG} [-h] [--model MODEL] [--adapter-path ADAPTER_PATH] [--host HOST] [--port PORT]\n` +
+  `                     [--allowed-origins ALLOWED_ORIGINS] [--draft-model DRAFT_MODEL]\n` +
+  `                     [--num-draft-tokens NUM_DRAFT_TOKENS] [--draft-mtp] [--trust-remote-code]\n` +
+  `                     [--log-level {DEBUG,INFO,WARNING,ERROR,CRITICAL}] [--chat-template CHAT_TEMPLATE]\n` +
+  `                     [--use-default-chat-template] [--temp TEMP] [--top-p TOP_P] [--top-k TOP_K]\n` +
+  `                     [--min-p MIN_P] [--max-tokens MAX_TOKENS] [--chat-template-args CHAT_TEMPLATE_ARGS]\n` +
+  `                     [--decode-concurrency DECODE_CONCURRENCY] [--prompt-concurrency PROMPT_CONCURRENCY]\n` +
+  `                     [--prefill-step-size PREFILL_STEP_SIZE] [--prompt-cache-size PROMPT_CACHE_SIZE]\n` +
+  `                     [--prompt-cache-bytes PROMPT_CACHE_BYTES] [--pipeline]\n`;
+
+const argparseError = (message: string) => new PersonaArgError(`${USAGE}${PROG}: error: ${message}`, 2);
+
+/** argparse accepts any unambiguous prefix of a long option. */
+function expandAbbreviations(argv: readonly string[], names: string[]): string[] {
+  return argv.map((word) => {
+    if (!word.startsWith('--') || word === '--') return word;
+    const eq = word.indexOf('=');
+    const name = eq > 0 ? word.slice(0, eq) : word;
+    if (names.includes(name)) return word;
+    const matches = names.filter((n) => n.startsWith(name));
+    if (matches.length > 1) throw argparseError(`ambiguous option: ${name} could match ${matches.join(', ')}`);
+    return matches.length === 1 ? matches[0] + (eq > 0 ? word.slice(eq) : '') : word;
+  });
+}
+
+export function parseMlxArgs(argv: readonly string[]): MlxCommand {
+  const kinds = { ...FLAGS, ...SIM_KNOB_FLAGS };
+  const words = expandAbbreviations(argv, Object.keys(kinds));
+  const p = tokeniseFlags(words, {
+    kinds,
+    aliases: { '-h': '--help' },
+    unknown() {
+      // argparse keeps going and reports every extra word at the end (they land in positionals).
+    },
+    missingValue(flag) {
+      throw argparseError(`argument ${flag}: expected one argument`);
+    },
+  });
+  if (p.flags.get('--help') === true) return { kind: 'help', text: `${USAGE}\nMLX Http Server. (spectune simulator — no model is loaded)\n\n${KNOBS_HELP}` };
+  if (p.positionals.length > 0) throw argparseError(`unrecognized arguments: ${p.positionals.join(' ')}`);
+  const int = (flag: string, def: number): number => {
+    const raw = flagValue(p, flag);
+    if (raw === undefined) return def;
+    if (!/^[-+]?\d+$/.test(raw.trim())) throw argparseError(`argument ${flag}: invalid int value: '${raw}'`);
+    return Number(raw);
+  };
+  const float = (flag: string, def: number): number => {
+    const raw = flagValue(p, flag);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw argparseError(`argument ${flag}: invalid float value: '${raw}'`);
+    return n;
+  };
+  let knobs: PersonaKnobs;
+  try {
+    knobs = parseKnobs(p);
+  } catch (err) {
+    throw argparseError((err as Error).message);
+  }
+  const draftModel = flagValue(p, '--draft-model') ?? null;
+  const draftMtp = p.flags.get('--draft-mtp') === true;
+  if (draftMtp && draftModel) {
+    throw new PersonaArgError('Traceback (most recent call last):\n  ...\nValueError: --draft-mtp cannot be used together with --draft-model.', 1);
+  }
+  return {
+    kind: 'serve',
+    options: {
+      model: flagValue(p, '--model') ?? null,
+      draftModel,
+      numDraftTokens: int('--num-draft-tokens', 3),
+      draftMtp,
+      host: flagValue(p, '--host') ?? '127.0.0.1',
+      port: int('--port', 8080),
+      maxTokens: int('--max-tokens', 512),
+      temp: float('--temp', 0),
+      knobs,
+    },
+  };
+}
+
+function pyTime(d = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())},${p(d.getMilliseconds(), 3)}`;
+}
+
+export async function serveMlx(o: MlxOptions): Promise<never> {
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const fingerprint = `${MLX_LM_VERSION}-0.29.1-macOS-15.5-arm64-arm-64bit-applegpu_g15s`;
+  // With a draft model (or MTP) the model is not batchable: one request at a time.
+  const scheduler = new ConfigScheduler<{ model: string; draft: string | null }>(
+    { key: keyOf(o.model ?? 'default_model', o.draftModel), config: { model: o.model ?? 'default_model', draft: o.draftModel } },
+    {
+      reloadMs: o.knobs.reloadMs,
+      capacity: (c) => (c.draft !== null || o.draftMtp ? 1 : 32),
+      onLoad: (c) => log(`${pyTime()} - INFO - Loading model ${c.model}${c.draft ? ` with draft model ${c.draft}` : ''} (SIMULATED, ${o.knobs.reloadMs} ms)`),
+    },
+  );
+
+  return runPersonaServer({
+    name: 'mlx_lm.server',
+    host: o.host,
+    port: o.port,
+    knobs: o.knobs,
+    maxModelLen: 32768,
+    log,
+    // run() starts the generation thread (which loads the model) and binds at once.
+    bind: 'before-load',
+    onListening(port) {
+      log(`${PROG}: UserWarning: mlx_lm.server is not recommended for production as it only implements basic security checks. (spectune simulator — no model is loaded)`);
+      log(`${pyTime()} - INFO - Starting httpd at ${o.host} on port ${port}...`);
+    },
+    onLoaded() {
+      scheduler.setReady();
+    },
+    onLoadFailed() {
+      log(`Traceback (most recent call last):\n  ...\nRuntimeError: [metal::malloc] Attempting to allocate 17179869184 bytes which is greater than the maximum allowed buffer size (simulated by --sim-fail-startup)`);
+    },
+    onBindError(message) {
+      log(`Traceback (most recent call last):\n  ...\nOSError: [Errno 48] ${message}`);
+    },
+    onCrash() {
+      log(`libc++abi: terminating due to uncaught exception of type std::runtime_error: [METAL] Command buffer execution failed (simulated by --sim-crash-after ${o.knobs.crashAfter})`);
+    },
+    onShutdown() {},
+    handle(req, res, rt) {
+      const path = pathOf(req);
+      const access = (status: number) => log(`127.0.0.1 - - [${new Date().toUTCString()}] "${req.method} ${req.url} HTTP/1.1" ${status} -`);
+      if (req.method === 'GET') {
+        if (path === '/health') {
+          access(200);
+          sendJson(res, 200, { status: 'ok' });
+          return;
+        }
+        if (path.startsWith('/v1/models')) {
+          access(200);
+          const created = Math.floor(Date.now() / 1000);
+          const ids = [o.model, o.draftModel].filter((x): x is string => !!x);
+          sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created })) });
+          return;
+        }
+      }
+      if (req.method === 'POST') {
+        const kind = path === '/v1/chat/completions' || path === '/chat/completions' ? 'chat' : path === '/v1/completions' ? 'completions' : null;
+        if (kind) {
+          void generate(kind, req, res, rt).then(() => access(res.statusCode));
+          return;
+        }
+      }
+      access(404);
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('Not Found');
+    },
+  });
+
+  async function generate(kind: 'chat' | 'completions', req: http.IncomingMessage, res: http.ServerResponse, rt: PersonaRuntime) {
+    const receivedMs = nowMs();
+    let r: OpenAiRequest;
+    let requestedModel: string;
+    let draft: string | null;
+    let k: number;
+    try {
+      let body: Record<string, unknown>;
+      try {
+        body = parseJsonObject(await readBody(req));
+      } catch (err) {
+        throw new BadRequest(`Invalid JSON in request body: ${(err as Error).message}`);
+      }
+      r = readOpenAiRequest(kind, body, o.maxTokens);
+      if (body.temperature === undefined) r.input.temperature = o.temp;
+      requestedModel = r.model ?? 'default_model';
+      if ('draft_model' in body && body.draft_model !== null && typeof body.draft_model !== 'string') throw new BadRequest('draft_model must be of type str');
+      draft = !('draft_model' in body) || body.draft_model === 'default_model' ? o.draftModel : (body.draft_model as string | null);
+      const nd = body.num_draft_tokens;
+      if (nd !== undefined && (typeof nd !== 'number' || !Number.isInteger(nd))) throw new BadRequest('num_draft_tokens must be of type int');
+      k = optInt(body, 'num_draft_tokens', Number.MIN_SAFE_INTEGER) ?? o.numDraftTokens;
+      if (k < 0) throw new BadRequest('num_draft_tokens must be at least 0');
+    } catch (err) {
+      sendJson(res, 400, { error: err instanceof BadRequest ? err.message : String(err) });
+      return;
+    }
+    if (rt.injectFailure()) {
+      sendJson(res, 500, { error: 'Internal server error (simulated by --sim-http-500-*)' });
+      return;
+    }
+    const model = requestedModel === 'default_model' ? (o.model ?? 'default_model') : requestedModel;
+    if (model === 'default_model') {
+      sendJson(res, 404, { error: 'No model given: start the server with --model or name one in the request' });
+      return;
+    }
+    const { release } = await scheduler.acquire(keyOf(model, draft), { model, draft });
+    if (res.destroyed) {
+      release();
+      return;
+    }
+    const drafting = draft !== null || o.draftMtp;
+    const gen = rt.generation(r.input, drafting && k > 0 ? { method: o.draftMtp ? 'mtp' : 'draft_model', k } : null);
+    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const object = kind === 'chat' ? (r.stream ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
+    const head = { id, system_fingerprint: fingerprint, object, model: requestedModel, created };
+    const choice = (text: string, finish: string | null) =>
+      kind === 'chat' ? { index: 0, finish_reason: finish, [r.stream ? 'delta' : 'message']: text ? { role: 'assistant', content: text } : { role: 'assistant' } } : { index: 0, finish_reason: finish, text };
+    const usage = (n: number) => ({ prompt_tokens: gen.promptTokens, completion_tokens: n, total_tokens: gen.promptTokens + n, prompt_tokens_details: { cached_tokens: 0 } });
+    const sse = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+    if (r.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
+    let text = '';
+    let done = false;
+    const player = rt.play(gen, receivedMs, {
+      token(piece) {
+        text += piece;
+        if (r.stream && piece) sse({ ...head, choices: [choice(piece, null)] });
+      },
+      done(t) {
+        done = true;
+        release();
+        if (r.stream) {
+          sse({ ...head, choices: [choice('', gen.finishReason)] });
+          if (r.includeUsage) sse({ ...head, object: 'chat.completion', choices: [], usage: usage(t.emitted) });
+          res.end('data: [DONE]\n\n', () => rt.requestCompleted());
+          return;
+        }
+        sendJson(res, 200, { ...head, choices: [choice(text, gen.finishReason)], usage: usage(t.emitted) }, { 'access-control-allow-origin': '*' });
+        rt.requestCompleted();
+      },
+    });
+    res.on('close', () => {
+      if (!done) {
+        player.cancel();
+        release();
+      }
+    });
+  }
+}
