@@ -9,8 +9,11 @@ import type { Engine } from './engine';
 import { vllmEngine } from './vllm';
 import { ollamaEngine } from './ollama';
 import { lmstudioEngine } from './lmstudio';
+import { embeddedEngine } from './embedded/engine';
+import { llamaCppEngine } from './llamacpp';
+import { mlxEngine } from './mlx';
 
-export const ENGINES: readonly Engine[] = [vllmEngine, ollamaEngine, lmstudioEngine];
+export const ENGINES: readonly Engine[] = [vllmEngine, ollamaEngine, lmstudioEngine, embeddedEngine, llamaCppEngine, mlxEngine];
 
 export function engineById(id: string): Engine {
   const wanted = normalizeEngineId(id);

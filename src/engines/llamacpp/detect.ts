@@ -1,0 +1,41 @@
+/**
+ * Asking an installed llama-server which build it is and which speculative
+ * flags it takes, without starting a server: `--version` (prints
+ * `version: N (hash)` on stderr) and `--help` (the flag list; build numbers
+ * alone cannot say which generation a fork or a distro package is).
+ */
+import { SpecTuneError } from '../../shared/errors';
+import { runTool, tailLines, type ToolOutput } from '../../node/run-tool';
+import type { EngineBuild } from '../engine';
+import { flagsFromHelp, parseLlamaVersion, toEngineBuild } from './build';
+
+export const LLAMA_INSTALL_HINT =
+  'install llama.cpp (brew install llama.cpp, or a release build from its GitHub page) and give the path to llama-server';
+
+/** COMMAND_NOT_FOUND / CANCELLED for a tool that did not run at all. */
+export function refuseUnrunnable(out: ToolOutput, shown: string, what: string, hint: string): void {
+  if (out.canceled) throw new SpecTuneError('CANCELLED', `checking ${what} was cancelled`);
+  if (out.missing) {
+    const why = out.missing === 'not-found' ? 'was not found' : 'is not executable (permission denied)';
+    throw new SpecTuneError('COMMAND_NOT_FOUND', `${what} command "${shown}" ${why}`, { hint });
+  }
+}
+
+export async function detectLlamaBuild(command: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<EngineBuild> {
+  const shown = command.join(' ');
+  const version = await runTool([...command, '--version'], { timeoutMs: 60_000, signal: opts.signal });
+  refuseUnrunnable(version, shown, 'llama-server', LLAMA_INSTALL_HINT);
+  const help = await runTool([...command, '--help'], { timeoutMs: 60_000, signal: opts.signal });
+  refuseUnrunnable(help, shown, 'llama-server', LLAMA_INSTALL_HINT);
+
+  const v = parseLlamaVersion(`${version.stderr}\n${version.stdout}`);
+  const flags = flagsFromHelp(`${help.stdout}\n${help.stderr}`, v);
+  if (!flags) {
+    const said = v ? `it says it is build ${v.build}, but ` : '';
+    throw new SpecTuneError('VERSION_UNKNOWN', `cannot tell which flags "${shown}" takes: ${said}"${shown} --help" printed no llama-server flag list`, {
+      hint: `check that the command is llama-server (not llama-cli or a wrapper script); ${LLAMA_INSTALL_HINT}`,
+      logTail: tailLines(`${help.stdout}\n${help.stderr}`, 20),
+    });
+  }
+  return toEngineBuild(flags);
+}

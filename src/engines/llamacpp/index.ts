@@ -1,0 +1,82 @@
+/**
+ * llama.cpp's llama-server behind the engine interface: launched by SpecTune,
+ * k changes by restart (current builds compile per-request speculative settings
+ * out), acceptance from each response's `timings`.
+ *
+ * Acceptance stays 'per-response' even on builds whose /metrics (with --metrics,
+ * which SpecTune passes) carry llamacpp:spec_decode_* counters: timings exist on
+ * every build, the counters only on the newest, and one source keeps the sweep
+ * simple. Per-position figures come through only where a server adds them to
+ * timings (the embedded engine does; llama-server does not).
+ */
+import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { formatCommand } from '../../shared/shell-words';
+import type { ServerSettings } from '../../shared/schemas';
+import { isBaselineConfig, type Engine, type EngineBuild, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
+import { openAiRequest, sameDraftForEveryK } from '../openai-request';
+import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from './argv';
+import { llamaFlagsOf } from './build';
+import { detectLlamaBuild, LLAMA_INSTALL_HINT } from './detect';
+import { identifyByProps, isEmbeddedBuildInfo } from './props';
+import { draftCountsFromTimings, llamaNoDraftingReason } from './timings';
+
+export const LLAMACPP_DESCRIPTOR: EngineDescriptor = {
+  id: 'llama.cpp',
+  label: 'llama.cpp (llama-server)',
+  lifecycle: 'launched',
+  defaultUrl: 'http://127.0.0.1:8080',
+  defaultPort: 8080,
+  kChange: 'restart',
+  kChangeNote: 'every k is a llama-server restart (it reloads the GGUF files: seconds for small models, a minute or more for large ones)',
+  draftPerRequest: false,
+  acceptance: { kind: 'per-response', note: 'timings.draft_n / draft_n_accepted in each response', perPosition: false },
+  fields: ['command', 'model', 'draftModel', 'extraArgs'],
+  methods: [],
+  defaultCommand: ['llama-server'],
+  placeholders: { model: '/models/qwen2.5-7b-instruct-q4_k_m.gguf', draftModel: '/models/qwen2.5-0.5b-instruct-q4_k_m.gguf' },
+  installHint: LLAMA_INSTALL_HINT,
+  servesOneAtATime: false,
+};
+
+/** The setting in llama-server's words, for when no exact line can be built. */
+export function llamaSetting(config: SpecConfig, build: EngineBuild | null): string {
+  if (isBaselineConfig(config)) return 'run llama-server without a draft model (--spec-type none on builds that have --spec-type)';
+  const f = build ? llamaFlagsOf(build) : null;
+  const k = config.numSpeculativeTokens;
+  const length = f?.draftLength || '--spec-draft-n-max';
+  const parts = [`--model-draft ${config.draftModel ?? 'DRAFT.gguf'}`];
+  if (!f || f.specType === 'draft-simple') parts.push('--spec-type draft-simple');
+  if (k !== null) parts.push(`${length} ${k}`);
+  const note = f ? '' : ' (builds before April 2026: --draft-max instead of --spec-draft-n-max, and no --spec-type)';
+  return `${parts.join(' ')}${note}`;
+}
+
+/** The exact startup line for a configuration, from an argv builder that may refuse it. */
+export function recommendLaunch(input: RecommendInput, argvOf: (s: ServerSettings, c: SpecConfig, b: EngineBuild) => string[], setting: (c: SpecConfig, b: EngineBuild | null) => string): Recommended {
+  const { config, settings, build } = input;
+  const text = setting(config, build);
+  if (!settings || !build) return { command: null, argv: null, setting: text };
+  try {
+    const argv = argvOf(settings, config, build);
+    return { command: formatCommand(argv), argv, setting: text };
+  } catch {
+    return { command: null, argv: null, setting: text };
+  }
+}
+
+export const llamaCppEngine: Engine = {
+  descriptor: LLAMACPP_DESCRIPTOR,
+  probePaths: ['/props', '/v1/models'],
+  identify: (ask) => identifyByProps(ask, (props) => !isEmbeddedBuildInfo(props.build_info)),
+  launch: {
+    detectBuild: (command, opts) => detectLlamaBuild(command, opts),
+    argv: (settings, config, build) => buildLlamaArgv(settings, config, build),
+    managedFlags: LLAMA_MANAGED_FLAGS,
+    apiKeyEnv: 'LLAMA_API_KEY',
+  },
+  configurations: sameDraftForEveryK,
+  shapeRequest: (req) => openAiRequest(req),
+  acceptance: { kind: 'per-response', fromResponse: draftCountsFromTimings },
+  noDraftingError: (config: SpecConfig, build: EngineBuild | null) => llamaNoDraftingReason(config, build),
+  recommend: (input) => recommendLaunch(input, (s, c, b) => buildLlamaArgv(s, c, b), llamaSetting),
+};

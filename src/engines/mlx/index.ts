@@ -1,0 +1,87 @@
+/**
+ * Apple's mlx_lm.server behind the engine interface: launched by SpecTune, k per
+ * request (`num_draft_tokens`), so one launch covers the whole k list. The
+ * baseline asks for `draft_model: null`, which makes the server unload the draft
+ * (a one-off reload) and measure plain decoding as a server without a draft runs
+ * it (batched), not the speculative path with zero drafts. It reports no
+ * acceptance anywhere.
+ */
+import { z } from 'zod';
+import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { formatCommand } from '../../shared/shell-words';
+import { isBaselineConfig, type Ask, type Engine, type Identified, type RecommendInput, type Recommended, type SpecConfig } from '../engine';
+import { openAiRequest, sameDraftForEveryK } from '../openai-request';
+import { MLX_MANAGED_FLAGS, mlxLaunchArgv, mlxRecommendArgv } from './argv';
+import { detectMlxBuild, MLX_INSTALL_HINT } from './detect';
+
+export const MLX_DESCRIPTOR: EngineDescriptor = {
+  id: 'mlx',
+  label: 'mlx_lm.server (Apple MLX)',
+  lifecycle: 'launched',
+  defaultUrl: 'http://127.0.0.1:8080',
+  defaultPort: 8080,
+  kChange: 'per-request',
+  kChangeNote: 'k is the num_draft_tokens request field: one launch serves every k (the baseline unloads the draft per request, one model reload)',
+  draftPerRequest: false,
+  acceptance: { kind: 'none', note: 'not reported by mlx_lm', perPosition: false },
+  fields: ['command', 'model', 'draftModel', 'extraArgs'],
+  methods: [],
+  defaultCommand: ['mlx_lm.server'],
+  placeholders: { model: 'mlx-community/Qwen2.5-7B-Instruct-4bit', draftModel: 'mlx-community/Qwen2.5-0.5B-Instruct-4bit' },
+  installHint: MLX_INSTALL_HINT,
+  servesOneAtATime: true,
+};
+
+/** mlx_lm's /health is exactly {"status": "ok"}; anything more specific is another engine's. */
+const HealthSchema = z.strictObject({ status: z.literal('ok') });
+const ModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) });
+
+async function identify(ask: Ask): Promise<Identified | null> {
+  const [health, models] = await Promise.all([ask('/health'), ask('/v1/models')]);
+  if (!health || health.status !== 200 || !HealthSchema.safeParse(health.json).success) return null;
+  const list = models && models.status === 200 ? ModelListSchema.safeParse(models.json) : null;
+  return { version: null, models: list?.success ? list.data.data.map((m) => m.id) : [], simulated: false, via: '/health' };
+}
+
+/** The request fields that choose k (and unload the draft for the baseline). */
+export function mlxRequestFields(config: SpecConfig): Record<string, unknown> {
+  if (isBaselineConfig(config)) return { num_draft_tokens: 0, draft_model: null };
+  const fields: Record<string, unknown> = {};
+  if (config.numSpeculativeTokens !== null) fields.num_draft_tokens = config.numSpeculativeTokens;
+  if (config.draftModel !== null) fields.draft_model = config.draftModel;
+  return fields;
+}
+
+function mlxSetting(config: SpecConfig): string {
+  if (isBaselineConfig(config)) return 'launch mlx_lm.server without --draft-model';
+  const k = config.numSpeculativeTokens;
+  const draft = config.draftModel ?? 'DRAFT';
+  return k === null ? `--draft-model ${draft}` : `--draft-model ${draft} --num-draft-tokens ${k}, or send num_draft_tokens: ${k} per request`;
+}
+
+function recommend({ config, settings, build }: RecommendInput): Recommended {
+  const setting = mlxSetting(config);
+  if (!settings || !build) return { command: null, argv: null, setting };
+  try {
+    const argv = mlxRecommendArgv(settings, config, build);
+    return { command: formatCommand(argv), argv, setting };
+  } catch {
+    return { command: null, argv: null, setting };
+  }
+}
+
+export const mlxEngine: Engine = {
+  descriptor: MLX_DESCRIPTOR,
+  probePaths: ['/health', '/v1/models'],
+  identify,
+  launch: {
+    detectBuild: (command, opts) => detectMlxBuild(command, opts),
+    argv: mlxLaunchArgv,
+    managedFlags: MLX_MANAGED_FLAGS,
+    apiKeyEnv: null,
+  },
+  configurations: sameDraftForEveryK,
+  shapeRequest: (req, config) => openAiRequest(req, mlxRequestFields(config)),
+  acceptance: { kind: 'none', reason: 'not reported by mlx_lm' },
+  recommend,
+};
