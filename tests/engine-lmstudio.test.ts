@@ -138,8 +138,8 @@ describe('acceptance and usage from v0 answers', () => {
   });
 
   it('a draft configuration whose answers carry no draft stats is an error that says why; the baseline is not', () => {
-    expect(lmstudioEngine.noDraftingError?.({ numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct' })).toMatch(/did not use the draft.*vocabulary/);
-    expect(lmstudioEngine.noDraftingError?.({ numSpeculativeTokens: 0, draftModel: null })).toBeNull();
+    expect(lmstudioEngine.noDraftingError?.({ numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct' }, null)).toMatch(/did not use the draft.*vocabulary/);
+    expect(lmstudioEngine.noDraftingError?.({ numSpeculativeTokens: 0, draftModel: null }, null)).toBeNull();
   });
 });
 
