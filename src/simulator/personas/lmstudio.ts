@@ -198,7 +198,7 @@ export async function serveLmStudio(o: LmStudioOptions): Promise<never> {
     bind: 'after-load',
     onListening(port) {
       log('INFO', `[LM STUDIO SERVER] Success! HTTP server listening on port ${port} (spectune simulator — no model is loaded)`);
-      log('INFO', `[LM STUDIO SERVER] Supported endpoints: GET /v1/models, POST /v1/chat/completions, POST /v1/completions, GET /api/v0/models, POST /api/v0/chat/completions`);
+      log('INFO', `[LM STUDIO SERVER] Supported endpoints: GET /v1/models, POST /v1/chat/completions, GET /api/v0/models, POST /api/v0/chat/completions`);
       log('INFO', `[LM STUDIO SERVER] Server started.`);
     },
     onLoaded() {
@@ -306,7 +306,8 @@ export async function serveLmStudio(o: LmStudioOptions): Promise<never> {
     if (r.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     let text = '';
     let finished = false;
-    const player = rt.play(gen, receivedMs, {
+    // Time to first token counts from when the prediction starts, after any draft load.
+    const player = rt.play(gen, draft !== null ? nowMs() : receivedMs, {
       token(piece) {
         text += piece;
         if (r.stream) sse({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: piece }, logprobs: null, finish_reason: null }] });

@@ -151,6 +151,13 @@ export function parseMlxArgs(argv: readonly string[]): MlxCommand {
   };
 }
 
+/** BaseHTTPRequestHandler's log_date_time_string: 01/Dec/2026 22:18:00. */
+function httpDate(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
+  return `${p(d.getDate())}/${mon}/${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
 function pyTime(d = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())},${p(d.getMilliseconds(), 3)}`;
@@ -197,7 +204,7 @@ export async function serveMlx(o: MlxOptions): Promise<never> {
     onShutdown() {},
     handle(req, res, rt) {
       const path = pathOf(req);
-      const access = (status: number) => log(`127.0.0.1 - - [${new Date().toUTCString()}] "${req.method} ${req.url} HTTP/1.1" ${status} -`);
+      const access = (status: number) => log(`127.0.0.1 - - [${httpDate()}] "${req.method} ${req.url} HTTP/1.1" ${status} -`);
       if (req.method === 'GET') {
         if (path === '/health') {
           access(200);

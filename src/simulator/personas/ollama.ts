@@ -130,7 +130,7 @@ const ns = (ms: number): number => Math.max(0, Math.round(ms * 1e6));
 export async function serveOllama(o: OllamaOptions): Promise<never> {
   const log = (level: string, source: string, msg: string) => process.stderr.write(`time=${new Date().toISOString()} level=${level} source=${source} msg="${msg}"\n`);
   const gin = (status: number, started: number, req: http.IncomingMessage) =>
-    process.stderr.write(`[GIN] ${new Date().toISOString().replace('T', ' - ').slice(0, 23)} | ${status} | ${((nowMs() - started) / 1000).toFixed(6)}s | 127.0.0.1 | ${req.method} "${pathOf(req)}"\n`);
+    process.stderr.write(`[GIN] ${ginTime()} | ${status} | ${((nowMs() - started) / 1000).toFixed(6)}s | 127.0.0.1 | ${req.method} "${pathOf(req)}"\n`);
   const models = [o.model, ...o.others.filter((m) => m !== o.model)];
   const hasHead = (m: string) => o.draftHead && m === o.model;
   const defaultDraft = (m: string) => (hasHead(m) ? OLLAMA_DEFAULT_DRAFT_NUM_PREDICT : 0);
@@ -163,7 +163,7 @@ export async function serveOllama(o: OllamaOptions): Promise<never> {
       log('INFO', 'routes.go:1300', `Listening on ${o.host}:${port} (version ${OLLAMA_VERSION}) (spectune simulator — no model is loaded)`);
     },
     onLoaded() {
-      log('INFO', 'types.go:130', 'inference compute id=0 library=cuda name=CUDA0 description="SIMULATED GPU" total="24.0 GiB" available="23.1 GiB"');
+      log('INFO', 'types.go:130', 'inference compute id=0 library=cuda name=CUDA0 description=SIMULATED-GPU total=24.0GiB available=23.1GiB');
       scheduler.setReady();
     },
     onLoadFailed() {
@@ -415,6 +415,12 @@ export async function serveOllama(o: OllamaOptions): Promise<never> {
       },
     });
   }
+}
+
+/** Gin's access-log clock: 2026/12/01 - 22:23:03. */
+function ginTime(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} - ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 function hashString(s: string): number {
