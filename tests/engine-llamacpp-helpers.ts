@@ -173,3 +173,66 @@ export function scriptDir(scripts: Record<string, string>): string {
   }
   return dir;
 }
+
+export interface Launched {
+  url: string;
+  log: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts argv in its own process group and waits for GET /health == 200, as the launcher does. */
+export async function launchAndWait(argv: readonly string[], port: number, timeoutMs = 20_000): Promise<Launched> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const stop = async () => {
+    if (gone || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`exited before ready: ${argv.join(' ')}\n${out}`);
+    try {
+      const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      await r.text();
+      if (r.status === 200) return { url, log: () => out, stop };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`not ready within ${timeoutMs} ms: ${argv.join(' ')}\n${out}`);
+}
+
+/** POSTs a streamed request and returns every data: object, in order ([DONE] left out). */
+export async function streamChunks(url: string, path: string, body: unknown): Promise<Record<string, unknown>[]> {
+  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text}`);
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith('data:'))
+    .map((l) => l.slice(5).trim())
+    .filter((d) => d !== '[DONE]')
+    .map((d) => JSON.parse(d) as Record<string, unknown>);
+}

@@ -23,9 +23,12 @@ export function refuseUnrunnable(out: ToolOutput, shown: string, what: string, h
 
 export async function detectLlamaBuild(command: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<EngineBuild> {
   const shown = command.join(' ');
-  const version = await runTool([...command, '--version'], { timeoutMs: 60_000, signal: opts.signal });
+  // Both at once: each loads the binary (and, for wrappers, an interpreter).
+  const [version, help] = await Promise.all([
+    runTool([...command, '--version'], { timeoutMs: 60_000, signal: opts.signal }),
+    runTool([...command, '--help'], { timeoutMs: 60_000, signal: opts.signal }),
+  ]);
   refuseUnrunnable(version, shown, 'llama-server', LLAMA_INSTALL_HINT);
-  const help = await runTool([...command, '--help'], { timeoutMs: 60_000, signal: opts.signal });
   refuseUnrunnable(help, shown, 'llama-server', LLAMA_INSTALL_HINT);
 
   const v = parseLlamaVersion(`${version.stderr}\n${version.stdout}`);
