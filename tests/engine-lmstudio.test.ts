@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineById } from '../src/engines';
 import type { PromptRequest } from '../src/engines/engine';
 import {
+  baselineDraftWarning,
   buildLmsLoadArgv,
   buildLmsReloadArgvs,
   detectLmsLoadFlags,
@@ -135,6 +136,12 @@ describe('acceptance and usage from v0 answers', () => {
   it('engineUsage: tokens from usage, TTFT from stats.time_to_first_token (engine-reported)', () => {
     expect(lmstudioEngine.engineUsage?.(answer({ time_to_first_token: 0.111 }))).toEqual({ completionTokens: 53, promptTokens: 24, loadSeconds: 0, ttftSeconds: 0.111 });
     expect(lmstudioEngine.engineUsage?.(answer({}, null))).toEqual({ completionTokens: null, promptTokens: null, loadSeconds: 0, ttftSeconds: null });
+  });
+
+  it('a baseline answer that drafted anyway (a default draft set in LM Studio) gets a warning; a clean one none', () => {
+    expect(baselineDraftWarning(answer({ draft_model: 'qwen2.5-0.5b-instruct', total_draft_tokens_count: 12, accepted_draft_tokens_count: 9 }))).toMatch(/drafted with qwen2.5-0.5b-instruct.*baseline is not one/);
+    expect(baselineDraftWarning(answer({ tokens_per_second: 50, time_to_first_token: 0.1 }))).toBeNull();
+    expect(baselineDraftWarning(null)).toBeNull();
   });
 
   it('a draft configuration whose answers carry no draft stats is an error that says why; the baseline is not', () => {

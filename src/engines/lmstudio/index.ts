@@ -13,6 +13,7 @@ import { lmStudioRecommend } from './recommend';
 import { draftCountsFromResponse, lmStudioUsage } from './stats';
 
 export { listDraftCandidates, draftCandidatesFrom, type DraftCandidate } from './models';
+export { baselineDraftWarning } from './stats';
 export {
   buildLmsLoadArgv,
   buildLmsReloadArgvs,
@@ -46,6 +47,13 @@ export const LMSTUDIO_DESCRIPTOR: EngineDescriptor = {
   placeholders: { model: 'qwen2.5-7b-instruct', draftModel: 'qwen2.5-0.5b-instruct' },
   installHint: 'install LM Studio (lmstudio.ai), load a model and start its server (Developer → Start server, or `lms server start`)',
   servesOneAtATime: false,
+  demo: {
+    persona: 'lmstudio',
+    model: 'qwen2.5-7b-instruct',
+    draftModels: ['qwen2.5-0.5b-instruct', 'qwen2.5-1.5b-instruct', 'llama-3.2-1b-instruct'],
+    // A small fast draft, a closer but dearer one, and one with another vocabulary, which LM Studio refuses.
+    personaArgs: ['--sim-draft', 'qwen2.5-0.5b-instruct:0.72:0.08,qwen2.5-1.5b-instruct:0.8:0.3', '--sim-incompatible', 'llama-3.2-1b-instruct'],
+  },
 };
 
 async function identify(ask: Ask): Promise<Identified | null> {

@@ -51,3 +51,17 @@ export function lmStudioUsage(final: Record<string, unknown> | null): EngineUsag
     ttftSeconds: s?.time_to_first_token ?? null,
   };
 }
+
+/**
+ * A request without draft_model can still draft: a default draft model set for
+ * the model in LM Studio (My Models → Speculative Decoding) applies to every
+ * request. Then the "baseline" is not one; this says so (null: it did not draft).
+ */
+export function baselineDraftWarning(final: Record<string, unknown> | null): string | null {
+  const s = stats(final);
+  if (!s || (s.draft_model === undefined && !(s.total_draft_tokens_count && s.total_draft_tokens_count > 0))) return null;
+  return (
+    `LM Studio drafted with ${s.draft_model ?? 'a draft model'} on a request that named none: a default draft model is set for this model ` +
+    '(My Models → (model) → Speculative Decoding), so the baseline is not one; set Draft model to none there and sweep again'
+  );
+}

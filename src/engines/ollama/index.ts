@@ -33,6 +33,7 @@ export const OLLAMA_DESCRIPTOR: EngineDescriptor = {
   placeholders: { model: 'qwen3.5:9b', draftModel: '' },
   installHint: 'install Ollama (ollama.com) and start it (`ollama serve`, or the desktop app); speculation needs Ollama 0.23 or newer',
   servesOneAtATime: false,
+  demo: { persona: 'ollama', model: 'qwen3.5:9b', draftModels: [], personaArgs: ['--sim-draft-head'] },
 };
 
 const VersionSchema = z.looseObject({ version: z.string().min(1), simulated: z.boolean().optional() });
