@@ -5,6 +5,10 @@
  * beside it. There is no client-side first token: the whole text arrives at
  * once, so contentTimesMs holds that one arrival and TTFT must come from the
  * engine (Engine.engineUsage). The caller checked res.ok and times the request.
+ *
+ * Timing trap for the caller: a non-streamed answer sends its headers and body
+ * only when generation is over, so a connect or stall deadline shorter than the
+ * whole generation aborts a healthy request.
  */
 import { badStream, countField, isErrorObject, isRecord, serverReportedError, snippet, type ReaderHooks, type ReadResult } from './reader-common';
 
