@@ -27,9 +27,9 @@ let version: Awaited<ReturnType<typeof runOnce>>;
 let removed: Awaited<ReturnType<typeof runOnce>>;
 
 beforeAll(async () => {
-  [newest, june, old, version, removed] = await Promise.all([
-    startPersona('llama-server', ['-m', '/models/target.gguf', '-md', '/models/draft.gguf', '--spec-type', 'draft-simple', '--spec-draft-n-max', '4', '--parallel', '2', '--metrics', '--sim-startup-ms', '1500'], answers),
-    startPersona('llama-server', ['--sim-build', '2026-06', '-m', 'm.gguf', '-md', 'd.gguf', '--metrics', '--sim-startup-ms', '50'], healthy),
+  [june, old, version, removed] = await Promise.all([
+    // Also the fault-injection subject, in the last test: every 3rd generation request fails, the 3rd completed one kills it.
+    startPersona('llama-server', ['--sim-build', '2026-06', '-m', 'm.gguf', '-md', 'd.gguf', '--metrics', '--sim-startup-ms', '50', '--sim-http-500-every', '3', '--sim-crash-after', '3'], healthy),
     startPersona(
       'llama-server',
       ['--sim-build', 'old', '-m', 'm.gguf', '-md', 'd.gguf', '--draft-max', '16', '--sim-alpha', String(ALPHA), '--sim-draft-cost', String(DRAFT_COST), '--sim-step-ms', String(STEP_MS), '--sim-jitter', '0', '--sim-startup-ms', '50'],
@@ -101,10 +101,22 @@ describe('llama-server command line', () => {
     expect(serve(['--sim-build', '2026-06', '-m', 'm', '-md', 'd']).speculation).toBeNull();
     expect(serve(['-m', 'm', '--spec-draft-model', 'd', '--spec-type', 'draft-simple']).speculation).toMatchObject({ method: 'draft_model', nMax: 3 });
     expect(serve(['-m', 'm', '--spec-type', 'ngram-simple']).speculation).toMatchObject({ method: 'ngram' });
+    // -fa: a switch in old builds, on|off|auto later.
+    expect(serve(['--sim-build', 'old', '-m', 'm', '-fa', '-ngl', '99']).model).toBe('m');
+    expect(serve(['-m', 'm', '-fa', 'on', '-ngl', '99']).model).toBe('m');
   });
 });
 
 describe('llama-server (newest build) with a draft and --spec-type draft-simple', () => {
+  // Started here, right before its tests, so the loading phase is still on when they look.
+  beforeAll(async () => {
+    newest = await startPersona(
+      'llama-server',
+      ['-m', '/models/target.gguf', '-md', '/models/draft.gguf', '--spec-type', 'draft-simple', '--spec-draft-n-max', '4', '--parallel', '2', '--metrics', '--sim-startup-ms', '1500'],
+      answers,
+    );
+  }, 30_000);
+
   it('answers 503 "Loading model" while loading, then {"status":"ok"}', async () => {
     const loading = await fetch(newest.url + '/health');
     expect(loading.status).toBe(503);
@@ -188,7 +200,8 @@ describe('llama-server old build: per-request speculative.n_max and throughput p
     for (const k of ks) {
       let tokens = 0;
       let ms = 0;
-      for (const seed of [11, 12]) {
+      // Without drafts every run is the same; with drafts two seeds smooth the sampled acceptance.
+      for (const seed of k === 0 ? [11] : [11, 12]) {
         const r = await postJson(old.url + '/completion', { prompt: 'Explain how attention works', n_predict: n, ignore_eos: true, seed, speculative: { n_max: k } });
         expect(r.json.stop).toBe(true);
         expect(r.json.tokens_predicted).toBe(n);
@@ -210,5 +223,20 @@ describe('llama-server old build: per-request speculative.n_max and throughput p
     expect(personaBestK(input, [0, 1, 2, 3, 4, 5, 6, 8, 12, 16]).k).toBe(5);
     const best = [...measured.entries()].sort((a, b) => b[1] - a[1])[0][0];
     expect(best).toBe(5);
+  });
+});
+
+describe('llama-server fault injection (knobs shared with every persona)', () => {
+  it('answers an injected 500 in llama.cpp’s error shape, then dies with exit 1 after N completed requests', async () => {
+    // The 2026-06 server has completed one request above.
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await postJson(june.url + '/v1/chat/completions', chat('hello', { max_tokens: 3 }));
+      statuses.push(r.status);
+      if (r.status === 500) expect(r.json.error).toMatchObject({ code: 500, type: 'server_error' });
+    }
+    expect(statuses).toEqual([200, 500, 200]);
+    expect(await june.exit).toEqual({ code: 1, signal: null });
+    expect(june.err.join('')).toContain('--sim-crash-after 3');
   });
 });

@@ -159,7 +159,8 @@ const REMOVED: Record<string, string> = {
 const JUNE_SPEC: Record<string, FlagKind> = { '--spec-type': 'value', '--spec-default': 'bool' };
 
 function tableFor(build: LlamaBuild): { kinds: Record<string, FlagKind>; aliases: Record<string, string> } {
-  const kinds = { ...COMMON, ...(build.renamed ? NEW_SPEC : OLD_SPEC), ...(build.specType ? JUNE_SPEC : {}) };
+  // -fa was a switch in old builds and takes on|off|auto in later ones.
+  const kinds = { ...COMMON, '--flash-attn': build.renamed ? 'value' : 'bool', ...(build.renamed ? NEW_SPEC : OLD_SPEC), ...(build.specType ? JUNE_SPEC : {}) } as Record<string, FlagKind>;
   const aliases = { ...COMMON_ALIASES, ...(build.renamed ? {} : OLD_ALIASES), ...(build.specType ? { '--spec-draft-model': '--model-draft' } : {}) };
   return { kinds, aliases };
 }
