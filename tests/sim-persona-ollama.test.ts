@@ -95,10 +95,13 @@ describe('Ollama /api/chat and draft_num_predict', () => {
     expect(rate(on.json)).toBeGreaterThan(rate(off.json) * 0.85);
   });
 
-  it('answers the OpenAI-compatible /v1/chat/completions', async () => {
+  it('answers the OpenAI-compatible /v1/chat/completions and /api/generate', async () => {
     const r = await postJson(s.url + '/v1/chat/completions', { model: HEAD, messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ object: 'chat.completion', model: HEAD, usage: { completion_tokens: 5 } });
+    const gen = await postNdjson(s.url + '/api/generate', { model: HEAD, prompt: 'Write a haiku', options: { num_predict: 4 } });
+    expect(gen.lines.slice(0, -1).map((l) => typeof l.response)).toEqual(['string', 'string', 'string', 'string']);
+    expect(gen.lines[gen.lines.length - 1]).toMatchObject({ done: true, eval_count: 4, response: '' });
     const missing = await postJson(s.url + '/api/chat', chat('nope'));
     expect(missing.status).toBe(404);
     expect(missing.json).toEqual({ error: "model 'nope' not found" });

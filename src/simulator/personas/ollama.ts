@@ -25,6 +25,7 @@ import { BadRequest, optInt, optNumber, parseJsonObject, readBody, readMessages,
 import { nowMs, pathOf, runPersonaServer, sendJson, type PersonaRuntime, type RequestTiming } from './runtime';
 import { ConfigScheduler } from './scheduler';
 import type { GenerationInput } from '../generation';
+import { countTextTokens } from '../text';
 
 export const OLLAMA_VERSION = '0.30.2';
 export const OLLAMA_DEFAULT_DRAFT_NUM_PREDICT = 4;
@@ -206,8 +207,8 @@ export async function serveOllama(o: OllamaOptions): Promise<never> {
         void show(req, res);
         return;
       }
-      if (req.method === 'POST' && path === '/api/chat') {
-        void nativeChat(req, res, rt);
+      if (req.method === 'POST' && (path === '/api/chat' || path === '/api/generate')) {
+        void nativeGenerate(path === '/api/chat' ? 'chat' : 'generate', req, res, rt);
         return;
       }
       if (req.method === 'POST' && path === '/v1/chat/completions') {
@@ -313,7 +314,8 @@ export async function serveOllama(o: OllamaOptions): Promise<never> {
     };
   }
 
-  async function nativeChat(req: http.IncomingMessage, res: http.ServerResponse, rt: PersonaRuntime) {
+  /** /api/chat (messages → message) and /api/generate (prompt → response): same runner, same statistics. */
+  async function nativeGenerate(api: 'chat' | 'generate', req: http.IncomingMessage, res: http.ServerResponse, rt: PersonaRuntime) {
     const receivedMs = nowMs();
     let p: Prepared;
     let stream: boolean;
@@ -327,7 +329,13 @@ export async function serveOllama(o: OllamaOptions): Promise<never> {
       const options = body.options ?? {};
       if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new BadRequest('options must be an object');
       const opt = options as Record<string, unknown>;
-      const read = readMessages(body.messages);
+      let read;
+      if (api === 'chat') read = readMessages(body.messages);
+      else {
+        if (typeof body.prompt !== 'string') throw new BadRequest("'prompt' must be a string");
+        const system = typeof body.system === 'string' ? body.system : '';
+        read = { prompt: body.prompt, system, promptTokens: countTextTokens(system + '\n' + body.prompt) };
+      }
       const numPredict = optInt(opt, 'num_predict', -2, 'options.num_predict');
       stream = body.stream === undefined ? true : body.stream === true;
       p = {
@@ -357,11 +365,14 @@ export async function serveOllama(o: OllamaOptions): Promise<never> {
     await run(p, rt, receivedMs, res, {
       token(piece) {
         text += piece;
-        if (stream) res.write(JSON.stringify({ model: p.model, created_at: createdAt(), message: { role: 'assistant', content: piece }, done: false }) + '\n');
+        const out = api === 'chat' ? { message: { role: 'assistant', content: piece } } : { response: piece };
+        if (stream) res.write(JSON.stringify({ model: p.model, created_at: createdAt(), ...out, done: false }) + '\n');
       },
       done(t, gen, loadMs) {
         promptStart = receivedMs + loadMs;
-        const last = { model: p.model, created_at: createdAt(), message: { role: 'assistant', content: stream ? '' : text }, done: true, ...finalStats(t, gen, loadMs, promptStart) };
+        const content = stream ? '' : text;
+        const out = api === 'chat' ? { message: { role: 'assistant', content } } : { response: content };
+        const last = { model: p.model, created_at: createdAt(), ...out, done: true, ...finalStats(t, gen, loadMs, promptStart) };
         if (stream) res.end(JSON.stringify(last) + '\n', () => rt.requestCompleted());
         else {
           sendJson(res, 200, last);

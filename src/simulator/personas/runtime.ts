@@ -220,11 +220,6 @@ export class PersonaRuntime {
       },
     };
   }
-
-  /** The request's arrival index for logs. */
-  get completedCount(): number {
-    return this.completed;
-  }
 }
 
 /** Serves until a signal or a fault ends the process. */
