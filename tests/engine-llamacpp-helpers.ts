@@ -9,7 +9,6 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ask, ProbeAnswer } from '../src/engines/engine';
-import { getWithDeadline } from '../src/node/http';
 import { parseOrThrow, ServerSettingsSchema, type ServerSettings } from '../src/shared/schemas';
 
 /** One help entry as llama.cpp renders it. */
@@ -133,6 +132,8 @@ export interface Recorded {
   status?: number;
   json?: unknown;
   text?: string;
+  /** The simulator's marker header was on the answer. */
+  simulated?: boolean;
 }
 
 /** An Ask answering from a map; a path not in it gets 404; a null entry is a network failure. */
@@ -142,17 +143,33 @@ export function recordedAsk(answers: Record<string, Recorded | null>): Ask {
     const a = answers[path];
     if (a === null) return null;
     const text = a.text ?? (a.json === undefined ? '' : JSON.stringify(a.json));
-    return { status: a.status ?? 200, json: a.json, text, latencyMs: 1 };
+    return { status: a.status ?? 200, json: a.json, text, latencyMs: 1, simulated: a.simulated };
   };
 }
 
-/** Memoised GETs over real HTTP, as the probe path makes them. */
+/** Memoised GETs over real HTTP, as the probe path makes them; the simulator's marker header sets `simulated`. */
 export function makeHttpAsk(baseUrl: string): Ask {
   const memo = new Map<string, Promise<ProbeAnswer | null>>();
+  const get = async (path: string): Promise<ProbeAnswer | null> => {
+    const t0 = performance.now();
+    try {
+      const res = await fetch(baseUrl + path, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/json' } });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text, latencyMs: performance.now() - t0, simulated: res.headers.get('x-spectune-simulated') === '1' };
+    } catch {
+      return null;
+    }
+  };
   return (path) => {
     let p = memo.get(path);
     if (!p) {
-      p = getWithDeadline(baseUrl + path, 5000).catch(() => null);
+      p = get(path);
       memo.set(path, p);
     }
     return p;

@@ -41,6 +41,7 @@ describe('mlx_lm.server persona', { timeout: 60_000 }, () => {
     let first: string | null = null;
     for (const e of ENGINES) if (await e.identify(ask)) { first = e.descriptor.id; break; }
     expect(first).toBe('mlx');
+    expect((await mlxEngine.identify(ask))?.simulated).toBe(true); // by the simulator's header: /health has no field for it
 
     for (const config of configs as SpecConfig[]) {
       const shape = mlxEngine.shapeRequest(REQ, config);

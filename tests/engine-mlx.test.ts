@@ -124,6 +124,7 @@ describe('identify, acceptance, descriptor', () => {
     const ask = recordedAsk({ '/health': { json: { status: 'ok' } }, '/v1/models': { json: { object: 'list', data: [{ id: M, object: 'model' }] } } });
     expect(await mlxEngine.identify(ask)).toEqual({ version: null, models: [M], simulated: false, via: '/health' });
     expect(await firstIdentified(ask)).toBe('mlx');
+    expect((await mlxEngine.identify(recordedAsk({ '/health': { json: { status: 'ok' }, simulated: true } })))?.simulated).toBe(true);
     expect(await mlxEngine.identify(recordedAsk({ '/health': { json: { status: 'ok', version: '1' } } }))).toBeNull();
     expect(await mlxEngine.identify(recordedAsk({ '/health': { status: 503, json: { status: 'ok' } } }))).toBeNull();
     expect(await mlxEngine.identify(recordedAsk({ '/health': { status: 200, text: '' } }))).toBeNull(); // vLLM's empty 200

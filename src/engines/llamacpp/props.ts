@@ -4,7 +4,7 @@
  * carry llama.cpp's own keys (default_generation_settings or total_slots).
  */
 import { z } from 'zod';
-import type { Ask, Identified } from '../engine';
+import type { Ask, Identified, ProbeAnswer } from '../engine';
 
 const PropsSchema = z.looseObject({
   default_generation_settings: z.record(z.string(), z.unknown()).optional(),
@@ -19,7 +19,7 @@ export type LlamaProps = z.infer<typeof PropsSchema>;
 const ModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) });
 
 /** /props of a llama-server-dialect server, or null. */
-export function readProps(answer: { status: number; json: unknown } | null): LlamaProps | null {
+export function readProps(answer: ProbeAnswer | null): LlamaProps | null {
   if (!answer || answer.status !== 200) return null;
   const r = PropsSchema.safeParse(answer.json);
   if (!r.success) return null;
@@ -49,5 +49,5 @@ export async function identifyByProps(ask: Ask, accept: (props: LlamaProps) => b
   if (list?.success) models = list.data.data.map((m) => m.id);
   else if (props.model_alias) models = [props.model_alias];
   else if (props.model_path) models = [basename(props.model_path)];
-  return { version: versionFromBuildInfo(props.build_info), models, simulated: props.simulated === true, via: '/props' };
+  return { version: versionFromBuildInfo(props.build_info), models, simulated: props.simulated === true || propsAnswer?.simulated === true, via: '/props' };
 }

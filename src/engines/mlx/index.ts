@@ -40,7 +40,8 @@ async function identify(ask: Ask): Promise<Identified | null> {
   const [health, models] = await Promise.all([ask('/health'), ask('/v1/models')]);
   if (!health || health.status !== 200 || !HealthSchema.safeParse(health.json).success) return null;
   const list = models && models.status === 200 ? ModelListSchema.safeParse(models.json) : null;
-  return { version: null, models: list?.success ? list.data.data.map((m) => m.id) : [], simulated: false, via: '/health' };
+  // /health has no field to say it; the simulator marks its answers instead (ProbeAnswer.simulated).
+  return { version: null, models: list?.success ? list.data.data.map((m) => m.id) : [], simulated: health.simulated === true, via: '/health' };
 }
 
 /** The request fields that choose k (and unload the draft for the baseline). */
