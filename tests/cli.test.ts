@@ -62,7 +62,7 @@ describe('spectune CLI', () => {
     [['sweep', '--tokens', '0,5'], /--model is required/],
     [['sweep', '--model', 'm', '--tokens', '0,3'], /--method: k > 0 needs a draft model or a method/],
     [['sweep', '--demo', '--method', 'ngram', '--draft-model', 'd'], /--draft-model: method ngram uses no draft model/],
-    [['sweep', '--url', 'http://127.0.0.1:9', '--tokens', '0,4'], /--tokens: attached mode measures one running server/],
+    [['sweep', '--url', 'http://127.0.0.1:9', '--engine', 'vllm', '--tokens', '0,4'], /--tokens: attached mode measures one running server/],
     [['status', '--endpoint', 'x=ftp://a'], /--endpoint/],
     [['ui', '--port', 'abc', '--no-open'], /--port: "abc" is not a port/],
     [['sweep', '--demo', '--prompt-types', 'code,poetry'], /unknown prompt type "poetry"/],

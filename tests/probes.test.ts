@@ -153,7 +153,7 @@ describe('probeEndpoint identifies the server by its API', () => {
       { status: 404, body: { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } } },
     );
     const s = await probeEndpoint({ name: 'llama', url: fake.url });
-    expect(s).toMatchObject({ running: true, kind: 'llamacpp', version: 'b4600-1a2b3c4', models: ['qwen2.5-7b-q4_k_m.gguf'] });
+    expect(s).toMatchObject({ running: true, kind: 'llama.cpp', version: 'b4600 (1a2b3c4)', models: ['qwen2.5-7b-q4_k_m.gguf'] });
   });
 
   it('mlx_lm: /health {"status":"ok"} + /v1/models', async () => {

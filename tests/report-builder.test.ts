@@ -69,7 +69,7 @@ function input(ks: number[], ms: Measurement[], over: Partial<BuildReportInput> 
     finishedAt: '2026-11-28T00:01:00.000Z',
     status: 'complete',
     toolVersion: '0.0.0-test',
-    commandFor: (k) => ({ argv: ['vllm', 'serve', 'm', '--k', String(k)], command: `vllm serve m --k ${k}` }),
+    commandFor: (c) => ({ argv: ['vllm', 'serve', 'm', '--k', String(c.numSpeculativeTokens)], command: `vllm serve m --k ${c.numSpeculativeTokens}` }),
     ...over,
   };
 }

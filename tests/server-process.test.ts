@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpecTuneError } from '../src/shared/errors';
 import type { LogLine, ServerSettingsInput, ServerState } from '../src/shared/schemas';
-import { killAllServersSync, liveServerCount, stopAllServers, VllmServer, type ServerExitEvent } from '../src/core/vllm-server';
+import { killAllServersSync, liveServerCount, stopAllServers, ServerProcess, type ServerExitEvent } from '../src/core/server-process';
 import { parseProcStat } from '../src/node/process-tree';
 import { cleanLine, LineRing } from '../src/node/line-buffer';
 
@@ -19,7 +19,7 @@ const SIM = [process.execPath, resolve(ROOT, 'bin/run-ts.js'), resolve(ROOT, 'sr
 const FAKE = [process.execPath, resolve(ROOT, 'tests/fixtures/fake-vllm.mjs')];
 const MODEL = 'sim/Qwen2.5-7B-Instruct';
 
-const servers: VllmServer[] = [];
+const servers: ServerProcess[] = [];
 const blockers: Server[] = [];
 
 afterEach(async () => {
@@ -27,8 +27,8 @@ afterEach(async () => {
   await Promise.all(blockers.splice(0).map((b) => new Promise((r) => b.close(r))));
 });
 
-function newServer(): VllmServer {
-  const s = new VllmServer();
+function newServer(): ServerProcess {
+  const s = new ServerProcess();
   servers.push(s);
   return s;
 }
@@ -109,7 +109,7 @@ async function chat(url: string): Promise<void> {
 }
 
 // Each simulator boot is two tsx processes; on a loaded two-core machine a test may need more than the default 30 s.
-describe('VllmServer against the simulator', { timeout: 60_000 }, () => {
+describe('ServerProcess against the simulator', { timeout: 60_000 }, () => {
   it('launches, becomes ready with models, version and logs, and stops leaving no process', async () => {
     const s = newServer();
     const port = await freePort();
@@ -406,7 +406,7 @@ describe('VllmServer against the simulator', { timeout: 60_000 }, () => {
 
 // The simulator's engine dies with its server and stays in the group; these two
 // shapes need a process tree it does not have, so a small fake vllm provides it.
-describe('VllmServer process-tree edge cases (fake vllm fixture)', { timeout: 60_000 }, () => {
+describe('ServerProcess process-tree edge cases (fake vllm fixture)', { timeout: 60_000 }, () => {
   it('cleans up an EngineCore child that outlives a crashed parent', async () => {
     const s = newServer();
     const port = await freePort();

@@ -12,8 +12,8 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readMeasurementLog } from '../src/core/report-io';
 import { simulatorCommand } from '../src/core/simulator-command';
-import { runSweep, type SweepEvent } from '../src/core/sweep-runner';
-import { VllmServer } from '../src/core/vllm-server';
+import { runSweep, type SweepEvent } from '../src/core/sweep';
+import { ServerProcess } from '../src/core/server-process';
 import type { Report, SweepPlanInput } from '../src/shared/schemas';
 import { freePort, processAlive } from './helpers/processes';
 
@@ -27,7 +27,7 @@ function expectValid(report: unknown) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'spectune-sweep-'));
-const servers: VllmServer[] = [];
+const servers: ServerProcess[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
@@ -58,7 +58,7 @@ async function managedPlan(extra: Partial<SweepPlanInput> = {}, extraArgs: strin
 
 describe('sweep against the simulator', () => {
   it('measures every cell, writes a schema-valid report and a JSONL log, and stops the server', async () => {
-    const server = new VllmServer();
+    const server = new ServerProcess();
     servers.push(server);
     const events: SweepEvent[] = [];
     const out = join(dir, 'full', 'test_results.json');
@@ -80,7 +80,7 @@ describe('sweep against the simulator', () => {
     expect(k4.outputMatchRate).toBe(1);
     // The command is for the recommended k (on a loaded machine 4 pairs may not prove k=4 faster).
     const rec = report.recommendation!;
-    expect(rec.command!.includes('--speculative-config')).toBe(rec.numSpeculativeTokens > 0);
+    expect(rec.command!.includes('--speculative-config')).toBe((rec.numSpeculativeTokens ?? 0) > 0);
     expect(rec.command).toContain('sim/target-7b');
     expect(report.warnings.map((w) => w.kind)).toContain('simulated');
 
@@ -100,7 +100,7 @@ describe('sweep against the simulator', () => {
   });
 
   it('marks a configuration whose server crashes as failed, keeps what it measured, and goes on', async () => {
-    const server = new VllmServer();
+    const server = new ServerProcess();
     servers.push(server);
     const out = join(dir, 'crash', 'test_results.json');
     // Warm-up + 2 measured requests, then the server dies: in every configuration.
@@ -127,7 +127,7 @@ describe('sweep against the simulator', () => {
   });
 
   it('cancels midway, keeps the finished measurements and stops the server', async () => {
-    const server = new VllmServer();
+    const server = new ServerProcess();
     servers.push(server);
     const out = join(dir, 'cancel', 'test_results.json');
     const ac = new AbortController();
@@ -150,7 +150,7 @@ describe('sweep against the simulator', () => {
   });
 
   it('estimates the time left from the request pace plus each configuration\'s restart cost', async () => {
-    const server = new VllmServer();
+    const server = new ServerProcess();
     servers.push(server);
     const plan = await managedPlan({ promptTypes: ['code'], repeats: 3 });
     // A slow start and quick requests, as with a real vLLM: the start must not be charged to every request.
@@ -176,7 +176,7 @@ describe('sweep against the simulator', () => {
   });
 
   it('refuses a draft model on vLLM 0.10–0.14 before launching anything, naming the version', async () => {
-    const server = new VllmServer();
+    const server = new ServerProcess();
     servers.push(server);
     const pids: number[] = [];
     server.on('state', (st) => st.pid && pids.push(st.pid));
@@ -195,7 +195,7 @@ describe('sweep against the simulator', () => {
   });
 
   it('attached mode measures a running server as it is', async () => {
-    const server = new VllmServer();
+    const server = new ServerProcess();
     servers.push(server);
     const base = await managedPlan();
     const state = await server.start({ ...base.server!, numSpeculativeTokens: 3 });
@@ -226,7 +226,7 @@ describe('sweep against the simulator', () => {
   });
 
   it('refuses a report path that is a folder before launching anything', async () => {
-    const server = new VllmServer();
+    const server = new ServerProcess();
     servers.push(server);
     const states: string[] = [];
     server.on('state', (s) => states.push(s.phase));

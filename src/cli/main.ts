@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { TOOL_VERSION } from '../node/tool-version';
-import { stopAllServers } from '../core/vllm-server';
+import { stopAllServers } from '../core/server-process';
 import { SpecTuneError } from '../shared/errors';
 import { registerStatusCommand } from './status-command';
 import { registerSweepCommand } from './sweep-command';

@@ -6,8 +6,8 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { ServerSettingsSchema, type EndpointStatus, type GroupComparison, type Report } from '../shared/schemas';
-import { buildVllmArgv, parseVllmVersion } from '../engines/vllm/argv';
-import { formatCommand } from '../shared/shell-words';
+import { configKey, isBaseline } from '../shared/report-builder';
+import { engineById } from '../engines';
 
 const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
 const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}%`);
@@ -47,7 +47,7 @@ export function formatStatus(statuses: readonly EndpointStatus[]): string {
 
 export function formatConfigurations(report: Report): string {
   const t = table(['Config', 'Tok/Sec', '95% CI', 'Time', 'TTFT', 'Speedup', 'Accept', 'Best'], ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'center']);
-  const best = report.recommendation?.numSpeculativeTokens;
+  const best = report.recommendation ? configKey(report.recommendation) : null;
   for (const c of report.configurations) {
     t.push([
       c.label,
@@ -55,18 +55,21 @@ export function formatConfigurations(report: Report): string {
       c.tokensPerSecondCI ? `${fmt(c.tokensPerSecondCI[0])}–${fmt(c.tokensPerSecondCI[1])}` : '—',
       c.totalSeconds === null ? '—' : `${c.totalSeconds.toFixed(2)}s`,
       c.ttftSeconds === null ? '—' : `${(c.ttftSeconds * 1000).toFixed(0)}ms`,
-      c.numSpeculativeTokens === 0 ? 'baseline' : colourPct(c.speedupPercent),
-      c.acceptanceRate === null ? '—' : `${(c.acceptanceRate * 100).toFixed(0)}%`,
-      c.numSpeculativeTokens === best && !c.failed ? '⭐' : '',
+      isBaseline(c) ? 'baseline' : colourPct(c.speedupPercent),
+      c.acceptanceRate !== null ? `${(c.acceptanceRate * 100).toFixed(0)}%` : isBaseline(c) ? '—' : 'n/r',
+      configKey(c) === best && !c.failed ? '⭐' : '',
     ]);
   }
-  return `${pc.bold('Speculative Decoding Performance')}${report.server.simulated ? pc.yellow(' (SIMULATED)') : ''}\n${t.toString()}`;
+  // "n/r" is explained once, in the engine's words: acceptance is never invented where it is not reported.
+  const unreported = report.configurations.find((c) => !isBaseline(c) && c.acceptanceRate === null && c.acceptanceSource);
+  const note = unreported ? `\n${pc.dim(`Accept n/r: ${unreported.acceptanceSource}.`)}` : '';
+  return `${pc.bold('Speculative Decoding Performance')}${report.server.simulated ? pc.yellow(' (SIMULATED)') : ''}\n${t.toString()}${note}`;
 }
 
 export function formatGroups(title: string, what: string, groups: readonly GroupComparison[]): string {
   const t = table([what, 'Baseline', 'Speculative', 'k', 'Speedup'], ['left', 'right', 'right', 'right', 'right']);
   for (const g of groups) {
-    t.push([g.label, fmt(g.baselineTokensPerSecond), fmt(g.speculativeTokensPerSecond), g.bestNumSpeculativeTokens ?? '—', colourPct(g.speedupPercent)]);
+    t.push([g.label, fmt(g.baselineTokensPerSecond), fmt(g.speculativeTokensPerSecond), g.bestNumSpeculativeTokens ?? g.bestDraftModel ?? '—', colourPct(g.speedupPercent)]);
   }
   return `${pc.bold(title)}\n${t.toString()}`;
 }
@@ -77,7 +80,11 @@ export function formatRecommendation(report: Report): string {
   if (!r) {
     lines.push(pc.red('No recommendation: nothing could be measured.'));
   } else {
-    const what = r.numSpeculativeTokens === 0 ? 'no speculative decoding' : `${r.numSpeculativeTokens} draft tokens`;
+    const what = isBaseline(r)
+      ? 'no speculative decoding'
+      : r.numSpeculativeTokens === null
+        ? `draft model ${r.draftModel}`
+        : `${r.numSpeculativeTokens} draft tokens${r.draftModel ? ` (draft ${r.draftModel})` : ''}`;
     lines.push(`🏆 ${pc.bold('Recommended Configuration:')} ${pc.green(what)}  (confidence: ${r.confidence})`);
     lines.push(`   Performance: ${fmt(r.tokensPerSecond)} tokens/sec`);
     if (r.speedupPercent !== null) lines.push(`   Speedup: ${colourPct(r.speedupPercent)} vs baseline`);
@@ -88,21 +95,30 @@ export function formatRecommendation(report: Report): string {
     lines.push(`   Achieves ${colourPct(report.bestUseCase.speedupPercent)} speedup with speculative decoding`);
   }
   if (r?.command) lines.push('', pc.bold('Startup command:'), r.command);
-  const real = r ? realVllmCommand(report, r.numSpeculativeTokens) : null;
-  if (real) lines.push('', pc.bold(`The same with a real vLLM ${report.server.vllmVersion}:`), real);
+  else if (r?.setting) lines.push('', pc.bold('Setting:'), r.setting);
+  const real = r ? realEngineCommand(report) : null;
+  if (real) lines.push('', pc.bold(`The same with a real ${real.label}${report.server.vllmVersion ? ` ${report.server.vllmVersion}` : ''}:`), real.command);
   return lines.join('\n');
 }
 
-/** For a simulated run: the command a real vLLM would take, so the demo teaches the real thing. */
-function realVllmCommand(report: Report, k: number): string | null {
+/** For a simulated run: the command the real engine would take, so the demo teaches the real thing. */
+function realEngineCommand(report: Report): { label: string; command: string } | null {
+  const r = report.recommendation;
   const settings = ServerSettingsSchema.safeParse((report.plan as { server?: unknown }).server);
-  const version = report.server.vllmVersion ? parseVllmVersion(report.server.vllmVersion) : null;
-  if (!report.server.simulated || !settings.success || !version) return null;
+  if (!r || !report.server.simulated || !settings.success) return null;
+  const engine = engineById(settings.data.engine);
   const sim = settings.data;
+  // The simulator's own --sim-* flags mean nothing to the real engine.
+  const extraArgs = sim.extraArgs.filter((a, i, all) => !a.startsWith('--sim-') && !(all[i - 1]?.startsWith('--sim-') && !a.startsWith('--')));
   try {
-    // The simulator's own --sim-* flags mean nothing to vLLM.
-    const extraArgs = sim.extraArgs.filter((a, i, all) => !a.startsWith('--sim-') && !(all[i - 1]?.startsWith('--sim-') && !a.startsWith('--')));
-    return formatCommand(buildVllmArgv({ ...sim, command: ['vllm'], extraArgs, numSpeculativeTokens: k }, version));
+    const rec = engine.recommend({
+      config: { numSpeculativeTokens: r.numSpeculativeTokens, draftModel: r.draftModel ?? null },
+      settings: { ...sim, command: engine.descriptor.defaultCommand, extraArgs },
+      build: report.server.vllmVersion ? { raw: report.server.vllmVersion, facts: {} } : null,
+      url: report.server.url,
+      model: report.server.model,
+    });
+    return rec.command ? { label: engine.descriptor.label, command: rec.command } : null;
   } catch {
     return null;
   }

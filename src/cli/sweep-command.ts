@@ -8,10 +8,10 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
 import { freePort } from '../node/port-check';
-import { runSweep } from '../core/sweep-runner';
+import { runSweep } from '../core/sweep';
 import { simulatorCommand } from '../core/simulator-command';
 import { probeAll } from '../core/probes';
-import { assertNoManagedFlags, killAllServersSync, stopAllServers } from '../core/vllm-server';
+import { assertNoManagedFlags, killAllServersSync, stopAllServers } from '../core/server-process';
 import { SpecTuneError } from '../shared/errors';
 import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
 import {
@@ -25,18 +25,22 @@ import {
   type SweepPlanInput,
 } from '../shared/schemas';
 import { splitArgs } from '../shared/shell-words';
+import { ENGINE_IDS } from '../shared/engine-descriptor';
+import { ENGINES, engineById } from '../engines';
+import type { Engine } from '../engines/engine';
+import { startDemoServer, type DemoServer } from '../core/demo-server';
 import { intArg, listArg, numberArg, tokenListArg } from './args';
 import { formatEta, formatReport, formatStatus } from './output';
 
-export const DEMO_MODEL = 'Qwen/Qwen2.5-7B-Instruct';
-export const DEMO_DRAFT_MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
 /** Short answers keep the demo sweep near a minute; the curve's shape does not depend on length. */
 const DEMO_MAX_TOKENS = 64;
 
 interface SweepFlags {
+  engine?: string;
+  serverCommand?: string;
   vllmCommand?: string;
   model?: string;
-  draftModel?: string;
+  draftModel?: string[];
   method?: (typeof SPEC_METHODS)[number];
   tokens?: number[];
   repeats: number;
@@ -69,7 +73,10 @@ const FLAG_FOR: Record<string, string> = {
   'server.method': '--method',
   'server.port': '--port',
   'server.host': '--host',
-  'server.command': '--vllm-command',
+  'server.command': '--server-command',
+  engine: '--engine',
+  'server.engine': '--engine',
+  draftModels: '--draft-model',
   'server.gpuMemoryUtilization': '--gpu-memory-utilization',
   'server.tensorParallelSize': '--tensor-parallel-size',
   url: '--url',
@@ -94,7 +101,21 @@ async function readPromptsFile(path: string): Promise<CustomPromptsFile> {
   return r.data;
 }
 
-export async function planFromFlags(f: SweepFlags): Promise<SweepPlan> {
+/** The draft models given: one per launch, or a list where the engine swaps drafts per request. */
+function draftModelsFor(engine: Engine, given: string[] | undefined): string[] {
+  const drafts = given ?? [];
+  if (drafts.length > 1 && !engine.descriptor.draftPerRequest) {
+    const swappers = ENGINES.filter((e) => e.descriptor.draftPerRequest).map((e) => e.descriptor.id);
+    throw new SpecTuneError('INVALID_INPUT', `--draft-model: ${engine.descriptor.label} loads one draft model per launch, so give one (got ${drafts.length})`, {
+      hint: `compare several draft models in one sweep with an engine that swaps them per request (${swappers.join(', ')}), or run one sweep per draft model`,
+    });
+  }
+  return drafts;
+}
+
+export async function planFromFlags(f: SweepFlags, demoUrl?: string): Promise<SweepPlan> {
+  const engine = engineById(f.engine ?? 'vllm');
+  const d = engine.descriptor;
   const custom = f.prompts ? await readPromptsFile(f.prompts) : { promptTypes: [], systemPrompts: [] };
   // Custom prompts join the sweep unless the user picked prompt types explicitly.
   const promptTypes = f.promptTypes === DEFAULT_PROMPT_TYPE_IDS ? [...f.promptTypes, ...custom.promptTypes.map((p) => p.id).filter((id) => !f.promptTypes.includes(id))] : f.promptTypes;
@@ -115,25 +136,46 @@ export async function planFromFlags(f: SweepFlags): Promise<SweepPlan> {
     stallTimeoutMs: f.stallTimeout * 1000,
   };
   let input: SweepPlanInput;
-  if (f.url) {
-    if (f.demo) throw new SpecTuneError('INVALID_INPUT', '--url and --demo together: --demo launches its own simulated server', { hint: 'drop one of them' });
-    input = { ...common, mode: 'attached', url: f.url, model: f.model, tokens: f.tokens ?? [0] };
-  } else {
-    const command = f.vllmCommand ? splitArgs(f.vllmCommand) : f.demo ? simulatorCommand() : ['vllm'];
-    if (!f.model && !f.demo) {
-      throw new SpecTuneError('INVALID_INPUT', '--model is required to launch vLLM', {
-        hint: 'e.g. --model Qwen/Qwen2.5-7B-Instruct --draft-model Qwen/Qwen2.5-0.5B-Instruct, or --url to measure a running server, or --demo',
+  const givenCommand = f.serverCommand ?? f.vllmCommand;
+  const drafts = draftModelsFor(engine, f.draftModel ?? (f.demo && !f.method ? d.demo.draftModels : undefined));
+  const attachedUrl = f.url ?? demoUrl ?? (d.lifecycle === 'attached' ? d.defaultUrl : undefined);
+  if (f.url && f.demo) throw new SpecTuneError('INVALID_INPUT', '--url and --demo together: --demo starts its own simulated server', { hint: 'drop one of them' });
+  if (attachedUrl) {
+    if (givenCommand) {
+      throw new SpecTuneError('INVALID_INPUT', `--server-command: SpecTune does not launch ${f.url ? 'a server given by --url' : d.label}; it attaches to the running one`, {
+        hint: f.url ? 'drop --url to let SpecTune launch the server, or drop --server-command' : `start ${d.label} yourself and pass --url if it is not at ${d.defaultUrl}`,
       });
     }
-    const draftModel = f.draftModel ?? (f.demo && !f.method ? DEMO_DRAFT_MODEL : undefined);
+    // Engines that change k per request or by reload compare several k on one running server; which engine it is,
+    // when --engine is not given, is learnt from its API when the sweep starts.
+    const changesK = !f.engine || d.kChange === 'per-request' || d.kChange === 'reload';
+    input = {
+      ...common,
+      mode: 'attached',
+      url: attachedUrl,
+      ...(f.engine ? { engine: d.id } : {}),
+      model: f.model ?? (demoUrl ? d.demo.model : undefined),
+      draftModels: drafts,
+      tokens: f.tokens ?? (changesK && d.lifecycle === 'attached' ? [0, 2, 4, 6] : [0]),
+      ...(changesK && (f.tokens?.length ?? 0) !== 1 ? { attachedChangesK: true } : {}),
+    };
+  } else {
+    const command = givenCommand ? splitArgs(givenCommand) : f.demo ? [...simulatorCommand(), ...(d.demo.persona ? [d.demo.persona] : [])] : d.defaultCommand;
+    if (!f.model && !f.demo) {
+      throw new SpecTuneError('INVALID_INPUT', `--model is required to launch ${d.label}`, {
+        hint: `e.g. --model ${d.placeholders.model}${d.placeholders.draftModel ? ` --draft-model ${d.placeholders.draftModel}` : ''}, or --url to measure a running server, or --demo`,
+      });
+    }
     input = {
       ...common,
       mode: 'managed',
       tokens: f.tokens ?? [0, 3, 5, 7],
+      draftModels: drafts,
       server: {
+        engine: d.id,
         command,
-        model: f.model ?? DEMO_MODEL,
-        draftModel,
+        model: f.model ?? d.demo.model,
+        draftModel: drafts[0],
         method: f.method,
         host: f.host,
         // The demo must not collide with a real server on :8000.
@@ -153,18 +195,20 @@ export async function planFromFlags(f: SweepFlags): Promise<SweepPlan> {
   // Checked here as well as in the sweep, so a typo fails at once, before status probes and launches.
   resolvePromptTypes(r.data.promptTypes, r.data.customPrompts);
   resolveSystemPrompts(r.data.systemPrompts, r.data.customSystemPrompts);
-  if (r.data.server) assertNoManagedFlags(r.data.server.extraArgs, '--extra-args');
+  if (r.data.server) assertNoManagedFlags(r.data.server.extraArgs, '--extra-args', r.data.server.engine);
   return r.data;
 }
 
 export function registerSweepCommand(program: Command): void {
   program
     .command('sweep')
-    .description('measure baseline vs k draft tokens across prompt types and system prompts, recommend the best k')
-    .option('--demo', 'use the built-in vLLM simulator (no GPU needed); numbers are SIMULATED')
-    .option('--vllm-command <cmd>', 'how to run vLLM: "vllm", a path, or "python -m vllm.entrypoints.openai.api_server"')
-    .option('--model <model>', 'target model to serve')
-    .option('--draft-model <model>', 'draft model for draft-model speculation')
+    .description('measure baseline vs k draft tokens (or draft models) across prompt types and system prompts, recommend the best')
+    .option('--engine <id>', `the engine: ${ENGINE_IDS.join(', ')} (llamacpp = llama.cpp); with --url, detected from the server when not given`, 'vllm')
+    .option('--demo', 'use the built-in simulator of the engine (no GPU needed); numbers are SIMULATED')
+    .option('--server-command <cmd>', 'how to run a launched engine: "vllm", "llama-server", a path, or "python -m vllm.entrypoints.openai.api_server"')
+    .addOption(new Option('--vllm-command <cmd>', 'alias of --server-command').hideHelp())
+    .option('--model <model>', 'target model to serve (llama.cpp: a .gguf path)')
+    .option('--draft-model <models>', 'draft model; a comma list where the engine swaps drafts per request (LM Studio)', listArg)
     .addOption(new Option('--method <method>', 'speculation method instead of a draft model').choices(SPEC_METHODS))
     .option('--tokens <list>', 'k values to compare, 0 = baseline (default: 0,3,5,7; with --url, the one k the server runs with, default 0)', tokenListArg)
     .option('--repeats <n>', 'repeats per prompt × system prompt', intArg(1, 100), 3)
@@ -181,7 +225,7 @@ export function registerSweepCommand(program: Command): void {
     )
     .option('--prompts <file>', 'JSON file with custom promptTypes/systemPrompts (see the README)')
     .option('--out <file>', 'report path (a .jsonl measurement log is written beside it)', 'test_results.json')
-    .option('--url <url>', 'attached mode: measure this running server as it is, no restarts')
+    .option('--url <url>', 'attached mode: measure this running server (LM Studio and Ollama: default their usual URL)')
     .option('--extra-args <args>', 'extra vLLM arguments, passed through as given')
     .option('--gpu-memory-utilization <f>', 'vLLM --gpu-memory-utilization', numberArg(0.01, 1))
     .option('--tensor-parallel-size <n>', 'vLLM --tensor-parallel-size', intArg(1, 64))
@@ -194,7 +238,23 @@ export function registerSweepCommand(program: Command): void {
     .option('--no-warmup', 'skip the uncounted warm-up request per configuration')
     .option('--json', 'print the report as JSON on stdout (no status or progress; errors still go to stderr)')
     .action(async (flags: SweepFlags) => {
-      const plan = await planFromFlags(flags);
+      // Default 'vllm' from commander means "not given" for attached detection only when --url is given.
+      if (flags.url && !process.argv.some((a) => a === '--engine' || a.startsWith('--engine='))) flags.engine = undefined;
+      const engine = engineById(flags.engine ?? 'vllm');
+      let demoServer: DemoServer | null = null;
+      if (flags.demo && engine.descriptor.lifecycle === 'attached') {
+        await planFromFlags(flags, 'http://127.0.0.1:1'); // refuse bad flags before starting anything
+        demoServer = await startDemoServer(engine, flags.host, await freePort(flags.host));
+      }
+      try {
+        await runSweepCommand(flags, await planFromFlags(flags, demoServer?.url));
+      } finally {
+        await demoServer?.stop();
+      }
+    });
+}
+
+async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void> {
       const outPath = resolve(flags.out);
       const err = process.stderr;
       const quiet = flags.json === true;
@@ -202,7 +262,7 @@ export function registerSweepCommand(program: Command): void {
       if (!quiet) {
         const endpoints = plan.mode === 'attached' ? [{ name: 'Target server', url: plan.url! }] : DEFAULT_ENDPOINTS;
         err.write(formatStatus(await probeAll(endpoints)) + '\n\n');
-        if (flags.demo) err.write(pc.yellow('Demo: the built-in simulator stands in for vLLM. Numbers are SIMULATED.\n\n'));
+        if (flags.demo) err.write(pc.yellow(`Demo: the built-in simulator stands in for ${engineById(flags.engine ?? 'vllm').descriptor.label}. Numbers are SIMULATED.\n\n`));
       }
 
       const ac = new AbortController();
@@ -246,7 +306,7 @@ export function registerSweepCommand(program: Command): void {
           onEvent: (e) => {
             if (e.type !== 'progress') return;
             const p = e.progress;
-            const stage = p.numSpeculativeTokens === null ? '' : `${p.numSpeculativeTokens === 0 ? 'baseline' : `k=${p.numSpeculativeTokens}`} ${p.phase}`;
+            const stage = p.configIndex === 0 && p.numSpeculativeTokens === 0 ? `baseline ${p.phase}` : `config ${p.configIndex + 1}${p.numSpeculativeTokens ? ` (k=${p.numSpeculativeTokens})` : ''} ${p.phase}`;
             const left = formatEta(p.etaSeconds);
             if (bar) {
               if (!barStarted) bar.start(p.total, p.done, { stage, left });
@@ -282,5 +342,4 @@ export function registerSweepCommand(program: Command): void {
         for (const sig of signals) process.off(sig, onSignal);
         await stopAllServers();
       }
-    });
 }

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { SpecTuneError, describeError } from '../shared/errors';
 import { createAppServices } from '../core/app-services';
 import { createEventHub, isLoopbackHost, startBrowserServer } from '../core/browser-server';
-import { killAllServersSync, stopAllServers } from '../core/vllm-server';
+import { killAllServersSync, stopAllServers } from '../core/server-process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const RENDERER_DIR = join(ROOT, 'out', 'renderer');

@@ -12,7 +12,7 @@ import pkg from '../../package.json';
 import { HistoryStore } from './history-store';
 import { PresetsStore } from './presets-store';
 import { simulatorCommand as defaultSimulatorCommand } from './simulator-command';
-import { VllmServer } from './vllm-server';
+import { ServerProcess } from './server-process';
 import type { Emit, HandlerContext, Handlers, SimulatorLaunch } from './handlers/context';
 import { presetHandlers } from './handlers/presets';
 import { reportHandlers } from './handlers/reports';
@@ -47,7 +47,7 @@ export interface AppServices {
   stopAll(): Promise<void>;
   /** stopAll, then detach: the last call. */
   dispose(): Promise<void>;
-  readonly server: VllmServer;
+  readonly server: ServerProcess;
 }
 
 export function isRequestChannel(name: string): name is RequestChannel {
@@ -55,7 +55,7 @@ export function isRequestChannel(name: string): name is RequestChannel {
 }
 
 export function createAppServices(opts: AppServicesOptions): AppServices {
-  const server = new VllmServer();
+  const server = new ServerProcess();
   let presets: PresetsStore | null = null;
   const ctx: HandlerContext = {
     dataDir: opts.dataDir,
@@ -74,8 +74,8 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     openExternal: opts.openExternal,
   };
 
-  const forwardState = (s: ReturnType<VllmServer['state']>) => opts.emit('server:state', s);
-  const forwardLog = (l: ReturnType<VllmServer['logTail']>[number]) => opts.emit('server:log', l);
+  const forwardState = (s: ReturnType<ServerProcess['state']>) => opts.emit('server:state', s);
+  const forwardLog = (l: ReturnType<ServerProcess['logTail']>[number]) => opts.emit('server:log', l);
   server.on('state', forwardState);
   server.on('log', forwardLog);
 

@@ -5,7 +5,7 @@
 import { SpecTuneError } from '../shared/errors';
 import { withoutRedacted } from '../shared/redact';
 import { ServerSettingsSchema, type Report, type ServerSettings, type ServerState } from '../shared/schemas';
-import type { VllmServer } from './vllm-server';
+import type { ServerProcess } from './server-process';
 
 /** Launch settings for the recommendation, or a clear error when the report cannot say. */
 export function recommendedSettings(report: Report): ServerSettings {
@@ -16,12 +16,18 @@ export function recommendedSettings(report: Report): ServerSettings {
   const parsed = ServerSettingsSchema.safeParse(server);
   if (!parsed.success) {
     throw new SpecTuneError('INVALID_INPUT', 'this run measured an attached server, so SpecTune does not know how to launch it', {
-      hint: `restart it yourself with num_speculative_tokens = ${report.recommendation.numSpeculativeTokens}, or run a managed sweep`,
+      hint: `apply it yourself: ${report.recommendation.setting ?? `num_speculative_tokens = ${report.recommendation.numSpeculativeTokens}`}`,
     });
   }
-  return { ...parsed.data, env: withoutRedacted(parsed.data.env), numSpeculativeTokens: report.recommendation.numSpeculativeTokens };
+  const rec = report.recommendation;
+  return {
+    ...parsed.data,
+    env: withoutRedacted(parsed.data.env),
+    numSpeculativeTokens: rec.numSpeculativeTokens ?? parsed.data.numSpeculativeTokens,
+    draftModel: rec.draftModel ?? parsed.data.draftModel,
+  };
 }
 
-export async function applyRecommendation(report: Report, server: VllmServer): Promise<ServerState> {
+export async function applyRecommendation(report: Report, server: ServerProcess): Promise<ServerState> {
   return server.restart(recommendedSettings(report));
 }

@@ -1,8 +1,10 @@
 /**
- * The measuring client: one streamed OpenAI-compatible completion, timed from
- * the client's side. Tokens come from the server's `usage` (vLLM packs several
- * accepted draft tokens into one chunk, so counting chunks undercounts exactly
- * when speculation works); chunks are counted only when no usage arrives.
+ * The measuring client: one completion, timed from the client's side, in the
+ * dialect the engine speaks (OpenAI SSE; Ollama's NDJSON; one JSON body for LM
+ * Studio's v0 stats). Tokens come from the server's own count (`usage`, or the
+ * engine's, e.g. Ollama's eval_count): vLLM packs several accepted draft tokens
+ * into one chunk, so counting chunks undercounts exactly when speculation works;
+ * chunks are counted only when the server says nothing.
  */
 import { createHash } from 'node:crypto';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
@@ -11,6 +13,11 @@ import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
 import { formatZodError, HttpUrlSchema, parseOrThrow, type InterChunkStats, type RequestMetrics } from '../shared/schemas';
 import { connectError, httpStatusHint, joinUrl, networkErrorCode, serverErrorMessage } from '../node/http';
+import type { EngineUsage, RequestShape } from '../engines/engine';
+import { openAiRequest } from '../engines/openai-request';
+import { readJsonResponse } from './bench/json-reader';
+import { readNdjsonResponse } from './bench/ndjson-reader';
+import type { ReadResult } from './bench/reader-common';
 
 export interface CompletionRequest {
   baseUrl: string;
@@ -50,9 +57,23 @@ const UsageSchema = z.looseObject({
   completion_tokens: z.number({ error: 'must be a number' }).int().min(0),
 });
 
+/** One request in an engine's own shape (path, body, dialect), as the sweep sends it. */
+export interface ShapedRequest {
+  baseUrl: string;
+  shape: RequestShape;
+  connectTimeoutMs: number;
+  stallTimeoutMs: number;
+  signal?: AbortSignal;
+  apiKey?: string;
+  /** Tokens and engine timings for dialects without OpenAI `usage` (Ollama, LM Studio v0). */
+  engineUsage?: (final: Record<string, unknown> | null) => EngineUsage | null;
+}
+
 export interface StreamDetails {
   metrics: RequestMetrics;
   text: string;
+  /** The last object of the answer (the usage chunk, Ollama's done line, the JSON body): engines read draft counts there. */
+  finalObject: Record<string, unknown> | null;
   /** The server's usage object as sent. */
   usage: Record<string, unknown> | null;
   /** The whole (last) chunk that carried usage: servers put extras beside it, e.g. the simulator's sim_timing. */
@@ -68,22 +89,7 @@ export async function streamCompletion(req: CompletionRequest): Promise<RequestM
 }
 
 export function buildRequestBody(req: CompletionRequest): Record<string, unknown> {
-  const body: Record<string, unknown> = { model: req.model };
-  if (req.api === 'chat') {
-    const messages: { role: string; content: string }[] = [];
-    if (req.system !== '') messages.push({ role: 'system', content: req.system });
-    messages.push({ role: 'user', content: req.prompt });
-    body.messages = messages;
-  } else {
-    body.prompt = req.system !== '' ? `${req.system}\n\n${req.prompt}` : req.prompt;
-  }
-  body.stream = true;
-  body.stream_options = { include_usage: true };
-  body.max_tokens = req.maxTokens;
-  body.temperature = req.temperature;
-  body.seed = req.seed;
-  if (req.ignoreEos) body.ignore_eos = true;
-  return body;
+  return openAiRequest(req).body;
 }
 
 type AbortCause = 'connect' | 'stall' | 'user';
@@ -101,10 +107,7 @@ class StreamState {
   usage: unknown = null;
   usageChunk: Record<string, unknown> | null = null;
 
-  constructor(
-    readonly chat: boolean,
-    readonly url: string,
-  ) {}
+  constructor(readonly url: string) {}
 
   onEvent(ev: EventSourceMessage): void {
     const data = ev.data;
@@ -176,9 +179,27 @@ export function interChunkStats(contentTimesMs: readonly number[]): InterChunkSt
 
 /** Like streamCompletion, plus the raw usage object and the send time (for the fidelity bench). */
 export async function streamCompletionDetailed(input: CompletionRequest): Promise<StreamDetails> {
-  const { signal } = input;
   const req = parseOrThrow(CompletionRequestSchema, { ...input, signal: undefined }, 'request') as CompletionRequest;
-  const url = joinUrl(req.baseUrl, req.api === 'chat' ? '/v1/chat/completions' : '/v1/completions');
+  return sendRequest({ ...req, signal: input.signal, shape: openAiRequest(req) });
+}
+
+const ShapedRequestSchema = z.object({
+  baseUrl: HttpUrlSchema,
+  shape: z.object({
+    path: z.string().startsWith('/', 'must start with /'),
+    body: z.record(z.string(), z.unknown()),
+    dialect: z.enum(['openai-sse', 'ndjson', 'json']),
+  }),
+  connectTimeoutMs: z.number().int().min(1, 'must be a positive number of milliseconds'),
+  stallTimeoutMs: z.number().int().min(1, 'must be a positive number of milliseconds'),
+  apiKey: z.string().optional(),
+});
+
+/** One request in the engine's dialect → client-side metrics, the text and the answer's final object. */
+export async function sendRequest(input: ShapedRequest): Promise<StreamDetails> {
+  const { signal, engineUsage } = input;
+  const req = { ...parseOrThrow(ShapedRequestSchema, { ...input, signal: undefined, engineUsage: undefined }, 'request'), signal, engineUsage } as ShapedRequest;
+  const url = joinUrl(req.baseUrl, req.shape.path);
   if (signal?.aborted) throw cancelled(url);
 
   const ac = new AbortController();
@@ -191,15 +212,20 @@ export async function streamCompletionDetailed(input: CompletionRequest): Promis
   };
   const onUserAbort = () => abort('user');
   signal?.addEventListener('abort', onUserAbort, { once: true });
-  const connectTimer = setTimeout(() => abort('connect'), req.connectTimeoutMs);
+  // A non-streamed answer (LM Studio v0) sends its headers only when generation is over, and Ollama only
+  // after a model (re)load: there, the wait for headers is bounded by the stall timeout, not the connect one.
+  const headerWaitMs = req.shape.dialect === 'openai-sse' ? req.connectTimeoutMs : Math.max(req.connectTimeoutMs, req.stallTimeoutMs);
+  const connectTimer = setTimeout(() => abort('connect'), headerWaitMs);
   let stallTimer: NodeJS.Timeout | undefined;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const state = new StreamState(req.api === 'chat', url);
+  const state = new StreamState(url);
   let phase: 'connect' | 'body' = 'connect';
+  const dialect = req.shape.dialect;
 
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+  const accept = dialect === 'openai-sse' ? 'text/event-stream' : dialect === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept };
   if (req.apiKey) headers.authorization = `Bearer ${req.apiKey}`;
-  const body = JSON.stringify(buildRequestBody(req));
+  const body = JSON.stringify(req.shape.body);
 
   const t0 = performance.now();
   const sentAtEpochMs = performance.timeOrigin + t0;
@@ -217,6 +243,11 @@ export async function streamCompletionDetailed(input: CompletionRequest): Promis
       });
     }
     if (!res.body) throw badStream(url, 'the response has no body');
+    if (dialect !== 'openai-sse') {
+      const read = dialect === 'ndjson' ? readNdjsonResponse : readJsonResponse;
+      const r = await read(res, { url, onData: () => stallTimer?.refresh() });
+      return finish(r, t0, sentAtEpochMs, req.engineUsage);
+    }
 
     const parser = createParser({ onEvent: (ev) => state.onEvent(ev) });
     const decoder = new TextDecoder();
@@ -239,9 +270,9 @@ export async function streamCompletionDetailed(input: CompletionRequest): Promis
         type.includes('text/event-stream') ? 'the stream carried no data events' : `the server answered ${type}, not an event stream`,
       );
     }
-    return finish(state, t0, endTime, url, sentAtEpochMs);
+    return finish(sseResult(state, endTime, url), t0, sentAtEpochMs, req.engineUsage, state.usage as Record<string, unknown> | null);
   } catch (err) {
-    throw classify(err, { abortedBy, phase, url, req, chunks: state.contentTimes.length });
+    throw classify(err, { abortedBy, phase, url, stallTimeoutMs: req.stallTimeoutMs, connectTimeoutMs: req.connectTimeoutMs, chunks: state.contentTimes.length });
   } finally {
     clearTimeout(connectTimer);
     if (stallTimer) clearTimeout(stallTimer);
@@ -269,36 +300,59 @@ async function drainAfterDone(reader: ReadableStreamDefaultReader<Uint8Array>): 
   }
 }
 
-function finish(state: StreamState, t0: number, endTime: number, url: string, sentAtEpochMs: number): StreamDetails {
-  let usage: z.infer<typeof UsageSchema> | null = null;
+/** The SSE parse state as the neutral result every dialect produces. */
+function sseResult(state: StreamState, endTime: number, url: string): ReadResult {
+  let usage: ReadResult['usage'] = null;
   if (state.usage !== null) {
     const r = UsageSchema.safeParse(state.usage);
     if (!r.success) throw badStream(url, `the usage object is invalid (${formatZodError(r.error, 'usage')})`);
-    usage = r.data;
+    usage = { completionTokens: r.data.completion_tokens, promptTokens: r.data.prompt_tokens ?? null };
   }
-  const times = state.contentTimes;
+  return {
+    text: state.parts.join(''),
+    contentTimesMs: state.contentTimes,
+    finalObject: state.usageChunk,
+    usage,
+    finishReason: state.finishReason,
+    endTimeMs: endTime,
+  };
+}
+
+function finish(
+  r: ReadResult,
+  t0: number,
+  sentAtEpochMs: number,
+  engineUsage: ShapedRequest['engineUsage'],
+  rawUsage: Record<string, unknown> | null = null,
+): StreamDetails {
+  const eng = engineUsage?.(r.finalObject) ?? null;
+  const usage = r.usage ?? (eng?.completionTokens != null ? { completionTokens: eng.completionTokens, promptTokens: eng.promptTokens } : null);
+  // A model (re)load inside this request (Ollama reloads on an option change) is not generation time.
+  const loadMs = (eng?.loadSeconds ?? 0) * 1000;
+  const times = r.contentTimesMs;
   const chunkCount = times.length;
-  const totalSeconds = Math.max(endTime - t0, 1e-6) / 1000;
-  const completionTokens = usage ? usage.completion_tokens : chunkCount;
-  // With nothing generated there is no first token; the whole wait is the best bound.
-  const ttftSeconds = chunkCount > 0 ? (times[0] - t0) / 1000 : totalSeconds;
+  const totalSeconds = Math.max(r.endTimeMs - t0 - loadMs, 1e-6) / 1000;
+  const completionTokens = usage ? usage.completionTokens : chunkCount;
+  // A non-streamed answer has no client-side first token: the engine's own figure, else the whole wait.
+  const ttftSeconds =
+    eng?.ttftSeconds != null ? eng.ttftSeconds : chunkCount > 0 ? Math.max(times[0] - t0 - loadMs, 0) / 1000 : totalSeconds;
   const decodeSpan = chunkCount > 1 ? (times[chunkCount - 1] - times[0]) / 1000 : 0;
-  const text = state.parts.join('');
+  const text = r.text;
   const metrics: RequestMetrics = {
     ttftSeconds,
     totalSeconds,
     completionTokens,
-    promptTokens: usage?.prompt_tokens ?? null,
+    promptTokens: usage?.promptTokens ?? null,
     tokensEstimated: usage === null,
     tokensPerSecond: completionTokens / totalSeconds,
     decodeTokensPerSecond: decodeSpan > 0 && completionTokens > 1 ? (completionTokens - 1) / decodeSpan : null,
     chunkCount,
     interChunk: interChunkStats(times),
-    finishReason: state.finishReason,
+    finishReason: r.finishReason,
     outputHash: createHash('sha256').update(text).digest('hex'),
     outputChars: text.length,
   };
-  return { metrics, text, usage: usage as Record<string, unknown> | null, usageChunk: state.usageChunk, sentAtEpochMs };
+  return { metrics, text, finalObject: r.finalObject, usage: rawUsage, usageChunk: r.finalObject, sentAtEpochMs };
 }
 
 function cancelled(url: string): SpecTuneError {
@@ -307,10 +361,11 @@ function cancelled(url: string): SpecTuneError {
 
 function classify(
   err: unknown,
-  ctx: { abortedBy: AbortCause | null; phase: 'connect' | 'body'; url: string; req: CompletionRequest; chunks: number },
+  ctx: { abortedBy: AbortCause | null; phase: 'connect' | 'body'; url: string; stallTimeoutMs: number; connectTimeoutMs: number; chunks: number },
 ): SpecTuneError {
   if (err instanceof SpecTuneError) return err;
-  const { url, req } = ctx;
+  const { url } = ctx;
+  const req = ctx;
   if (ctx.abortedBy === 'user') return cancelled(url);
   if (ctx.abortedBy === 'connect') return connectError(err, url, true, req.connectTimeoutMs);
   if (ctx.abortedBy === 'stall' || networkErrorCode(err) === 'UND_ERR_BODY_TIMEOUT') {

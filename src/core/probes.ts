@@ -1,55 +1,44 @@
 /**
  * Which servers are up, and what they really are. Identification is by API,
  * not by port: users run LM Studio on :8000 or vLLM on :1234 as they please.
+ * Each engine identifies itself (src/engines/<id>); this file only asks.
  *
  * Stage 1 asks only what vLLM answers (/version, /v1/models), so polling a
- * busy vLLM does not fill its access log with 404s; the other servers' own
- * endpoints are asked only when it is not vLLM.
+ * busy vLLM does not fill its access log with 404s; the other engines' own
+ * paths are asked only when it is not vLLM, all at once.
  */
 import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
-import { formatZodError, type Endpoint, type EndpointStatus, type ServerKind } from '../shared/schemas';
+import { formatZodError, type Endpoint, type EndpointStatus } from '../shared/schemas';
 import { getWithDeadline, httpStatusHint, joinUrl, networkReason, type GetResult } from '../node/http';
+import { ENGINES } from '../engines';
+import type { Ask, Engine, Identified, ProbeAnswer } from '../engines/engine';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 1500;
 
-const VersionSchema = z.looseObject({ version: z.string().min(1), simulated: z.boolean().optional() });
-const ModelListSchema = z.looseObject({
-  data: z.array(z.looseObject({ id: z.string(), owned_by: z.string().optional(), state: z.string().optional() })),
-});
-const OllamaTagsSchema = z.looseObject({ models: z.array(z.looseObject({ name: z.string() })) });
-/** llama.cpp's /props; LM Studio answers unknown paths with 200 + an error object, so require llama.cpp's own keys. */
-const LlamaPropsSchema = z
-  .looseObject({
-    default_generation_settings: z.unknown().optional(),
-    total_slots: z.number().optional(),
-    build_info: z.string().optional(),
-    model_path: z.string().optional(),
-  })
-  .refine((p) => p.default_generation_settings !== undefined || p.total_slots !== undefined);
-const HealthOkSchema = z.looseObject({ status: z.literal('ok') });
-
-/** vLLM versions look like 0.15.1 / 0.6.3.post1 / 0.11.0rc2; other servers' /version (if any) differ. */
-const VLLM_VERSION = /^\d+\.\d+/;
+const ModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) });
 
 type Outcome = { ok: true; res: GetResult } | { ok: false; error: unknown };
 
-function probeGet(base: string, path: string, timeoutMs: number): Promise<Outcome> {
-  return getWithDeadline(joinUrl(base, path), timeoutMs).then(
-    (res) => ({ ok: true as const, res }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-function json200<S extends z.ZodType>(o: Outcome | undefined, schema: S): z.infer<S> | null {
-  if (!o || !o.ok || o.res.status !== 200 || o.res.json === undefined) return null;
-  const r = schema.safeParse(o.res.json);
-  return r.success ? r.data : null;
-}
-
-function modelIds(o: Outcome | undefined): string[] | null {
-  const list = json200(o, ModelListSchema);
-  return list ? list.data.map((m) => m.id) : null;
+/** Memoised GETs against one server, so engines that ask the same path cost one request. */
+function makeAsk(base: string, timeoutMs: () => number): { ask: Ask; outcomes: Map<string, Promise<Outcome>> } {
+  const outcomes = new Map<string, Promise<Outcome>>();
+  const outcome = (path: string) => {
+    let p = outcomes.get(path);
+    if (!p) {
+      p = getWithDeadline(joinUrl(base, path), timeoutMs()).then(
+        (res) => ({ ok: true as const, res }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      outcomes.set(path, p);
+    }
+    return p;
+  };
+  const ask: Ask = async (path) => {
+    const o = await outcome(path);
+    return o.ok ? ({ status: o.res.status, json: o.res.json, text: o.res.text, latencyMs: o.res.latencyMs, simulated: o.res.simulated } satisfies ProbeAnswer) : null;
+  };
+  return { ask, outcomes };
 }
 
 function base(url: string): string {
@@ -66,6 +55,13 @@ function notRunningReason(outcomes: Outcome[]): string {
   }
   const failing = answered.find((o) => o.res.status >= 400) ?? answered[0];
   return failing.res.status >= 400 ? `HTTP ${failing.res.status}` : 'not an LLM server API';
+}
+
+/** Is the server at baseUrl this engine? Its identification, or null. */
+export async function identifyWith(engine: Engine, baseUrl: string, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<Identified | null> {
+  const { ask } = makeAsk(base(baseUrl), () => timeoutMs);
+  const id = await engine.identify(ask);
+  return id && { ...id, simulated: id.simulated || (await ask(id.via))?.simulated === true };
 }
 
 export async function probeEndpoint(ep: Endpoint, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<EndpointStatus> {
@@ -87,65 +83,36 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = DEFAULT_PROBE_TIME
     return { ...status, reason: 'invalid URL' };
   }
   const started = performance.now();
-  const running = (kind: ServerKind, fields: Partial<EndpointStatus>, latencyFrom: Outcome[]): EndpointStatus => {
-    const latencies = latencyFrom.flatMap((o) => (o.ok ? [o.res.latencyMs] : []));
-    return {
-      ...status,
-      running: true,
-      kind,
-      latencyMs: latencies.length ? Math.round(Math.min(...latencies) * 10) / 10 : null,
-      ...fields,
-    };
-  };
-
-  const [ver, models] = await Promise.all([probeGet(b, '/version', timeoutMs), probeGet(b, '/v1/models', timeoutMs)]);
-  const v = json200(ver, VersionSchema);
-  if (v && VLLM_VERSION.test(v.version)) {
-    return running('vllm', { version: v.version, models: modelIds(models) ?? [], simulated: v.simulated === true }, [ver]);
-  }
-  // Nothing listens, or it does not answer in time: the other paths would say the same.
-  if (!ver.ok && !models.ok) return { ...status, reason: notRunningReason([ver, models]) };
-
   // A slow server still gets a fair second look, so the whole probe stays under ~1.5 × timeout.
-  const left = Math.max(timeoutMs - (performance.now() - started), timeoutMs / 2);
-  const [ollama, lmstudio, props, health] = await Promise.all([
-    probeGet(b, '/api/version', left),
-    probeGet(b, '/api/v0/models', left),
-    probeGet(b, '/props', left),
-    probeGet(b, '/health', left),
-  ]);
-  const v1Models = modelIds(models);
+  let stage = 1;
+  const { ask, outcomes } = makeAsk(b, () => (stage === 1 ? timeoutMs : Math.max(timeoutMs - (performance.now() - started), timeoutMs / 2)));
 
-  const ov = json200(ollama, VersionSchema);
-  if (ov) {
-    let names = v1Models;
-    if (!names) {
-      const tags = json200(await probeGet(b, '/api/tags', left), OllamaTagsSchema);
-      names = tags ? tags.models.map((m) => m.name) : [];
-    }
-    return running('ollama', { version: ov.version, models: names }, [ollama]);
+  const [first, ...rest] = ENGINES;
+  const stage1 = ['/version', '/v1/models'];
+  const identified = async (engine: Engine) => {
+    const id = await engine.identify(ask);
+    if (!id) return null;
+    const via = await ask(id.via);
+    const latencyMs = via ? Math.round(via.latencyMs * 10) / 10 : null;
+    const simulated = id.simulated || via?.simulated === true;
+    return { ...status, running: true, kind: engine.descriptor.id, version: id.version, models: id.models, simulated, latencyMs };
+  };
+  const firstHit = await identified(first);
+  if (firstHit) return firstHit;
+  const s1 = await Promise.all(stage1.map((p) => outcomes.get(p) ?? ask(p).then(() => outcomes.get(p)!)));
+  // Nothing listens, or it does not answer in time: the other paths would say the same.
+  if (s1.every((o) => !o.ok)) return { ...status, reason: notRunningReason(s1) };
+
+  stage = 2;
+  for (const e of rest) for (const p of e.probePaths) void ask(p);
+  for (const e of rest) {
+    const hit = await identified(e);
+    if (hit) return hit;
   }
-
-  const lms = json200(lmstudio, ModelListSchema);
-  if (lms) {
-    const hasState = lms.data.some((m) => m.state !== undefined);
-    const loaded = hasState ? lms.data.filter((m) => m.state === 'loaded') : lms.data;
-    return running('lmstudio', { models: loaded.map((m) => m.id) }, [lmstudio]);
-  }
-
-  const lp = json200(props, LlamaPropsSchema);
-  if (lp) {
-    const fromPath = lp.model_path ? [lp.model_path.split(/[\\/]/).pop() ?? lp.model_path] : [];
-    return running('llamacpp', { version: lp.build_info ?? null, models: v1Models ?? fromPath }, [props]);
-  }
-
-  if (json200(health, HealthOkSchema)) {
-    return running('mlx', { models: v1Models ?? [] }, [health]);
-  }
-
-  if (v1Models) return running('openai', { models: v1Models }, [models]);
-
-  return { ...status, reason: notRunningReason([models, ver, ollama, lmstudio, props, health]) };
+  const models = await ask('/v1/models');
+  const list = models && models.status === 200 ? ModelListSchema.safeParse(models.json) : null;
+  if (list?.success) return { ...status, running: true, kind: 'openai', models: list.data.data.map((m) => m.id), latencyMs: Math.round(models!.latencyMs * 10) / 10 };
+  return { ...status, reason: notRunningReason(await Promise.all(outcomes.values())) };
 }
 
 /** Every endpoint at once: a status screen should take one timeout, not the sum of them. */

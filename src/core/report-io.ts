@@ -43,7 +43,7 @@ export async function writeReport(path: string, report: Report): Promise<void> {
 export type LogRecord =
   | { type: 'start'; at: string; plan: unknown }
   | { type: 'measurement'; measurement: Measurement }
-  | { type: 'config'; numSpeculativeTokens: number; failed: boolean; error?: string; acceptance?: unknown }
+  | { type: 'config'; numSpeculativeTokens: number | null; draftModel?: string | null; failed: boolean; error?: string; acceptance?: unknown }
   | { type: 'end'; at: string; status: string };
 
 /** Append-only measurement log; each line is flushed to disk before the next request starts. */

@@ -1,7 +1,10 @@
 /**
- * Launches vLLM (or anything with its CLI shape, such as the simulator) as its
- * own process group, tells when it is ready, and stops it leaving no process
- * behind — vLLM's EngineCore and workers hold GPU memory if only the parent dies.
+ * Launches an engine's server (vLLM, llama-server, mlx_lm.server, the embedded
+ * engine, or the simulator speaking one of their dialects) as its own process
+ * group, tells when it is ready, and stops it leaving no process behind — vLLM's
+ * EngineCore and workers hold GPU memory if only the parent dies. The engine
+ * (src/engines/<id>) says which build is installed and what argv to run; this
+ * class knows no engine by name.
  *
  * Knows nothing of Electron: the app, the browser bridge, the CLI and the sweep
  * runner all drive the same class. Installs no global handlers; callers hook
@@ -9,7 +12,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { execa, type ResultPromise } from 'execa';
-import { z } from 'zod';
 import { SpecTuneError, toErrorInfo } from '../shared/errors';
 import {
   parseOrThrow,
@@ -20,14 +22,15 @@ import {
   STOPPED_SERVER_STATE,
   type ServerState,
 } from '../shared/schemas';
-import { buildVllmArgv, type VllmVersion } from '../engines/vllm/argv';
 import { formatCommand } from '../shared/shell-words';
+import type { Engine, EngineBuild, LaunchSupport } from '../engines/engine';
+import { engineById } from '../engines';
 import { cleanLine, LineRing } from '../node/line-buffer';
 import { assertPortFree, baseUrl } from '../node/port-check';
 import { descendants, killTreeSync, listProcesses, terminateTree, type ProcInfo, type TerminateResult } from '../node/process-tree';
-import { COMMAND_NOT_FOUND_HINT, queryVllmVersion } from '../engines/vllm/version';
+import { identifyWith } from './probes';
 
-export interface VllmServerOptions {
+export interface ServerProcessOptions {
   /** How often to ask /health while starting (ms). */
   healthPollMs?: number;
   /** Log lines kept for logTail() and error messages. */
@@ -58,7 +61,8 @@ interface Launch {
   child: ResultPromise;
   pid: number;
   settings: ServerSettings;
-  version: VllmVersion;
+  engine: Engine;
+  build: EngineBuild;
   url: string;
   argv: string[];
   ready: boolean;
@@ -71,20 +75,20 @@ interface Launch {
   cleanup: Promise<TerminateResult> | null;
 }
 
-const live = new Set<VllmServer>();
+const live = new Set<ServerProcess>();
 
 /**
- * `--version` answers, per command, shared by every VllmServer in the process: real vLLM
- * takes seconds to import, and the sweep runner and the app each hold their own instance.
+ * `--version` answers, per engine and command, shared by every ServerProcess in the process: real
+ * vLLM takes seconds to import, and the sweep runner and the app each hold their own instance.
  */
-const versionCache = new Map<string, Promise<VllmVersion>>();
+const versionCache = new Map<string, Promise<EngineBuild>>();
 
 /** Forget cached versions (after the user installs or upgrades vLLM). */
 export function clearVersionCache(): void {
   versionCache.clear();
 }
 
-/** Stops every server any VllmServer launched in this process (app quit, CLI SIGINT). */
+/** Stops every server any ServerProcess launched in this process (app quit, CLI SIGINT). */
 export async function stopAllServers(): Promise<void> {
   await Promise.allSettled([...live].map((s) => s.stop()));
 }
@@ -99,33 +103,33 @@ export function liveServerCount(): number {
   return live.size;
 }
 
-const ModelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
-const VersionSchema = z.object({ version: z.string().optional(), simulated: z.boolean().optional() });
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function exitText(exit: { code: number | null; signal: string | null }): string {
   return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
 }
 
-function cancelled(): SpecTuneError {
-  return new SpecTuneError('CANCELLED', 'vLLM start cancelled; the server was stopped');
+function cancelled(label = 'server'): SpecTuneError {
+  return new SpecTuneError('CANCELLED', `${label} start cancelled; the server was stopped`);
 }
 
-/** Flags SpecTune writes from the settings; a second copy in extraArgs would silently win in argparse. */
-const MANAGED_FLAGS: Record<string, string> = {
-  '--port': 'port',
-  '--host': 'host',
-  '--speculative-config': 'numSpeculativeTokens / method / draftModel',
-  '--speculative-model': 'draftModel',
-  '--num-speculative-tokens': 'numSpeculativeTokens',
-};
+/** The launch half of an engine, or a clear error for engines the user runs themselves. */
+export function launchSupport(engine: Engine): LaunchSupport {
+  if (engine.launch) return engine.launch;
+  throw new SpecTuneError('INVALID_INPUT', `SpecTune does not launch ${engine.descriptor.label}: you run it, SpecTune attaches to it`, {
+    hint: `start ${engine.descriptor.label} yourself and give its URL (--url ${engine.descriptor.defaultUrl})`,
+  });
+}
 
-/** Refuses extra arguments that repeat a flag SpecTune writes; `what` names the field or flag they came from. */
-export function assertNoManagedFlags(extraArgs: readonly string[], what = 'extraArgs'): void {
+/**
+ * Refuses extra arguments that repeat a flag SpecTune writes (a second copy would silently win in
+ * argparse); `what` names the field or flag they came from.
+ */
+export function assertNoManagedFlags(extraArgs: readonly string[], what = 'extraArgs', engineId = 'vllm'): void {
+  const managed = launchSupport(engineById(engineId)).managedFlags;
   for (const word of extraArgs) {
     const flag = word.split('=')[0].replace(/_/g, '-');
-    const field = MANAGED_FLAGS[flag];
+    const field = managed[flag] ?? managed[word.split('=')[0]];
     if (field) {
       throw new SpecTuneError('INVALID_INPUT', `${what}: ${flag} is written by SpecTune from the ${field} setting`, {
         hint: `remove ${flag} from the extra arguments and set ${field} instead, so SpecTune checks the server it launched`,
@@ -138,7 +142,20 @@ function initialState(): ServerState {
   return { ...STOPPED_SERVER_STATE, models: [] };
 }
 
-export class VllmServer extends EventEmitter<Events> {
+/** This process's environment without what would override SpecTune's flags, plus the settings' own. */
+function launchEnv(settings: ServerSettings, scrub: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !scrub.includes(k)) env[k] = v;
+  return { ...env, ...settings.env, PYTHONUNBUFFERED: '1' };
+}
+
+/** The argv for the settings' own k and draft model on this build. */
+function argvOf(settings: ServerSettings, build: EngineBuild): string[] {
+  const config = { numSpeculativeTokens: settings.numSpeculativeTokens, draftModel: settings.draftModel ?? null };
+  return launchSupport(engineById(settings.engine)).argv(settings, config, build);
+}
+
+export class ServerProcess extends EventEmitter<Events> {
   private readonly healthPollMs: number;
   private readonly ring: LineRing;
   private st: ServerState = initialState();
@@ -147,7 +164,7 @@ export class VllmServer extends EventEmitter<Events> {
   private starting: { abort: AbortController; done: Promise<unknown> } | null = null;
   private stopping: Promise<ServerState> | null = null;
 
-  constructor(opts: VllmServerOptions = {}) {
+  constructor(opts: ServerProcessOptions = {}) {
     super();
     this.healthPollMs = Math.max(10, opts.healthPollMs ?? 100);
     this.ring = new LineRing(Math.max(ERROR_TAIL_LINES, opts.logTailLines ?? 200));
@@ -161,12 +178,13 @@ export class VllmServer extends EventEmitter<Events> {
     return this.ring.tail(n);
   }
 
-  /** `<command> --version`, cached per command (see versionCache). */
-  detectVersion(command: string[], opts: { signal?: AbortSignal } = {}): Promise<VllmVersion> {
-    const key = JSON.stringify(command);
+  /** The engine's installed build (`<command> --version`), cached per engine and command (see versionCache). */
+  detectVersion(command: string[], opts: { signal?: AbortSignal; engine?: string } = {}): Promise<EngineBuild> {
+    const engine = engineById(opts.engine ?? 'vllm');
+    const key = JSON.stringify([engine.descriptor.id, command]);
     let p = versionCache.get(key);
     if (!p) {
-      p = queryVllmVersion(command);
+      p = launchSupport(engine).detectBuild(command, {});
       versionCache.set(key, p);
       p.catch(() => versionCache.delete(key)); // a fixed install should be seen on the next try
     }
@@ -177,21 +195,22 @@ export class VllmServer extends EventEmitter<Events> {
       const onAbort = () => reject(cancelled());
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      (p as Promise<VllmVersion>).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      (p as Promise<EngineBuild>).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
 
   async argvFor(input: ServerSettingsInput, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
     const settings = parseOrThrow(ServerSettingsSchema, input);
-    assertNoManagedFlags(settings.extraArgs);
-    return buildVllmArgv(settings, await this.detectVersion(settings.command, opts));
+    assertNoManagedFlags(settings.extraArgs, 'extraArgs', settings.engine);
+    const build = await this.detectVersion(settings.command, { ...opts, engine: settings.engine });
+    return argvOf(settings, build);
   }
 
   async start(input: ServerSettingsInput, opts: { signal?: AbortSignal } = {}): Promise<ServerState> {
     // A crashed launch (exited) or one being stopped does not block: start waits for its cleanup.
     if (this.starting || (this.launch && !this.launch.exit && !this.launch.stopRequested)) {
       const where = this.st.url ? ` at ${this.st.url}` : '';
-      throw new SpecTuneError('ALREADY_RUNNING', `a vLLM server is already ${this.st.phase}${where} (pid ${this.st.pid ?? '?'})`, {
+      throw new SpecTuneError('ALREADY_RUNNING', `a server is already ${this.st.phase}${where} (pid ${this.st.pid ?? '?'})`, {
         hint: 'stop it first, or use restart to change its settings',
       });
     }
@@ -212,10 +231,12 @@ export class VllmServer extends EventEmitter<Events> {
     let launch: Launch | null = null;
     try {
       const settings = parseOrThrow(ServerSettingsSchema, input);
-      assertNoManagedFlags(settings.extraArgs);
+      const engine = engineById(settings.engine);
+      const label = engine.descriptor.label;
+      assertNoManagedFlags(settings.extraArgs, 'extraArgs', settings.engine);
       if (this.stopping) await this.stopping;
       await this.settlePrevious();
-      if (abort.signal.aborted) throw cancelled();
+      if (abort.signal.aborted) throw cancelled(label);
 
       this.ring.clear();
       this.setState({
@@ -225,19 +246,19 @@ export class VllmServer extends EventEmitter<Events> {
         url: baseUrl(settings.host, settings.port),
         startedAt: new Date().toISOString(),
       });
-      this.note(`Checking the vLLM version: ${settings.command.join(' ')} --version`);
-      const version = await this.detectVersion(settings.command, { signal: abort.signal });
-      this.note(`vLLM ${version.raw}`);
-      this.setState({ ...this.st, version: version.raw });
-      const argv = buildVllmArgv(settings, version);
+      this.note(`Checking the ${label} version: ${settings.command.join(' ')} --version`);
+      const build = await this.detectVersion(settings.command, { signal: abort.signal, engine: settings.engine });
+      this.note(`${label} ${build.raw}`);
+      this.setState({ ...this.st, version: build.raw });
+      const argv = argvOf(settings, build);
       await assertPortFree(settings.host, settings.port);
-      if (abort.signal.aborted) throw cancelled();
+      if (abort.signal.aborted) throw cancelled(label);
 
-      launch = this.spawn(settings, version, argv);
+      launch = this.spawn(settings, engine, build, argv);
       await this.waitReady(launch, abort.signal);
       return this.state();
     } catch (err) {
-      if (launch && launch.stopRequested) throw cancelled(); // stop() owns the state from here
+      if (launch && launch.stopRequested) throw cancelled(launch.engine.descriptor.label); // stop() owns the state from here
       if (launch) {
         if (!launch.cleanup) this.setState({ ...this.st, phase: 'stopping' });
         await this.cleanupLaunch(launch);
@@ -252,7 +273,7 @@ export class VllmServer extends EventEmitter<Events> {
     }
   }
 
-  private spawn(settings: ServerSettings, version: VllmVersion, argv: string[]): Launch {
+  private spawn(settings: ServerSettings, engine: Engine, build: EngineBuild, argv: string[]): Launch {
     this.note(`$ ${formatCommand(argv).replace(/ \\\n\s+/g, ' ')}`);
     const push = (stream: 'stdout' | 'stderr', line: unknown) => this.pushLine(stream, cleanLine(String(line)));
     // Generators that yield nothing: each line becomes an event and execa buffers nothing.
@@ -269,20 +290,21 @@ export class VllmServer extends EventEmitter<Events> {
       stdin: 'ignore',
       stdout: sink('stdout'),
       stderr: sink('stderr'),
-      env: { ...settings.env, PYTHONUNBUFFERED: '1' },
-      extendEnv: true,
+      env: launchEnv(settings, launchSupport(engine).scrubEnv ?? []),
+      extendEnv: false,
       windowsHide: true,
     });
     if (child.pid === undefined) {
       // Spawn failed (ENOENT/EACCES after a successful --version, e.g. the file vanished).
       void child.then(() => {});
-      throw new SpecTuneError('COMMAND_NOT_FOUND', `cannot start "${settings.command.join(' ')}"`, { hint: COMMAND_NOT_FOUND_HINT });
+      throw new SpecTuneError('COMMAND_NOT_FOUND', `cannot start "${settings.command.join(' ')}"`, { hint: engine.descriptor.installHint });
     }
     const launch: Launch = {
       child,
       pid: child.pid,
       settings,
-      version,
+      engine,
+      build,
       url: baseUrl(settings.host, settings.port),
       argv,
       ready: false,
@@ -327,14 +349,14 @@ export class VllmServer extends EventEmitter<Events> {
     this.note(`Waiting for ${launch.url}/health to answer 200 (up to ${Math.round(settings.startupTimeoutMs / 1000)} s)`);
     for (;;) {
       if (launch.exit) throw await this.exitedBeforeReady(launch);
-      if (signal.aborted) throw cancelled();
+      if (signal.aborted) throw cancelled(launch.engine.descriptor.label);
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new SpecTuneError(
           'STARTUP_TIMEOUT',
-          `vLLM did not answer ${launch.url}/health with 200 within ${Math.round(settings.startupTimeoutMs / 1000)} s; it was stopped`,
+          `${launch.engine.descriptor.label} did not answer ${launch.url}/health with 200 within ${Math.round(settings.startupTimeoutMs / 1000)} s; it was stopped`,
           {
-            hint: 'real vLLM can take minutes to download weights and compile; raise the startup timeout (startupTimeoutMs) or read the log',
+            hint: 'a real model can take minutes to download and load (vLLM also compiles); raise the startup timeout (startupTimeoutMs, --startup-timeout) or read the log',
             logTail: this.serverTail(),
           },
         );
@@ -347,23 +369,22 @@ export class VllmServer extends EventEmitter<Events> {
       await Promise.race([sleep(Math.min(this.healthPollMs, Math.max(0, deadline - Date.now()))), wake]);
     }
 
-    const [models, info] = await Promise.all([
-      this.getJson(`${launch.url}/v1/models`, ModelsSchema),
-      this.getJson(`${launch.url}/version`, VersionSchema),
-    ]);
+    // The engine's own identification reads models, version and the simulator flag from its API.
+    const info = await identifyWith(launch.engine, launch.url, 5000).catch(() => null);
     if (launch.exit) throw await this.exitedBeforeReady(launch);
-    if (signal.aborted) throw cancelled();
-    if (info?.version && info.version !== launch.version.raw) {
-      this.note(`Note: the server reports version ${info.version}, the command said ${launch.version.raw}`);
+    if (signal.aborted) throw cancelled(launch.engine.descriptor.label);
+    if (!info) this.note(`${launch.url} is up but does not answer like ${launch.engine.descriptor.label}: models unknown`);
+    if (info?.version && !launch.build.raw.includes(info.version) && !info.version.includes(launch.build.raw)) {
+      this.note(`Note: the server reports version ${info.version}, the command said ${launch.build.raw}`);
     }
     launch.ready = true;
     this.trackEvery(launch, TRACK_READY_MS);
     const readyMs = Date.parse(this.st.readyAt as string) - Date.parse(this.st.startedAt as string);
-    this.note(`Ready after ${(readyMs / 1000).toFixed(1)} s at ${launch.url}${models ? ` serving ${models.data.map((m) => m.id).join(', ')}` : ''}`);
+    this.note(`Ready after ${(readyMs / 1000).toFixed(1)} s at ${launch.url}${info?.models.length ? ` serving ${info.models.join(', ')}` : ''}`);
     this.setState({
       ...this.st,
       phase: 'ready',
-      models: models ? models.data.map((m) => m.id) : [],
+      models: info?.models ?? [],
       simulated: info?.simulated === true,
     });
   }
@@ -378,26 +399,6 @@ export class VllmServer extends EventEmitter<Events> {
     }
   }
 
-  private async getJson<T>(url: string, schema: z.ZodType<T>): Promise<T | null> {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      if (!res.ok) {
-        await res.body?.cancel();
-        this.note(`${url} answered HTTP ${res.status}`);
-        return null;
-      }
-      const parsed = schema.safeParse(await res.json());
-      if (!parsed.success) {
-        this.note(`${url} answered an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
-        return null;
-      }
-      return parsed.data;
-    } catch (e) {
-      this.note(`${url} could not be read: ${(e as Error).message}`);
-      return null;
-    }
-  }
-
   /** The process ended during start: clean up the rest of its group and explain with its last lines. */
   private async exitedBeforeReady(launch: Launch): Promise<SpecTuneError> {
     await Promise.race([launch.closed, sleep(250)]); // let the last lines arrive
@@ -407,9 +408,9 @@ export class VllmServer extends EventEmitter<Events> {
     this.setState({ ...this.st, exit });
     return new SpecTuneError(
       'EXITED_BEFORE_READY',
-      `vLLM exited (${exitText(exit)}) before it was ready.${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ' It printed nothing.'}`,
+      `${launch.engine.descriptor.label} exited (${exitText(exit)}) before it was ready.${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ' It printed nothing.'}`,
       {
-        hint: 'read the last log lines; common causes: not enough GPU memory (lower the GPU memory utilisation, --gpu-memory-utilization), a wrong model name, or a flag this vLLM version does not know',
+        hint: 'read the last log lines; common causes: not enough GPU memory (vLLM: lower --gpu-memory-utilization), a wrong model name or path, or a flag this build does not know',
         logTail: tail,
       },
     );
@@ -427,7 +428,8 @@ export class VllmServer extends EventEmitter<Events> {
     }
     await Promise.race([launch.closed, sleep(250)]);
     const tail = this.serverTail();
-    this.note(`vLLM exited unexpectedly (${exitText(launch.exit)})`);
+    const label = launch.engine.descriptor.label;
+    this.note(`${label} exited unexpectedly (${exitText(launch.exit)})`);
     this.setState({
       ...this.st,
       phase: 'crashed',
@@ -435,8 +437,8 @@ export class VllmServer extends EventEmitter<Events> {
       exit: launch.exit,
       error: {
         code: 'SERVER_CRASHED',
-        message: `vLLM exited unexpectedly (${exitText(launch.exit)}) after it was ready`,
-        hint: 'read the last log lines; restart it, or lower the GPU memory utilisation (--gpu-memory-utilization) if it ran out of memory',
+        message: `${label} exited unexpectedly (${exitText(launch.exit)}) after it was ready`,
+        hint: 'read the last log lines; restart it, or give it more memory (vLLM: lower --gpu-memory-utilization) if it ran out',
         logTail: tail,
       },
     });
@@ -501,7 +503,7 @@ export class VllmServer extends EventEmitter<Events> {
     launch.stopRequested = true;
     starting?.abort.abort();
     this.setState({ ...this.st, phase: 'stopping' });
-    this.note('Stopping vLLM');
+    this.note(`Stopping ${launch.engine.descriptor.label}`);
     const result = await this.cleanupLaunch(launch);
     if (starting) await starting.done;
     if (this.launch === launch) this.launch = null;

@@ -32,6 +32,8 @@ export interface ProbeAnswer {
   json: unknown;
   text: string;
   latencyMs: number;
+  /** The simulator marks every answer (a header); engines whose API has no field for it rely on this. */
+  simulated?: boolean;
 }
 
 /** Memoised GETs against one base URL: engines asking the same path cost one request. */
@@ -119,6 +121,11 @@ export interface LaunchSupport {
   managedFlags: Readonly<Record<string, string>>;
   /** Environment variable the engine reads its API key from, for requests and the recommended line. */
   apiKeyEnv: string | null;
+  /**
+   * Inherited environment variables that would override the flags SpecTune writes (llama.cpp's
+   * LLAMA_ARG_*): the launcher leaves them out, so a baseline really runs without a draft.
+   */
+  scrubEnv?: readonly string[];
 }
 
 export interface Recommended {

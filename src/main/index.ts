@@ -13,7 +13,7 @@ import { menuTemplate } from './shell/menu';
 import { DEV_CONTENT_SECURITY_POLICY, hardenWebContents, installSessionSecurity, isExternalLink } from './shell/security';
 import { DEFAULT_SIZE, WindowStateStore } from './shell/window-state';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
-import { killAllServersSync, stopAllServers } from '../core/vllm-server';
+import { killAllServersSync, stopAllServers } from '../core/server-process';
 
 const MAIN_DIR = dirname(fileURLToPath(import.meta.url));
 const RENDERER_FILE = join(MAIN_DIR, '../renderer/index.html');

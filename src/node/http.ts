@@ -120,6 +120,8 @@ export interface GetResult {
   json: unknown;
   text: string;
   latencyMs: number;
+  /** The answer says it comes from SpecTune's simulator (x-spectune-simulated), whatever dialect it speaks. */
+  simulated: boolean;
 }
 
 /**
@@ -143,7 +145,7 @@ export async function getWithDeadline(url: string, timeoutMs: number, signal?: A
     } catch {
       json = undefined;
     }
-    return { status: res.status, json, text, latencyMs };
+    return { status: res.status, json, text, latencyMs, simulated: res.headers.get('x-spectune-simulated') === '1' };
   } catch (err) {
     if (signal?.aborted) throw new SpecTuneError('CANCELLED', `request to ${url} cancelled`, { cause: err });
     throw connectError(err, url, timeout.aborted, timeoutMs);

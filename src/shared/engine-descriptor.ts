@@ -61,5 +61,16 @@ export const EngineDescriptorSchema = z.object({
   installHint: z.string(),
   /** Requests run one at a time with a draft loaded (mlx_lm): concurrency above 1 measures queueing. */
   servesOneAtATime: z.boolean(),
+  /**
+   * The demo on the built-in simulator: the persona word after `spectune sim` ('' = the vLLM
+   * persona), the models it serves, and (attached engines, which SpecTune does not launch) the
+   * persona's own arguments, which the demo starts it with.
+   */
+  demo: z.object({
+    persona: z.string(),
+    model: z.string(),
+    draftModels: z.array(z.string()),
+    personaArgs: z.array(z.string()),
+  }),
 });
 export type EngineDescriptor = z.infer<typeof EngineDescriptorSchema>;

@@ -6,6 +6,10 @@
  */
 import { redactPlan } from './redact';
 import { alphaFromMeanAcceptanceLength, expectedSpeedup, optimalK } from './leviathan';
+import type { EngineId } from './engine-descriptor';
+import { configKey, isBaseline, type ConfigKeyed } from './config-key';
+
+export { configKey, isBaseline, type ConfigKeyed };
 import {
   REPORT_SCHEMA_VERSION,
   type AcceptanceStats,
@@ -23,10 +27,15 @@ import { median, medianCI, percentChange, ratioOfMediansCI, round } from './stat
 
 /** What the sweep knows about one configuration besides its measurements. */
 export interface ConfigRun {
-  numSpeculativeTokens: number;
+  /** null: the engine's own draft length (LM Studio), not set by SpecTune. */
+  numSpeculativeTokens: number | null;
+  draftModel?: string | null;
+  engine?: EngineId;
   failed: boolean;
   error?: string;
   acceptance?: AcceptanceStats;
+  /** Where acceptance came from, or why there is none. */
+  acceptanceSource?: string;
 }
 
 export interface BuildReportInput {
@@ -41,15 +50,17 @@ export interface BuildReportInput {
   finishedAt: string | null;
   status: Report['status'];
   toolVersion: string;
-  /** Copy-paste command for a k, or null when SpecTune does not know how the server is launched. */
-  commandFor: (k: number) => { argv: string[]; command: string } | null;
+  /** The engine's exact line or setting for a configuration (null command: nothing to launch, or unknown). */
+  commandFor: (c: ConfigKeyed) => { argv: string[] | null; command: string | null; setting?: string } | null;
 }
 
 /** Below this, the seed guide calls throughput "very low". */
 export const LOW_THROUGHPUT_TOK_S = 10;
 
-export function configLabel(k: number): string {
-  return k === 0 ? 'No spec' : `${k} tokens`;
+export function configLabel(k: number | null, draftModel?: string | null, showDraft = false): string {
+  if (isBaseline({ numSpeculativeTokens: k, draftModel })) return 'No spec';
+  if (k === null) return `draft ${draftModel}`;
+  return showDraft && draftModel ? `${k} tokens · ${draftModel}` : `${k} tokens`;
 }
 
 const okTps = (ms: readonly Measurement[]): number[] =>
@@ -124,7 +135,7 @@ function fitTheory(configs: readonly ConfigurationResult[]): Theory | null {
   const cs: number[] = [];
   for (const c of configs) {
     const k = c.numSpeculativeTokens;
-    if (k === 0 || c.failed || c.meanAcceptanceLength === null) continue;
+    if (k === null || k === 0 || c.failed || c.meanAcceptanceLength === null) continue;
     const a = alphaFromMeanAcceptanceLength(c.meanAcceptanceLength, k);
     if (a === null) continue;
     alphaByK.set(k, a);
@@ -143,18 +154,26 @@ function fitTheory(configs: readonly ConfigurationResult[]): Theory | null {
   };
 }
 
-function summariseConfig(run: ConfigRun, ms: readonly Measurement[], baseline: readonly Measurement[] | null, ref: Map<string, string> | null): ConfigurationResult {
+function summariseConfig(
+  run: ConfigRun,
+  ms: readonly Measurement[],
+  baseline: readonly Measurement[] | null,
+  ref: Map<string, string> | null,
+  showDraft: boolean,
+): ConfigurationResult {
   const k = run.numSpeculativeTokens;
   const ok = ms.filter((m) => m.ok && m.metrics);
   const tps = okTps(ms);
   const med = median(tps);
   const base = baseline ? median(okTps(baseline)) : null;
   const acc = run.acceptance;
-  const isBaseline = k === 0;
+  const baselineConfig = isBaseline(run);
   const ci = medianCI(tps);
   return {
+    ...(run.engine ? { engine: run.engine } : {}),
     numSpeculativeTokens: k,
-    label: configLabel(k),
+    draftModel: run.draftModel ?? null,
+    label: configLabel(k, run.draftModel, showDraft),
     failed: run.failed,
     ...(run.error ? { error: run.error } : {}),
     requests: ms.length,
@@ -165,12 +184,13 @@ function summariseConfig(run: ConfigRun, ms: readonly Measurement[], baseline: r
     totalSeconds: round(median(ok.map((m) => m.metrics!.totalSeconds)), 3),
     ttftSeconds: round(median(ok.map((m) => m.metrics!.ttftSeconds)), 4),
     decodeTokensPerSecond: round(median(ok.flatMap((m) => (m.metrics!.decodeTokensPerSecond === null ? [] : [m.metrics!.decodeTokensPerSecond])))),
-    speedupPercent: isBaseline ? (base !== null ? 0 : null) : round(percentChange(med, base), 1),
-    speedupPercentCI: isBaseline || !baseline ? null : pctCI(ratioCI(ms, baseline)),
+    speedupPercent: baselineConfig ? (base !== null ? 0 : null) : round(percentChange(med, base), 1),
+    speedupPercentCI: baselineConfig || !baseline ? null : pctCI(ratioCI(ms, baseline)),
     acceptanceRate: acc?.acceptanceRate ?? null,
     meanAcceptanceLength: acc?.meanAcceptanceLength ?? null,
     perPositionAcceptance: acc?.perPositionAcceptance ?? [],
     ...(acc ? { acceptance: acc } : {}),
+    ...(run.acceptanceSource ? { acceptanceSource: run.acceptanceSource } : {}),
     outputMatchRate: round(matchRate(ms, ref), 3),
     theoreticalSpeedupPercent: null,
   };
@@ -179,26 +199,28 @@ function summariseConfig(run: ConfigRun, ms: readonly Measurement[], baseline: r
 function groupComparisons(
   groups: readonly { id: string; label: string }[],
   field: 'promptType' | 'systemPrompt',
-  byK: Map<number, Measurement[]>,
-  specKs: number[],
-  preferredK: number | null,
+  byKey: Map<string, Measurement[]>,
+  baselineKey: string | null,
+  specConfigs: readonly ConfigKeyed[],
+  preferred: string | null,
   ref: Map<string, string> | null,
 ): GroupComparison[] {
   return groups.map((g) => {
-    const inGroup = (k: number) => (byK.get(k) ?? []).filter((m) => m[field] === g.id);
-    const base = median(okTps(inGroup(0)));
-    const byTokens = specKs.map((k) => {
-      const t = median(okTps(inGroup(k)));
+    const inGroup = (key: string | null) => (key === null ? [] : (byKey.get(key) ?? [])).filter((m) => m[field] === g.id);
+    const base = median(okTps(inGroup(baselineKey)));
+    const byTokens = specConfigs.map((c) => {
+      const t = median(okTps(inGroup(configKey(c))));
       return {
-        numSpeculativeTokens: k,
+        numSpeculativeTokens: c.numSpeculativeTokens,
+        draftModel: c.draftModel ?? null,
         tokensPerSecond: round(t),
         speedupPercent: round(percentChange(t, base), 1),
-        outputMatchRate: round(matchRate(inGroup(k), ref), 3),
+        outputMatchRate: round(matchRate(inGroup(configKey(c)), ref), 3),
       };
     });
     const measured = byTokens.filter((b) => b.tokensPerSecond !== null);
     const chosen =
-      measured.find((b) => b.numSpeculativeTokens === preferredK) ??
+      measured.find((b) => configKey(b) === preferred) ??
       measured.reduce<(typeof measured)[number] | null>((best, b) => (!best || b.tokensPerSecond! > best.tokensPerSecond! ? b : best), null);
     return {
       id: g.id,
@@ -206,34 +228,41 @@ function groupComparisons(
       baselineTokensPerSecond: round(base),
       byTokens,
       bestNumSpeculativeTokens: chosen?.numSpeculativeTokens ?? null,
+      bestDraftModel: chosen?.draftModel ?? null,
       speculativeTokensPerSecond: chosen?.tokensPerSecond ?? null,
       speedupPercent: chosen?.speedupPercent ?? null,
     };
   });
 }
 
+/** Cheaper first: the baseline, then by k; configurations whose k is the engine's own keep their order after those. */
+function cheaperFirst(a: ConfigurationResult, b: ConfigurationResult): number {
+  const rank = (c: ConfigurationResult) => (isBaseline(c) ? -1 : (c.numSpeculativeTokens ?? Number.MAX_SAFE_INTEGER));
+  return rank(a) - rank(b);
+}
+
 function recommend(
   attached: boolean,
   configs: readonly ConfigurationResult[],
-  byK: Map<number, Measurement[]>,
+  byKey: Map<string, Measurement[]>,
   theory: Theory | null,
   commandFor: BuildReportInput['commandFor'],
 ): Recommendation | null {
   const valid = configs.filter((c) => !c.failed && c.tokensPerSecond !== null);
   if (!valid.length) return null;
   const best = valid.reduce((a, b) => (b.tokensPerSecond! > a.tokensPerSecond! ? b : a));
-  const baseline = valid.find((c) => c.numSpeculativeTokens === 0) ?? null;
-  const ms = (k: number) => byK.get(k) ?? [];
+  const baseline = valid.find((c) => isBaseline(c)) ?? null;
+  const ms = (c: ConfigKeyed) => byKey.get(configKey(c)) ?? [];
 
-  // Prefer the smallest k that the best one is not clearly faster than: less draft work and
-  // memory for the same speed. A smaller k > 0 only qualifies when it is clearly faster than the
-  // baseline itself; otherwise "as fast as the best" would rest on noise in both directions.
+  // Prefer the cheapest configuration that the best one is not clearly faster than: less draft work
+  // and memory for the same speed. A cheaper speculative one only qualifies when it is clearly faster
+  // than the baseline itself; otherwise "as fast as the best" would rest on noise in both directions.
   let chosen = best;
   let tie: { ratio: [number, number] } | null = null;
-  for (const c of [...valid].sort((a, b) => a.numSpeculativeTokens - b.numSpeculativeTokens)) {
-    if (c.numSpeculativeTokens >= best.numSpeculativeTokens) break;
-    if (baseline && c.numSpeculativeTokens > 0 && !(c.speedupPercentCI && c.speedupPercentCI[0] > 0)) continue;
-    const r = ratioCI(ms(best.numSpeculativeTokens), ms(c.numSpeculativeTokens));
+  for (const c of [...valid].sort(cheaperFirst)) {
+    if (cheaperFirst(c, best) >= 0) break;
+    if (baseline && !isBaseline(c) && !(c.speedupPercentCI && c.speedupPercentCI[0] > 0)) continue;
+    const r = ratioCI(ms(best), ms(c));
     if (r && r[0] <= 1) {
       chosen = c;
       tie = { ratio: r };
@@ -242,16 +271,17 @@ function recommend(
   }
 
   const k = chosen.numSpeculativeTokens;
+  const what = (c: ConfigurationResult) => (c.numSpeculativeTokens === null ? `draft ${c.draftModel}` : `k=${c.numSpeculativeTokens}`);
   const n = chosen.requests - chosen.errors;
   const parts: string[] = [];
   let confidence: Recommendation['confidence'];
   if (!baseline) {
     confidence = 'low';
-    const baseRun = configs.find((c) => c.numSpeculativeTokens === 0);
+    const baseRun = configs.find((c) => isBaseline(c));
     const why = !baseRun ? 'no baseline (k=0) was measured' : baseRun.failed ? 'the baseline (k=0) failed' : 'no baseline (k=0) request succeeded';
-    parts.push(`k=${k} was the fastest measured, but ${why}, so the gain is unknown.`);
-  } else if (k === 0) {
-    const spec = valid.filter((c) => c.numSpeculativeTokens > 0);
+    parts.push(`${what(chosen)} was the fastest measured, but ${why}, so the gain is unknown.`);
+  } else if (isBaseline(chosen)) {
+    const spec = valid.filter((c) => !isBaseline(c));
     const allSlower = spec.length > 0 && spec.every((c) => c.speedupPercentCI !== null && c.speedupPercentCI[1] < 0);
     confidence = spec.length === 0 ? 'low' : allSlower ? 'high' : 'medium';
     parts.push(
@@ -260,7 +290,7 @@ function recommend(
           ? 'Attached mode measured one server as it runs, labelled k=0: there is nothing to compare it with. Measure it again launched with speculation (passing that k as --tokens), or let SpecTune launch vLLM for each k.'
           : 'Only the baseline (k=0) was measured: no speculative configuration finished, so there is nothing to compare. Run the sweep again to the end.'
         : tie
-          ? `Speculation did not clearly help: k=${best.numSpeculativeTokens} measured ${fmtPct(best.speedupPercent)} but its 95% interval (${fmtRange(best.speedupPercentCI)}) includes no gain. Keep speculation off.`
+          ? `Speculation did not clearly help: ${what(best)} measured ${fmtPct(best.speedupPercent)} but its 95% interval (${fmtRange(best.speedupPercentCI)}) includes no gain. Keep speculation off.`
           : `Every speculative configuration was slower than the baseline. Keep speculation off.`,
     );
   } else {
@@ -268,12 +298,12 @@ function recommend(
     const clearlyFaster = ci !== null && ci[0] > 0;
     confidence = !clearlyFaster ? 'low' : tie || n < 8 ? 'medium' : 'high';
     parts.push(
-      `k=${k} gives ${fmtPct(chosen.speedupPercent)} vs baseline (95% interval ${fmtRange(ci)}) at a median ${chosen.tokensPerSecond} tok/s.`,
+      `${what(chosen)} gives ${fmtPct(chosen.speedupPercent)} vs baseline (95% interval ${fmtRange(ci)}) at a median ${chosen.tokensPerSecond} tok/s.`,
     );
     if (tie) {
       const pct = ((best.tokensPerSecond! / chosen.tokensPerSecond! - 1) * 100).toFixed(1);
       parts.push(
-        `k=${best.numSpeculativeTokens} measured ${pct}% faster still, but not clearly (95% interval ${fmtRange(pctCI(tie.ratio))}), so the smaller k is recommended.`,
+        `${what(best)} measured ${pct}% faster still, but not clearly (95% interval ${fmtRange(pctCI(tie.ratio))}), so the cheaper setting is recommended: it is as fast within the noise and drafts less.`,
       );
     }
     if (!clearlyFaster) parts.push('The gain is within the noise: run more repeats to be sure.');
@@ -281,9 +311,12 @@ function recommend(
   if (n < 8) parts.push(`Only ${n} successful request${n === 1 ? '' : 's'} back${n === 1 ? 's' : ''} this configuration.`);
   if (theory) parts.push(theory.note);
 
-  const cmd = commandFor(k);
+  const cmd = commandFor(chosen);
   return {
+    ...(chosen.engine ? { engine: chosen.engine } : {}),
     numSpeculativeTokens: k,
+    draftModel: chosen.draftModel ?? null,
+    ...(cmd?.setting ? { setting: cmd.setting } : {}),
     tokensPerSecond: chosen.tokensPerSecond,
     speedupPercent: chosen.speedupPercent,
     confidence,
@@ -307,7 +340,7 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
   if (input.server.simulated) {
     w.push({ kind: 'simulated', message: 'SIMULATED: these numbers come from the built-in simulator, not from a real model.' });
   }
-  if (!plan.tokens.includes(0)) {
+  if (!input.configs.some((c) => isBaseline(c))) {
     w.push({
       kind: 'no-baseline',
       message:
@@ -319,7 +352,8 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
   for (const c of configs) {
     const k = c.numSpeculativeTokens;
     if (c.failed) w.push({ kind: 'config-failed', numSpeculativeTokens: k, message: `${c.label}: configuration failed — ${c.error ?? 'unknown error'}` });
-    if (k > 0 && c.speedupPercent !== null && c.speedupPercent < 0) {
+    const spec = !isBaseline(c);
+    if (spec && c.speedupPercent !== null && c.speedupPercent < 0) {
       w.push({
         kind: 'negative-speedup',
         numSpeculativeTokens: k,
@@ -328,14 +362,14 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
     }
     // /metrics is the only evidence of what the server really did: trust it over the label.
     const drafts = c.acceptance?.source === 'v1-counters' ? c.acceptance.drafts : null;
-    if (k === 0 && drafts !== null && drafts > 0) {
+    if (!spec && drafts !== null && drafts > 0) {
       w.push({
         kind: 'speculation-mismatch',
         numSpeculativeTokens: k,
         message: `${c.label}: labelled as the baseline, but the server proposed ${drafts} drafts — it is speculating. In attached mode pass the k it was launched with as --tokens.`,
       });
     }
-    if (k > 0 && drafts === 0 && c.requests > c.errors) {
+    if (spec && drafts === 0 && c.requests > c.errors) {
       w.push({
         kind: 'speculation-mismatch',
         numSpeculativeTokens: k,
@@ -349,7 +383,7 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
         message: `${c.label}: very low throughput (${c.tokensPerSecond} tok/s < ${LOW_THROUGHPUT_TOK_S}). Check GPU use and other load.`,
       });
     }
-    if (plan.temperature === 0 && k > 0 && c.outputMatchRate !== null && c.outputMatchRate < 1) {
+    if (plan.temperature === 0 && spec && c.outputMatchRate !== null && c.outputMatchRate < 1) {
       w.push({
         kind: 'output-mismatch',
         numSpeculativeTokens: k,
@@ -371,29 +405,33 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
 }
 
 export function buildReport(input: BuildReportInput): Report {
-  const byK = new Map<number, Measurement[]>();
+  const byKey = new Map<string, Measurement[]>();
   for (const m of input.measurements) {
-    const list = byK.get(m.numSpeculativeTokens) ?? [];
+    const key = configKey(m);
+    const list = byKey.get(key) ?? [];
     list.push(m);
-    byK.set(m.numSpeculativeTokens, list);
+    byKey.set(key, list);
   }
-  const baselineRun = input.configs.find((c) => c.numSpeculativeTokens === 0 && !c.failed);
-  const baseline = baselineRun ? (byK.get(0) ?? []) : null;
+  const baselineRun = input.configs.find((c) => isBaseline(c) && !c.failed);
+  const baselineKey = baselineRun ? configKey(baselineRun) : null;
+  const baseline = baselineKey ? (byKey.get(baselineKey) ?? []) : null;
   const ref = input.plan.temperature === 0 && baseline ? baselineHashes(baseline) : null;
+  // Labels name the draft model only when configurations differ by it.
+  const showDraft = new Set(input.configs.filter((c) => !isBaseline(c)).map((c) => c.draftModel ?? '')).size > 1;
 
-  const configs = input.configs.map((run) => summariseConfig(run, byK.get(run.numSpeculativeTokens) ?? [], baseline, ref));
+  const configs = input.configs.map((run) => summariseConfig(run, byKey.get(configKey(run)) ?? [], baseline, ref, showDraft));
   const theory = fitTheory(configs);
   if (theory) {
     for (const c of configs) {
-      const a = theory.alphaByK.get(c.numSpeculativeTokens);
-      if (a !== undefined) c.theoreticalSpeedupPercent = round((expectedSpeedup(a, c.numSpeculativeTokens, theory.costRatio) - 1) * 100, 1);
+      const a = c.numSpeculativeTokens === null ? undefined : theory.alphaByK.get(c.numSpeculativeTokens);
+      if (a !== undefined) c.theoreticalSpeedupPercent = round((expectedSpeedup(a, c.numSpeculativeTokens!, theory.costRatio) - 1) * 100, 1);
     }
   }
-  const recommendation = recommend(input.plan.mode === 'attached', configs, byK, theory, input.commandFor);
-  const specKs = input.configs.filter((c) => c.numSpeculativeTokens > 0).map((c) => c.numSpeculativeTokens);
-  const preferredK = recommendation && recommendation.numSpeculativeTokens > 0 ? recommendation.numSpeculativeTokens : null;
-  const byPromptType = groupComparisons(input.promptTypes, 'promptType', byK, specKs, preferredK, ref);
-  const bySystemPrompt = groupComparisons(input.systemPrompts, 'systemPrompt', byK, specKs, preferredK, ref);
+  const recommendation = recommend(input.plan.mode === 'attached', configs, byKey, theory, input.commandFor);
+  const specConfigs = input.configs.filter((c) => !isBaseline(c));
+  const preferred = recommendation && !isBaseline(recommendation) ? configKey(recommendation) : null;
+  const byPromptType = groupComparisons(input.promptTypes, 'promptType', byKey, baselineKey, specConfigs, preferred, ref);
+  const bySystemPrompt = groupComparisons(input.systemPrompts, 'systemPrompt', byKey, baselineKey, specConfigs, preferred, ref);
   const top = byPromptType
     .filter((g) => g.speedupPercent !== null)
     .reduce<GroupComparison | null>((a, g) => (!a || g.speedupPercent! > a.speedupPercent! ? g : a), null);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SpecTuneError } from './errors';
+import { ENGINE_IDS, EngineIdSchema, normalizeEngineId } from './engine-descriptor';
 
 export const SPEC_METHODS = ['draft_model', 'ngram', 'eagle', 'eagle3', 'mtp', 'medusa'] as const;
 export const SpecMethodSchema = z.enum(SPEC_METHODS, {
@@ -40,15 +41,21 @@ export const NumSpecTokensSchema = z
   .min(0, 'must be a whole number from 0 (baseline) to 32')
   .max(32, 'must be a whole number from 0 (baseline) to 32');
 
-/** How to launch vLLM. One object for the CLI, the app, presets and reports. */
+/** Model names and paths: long enough for any real path, short enough that a paste accident is caught. */
+const modelName = (what: string) =>
+  z.string().trim().min(1, what).max(1024, 'is longer than 1024 characters: paste the model name or path only');
+
+/** How to launch a server (vLLM, llama-server, mlx_lm.server, the embedded engine). One object for the CLI, the app, presets and reports. */
 export const ServerSettingsSchema = z
   .object({
-    /** The vLLM command as words, never a shell string: ['vllm'], ['/opt/venv/bin/vllm'],
-     *  ['python', '-m', 'vllm.entrypoints.openai.api_server']. */
-    command: z.array(z.string().min(1)).min(1, 'give the vLLM command, e.g. "vllm"').default(['vllm']),
-    model: z.string().trim().min(1, 'give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct"'),
+    /** Which engine the command runs; its folder in src/engines builds the argv. */
+    engine: EngineIdSchema.default('vllm'),
+    /** The engine command as words, never a shell string: ['vllm'], ['/opt/venv/bin/vllm'],
+     *  ['python', '-m', 'vllm.entrypoints.openai.api_server'], ['llama-server']. */
+    command: z.array(z.string().min(1)).min(1, 'give the server command, e.g. "vllm" or "llama-server"').default(['vllm']),
+    model: modelName('give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct" (llama.cpp: a .gguf path)'),
     /** Draft model for draft-model speculation. */
-    draftModel: z.string().trim().min(1).optional(),
+    draftModel: modelName('give the draft model, or leave it out').optional(),
     /** Speculation method; defaults to draft_model when a draft model is given. */
     method: SpecMethodSchema.optional(),
     numSpeculativeTokens: NumSpecTokensSchema.default(0),
@@ -134,8 +141,12 @@ export const SweepPlanSchema = z
     server: ServerSettingsSchema.optional(),
     /** Attached mode: the running server's base URL, e.g. http://127.0.0.1:8000. */
     url: HttpUrlSchema.optional(),
+    /** The engine measured; attached mode detects it from the server's API when not given. */
+    engine: EngineIdSchema.optional(),
     /** Model name for requests; default: the first of /v1/models. */
-    model: z.string().optional(),
+    model: z.string().max(1024).optional(),
+    /** Draft models compared per request (engines that swap drafts per request, e.g. LM Studio). */
+    draftModels: z.array(z.string().trim().min(1).max(1024)).max(16, 'compare at most 16 draft models at once').default([]),
     tokens: z
       .array(NumSpecTokensSchema)
       .min(1, 'give at least one k, e.g. 0,3,5,7')
@@ -154,11 +165,13 @@ export const SweepPlanSchema = z
     connectTimeoutMs: z.number().int().min(100).default(10_000),
     /** No byte from the server for this long during a stream = stalled. */
     stallTimeoutMs: z.number().int().min(100).default(60_000),
+    /** Set by the sweep for attached engines that change k per request or by reload (Ollama, LM Studio), never by users. */
+    attachedChangesK: z.boolean().optional(),
   })
   .superRefine((p, ctx) => {
     if (p.mode === 'managed' && !p.server) ctx.addIssue({ code: 'custom', path: ['server'], message: 'managed mode needs server settings (model, command)' });
     if (p.mode === 'attached' && !p.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'attached mode needs the server URL' });
-    if (p.mode === 'attached' && p.tokens.length !== 1) {
+    if (p.mode === 'attached' && p.tokens.length !== 1 && p.attachedChangesK !== true) {
       ctx.addIssue({
         code: 'custom',
         path: ['tokens'],
@@ -208,7 +221,10 @@ export type RequestMetrics = z.infer<typeof RequestMetricsSchema>;
 
 /** One row of the sweep: one request at one configuration. */
 export const MeasurementSchema = z.object({
-  numSpeculativeTokens: NumSpecTokensSchema,
+  /** null: the engine's own draft length, which SpecTune does not set (LM Studio). */
+  numSpeculativeTokens: NumSpecTokensSchema.nullable(),
+  /** The draft model of this configuration, where configurations differ by draft model. */
+  draftModel: z.string().nullable().optional(),
   promptType: z.string(),
   systemPrompt: z.string(),
   repeat: z.number().int().min(0),
@@ -221,7 +237,8 @@ export type Measurement = z.infer<typeof MeasurementSchema>;
 
 /** Spec-decode counters from /metrics over one configuration's requests. */
 export const AcceptanceStatsSchema = z.object({
-  source: z.enum(['v1-counters', 'v0-gauges', 'none']),
+  /** v1-counters / v0-gauges: /metrics; per-response: each answer's own draft counts (llama.cpp timings, LM Studio stats). */
+  source: z.enum(['v1-counters', 'v0-gauges', 'per-response', 'none']),
   drafts: z.number().nullable(),
   draftTokens: z.number().nullable(),
   acceptedTokens: z.number().nullable(),
@@ -234,7 +251,9 @@ export type AcceptanceStats = z.infer<typeof AcceptanceStatsSchema>;
 export const CISchema = z.tuple([z.number(), z.number()]).nullable();
 
 export const ConfigurationResultSchema = z.object({
-  numSpeculativeTokens: NumSpecTokensSchema,
+  engine: EngineIdSchema.optional(),
+  numSpeculativeTokens: NumSpecTokensSchema.nullable(),
+  draftModel: z.string().nullable().optional(),
   label: z.string(),
   failed: z.boolean(),
   error: z.string().optional(),
@@ -252,6 +271,8 @@ export const ConfigurationResultSchema = z.object({
   meanAcceptanceLength: z.number().nullable(),
   perPositionAcceptance: z.array(z.number()),
   acceptance: AcceptanceStatsSchema.optional(),
+  /** Where acceptance came from, or why there is none ("not reported by mlx_lm"). */
+  acceptanceSource: z.string().optional(),
   /** At temperature 0: share of requests whose output equals the baseline's (null without a baseline). */
   outputMatchRate: z.number().nullable(),
   /** Expected speedup from Leviathan et al. given the measured acceptance, for explanation. */
@@ -266,7 +287,8 @@ export const GroupComparisonSchema = z.object({
   /** per k > 0: median tokens/s and speedup vs this group's baseline */
   byTokens: z.array(
     z.object({
-      numSpeculativeTokens: z.number().int(),
+      numSpeculativeTokens: z.number().int().nullable(),
+      draftModel: z.string().nullable().optional(),
       tokensPerSecond: z.number().nullable(),
       speedupPercent: z.number().nullable(),
       outputMatchRate: z.number().nullable(),
@@ -274,6 +296,7 @@ export const GroupComparisonSchema = z.object({
   ),
   /** the best k > 0 for this group */
   bestNumSpeculativeTokens: z.number().int().nullable(),
+  bestDraftModel: z.string().nullable().optional(),
   speculativeTokensPerSecond: z.number().nullable(),
   speedupPercent: z.number().nullable(),
 });
@@ -282,7 +305,11 @@ export type GroupComparison = z.infer<typeof GroupComparisonSchema>;
 export const ConfidenceSchema = z.enum(['high', 'medium', 'low']);
 
 export const RecommendationSchema = z.object({
-  numSpeculativeTokens: z.number().int(),
+  engine: EngineIdSchema.optional(),
+  numSpeculativeTokens: z.number().int().nullable(),
+  draftModel: z.string().nullable().optional(),
+  /** The setting in the engine's own words, for engines with no startup line (Ollama, LM Studio). */
+  setting: z.string().optional(),
   tokensPerSecond: z.number().nullable(),
   speedupPercent: z.number().nullable(),
   confidence: ConfidenceSchema,
@@ -296,13 +323,17 @@ export const RecommendationSchema = z.object({
 export type Recommendation = z.infer<typeof RecommendationSchema>;
 
 export const WarningSchema = z.object({
-  kind: z.enum(['negative-speedup', 'connection-errors', 'low-throughput', 'output-mismatch', 'config-failed', 'no-baseline', 'estimated-tokens', 'simulated', 'speculation-mismatch']),
+  kind: z.enum(['acceptance-not-reported', 'no-drafting', 'queueing', 'negative-speedup', 'connection-errors', 'low-throughput', 'output-mismatch', 'config-failed', 'no-baseline', 'estimated-tokens', 'simulated', 'speculation-mismatch']),
   message: z.string(),
-  numSpeculativeTokens: z.number().int().optional(),
+  numSpeculativeTokens: z.number().int().nullable().optional(),
 });
 export type Warning = z.infer<typeof WarningSchema>;
 
-export const ServerKindSchema = z.enum(['vllm', 'lmstudio', 'ollama', 'llamacpp', 'mlx', 'openai', 'unknown']);
+/** What answers at a URL: an engine SpecTune knows, a plain OpenAI-compatible server, or nothing recognisable. */
+export const ServerKindSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? normalizeEngineId(v) : v),
+  z.enum([...ENGINE_IDS, 'openai', 'unknown']),
+);
 export type ServerKind = z.infer<typeof ServerKindSchema>;
 
 export const ReportServerSchema = z.object({

@@ -12,7 +12,7 @@ import { renderApp } from './render-app';
 const report = ReportSchema.parse(fixture);
 const rec = report.recommendation!;
 const settings: ServerSettings = {
-  command: ['vllm'], model: 'demo/simulated-7b', method: 'ngram', numSpeculativeTokens: 0, host: '127.0.0.1', port: 8011,
+  engine: 'vllm', command: ['vllm'], model: 'demo/simulated-7b', method: 'ngram', numSpeculativeTokens: 0, host: '127.0.0.1', port: 8011,
   extraArgs: [], startupTimeoutMs: 900_000, stopGraceMs: 10_000, env: {},
 };
 const ready = (k: number): ServerState => ({
@@ -29,7 +29,7 @@ describe('Results actions', () => {
     const fake = createFakeApi({
       'sweep:state': () => ({ running: false, runId: 'run-9', kind: 'sweep', progress: null, report }),
       'report:save': (a) => ({ path: a.path ?? null }),
-      'report:apply': () => ready(rec.numSpeculativeTokens),
+      'report:apply': () => ready(rec.numSpeculativeTokens!),
     });
     renderApp(fake.api);
     await user.click(await screen.findByTestId('nav-results'));
@@ -228,7 +228,7 @@ describe('One click and the shell', () => {
     expect(fake.callsTo('sweep:optimize')[0]).toMatchObject({ mode: 'managed', tokens: [0, 3, 5, 7], server: { model: 'demo/simulated-7b' } });
     expect(screen.getByRole('button', { name: 'Find optimal draft tokens & restart' }).hasAttribute('disabled')).toBe(true);
 
-    serverNow = ready(rec.numSpeculativeTokens);
+    serverNow = ready(rec.numSpeculativeTokens!);
     act(() => {
       fake.emit('sweep:report', report);
       fake.emit('server:state', serverNow);

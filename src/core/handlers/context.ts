@@ -7,7 +7,7 @@ import type { EventChannel, EventPayload, RequestChannel, RequestResult, request
 import type { ServerSettings, SweepPlan } from '../../shared/schemas';
 import type { HistoryStore } from '../history-store';
 import type { PresetsStore } from '../presets-store';
-import type { VllmServer } from '../vllm-server';
+import type { ServerProcess } from '../server-process';
 
 export type Emit = <E extends EventChannel>(channel: E, payload: EventPayload<E>) => void;
 
@@ -22,7 +22,7 @@ export interface HandlerContext {
   mode: 'electron' | 'browser';
   appVersion: string;
   emit: Emit;
-  server: VllmServer;
+  server: ServerProcess;
   presets: PresetsStore;
   history: HistoryStore;
   simulator: SimulatorLaunch;

@@ -9,7 +9,7 @@ import type { SweepState } from '../../shared/ipc-contract';
 import type { Report, SweepPlan } from '../../shared/schemas';
 import { redactPlan } from '../../shared/redact';
 import { applyRecommendation } from '../apply';
-import { runSweep, type SweepEvent } from '../sweep-runner';
+import { runSweep, type SweepEvent } from '../sweep';
 import type { HandlerContext, Handlers } from './context';
 import { isSimulatorCommand, planWithSimulatorEnv } from './context';
 import { existsSync } from 'node:fs';

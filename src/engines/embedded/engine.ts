@@ -50,6 +50,7 @@ export const EMBEDDED_DESCRIPTOR: EngineDescriptor = {
   placeholders: { model: '/models/target.gguf', draftModel: '/models/draft.gguf' },
   installHint: EMBEDDED_INSTALL_HINT,
   servesOneAtATime: true,
+  demo: { persona: '', model: 'target.gguf', draftModels: ['draft.gguf'], personaArgs: [] },
 };
 
 /**

@@ -14,7 +14,7 @@ import { formatCommand } from '../../shared/shell-words';
 import type { ServerSettings } from '../../shared/schemas';
 import { isBaselineConfig, type Engine, type EngineBuild, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
 import { openAiRequest, sameDraftForEveryK } from '../openai-request';
-import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from './argv';
+import { buildLlamaArgv, LLAMA_MANAGED_FLAGS, LLAMA_SPEC_ENV_VARS } from './argv';
 import { llamaFlagsOf } from './build';
 import { detectLlamaBuild, LLAMA_INSTALL_HINT } from './detect';
 import { identifyByProps, isEmbeddedBuildInfo } from './props';
@@ -36,6 +36,7 @@ export const LLAMACPP_DESCRIPTOR: EngineDescriptor = {
   placeholders: { model: '/models/qwen2.5-7b-instruct-q4_k_m.gguf', draftModel: '/models/qwen2.5-0.5b-instruct-q4_k_m.gguf' },
   installHint: LLAMA_INSTALL_HINT,
   servesOneAtATime: false,
+  demo: { persona: 'llama-server', model: 'qwen2.5-7b-instruct-q4_k_m.gguf', draftModels: ['qwen2.5-0.5b-instruct-q4_k_m.gguf'], personaArgs: [] },
 };
 
 /** The setting in llama-server's words, for when no exact line can be built. */
@@ -73,6 +74,7 @@ export const llamaCppEngine: Engine = {
     argv: (settings, config, build) => buildLlamaArgv(settings, config, build),
     managedFlags: LLAMA_MANAGED_FLAGS,
     apiKeyEnv: 'LLAMA_API_KEY',
+    scrubEnv: LLAMA_SPEC_ENV_VARS,
   },
   configurations: sameDraftForEveryK,
   shapeRequest: (req) => openAiRequest(req),

@@ -30,6 +30,7 @@ export const MLX_DESCRIPTOR: EngineDescriptor = {
   placeholders: { model: 'mlx-community/Qwen2.5-7B-Instruct-4bit', draftModel: 'mlx-community/Qwen2.5-0.5B-Instruct-4bit' },
   installHint: MLX_INSTALL_HINT,
   servesOneAtATime: true,
+  demo: { persona: 'mlx_lm.server', model: 'mlx-community/Qwen2.5-7B-Instruct-4bit', draftModels: ['mlx-community/Qwen2.5-0.5B-Instruct-4bit'], personaArgs: [] },
 };
 
 /** mlx_lm's /health is exactly {"status": "ok"}; anything more specific is another engine's. */

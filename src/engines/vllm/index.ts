@@ -31,6 +31,7 @@ export const VLLM_DESCRIPTOR: EngineDescriptor = {
   installHint:
     'install vLLM (pip install vllm), give the full path to it (e.g. /opt/venv/bin/vllm) or "python -m vllm.entrypoints.openai.api_server", or try the built-in simulator (spectune sweep --demo)',
   servesOneAtATime: false,
+  demo: { persona: '', model: 'Qwen/Qwen2.5-7B-Instruct', draftModels: ['Qwen/Qwen2.5-0.5B-Instruct'], personaArgs: [] },
 };
 
 /** vLLM versions look like 0.15.1 / 0.6.3.post1 / 0.11.0rc2; other servers' /version (if any) differ. */

@@ -18,7 +18,9 @@ export const duration = (s: number | null | undefined) => {
   const m = Math.floor(s / 60);
   return `${m} min ${Math.round(s - m * 60)} s`;
 };
-export const configLabel = (k: number) => (k === 0 ? 'Baseline (k = 0)' : `k = ${k}`);
+/** A configuration as the UI names it: the baseline, a k, or a draft model (with its k when there is one). */
+export const configLabel = (k: number | null, draftModel?: string | null) =>
+  k === 0 || (k === null && !draftModel) ? 'Baseline (k = 0)' : k === null ? `draft ${draftModel}` : `k = ${k}`;
 export const when = (iso: string | null | undefined) => {
   if (!iso) return DASH;
   const d = new Date(iso);

@@ -1,14 +1,16 @@
 import type { Report } from '../../../shared/schemas';
 import * as f from '../format';
+import { configKey } from '../../../shared/config-key';
 import { SimulatedBadge } from '../components/Simulated';
 
 type Row = { label: string; cell: (r: Report) => React.ReactNode };
 
-const kLabel = (k: number | undefined) => (k === undefined ? '—' : k === 0 ? 'baseline' : `k = ${k}`);
+const recLabel = (r: Report['recommendation']) => (r ? f.configLabel(r.numSpeculativeTokens, r.draftModel) : '—');
 
 /** Two runs' headline numbers in one table, row by row, so they can be read across instead of scrolled between. */
 export function CompareTable({ a, b }: { a: Report; b: Report }) {
-  const ks = [...new Set([a, b].flatMap((r) => r.configurations.map((c) => c.numSpeculativeTokens)))].sort((x, y) => x - y);
+  // Every configuration either run measured, once, in the order the runs list them.
+  const configs = [...new Map([a, b].flatMap((r) => r.configurations.map((c) => [configKey(c), c] as const))).values()];
   const rows: Row[] = [
     {
       label: 'Model',
@@ -20,13 +22,13 @@ export function CompareTable({ a, b }: { a: Report; b: Report }) {
     },
     { label: 'Status', cell: (r) => r.status },
     { label: 'Requests measured', cell: (r) => r.measurements.length },
-    { label: 'Recommended', cell: (r) => kLabel(r.recommendation?.numSpeculativeTokens) },
+    { label: 'Recommended', cell: (r) => recLabel(r.recommendation) },
     { label: 'Throughput there', cell: (r) => f.tps(r.recommendation?.tokensPerSecond) },
     { label: 'Speedup vs baseline', cell: (r) => f.signedPct(r.recommendation?.speedupPercent) },
     { label: 'Confidence', cell: (r) => r.recommendation?.confidence ?? '—' },
-    ...ks.map((k) => ({
-      label: `${f.configLabel(k)} tok/s`,
-      cell: (r: Report) => f.tps(r.configurations.find((c) => c.numSpeculativeTokens === k)?.tokensPerSecond),
+    ...configs.map((k) => ({
+      label: `${f.configLabel(k.numSpeculativeTokens, k.draftModel)} tok/s`,
+      cell: (r: Report) => f.tps(r.configurations.find((c) => configKey(c) === configKey(k))?.tokensPerSecond),
     })),
   ];
   return (

@@ -1,5 +1,6 @@
 import type { Report } from '../../../shared/schemas';
 import * as f from '../format';
+import { configKey } from '../../../shared/config-key';
 import { SimulatedBadge } from '../components/Simulated';
 import { AcceptanceChart, GroupSpeedupChart, ThroughputChart, TtftChart } from './charts';
 import { ConfigTable, GroupTable } from './tables';
@@ -7,7 +8,7 @@ import { RecommendationPanel } from './RecommendationPanel';
 
 /** Everything a report says, drawn. `actions` go inside the recommendation panel. */
 export function ResultsView({ report, actions, compact = false }: { report: Report; actions?: React.ReactNode; compact?: boolean }) {
-  const bestK = report.recommendation?.numSpeculativeTokens ?? null;
+  const best = report.recommendation ? configKey(report.recommendation) : null;
   const s = report.server;
   return (
     <div className="results" data-testid="results-view">
@@ -17,10 +18,10 @@ export function ResultsView({ report, actions, compact = false }: { report: Repo
         requests · {f.when(report.createdAt)} <SimulatedBadge show={s.simulated} />
       </p>
       <RecommendationPanel report={report}>{actions}</RecommendationPanel>
-      <ConfigTable configs={report.configurations} bestK={bestK} />
+      <ConfigTable configs={report.configurations} best={best} />
       {!compact && (
         <div className="chart-grid">
-          <ThroughputChart configs={report.configurations} bestK={bestK} />
+          <ThroughputChart configs={report.configurations} best={best} />
           <GroupSpeedupChart groups={report.byPromptType} title="Speedup by prompt type (vs baseline)" testId="chart-by-prompt" />
           <GroupSpeedupChart groups={report.bySystemPrompt} title="Speedup by system prompt (vs baseline)" testId="chart-by-system" />
           <TtftChart configs={report.configurations} />

@@ -21,6 +21,7 @@ import {
 } from 'recharts';
 import type { ConfigurationResult, GroupComparison, Measurement } from '../../../shared/schemas';
 import { configLabel } from '../format';
+import { configKey, isBaseline } from '../../../shared/config-key';
 import { SimulatedBadge } from '../components/Simulated';
 
 const HEIGHT = 240;
@@ -60,15 +61,15 @@ function ChartFrame({
   );
 }
 
-export function ThroughputChart({ configs, bestK }: { configs: ConfigurationResult[]; bestK: number | null }) {
+export function ThroughputChart({ configs, best }: { configs: ConfigurationResult[]; best: string | null }) {
   const data = configs
     .filter((c) => c.tokensPerSecond !== null)
     .map((c) => {
       const v = c.tokensPerSecond as number;
       const ci = c.tokensPerSecondCI;
       return {
-        name: `${configLabel(c.numSpeculativeTokens)}${c.numSpeculativeTokens === bestK ? ' ★' : ''}`,
-        k: c.numSpeculativeTokens,
+        name: `${configLabel(c.numSpeculativeTokens, c.draftModel)}${configKey(c) === best ? ' ★' : ''}`,
+        key: configKey(c),
         tps: Number(v.toFixed(2)),
         err: ci ? [Math.max(0, v - ci[0]), Math.max(0, ci[1] - v)] : [0, 0],
       };
@@ -82,7 +83,7 @@ export function ThroughputChart({ configs, bestK }: { configs: ConfigurationResu
         <Tooltip {...tooltipStyle} formatter={(v) => [`${v} tok/s`, 'median']} />
         <Bar dataKey="tps" name="tok/s" isAnimationActive={false}>
           {data.map((d) => (
-            <Cell key={d.k} fill={d.k === bestK ? 'var(--best)' : 'var(--c1)'} />
+            <Cell key={d.key} fill={d.key === best ? 'var(--best)' : 'var(--c1)'} />
           ))}
           <ErrorBar dataKey="err" width={6} stroke="var(--text)" strokeWidth={1.5} direction="y" isAnimationActive={false} />
         </Bar>
@@ -92,10 +93,12 @@ export function ThroughputChart({ configs, bestK }: { configs: ConfigurationResu
 }
 
 export function GroupSpeedupChart({ groups, title, testId }: { groups: GroupComparison[]; title: string; testId: string }) {
-  const ks = [...new Set(groups.flatMap((g) => g.byTokens.map((t) => t.numSpeculativeTokens)))].sort((a, b) => a - b);
+  // One series per configuration, in the sweep's order (the report lists them that way).
+  const series = [...new Map(groups.flatMap((g) => g.byTokens.map((t) => [configKey(t), t] as const))).values()];
+  const ks = series.map((t) => ({ key: configKey(t), name: `${configLabel(t.numSpeculativeTokens, t.draftModel)} speedup` }));
   const data = groups.map((g) => {
     const row: Record<string, string | number | null> = { name: g.label };
-    for (const t of g.byTokens) row[`k${t.numSpeculativeTokens}`] = t.speedupPercent === null ? null : Number(t.speedupPercent.toFixed(1));
+    for (const t of g.byTokens) row[configKey(t)] = t.speedupPercent === null ? null : Number(t.speedupPercent.toFixed(1));
     return row;
   });
   return (
@@ -108,7 +111,7 @@ export function GroupSpeedupChart({ groups, title, testId }: { groups: GroupComp
         <Legend />
         <ReferenceLine y={0} stroke="var(--muted)" />
         {ks.map((k, i) => (
-          <Bar key={k} dataKey={`k${k}`} name={`k = ${k} speedup`} fill={SERIES[i % SERIES.length]} isAnimationActive={false} />
+          <Bar key={k.key} dataKey={k.key} name={k.name} fill={SERIES[i % SERIES.length]} isAnimationActive={false} />
         ))}
       </BarChart>
     </ChartFrame>
@@ -118,7 +121,7 @@ export function GroupSpeedupChart({ groups, title, testId }: { groups: GroupComp
 export function TtftChart({ configs }: { configs: ConfigurationResult[] }) {
   const data = configs
     .filter((c) => c.ttftSeconds !== null)
-    .map((c) => ({ name: configLabel(c.numSpeculativeTokens), ttft: Math.round((c.ttftSeconds as number) * 1000) }));
+    .map((c) => ({ name: configLabel(c.numSpeculativeTokens, c.draftModel), ttft: Math.round((c.ttftSeconds as number) * 1000) }));
   return (
     <ChartFrame title="Time to first token (median)" testId="chart-ttft" empty={data.length ? null : 'No TTFT measured yet.'}>
       <BarChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
@@ -134,9 +137,9 @@ export function TtftChart({ configs }: { configs: ConfigurationResult[] }) {
 
 export function AcceptanceChart({ configs }: { configs: ConfigurationResult[] }) {
   const data = configs
-    .filter((c) => c.numSpeculativeTokens > 0 && (c.acceptanceRate !== null || c.meanAcceptanceLength !== null))
+    .filter((c) => !isBaseline(c) && (c.acceptanceRate !== null || c.meanAcceptanceLength !== null))
     .map((c) => ({
-      name: configLabel(c.numSpeculativeTokens),
+      name: configLabel(c.numSpeculativeTokens, c.draftModel),
       rate: c.acceptanceRate === null ? null : Number((c.acceptanceRate * 100).toFixed(1)),
       len: c.meanAcceptanceLength === null ? null : Number(c.meanAcceptanceLength.toFixed(2)),
     }));
@@ -144,7 +147,7 @@ export function AcceptanceChart({ configs }: { configs: ConfigurationResult[] })
     <ChartFrame
       title="Acceptance rate and mean acceptance length per k"
       testId="chart-acceptance"
-      empty={data.length ? null : 'The server reported no spec-decode metrics.'}
+      empty={data.length ? null : `Not reported${configs.find((c) => c.acceptanceSource)?.acceptanceSource ? `: ${configs.find((c) => c.acceptanceSource)!.acceptanceSource}` : ' by the server'}.`}
     >
       <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
@@ -163,10 +166,11 @@ export function AcceptanceChart({ configs }: { configs: ConfigurationResult[] })
 /** Live view while a sweep runs: every finished request as a dot, by k. */
 export function LiveMeasurementsChart({ measurements, simulated }: { measurements: Measurement[]; simulated: boolean }) {
   const measured = measurements.filter((m) => m.ok && m.metrics);
-  const ks = [...new Set(measured.map((m) => m.numSpeculativeTokens))].sort((a, b) => a - b);
-  const series = ks.map((k) => ({
-    k,
-    points: measured.filter((m) => m.numSpeculativeTokens === k).map((m, i) => ({ x: i + 1, y: Number((m.metrics?.tokensPerSecond ?? 0).toFixed(2)) })),
+  const keys = [...new Map(measured.map((m) => [configKey(m), m] as const)).values()];
+  const series = keys.map((first) => ({
+    key: configKey(first),
+    name: configLabel(first.numSpeculativeTokens, first.draftModel),
+    points: measured.filter((m) => configKey(m) === configKey(first)).map((m, i) => ({ x: i + 1, y: Number((m.metrics?.tokensPerSecond ?? 0).toFixed(2)) })),
   }));
   // Failed requests have no tokens/s to draw: say so instead of drawing empty axes.
   const failed = measurements.length - measured.length;
@@ -185,13 +189,13 @@ export function LiveMeasurementsChart({ measurements, simulated }: { measurement
           name="request"
           {...axis}
           allowDecimals={false}
-          label={{ value: 'request # within its k', position: 'insideBottomRight', offset: -2, fill: 'var(--muted)', fontSize: 12 }}
+          label={{ value: 'request # within its configuration', position: 'insideBottomRight', offset: -2, fill: 'var(--muted)', fontSize: 12 }}
         />
         <YAxis type="number" dataKey="y" name="tokens/s" unit=" tok/s" {...axis} width={80} />
         <Tooltip {...tooltipStyle} />
         <Legend />
         {series.map((s, i) => (
-          <Scatter key={s.k} name={configLabel(s.k)} data={s.points} fill={SERIES[i % SERIES.length]} isAnimationActive={false} />
+          <Scatter key={s.key} name={s.name} data={s.points} fill={SERIES[i % SERIES.length]} isAnimationActive={false} />
         ))}
       </ScatterChart>
     </ChartFrame>

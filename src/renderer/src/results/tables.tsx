@@ -1,8 +1,9 @@
 import type { ConfigurationResult, GroupComparison } from '../../../shared/schemas';
 import * as f from '../format';
+import { configKey, isBaseline } from '../../../shared/config-key';
 
 /** The seed guide's configuration table: Config / Tok/s / Time / Speedup / Best, plus the detail behind them. */
-export function ConfigTable({ configs, bestK }: { configs: ConfigurationResult[]; bestK: number | null }) {
+export function ConfigTable({ configs, best: bestKey }: { configs: ConfigurationResult[]; best: string | null }) {
   if (configs.length === 0) return <p className="muted empty">No configuration has finished yet.</p>;
   return (
     <div className="table-wrap">
@@ -23,18 +24,20 @@ export function ConfigTable({ configs, bestK }: { configs: ConfigurationResult[]
         </thead>
         <tbody>
           {configs.map((c) => {
-            const best = c.numSpeculativeTokens === bestK;
+            const best = configKey(c) === bestKey;
             return (
-              <tr key={c.numSpeculativeTokens} className={best ? 'row-best' : c.failed ? 'row-failed' : undefined}>
+              <tr key={configKey(c)} className={best ? 'row-best' : c.failed ? 'row-failed' : undefined}>
                 <th scope="row">{c.label}</th>
                 <td>{c.failed ? <span className="bad">failed</span> : f.tps(c.tokensPerSecond)}</td>
                 <td>{c.tokensPerSecondCI ? `${c.tokensPerSecondCI[0].toFixed(1)}–${c.tokensPerSecondCI[1].toFixed(1)} tok/s` : '—'}</td>
                 <td>{f.seconds(c.totalSeconds)}</td>
                 <td>{f.ms(c.ttftSeconds)}</td>
                 <td className={c.speedupPercent !== null && c.speedupPercent < 0 ? 'bad' : undefined}>
-                  {c.numSpeculativeTokens === 0 ? 'baseline' : f.signedPct(c.speedupPercent)}
+                  {isBaseline(c) ? 'baseline' : f.signedPct(c.speedupPercent)}
                 </td>
-                <td>{c.numSpeculativeTokens === 0 ? '—' : f.ratePct(c.acceptanceRate)}</td>
+                <td title={c.acceptanceRate === null ? c.acceptanceSource : undefined}>
+                  {isBaseline(c) ? '—' : c.acceptanceRate === null && c.acceptanceSource ? 'not reported' : f.ratePct(c.acceptanceRate)}
+                </td>
                 <td>
                   {c.requests}
                   {c.errors > 0 && <span className="bad"> ({c.errors} errors)</span>}

@@ -6,6 +6,7 @@ import { SimulatedBadge } from '../components/Simulated';
 import { LiveMeasurementsChart, ThroughputChart } from '../results/charts';
 import { ConfigTable } from '../results/tables';
 import { SweepForm } from './SweepForm';
+import { configKey } from '../../../shared/config-key';
 
 export function SweepStatus() {
   const { sweep, setScreen, serverSimulated } = useApp(
@@ -38,7 +39,7 @@ export function SweepStatus() {
       {(sweep.running || sweep.measurements.length > 0) && (
         <div className="chart-grid">
           <LiveMeasurementsChart measurements={sweep.measurements} simulated={simulated} />
-          {sweep.report && <ThroughputChart configs={sweep.report.configurations} bestK={sweep.report.recommendation?.numSpeculativeTokens ?? null} />}
+          {sweep.report && <ThroughputChart configs={sweep.report.configurations} best={sweep.report.recommendation ? configKey(sweep.report.recommendation) : null} />}
         </div>
       )}
       {sweep.report && (
@@ -46,7 +47,7 @@ export function SweepStatus() {
           <h3>
             Configurations so far <SimulatedBadge show={simulated} />
           </h3>
-          <ConfigTable configs={sweep.report.configurations} bestK={sweep.report.recommendation?.numSpeculativeTokens ?? null} />
+          <ConfigTable configs={sweep.report.configurations} best={sweep.report.recommendation ? configKey(sweep.report.recommendation) : null} />
         </div>
       )}
     </>

@@ -1,0 +1,40 @@
+/**
+ * For the demo of an engine the user runs themselves (LM Studio, Ollama): start
+ * the simulator's persona of that engine, as the user's own server would be
+ * running, so the sweep attaches to it exactly as it would to the real one.
+ * Its own process group; stopped (TERM, grace, KILL) when the demo ends.
+ */
+import { execa } from 'execa';
+import { SpecTuneError } from '../shared/errors';
+import type { Engine } from '../engines/engine';
+import { terminateTree } from '../node/process-tree';
+import { identifyWith } from './probes';
+import { simulatorCommand } from './simulator-command';
+
+export interface DemoServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startDemoServer(engine: Engine, host: string, port: number, timeoutMs = 20_000): Promise<DemoServer> {
+  const d = engine.descriptor.demo;
+  const [file, ...args] = [...simulatorCommand(), d.persona, '--host', host, '--port', String(port), '--model', d.model, ...(d.draftModels.length ? ['--draft-models', d.draftModels.join(',')] : []), ...d.personaArgs];
+  const child = execa(file, args, { detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: { stderr: true } });
+  void child.then(() => {}, () => {});
+  const url = `http://${host}:${port}`;
+  const stop = async () => {
+    if (child.pid !== undefined) await terminateTree({ pgid: child.pid, graceMs: 2000 });
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    if (await identifyWith(engine, url, 500).catch(() => null)) return { url, stop };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const exited = child.exitCode !== null;
+  await stop();
+  const stderr = exited ? String((await child).stderr ?? '').trim() : '';
+  throw new SpecTuneError('EXITED_BEFORE_READY', `the simulated ${engine.descriptor.label} did not start${stderr ? `: ${stderr}` : ''}`, {
+    hint: 'run the same command by hand to see why: spectune sim ' + d.persona + ' --help',
+  });
+}

@@ -1,0 +1,237 @@
+/**
+ * The sweep: set up (plan → configurations, every launch checked), then for each
+ * configuration put the server on it the engine's way (restart a launched server,
+ * or only change the request), measure it, and decide (the report builder).
+ * Each finished measurement goes to the JSONL log at once and the report is
+ * rewritten after every configuration, so a crash, a cancel or a dead server
+ * loses nothing that finished. A configuration whose server fails is marked
+ * failed; the sweep goes on.
+ */
+import { SpecTuneError, describeError } from '../../shared/errors';
+import { redactPlan } from '../../shared/redact';
+import { buildReport, type ConfigKeyed, type ConfigRun } from '../../shared/report-builder';
+import type { Measurement, Report, ServerSettings, SweepPlanInput, SweepProgress } from '../../shared/schemas';
+import type { SpecConfig } from '../../engines/engine';
+import { TOOL_VERSION } from '../../node/tool-version';
+import { assertReportPath, jsonlPathFor, MeasurementLog, writeReport } from '../report-io';
+import { ServerProcess, type ServerExitEvent } from '../server-process';
+import { identifyWith } from '../probes';
+import { EtaClock } from './eta';
+import { measureConfiguration } from './measure';
+import { modelToRequest, setUpSweep, type SweepSetup } from './setup';
+
+export type SweepEvent =
+  | { type: 'progress'; progress: SweepProgress }
+  | { type: 'measurement'; measurement: Measurement }
+  | { type: 'report'; report: Report };
+
+export interface SweepOptions {
+  plan: SweepPlanInput;
+  /** test_results.json; the JSONL log is written beside it. */
+  outPath: string;
+  /** Managed mode: the server manager to (re)start per configuration. Default: a new one, stopped at the end. */
+  server?: ServerProcess;
+  signal?: AbortSignal;
+  onEvent?: (e: SweepEvent) => void;
+  /** Managed mode: leave the last configuration's server running. */
+  keepServerRunning?: boolean;
+}
+
+/** Managed-mode failures that mean this configuration cannot run, not that the sweep must stop. */
+const CONFIG_FAILURES = new Set(['EXITED_BEFORE_READY', 'STARTUP_TIMEOUT', 'UNSUPPORTED_DRAFT_MODEL', 'PORT_IN_USE']);
+
+const sameLaunch = (a: ServerSettings | null, b: ServerSettings | null) => a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b);
+
+export async function runSweep(opts: SweepOptions): Promise<Report> {
+  const signal = opts.signal;
+  const emit = opts.onEvent ?? (() => {});
+  const managed = opts.plan.mode === 'managed';
+  const server = managed ? (opts.server ?? new ServerProcess()) : null;
+  const ownServer = managed && !opts.server;
+
+  await assertReportPath(opts.outPath);
+  let setup: SweepSetup;
+  try {
+    setup = await setUpSweep(opts.plan, server, signal);
+  } catch (err) {
+    if (ownServer) await server!.stop().catch(() => undefined);
+    throw err;
+  }
+  const { plan, engine, configs, cells } = setup;
+  const total = configs.length * cells.length;
+  const createdAt = new Date().toISOString();
+  const started = performance.now();
+  const measurements: Measurement[] = [];
+  const runs: ConfigRun[] = [];
+  const eta = new EtaClock(configs.length);
+  let done = 0;
+  let serverInfo: Report['server'] = {
+    kind: engine.descriptor.id,
+    url: managed ? `http://${plan.server!.host}:${plan.server!.port}` : plan.url!,
+    model: plan.model ?? plan.server?.model ?? null,
+    draftModel: plan.server?.draftModel ?? plan.draftModels[0] ?? null,
+    method: plan.server?.method ?? (plan.server?.draftModel ? 'draft_model' : null),
+    vllmVersion: setup.build?.raw ?? null,
+    simulated: false,
+    command: plan.server?.command ?? null,
+  };
+
+  const progress = (p: Partial<SweepProgress> & Pick<SweepProgress, 'phase'>, configIndex: number) => {
+    const elapsed = (performance.now() - started) / 1000;
+    emit({
+      type: 'progress',
+      progress: {
+        done,
+        total,
+        etaSeconds: eta.secondsLeft(elapsed, total - done),
+        elapsedSeconds: Math.round(elapsed * 10) / 10,
+        numSpeculativeTokens: configs[configIndex]?.numSpeculativeTokens ?? null,
+        configIndex,
+        configCount: configs.length,
+        promptType: null,
+        systemPrompt: null,
+        repeat: null,
+        ...p,
+      },
+    });
+  };
+
+  const commandFor = (c: ConfigKeyed) => {
+    const config: SpecConfig = { numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel ?? null };
+    const r = engine.recommend({ config, settings: setup.launchFor(config) ?? plan.server ?? null, build: setup.build, url: serverInfo.url, model: serverInfo.model });
+    return { argv: r.argv, command: r.command, setting: r.setting };
+  };
+
+  const log = await MeasurementLog.create(jsonlPathFor(opts.outPath));
+  await log.append({ type: 'start', at: createdAt, plan: redactPlan(plan) });
+
+  const snapshot = (status: Report['status'], finished: boolean) =>
+    buildReport({
+      plan,
+      promptTypes: setup.promptTypes,
+      systemPrompts: setup.systemPrompts,
+      server: serverInfo,
+      measurements,
+      configs: runs,
+      createdAt,
+      finishedAt: finished ? new Date().toISOString() : null,
+      status,
+      toolVersion: TOOL_VERSION,
+      commandFor,
+    });
+
+  const saveReport = async (status: Report['status'], finished: boolean) => {
+    const report = snapshot(status, finished);
+    await writeReport(opts.outPath, report);
+    emit({ type: 'report', report });
+    return report;
+  };
+
+  const finishConfig = async (run: ConfigRun) => {
+    runs.push(run);
+    await log.append({ type: 'config', numSpeculativeTokens: run.numSpeculativeTokens, draftModel: run.draftModel, failed: run.failed, error: run.error, acceptance: run.acceptance });
+    await saveReport('partial', false);
+  };
+
+  // One listener for the whole sweep, removed in `finally`: the caller's server outlives the sweep.
+  let onServerExit: ((e: ServerExitEvent) => void) | null = null;
+  const exitListener = (e: ServerExitEvent) => onServerExit?.(e);
+  server?.on('exit', exitListener);
+  let running: ServerSettings | null = null;
+
+  try {
+    for (let ci = 0; ci < configs.length && !signal?.aborted; ci++) {
+      const config = configs[ci];
+      const configAbort = new AbortController();
+      let crashed: string | null = null;
+      let baseUrl: string;
+      let model: string;
+      try {
+        if (server) {
+          const settings = setup.launchFor(config)!;
+          let listed: string[] = [];
+          if (!sameLaunch(running, settings) || server.state().phase !== 'ready') {
+            progress({ phase: 'starting-server' }, ci);
+            running = null;
+            const state = await server.restart(settings, { signal });
+            running = settings;
+            listed = state.models;
+            serverInfo = { ...serverInfo, url: state.url!, vllmVersion: state.version ?? serverInfo.vllmVersion, simulated: state.simulated };
+          } else listed = server.state().models;
+          baseUrl = server.state().url!;
+          // The launched model by name; a server listing only one (vLLM's --served-model-name) by that name.
+          // mlx_lm lists every model in its cache, so its first entry can be another model.
+          model = plan.model ?? (listed.includes(settings.model) || listed.length !== 1 ? settings.model : listed[0]);
+          serverInfo = { ...serverInfo, model };
+        } else {
+          baseUrl = plan.url!.replace(/\/+$/, '');
+          const id = await identifyWith(engine, baseUrl);
+          model = await modelToRequest(plan, baseUrl, id?.models ?? [], setup.apiKey);
+          serverInfo = { ...serverInfo, model, vllmVersion: id?.version ?? null, simulated: id?.simulated ?? false };
+        }
+      } catch (err) {
+        if (signal?.aborted || (err instanceof SpecTuneError && err.code === 'CANCELLED')) break;
+        if (managed && !(err instanceof SpecTuneError && CONFIG_FAILURES.has(err.code))) throw err;
+        if (!managed && ci === 0) throw err;
+        done += cells.length;
+        eta.configSetUp();
+        await finishConfig({ numSpeculativeTokens: config.numSpeculativeTokens, draftModel: config.draftModel, engine: engine.descriptor.id, failed: true, error: describeError(err) });
+        continue;
+      }
+      onServerExit = (e) => {
+        if (!e.afterReady) return;
+        crashed = `server exited during the measurements (code ${e.code ?? 'none'}, signal ${e.signal ?? 'none'})`;
+        configAbort.abort();
+      };
+
+      const doneBefore = done;
+      const { run } = await measureConfiguration({
+        plan,
+        engine,
+        build: setup.build,
+        config,
+        cells,
+        baseUrl,
+        model,
+        apiKey: setup.apiKey,
+        launched: server !== null,
+        signal,
+        configAbort,
+        crashed: () => crashed,
+        onSetUp: () => eta.configSetUp(),
+        onPhase: (phase, cell) =>
+          progress(cell ? { phase, promptType: cell.pt.id, systemPrompt: cell.sp.id, repeat: cell.repeat } : { phase }, ci),
+        record: async (m, seconds) => {
+          eta.request(seconds);
+          measurements.push(m);
+          done++;
+          await log.append({ type: 'measurement', measurement: m });
+          emit({ type: 'measurement', measurement: m });
+        },
+      });
+      onServerExit = null;
+      if (run.failed) {
+        done = doneBefore + cells.length;
+        if (server && crashed) running = null;
+      }
+      if (run.failed || !signal?.aborted) await finishConfig(run);
+    }
+  } catch (err) {
+    // Nothing was measurable (e.g. the engine binary not found): keep what the log has, then report the cause.
+    await log.append({ type: 'end', at: new Date().toISOString(), status: 'failed' }).catch(() => undefined);
+    await log.close().catch(() => undefined);
+    throw err;
+  } finally {
+    server?.off('exit', exitListener);
+    if (server && (ownServer || !opts.keepServerRunning || signal?.aborted)) await server.stop().catch(() => undefined);
+  }
+
+  const cancelled = signal?.aborted === true;
+  const incomplete = runs.some((c) => c.failed) || measurements.some((m) => !m.ok) || done < total;
+  const status: Report['status'] = cancelled ? 'cancelled' : incomplete ? 'partial' : 'complete';
+  progress({ phase: cancelled ? 'cancelled' : 'done' }, Math.max(0, runs.length - 1));
+  const report = await saveReport(status, true);
+  await log.append({ type: 'end', at: report.finishedAt!, status });
+  await log.close();
+  return report;
+}

@@ -1,0 +1,123 @@
+/**
+ * Plan → what the sweep will do: which engine, which configurations in which
+ * order, which prompts, and (managed mode) the argv of every launch, built and
+ * checked before anything runs — what a later configuration would be refused for
+ * (engine missing, a flag this build lacks, draft models on vLLM 0.10–0.14) is
+ * refused now, not after the baseline ran for minutes.
+ */
+import { SpecTuneError } from '../../shared/errors';
+import { resolvePromptTypes, resolveSystemPrompts } from '../../shared/prompts';
+import { parseOrThrow, SweepPlanSchema, type PromptDef, type ServerSettings, type SweepPlan, type SweepPlanInput, type SystemPromptDef } from '../../shared/schemas';
+import { isBaselineConfig, type Engine, type EngineBuild, type SpecConfig } from '../../engines/engine';
+import { engineById } from '../../engines';
+import { launchSupport, type ServerProcess } from '../server-process';
+import { listModels, probeEndpoint } from '../probes';
+
+export interface Cell {
+  pt: PromptDef;
+  sp: SystemPromptDef;
+  repeat: number;
+}
+
+export interface SweepSetup {
+  plan: SweepPlan;
+  engine: Engine;
+  configs: SpecConfig[];
+  cells: Cell[];
+  promptTypes: PromptDef[];
+  systemPrompts: SystemPromptDef[];
+  /** Managed mode: the installed build; attached: null. */
+  build: EngineBuild | null;
+  /** Managed mode: the launch settings for a configuration (equal settings = no restart between them). */
+  launchFor: (c: SpecConfig) => ServerSettings | null;
+  apiKey: string | undefined;
+}
+
+/** Where k lives in a launch: the configuration's own (restart engines), or one launch for all (per-request engines). */
+function launchSettingsFor(engine: Engine, settings: ServerSettings, configs: readonly SpecConfig[]): (c: SpecConfig) => ServerSettings {
+  if (engine.descriptor.kChange === 'restart') {
+    return (c) => ({ ...settings, numSpeculativeTokens: c.numSpeculativeTokens ?? settings.numSpeculativeTokens, draftModel: c.draftModel ?? settings.draftModel });
+  }
+  // One launch that can serve every configuration: the largest k, with the draft loaded.
+  const maxK = Math.max(0, ...configs.map((c) => c.numSpeculativeTokens ?? 0));
+  const one = { ...settings, numSpeculativeTokens: maxK };
+  return () => one;
+}
+
+export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | null, signal?: AbortSignal): Promise<SweepSetup> {
+  let plan: SweepPlan = parseOrThrow(SweepPlanSchema, input, 'plan');
+  const promptTypes = resolvePromptTypes(plan.promptTypes, plan.customPrompts);
+  const systemPrompts = resolveSystemPrompts(plan.systemPrompts, plan.customSystemPrompts);
+  const cells: Cell[] = [];
+  for (let repeat = 0; repeat < plan.repeats; repeat++) for (const pt of promptTypes) for (const sp of systemPrompts) cells.push({ pt, sp, repeat });
+
+  if (plan.mode === 'managed') {
+    const settings = plan.server!;
+    const engine = engineById(settings.engine);
+    const launch = launchSupport(engine);
+    const apiKey = (launch.apiKeyEnv && process.env[launch.apiKeyEnv]) || undefined;
+    const configs = sortBaselineFirst(engine.configurations({ tokens: plan.tokens, draftModels: plan.draftModels, settings }));
+    const build = await server!.detectVersion(settings.command, { signal, engine: settings.engine });
+    const launchFor = launchSettingsFor(engine, settings, configs);
+    for (const c of configs) await server!.argvFor(launchFor(c), { signal });
+    return { plan: { ...plan, engine: engine.descriptor.id }, engine, configs, cells, promptTypes, systemPrompts, build, launchFor, apiKey };
+  }
+
+  const url = plan.url!.replace(/\/+$/, '');
+  const engine = await attachedEngine(plan, url);
+  const kPerRequest = engine.descriptor.kChange === 'per-request' || engine.descriptor.kChange === 'reload';
+  if (!kPerRequest && plan.tokens.length !== 1) {
+    throw new SpecTuneError('INVALID_INPUT', `plan.tokens: ${engine.descriptor.label} sets k when it is launched, so an attached sweep measures it as it runs`, {
+      hint: `give the single k it was launched with (0 = no speculation), or let SpecTune launch it to compare several`,
+    });
+  }
+  plan = { ...plan, engine: engine.descriptor.id, attachedChangesK: kPerRequest || undefined };
+  const apiKey = (engine.launch?.apiKeyEnv && process.env[engine.launch.apiKeyEnv]) || process.env.VLLM_API_KEY || undefined;
+  const configs = sortBaselineFirst(engine.configurations({ tokens: plan.tokens, draftModels: plan.draftModels, settings: null }));
+  return { plan, engine, configs, cells, promptTypes, systemPrompts, build: null, launchFor: () => null, apiKey };
+}
+
+/** Baseline first: every later configuration is compared with it. */
+function sortBaselineFirst(configs: SpecConfig[]): SpecConfig[] {
+  return [...configs].sort((a, b) => Number(isBaselineConfig(b)) - Number(isBaselineConfig(a)) || (a.numSpeculativeTokens ?? 1e9) - (b.numSpeculativeTokens ?? 1e9));
+}
+
+/** The engine at an attached URL: the one the plan names (checked against what answers), or whatever answers. */
+async function attachedEngine(plan: SweepPlan, url: string): Promise<Engine> {
+  const status = await probeEndpoint({ name: 'target', url });
+  if (!status.running) {
+    throw new SpecTuneError('CONNECT_FAILED', `no server answers at ${url}: ${status.reason ?? 'not running'}`, {
+      hint: 'start the server first, or check the URL and port',
+    });
+  }
+  const detected = status.kind === 'openai' || status.kind === 'unknown' ? null : engineById(status.kind);
+  if (plan.engine) {
+    const wanted = engineById(plan.engine);
+    if (detected && detected !== wanted) {
+      throw new SpecTuneError('INVALID_INPUT', `--engine says ${wanted.descriptor.label}, but ${detected.descriptor.label} answers at ${url}`, {
+        hint: `use --engine ${detected.descriptor.id}, or check the URL`,
+      });
+    }
+    return wanted;
+  }
+  if (!detected) {
+    // An OpenAI-compatible server SpecTune cannot name: measure it the generic (vLLM-shaped) way.
+    return engineById('vllm');
+  }
+  return detected;
+}
+
+/** The model to request: the plan's (checked against what the server has), else the first it lists. */
+export async function modelToRequest(plan: SweepPlan, baseUrl: string, listed: readonly string[], apiKey?: string): Promise<string> {
+  const models = listed.length ? listed : await listModels(baseUrl, undefined, apiKey).catch(() => [] as string[]);
+  if (plan.model) {
+    if (models.length && !models.includes(plan.model)) {
+      throw new SpecTuneError('INVALID_INPUT', `the server at ${baseUrl} has no model "${plan.model}"; it has: ${models.join(', ')}`, {
+        hint: 'pass one of those with --model',
+      });
+    }
+    return plan.model;
+  }
+  if (!models[0]) throw new SpecTuneError('INVALID_INPUT', `${baseUrl} lists no model`, { hint: 'pass --model' });
+  return models[0];
+}

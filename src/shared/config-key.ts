@@ -1,0 +1,18 @@
+/**
+ * A configuration's identity (its k and its draft model), shared by the report
+ * builder, the CLI tables and the renderer's charts. Pure and tiny: the renderer imports it.
+ */
+/** The identity of a configuration: its k and its draft model. Measurements carry the same two fields. */
+export interface ConfigKeyed {
+  numSpeculativeTokens: number | null;
+  draftModel?: string | null;
+}
+
+export function configKey(c: ConfigKeyed): string {
+  return `${c.numSpeculativeTokens ?? 'engine'}\u0000${c.draftModel ?? ''}`;
+}
+
+/** The baseline: no speculation (k = 0, or no draft model where k is the engine's own). */
+export function isBaseline(c: ConfigKeyed): boolean {
+  return c.numSpeculativeTokens === 0 || (c.numSpeculativeTokens === null && !c.draftModel);
+}
