@@ -9,7 +9,8 @@
 import { streamCompletion } from './bench-client';
 import { readSpecDecodeSnapshot } from '../engines/vllm/metrics-client';
 import { listModels, probeEndpoint } from './probes';
-import { assertReportPath, jsonlPathFor, MeasurementLog, writeReport } from './report-io';
+import { assertReportPath, writeReport } from './report-io';
+import { startRunFiles, type KeptEvent } from './report-keeper';
 import { VllmServer, type ServerExitEvent } from './vllm-server';
 import { SpecTuneError, describeError } from '../shared/errors';
 import { resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
@@ -33,7 +34,8 @@ import { TOOL_VERSION } from '../node/tool-version';
 export type SweepEvent =
   | { type: 'progress'; progress: SweepProgress }
   | { type: 'measurement'; measurement: Measurement }
-  | { type: 'report'; report: Report };
+  | { type: 'report'; report: Report }
+  | KeptEvent;
 
 export interface SweepOptions {
   plan: SweepPlanInput;
@@ -45,6 +47,8 @@ export interface SweepOptions {
   onEvent?: (e: SweepEvent) => void;
   /** Managed mode: leave the last configuration's server running. */
   keepServerRunning?: boolean;
+  /** Names the run in the report and in every JSONL line (default: a new UUID). */
+  runId?: string;
 }
 
 /** Managed-mode failures that mean this configuration cannot run, not that the sweep must stop. */
@@ -167,7 +171,8 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     for (const k of tokens) await server.argvFor({ ...plan.server!, numSpeculativeTokens: k }, { signal });
   }
 
-  const log = await MeasurementLog.create(jsonlPathFor(opts.outPath));
+  const { log, runId, kept } = await startRunFiles(opts.outPath, opts.runId);
+  if (kept) emit({ type: 'kept', kept });
   await log.append({ type: 'start', at: createdAt, plan: redactPlan(plan) });
 
   const snapshot = (status: Report['status'], finished: boolean) =>
@@ -179,6 +184,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       measurements,
       configs,
       createdAt,
+      runId,
       finishedAt: finished ? new Date().toISOString() : null,
       status,
       toolVersion: TOOL_VERSION,
