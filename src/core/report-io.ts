@@ -40,7 +40,8 @@ export function fsReason(err: unknown): string {
     case 'EPERM':
       return 'permission denied';
     case 'ENOENT':
-      return 'the folder does not exist and cannot be created there';
+      // Every folder above exists by now (ensureFolder): the location itself refuses new entries, as /proc does.
+      return 'this location does not accept new files or folders';
     case 'ENOTDIR':
       return 'part of the path is a file, not a folder';
     case 'EISDIR':
@@ -122,6 +123,12 @@ async function probeReportPath(path: string, folder: string): Promise<void> {
   if (st?.isDirectory()) {
     throw new SpecTuneError('IO_ERROR', `the report path ${path} is a folder`, {
       hint: `give a file name, e.g. ${join(path, 'test_results.json')}`,
+    });
+  }
+  if (st && !st.isFile()) {
+    // /dev/null, a FIFO, a socket: reading would block, and the final rename would replace the device node.
+    throw new SpecTuneError('IO_ERROR', `the report path ${path} is not a regular file`, {
+      hint: 'give the name of a .json file in a folder you can write to',
     });
   }
   if (st) {
