@@ -36,7 +36,7 @@ main(process.argv.slice(2)).catch(async (err: unknown) => {
   if (err instanceof SpecTuneError) {
     process.stderr.write(`${pc.red('spectune:')} ${err.message}${err.hint ? `\n  ${pc.dim(err.hint)}` : ''}\n`);
     if (err.logTail?.length) process.stderr.write(pc.dim(err.logTail.slice(-15).map((l) => `  | ${l}`).join('\n')) + '\n');
-    process.exitCode = err.code === 'INVALID_INPUT' ? 2 : 1;
+    process.exitCode = err.code === 'INVALID_INPUT' ? 2 : err.code === 'CANCELLED' ? 130 : 1;
     return;
   }
   process.stderr.write(`${pc.red('spectune: unexpected error:')} ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

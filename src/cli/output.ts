@@ -8,6 +8,7 @@ import pc from 'picocolors';
 import { ServerSettingsSchema, type EndpointStatus, type GroupComparison, type Report } from '../shared/schemas';
 import { configKey, isBaseline } from '../shared/report-builder';
 import { engineById } from '../engines';
+import { noRecommendationReason } from './outcome';
 
 const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
 const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}%`);
@@ -78,7 +79,7 @@ export function formatRecommendation(report: Report): string {
   const r = report.recommendation;
   const lines: string[] = [];
   if (!r) {
-    lines.push(pc.red('No recommendation: nothing could be measured.'));
+    lines.push(pc.red(`No recommendation: ${noRecommendationReason(report)}.`));
   } else {
     const what = isBaseline(r)
       ? 'no speculative decoding'
@@ -90,7 +91,8 @@ export function formatRecommendation(report: Report): string {
     if (r.speedupPercent !== null) lines.push(`   Speedup: ${colourPct(r.speedupPercent)} vs baseline`);
     lines.push(`   ${pc.dim(r.reason)}`);
   }
-  if (report.bestUseCase) {
+  // Without a recommendation a "best use case" would praise configurations that did not finish.
+  if (report.bestUseCase && r) {
     lines.push('', `💡 ${pc.bold('Best Use Case:')} ${report.bestUseCase.label}`);
     lines.push(`   Achieves ${colourPct(report.bestUseCase.speedupPercent)} speedup with speculative decoding`);
   }

@@ -11,7 +11,10 @@ import { freePort } from '../node/port-check';
 import { runSweep } from '../core/sweep';
 import { simulatorCommand } from '../core/simulator-command';
 import { probeAll } from '../core/probes';
-import { assertNoManagedFlags, killAllServersSync, stopAllServers } from '../core/server-process';
+import { assertNoManagedFlags, stopAllServers } from '../core/server-process';
+import { describeKept } from '../core/report-keeper';
+import { handleCancelSignals } from './cancel-signals';
+import { sweepOutcome } from './outcome';
 import { SpecTuneError } from '../shared/errors';
 import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
 import {
@@ -265,27 +268,7 @@ async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void
         if (flags.demo) err.write(pc.yellow(`Demo: the built-in simulator stands in for ${engineById(flags.engine ?? 'vllm').descriptor.label}. Numbers are SIMULATED.\n\n`));
       }
 
-      const ac = new AbortController();
-      let cancelledAt = 0;
-      const onSignal = (sig: NodeJS.Signals) => {
-        // SIGHUP: the terminal (often an SSH session) is gone. Node's default would exit at once and
-        // orphan vLLM on the GPU; cancel instead, and let writes to the dead terminal fail quietly.
-        if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
-        if (ac.signal.aborted) {
-          // signal-exit (inside execa and write-file-atomic) may re-send the same signal to this process
-          // at once when it counts its own listeners as the only ones: that echo is not a second Ctrl-C.
-          if (sig === 'SIGHUP' || performance.now() - cancelledAt < 1000) return;
-          // A second Ctrl-C means "now": no grace period, but still no orphaned server.
-          err.write('\nStopping now: killing the server.\n');
-          killAllServersSync();
-          process.exit(sig === 'SIGINT' ? 130 : 143);
-        }
-        err.write('\nCancelling: finishing up and writing what was measured (Ctrl-C again to stop at once)…\n');
-        cancelledAt = performance.now();
-        ac.abort();
-      };
-      const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-      for (const sig of signals) process.on(sig, onSignal);
+      const cancel = handleCancelSignals(err);
 
       const tty = err.isTTY === true && !quiet;
       const bar = tty
@@ -302,8 +285,9 @@ async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void
         const report = await runSweep({
           plan,
           outPath,
-          signal: ac.signal,
+          signal: cancel.signal,
           onEvent: (e) => {
+            if (e.type === 'kept') err.write(describeKept(e.kept) + '\n');
             if (e.type !== 'progress') return;
             const p = e.progress;
             const stage = p.configIndex === 0 && p.numSpeculativeTokens === 0 ? `baseline ${p.phase}` : `config ${p.configIndex + 1}${p.numSpeculativeTokens ? ` (k=${p.numSpeculativeTokens})` : ''} ${p.phase}`;
@@ -322,24 +306,12 @@ async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void
         bar?.stop();
         if (quiet) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         else process.stdout.write('\n' + formatReport(report, outPath) + '\n');
-        if (report.status === 'cancelled') process.exitCode = 130;
-        else if (!report.measurements.some((m) => m.ok)) {
-          const cause = report.configurations.find((c) => c.error)?.error ?? report.measurements.find((m) => m.error)?.error;
-          // A launch failure's cause is "… before it was ready. Last log lines:\n…": show those lines (nothing
-          // else on a piped run prints them) instead of a first line that ends in a colon.
-          const [head = '', ...tail] = (cause ?? '').split('\n');
-          const logTail = tail.map((l) => l.trimEnd()).filter(Boolean);
-          throw new SpecTuneError('NOTHING_MEASURED', `nothing could be measured${cause ? `: ${logTail.length ? head.replace(/\s*Last log lines:\s*$/, '') : head}` : ''}`, {
-            hint:
-              plan.mode === 'attached'
-                ? `see the warnings in ${outPath}; check --url and --model against the server`
-                : `see the warnings in ${outPath}${logTail.length ? "; the server's last log lines:" : ''}`,
-            logTail,
-          });
-        }
+        const outcome = sweepOutcome(report, outPath, plan.mode === 'attached');
+        if (outcome.error) throw outcome.error;
+        process.exitCode = outcome.exitCode;
       } finally {
         bar?.stop();
-        for (const sig of signals) process.off(sig, onSignal);
+        cancel.dispose();
         await stopAllServers();
       }
 }

@@ -8,7 +8,8 @@
 import { mkdirSync, readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import writeFileAtomic from 'write-file-atomic';
+// Not write-file-atomic: it ignores short writes and can rename a truncated file into place on a full disk.
+import { writeFileAtomic } from './report-io';
 import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
 import { RunSummarySchema, type RunSummary } from '../shared/ipc-contract';

@@ -1,12 +1,22 @@
 /**
- * Reports on disk. test_results.json is replaced atomically (write to a temp
- * file, fsync, rename) so a crash mid-write never leaves half a report; every
- * measurement is also appended to a JSONL log beside it the moment it finishes,
- * so nothing measured is lost even if the process dies between reports.
+ * Reports on disk. test_results.json is replaced atomically (write a temp file in
+ * the same folder, fsync, rename) so a crash or a full disk never leaves half a
+ * report; every measurement is also appended to a JSONL log beside it the moment
+ * it finishes, so nothing measured is lost even if the process dies between reports.
+ *
+ * Two library shortcuts are avoided on purpose:
+ * - write-file-atomic 6 writes its data with a single fs.write and ignores a short
+ *   count: on a nearly full disk the kernel writes 4096 bytes, and the truncated
+ *   temp file was renamed over the report. FileHandle.writeFile loops until every
+ *   byte is written or the write fails with ENOSPC.
+ * - fs.mkdir({ recursive: true }) in Node 20 loops forever on a path whose parent
+ *   exists but refuses new entries (/proc/x: mkdir says ENOENT, the parent exists,
+ *   mkdir again…), spinning a libuv thread that also stops the process from exiting.
+ *   ensureFolder creates one level at a time and fails on the first refusal.
  */
-import { open, readFile, mkdir, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { randomBytes } from 'node:crypto';
+import { open, readFile, mkdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { SpecTuneError } from '../shared/errors';
 import { MeasurementSchema, type Measurement, type Report } from '../shared/schemas';
 
@@ -14,57 +24,226 @@ export function jsonlPathFor(reportPath: string): string {
   return reportPath.replace(/\.json$/i, '') + '.jsonl';
 }
 
+/** How long the folder check may take before SpecTune gives up on it (a hung network mount, say). */
+export const PROBE_TIMEOUT_MS = 10_000;
+
+/** What an errno means to someone choosing a folder. */
+export function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full';
+    case 'EROFS':
+      return 'the disk is read-only';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOENT':
+      // Every folder above exists by now (ensureFolder): the location itself refuses new entries, as /proc does.
+      return 'this location does not accept new files or folders';
+    case 'ENOTDIR':
+      return 'part of the path is a file, not a folder';
+    case 'EISDIR':
+      return 'it is a folder';
+    default:
+      return (err as Error | null)?.message ?? String(err);
+  }
+}
+
+export const isDiskFull = (err: unknown): boolean => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException | null)?.code ?? '');
+
+/** An fs failure as a message for the user: "the disk is full writing X" rather than a stack. */
+function ioError(what: string, path: string, err: unknown, hint: string): SpecTuneError {
+  if (err instanceof SpecTuneError) return err;
+  const message = isDiskFull(err) ? `the disk is full writing ${path}` : `cannot ${what} ${path}: ${fsReason(err)}`;
+  return new SpecTuneError('IO_ERROR', message, {
+    hint: isDiskFull(err) ? 'free some space on that disk, or choose a folder on another disk' : hint,
+    cause: err,
+  });
+}
+
+const WRITABLE_HINT = 'choose a folder you can write to (--out in the command line)';
+
+/** Resolves p, or rejects with a message naming `what` once ms have passed. Never leaves a timer behind. */
+async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SpecTuneError('IO_ERROR', `${what} did not answer within ${Math.round(ms / 1000)} s`, { hint: WRITABLE_HINT })), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** mkdir -p one level at a time, so a folder that refuses new entries fails once instead of spinning. */
+export async function ensureFolder(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    const st = await stat(d).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
+    if (st) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`${d} is a file`), { code: 'ENOTDIR' });
+      break;
+    }
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  }
+}
+
+/** True for what a SpecTune sweep wrote: the only kind of file a sweep may move aside. */
+export function looksLikeReport(data: unknown): data is Pick<Report, 'createdAt'> & { runId?: string } {
+  const d = data as { tool?: { name?: unknown }; createdAt?: unknown } | null;
+  return typeof d === 'object' && d !== null && d.tool?.name === 'spectune' && typeof d.createdAt === 'string';
+}
+
 /**
- * Refuses a report path that is a folder before a sweep starts: otherwise the first report write
- * would fail only after a whole configuration was launched and measured.
+ * Before a sweep launches anything: the report path must be a file name, in a folder
+ * that exists (created here if missing) and really takes a write (a probe file is
+ * created, written, fsynced and removed), and an existing file there must be an
+ * earlier SpecTune report (which the sweep keeps aside), never someone's other file.
+ * Bounded in time, so a hung mount cannot hold the sweep (or Ctrl-C) hostage.
  */
-export async function assertReportPath(path: string): Promise<void> {
+export async function assertReportPath(path: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
+  const folder = dirname(path);
+  await withDeadline(probeReportPath(path, folder), timeoutMs, `the folder ${folder}`);
+}
+
+async function probeReportPath(path: string, folder: string): Promise<void> {
   const st = await stat(path).catch(() => null);
   if (st?.isDirectory()) {
     throw new SpecTuneError('IO_ERROR', `the report path ${path} is a folder`, {
       hint: `give a file name, e.g. ${join(path, 'test_results.json')}`,
     });
   }
+  if (st && !st.isFile()) {
+    // /dev/null, a FIFO, a socket: reading would block, and the final rename would replace the device node.
+    throw new SpecTuneError('IO_ERROR', `the report path ${path} is not a regular file`, {
+      hint: 'give the name of a .json file in a folder you can write to',
+    });
+  }
+  if (st) {
+    let data: unknown = null;
+    try {
+      data = JSON.parse(await readFile(path, 'utf8'));
+    } catch {
+      // Not JSON: refused below.
+    }
+    if (!looksLikeReport(data)) {
+      throw new SpecTuneError('IO_ERROR', `${path} exists and is not a SpecTune report, so the sweep will not replace it`, {
+        hint: 'choose another report file name, or move that file away',
+      });
+    }
+  }
+  try {
+    await ensureFolder(folder);
+  } catch (err) {
+    throw ioError('create the folder', folder, err, WRITABLE_HINT);
+  }
+  const probe = join(folder, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.probe`);
+  let fh: FileHandle | null = null;
+  try {
+    fh = await open(probe, 'wx');
+    await fh.writeFile('spectune write probe\n');
+    await fh.sync();
+  } catch (err) {
+    throw ioError('write in the folder', folder, err, WRITABLE_HINT);
+  } finally {
+    await fh?.close().catch(() => undefined);
+    await unlink(probe).catch(() => undefined);
+  }
+}
+
+/**
+ * Replaces path with text, all or nothing: a temp file in the same folder (so the rename
+ * cannot cross disks), every byte written, fsynced, then renamed over the target and the
+ * folder fsynced. On any failure the temp file is removed and the target is untouched.
+ */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fh: FileHandle | null = null;
+  try {
+    fh = await open(tmp, 'wx', 0o644);
+    await fh.writeFile(text, 'utf8');
+    await fh.sync();
+    await fh.close();
+    fh = null;
+    await rename(tmp, path);
+  } catch (err) {
+    await fh?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  // The rename is durable once the folder's entry is; not every platform lets a folder be fsynced.
+  const dirFh = await open(dirname(path), 'r').catch(() => null);
+  await dirFh?.sync().catch(() => undefined);
+  await dirFh?.close().catch(() => undefined);
 }
 
 export async function writeReport(path: string, report: Report): Promise<void> {
   try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFileAtomic(path, JSON.stringify(report, null, 2) + '\n', { fsync: true });
+    await ensureFolder(dirname(path));
+    await writeFileAtomic(path, JSON.stringify(report, null, 2) + '\n');
   } catch (err) {
-    throw new SpecTuneError('IO_ERROR', `cannot write the report to ${path}: ${(err as Error).message}`, {
-      hint: 'choose a folder you can write to',
-      cause: err,
-    });
+    throw ioError('write the report to', path, err, WRITABLE_HINT);
   }
 }
 
-/** Line types of the JSONL log. */
+/** Line types of the JSONL log. Every line also carries the run's `runId` (see MeasurementLog). */
 export type LogRecord =
   | { type: 'start'; at: string; plan: unknown }
   | { type: 'measurement'; measurement: Measurement }
   | { type: 'config'; numSpeculativeTokens: number | null; draftModel?: string | null; failed: boolean; error?: string; acceptance?: unknown }
   | { type: 'end'; at: string; status: string };
 
-/** Append-only measurement log; each line is flushed to disk before the next request starts. */
+/**
+ * Append-only measurement log; each line is flushed to disk before the next request starts.
+ * Every line names its run, so a log is never mistaken for the partner of another run's report.
+ * A line that does not fit (full disk) is cut back off, so the log keeps whole lines only.
+ */
 export class MeasurementLog {
-  private constructor(private readonly fh: FileHandle, readonly path: string) {}
+  private size = 0;
 
-  static async create(path: string): Promise<MeasurementLog> {
-    await mkdir(dirname(path), { recursive: true });
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly path: string,
+    readonly runId: string | null,
+  ) {}
+
+  /** Creates the log; fails rather than overwrite one (the caller keeps the previous run's aside first). */
+  static async create(path: string, runId: string | null = null): Promise<MeasurementLog> {
     try {
-      return new MeasurementLog(await open(path, 'w'), path);
+      await ensureFolder(dirname(path));
+      return new MeasurementLog(await open(path, 'wx'), path, runId);
     } catch (err) {
-      throw new SpecTuneError('IO_ERROR', `cannot write the measurement log ${path}: ${(err as Error).message}`, {
-        hint: 'choose a writable folder with --out',
-        cause: err,
-      });
+      throw ioError('write the measurement log', path, err, WRITABLE_HINT);
     }
   }
 
   async append(rec: LogRecord): Promise<void> {
-    await this.fh.appendFile(JSON.stringify(rec) + '\n');
-    await this.fh.datasync();
+    const line = Buffer.from(JSON.stringify(this.runId ? { ...rec, runId: this.runId } : rec) + '\n');
+    try {
+      await this.fh.write(line, 0, line.length, this.size).then(async (r) => {
+        // FileHandle.write may write less than asked; finish the line or fail trying.
+        for (let done = r.bytesWritten; done < line.length; ) {
+          done += (await this.fh.write(line, done, line.length - done, this.size + done)).bytesWritten;
+        }
+      });
+      await this.fh.datasync();
+      this.size += line.length;
+    } catch (err) {
+      await this.fh.truncate(this.size).catch(() => undefined);
+      throw ioError('append to the measurement log', this.path, err, WRITABLE_HINT);
+    }
   }
 
   async close(): Promise<void> {
@@ -73,15 +252,15 @@ export class MeasurementLog {
 }
 
 /** Measurements recovered from a log, skipping a torn last line (the process died mid-write). */
-export async function readMeasurementLog(path: string): Promise<{ records: LogRecord[]; measurements: Measurement[] }> {
+export async function readMeasurementLog(path: string): Promise<{ records: (LogRecord & { runId?: string })[]; measurements: Measurement[] }> {
   const text = await readFile(path, 'utf8');
-  const records: LogRecord[] = [];
+  const records: (LogRecord & { runId?: string })[] = [];
   const measurements: Measurement[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
-    let rec: LogRecord;
+    let rec: LogRecord & { runId?: string };
     try {
-      rec = JSON.parse(line) as LogRecord;
+      rec = JSON.parse(line) as LogRecord & { runId?: string };
     } catch {
       continue;
     }

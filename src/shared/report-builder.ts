@@ -47,6 +47,8 @@ export interface BuildReportInput {
   /** Configurations started so far, in sweep order. */
   configs: readonly ConfigRun[];
   createdAt: string;
+  /** Names the run in the report, as every line of its JSONL log does. */
+  runId?: string;
   finishedAt: string | null;
   status: Report['status'];
   toolVersion: string;
@@ -439,6 +441,7 @@ export function buildReport(input: BuildReportInput): Report {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     createdAt: input.createdAt,
+    ...(input.runId ? { runId: input.runId } : {}),
     finishedAt: input.finishedAt,
     status: input.status,
     tool: { name: 'spectune', version: input.toolVersion },

@@ -352,6 +352,8 @@ export const REPORT_SCHEMA_VERSION = 1;
 export const ReportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   createdAt: z.string(),
+  /** The run that wrote this report; every line of its JSONL log carries the same id. */
+  runId: z.string().min(1).optional(),
   finishedAt: z.string().nullable(),
   status: z.enum(['complete', 'cancelled', 'partial']),
   tool: z.object({ name: z.literal('spectune'), version: z.string() }),

@@ -79,6 +79,7 @@ export function sweepController(ctx: HandlerContext): SweepController {
         const report: Report = await runSweep({
           plan,
           outPath: run.reportPath,
+          runId: run.runId,
           server: plan.mode === 'managed' ? ctx.server : undefined,
           signal: controller.signal,
           onEvent,

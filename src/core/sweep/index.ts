@@ -13,7 +13,8 @@ import { buildReport, type ConfigKeyed, type ConfigRun } from '../../shared/repo
 import type { Measurement, Report, ServerSettings, SweepPlanInput, SweepProgress } from '../../shared/schemas';
 import type { SpecConfig } from '../../engines/engine';
 import { TOOL_VERSION } from '../../node/tool-version';
-import { assertReportPath, jsonlPathFor, MeasurementLog, writeReport } from '../report-io';
+import { assertReportPath, writeReport } from '../report-io';
+import { startRunFiles, type KeptEvent } from '../report-keeper';
 import { ServerProcess, type ServerExitEvent } from '../server-process';
 import { identifyWith } from '../probes';
 import { EtaClock } from './eta';
@@ -23,7 +24,8 @@ import { modelToRequest, setUpSweep, type SweepSetup } from './setup';
 export type SweepEvent =
   | { type: 'progress'; progress: SweepProgress }
   | { type: 'measurement'; measurement: Measurement }
-  | { type: 'report'; report: Report };
+  | { type: 'report'; report: Report }
+  | KeptEvent;
 
 export interface SweepOptions {
   plan: SweepPlanInput;
@@ -35,6 +37,8 @@ export interface SweepOptions {
   onEvent?: (e: SweepEvent) => void;
   /** Managed mode: leave the last configuration's server running. */
   keepServerRunning?: boolean;
+  /** Names this run in every JSONL line and in the report (the app passes its history id). */
+  runId?: string;
 }
 
 /** Managed-mode failures that mean this configuration cannot run, not that the sweep must stop. */
@@ -102,7 +106,8 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     return { argv: r.argv, command: r.command, setting: r.setting };
   };
 
-  const log = await MeasurementLog.create(jsonlPathFor(opts.outPath));
+  const { log, runId, kept } = await startRunFiles(opts.outPath, opts.runId);
+  if (kept) emit({ type: 'kept', kept });
   await log.append({ type: 'start', at: createdAt, plan: redactPlan(plan) });
 
   const snapshot = (status: Report['status'], finished: boolean) =>
@@ -117,6 +122,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       finishedAt: finished ? new Date().toISOString() : null,
       status,
       toolVersion: TOOL_VERSION,
+      runId,
       commandFor,
     });
 
