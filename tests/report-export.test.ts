@@ -51,8 +51,9 @@ const withNewFields = variant((r) => {
     { ...c, engine: 'llamacpp', draftModel: 'Qwen/Qwen2.5-0.5B', concurrency: 1, aggregateTokensPerSecond: c.tokensPerSecond },
     { ...c, engine: 'llamacpp', concurrency: 4, aggregateTokensPerSecond: (c.tokensPerSecond ?? 0) * 3.5 },
   ]);
-  // k = 5 at concurrency 1 is a prediction; k = 3 at 4 has no acceptance and says why.
+  // k = 5 is a prediction at both levels; k = 3 at 4 has no acceptance and says why.
   Object.assign(r.configurations[4], { predicted: true });
+  Object.assign(r.configurations[5], { predicted: true });
   Object.assign(r.configurations[3], { acceptanceRate: null, acceptanceSource: 'LM Studio 0.3 does not report draft statistics' });
   r.recommendation.engine = 'llamacpp';
   r.recommendation.draftModel = 'Qwen/Qwen2.5-0.5B';
@@ -153,6 +154,13 @@ describe('plain-words summary', () => {
     expect(s.predicted).toBe(true);
     expect(s.headline).toMatch(/^Your simulated llama\.cpp server should answer about 1\.4× faster with 5 draft tokens \(draft model Qwen\/Qwen2\.5-0\.5B\) \(predicted, not measured\)\.$/);
     expect(s.details[0]).toMatch(/^Predicted: /);
+    expect(s.details.join(' ')).not.toMatch(/The gain is clear/);
+    // One measured row behind the answer makes it measured.
+    const partlyMeasured = structuredClone(withNewFields);
+    Object.assign(partlyMeasured.configurations[5], { predicted: false });
+    const measured = summarizeReport(partlyMeasured);
+    expect(measured.predicted).toBe(false);
+    expect(measured.headline).toMatch(/ answers about 1\.4× faster with 5 draft tokens \(draft model Qwen\/Qwen2\.5-0\.5B\)\.$/);
   });
 });
 
@@ -192,10 +200,12 @@ describe('HTML export', () => {
 
   it('shows predicted figures as predicted (hollow, dashed bar) and "not reported" with its reason instead of an acceptance', () => {
     const out = reportToHtml(withNewFields);
-    expect(out).toMatch(/<rect class="bar best predicted"[^>]*fill="none"[^>]*stroke-dasharray/);
+    expect(out.match(/<rect class="bar best predicted"[^>]*fill="none"[^>]*stroke-dasharray/g)).toHaveLength(2);
     expect(out).toContain('52.3 tok/s <em>(predicted)</em>');
     expect(out).toContain('not reported</span> <span class="muted">(LM Studio 0.3 does not report draft statistics)');
-    expect(out).toContain('<th scope="row">k = 3 · Qwen/Qwen2.5-0.5B · 1 parallel</th>');
+    // The concurrency has its own column in the table; the chart's labels carry it.
+    expect(out).toContain('<th scope="row">k = 3 · Qwen/Qwen2.5-0.5B</th><td class="text">llama.cpp</td><td>1</td>');
+    expect(out).toContain('>k = 3 · Qwen/Qwen2.5-0.5B · 1 parallel</text>');
     expect(out).toContain('Total tokens/s');
   });
 

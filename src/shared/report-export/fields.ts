@@ -61,8 +61,13 @@ export function interval(v: unknown): [number, number] | null {
   return lo === null || hi === null ? null : [lo, hi];
 }
 
-/** The configuration a recommendation points at (same k; the first concurrency level that has it). */
+/**
+ * The configuration a recommendation points at: same k, measured rather than predicted
+ * when the report has both (several concurrency levels), so an answer is called
+ * "predicted" only when nothing behind it was measured.
+ */
 export function recommendedConfiguration(configs: readonly ConfigurationResult[], k: number | null | undefined): ConfigurationResult | null {
   if (k === null || k === undefined) return null;
-  return configs.find((c) => c.numSpeculativeTokens === k && !c.failed) ?? null;
+  const same = configs.filter((c) => c.numSpeculativeTokens === k && !c.failed);
+  return same.find((c) => !configurationExtras(c).predicted) ?? same[0] ?? null;
 }

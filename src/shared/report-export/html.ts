@@ -55,6 +55,7 @@ tr.best td, tr.best th { background: rgba(31, 138, 76, 0.12); background: color-
 tr.predicted td, tr.predicted th { font-style: italic; }
 .up { color: var(--good); } .down { color: var(--bad); }
 .muted { color: var(--muted); }
+.nowrap { white-space: nowrap; }
 figure { margin: 0; }
 figcaption { color: var(--muted); font-size: 0.85rem; margin-top: 4px; }
 svg.chart { display: block; width: 100%; max-width: 760px; height: auto; }
@@ -122,7 +123,7 @@ function configurationTable(report: Report): string {
     const e = extras[i];
     const best = !c.failed && bestK !== null && c.numSpeculativeTokens === bestK;
     const notes: string[] = [];
-    if (best) notes.push('★ recommended');
+    if (best) notes.push('<span class="nowrap">★ recommended</span>');
     if (e.predicted) notes.push('<span class="badge predicted">predicted</span> not measured');
     if (c.failed) notes.push(`<span class="down">failed</span>${c.error ? `: ${esc(c.error)}` : ''}`);
     else if (c.error) notes.push(esc(c.error));
@@ -131,7 +132,7 @@ function configurationTable(report: Report): string {
     const cls = [best ? 'best' : '', e.predicted ? 'predicted' : ''].filter(Boolean).join(' ');
     return (
       `<tr${cls ? ` class="${cls}"` : ''}>` +
-      `<th scope="row">${esc(configurationRowLabel(c))}</th>` +
+      `<th scope="row">${esc(configurationRowLabel(c, { concurrency: !hasParallel }))}</th>` +
       (hasEngine ? `<td class="text">${esc(engineName(e.engine) ?? DASH)}</td>` : '') +
       (hasParallel ? `<td>${e.concurrency ?? DASH}</td>` : '') +
       `<td>${tpsText}</td>` +

@@ -96,7 +96,8 @@ export function summarizeReport(report: Report): ReportSummary {
     details.push(
       `${predicted ? 'Predicted' : 'Measured'}: ${tps(r.tokensPerSecond)}${baseline ? ` instead of ${tps(baseline.tokensPerSecond)} without speculation` : ''}.`,
     );
-    const conf = CONFIDENCE_WORDS[r.confidence];
+    // How sure a measurement is says nothing about a prediction.
+    const conf = predicted ? 'It is computed from the settings that were measured; measure it before relying on it.' : CONFIDENCE_WORDS[r.confidence];
     if (conf) details.push(conf);
     if (report.bestUseCase && finite(report.bestUseCase.speedupPercent) !== null) {
       const best = report.bestUseCase.speedupPercent;

@@ -10,13 +10,15 @@ import { escapeHtml as esc } from './escape';
 import { configurationExtras, finite, interval } from './fields';
 
 const WIDTH = 680;
-const LABEL_W = 190;
+/** Room for labels: as wide as the longest needs (about 6.8 px a character at 12 px), within bounds. */
+const CHAR_W = 6.8;
+const LABEL_MIN = 120;
+const LABEL_MAX = 320;
 const VALUE_W = 110;
 const ROW_H = 26;
 const ROW_GAP = 10;
 const TOP = 8;
 const AXIS_H = 40;
-const PLOT_W = WIDTH - LABEL_W - VALUE_W;
 
 export interface BarRow {
   label: string;
@@ -55,6 +57,10 @@ export function barChartSvg(opts: { id: string; title: string; description: stri
   const step = niceStep(maxV - minV || 1);
   const hi = Math.max(step, Math.ceil(maxV / step - 1e-9) * step);
   const lo = Math.floor(minV / step + 1e-9) * step;
+  const longest = Math.max(0, ...rows.map((r) => r.label.length));
+  const LABEL_W = Math.round(Math.min(LABEL_MAX, Math.max(LABEL_MIN, longest * CHAR_W + 12)));
+  const maxChars = Math.floor((LABEL_W - 12) / CHAR_W);
+  const PLOT_W = WIDTH - LABEL_W - VALUE_W;
   const x = (v: number) => LABEL_W + ((v - lo) / (hi - lo)) * PLOT_W;
   const height = TOP + rows.length * (ROW_H + ROW_GAP) + AXIS_H;
   const plotBottom = TOP + rows.length * (ROW_H + ROW_GAP);
@@ -77,7 +83,7 @@ export function barChartSvg(opts: { id: string; title: string; description: stri
     const mid = y + ROW_H / 2;
     parts.push(`<g class="row${r.best ? ' best' : ''}${r.predicted ? ' predicted' : ''}">`);
     parts.push(
-      `<text class="label" x="${LABEL_W - 8}" y="${n(mid + 4)}" text-anchor="end" font-size="12" fill="#222">${esc(truncate(r.label, 30))}</text>`,
+      `<text class="label" x="${LABEL_W - 8}" y="${n(mid + 4)}" text-anchor="end" font-size="12" fill="#222">${esc(truncate(r.label, maxChars))}</text>`,
     );
     if (r.value === null) {
       parts.push(`<text class="missing" x="${n(x(0) + 6)}" y="${n(mid + 4)}" font-size="12" fill="#a33">${esc(r.missing ?? 'not measured')}</text>`);
@@ -120,15 +126,18 @@ function truncate(s: string, max: number): string {
 
 const DEFAULT_LABEL = /^(no spec(ulation)?|baseline|\d+ (draft )?tokens?|k\s*=\s*\d+)$/i;
 
-/** The label a configuration row carries everywhere: its own label, and the concurrency level when there are several. */
-export function configurationRowLabel(c: ConfigurationResult): string {
+/**
+ * The label a configuration row carries everywhere: k, a label of its own, the draft
+ * model, and the concurrency level (left out where a table has a column for it).
+ */
+export function configurationRowLabel(c: ConfigurationResult, opts: { concurrency?: boolean } = {}): string {
   const e = configurationExtras(c);
   // "No spec" and "5 tokens" are the builder's defaults: say them the one way the summary does.
   const base = c.numSpeculativeTokens === 0 ? 'No speculation' : `k = ${c.numSpeculativeTokens}`;
   const label = (c.label ?? '').trim();
   const parts = [label && !DEFAULT_LABEL.test(label) ? `${base} (${label})` : base];
   if (e.draftModel) parts.push(e.draftModel);
-  if (e.concurrency !== null) parts.push(`${e.concurrency} parallel`);
+  if (e.concurrency !== null && opts.concurrency !== false) parts.push(`${e.concurrency} parallel`);
   return parts.join(' · ');
 }
 
