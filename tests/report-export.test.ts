@@ -183,6 +183,8 @@ describe('HTML export', () => {
     expect(html).toContain(`with ${rec.numSpeculativeTokens} draft tokens`);
     expect(html).toContain(escapeHtml(rec.command!));
     expect(html.match(/<svg\b/g)).toHaveLength(2);
+    // Labels are whole where they fit (the chart makes room up to a limit).
+    for (const g of report.byPromptType) expect(html).toContain(`>${g.label}</text>`);
     for (const id of ['configurations', 'prompt-types', 'system-prompts']) expect(html).toContain(`<table id="${id}"`);
     expect(html).toMatch(/@media \(prefers-color-scheme: dark\)/);
     expect(html).toMatch(/@media print/);

@@ -58,7 +58,7 @@ export function barChartSvg(opts: { id: string; title: string; description: stri
   const hi = Math.max(step, Math.ceil(maxV / step - 1e-9) * step);
   const lo = Math.floor(minV / step + 1e-9) * step;
   const longest = Math.max(0, ...rows.map((r) => r.label.length));
-  const LABEL_W = Math.round(Math.min(LABEL_MAX, Math.max(LABEL_MIN, longest * CHAR_W + 12)));
+  const LABEL_W = Math.ceil(Math.min(LABEL_MAX, Math.max(LABEL_MIN, longest * CHAR_W + 12)));
   const maxChars = Math.floor((LABEL_W - 12) / CHAR_W);
   const PLOT_W = WIDTH - LABEL_W - VALUE_W;
   const x = (v: number) => LABEL_W + ((v - lo) / (hi - lo)) * PLOT_W;
