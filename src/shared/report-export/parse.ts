@@ -2,6 +2,7 @@
  * Reading a report file someone hands us (the CLI's `spectune report FILE`): JSON that
  * must pass ReportSchema. Every refusal names what is wrong and what to give instead.
  */
+import { z } from 'zod';
 import { SpecTuneError } from '../errors';
 import { REPORT_SCHEMA_VERSION, ReportSchema, formatZodError, type Report } from '../schemas';
 
@@ -51,7 +52,7 @@ export function parseReportText(text: string, source: string): Report {
   const parsed = ReportSchema.safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues;
-    const shown = formatZodError({ ...parsed.error, issues: issues.slice(0, MAX_ISSUES) } as typeof parsed.error);
+    const shown = formatZodError(new z.ZodError(issues.slice(0, MAX_ISSUES)));
     const more = issues.length > MAX_ISSUES ? ` (and ${issues.length - MAX_ISSUES} more)` : '';
     refuse(source, `${shown}${more}`, 'the file does not match the report schema (resources/test_results.schema.json); was it edited by hand or cut short? ' + GIVE);
   }
