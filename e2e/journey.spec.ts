@@ -178,6 +178,23 @@ test('copy the command and save test_results.json (checked on disk)', async ({},
   await shot('05-results-saved', info);
 });
 
+test('download the report as HTML, CSV and Markdown (real downloads from the Results screen)', async () => {
+  const got: Record<string, string> = {};
+  for (const [name, ext] of [['HTML', 'html'], ['CSV', 'csv'], ['Markdown', 'md']] as const) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download ${name}` }).click()]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^spectune-simulated-7b-\\d{8}-\\d{4}\\.${ext}$`));
+    got[ext] = readFileSync(await download.path(), 'utf8');
+  }
+  expect(got.html).toMatch(/^<!doctype html>/);
+  expect(got.html).toContain('<svg');
+  expect(got.html).not.toMatch(/<script/i);
+  expect(got.html).toContain(recommendedK === 0 ? 'Speculation did not pay' : `with ${recommendedK} draft tokens`);
+  const csvLines = got.csv.split('\r\n');
+  expect(csvLines[0]).toMatch(/^k,label,/);
+  expect(csvLines.slice(1, -1).map((l) => Number(l.split(',')[0]))).toEqual([0, 3, 5]);
+  expect(got.md.split('\n').filter((l) => l.startsWith('| '))).toHaveLength(2 + 3);
+});
+
 test('apply: the server restarts on the recommended k', async () => {
   await page.getByRole('button', { name: /^Apply/ }).click();
   await expect(page.getByTestId('notice')).toHaveText(`Server restarted with k = ${recommendedK}`, { timeout: 45_000 });

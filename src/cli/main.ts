@@ -7,6 +7,7 @@ import pc from 'picocolors';
 import { TOOL_VERSION } from '../node/tool-version';
 import { stopAllServers } from '../core/server-process';
 import { SpecTuneError } from '../shared/errors';
+import { registerReportCommand } from './report-command';
 import { registerStatusCommand } from './status-command';
 import { registerSweepCommand } from './sweep-command';
 import { registerUiCommand } from './ui-command';
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<void> {
   registerStatusCommand(program);
   registerSweepCommand(program);
   registerUiCommand(program);
+  registerReportCommand(program);
   program
     .command('sim')
     .description('the built-in vLLM-compatible simulator: `spectune sim serve MODEL [vllm flags]`, `spectune sim --version`');

@@ -16,3 +16,10 @@ export function configKey(c: ConfigKeyed): string {
 export function isBaseline(c: ConfigKeyed): boolean {
   return c.numSpeculativeTokens === 0 || (c.numSpeculativeTokens === null && !c.draftModel);
 }
+
+/** Is c the configuration a recommendation names? A recommendation without a draft model matches on k alone. */
+export function isRecommended(c: ConfigKeyed, rec: ConfigKeyed | null | undefined): boolean {
+  if (!rec) return false;
+  if (rec.draftModel == null) return c.numSpeculativeTokens === rec.numSpeculativeTokens && (rec.numSpeculativeTokens !== null || !c.draftModel);
+  return configKey(c) === configKey(rec);
+}

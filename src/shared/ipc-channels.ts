@@ -18,6 +18,7 @@ export const REQUEST_CHANNEL_NAMES = [
   'sweep:cancel',
   'sweep:state',
   'report:save',
+  'report:export',
   'report:apply',
   'history:list',
   'history:get',

@@ -18,6 +18,7 @@ import {
   SweepProgressSchema,
   SystemPromptDefSchema,
 } from './schemas';
+import { REPORT_FORMATS } from './report-export';
 
 export const PresetSchema = z.object({
   id: z.string().min(1),
@@ -90,6 +91,11 @@ export const requests = {
   'report:save': {
     args: runRef.extend({ path: z.string().min(1).optional() }),
     result: z.object({ path: z.string().nullable() }),
+  },
+  /** A report as a file to share (HTML, CSV or Markdown); the renderer downloads the content as a Blob. */
+  'report:export': {
+    args: z.object({ report: ReportSchema, format: z.enum(REPORT_FORMATS, { error: () => `must be one of ${REPORT_FORMATS.join(', ')}` }) }),
+    result: z.object({ filename: z.string(), mimeType: z.string(), content: z.string() }),
   },
   /** Restart the managed server on a run's recommendation. */
   'report:apply': { args: runRef, result: ServerStateSchema },

@@ -4,7 +4,8 @@
  * the test push events the way main would.
  */
 import { REQUEST_CHANNELS, type AppInfo, type EventChannel, type EventPayload, type RequestArgs, type RequestChannel, type RequestResult, type SpecTuneApi } from '../../src/shared/ipc-contract';
-import { STOPPED_SERVER_STATE, type ServerState } from '../../src/shared/schemas';
+import { ReportSchema, STOPPED_SERVER_STATE, type ServerState } from '../../src/shared/schemas';
+import { exportReport } from '../../src/shared/report-export';
 import prompts from '../../resources/prompts.json';
 
 type Handlers = { [C in RequestChannel]?: (args: RequestArgs<C>) => Promise<RequestResult<C>> | RequestResult<C> };
@@ -30,6 +31,8 @@ const defaults: Handlers = {
   'sweep:state': () => ({ running: false, runId: null, kind: null, progress: null, report: null }),
   'presets:list': () => [],
   'history:list': () => [],
+  // Pure, like the services' handler: the real exporter, so a download test checks real bytes.
+  'report:export': ({ report, format }) => exportReport(ReportSchema.parse(report), format),
 };
 
 export interface FakeApi {

@@ -80,7 +80,7 @@ describe('Servers screen', () => {
     await fill(user, 'Draft tokens (k)', '40');
     await fill(user, 'GPU memory utilisation', '1.5');
     await user.click(screen.getByRole('button', { name: 'Start' }));
-    expect(screen.getByText('give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct"')).toBeTruthy();
+    expect(screen.getByText('give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct" (llama.cpp: a .gguf path)')).toBeTruthy();
     expect(screen.getByText('must be a whole number from 1 to 65535')).toBeTruthy();
     expect(screen.getByText('must be a whole number from 0 (baseline) to 32')).toBeTruthy();
     expect(screen.getByText('must be a fraction between 0 and 1, e.g. 0.9')).toBeTruthy();

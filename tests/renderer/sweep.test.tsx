@@ -172,7 +172,7 @@ describe('Sweep screen', () => {
     const live = screen.getByTestId('chart-live');
     expect(live.querySelectorAll('.recharts-scatter-symbol').length).toBe(ms.length);
     // Both axes say what their numbers count.
-    expect(live.textContent).toContain('request # within its k');
+    expect(live.textContent).toContain('request # within its configuration');
     expect(live.textContent).toContain('tok/s');
     // No report yet; the server the sweep launched is the simulator, and the live dots say so.
     expect(within(live).queryByTestId('simulated-label')).toBeNull();

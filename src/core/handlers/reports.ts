@@ -7,11 +7,12 @@ import { writeReport } from '../report-io';
 import type { HandlerContext, Handlers } from './context';
 import { withSimulatorEnv } from './context';
 import { ServerSettingsSchema } from '../../shared/schemas';
+import { exportReport } from '../../shared/report-export';
 
 export function reportHandlers(
   ctx: HandlerContext,
   liveRunId: () => string | null,
-): Pick<Handlers, 'report:save' | 'report:apply' | 'history:list' | 'history:get'> {
+): Pick<Handlers, 'report:save' | 'report:export' | 'report:apply' | 'history:list' | 'history:get'> {
   return {
     'report:save': async ({ runId, path }) => {
       // A path typed in the page (browser mode) or sent by a misbehaving renderer must not overwrite a dotfile or a binary.
@@ -40,6 +41,8 @@ export function reportHandlers(
       }
       return { path: abs };
     },
+
+    'report:export': async ({ report, format }) => exportReport(report, format),
 
     'report:apply': async ({ runId }) => {
       const report = ctx.history.get(runId);

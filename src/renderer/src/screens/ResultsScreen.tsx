@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/context';
 import { ResultsView } from '../results/ResultsView';
+import { ReportDownloads } from '../results/ReportDownloads';
 
 function SaveReport({ runId }: { runId: string }) {
   const { mode, dataDir, saveReport } = useApp(useShallow((s) => ({ mode: s.appInfo?.mode, dataDir: s.appInfo?.dataDir, saveReport: s.saveReport })));
@@ -114,7 +115,15 @@ export function ResultsScreen() {
           </button>
         </div>
       ) : (
-        <ResultsView report={report} actions={<ReportActions runId={results.runId} command={report.recommendation?.command ?? null} />} />
+        <ResultsView
+          report={report}
+          actions={
+            <>
+              <ReportActions runId={results.runId} command={report.recommendation?.command ?? null} />
+              <ReportDownloads report={report} />
+            </>
+          }
+        />
       )}
     </section>
   );

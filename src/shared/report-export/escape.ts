@@ -1,0 +1,10 @@
+/**
+ * Escaping for text from a report. A report is untrusted input (a model name, a prompt
+ * label or an error message can hold markup), so every string goes through here on its
+ * way into HTML or SVG, in text and in attributes alike.
+ */
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]);
+}

@@ -1,0 +1,74 @@
+/**
+ * Tolerant reads of report fields that newer reports carry and today's schema may not
+ * (engine, draft model, concurrency, aggregate throughput, predicted figures, why
+ * acceptance is missing). The exporters read them only through here, so they typecheck
+ * against the current schema and keep working, unchanged, once the schema grows them.
+ * A field of the wrong type counts as absent: an export never fails on a stray value.
+ */
+import type { ConfigurationResult, Recommendation } from '../schemas';
+import { isRecommended, type ConfigKeyed } from '../config-key';
+
+export interface ConfigurationExtras {
+  engine: string | null;
+  draftModel: string | null;
+  /** Parallel requests this row was measured at; null when the sweep had one level. */
+  concurrency: number | null;
+  aggregateTokensPerSecond: number | null;
+  /** A figure from the model of the k-curve, not from a request: never shown as measured. */
+  predicted: boolean;
+  /** Set when the engine reports no acceptance: the reason, shown instead of a number. */
+  acceptanceNotReported: string | null;
+}
+
+export interface RecommendationExtras {
+  engine: string | null;
+  draftModel: string | null;
+}
+
+function field(obj: unknown, key: string): unknown {
+  return obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+function text(obj: unknown, key: string): string | null {
+  const v = field(obj, key);
+  return typeof v === 'string' && v.trim() !== '' ? v : null;
+}
+
+/** A finite number, else null (NaN and Infinity have no place in a table). */
+export function finite(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function configurationExtras(c: ConfigurationResult): ConfigurationExtras {
+  return {
+    engine: text(c, 'engine'),
+    draftModel: text(c, 'draftModel'),
+    concurrency: finite(field(c, 'concurrency')),
+    aggregateTokensPerSecond: finite(field(c, 'aggregateTokensPerSecond')),
+    predicted: field(c, 'predicted') === true,
+    acceptanceNotReported: text(c, 'acceptanceSource'),
+  };
+}
+
+export function recommendationExtras(r: Recommendation | null | undefined): RecommendationExtras {
+  return { engine: text(r, 'engine'), draftModel: text(r, 'draftModel') };
+}
+
+/** Two-number interval, or null when absent or malformed. */
+export function interval(v: unknown): [number, number] | null {
+  if (!Array.isArray(v) || v.length !== 2) return null;
+  const lo = finite(v[0]);
+  const hi = finite(v[1]);
+  return lo === null || hi === null ? null : [lo, hi];
+}
+
+/**
+ * The configuration a recommendation points at: same k, measured rather than predicted
+ * when the report has both (several concurrency levels), so an answer is called
+ * "predicted" only when nothing behind it was measured.
+ */
+export function recommendedConfiguration(configs: readonly ConfigurationResult[], rec: ConfigKeyed | null | undefined): ConfigurationResult | null {
+  if (!rec) return null;
+  const same = configs.filter((c) => isRecommended(c, rec) && !c.failed);
+  return same.find((c) => !configurationExtras(c).predicted) ?? same[0] ?? null;
+}

@@ -1,0 +1,54 @@
+/**
+ * Numbers and names as the HTML and Markdown exports print them: always with a unit,
+ * a dash when a value is missing (never "NaN" or "null"). The CSV does not use these:
+ * it carries plain numbers.
+ */
+import { finite } from './fields';
+
+export const DASH = '—';
+
+export const tps = (n: unknown) => (finite(n) === null ? DASH : `${(n as number).toFixed(1)} tok/s`);
+export const signedPct = (n: unknown) => {
+  const v = finite(n);
+  return v === null ? DASH : `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`;
+};
+/** A 0..1 fraction as a percentage. */
+export const ratePct = (n: unknown) => (finite(n) === null ? DASH : `${((n as number) * 100).toFixed(0)}%`);
+export const ms = (seconds: unknown) => (finite(seconds) === null ? DASH : `${Math.round((seconds as number) * 1000)} ms`);
+export const secs = (n: unknown) => (finite(n) === null ? DASH : `${(n as number).toFixed(2)} s`);
+export const tpsInterval = (ci: [number, number] | null) => (ci ? `${ci[0].toFixed(1)}–${ci[1].toFixed(1)}` : DASH);
+
+export function kLabel(k: number | null, draftModel?: string | null): string {
+  if (k === null) return draftModel ? `draft model ${draftModel}` : 'no speculation';
+  return k === 0 ? 'no speculation (k = 0)' : `k = ${k}`;
+}
+
+/** "3 draft tokens"; where k is the engine's own (LM Studio), the draft model instead. */
+export function draftTokens(k: number | null, draftModel?: string | null): string {
+  if (k === null) return `the draft model ${draftModel ?? '(unknown)'}`;
+  return k === 1 ? '1 draft token' : `${k} draft tokens`;
+}
+
+const ENGINE_NAMES: Record<string, string> = {
+  vllm: 'vLLM',
+  llamacpp: 'llama.cpp',
+  'llama.cpp': 'llama.cpp',
+  mlx: 'MLX',
+  lmstudio: 'LM Studio',
+  ollama: 'Ollama',
+  embedded: 'embedded llama.cpp',
+};
+
+/** "vllm" → "vLLM"; an id we do not know is shown as it is; "unknown"/"openai" say nothing useful: null. */
+export function engineName(id: string | null | undefined): string | null {
+  if (!id || id === 'unknown' || id === 'openai') return null;
+  return ENGINE_NAMES[id] ?? id;
+}
+
+/** "2026-11-28T18:00:00.000Z" → "2026-11-28 18:00 UTC": the same on every machine that opens the file. */
+export function utcDate(iso: string | null | undefined): string {
+  if (!iso) return DASH;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
