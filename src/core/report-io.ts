@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { SpecTuneError } from '../shared/errors';
 import { MeasurementSchema, type Measurement, type Report } from '../shared/schemas';
+// Last line of defence: whatever string reaches the disk is scrubbed of credential shapes.
+import { redactingReplacer } from '../shared/redact';
 
 export function jsonlPathFor(reportPath: string): string {
   return reportPath.replace(/\.json$/i, '') + '.jsonl';
@@ -30,7 +32,7 @@ export async function assertReportPath(path: string): Promise<void> {
 export async function writeReport(path: string, report: Report): Promise<void> {
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFileAtomic(path, JSON.stringify(report, null, 2) + '\n', { fsync: true });
+    await writeFileAtomic(path, JSON.stringify(report, redactingReplacer, 2) + '\n', { fsync: true });
   } catch (err) {
     throw new SpecTuneError('IO_ERROR', `cannot write the report to ${path}: ${(err as Error).message}`, {
       hint: 'choose a folder you can write to',
@@ -63,7 +65,7 @@ export class MeasurementLog {
   }
 
   async append(rec: LogRecord): Promise<void> {
-    await this.fh.appendFile(JSON.stringify(rec) + '\n');
+    await this.fh.appendFile(JSON.stringify(rec, redactingReplacer) + '\n');
     await this.fh.datasync();
   }
 

@@ -13,7 +13,8 @@ import { assertReportPath, jsonlPathFor, MeasurementLog, writeReport } from './r
 import { VllmServer, type ServerExitEvent } from './vllm-server';
 import { SpecTuneError, describeError } from '../shared/errors';
 import { resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
-import { redactPlan } from '../shared/redact';
+import { redactArgv, redactPlan } from '../shared/redact';
+import { VLLM_SECRET_PLACEHOLDERS } from '../engines/vllm/secrets';
 import { buildReport, type ConfigRun } from '../shared/report-builder';
 import { acceptanceBetween } from '../shared/spec-decode-metrics';
 import {
@@ -77,6 +78,8 @@ function abortedOrAfter(signal: AbortSignal, ms: number): Promise<void> {
 
 export async function runSweep(opts: SweepOptions): Promise<Report> {
   const plan: SweepPlan = parseOrThrow(SweepPlanSchema, opts.plan, 'plan');
+  // What the report, the JSONL and events may show: secret env values and flag values redacted.
+  const shownPlan = redactPlan(plan, VLLM_SECRET_PLACEHOLDERS);
   const promptTypes = resolvePromptTypes(plan.promptTypes, plan.customPrompts);
   const systemPrompts = resolveSystemPrompts(plan.systemPrompts, plan.customSystemPrompts);
   // Baseline first: every later configuration is compared with it.
@@ -107,7 +110,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     method: plan.server ? (effectiveMethod(plan.server) ?? null) : null,
     vllmVersion: null,
     simulated: false,
-    command: plan.server?.command ?? null,
+    command: shownPlan.server?.command ?? null,
   };
 
 
@@ -151,7 +154,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const commandFor = (k: number) => {
     if (plan.mode !== 'managed' || !versionForCommand) return null;
     try {
-      const argv = buildVllmArgv({ ...plan.server!, numSpeculativeTokens: k }, versionForCommand);
+      const argv = redactArgv(buildVllmArgv({ ...plan.server!, numSpeculativeTokens: k }, versionForCommand), VLLM_SECRET_PLACEHOLDERS);
       return { argv, command: formatCommand(argv) };
     } catch {
       return null;
@@ -168,11 +171,11 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   }
 
   const log = await MeasurementLog.create(jsonlPathFor(opts.outPath));
-  await log.append({ type: 'start', at: createdAt, plan: redactPlan(plan) });
+  await log.append({ type: 'start', at: createdAt, plan: shownPlan });
 
   const snapshot = (status: Report['status'], finished: boolean) =>
     buildReport({
-      plan,
+      plan: shownPlan,
       promptTypes,
       systemPrompts,
       server: serverInfo,
