@@ -104,6 +104,7 @@ describe('redactText', () => {
     ['non-default args: {\'api_key\': [\'sk-abcdef123456\']}', `non-default args: {'api_key': ['${REDACTED}']}`],
     ['token hf_secretvalue expired', `token ${REDACTED} expired`],
     ['Authorization: Bearer abc.def-123', `Authorization: Bearer ${REDACTED}`],
+    ['the key is sent as a bearer token (set VLLM_API_KEY)', 'the key is sent as a bearer token (set VLLM_API_KEY)'],
     ['--num-draft-tokens 5 --num-speculative-tokens 3 --tokenizer x', '--num-draft-tokens 5 --num-speculative-tokens 3 --tokenizer x'],
     ['--api-key "$VLLM_API_KEY" \\\n    --hf-token "$HF_TOKEN"', '--api-key "$VLLM_API_KEY" \\\n    --hf-token "$HF_TOKEN"'],
   ])('%j', (input, expected) => {

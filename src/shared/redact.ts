@@ -22,7 +22,8 @@ const SECRET_FLAG_END = /-(?:api-key|key|token|secret|password)$/;
 
 /** Credential shapes worth catching wherever they appear: Hugging Face, OpenAI-style, bearer headers. */
 const CREDENTIAL = /\b(?:hf_[A-Za-z0-9]{6,}|sk-[A-Za-z0-9][A-Za-z0-9_-]{6,})/g;
-const BEARER = /\b(Bearer\s+)(?!<redacted>)[A-Za-z0-9._~+/=-]{6,}/gi;
+// Case-sensitive, 8+ characters: the header form, not prose such as "sent as a bearer token".
+const BEARER = /\b(Bearer\s+)(?!<redacted>)[A-Za-z0-9._~+/=-]{8,}/g;
 
 /** `$NAME`: a placeholder naming the environment variable that holds the real value. */
 const ENV_PLACEHOLDER = /^\$[A-Za-z_][A-Za-z0-9_]*$/;
