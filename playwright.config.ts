@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
+import { requireBrowser } from './scripts/find-browser.mjs';
 
-// Debian's Chromium, never a downloaded one (no browser download here).
+// The system's Chromium or Chrome, never a downloaded one (no browser download here):
+// the one scripts/ensure-browser.mjs found (or installed) when `npm test` began.
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 
 export default defineConfig({
@@ -26,7 +28,7 @@ export default defineConfig({
       use: {
         browserName: 'chromium',
         launchOptions: {
-          executablePath: '/usr/bin/chromium',
+          executablePath: requireBrowser(),
           args: [
             '--headless',
             '--no-sandbox',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PresetsStore, PRESETS_FORMAT_VERSION } from '../src/core/presets-store';
@@ -106,5 +106,18 @@ describe('PresetsStore', () => {
     const e = expectError(() => new PresetsStore({ dataDir: dir }), 'IO_ERROR', /cannot read the presets file/);
     expect(e.hint).toMatch(/fix the JSON/);
     expect(readFileSync(file, 'utf8')).toBe('{ "presets": [ oops');
+  });
+});
+
+describe('presets file mode (presets may hold HF_TOKEN or an API key in their env)', () => {
+  it('is written owner-only (0600), and an older world-readable file is tightened on open', () => {
+    const store = new PresetsStore({ dataDir: dir });
+    store.save({ name: 'With token', settings: { ...settings, env: { HF_TOKEN: 'hf_abcdefgh123' } } });
+    const file = join(dir, 'presets.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    chmodSync(file, 0o644); // as SpecTune before this fix left it
+    new PresetsStore({ dataDir: dir });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });

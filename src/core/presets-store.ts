@@ -6,10 +6,23 @@
  * conf's migrations so older files keep working.
  */
 import { randomUUID } from 'node:crypto';
+import { chmodSync, statSync } from 'node:fs';
 import Conf from 'conf';
 import { PresetSchema, type Preset } from '../shared/ipc-contract';
 import { SpecTuneError } from '../shared/errors';
 import { ServerSettingsSchema, formatZodError, type ServerSettingsInput } from '../shared/schemas';
+
+/** Owner read/write only; conf applies it to every (atomic) write. */
+export const PRESETS_FILE_MODE = 0o600;
+
+/** A file written by an older SpecTune (0644) is tightened at once, not at the next save. */
+function restrictMode(path: string): void {
+  try {
+    if ((statSync(path).mode & 0o777) !== PRESETS_FILE_MODE) chmodSync(path, PRESETS_FILE_MODE);
+  } catch {
+    // No file yet: the first save creates it with PRESETS_FILE_MODE.
+  }
+}
 
 /** Bump with a new entry in MIGRATIONS whenever the stored shape changes. */
 export const PRESETS_FORMAT_VERSION = '1.0.0';
@@ -70,7 +83,10 @@ export class PresetsStore {
         // A hand-edited file with a typo must not silently lose every preset.
         clearInvalidConfig: false,
         watch: false,
+        // Presets may hold secrets in their env (HF_TOKEN, VLLM_API_KEY): readable by the user only.
+        configFileMode: PRESETS_FILE_MODE,
       });
+      restrictMode(this.conf.path);
     } catch (err) {
       throw new SpecTuneError('IO_ERROR', `cannot read the presets file in ${opts.dataDir}: ${(err as Error).message}`, {
         hint: 'fix the JSON by hand or move the file away to start with no presets',

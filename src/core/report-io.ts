@@ -19,6 +19,8 @@ import { open, readFile, mkdir, rename, stat, unlink, type FileHandle } from 'no
 import { basename, dirname, join } from 'node:path';
 import { SpecTuneError } from '../shared/errors';
 import { MeasurementSchema, type Measurement, type Report } from '../shared/schemas';
+// Last line of defence: whatever string reaches the disk is scrubbed of credential shapes.
+import { redactingReplacer } from '../shared/redact';
 
 export function jsonlPathFor(reportPath: string): string {
   return reportPath.replace(/\.json$/i, '') + '.jsonl';
@@ -192,7 +194,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
 export async function writeReport(path: string, report: Report): Promise<void> {
   try {
     await ensureFolder(dirname(path));
-    await writeFileAtomic(path, JSON.stringify(report, null, 2) + '\n');
+    await writeFileAtomic(path, JSON.stringify(report, redactingReplacer, 2) + '\n');
   } catch (err) {
     throw ioError('write the report to', path, err, WRITABLE_HINT);
   }
@@ -230,7 +232,7 @@ export class MeasurementLog {
   }
 
   async append(rec: LogRecord): Promise<void> {
-    const line = Buffer.from(JSON.stringify(this.runId ? { ...rec, runId: this.runId } : rec) + '\n');
+    const line = Buffer.from(JSON.stringify(this.runId ? { ...rec, runId: this.runId } : rec, redactingReplacer) + '\n');
     try {
       await this.fh.write(line, 0, line.length, this.size).then(async (r) => {
         // FileHandle.write may write less than asked; finish the line or fail trying.

@@ -25,6 +25,9 @@ import {
 import { formatCommand } from '../shared/shell-words';
 import type { Engine, EngineBuild, LaunchSupport } from '../engines/engine';
 import { engineById } from '../engines';
+import { redactArgv, redactText } from '../shared/redact';
+import { placeholdersFor } from '../engines';
+import { launchLogRedactor, restoreSecrets, shownSettings } from './server-secrets';
 import { cleanLine, LineRing } from '../node/line-buffer';
 import { assertPortFree, baseUrl } from '../node/port-check';
 import { descendants, killTreeSync, listProcesses, terminateTree, type ProcInfo, type TerminateResult } from '../node/process-tree';
@@ -163,6 +166,10 @@ export class ServerProcess extends EventEmitter<Events> {
   /** A start() is between its first line and its end. */
   private starting: { abort: AbortController; done: Promise<unknown> } | null = null;
   private stopping: Promise<ServerState> | null = null;
+  /** The last launch's settings with their real secrets, to fill placeholders on a restart from the UI. */
+  private realSettings: ServerSettings | null = null;
+  /** Scrubs every log line (SpecTune's notes and the server's own) of this launch's secrets. */
+  private redactLine: (line: string) => string = (line) => redactText(line);
 
   constructor(opts: ServerProcessOptions = {}) {
     super();
@@ -170,8 +177,10 @@ export class ServerProcess extends EventEmitter<Events> {
     this.ring = new LineRing(Math.max(ERROR_TAIL_LINES, opts.logTailLines ?? 200));
   }
 
+  /** What listeners and callers see: secrets in the settings redacted (see server-secrets.ts). */
   state(): ServerState {
-    return structuredClone(this.st);
+    const st = structuredClone(this.st);
+    return st.settings ? { ...st, settings: shownSettings(st.settings) } : st;
   }
 
   logTail(n?: number): LogLine[] {
@@ -207,6 +216,7 @@ export class ServerProcess extends EventEmitter<Events> {
   }
 
   async start(input: ServerSettingsInput, opts: { signal?: AbortSignal } = {}): Promise<ServerState> {
+    input = restoreSecrets(input, this.realSettings); // settings shown redacted come back with placeholders
     // A crashed launch (exited) or one being stopped does not block: start waits for its cleanup.
     if (this.starting || (this.launch && !this.launch.exit && !this.launch.stopRequested)) {
       const where = this.st.url ? ` at ${this.st.url}` : '';
@@ -234,6 +244,8 @@ export class ServerProcess extends EventEmitter<Events> {
       const engine = engineById(settings.engine);
       const label = engine.descriptor.label;
       assertNoManagedFlags(settings.extraArgs, 'extraArgs', settings.engine);
+      this.realSettings = settings;
+      this.redactLine = launchLogRedactor(settings);
       if (this.stopping) await this.stopping;
       await this.settlePrevious();
       if (abort.signal.aborted) throw cancelled(label);
@@ -274,7 +286,7 @@ export class ServerProcess extends EventEmitter<Events> {
   }
 
   private spawn(settings: ServerSettings, engine: Engine, build: EngineBuild, argv: string[]): Launch {
-    this.note(`$ ${formatCommand(argv).replace(/ \\\n\s+/g, ' ')}`);
+    this.note(`$ ${formatCommand(redactArgv(argv, placeholdersFor(settings.engine))).replace(/ \\\n\s+/g, ' ')}`);
     const push = (stream: 'stdout' | 'stderr', line: unknown) => this.pushLine(stream, cleanLine(String(line)));
     // Generators that yield nothing: each line becomes an event and execa buffers nothing.
     const sink = (stream: 'stdout' | 'stderr') =>
@@ -522,6 +534,7 @@ export class ServerProcess extends EventEmitter<Events> {
   }
 
   async restart(input: ServerSettingsInput, opts: { signal?: AbortSignal } = {}): Promise<ServerState> {
+    input = restoreSecrets(input, this.realSettings); // a placeholder that cannot be filled is refused while the server still runs
     // Refuse bad settings (invalid, unsupported on this version) before stopping a working server.
     // A real vLLM's --version imports torch for seconds: a cancel must not wait for it.
     await this.argvFor(input, opts);
@@ -542,7 +555,7 @@ export class ServerProcess extends EventEmitter<Events> {
 
   private pushLine(stream: LogLine['stream'], line: string): void {
     if (line.length === 0) return;
-    const entry: LogLine = { stream, line, at: new Date().toISOString() };
+    const entry: LogLine = { stream, line: this.redactLine(line), at: new Date().toISOString() };
     this.ring.push(entry);
     this.safeEmit('log', entry);
   }

@@ -14,6 +14,7 @@
 import type { EngineDescriptor, EngineId } from '../shared/engine-descriptor';
 import type { AcceptanceStats, ServerSettings } from '../shared/schemas';
 import type { SpecDecodeSnapshot } from '../shared/spec-decode-metrics';
+import type { SecretPlaceholders } from '../shared/redact';
 
 export type { EngineDescriptor, EngineId };
 
@@ -126,6 +127,8 @@ export interface LaunchSupport {
    * LLAMA_ARG_*): the launcher leaves them out, so a baseline really runs without a draft.
    */
   scrubEnv?: readonly string[];
+  /** Where the engine reads a secret flag's value from when it is left out ('--api-key' → '$VLLM_API_KEY'), for redacted lines. */
+  secretPlaceholders?: SecretPlaceholders;
 }
 
 export interface Recommended {

@@ -6,6 +6,7 @@
 import { SpecTuneError } from '../shared/errors';
 import { ENGINE_IDS, normalizeEngineId, type EngineDescriptor, type EngineId } from '../shared/engine-descriptor';
 import type { Engine } from './engine';
+import type { SecretPlaceholders } from '../shared/redact';
 import { vllmEngine } from './vllm';
 import { ollamaEngine } from './ollama';
 import { lmstudioEngine } from './lmstudio';
@@ -24,6 +25,11 @@ export function engineById(id: string): Engine {
     });
   }
   return e;
+}
+
+/** How an engine's secret flags are shown redacted (its own environment variable, else <redacted>). */
+export function placeholdersFor(id: string): SecretPlaceholders {
+  return engineById(id).launch?.secretPlaceholders ?? {};
 }
 
 export function engineDescriptors(): EngineDescriptor[] {

@@ -1,7 +1,10 @@
 /** Shell words for display and for user-typed argument strings. Launching never uses a shell. */
+import { isPlaceholder } from './redact';
 
 /** POSIX shell quoting, for the copy-paste command only (launching never uses a shell). */
 export function shellQuote(word: string): string {
+  // A redacted secret's placeholder ($VLLM_API_KEY): the shell fills in the user's own value.
+  if (isPlaceholder(word) && word.startsWith('$')) return `"${word}"`;
   if (word !== '' && /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -64,6 +64,11 @@ export function createApiServer(ctx: ApiContext): http.Server {
       sendJson(req, res, 405, { detail: 'Method Not Allowed' });
       return;
     }
+    // vLLM guards only the /v1 routes; health, version and metrics stay open.
+    if (opts.apiKey !== null && path.startsWith('/v1/') && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
+      sendJson(req, res, 401, { error: 'Unauthorized' });
+      return;
+    }
     switch (path) {
       case '/health':
       case '/ping':

@@ -62,6 +62,11 @@ export interface SimOptions {
   disableLogRequests: boolean;
   enforceEager: boolean;
   seed: number;
+  /**
+   * Like vLLM: --api-key, else VLLM_API_KEY; when set, /v1/* answers 401 without
+   * `Authorization: Bearer <key>` (tests use it to prove the server got the real key).
+   */
+  apiKey: string | null;
   speculative: SpeculativeSettings | null;
   sim: SimKnobs;
   /** Unknown or deprecated flags, to log as warnings. */
@@ -89,6 +94,8 @@ const FLAGS: Record<string, FlagKind> = {
   '--disable-log-requests': 'bool',
   '--enforce-eager': 'bool',
   '--seed': 'value',
+  '--api-key': 'value',
+  '--hf-token': 'value',
   '--speculative-config': 'value',
   '--speculative-model': 'value',
   '--num-speculative-tokens': 'value',
@@ -321,6 +328,7 @@ export const USAGE = `usage: vllm serve MODEL [options]          (spectune simul
 
 vLLM options: --host H (127.0.0.1) --port P (8000) --served-model-name N… --max-model-len N
   --gpu-memory-utilization F --tensor-parallel-size N --seed N --disable-log-requests --enforce-eager
+  --api-key KEY (default: $VLLM_API_KEY; /v1 requests then need "Authorization: Bearer KEY") --hf-token T (ignored)
   --speculative-config JSON (vLLM ≥ 0.8)
   --speculative-model M|[ngram] --num-speculative-tokens K --ngram-prompt-lookup-max N (vLLM ≤ 0.7)
 Simulator options:
@@ -405,6 +413,7 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
       disableLogRequests: t.flags.get('--disable-log-requests') === true,
       enforceEager: t.flags.get('--enforce-eager') === true,
       seed: f['--seed'],
+      apiKey: str(t.flags.get('--api-key')) || process.env.VLLM_API_KEY || null,
       speculative,
       sim: {
         startupMs: f['--sim-startup-ms'],

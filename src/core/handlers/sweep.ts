@@ -8,6 +8,7 @@ import { SpecTuneError, describeError } from '../../shared/errors';
 import type { SweepState } from '../../shared/ipc-contract';
 import type { Report, SweepPlan } from '../../shared/schemas';
 import { redactPlan } from '../../shared/redact';
+import { placeholdersFor } from '../../engines';
 import { applyRecommendation } from '../apply';
 import { runSweep, type SweepEvent } from '../sweep';
 import type { HandlerContext, Handlers } from './context';
@@ -44,7 +45,7 @@ export function sweepController(ctx: HandlerContext): SweepController {
     try {
       run = await ctx.history.create({
         kind,
-        plan: redactPlan(plan) as unknown as Record<string, unknown>,
+        plan: redactPlan(plan, placeholdersFor(plan.server?.engine ?? plan.engine ?? 'vllm')) as unknown as Record<string, unknown>,
         model: plan.server?.model ?? plan.model ?? null,
         simulated: isSimulatorCommand(ctx, plan.server?.command),
         toolVersion: ctx.appVersion,

@@ -8,7 +8,9 @@
  * failed; the sweep goes on.
  */
 import { SpecTuneError, describeError } from '../../shared/errors';
-import { redactPlan } from '../../shared/redact';
+import { redactArgv, redactPlan } from '../../shared/redact';
+import { formatCommand } from '../../shared/shell-words';
+import { placeholdersFor } from '../../engines';
 import { buildReport, type ConfigKeyed, type ConfigRun } from '../../shared/report-builder';
 import type { Measurement, Report, ServerSettings, SweepPlanInput, SweepProgress } from '../../shared/schemas';
 import type { SpecConfig } from '../../engines/engine';
@@ -62,6 +64,9 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     throw err;
   }
   const { plan, engine, configs, cells } = setup;
+  // What is written or shown: secret flag values replaced by the engine's own variable or <redacted>.
+  const placeholders = placeholdersFor(engine.descriptor.id);
+  const shownPlan = redactPlan(plan, placeholders);
   const total = configs.length * cells.length;
   const createdAt = new Date().toISOString();
   const started = performance.now();
@@ -77,7 +82,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     method: plan.server?.method ?? (plan.server?.draftModel ? 'draft_model' : null),
     vllmVersion: setup.build?.raw ?? null,
     simulated: false,
-    command: plan.server?.command ?? null,
+    command: shownPlan.server?.command ?? null,
   };
 
   const progress = (p: Partial<SweepProgress> & Pick<SweepProgress, 'phase'>, configIndex: number) => {
@@ -103,16 +108,17 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const commandFor = (c: ConfigKeyed) => {
     const config: SpecConfig = { numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel ?? null };
     const r = engine.recommend({ config, settings: setup.launchFor(config) ?? plan.server ?? null, build: setup.build, url: serverInfo.url, model: serverInfo.model });
-    return { argv: r.argv, command: r.command, setting: r.setting };
+    const argv = r.argv && redactArgv(r.argv, placeholders);
+    return { argv, command: argv ? formatCommand(argv) : r.command, setting: r.setting };
   };
 
   const { log, runId, kept } = await startRunFiles(opts.outPath, opts.runId);
   if (kept) emit({ type: 'kept', kept });
-  await log.append({ type: 'start', at: createdAt, plan: redactPlan(plan) });
+  await log.append({ type: 'start', at: createdAt, plan: shownPlan });
 
   const snapshot = (status: Report['status'], finished: boolean) =>
     buildReport({
-      plan,
+      plan: shownPlan,
       promptTypes: setup.promptTypes,
       systemPrompts: setup.systemPrompts,
       server: serverInfo,

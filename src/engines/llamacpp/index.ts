@@ -75,6 +75,8 @@ export const llamaCppEngine: Engine = {
     managedFlags: LLAMA_MANAGED_FLAGS,
     apiKeyEnv: 'LLAMA_API_KEY',
     scrubEnv: LLAMA_SPEC_ENV_VARS,
+    // llama-server reads --api-key from LLAMA_API_KEY when the flag is left out.
+    secretPlaceholders: { '--api-key': '$LLAMA_API_KEY', '--hf-token': '$HF_TOKEN' },
   },
   configurations: sameDraftForEveryK,
   shapeRequest: (req) => openAiRequest(req),

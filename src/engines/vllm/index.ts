@@ -13,6 +13,7 @@ import { openAiRequest, sameDraftForEveryK } from '../openai-request';
 import { buildVllmArgv, flagStyle, parseVllmVersion, type VllmVersion } from './argv';
 import { readSpecDecodeSnapshot } from '../../node/metrics-client';
 import { queryVllmVersion } from './version';
+import { VLLM_SECRET_PLACEHOLDERS } from './secrets';
 
 export const VLLM_DESCRIPTOR: EngineDescriptor = {
   id: 'vllm',
@@ -85,6 +86,7 @@ export const vllmEngine: Engine = {
       '--num-speculative-tokens': 'numSpeculativeTokens',
     },
     apiKeyEnv: 'VLLM_API_KEY',
+    secretPlaceholders: VLLM_SECRET_PLACEHOLDERS,
   },
   configurations: sameDraftForEveryK,
   shapeRequest: (req) => openAiRequest(req),
