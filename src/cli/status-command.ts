@@ -8,7 +8,7 @@ import { formatStatus } from './output';
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('probe vLLM (:8000), LM Studio (:1234), the MLX server (:11434) and any --endpoint')
+    .description('probe the default ports (:8000 vLLM, :1234 LM Studio, :11434 Ollama, :8080 llama-server/mlx_lm, :9931) and any --endpoint; each server is named by its API')
     .addOption(new Option('--endpoint <name=url>', 'another server to probe, e.g. llama=http://127.0.0.1:8080 (repeatable)').argParser(endpointArg).default([] as Endpoint[], 'none'))
     .option('--timeout <ms>', 'per-probe timeout in milliseconds', intArg(100, 60_000), 1500)
     .option('--json', 'print JSON')

@@ -290,7 +290,8 @@ async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void
             if (e.type === 'kept') err.write(describeKept(e.kept) + '\n');
             if (e.type !== 'progress') return;
             const p = e.progress;
-            const stage = p.configIndex === 0 && p.numSpeculativeTokens === 0 ? `baseline ${p.phase}` : `config ${p.configIndex + 1}${p.numSpeculativeTokens ? ` (k=${p.numSpeculativeTokens})` : ''} ${p.phase}`;
+            const what = p.numSpeculativeTokens === 0 ? 'baseline' : p.numSpeculativeTokens === null ? `configuration ${p.configIndex + 1}` : `k=${p.numSpeculativeTokens}`;
+            const stage = `${what} ${p.phase}`;
             const left = formatEta(p.etaSeconds);
             if (bar) {
               if (!barStarted) bar.start(p.total, p.done, { stage, left });

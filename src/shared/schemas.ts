@@ -394,10 +394,17 @@ export const EndpointStatusSchema = z.object({
 });
 export type EndpointStatus = z.infer<typeof EndpointStatusSchema>;
 
+/**
+ * The ports engines listen on by default. Named by port, because what answers there is told by
+ * its API: the status says which engine it really is (the seed guide's "MLX server" on :11434 is
+ * Ollama, which runs an MLX engine on Apple Silicon).
+ */
 export const DEFAULT_ENDPOINTS: Endpoint[] = [
-  { name: 'vLLM (speculative server)', url: 'http://127.0.0.1:8000' },
-  { name: 'LM Studio', url: 'http://127.0.0.1:1234' },
-  { name: 'MLX server', url: 'http://127.0.0.1:11434' },
+  { name: ':8000 (vLLM default)', url: 'http://127.0.0.1:8000' },
+  { name: ':1234 (LM Studio default)', url: 'http://127.0.0.1:1234' },
+  { name: ':11434 (Ollama default)', url: 'http://127.0.0.1:11434' },
+  { name: ':8080 (llama-server, mlx_lm default)', url: 'http://127.0.0.1:8080' },
+  { name: ':9931 (llama-server, announced new default)', url: 'http://127.0.0.1:9931' },
 ];
 
 export const ServerPhaseSchema = z.enum(['stopped', 'starting', 'ready', 'stopping', 'crashed']);

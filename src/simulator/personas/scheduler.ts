@@ -81,7 +81,9 @@ export class ConfigScheduler<C> {
         this.o.onLoad?.(head.config);
         const started = nowMs();
         void sleep(this.o.reloadMs).then(() => {
-          head.loadMs = nowMs() - started;
+          // Timers run on libuv's millisecond clock, which may read up to 1 ms short of the
+          // high-resolution one: a reload is never reported shorter than it was asked to take.
+          head.loadMs = Math.max(nowMs() - started, this.o.reloadMs);
           this.loadedKey = head.key;
           this.loadedConfig = head.config;
           this.loading = false;
