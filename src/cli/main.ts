@@ -8,6 +8,7 @@ import { TOOL_VERSION } from '../node/tool-version';
 import { stopAllServers } from '../core/vllm-server';
 import { SpecTuneError } from '../shared/errors';
 import { registerStatusCommand } from './status-command';
+import { registerStopCommand } from './stop-command';
 import { registerSweepCommand } from './sweep-command';
 import { registerUiCommand } from './ui-command';
 
@@ -18,6 +19,7 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStatusCommand(program);
+  registerStopCommand(program);
   registerSweepCommand(program);
   registerUiCommand(program);
   program

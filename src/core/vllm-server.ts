@@ -26,6 +26,7 @@ import { cleanLine, LineRing } from '../node/line-buffer';
 import { assertPortFree, baseUrl } from '../node/port-check';
 import { descendants, killTreeSync, listProcesses, terminateTree, type ProcInfo, type TerminateResult } from '../node/process-tree';
 import { COMMAND_NOT_FOUND_HINT, queryVllmVersion } from '../engines/vllm/version';
+import { registerRun, unregisterRun } from './run-registry';
 
 export interface VllmServerOptions {
   /** How often to ask /health while starting (ms). */
@@ -298,6 +299,7 @@ export class VllmServer extends EventEmitter<Events> {
     child.once('exit', (code, signal) => void this.onExit(launch, code, signal));
     this.launch = launch;
     live.add(this);
+    registerRun({ pid: launch.pid, port: settings.port, url: launch.url, engine: 'vllm', argv });
     this.trackEvery(launch, TRACK_STARTING_MS);
     void this.track(launch).catch(() => {});
     this.setState({ ...this.st, pid: launch.pid });
@@ -460,6 +462,7 @@ export class VllmServer extends EventEmitter<Events> {
       await Promise.race([launch.exited, sleep(2000)]);
       await Promise.race([launch.closed, sleep(1000)]);
       if (result.survivors.length === 0) {
+        unregisterRun(launch.pid);
         this.note(`All processes of the server are gone (${result.forced ? 'SIGKILL needed' : 'clean exit'}, ${result.elapsedMs} ms)`);
       }
       if (this.launch === launch || this.launch === null) live.delete(this);
