@@ -18,6 +18,7 @@ import {
   SweepProgressSchema,
   SystemPromptDefSchema,
 } from './schemas';
+import { LaunchedServerSchema, StopRunsResultSchema } from './launched-server';
 
 export const PresetSchema = z.object({
   id: z.string().min(1),
@@ -103,6 +104,13 @@ export const requests = {
   'presets:rename': { args: z.object({ id: z.string().min(1), name: PresetSchema.shape.name }), result: PresetSchema },
   'presets:delete': { args: z.object({ id: z.string().min(1) }), result: z.object({ deleted: z.boolean() }) },
   'presets:apply': { args: z.object({ id: z.string().min(1) }), result: ServerStateSchema },
+  /** Servers SpecTune launched that are still alive (run registry), orphans marked. */
+  'runs:list': { args: none, result: z.array(LaunchedServerSchema) },
+  /** Stop servers from the registry: by default the orphans; `port` picks one (whoever owns it). */
+  'runs:stop': {
+    args: z.object({ port: z.number().int().min(1, 'port: 1 to 65535').max(65535, 'port: 1 to 65535').optional() }).strict().default({}),
+    result: StopRunsResultSchema,
+  },
   'shell:openExternal': {
     args: z.object({ url: z.url().refine((u) => /^https?:\/\//.test(u), 'only http(s) links open') }),
     result: z.object({ opened: z.boolean() }),
