@@ -87,9 +87,13 @@ export const requests = {
   'sweep:optimize': { args: SweepPlanSchema, result: z.object({ runId: z.string() }) },
   'sweep:cancel': { args: none, result: z.object({ cancelled: z.boolean() }) },
   'sweep:state': { args: none, result: SweepStateSchema },
-  /** Electron: native save dialog when path is absent. Browser mode: path required. */
+  /**
+   * Electron only: the file comes from the native save dialog, never from the renderer (no path
+   * argument exists). Browser mode refuses it; the page downloads the report from history:get.
+   * path is null when the user cancelled the dialog.
+   */
   'report:save': {
-    args: runRef.extend({ path: z.string().min(1).optional() }),
+    args: runRef.strict(),
     result: z.object({ path: z.string().nullable() }),
   },
   /** Restart the managed server on a run's recommendation. */

@@ -30,6 +30,7 @@ const defaults: Handlers = {
   'sweep:state': () => ({ running: false, runId: null, kind: null, progress: null, report: null }),
   'presets:list': () => [],
   'history:list': () => [],
+  'runs:list': () => [],
 };
 
 export interface FakeApi {
