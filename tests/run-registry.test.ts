@@ -165,6 +165,17 @@ describe('run registry: entries and the recycled-pid guard', { timeout: 60_000 }
     expect(await listLaunchedServers()).toEqual([]);
   });
 
+  it('with no start time recorded, goes by the command line: another program under that pid is not signalled', async () => {
+    const pid = spawnGroupLeader();
+    await until(() => processStartTime(pid) !== null, 5000);
+    writeEntry({ pid, startTime: '', command: ['/usr/bin/vllm', 'serve', 'm'] });
+    expect(await stopLaunchedServers({ all: true, graceMs: 200 })).toEqual({ stopped: [], dropped: 1 });
+    expect(processAlive(pid)).toBe(true);
+    // The same entry naming the program that really runs there is live.
+    writeEntry({ pid, startTime: '', command: [process.execPath, '-e', '…'] });
+    expect(await listLaunchedServers()).toMatchObject([{ pid, orphan: true }]);
+  });
+
   it('stops the same process when its start time matches (the guard is not simply refusing everything)', async () => {
     const pid = spawnGroupLeader();
     await until(() => processStartTime(pid) !== null, 5000);

@@ -178,12 +178,31 @@ export function liveness(entry: RunEntry, procs: ProcInfo[]): Liveness {
   const now = processStartTime(entry.pid);
   if (now !== null) {
     if (entry.startTime && now !== entry.startTime) return { state: 'stale', why: `pid ${entry.pid} now belongs to another process` };
+    // No start time was recorded (it could not be read): the command line is the only clue left.
+    if (!entry.startTime && !commandMatches(entry)) return { state: 'stale', why: `pid ${entry.pid} runs another command now` };
     const pids = new Set([entry.pid, ...group.map((p) => p.pid)]);
     return { state: 'alive', pids: [...pids].sort((a, b) => a - b) };
   }
   const ours = group.filter((p) => !isLinux || !entry.startTime || Number(p.startTime) >= Number(entry.startTime));
   if (ours.length) return { state: 'alive', pids: ours.map((p) => p.pid).sort((a, b) => a - b) };
   return { state: 'stale', why: 'its processes are gone' };
+}
+
+/** The live process's command line names the recorded program (its file name; interpreters may come first). */
+function commandMatches(entry: RunEntry): boolean {
+  const program = entry.command[0]?.split(/[\\/]/).pop();
+  if (!program) return false;
+  let words: string[];
+  try {
+    words = readFileSync(`/proc/${entry.pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    try {
+      words = execFileSync('ps', ['-o', 'command=', '-p', String(entry.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(/\s+/);
+    } catch {
+      return false;
+    }
+  }
+  return words.some((w) => w.split(/[\\/]/).pop() === program);
 }
 
 function ownerAlive(entry: RunEntry): boolean {
