@@ -148,8 +148,11 @@ describe('runs:list and runs:stop (servers an earlier session left running)', { 
       expect(listed.find((s) => s.pid === pid)).toMatchObject({ orphan: true, pids: [pid] });
       expect(listed.find((s) => s.pid === own.pid)).toMatchObject({ orphan: false });
 
-      // Its own server by port: refused quietly (nothing stopped), the Servers card owns it.
-      expect((await call('runs:stop', { port })).json.result.stopped).toEqual([]);
+      // Its own server by port: refused, the Servers card owns it.
+      const ownRefused = await call('runs:stop', { port });
+      expect(ownRefused.status).toBe(400);
+      expect(ownRefused.json.error).toMatchObject({ code: 'INVALID_INPUT', hint: expect.stringMatching(/Stop on the Servers screen/) });
+      expect(processAlive(own.pid)).toBe(true);
       const stopped = (await call('runs:stop', {})).json.result;
       expect(stopped.stopped).toEqual([{ pid, port: 45111, forced: false, survivors: [] }]);
       expect(groupPids(pid)).toEqual([]);
