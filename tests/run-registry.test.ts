@@ -153,6 +153,16 @@ describe('run registry: entries and the recycled-pid guard', { timeout: 60_000 }
     expect(runFiles()).toEqual([]);
   });
 
+  it('a synchronous kill at exit (killSync) also removes the entry', async () => {
+    const server = new VllmServer();
+    cleanups.push(() => void server.stop());
+    const st = await server.start({ command: SIM, model: 'sim/m', port: await freePort(), startupTimeoutMs: 20_000 });
+    expect(runFiles()).toEqual([`${st.pid}.json`]);
+    server.killSync();
+    expect(runFiles()).toEqual([]);
+    await until(() => groupPids(st.pid as number).length === 0, 5000);
+  });
+
   it('never signals a live pid whose start time differs from the recorded one; drops the entry instead', async () => {
     const pid = spawnGroupLeader();
     await until(() => processStartTime(pid) !== null, 5000);

@@ -533,7 +533,10 @@ export class VllmServer extends EventEmitter<Events> {
   /** Synchronous SIGKILL of this server's group and tracked processes (exit handlers only). */
   killSync(): void {
     const launch = this.launch;
-    if (launch) killTreeSync(launch.pid, launch.tracked.values());
+    if (launch) {
+      killTreeSync(launch.pid, launch.tracked.values());
+      unregisterRun(launch.pid); // SIGKILL cannot be ignored; a later status would drop the entry anyway
+    }
   }
 
   private setState(next: ServerState): void {
