@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export default defineConfig({
   plugins: [react()],
@@ -10,5 +13,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     environment: 'node',
+    // Servers the tests launch are recorded in a run registry; keep it out of the user's own state folder.
+    env: { SPECTUNE_STATE_DIR: mkdtempSync(join(tmpdir(), 'spectune-test-state-')) },
   },
 });

@@ -52,7 +52,7 @@ describe('spectune CLI', () => {
   it('lists its commands', async () => {
     const r = await run(['--help']);
     expect(r.exitCode).toBe(0);
-    for (const cmd of ['status', 'sweep', 'ui', 'sim']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['status', 'stop', 'sweep', 'ui', 'sim']) expect(r.stdout).toContain(cmd);
   });
 
   it.each([
@@ -83,7 +83,7 @@ describe('spectune CLI', () => {
     const port = await freePort();
     const r = await run(['status', '--json', '--endpoint', `nothing=http://127.0.0.1:${port}`, '--timeout', '1000']);
     expect(r.exitCode).toBe(0);
-    const statuses = JSON.parse(r.stdout) as { name: string; running: boolean; reason: string | null }[];
+    const statuses = (JSON.parse(r.stdout) as { endpoints: { name: string; running: boolean; reason: string | null }[] }).endpoints;
     expect(statuses.map((s) => s.name)).toContain('nothing');
     expect(statuses.find((s) => s.name === 'nothing')).toMatchObject({ running: false, reason: 'Connection refused' });
     const plain = await run(['status', '--endpoint', `nothing=http://127.0.0.1:${port}`]);

@@ -9,9 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { CONTENT_SECURITY_POLICY } from '../src/core/browser-server';
@@ -277,6 +277,8 @@ describe('built Electron main process', () => {
       warmup: false,
     });
     expect((await invoke('sweep:start', { mode: 'attached', url: 'http://127.0.0.1:1', tokens: [0], promptTypes: ['code'], systemPrompts: ['direct'] })).error!.code).toBe('ALREADY_RUNNING');
+    // The sweep owns the server: IPC refuses Stop with BUSY and says how to cancel.
+    expect((await invoke('server:stop', {})).error).toMatchObject({ code: 'BUSY', hint: expect.stringMatching(/cancel it first/) });
     const done = await waitFor(
       async () => (await send<{ channel: string; payload: any }[]>('sent', {})).find((s) => s.channel === 'spectune:evt:sweep:done'),
       90_000,
@@ -292,6 +294,16 @@ describe('built Electron main process', () => {
     const report = ReportSchema.parse(await ok('history:get', { runId }));
     expect(report.measurements).toHaveLength(2);
 
+    // The renderer cannot name the file: only the native dialog does.
+    const named = await invoke('report:save', { runId, path: join(userData, 'chosen-by-page.json') });
+    expect(named.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/Unrecognized key.*path/) });
+    expect(existsSync(join(userData, 'chosen-by-page.json'))).toBe(false);
+    // Whatever the dialog picked is not overwritten unless it is a SpecTune report.
+    mkdirSync(dirname(savePath), { recursive: true });
+    writeFileSync(savePath, '{"presets": []}');
+    expect((await invoke('report:save', { runId })).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('is not a SpecTune report') });
+    expect(readFileSync(savePath, 'utf8')).toBe('{"presets": []}');
+    rmSync(savePath);
     const saved = await ok<{ path: string }>('report:save', { runId });
     expect(saved.path).toBe(savePath);
     expect(ReportSchema.parse(JSON.parse(readFileSync(savePath, 'utf8'))).status).toBe('complete');

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PresetsStore, PRESETS_FORMAT_VERSION } from '../src/core/presets-store';
@@ -102,10 +102,25 @@ describe('PresetsStore', () => {
       ['bad', 'Bad'],
     ]);
 
-    writeFileSync(file, '{ "presets": [ oops');
-    const e = expectError(() => new PresetsStore({ dataDir: dir }), 'IO_ERROR', /cannot read the presets file/);
-    expect(e.hint).toMatch(/fix the JSON/);
-    expect(readFileSync(file, 'utf8')).toBe('{ "presets": [ oops');
+  });
+
+  it.each([
+    ['broken JSON', '{ "presets": [ oops', /it is not valid JSON/],
+    ['a report saved over it', JSON.stringify({ schemaVersion: '1', tool: { name: 'spectune' }, measurements: [] }), /holds no "presets" but "schemaVersion", "tool", "measurements"/],
+    ['a list', '[]', /not a JSON object/],
+  ])('keeps a damaged presets file aside (%s), says so once, then starts empty', (_what, content, why) => {
+    const file = join(dir, 'presets.json');
+    writeFileSync(file, content);
+    const e = expectError(() => new PresetsStore({ dataDir: dir }), 'IO_ERROR', why);
+    const kept = /kept as (\S+) and presets start empty/.exec(e.message)?.[1] as string;
+    expect(kept).toMatch(/presets\.corrupt-\d{4}-\d\d-\d\dT[\d-]+Z\.json$/);
+    expect(readFileSync(kept, 'utf8')).toBe(content);
+    expect(readdirSync(dir).sort()).toEqual([kept.split('/').at(-1)]);
+    // Not silently an empty list over the old content: the next open starts a new file beside the kept one.
+    const store = new PresetsStore({ dataDir: dir });
+    expect(store.list()).toEqual([]);
+    store.save({ name: 'New', settings });
+    expect(readFileSync(kept, 'utf8')).toBe(content);
   });
 });
 

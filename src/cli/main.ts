@@ -9,6 +9,7 @@ import { stopAllServers } from '../core/server-process';
 import { SpecTuneError } from '../shared/errors';
 import { registerReportCommand } from './report-command';
 import { registerStatusCommand } from './status-command';
+import { registerStopCommand } from './stop-command';
 import { registerSweepCommand } from './sweep-command';
 import { registerUiCommand } from './ui-command';
 
@@ -19,6 +20,7 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStatusCommand(program);
+  registerStopCommand(program);
   registerSweepCommand(program);
   registerUiCommand(program);
   registerReportCommand(program);

@@ -19,6 +19,8 @@ import { reportHandlers } from './handlers/reports';
 import { serverHandlers } from './handlers/server';
 import { statusHandlers } from './handlers/status';
 import { sweepController } from './handlers/sweep';
+import { runsHandlers } from './handlers/runs';
+import { assertNoSweepRunning } from './handlers/sweep-guard';
 
 export type { Emit, SimulatorLaunch } from './handlers/context';
 
@@ -86,6 +88,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     ...sweep.handlers,
     ...reportHandlers(ctx, sweep.liveRunId),
     ...presetHandlers(ctx),
+    ...runsHandlers(),
     'shell:openExternal': async ({ url }) => {
       if (!ctx.openExternal) return { opened: false };
       await ctx.openExternal(url);
@@ -105,6 +108,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
       }
       const parsed = requests[channel].args.safeParse(rawArgs ?? {});
       if (!parsed.success) throw new SpecTuneError('INVALID_INPUT', formatZodError(parsed.error));
+      assertNoSweepRunning(channel, sweep.current());
       const handler = handlers[channel] as (args: unknown) => Promise<unknown>;
       const result = await handler(parsed.data);
       if (!validateResults) return result as RequestResult<C>;

@@ -13,6 +13,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { SpecTuneError, toErrorInfo, type ErrorInfo } from '../shared/errors';
 import { EVENT_CHANNELS, requests, type EventChannel, type RequestChannel } from '../shared/ipc-contract';
 import type { Emit } from './handlers/context';
+import { discardBody, jsonDepthExceeds, MAX_IN_FLIGHT, overloaded, readLimitedBody, tooDeep } from './request-limits';
 
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 
@@ -25,8 +26,6 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
 };
-
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -103,7 +102,12 @@ export function httpStatusFor(info: ErrorInfo): number {
       return 403;
     case 'NOT_FOUND':
       return 404;
+    case 'TOO_LARGE':
+      return 413;
+    case 'OVERLOADED':
+      return 503;
     case 'ALREADY_RUNNING':
+    case 'BUSY':
     case 'NOT_RUNNING':
     case 'PORT_IN_USE':
       return 409;
@@ -129,6 +133,8 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   const streams = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   let port = 0;
+  /** API requests being read or handled now (the event stream excluded). */
+  let inFlight = 0;
 
   const tokenOk = (given: string | null | undefined) => {
     if (!given) return false;
@@ -154,10 +160,10 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostOk(req.headers.host)) {
-      return sendError(res, 403, { code: 'FORBIDDEN', message: `Host "${req.headers.host ?? ''}" is not this server`, hint: `open http://127.0.0.1:${port}/` });
+      return refuse(req, res, 403, { code: 'FORBIDDEN', message: `Host "${req.headers.host ?? ''}" is not this server`, hint: `open http://127.0.0.1:${port}/` });
     }
     if (!originOk(req.headers.origin)) {
-      return sendError(res, 403, { code: 'FORBIDDEN', message: `requests from ${req.headers.origin} are not allowed` });
+      return refuse(req, res, 403, { code: 'FORBIDDEN', message: `requests from ${req.headers.origin} are not allowed` });
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return api(req, res, url);
@@ -169,38 +175,53 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     try {
       name = decodeURIComponent(url.pathname.slice('/api/'.length));
     } catch {
-      return sendError(res, 400, { code: 'INVALID_INPUT', message: 'bad URL encoding' });
+      return refuse(req, res, 400, { code: 'INVALID_INPUT', message: 'bad URL encoding' });
     }
     // EventSource cannot send headers, so the event stream alone takes the token in its URL.
     const given = (req.headers['x-spectune-token'] as string | undefined) ?? (name === 'events' ? url.searchParams.get('token') : null);
     if (!tokenOk(given)) {
-      return sendError(res, 401, {
+      return refuse(req, res, 401, {
         code: 'UNAUTHORIZED',
         message: given ? 'wrong access token' : 'missing access token',
         hint: 'open the full URL `spectune ui` printed (it ends in ?token=…)',
       });
     }
     if (name === 'events') {
-      if (req.method !== 'GET') return sendError(res, 405, { code: 'INVALID_INPUT', message: 'use GET for /api/events' });
+      if (req.method !== 'GET') return refuse(req, res, 405, { code: 'INVALID_INPUT', message: 'use GET for /api/events' });
       return openEventStream(req, res);
     }
     if (!Object.hasOwn(requests, name)) {
-      return sendError(res, 404, { code: 'NOT_FOUND', message: `no request channel "${name}"`, hint: 'see src/shared/ipc-contract.ts for the channels' });
+      return refuse(req, res, 404, { code: 'NOT_FOUND', message: `no request channel "${name}"`, hint: 'see src/shared/ipc-contract.ts for the channels' });
     }
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
-      return sendError(res, 405, { code: 'INVALID_INPUT', message: `use POST for /api/${name}` });
+      return refuse(req, res, 405, { code: 'INVALID_INPUT', message: `use POST for /api/${name}` });
     }
+    if (inFlight >= MAX_IN_FLIGHT) {
+      return refuse(req, res, 503, toErrorInfo(overloaded()), { 'Retry-After': '1' });
+    }
+    inFlight++;
+    try {
+      await callChannel(req, res, name as RequestChannel);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  async function callChannel(req: IncomingMessage, res: ServerResponse, name: RequestChannel): Promise<void> {
+    const body = await readLimitedBody(req);
+    if (!body.ok) return sendError(res, body.status, toErrorInfo(body.error));
     let args: unknown;
     try {
-      const text = await readBody(req);
-      args = text.trim() ? JSON.parse(text) : {};
+      // Depth first: JSON.parse (and zod after it) recurse per level, and memory grows with it.
+      if (jsonDepthExceeds(body.text)) throw tooDeep();
+      args = body.text.trim() ? JSON.parse(body.text) : {};
     } catch (err) {
       const info = err instanceof SpecTuneError ? toErrorInfo(err) : { code: 'INVALID_INPUT' as const, message: 'body: not valid JSON', hint: 'send the arguments as a JSON object, e.g. {}' };
       return sendError(res, httpStatusFor(info), info);
     }
     try {
-      const result = await opts.handle(name as RequestChannel, args);
+      const result = await opts.handle(name, args);
       sendJson(res, 200, { ok: true, result });
     } catch (err) {
       const info = toErrorInfo(err);
@@ -303,28 +324,17 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new SpecTuneError('INVALID_INPUT', `body: larger than ${MAX_BODY_BYTES / 1024 / 1024} MB`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** Answers a request refused before its body was read: read (and drop) the body first, or the answer is lost to a reset. */
+async function refuse(req: IncomingMessage, res: ServerResponse, status: number, info: ErrorInfo, headers: Record<string, string> = {}): Promise<void> {
+  await discardBody(req);
+  if (!res.destroyed) sendError(res, status, info, headers);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...SECURITY_HEADERS,
+    ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
@@ -332,9 +342,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, info: ErrorInfo): void {
+function sendError(res: ServerResponse, status: number, info: ErrorInfo, headers: Record<string, string> = {}): void {
   const error: ErrorInfo = { code: info.code, message: info.message };
   if (info.hint) error.hint = info.hint;
   if (info.logTail) error.logTail = info.logTail;
-  sendJson(res, status, { ok: false, error });
+  sendJson(res, status, { ok: false, error }, headers);
 }

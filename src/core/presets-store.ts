@@ -11,6 +11,8 @@ import Conf from 'conf';
 import { PresetSchema, type Preset } from '../shared/ipc-contract';
 import { SpecTuneError } from '../shared/errors';
 import { ServerSettingsSchema, formatZodError, type ServerSettingsInput } from '../shared/schemas';
+import { join } from 'node:path';
+import { moveAside, presetsFileProblem } from './presets-file-check';
 
 /** Owner read/write only; conf applies it to every (atomic) write. */
 export const PRESETS_FILE_MODE = 0o600;
@@ -73,6 +75,24 @@ export class PresetsStore {
   private readonly conf: Conf<PresetsFile>;
 
   constructor(opts: PresetsStoreOptions) {
+    const file = join(opts.dataDir, `${opts.configName ?? 'presets'}.json`);
+    const problem = presetsFileProblem(file);
+    if (problem) {
+      // Reported once, by this throw; the next open finds no file and starts empty.
+      let moved: string;
+      try {
+        moved = moveAside(file);
+      } catch (err) {
+        throw new SpecTuneError('IO_ERROR', `the presets file ${file} is damaged: ${problem}; it could not be moved aside (${(err as Error).message})`, {
+          hint: 'fix the JSON by hand or move the file away to start with no presets',
+          cause: err,
+        });
+      }
+      console.warn(`[presets] ${file}: ${problem}; moved to ${moved}`);
+      throw new SpecTuneError('IO_ERROR', `the presets file was damaged (${problem}); it was kept as ${moved} and presets start empty`, {
+        hint: 'copy the presets you need back from that file by hand; new presets are saved as usual',
+      });
+    }
     try {
       this.conf = new Conf<PresetsFile>({
         cwd: opts.dataDir,

@@ -32,6 +32,7 @@ import { cleanLine, LineRing } from '../node/line-buffer';
 import { assertPortFree, baseUrl } from '../node/port-check';
 import { descendants, killTreeSync, listProcesses, terminateTree, type ProcInfo, type TerminateResult } from '../node/process-tree';
 import { identifyWith } from './probes';
+import { registerRun, unregisterRun } from './run-registry';
 
 export interface ServerProcessOptions {
   /** How often to ask /health while starting (ms). */
@@ -332,6 +333,7 @@ export class ServerProcess extends EventEmitter<Events> {
     child.once('exit', (code, signal) => void this.onExit(launch, code, signal));
     this.launch = launch;
     live.add(this);
+    registerRun({ pid: launch.pid, port: settings.port, url: launch.url, engine: settings.engine, argv: redactArgv(argv, placeholdersFor(settings.engine)) });
     this.trackEvery(launch, TRACK_STARTING_MS);
     void this.track(launch).catch(() => {});
     this.setState({ ...this.st, pid: launch.pid });
@@ -474,6 +476,7 @@ export class ServerProcess extends EventEmitter<Events> {
       await Promise.race([launch.exited, sleep(2000)]);
       await Promise.race([launch.closed, sleep(1000)]);
       if (result.survivors.length === 0) {
+        unregisterRun(launch.pid);
         this.note(`All processes of the server are gone (${result.forced ? 'SIGKILL needed' : 'clean exit'}, ${result.elapsedMs} ms)`);
       }
       if (this.launch === launch || this.launch === null) live.delete(this);
@@ -545,7 +548,10 @@ export class ServerProcess extends EventEmitter<Events> {
   /** Synchronous SIGKILL of this server's group and tracked processes (exit handlers only). */
   killSync(): void {
     const launch = this.launch;
-    if (launch) killTreeSync(launch.pid, launch.tracked.values());
+    if (launch) {
+      killTreeSync(launch.pid, launch.tracked.values());
+      unregisterRun(launch.pid); // SIGKILL cannot be ignored; a later status would drop the entry anyway
+    }
   }
 
   private setState(next: ServerState): void {

@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'STARTUP_TIMEOUT'
   | 'ALREADY_RUNNING'
   | 'NOT_RUNNING'
+  /** Refused while a sweep runs: it owns the server (HTTP 409). */
+  | 'BUSY'
   | 'VERSION_UNKNOWN'
   | 'CONNECT_FAILED'
   | 'CONNECT_TIMEOUT'
@@ -25,7 +27,10 @@ export type ErrorCode =
   // Browser mode / IPC refusals and lookups (HTTP 401/403/404).
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  // Browser mode request limits (HTTP 413, 503).
+  | 'TOO_LARGE'
+  | 'OVERLOADED';
 
 export class SpecTuneError extends Error {
   readonly code: ErrorCode;

@@ -27,6 +27,8 @@ export const REQUEST_CHANNEL_NAMES = [
   'presets:rename',
   'presets:delete',
   'presets:apply',
+  'runs:list',
+  'runs:stop',
   'shell:openExternal',
 ] as const;
 

@@ -19,6 +19,7 @@ import {
   SystemPromptDefSchema,
 } from './schemas';
 import { REPORT_FORMATS } from './report-export';
+import { LaunchedServerSchema, StopRunsResultSchema } from './launched-server';
 
 export const PresetSchema = z.object({
   id: z.string().min(1),
@@ -87,9 +88,13 @@ export const requests = {
   'sweep:optimize': { args: SweepPlanSchema, result: z.object({ runId: z.string() }) },
   'sweep:cancel': { args: none, result: z.object({ cancelled: z.boolean() }) },
   'sweep:state': { args: none, result: SweepStateSchema },
-  /** Electron: native save dialog when path is absent. Browser mode: path required. */
+  /**
+   * Electron only: the file comes from the native save dialog, never from the renderer (no path
+   * argument exists). Browser mode refuses it; the page downloads the report from history:get.
+   * path is null when the user cancelled the dialog.
+   */
   'report:save': {
-    args: runRef.extend({ path: z.string().min(1).optional() }),
+    args: runRef.strict(),
     result: z.object({ path: z.string().nullable() }),
   },
   /** A report as a file to share (HTML, CSV or Markdown); the renderer downloads the content as a Blob. */
@@ -109,6 +114,13 @@ export const requests = {
   'presets:rename': { args: z.object({ id: z.string().min(1), name: PresetSchema.shape.name }), result: PresetSchema },
   'presets:delete': { args: z.object({ id: z.string().min(1) }), result: z.object({ deleted: z.boolean() }) },
   'presets:apply': { args: z.object({ id: z.string().min(1) }), result: ServerStateSchema },
+  /** Servers SpecTune launched that are still alive (run registry), orphans marked. */
+  'runs:list': { args: none, result: z.array(LaunchedServerSchema) },
+  /** Stop servers from the registry: by default the orphans; `port` picks one (whoever owns it). */
+  'runs:stop': {
+    args: z.object({ port: z.number().int().min(1, 'port: 1 to 65535').max(65535, 'port: 1 to 65535').optional() }).strict().default({}),
+    result: StopRunsResultSchema,
+  },
   'shell:openExternal': {
     args: z.object({ url: z.url().refine((u) => /^https?:\/\//.test(u), 'only http(s) links open') }),
     result: z.object({ opened: z.boolean() }),

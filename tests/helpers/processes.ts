@@ -1,5 +1,5 @@
 /** Test helpers for real processes and ports. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export { freePort } from '../../src/node/port-check';
 
@@ -15,5 +15,30 @@ export function processAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return process.platform !== 'linux';
+  }
+}
+
+/** Live (non-zombie) pids whose process group is pgid, read from /proc independently of the code under test. */
+export function groupPids(pgid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] !== 'Z' && Number(rest[2]) === pgid) out.push(Number(d));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Polls until cond() holds, or fails after timeoutMs. */
+export async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -33,6 +33,7 @@ const defaults: Handlers = {
   'history:list': () => [],
   // Pure, like the services' handler: the real exporter, so a download test checks real bytes.
   'report:export': ({ report, format }) => exportReport(ReportSchema.parse(report), format),
+  'runs:list': () => [],
 };
 
 export interface FakeApi {

@@ -2,11 +2,11 @@
 import './setup-dom';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Preset, RunSummary } from '../../src/shared/ipc-contract';
 import { ReportSchema, type ServerSettings, type ServerState } from '../../src/shared/schemas';
 import fixture from './fixtures/report.json';
-import { createFakeApi, stoppedState } from './fake-api';
+import { browserInfo, createFakeApi, stoppedState } from './fake-api';
 import { renderApp } from './render-app';
 
 const report = ReportSchema.parse(fixture);
@@ -24,30 +24,45 @@ const summary = (runId: string, k: number, speedup: number): RunSummary => ({
 });
 
 describe('Results actions', () => {
-  it('copies the command, saves to a path asked for in browser mode, and applies the recommendation', async () => {
+  it('copies the command, downloads the report in browser mode (no path sent to the server), and applies the recommendation', async () => {
     const user = userEvent.setup();
     const fake = createFakeApi({
       'sweep:state': () => ({ running: false, runId: 'run-9', kind: 'sweep', progress: null, report }),
-      'report:save': (a) => ({ path: a.path ?? null }),
+      'history:get': () => report,
       'report:apply': () => ready(rec.numSpeculativeTokens!),
     });
-    renderApp(fake.api);
-    await user.click(await screen.findByTestId('nav-results'));
-    await screen.findByTestId('results-view');
+    // jsdom has no object URLs and does not download: record what the page hands the browser.
+    const blobs: Blob[] = [];
+    const downloads: { href: string; download: string }[] = [];
+    const created = vi.spyOn(URL, 'createObjectURL').mockImplementation((b) => {
+      blobs.push(b as Blob);
+      return 'blob:spectune/1';
+    });
+    const revoke = vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      downloads.push({ href: this.href, download: this.download });
+    });
+    try {
+      renderApp(fake.api);
+      await user.click(await screen.findByTestId('nav-results'));
+      await screen.findByTestId('results-view');
 
-    await user.click(screen.getByRole('button', { name: 'Copy command' }));
-    expect(await navigator.clipboard.readText()).toBe(rec.command);
-    expect(screen.getByRole('status').textContent).toBe('Command copied');
+      await user.click(screen.getByRole('button', { name: 'Copy command' }));
+      expect(await navigator.clipboard.readText()).toBe(rec.command);
+      expect(screen.getByRole('status').textContent).toBe('Command copied');
 
-    await user.click(screen.getByRole('button', { name: 'Save test_results.json…' }));
-    const dialog = screen.getByRole('dialog', { name: 'Save report' });
-    const path = within(dialog).getByLabelText(/Save to path/) as HTMLInputElement;
-    expect(path.value).toBe('/home/u/.spectune/test_results.json');
-    await user.clear(path);
-    await user.type(path, '/tmp/out/test_results.json');
-    await user.click(within(dialog).getByRole('button', { name: 'Save' }));
-    await waitFor(() => expect(screen.getByTestId('saved-path').textContent).toBe('Saved to /tmp/out/test_results.json'));
-    expect(fake.callsTo('report:save')).toEqual([{ runId: 'run-9', path: '/tmp/out/test_results.json' }]);
+      expect(screen.queryByRole('button', { name: /Save test_results\.json/ })).toBeNull();
+      await user.click(screen.getByRole('button', { name: 'Download test_results.json' }));
+      await waitFor(() => expect(downloads).toEqual([{ href: 'blob:spectune/1', download: 'test_results-run-9.json' }]));
+      expect(ReportSchema.parse(JSON.parse(await blobs[0].text()))).toEqual(report);
+      expect(blobs[0].type).toBe('application/json');
+      expect(fake.callsTo('history:get')).toEqual([{ runId: 'run-9' }]);
+      expect(fake.callsTo('report:save')).toEqual([]);
+    } finally {
+      created.mockRestore();
+      revoke.mockRestore();
+      click.mockRestore();
+    }
 
     await user.click(screen.getByRole('button', { name: /Apply/ }));
     await waitFor(() => expect(fake.callsTo('report:apply')).toEqual([{ runId: 'run-9' }]));
@@ -55,6 +70,20 @@ describe('Results actions', () => {
     // The form follows the applied settings, so a later Start/preset uses them.
     await user.click(screen.getByTestId('nav-servers'));
     expect((screen.getByLabelText('Draft tokens (k)') as HTMLInputElement).value).toBe(String(rec.numSpeculativeTokens));
+  });
+
+  it('in Electron, Save asks main (whose native dialog picks the file) and sends only the run id', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({
+      'app:info': () => ({ ...browserInfo, mode: 'electron' }),
+      'sweep:state': () => ({ running: false, runId: 'run-9', kind: 'sweep', progress: null, report }),
+      'report:save': () => ({ path: '/home/u/chosen.json' }),
+    });
+    renderApp(fake.api);
+    await user.click(await screen.findByTestId('nav-results'));
+    await user.click(await screen.findByRole('button', { name: 'Save test_results.json…' }));
+    await waitFor(() => expect(screen.getByTestId('saved-path').textContent).toBe('Saved to /home/u/chosen.json'));
+    expect(fake.callsTo('report:save')).toEqual([{ runId: 'run-9' }]);
   });
 
   it('shows why an apply failed', async () => {

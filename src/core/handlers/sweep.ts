@@ -14,12 +14,15 @@ import { runSweep, type SweepEvent } from '../sweep';
 import type { HandlerContext, Handlers } from './context';
 import { isSimulatorCommand, planWithSimulatorEnv } from './context';
 import { existsSync } from 'node:fs';
+import type { RunningSweep } from './sweep-guard';
 
 type Kind = 'sweep' | 'optimize';
 
 export interface SweepController {
   handlers: Pick<Handlers, 'sweep:start' | 'sweep:optimize' | 'sweep:cancel' | 'sweep:state'>;
   liveRunId(): string | null;
+  /** The sweep that owns the server now (starting or running), for the server-control guard. */
+  current(): RunningSweep | null;
   /** Cancel the running sweep and wait for it to wind down. */
   dispose(): Promise<void>;
 }
@@ -124,6 +127,7 @@ export function sweepController(ctx: HandlerContext): SweepController {
       'sweep:state': async () => state,
     },
     liveRunId: () => (state.running ? state.runId : null),
+    current: () => (state.running && state.kind ? { kind: state.kind, runId: state.runId } : claimed ? { kind: claimed, runId: null } : null),
     dispose: async () => {
       abort?.abort();
       await running?.catch(() => undefined);

@@ -3,12 +3,14 @@ import { useShallow } from 'zustand/react/shallow';
 import type { Preset } from '../../../shared/ipc-contract';
 import { useApp } from '../state/context';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { serverControlLock } from '../state/server-lock';
 import * as f from '../format';
 
 function PresetRow({ p }: { p: Preset }) {
   const { rename, remove, apply, busy } = useApp(
     useShallow((s) => ({ rename: s.renamePreset, remove: s.deletePreset, apply: s.applyPreset, busy: s.serverBusy })),
   );
+  const locked = useApp(serverControlLock);
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(p.name);
   const [confirm, setConfirm] = useState(false);
@@ -46,9 +48,14 @@ function PresetRow({ p }: { p: Preset }) {
         {p.note ? ` · ${p.note}` : ''}
       </p>
       <div className="actions">
-        <button type="button" className="primary" disabled={busy} onClick={() => void apply(p.id)}>
+        <button type="button" className="primary" disabled={busy || !!locked} title={locked ?? undefined} onClick={() => void apply(p.id)}>
           Apply
         </button>
+        {locked && (
+          <span className="muted" data-testid="preset-lock-reason">
+            {locked}
+          </span>
+        )}
         {!editing && (
           <button type="button" onClick={() => setEditing(true)}>
             Rename

@@ -3,60 +3,27 @@ import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/context';
 import { ResultsView } from '../results/ResultsView';
 import { ReportDownloads } from '../results/ReportDownloads';
+import { serverControlLock } from '../state/server-lock';
 
 function SaveReport({ runId }: { runId: string }) {
-  const { mode, dataDir, saveReport } = useApp(useShallow((s) => ({ mode: s.appInfo?.mode, dataDir: s.appInfo?.dataDir, saveReport: s.saveReport })));
-  const [open, setOpen] = useState(false);
-  const [path, setPath] = useState('');
+  const { mode, saveReport, downloadReport } = useApp(
+    useShallow((s) => ({ mode: s.appInfo?.mode, saveReport: s.saveReport, downloadReport: s.downloadReport })),
+  );
   const [saved, setSaved] = useState<string | null>(null);
 
-  if (mode !== 'browser') {
-    // Electron shows its native save dialog when no path is given.
+  if (mode === 'browser') {
+    // The browser saves the file where its user says; the server is never told a path.
     return (
-      <button type="button" onClick={() => void saveReport(runId).then(setSaved)}>
-        Save test_results.json…
+      <button type="button" onClick={() => void downloadReport(runId)}>
+        Download test_results.json
       </button>
     );
   }
   return (
     <>
-      <button
-        type="button"
-        onClick={() => {
-          setPath((p) => p || `${dataDir ?? '.'}/test_results.json`);
-          setOpen(true);
-        }}
-        aria-expanded={open}
-      >
+      <button type="button" onClick={() => void saveReport(runId).then(setSaved)}>
         Save test_results.json…
       </button>
-      {open && (
-        <form
-          className="inline-form save-dialog"
-          role="dialog"
-          aria-label="Save report"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void saveReport(runId, path.trim()).then((p) => {
-              if (p) {
-                setSaved(p);
-                setOpen(false);
-              }
-            });
-          }}
-        >
-          <label>
-            Save to path (on the machine running SpecTune)
-            <input value={path} onChange={(e) => setPath(e.target.value)} autoFocus required />
-          </label>
-          <button type="submit" className="primary">
-            Save
-          </button>
-          <button type="button" onClick={() => setOpen(false)}>
-            Cancel
-          </button>
-        </form>
-      )}
       {saved && (
         <span className="ok" data-testid="saved-path">
           Saved to {saved}
@@ -67,7 +34,8 @@ function SaveReport({ runId }: { runId: string }) {
 }
 
 export function ReportActions({ runId, command }: { runId: string | null; command: string | null }) {
-  const { applyReport, serverBusy, running } = useApp(useShallow((s) => ({ applyReport: s.applyReport, serverBusy: s.serverBusy, running: s.sweep.running })));
+  const { applyReport, serverBusy } = useApp(useShallow((s) => ({ applyReport: s.applyReport, serverBusy: s.serverBusy })));
+  const locked = useApp(serverControlLock);
   const [copied, setCopied] = useState<string | null>(null);
   return (
     <div className="actions" data-testid="report-actions">
@@ -86,9 +54,14 @@ export function ReportActions({ runId, command }: { runId: string | null; comman
       )}
       {runId && <SaveReport runId={runId} />}
       {runId && command !== null && (
-        <button type="button" className="primary" disabled={serverBusy || running} onClick={() => void applyReport(runId)}>
+        <button type="button" className="primary" disabled={serverBusy || !!locked} title={locked ?? undefined} onClick={() => void applyReport(runId)}>
           {serverBusy ? 'Restarting…' : 'Apply (restart server on this)'}
         </button>
+      )}
+      {runId && command !== null && locked && (
+        <span className="muted" data-testid="apply-lock-reason">
+          {locked}
+        </span>
       )}
       {copied && (
         <span role="status" className="muted">

@@ -4,6 +4,8 @@ import { EndpointSchema, type EndpointStatus, type ServerPhase } from '../../../
 import { formatZodErrorShort } from '../validation';
 import { useApp } from '../state/context';
 import { errorLine, usesSimulator } from '../state/store';
+import { serverControlLock } from '../state/server-lock';
+import { LeftRunningBanner } from '../components/LeftRunningBanner';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { LogTail } from '../components/LogTail';
 import { SimulatedBadge } from '../components/Simulated';
@@ -144,6 +146,7 @@ export function ServersScreen() {
   }, [probe]);
 
   const simulatorInUse = useApp(usesSimulator);
+  const locked = useApp(serverControlLock);
   const phase = server?.phase;
   const live = phase === 'starting' || phase === 'ready';
   const customNames = new Set(customEndpoints.map((e) => e.name));
@@ -153,6 +156,7 @@ export function ServersScreen() {
   return (
     <section aria-labelledby="servers-title">
       <h2 id="servers-title">Servers</h2>
+      <LeftRunningBanner />
       <div className="cards" data-testid="endpoint-cards">
         {statuses.length === 0 && !probeError && <p className="muted">Checking which servers are up…</p>}
         {statuses.map((s) => (
@@ -184,16 +188,21 @@ export function ServersScreen() {
         )}
         <ServerForm />
         <div className="actions">
-          <button type="button" className="primary" onClick={() => void startServer()} disabled={serverBusy || live}>
+          <button type="button" className="primary" onClick={() => void startServer()} disabled={serverBusy || live || !!locked} title={locked ?? undefined}>
             Start
           </button>
-          <button type="button" onClick={() => void stopServer()} disabled={serverBusy || !live}>
+          <button type="button" onClick={() => void stopServer()} disabled={serverBusy || !live || !!locked} title={locked ?? undefined}>
             Stop
           </button>
-          <button type="button" onClick={() => void restartServer()} disabled={serverBusy}>
+          <button type="button" onClick={() => void restartServer()} disabled={serverBusy || !!locked} title={locked ?? undefined}>
             Restart
           </button>
           {serverBusy && <span className="muted">Working… (real vLLM can take minutes to load)</span>}
+          {locked && (
+            <span className="muted" data-testid="server-lock-reason">
+              {locked}
+            </span>
+          )}
         </div>
         <ErrorPanel error={serverError} title="The server did not start" testId="server-error" />
         {!serverError && <ErrorPanel error={stateError} title="The server crashed" testId="server-error" />}

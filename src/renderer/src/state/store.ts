@@ -10,6 +10,7 @@ import type {
   RunSummary,
   SpecTuneApi,
 } from '../../../shared/ipc-contract';
+import type { LaunchedServer } from '../../../shared/launched-server';
 import {
   type Endpoint,
   type EndpointStatus,
@@ -24,6 +25,7 @@ import {
 } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
 import { toUiError, type UiError } from '../api/errors';
+import { downloadJson } from '../api/download';
 import {
   DEFAULT_SERVER_FORM,
   DEFAULT_SWEEP_FORM,
@@ -98,6 +100,9 @@ export interface AppState {
 
   history: RunSummary[];
   historyError: UiError | null;
+  /** Orphans from the run registry: servers an earlier session launched and nobody stops. */
+  leftRunning: LaunchedServer[];
+  leftRunningStopping: boolean;
   compare: { a: { summary: RunSummary; report: Report } | null; b: { summary: RunSummary; report: Report } | null };
 
   // actions
@@ -120,7 +125,10 @@ export interface AppState {
   runSweep(kind: 'sweep' | 'optimize'): Promise<boolean>;
   cancelSweep(): Promise<void>;
   showReport(report: Report, runId: string | null, source: 'live' | 'history'): void;
-  saveReport(runId: string, path?: string): Promise<string | null>;
+  /** Electron: the native save dialog picks the file. */
+  saveReport(runId: string): Promise<string | null>;
+  /** Browser mode: the browser downloads the report; nothing is written on the server. */
+  downloadReport(runId: string): Promise<boolean>;
   applyReport(runId: string): Promise<boolean>;
   loadPresets(): Promise<void>;
   savePreset(name: string, settings?: ServerSettings, note?: string): Promise<Preset | null>;
@@ -128,6 +136,8 @@ export interface AppState {
   deletePreset(id: string): Promise<boolean>;
   applyPreset(id: string): Promise<boolean>;
   loadHistory(): Promise<void>;
+  loadLeftRunning(): Promise<void>;
+  stopLeftRunning(): Promise<void>;
   openHistory(runId: string): Promise<void>;
   setCompare(slot: 'a' | 'b', runId: string | null): Promise<void>;
 }
@@ -193,6 +203,8 @@ export function createAppStore(api: SpecTuneApi): AppStore {
       presetsError: null,
       history: [],
       historyError: null,
+      leftRunning: [],
+      leftRunningStopping: false,
       compare: { a: null, b: null },
 
       async init() {
@@ -264,6 +276,7 @@ export function createAppStore(api: SpecTuneApi): AppStore {
         }
         void get().loadPresets();
         void get().loadHistory();
+        void get().loadLeftRunning();
         void get().probe();
         return () => offs.forEach((off) => off());
       },
@@ -386,10 +399,16 @@ export function createAppStore(api: SpecTuneApi): AppStore {
       showReport(report, runId, source) {
         set({ results: { report, runId, source }, screen: 'results' });
       },
-      async saveReport(runId, path) {
-        const r = await attempt(() => api['report:save']({ runId, path }), (e) => get().notify('error', errorLine(e)));
+      async saveReport(runId) {
+        const r = await attempt(() => api['report:save']({ runId }), (e) => get().notify('error', errorLine(e)));
         if (r?.path) get().notify('ok', `Saved ${r.path}`);
         return r?.path ?? null;
+      },
+      async downloadReport(runId) {
+        const report = await attempt(() => api['history:get']({ runId }), (e) => get().notify('error', errorLine(e)));
+        if (!report) return false;
+        downloadJson(`test_results-${runId}.json`, report);
+        return true;
       },
       async applyReport(runId) {
         set({ serverBusy: true, serverError: null });
@@ -451,6 +470,22 @@ export function createAppStore(api: SpecTuneApi): AppStore {
       async loadHistory() {
         const h = await attempt(() => api['history:list']({}), (e) => set({ historyError: e }));
         if (h) set({ history: h, historyError: null });
+      },
+      async loadLeftRunning() {
+        const all = await attempt(() => api['runs:list']({}), () => undefined);
+        if (all) set({ leftRunning: all.filter((s) => s.orphan) });
+      },
+      async stopLeftRunning() {
+        set({ leftRunningStopping: true });
+        const r = await attempt(() => api['runs:stop']({}), (e) => get().notify('error', errorLine(e)));
+        set({ leftRunningStopping: false });
+        if (r) {
+          const stuck = r.stopped.flatMap((s) => s.survivors);
+          if (stuck.length) get().notify('error', `Could not end processes ${stuck.join(', ')}; end them by hand (kill -9)`);
+          else get().notify('ok', `Stopped ${r.stopped.length} server${r.stopped.length === 1 ? '' : 's'} left running`);
+        }
+        await get().loadLeftRunning();
+        void get().probe();
       },
       async openHistory(runId) {
         const r = await attempt(() => api['history:get']({ runId }), (e) => set({ historyError: e }));
