@@ -144,9 +144,13 @@ function buildTargetTensors(shape: ModelShape, vocabSize: number, divergence: nu
     ones('output_norm.weight', e),
     rand('output.weight', [e, vocabSize], OUTPUT_GAIN / Math.sqrt(e)),
   ];
+  // The extra blocks' contributions add up like random vectors (their norm grows
+  // with the square root of their number), so each is scaled by 1/sqrt(extra):
+  // a given divergence then means about the same disagreement at every size.
+  const extraScale = divergence / Math.sqrt(Math.max(1, shape.targetBlocks - shape.draftBlocks));
   for (let b = 0; b < shape.targetBlocks; b++) {
     // Only the blocks the draft lacks are scaled: they are where target and draft differ.
-    const writeScale = b < shape.draftBlocks ? 1 : divergence;
+    const writeScale = b < shape.draftBlocks ? 1 : extraScale;
     const p = `blk.${b}.`;
     tensors.push(
       ones(`${p}attn_norm.weight`, e),

@@ -171,6 +171,8 @@ export class SpeculativeDecoder {
       const token = res[items.length - 1]?.next.token;
       if (token === undefined || token === null) break;
       proposal.push(token);
+      // Nothing follows the end of the text: drafting past it would only waste draft steps.
+      if (token === sequence.model.tokens.eos) break;
       input = [token];
     }
     return proposal;
