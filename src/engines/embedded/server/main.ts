@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ArgError, parseServerArgs, USAGE } from './args';
-import { createApi, type ApiState } from './http-api';
+import type { ApiState } from './http-api';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -51,6 +51,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const args = parsed.args;
+  // Loaded only to serve: --version and flag errors answer without zod and the HTTP stack.
+  const { createApi } = await import('./http-api');
   const state: ApiState = {
     engine: null,
     modelPath: args.model,
