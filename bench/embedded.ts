@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { median } from 'simple-statistics';
 import { generateGgufPair } from '../src/engines/embedded/gguf/generate-pair';
-import { MODEL_SIZES, type ModelSize } from '../src/engines/embedded/gguf/model-sizes';
+import { MODEL_SIZES, type ModelShape } from '../src/engines/embedded/gguf/model-sizes';
 import { startEmbeddedServer } from '../src/engines/embedded/server/spawn';
 import { streamCompletionDetailed } from '../src/core/bench-client';
 import { freePort } from '../src/node/port-check';
@@ -53,13 +53,19 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const sizes = values.sizes.split(',') as ModelSize[];
-for (const s of sizes) {
-  if (!(s in MODEL_SIZES)) {
-    console.error(`--sizes: unknown size ${s} (use ${Object.keys(MODEL_SIZES).join(', ')})\n${USAGE}`);
+/** A size name, or EMBEDDING:HEADS:FEED_FORWARD:BLOCKS for shapes between tiny and small (draft: 1 block). */
+function parseShape(s: string): ModelShape {
+  if (s in MODEL_SIZES) return MODEL_SIZES[s as keyof typeof MODEL_SIZES];
+  const m = /^(\d+):(\d+):(\d+):(\d+)$/.exec(s);
+  if (!m) {
+    console.error(`--sizes: unknown size ${s} (use ${Object.keys(MODEL_SIZES).join(', ')} or EMBEDDING:HEADS:FEED_FORWARD:BLOCKS)\n${USAGE}`);
     process.exit(2);
   }
+  const [embedding, heads, feedForward, targetBlocks] = m.slice(1).map(Number);
+  return { embedding, heads, feedForward, context: 512, targetBlocks, draftBlocks: 1 };
 }
+const sizes = values.sizes.split(',');
+const shapes = new Map(sizes.map((s) => [s, parseShape(s)]));
 const divergences = values.divergences.split(',').map(Number);
 const ks = values.ks.split(',').map(Number);
 const maxTokens = Number(values['max-tokens']);
@@ -108,7 +114,7 @@ console.log(`load average at start: ${load()} (2 cores here; other work on the m
 try {
   for (const size of sizes) {
     for (const divergence of divergences) {
-      const pair = await generateGgufPair({ outDir: path.join(dir, `${size}-${divergence}`), size, divergence });
+      const pair = await generateGgufPair({ outDir: path.join(dir, `${size.replaceAll(':', '-')}-${divergence}`), shape: shapes.get(size), divergence });
       // Every k's server runs at once and requests go round-robin (order rotated
       // each round), so drifting load from other work hits every k alike; the
       // weights are mmapped, so the servers share one copy in the page cache.

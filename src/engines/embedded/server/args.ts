@@ -15,6 +15,8 @@ export interface ServerArgs {
   contextSize: number | null;
   threads: number;
   alias: string | null;
+  /** Flags accepted for compatibility that change nothing here (told on stderr at start-up). */
+  ignored: string[];
 }
 
 export type ParsedArgs = { kind: 'version' } | { kind: 'help' } | { kind: 'serve'; args: ServerArgs };
@@ -38,6 +40,7 @@ export const USAGE = `usage: main.ts --model FILE [--model-draft FILE --spec-dra
   -t,  --threads N                CPU threads per context (default 1: more were far slower on 2 cores)
   -a,  --alias NAME               model name in /v1/models
   -np, --parallel 1               accepted; requests are served one at a time
+  -ngl, --n-gpu-layers N          accepted and ignored (CPU only); also -ngld / --n-gpu-layers-draft
        --version                  print the version and exit
 `;
 
@@ -64,6 +67,14 @@ const FLAGS: Record<string, keyof Pending> = {
   '--alias': 'alias',
   '-np': 'parallel',
   '--parallel': 'parallel',
+  // GPU offload flags a llama-server command line often carries: there is no GPU
+  // here (the CPU binary is loaded), so they are accepted and reported as ignored.
+  '-ngl': 'gpuLayers',
+  '--n-gpu-layers': 'gpuLayers',
+  '--gpu-layers': 'gpuLayers',
+  '-ngld': 'gpuLayers',
+  '--n-gpu-layers-draft': 'gpuLayers',
+  '--gpu-layers-draft': 'gpuLayers',
 };
 
 interface Pending {
@@ -78,10 +89,12 @@ interface Pending {
   threads?: string;
   alias?: string;
   parallel?: string;
+  gpuLayers?: string;
 }
 
 export function parseServerArgs(argv: readonly string[]): ParsedArgs {
   const p: Pending = {};
+  const ignored: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
     if (raw === '--version') return { kind: 'version' };
@@ -92,6 +105,7 @@ export function parseServerArgs(argv: readonly string[]): ParsedArgs {
     if (!key) throw new ArgError(`invalid argument: ${raw}`);
     const value = eq > 0 ? raw.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new ArgError(`${flag} needs a value`);
+    if (key === 'gpuLayers') ignored.push(`${flag} ${value}`);
     p[key] = value;
   }
   if (!p.model) throw new ArgError('--model FILE is required (the target GGUF)');
@@ -114,6 +128,7 @@ export function parseServerArgs(argv: readonly string[]): ParsedArgs {
       contextSize: p.contextSize === undefined ? null : int(p.contextSize, '--ctx-size', 0, 16, 1 << 20),
       threads: int(p.threads, '--threads', 1, 1, 256),
       alias: p.alias ?? null,
+      ignored,
     },
   };
 }

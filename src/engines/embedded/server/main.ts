@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const args = parsed.args;
+  if (args.ignored.length > 0) log(`main: ignored (CPU-only engine): ${args.ignored.join(', ')}`);
   // Loaded only to serve: --version and flag errors answer without zod and the HTTP stack.
   const { createApi } = await import('./http-api');
   const state: ApiState = {
