@@ -198,7 +198,7 @@ describe('embedded server, llama-server dialect', () => {
     expect((await fetch(`${server.baseUrl}/nope`)).status).toBe(404);
   });
 
-  it('serves concurrent requests one at a time, each complete', async () => {
+  it('completes every one of several concurrent requests (they wait for the single slot)', async () => {
     const body = (p: string) => JSON.stringify({ prompt: p, max_tokens: 16, temperature: 0, ignore_eos: true });
     const results = await Promise.all(
       ['one', 'two', 'three'].map(async (p) => (await (await fetch(`${server.baseUrl}/v1/completions`, { method: 'POST', body: body(p) })).json()) as any),
