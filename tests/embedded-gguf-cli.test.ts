@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ensureGgufPair } from '../src/engines/embedded/gguf/cached-pair';
 
 let dir: string;
 
@@ -43,5 +44,13 @@ describe('spectune sim gguf', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--size: must be one of tiny, small');
     expect(r.stderr).toContain('--draft-divergence: must be 0 (oracle) or more');
+  });
+
+  it('reuses a cached pair made with the same parameters, and regenerates for others', async () => {
+    const cache = path.join(dir, 'cache');
+    expect((await ensureGgufPair({ dir: cache })).generated).toBe(true);
+    expect((await ensureGgufPair({ dir: cache })).generated).toBe(false);
+    expect((await ensureGgufPair({ dir: cache, divergence: 0 })).generated).toBe(true);
+    expect((await ensureGgufPair({ dir: cache, divergence: 0 })).generated).toBe(false);
   });
 });

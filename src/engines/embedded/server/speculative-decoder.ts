@@ -148,7 +148,9 @@ export class SpeculativeDecoder {
         for (let i = 0; i < accepted; i++) stats.acceptedPerPosition[i]++;
       }
       // Drop the rejected drafted tokens from the target's cache: it now holds
-      // committed + proposal, and only the accepted prefix stays.
+      // committed + proposal, and only the accepted prefix stays. (syncCache
+      // would also find and erase them next step; doing it here keeps the
+      // cache equal to the committed text between steps.)
       const keep = committed.length + accepted;
       if (target.sequence.nextTokenIndex > keep) {
         await target.sequence.eraseContextTokenRanges([{ start: keep, end: target.sequence.nextTokenIndex }]);
