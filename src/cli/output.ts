@@ -57,12 +57,12 @@ export function formatConfigurations(report: Report): string {
       c.totalSeconds === null ? '—' : `${c.totalSeconds.toFixed(2)}s`,
       c.ttftSeconds === null ? '—' : `${(c.ttftSeconds * 1000).toFixed(0)}ms`,
       isBaseline(c) ? 'baseline' : colourPct(c.speedupPercent),
-      c.acceptanceRate !== null ? `${(c.acceptanceRate * 100).toFixed(0)}%` : isBaseline(c) ? '—' : 'n/r',
+      c.acceptanceRate !== null ? `${(c.acceptanceRate * 100).toFixed(0)}%` : isBaseline(c) || c.acceptance || !c.acceptanceSource ? '—' : 'n/r',
       configKey(c) === best && !c.failed ? '⭐' : '',
     ]);
   }
   // "n/r" is explained once, in the engine's words: acceptance is never invented where it is not reported.
-  const unreported = report.configurations.find((c) => !isBaseline(c) && c.acceptanceRate === null && c.acceptanceSource);
+  const unreported = report.configurations.find((c) => !isBaseline(c) && !c.acceptance && c.acceptanceSource);
   const note = unreported ? `\n${pc.dim(`Accept n/r: ${unreported.acceptanceSource}.`)}` : '';
   return `${pc.bold('Speculative Decoding Performance')}${report.server.simulated ? pc.yellow(' (SIMULATED)') : ''}\n${t.toString()}${note}`;
 }
@@ -92,7 +92,7 @@ export function formatRecommendation(report: Report): string {
     lines.push(`   ${pc.dim(r.reason)}`);
   }
   // Without a recommendation a "best use case" would praise configurations that did not finish.
-  if (report.bestUseCase && r) {
+  if (report.bestUseCase && r && report.bestUseCase.speedupPercent > 0) {
     lines.push('', `💡 ${pc.bold('Best Use Case:')} ${report.bestUseCase.label}`);
     lines.push(`   Achieves ${colourPct(report.bestUseCase.speedupPercent)} speedup with speculative decoding`);
   }

@@ -116,7 +116,7 @@ function draftModelsFor(engine: Engine, given: string[] | undefined): string[] {
   return drafts;
 }
 
-export async function planFromFlags(f: SweepFlags, demoUrl?: string): Promise<SweepPlan> {
+export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: { model: string; draftModel: string | null }): Promise<SweepPlan> {
   const engine = engineById(f.engine ?? 'vllm');
   const d = engine.descriptor;
   const custom = f.prompts ? await readPromptsFile(f.prompts) : { promptTypes: [], systemPrompts: [] };
@@ -140,7 +140,8 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string): Promise<Sw
   };
   let input: SweepPlanInput;
   const givenCommand = f.serverCommand ?? f.vllmCommand;
-  const drafts = draftModelsFor(engine, f.draftModel ?? (f.demo && !f.method ? d.demo.draftModels : undefined));
+  const demoDrafts = realDemo ? (realDemo.draftModel ? [realDemo.draftModel] : []) : d.demo.draftModels;
+  const drafts = draftModelsFor(engine, f.draftModel ?? (f.demo && !f.method ? demoDrafts : undefined));
   const attachedUrl = f.url ?? demoUrl ?? (d.lifecycle === 'attached' ? d.defaultUrl : undefined);
   if (f.url && f.demo) throw new SpecTuneError('INVALID_INPUT', '--url and --demo together: --demo starts its own simulated server', { hint: 'drop one of them' });
   if (attachedUrl) {
@@ -163,7 +164,8 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string): Promise<Sw
       ...(changesK && (f.tokens?.length ?? 0) !== 1 ? { attachedChangesK: true } : {}),
     };
   } else {
-    const command = givenCommand ? splitArgs(givenCommand) : f.demo ? [...simulatorCommand(), ...(d.demo.persona ? [d.demo.persona] : [])] : d.defaultCommand;
+    const simulated = f.demo && d.demo.persona !== null;
+    const command = givenCommand ? splitArgs(givenCommand) : simulated ? [...simulatorCommand(), ...(d.demo.persona ? [d.demo.persona] : [])] : d.defaultCommand;
     if (!f.model && !f.demo) {
       throw new SpecTuneError('INVALID_INPUT', `--model is required to launch ${d.label}`, {
         hint: `e.g. --model ${d.placeholders.model}${d.placeholders.draftModel ? ` --draft-model ${d.placeholders.draftModel}` : ''}, or --url to measure a running server, or --demo`,
@@ -177,7 +179,7 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string): Promise<Sw
       server: {
         engine: d.id,
         command,
-        model: f.model ?? d.demo.model,
+        model: f.model ?? realDemo?.model ?? d.demo.model,
         draftModel: drafts[0],
         method: f.method,
         host: f.host,
@@ -249,8 +251,11 @@ export function registerSweepCommand(program: Command): void {
         await planFromFlags(flags, 'http://127.0.0.1:1'); // refuse bad flags before starting anything
         demoServer = await startDemoServer(engine, flags.host, await freePort(flags.host));
       }
+      // A real engine's demo (embedded) runs on models it prepares; nothing is simulated.
+      const realDemo = flags.demo && engine.prepareDemo ? await engine.prepareDemo() : undefined;
+      if (realDemo && !flags.json) process.stderr.write(`Demo: ${realDemo.note}.\n\n`);
       try {
-        await runSweepCommand(flags, await planFromFlags(flags, demoServer?.url));
+        await runSweepCommand(flags, await planFromFlags(flags, demoServer?.url, realDemo));
       } finally {
         await demoServer?.stop();
       }
@@ -265,7 +270,8 @@ async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void
       if (!quiet) {
         const endpoints = plan.mode === 'attached' ? [{ name: 'Target server', url: plan.url! }] : DEFAULT_ENDPOINTS;
         err.write(formatStatus(await probeAll(endpoints)) + '\n\n');
-        if (flags.demo) err.write(pc.yellow(`Demo: the built-in simulator stands in for ${engineById(flags.engine ?? 'vllm').descriptor.label}. Numbers are SIMULATED.\n\n`));
+        const d = engineById(flags.engine ?? 'vllm').descriptor;
+        if (flags.demo && d.demo.persona !== null) err.write(pc.yellow(`Demo: the built-in simulator stands in for ${d.label}. Numbers are SIMULATED.\n\n`));
       }
 
       const cancel = handleCancelSignals(err);

@@ -18,6 +18,7 @@ export interface DemoServer {
 
 export async function startDemoServer(engine: Engine, host: string, port: number, timeoutMs = 20_000): Promise<DemoServer> {
   const d = engine.descriptor.demo;
+  if (d.persona === null) throw new SpecTuneError('INVALID_INPUT', `${engine.descriptor.label} has no simulator persona to start`);
   const [file, ...args] = [...simulatorCommand(), d.persona, '--host', host, '--port', String(port), '--model', d.model, ...(d.draftModels.length ? ['--draft-models', d.draftModels.join(',')] : []), ...d.personaArgs];
   const child = execa(file, args, { detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: { stderr: true } });
   void child.then(() => {}, () => {});

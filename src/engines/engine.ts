@@ -174,4 +174,6 @@ export interface Engine {
    */
   noDraftingError?(config: SpecConfig, build: EngineBuild | null): string | null;
   recommend(input: RecommendInput): Recommended;
+  /** Engines whose demo is real (descriptor.demo.persona null): the models to run, made on first use and cached. */
+  prepareDemo?(): Promise<{ model: string; draftModel: string | null; note: string }>;
 }

@@ -62,12 +62,12 @@ export const EngineDescriptorSchema = z.object({
   /** Requests run one at a time with a draft loaded (mlx_lm): concurrency above 1 measures queueing. */
   servesOneAtATime: z.boolean(),
   /**
-   * The demo on the built-in simulator: the persona word after `spectune sim` ('' = the vLLM
-   * persona), the models it serves, and (attached engines, which SpecTune does not launch) the
-   * persona's own arguments, which the demo starts it with.
+   * The demo: the persona word after `spectune sim` ('' = the vLLM persona; null = no simulator,
+   * the real engine on models it prepares itself, see Engine.prepareDemo), the models it serves,
+   * and (attached engines, which SpecTune does not launch) the persona's own arguments.
    */
   demo: z.object({
-    persona: z.string(),
+    persona: z.string().nullable(),
     model: z.string(),
     draftModels: z.array(z.string()),
     personaArgs: z.array(z.string()),

@@ -27,6 +27,12 @@ export function defaultSelfCommand(): string[] {
 }
 
 export async function runSimulatorCli(argv: string[], options: SimulatorCliOptions = {}): Promise<void> {
+  if (argv[0] === 'gguf') {
+    // Generated model files for the embedded engine (not a simulator role; it lives here because `sim` is dispatched here).
+    const { runGgufCli } = await import('../engines/embedded/gguf/cli');
+    await runGgufCli(argv.slice(1));
+    return;
+  }
   // Engine personas (llama-server, mlx_lm.server, lmstudio, ollama): no EngineCore child.
   const { personaOf, runPersona } = await import('./personas/index');
   const persona = personaOf(argv[0]);

@@ -8,7 +8,9 @@
  * Acceptance comes from SpecTune's own draft loop in that server (node-llama-cpp's
  * own counters are wrong: see issue 12), per response, with per-position counts.
  */
+import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ensureGgufPair } from './gguf/cached-pair';
 import type { EngineDescriptor } from '../../shared/engine-descriptor';
 import { SpecTuneError } from '../../shared/errors';
 import { findPackageRoot } from '../../node/package-root';
@@ -50,7 +52,8 @@ export const EMBEDDED_DESCRIPTOR: EngineDescriptor = {
   placeholders: { model: '/models/target.gguf', draftModel: '/models/draft.gguf' },
   installHint: EMBEDDED_INSTALL_HINT,
   servesOneAtATime: true,
-  demo: { persona: '', model: 'target.gguf', draftModels: ['draft.gguf'], personaArgs: [] },
+  // Not simulated: the real engine on a generated pair (prepareDemo).
+  demo: { persona: null, model: 'target.gguf', draftModels: ['draft.gguf'], personaArgs: [] },
 };
 
 /**
@@ -118,4 +121,13 @@ export const embeddedEngine: Engine = {
   acceptance: { kind: 'per-response', fromResponse: draftCountsFromTimings },
   noDraftingError: embeddedNoDraftingReason,
   recommend: (input) => recommendLaunch(input, embeddedArgv, (c) => embeddedSetting(c)),
+  prepareDemo: async () => {
+    const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'spectune', 'gguf-demo');
+    const pair = await ensureGgufPair({ dir });
+    return {
+      model: pair.targetPath,
+      draftModel: pair.draftPath,
+      note: `a real llama.cpp (node-llama-cpp) on a generated tiny model pair in ${dir}${pair.generated ? ' (generated now)' : ''}; on models this small speculation does not pay, and the report says so (spectune sim gguf --size small --draft-divergence 0.25 makes a pair where it does)`,
+    };
+  },
 };

@@ -36,7 +36,7 @@ export function ConfigTable({ configs, best: bestKey }: { configs: Configuration
                   {isBaseline(c) ? 'baseline' : f.signedPct(c.speedupPercent)}
                 </td>
                 <td title={c.acceptanceRate === null ? c.acceptanceSource : undefined}>
-                  {isBaseline(c) ? '—' : c.acceptanceRate === null && c.acceptanceSource ? 'not reported' : f.ratePct(c.acceptanceRate)}
+                  {isBaseline(c) ? '—' : c.acceptanceRate === null && !c.acceptance && c.acceptanceSource ? 'not reported' : f.ratePct(c.acceptanceRate)}
                 </td>
                 <td>
                   {c.requests}
