@@ -192,7 +192,7 @@ describe('embedded server, llama-server dialect', () => {
     expect(err.error.message).toMatch(/messages/);
     const badTemp = await fetch(`${server.baseUrl}/v1/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'x', temperature: -1 }) });
     expect(((await badTemp.json()) as any).error.message).toMatch(/temperature/);
-    const tooLong = await fetch(`${server.baseUrl}/v1/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'word '.repeat(400), max_tokens: 2 }) });
+    const tooLong = await fetch(`${server.baseUrl}/v1/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'word '.repeat(2000), max_tokens: 2 }) });
     expect(tooLong.status).toBe(400);
     expect(((await tooLong.json()) as any).error.type).toBe('exceed_context_size_error');
     expect((await fetch(`${server.baseUrl}/nope`)).status).toBe(404);
