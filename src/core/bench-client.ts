@@ -13,23 +13,15 @@ import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
 import { formatZodError, HttpUrlSchema, parseOrThrow, type InterChunkStats, type RequestMetrics } from '../shared/schemas';
 import { connectError, httpStatusHint, joinUrl, networkErrorCode, serverErrorMessage } from '../node/http';
-import type { EngineUsage, RequestShape } from '../engines/engine';
+import type { EngineUsage, PromptRequest, RequestShape } from '../engines/engine';
 import { openAiRequest } from '../engines/openai-request';
 import { readJsonResponse } from './bench/json-reader';
 import { readNdjsonResponse } from './bench/ndjson-reader';
 import type { ReadResult } from './bench/reader-common';
 
-export interface CompletionRequest {
+/** One OpenAI-shaped request: the prompt side every engine shares, plus where and how long to wait. */
+export interface CompletionRequest extends PromptRequest {
   baseUrl: string;
-  model: string;
-  api: 'chat' | 'completions';
-  /** '' = no system message */
-  system: string;
-  prompt: string;
-  maxTokens: number;
-  temperature: number;
-  seed: number;
-  ignoreEos: boolean;
   connectTimeoutMs: number;
   stallTimeoutMs: number;
   signal?: AbortSignal;

@@ -17,25 +17,18 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { LaunchedServer, StopRunsResult, StoppedServer } from '../shared/launched-server';
+import { LaunchedServerSchema, type LaunchedServer, type StopRunsResult, type StoppedServer } from '../shared/launched-server';
 import { listProcesses, parseProcStat, terminateTree, type ProcInfo } from '../node/process-tree';
 import { redactArgv } from '../shared/redact';
 
-export const RunEntrySchema = z.object({
+/** What the state folder holds per server: what status shows (LaunchedServerSchema) plus what guards a recycled pid. */
+export const RunEntrySchema = LaunchedServerSchema.pick({ pid: true, pgid: true, port: true, url: true, engine: true, command: true, ownerPid: true, createdAt: true }).extend({
   version: z.literal(1),
-  pid: z.number().int().positive(),
-  pgid: z.number().int().positive(),
-  port: z.number().int().min(1).max(65535),
-  url: z.string(),
-  engine: z.string(),
-  command: z.array(z.string()),
-  ownerPid: z.number().int().positive(),
   /** Kernel start time (clock ticks after boot, /proc/<pid>/stat field 22), or `ps` lstart elsewhere; '' when unknown. */
   startTime: z.string(),
   ownerStartTime: z.string(),
   /** Linux boot id: the same pid and start time after a reboot is another process. */
   bootId: z.string(),
-  createdAt: z.string(),
 });
 export type RunEntry = z.infer<typeof RunEntrySchema>;
 

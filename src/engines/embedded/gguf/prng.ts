@@ -2,16 +2,9 @@
  * Seeded random numbers for generated weights. mulberry32 is fast enough to fill
  * ~100 MB of weights in about a second, and the same seed gives the same file.
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../shared/stats';
+
+export { mulberry32 };
 
 /** FNV-1a of a string: gives every tensor its own stream, independent of generation order. */
 export function hashString(s: string): number {
