@@ -288,3 +288,19 @@ describe('the published JSON Schema', () => {
     expect(committed).toEqual(reportJsonSchema());
   });
 });
+
+describe('statistics that a mean would get wrong', () => {
+  it('reports the median of skewed timings, not the mean: a few stalled requests do not move a configuration', () => {
+    // k = 3 is steadily 200 tok/s except for 4 of 24 requests that stalled (20 tok/s): the mean would say 170.
+    let n = 0;
+    const ms = measurements([0, 3], (k) => (k === 0 ? 120 : 200), { noise: 0 }).map((m) =>
+      m.numSpeculativeTokens === 3 && n++ % 6 === 0 ? { ...m, metrics: { ...m.metrics!, tokensPerSecond: 20, totalSeconds: 10 } } : m,
+    );
+    const r = buildReport(input([0, 3], ms));
+    const k3 = r.configurations.find((c) => c.numSpeculativeTokens === 3)!;
+    expect(k3.tokensPerSecond).toBe(200);
+    expect(k3.meanTokensPerSecond).toBe(170);
+    expect(k3.speedupPercent).toBeCloseTo(66.7, 1);
+    expect(r.recommendation).toMatchObject({ numSpeculativeTokens: 3, tokensPerSecond: 200 });
+  });
+});

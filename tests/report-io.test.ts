@@ -156,3 +156,24 @@ describe('MeasurementLog', () => {
     expect(readFileSync(path, 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
   });
 });
+
+describe('writeReport under SIGKILL', () => {
+  it('a kill -9 at any moment of a rewrite leaves a complete report (the previous or the new one), never half of one', async () => {
+    const { execa } = await import('execa');
+    const dir = scratch();
+    const path = join(dir, 'test_results.json');
+    const runTs = join(import.meta.dirname, '..', 'bin', 'run-ts.js');
+    const writer = join(import.meta.dirname, 'fixtures', 'write-reports-forever.ts');
+    for (let round = 0; round < 4; round++) {
+      const child = execa(process.execPath, [runTs, writer, path], { reject: false, stdout: 'pipe' });
+      // After the first complete write, kill at a different moment of the rewrite loop each round.
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, 15 + round * 37));
+      child.kill('SIGKILL');
+      await child;
+      const parsed = JSON.parse(readFileSync(path, 'utf8'));
+      expect(parsed.createdAt).toMatch(/^write-\d+$/);
+      expect(parsed.padding.length).toBeGreaterThanOrEqual(3_000_000);
+    }
+  }, 60_000);
+});
