@@ -400,11 +400,11 @@ export type EndpointStatus = z.infer<typeof EndpointStatusSchema>;
  * Ollama, which runs an MLX engine on Apple Silicon).
  */
 export const DEFAULT_ENDPOINTS: Endpoint[] = [
-  { name: ':8000 (vLLM default)', url: 'http://127.0.0.1:8000' },
-  { name: ':1234 (LM Studio default)', url: 'http://127.0.0.1:1234' },
-  { name: ':11434 (Ollama default)', url: 'http://127.0.0.1:11434' },
-  { name: ':8080 (llama-server, mlx_lm default)', url: 'http://127.0.0.1:8080' },
-  { name: ':9931 (llama-server, announced new default)', url: 'http://127.0.0.1:9931' },
+  { name: 'vLLM default', url: 'http://127.0.0.1:8000' },
+  { name: 'LM Studio default', url: 'http://127.0.0.1:1234' },
+  { name: 'Ollama default', url: 'http://127.0.0.1:11434' },
+  { name: 'llama-server / mlx_lm default', url: 'http://127.0.0.1:8080' },
+  { name: 'llama-server announced default', url: 'http://127.0.0.1:9931' },
 ];
 
 export const ServerPhaseSchema = z.enum(['stopped', 'starting', 'ready', 'stopping', 'crashed']);
