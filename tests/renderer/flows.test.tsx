@@ -37,7 +37,7 @@ describe('Results actions', () => {
 
     await user.click(screen.getByRole('button', { name: 'Copy command' }));
     expect(await navigator.clipboard.readText()).toBe(rec.command);
-    expect(screen.getByRole('status').textContent).toBe('Command copied');
+    expect(screen.getByText('Command copied').getAttribute('role')).toBe('status');
 
     await user.click(screen.getByRole('button', { name: 'Save test_results.json…' }));
     const dialog = screen.getByRole('dialog', { name: 'Save report' });
@@ -151,7 +151,7 @@ describe('Presets', () => {
     await user.click(await screen.findByTestId('nav-presets'));
     await user.type(screen.getByLabelText('Preset name'), 'x');
     await user.click(screen.getByRole('button', { name: 'Save current settings' }));
-    expect((await screen.findByTestId('presets-error')).textContent).toContain('the server settings are not valid yet');
+    expect((await screen.findByTestId('presets-error')).textContent).toContain('The server settings are not valid yet');
     expect(fake.callsTo('presets:save')).toHaveLength(0);
   });
 

@@ -53,7 +53,8 @@ describe('Sweep screen', () => {
     await user.clear(screen.getByLabelText('Repeats'));
     await user.type(screen.getByLabelText('Repeats'), '0');
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
-    expect(screen.getByText('each k only once')).toBeTruthy();
+    // The k list is one box: the error names the item that is wrong.
+    expect(screen.getByText('Item 3 (“3”) repeats item 2: give each k only once')).toBeTruthy();
     expect(screen.getByText('pick at least one prompt type')).toBeTruthy();
     expect(screen.getByText('repeats must be 1 or more')).toBeTruthy();
     expect(fake.callsTo('sweep:start')).toHaveLength(0);
