@@ -1,0 +1,131 @@
+/**
+ * Every main screen in light and dark, at 1280 and 900 px wide, against committed baselines:
+ * a layout regression (a table cut off, a chart overflowing a 900 px window, a colour gone
+ * wrong in dark) fails here. Each screen is also scanned with axe-core: no serious or critical
+ * accessibility violation. Deterministic: its own `spectune ui` on a fresh data dir seeded
+ * with the committed fixture report (no run, no timing), UTC and en-US, animations off; the
+ * endpoint probes (whatever happens to listen on this machine's ports) are masked.
+ *
+ * Baselines: `npx playwright test --project screens --update-snapshots` after an intended
+ * change; SPECTUNE_README_SHOTS=1 also writes the README's docs/screenshot-*.png from the run.
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import axe from 'axe-core';
+import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
+import { startUi, stopUi, type UiServer } from './ui-server';
+import { seedHistory } from './fixture-report';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SCREENS = ['servers', 'sweep', 'oneclick', 'presets', 'history', 'results'] as const;
+type Screen = (typeof SCREENS)[number];
+const WIDTHS = [1280, 900] as const;
+const SCHEMES = ['light', 'dark'] as const;
+
+test.describe.configure({ mode: 'serial' });
+
+let ui: UiServer;
+let dataDir: string;
+
+test.beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'spectune-screens-'));
+  seedHistory(dataDir);
+  ui = await startUi(ROOT, dataDir);
+});
+
+test.afterAll(async () => {
+  if (ui) {
+    const { survivors } = await stopUi(ui.proc);
+    expect(survivors, 'processes started by spectune ui outlived it').toEqual([]);
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function openApp(browser: Browser, width: number, scheme: 'light' | 'dark'): Promise<Page> {
+  const page = await browser.newPage({
+    viewport: { width, height: 900 },
+    colorScheme: scheme,
+    reducedMotion: 'reduce',
+    timezoneId: 'UTC',
+    locale: 'en-US',
+  });
+  await page.goto(ui.url);
+  await expect(page.getByTestId('nav-servers')).toBeVisible();
+  return page;
+}
+
+async function show(page: Page, screen: Screen): Promise<void> {
+  if (screen === 'results') {
+    // The fixture run, opened from History as a user would.
+    await page.getByTestId('nav-history').click();
+    await page.getByTestId('history-table').getByRole('button', { name: 'Open', exact: true }).click();
+    await expect(page.getByTestId('results-view')).toBeVisible();
+    await expect(page.getByTestId('chart-throughput').locator('svg.recharts-surface')).toBeVisible();
+  } else {
+    await page.getByTestId(`nav-${screen}`).click();
+  }
+  await expect(page.getByTestId(`nav-${screen}`)).toHaveAttribute('aria-current', 'page');
+  if (screen === 'history') await expect(page.getByTestId('history-table')).toBeVisible();
+  // Web fonts and layout settle before the picture.
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
+/** Whatever depends on this machine rather than on the app: the ports probed on the Servers screen. */
+function masks(page: Page): Locator[] {
+  return [page.getByTestId('endpoint-cards')];
+}
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axe.source);
+  const violations = await page.evaluate(async () => {
+    const run = (window as unknown as { axe: typeof axe }).axe.run;
+    const r = await run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.join(' | ')}`);
+}
+
+for (const scheme of SCHEMES) {
+  for (const width of WIDTHS) {
+    test(`main screens, ${scheme}, ${width} px wide`, async ({ browser }) => {
+      const page = await openApp(browser, width, scheme);
+      try {
+        for (const screen of SCREENS) {
+          await test.step(screen, async () => {
+            await show(page, screen);
+            // Issue 11, finding 10: nothing is cut at 900 px; wide tables scroll inside their own box.
+            const overflow = await page.evaluate(() => {
+              const width = document.documentElement.clientWidth;
+              // The outermost elements that stick out, to name the culprit when this fails.
+              const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 0.5 && !e.parentElement?.closest('.table-wrap, pre'));
+              const names = out.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}[${Math.round(e.getBoundingClientRect().right)}]`);
+              return { by: document.documentElement.scrollWidth - width, names };
+            });
+            expect(overflow.by, `${screen} is wider than a ${width} px window: ${overflow.names.join(', ')}`).toBeLessThanOrEqual(0);
+            await expect(page).toHaveScreenshot(`${screen}-${scheme}-${width}.png`, {
+              fullPage: true,
+              animations: 'disabled',
+              caret: 'hide',
+              maxDiffPixelRatio: 0.02,
+              mask: masks(page),
+            });
+            expect(await seriousViolations(page), `axe on ${screen} (${scheme})`).toEqual([]);
+            if (process.env.SPECTUNE_README_SHOTS === '1' && width === 1280) {
+              const readme: Record<string, string> = { 'results-light': 'screenshot-results.png', 'servers-dark': 'screenshot-servers-dark.png' };
+              const name = readme[`${screen}-${scheme}`];
+              if (name) {
+                const tmp = test.info().outputPath(name);
+                await page.screenshot({ path: tmp, fullPage: true, animations: 'disabled', mask: masks(page) });
+                copyFileSync(tmp, join(ROOT, 'docs', name));
+              }
+            }
+          });
+        }
+      } finally {
+        await page.close();
+      }
+    });
+  }
+}
