@@ -117,7 +117,8 @@ for (const scheme of SCHEMES) {
               const name = readme[`${screen}-${scheme}`];
               if (name) {
                 const tmp = test.info().outputPath(name);
-                await page.screenshot({ path: tmp, fullPage: true, animations: 'disabled', mask: masks(page) });
+                // Unmasked: the README shows the screen as a user sees it (probed ports included).
+                await page.screenshot({ path: tmp, fullPage: true, animations: 'disabled' });
                 copyFileSync(tmp, join(ROOT, 'docs', name));
               }
             }
@@ -129,3 +130,26 @@ for (const scheme of SCHEMES) {
     });
   }
 }
+
+test('a term explains itself on hover and on keyboard focus, and Escape hides it', async ({ browser }) => {
+  const page = await openApp(browser, 900, 'light');
+  try {
+    await show(page, 'results');
+    const info = page.getByTestId('config-table').getByRole('button', { name: 'What is 95% interval (CI)?' });
+    const tip = page.locator(`[id="${await info.getAttribute('aria-describedby')}"]`);
+    await expect(tip).toBeHidden();
+    await info.hover();
+    await expect(tip).toBeVisible();
+    await expect(tip).toContainText('computed per prompt');
+    await page.mouse.move(0, 0);
+    await expect(tip).toBeHidden();
+    await info.focus();
+    await expect(tip).toBeVisible();
+    // The accessible description a screen reader announces with the button.
+    await expect(info).toHaveAccessibleDescription(/The range the true value very likely lies in/);
+    await page.keyboard.press('Escape');
+    await expect(tip).toBeHidden();
+  } finally {
+    await page.close();
+  }
+});
