@@ -25,6 +25,23 @@ const SCHEMES = ['light', 'dark'] as const;
 
 test.describe.configure({ mode: 'serial' });
 
+/** The little of the page's DOM these checks use (the Node tsconfig has no DOM lib, on purpose). */
+interface El {
+  tagName: string;
+  classList: Iterable<string>;
+  parentElement: { closest(sel: string): unknown } | null;
+  getBoundingClientRect(): { right: number };
+}
+interface Win {
+  document: {
+    fonts: { ready: Promise<unknown> };
+    documentElement: { clientWidth: number; scrollWidth: number };
+    querySelectorAll(sel: string): Iterable<El>;
+  };
+  scrollTo(x: number, y: number): void;
+  axe: typeof axe;
+}
+
 let ui: UiServer;
 let dataDir: string;
 
@@ -68,8 +85,8 @@ async function show(page: Page, screen: Screen): Promise<void> {
   await expect(page.getByTestId(`nav-${screen}`)).toHaveAttribute('aria-current', 'page');
   if (screen === 'history') await expect(page.getByTestId('history-table')).toBeVisible();
   // Web fonts and layout settle before the picture.
-  await page.evaluate(() => document.fonts.ready.then(() => undefined));
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate(() => (globalThis as unknown as Win).document.fonts.ready.then(() => undefined));
+  await page.evaluate(() => (globalThis as unknown as Win).scrollTo(0, 0));
 }
 
 /** Whatever depends on this machine rather than on the app: the ports probed on the Servers screen. */
@@ -80,8 +97,8 @@ function masks(page: Page): Locator[] {
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(axe.source);
   const violations = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: typeof axe }).axe.run;
-    const r = await run(document, { resultTypes: ['violations'] });
+    const w = globalThis as unknown as Win;
+    const r = await w.axe.run(w.document as unknown as Parameters<typeof axe.run>[0], { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.join(' | ')}`);
@@ -97,8 +114,9 @@ for (const scheme of SCHEMES) {
             await show(page, screen);
             // Issue 11, finding 10: nothing is cut at 900 px; wide tables scroll inside their own box.
             const overflow = await page.evaluate(() => {
+              const { document } = globalThis as unknown as Win;
               const width = document.documentElement.clientWidth;
-              // The outermost elements that stick out, to name the culprit when this fails.
+              // The elements that stick out (not those scrolled inside a table or a command), to name the culprit.
               const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 0.5 && !e.parentElement?.closest('.table-wrap, pre'));
               const names = out.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}[${Math.round(e.getBoundingClientRect().right)}]`);
               return { by: document.documentElement.scrollWidth - width, names };

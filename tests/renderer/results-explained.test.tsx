@@ -92,7 +92,16 @@ describe('Results explain themselves (issue 11, findings 4 and 5)', () => {
     render(<ResultsView report={report} />);
     await user.click(screen.getByTestId('rec-command-copy'));
     expect(await navigator.clipboard.readText()).toBe(report.recommendation!.command);
-    expect(screen.getByText('Copied').getAttribute('role')).toBe('status');
+    expect(screen.getByText('Command copied').getAttribute('role')).toBe('status');
+  });
+
+  it('copies the answer in words, with the command, from beside the headline', async () => {
+    const user = userEvent.setup();
+    render(<ResultsView report={report} />);
+    await user.click(screen.getByTestId('results-headline-copy'));
+    const text = await navigator.clipboard.readText();
+    expect(text.split('\n')[0]).toBe(summarizeReport(report).headline);
+    expect(text).toContain(report.recommendation!.command!);
   });
 });
 

@@ -23,20 +23,20 @@ export function CopyButton({ text, what = 'command', testId }: { text: string; w
         Copy
       </button>
       <span role="status" className="muted copy-status">
-        {state === 'copied' ? 'Copied' : state === 'failed' ? `Copy failed: select the ${what} and copy it by hand` : ''}
+        {state === 'copied' ? `${what[0].toUpperCase()}${what.slice(1)} copied` : state === 'failed' ? `Copy failed: select the ${what} and copy it by hand` : ''}
       </span>
     </span>
   );
 }
 
 /** A command as shown everywhere: monospace, scrolls sideways instead of wrapping mid-flag, with Copy beside it. */
-export function CommandLine({ command, label = 'Startup command', testId }: { command: string; label?: string; testId?: string }) {
+export function CommandLine({ command, label = 'Startup command', what = 'command', testId }: { command: string; label?: string; what?: string; testId?: string }) {
   return (
     <div className="command-line">
       <pre className="command" data-testid={testId} tabIndex={0} aria-label={label}>
         {command}
       </pre>
-      <CopyButton text={command} what={label.toLowerCase()} testId={testId ? `${testId}-copy` : undefined} />
+      <CopyButton text={command} what={what} testId={testId ? `${testId}-copy` : undefined} />
     </div>
   );
 }

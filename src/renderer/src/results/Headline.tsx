@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import type { Report } from '../../../shared/schemas';
 import { summarizeReport } from '../../../shared/report-export/summary';
+import { CopyButton } from '../components/CopyButton';
 
 /**
  * The answer in one sentence at the top of the results ("Your vLLM server answers about 1.8×
@@ -20,6 +21,7 @@ export function Headline({ report }: { report: Report }) {
           <li key={d}>{d}</li>
         ))}
       </ul>
+      <CopyButton text={[s.headline, ...s.details, ...(s.command ? ['', s.command] : [])].join('\n')} what="summary" testId="results-headline-copy" />
     </section>
   );
 }

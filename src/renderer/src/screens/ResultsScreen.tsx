@@ -66,34 +66,16 @@ function SaveReport({ runId }: { runId: string }) {
   );
 }
 
+/** Save and Apply beside the answer; Copy sits beside the command itself (CommandLine). */
 export function ReportActions({ runId, command }: { runId: string | null; command: string | null }) {
   const { applyReport, serverBusy, running } = useApp(useShallow((s) => ({ applyReport: s.applyReport, serverBusy: s.serverBusy, running: s.sweep.running })));
-  const [copied, setCopied] = useState<string | null>(null);
   return (
     <div className="actions" data-testid="report-actions">
-      {command && (
-        <button
-          type="button"
-          onClick={() =>
-            navigator.clipboard
-              .writeText(command)
-              .then(() => setCopied('Command copied'))
-              .catch(() => setCopied('Copy failed: select the command above and copy it by hand'))
-          }
-        >
-          Copy command
-        </button>
-      )}
       {runId && <SaveReport runId={runId} />}
       {runId && command !== null && (
         <button type="button" className="primary" disabled={serverBusy || running} onClick={() => void applyReport(runId)}>
           {serverBusy ? 'Restarting…' : 'Apply (restart server on this)'}
         </button>
-      )}
-      {copied && (
-        <span role="status" className="muted">
-          {copied}
-        </span>
       )}
     </div>
   );
