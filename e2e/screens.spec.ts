@@ -171,3 +171,16 @@ test('a term explains itself on hover and on keyboard focus, and Escape hides it
     await page.close();
   }
 });
+
+test('the accessibility scan does catch a serious violation (so its empty lists above mean something)', async ({ browser }) => {
+  const page = await openApp(browser, 1280, 'light');
+  try {
+    await page.evaluate(() => {
+      const d = (globalThis as unknown as { document: { body: { insertAdjacentHTML(where: string, html: string): void } } }).document;
+      d.body.insertAdjacentHTML('beforeend', '<button type="button" data-testid="nameless"></button>');
+    });
+    expect((await seriousViolations(page)).join('\n')).toMatch(/critical button-name/);
+  } finally {
+    await page.close();
+  }
+});
