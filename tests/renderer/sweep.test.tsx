@@ -193,6 +193,18 @@ describe('Sweep screen', () => {
     expect(within(screen.getByTestId('sweep-partial')).getAllByRole('row')).toHaveLength(3);
     expect(screen.getByRole('button', { name: 'Run sweep' }).hasAttribute('disabled')).toBe(false);
 
+    // Issue 11: the table no longer says "so far" once the run ended; the answer, Copy and Save sit beside it.
+    const heading = within(screen.getByTestId('sweep-partial')).getByRole('heading').textContent!;
+    expect(heading.startsWith('Configurations')).toBe(true);
+    expect(heading).not.toContain('so far');
+    const answer = screen.getByTestId('sweep-answer');
+    expect(within(answer).getByTestId('results-headline').textContent).toContain('cancelled before the end');
+    expect(within(answer).getByRole('button', { name: 'Copy command' })).toBeTruthy();
+    expect(within(answer).getByRole('button', { name: 'Save test_results.json…' })).toBeTruthy();
+    expect(within(answer).getByRole('button', { name: 'Download HTML' })).toBeTruthy();
+    await user.click(screen.getByTestId('sweep-report-path-copy'));
+    expect(await navigator.clipboard.readText()).toBe('/data/runs/run-3/test_results.json');
+
     await user.click(screen.getByRole('button', { name: 'Open in Results' }));
     expect(screen.getByTestId('results-view')).toBeTruthy();
     expect(screen.getByTestId('report-status').textContent).toBe('cancelled');

@@ -4,7 +4,7 @@ import { useApp } from '../state/context';
 import { ResultsView } from '../results/ResultsView';
 import { ReportDownloads } from '../results/ReportDownloads';
 
-function SaveReport({ runId }: { runId: string }) {
+export function SaveReport({ runId }: { runId: string }) {
   const { mode, dataDir, saveReport } = useApp(useShallow((s) => ({ mode: s.appInfo?.mode, dataDir: s.appInfo?.dataDir, saveReport: s.saveReport })));
   const [open, setOpen] = useState(false);
   const [path, setPath] = useState('');

@@ -10,6 +10,7 @@ import { configKey } from '../../../shared/config-key';
 import { CopyButton, CommandLine } from '../components/CopyButton';
 import { Headline } from '../results/Headline';
 import { ReportDownloads } from '../results/ReportDownloads';
+import { SaveReport } from './ResultsScreen';
 
 export function SweepStatus() {
   const { sweep, setScreen, serverSimulated } = useApp(
@@ -50,6 +51,9 @@ export function SweepStatus() {
         <div className="sweep-answer" data-testid="sweep-answer">
           <Headline report={sweep.report} />
           {sweep.report.recommendation?.command && <CommandLine command={sweep.report.recommendation.command} testId="sweep-command" />}
+          <div className="actions">
+            {sweep.runId && <SaveReport runId={sweep.runId} />}
+          </div>
           <ReportDownloads report={sweep.report} />
         </div>
       )}
