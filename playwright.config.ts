@@ -42,6 +42,19 @@ export default defineConfig({
         },
       },
     },
+    {
+      // Screenshot baselines and the axe scan of every main screen (e2e/screens.spec.ts).
+      name: 'screens',
+      testMatch: /screens\.spec\.ts/,
+      snapshotPathTemplate: '{testDir}/screens.spec.ts-snapshots/{arg}{ext}',
+      use: {
+        browserName: 'chromium',
+        launchOptions: {
+          executablePath: requireBrowser(),
+          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--font-render-hinting=none'],
+        },
+      },
+    },
     { name: 'electron', testMatch: /electron\.spec\.ts/ },
   ],
 });

@@ -7,7 +7,7 @@ import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../src/shared/prom
 import { buildReport, type BuildReportInput, type ConfigRun } from '../src/shared/report-builder';
 import { reportJsonSchema } from '../src/shared/report-json-schema';
 import { ReportSchema, SweepPlanSchema, type AcceptanceStats, type Measurement } from '../src/shared/schemas';
-import { medianCI, mulberry32, ratioOfMediansCI } from '../src/shared/stats';
+import { medianCI, mulberry32, ratioOfMediansCI, stratifiedMedianCI } from '../src/shared/stats';
 
 const PT = ['code', 'creative'];
 const SP = ['direct', 'empty'];
@@ -279,6 +279,148 @@ describe('buildReport', () => {
     expect([5, 6]).toContain(report.theory!.predictedOptimalK);
     const k5 = report.configurations.find((x) => x.numSpeculativeTokens === 5)!;
     expect(k5.theoreticalSpeedupPercent!).toBeCloseTo(k5.speedupPercent!, 0);
+  });
+});
+
+/**
+ * A skewed prompt mix (issue 11, finding 6): three prompt types that run at 100, 200 and 400 tok/s
+ * with ±3% noise, measured 4, 5 and 4 times. The truth for the configuration is 200 tok/s (the
+ * middle type's speed; the mix is the same for every configuration). The pooled interval spans the
+ * mix, 100…400; the interval on what is compared must be narrow and still cover 200.
+ */
+const SKEW: Record<string, { tps: number; repeats: number }> = {
+  security: { tps: 100, repeats: 4 },
+  technical: { tps: 200, repeats: 5 },
+  code: { tps: 400, repeats: 4 },
+};
+
+function skewedMeasurements(ks: number[], speedup: (k: number) => number, seed = 7): Measurement[] {
+  const rand = mulberry32(seed);
+  const out: Measurement[] = [];
+  for (const k of ks)
+    for (const [pt, { tps: base, repeats }] of Object.entries(SKEW))
+      for (let r = 0; r < repeats; r++) {
+        const tps = base * speedup(k) * (1 + (rand() - 0.5) * 0.06);
+        out.push({
+          numSpeculativeTokens: k,
+          promptType: pt,
+          systemPrompt: 'direct',
+          repeat: r,
+          startedAt: '2026-11-28T00:00:00.000Z',
+          ok: true,
+          metrics: {
+            ttftSeconds: 0.05,
+            totalSeconds: 200 / tps,
+            completionTokens: 200,
+            promptTokens: 40,
+            tokensEstimated: false,
+            tokensPerSecond: tps,
+            decodeTokensPerSecond: tps,
+            chunkCount: 100,
+            interChunk: { count: 99, medianSeconds: 0.01, p95Seconds: 0.02, maxSeconds: 0.03 },
+            finishReason: 'length',
+            outputHash: `h-${pt}`,
+            outputChars: 900,
+          },
+        });
+      }
+  return out;
+}
+
+const skewInput = (ks: number[], ms: Measurement[]) =>
+  input(ks, ms, {
+    plan: SweepPlanSchema.parse({ mode: 'managed', server: { model: 'm', draftModel: 'd' }, tokens: ks, promptTypes: Object.keys(SKEW), systemPrompts: ['direct'] }),
+    promptTypes: BUILTIN_PROMPT_TYPES.filter((p) => p.id in SKEW),
+    systemPrompts: BUILTIN_SYSTEM_PROMPTS.filter((p) => p.id === 'direct'),
+  });
+
+describe('per-configuration intervals on what is compared (not the pooled prompt mix)', () => {
+  it('stratified median interval is narrow on a skewed mix where the pooled one spans it', () => {
+    const values = skewedMeasurements([0], () => 1).map((m) => ({ stratum: m.promptType, value: m.metrics!.tokensPerSecond }));
+    const pooled = medianCI(values.map((v) => v.value))!;
+    const strat = stratifiedMedianCI(values)!;
+    // The pooled interval reaches into the slow and the fast prompt types.
+    expect(pooled[0]).toBeLessThan(110);
+    expect(pooled[1]).toBeGreaterThan(380);
+    // The stratified one stays within the middle type's noise and covers the truth.
+    expect(strat[0]).toBeLessThanOrEqual(200);
+    expect(strat[1]).toBeGreaterThanOrEqual(200);
+    expect(strat[1] - strat[0]).toBeLessThan(12);
+    // Seeded: the same data gives the same interval.
+    expect(stratifiedMedianCI(values)).toEqual(strat);
+  });
+
+  it('falls back to the pooled interval when no prompt was measured twice (no noise to learn from)', () => {
+    const values = [100, 200, 400].map((value, i) => ({ stratum: `p${i}`, value }));
+    expect(stratifiedMedianCI(values)).toEqual(medianCI([100, 200, 400]));
+  });
+
+  it('the report carries the stratified interval, and the pooled spread as its own figure', () => {
+    const ks = [0, 3];
+    const report = buildReport(skewInput(ks, skewedMeasurements(ks, (k) => (k === 0 ? 1 : 1.5))));
+    expect(() => ReportSchema.parse(report)).not.toThrow();
+    for (const c of report.configurations) {
+      const truth = 200 * (c.numSpeculativeTokens === 0 ? 1 : 1.5);
+      const [lo, hi] = c.tokensPerSecondCI!;
+      expect(lo).toBeLessThanOrEqual(truth);
+      expect(hi).toBeGreaterThanOrEqual(truth);
+      // Pooled, this would be ≈ 100…400 × speedup (a width of 1.5× the median and more).
+      expect((hi - lo) / c.tokensPerSecond!).toBeLessThan(0.08);
+      const [p10, p90] = c.tokensPerSecondSpread!;
+      expect(p10).toBeLessThan(0.6 * truth);
+      expect(p90).toBeGreaterThan(1.8 * truth);
+    }
+    // The paired speedup is resampled within prompts too: a steady +50% reads as about +50%.
+    const [slo, shi] = report.configurations[1].speedupPercentCI!;
+    expect(slo).toBeGreaterThan(44);
+    expect(shi).toBeLessThan(56);
+  });
+
+  it('paired ratio resampled within strata keeps the mix, where free resampling of pairs does not', () => {
+    // Per-prompt speedups differ (+10% on the slow type, +60% on the fast one), each with little noise:
+    // free resampling changes the mix and so the ratio of medians; within strata it cannot.
+    const b = skewedMeasurements([0], () => 1).map((m) => m.metrics!.tokensPerSecond);
+    const strata = skewedMeasurements([0], () => 1).map((m) => m.promptType);
+    const gain: Record<string, number> = { security: 1.1, technical: 1.3, code: 1.6 };
+    const rand = mulberry32(3);
+    const a = b.map((x, i) => x * gain[strata[i]] * (1 + (rand() - 0.5) * 0.02));
+    const free = ratioOfMediansCI(a, b, { paired: true })!;
+    const within = ratioOfMediansCI(a, b, { paired: true, strata })!;
+    expect(within[0]).toBeLessThanOrEqual(1.3);
+    expect(within[1]).toBeGreaterThanOrEqual(1.3);
+    expect(within[1] - within[0]).toBeLessThan((free[1] - free[0]) / 2);
+  });
+});
+
+describe('ties with the best', () => {
+  it('marks configurations within the noise of the best, and the recommendation keeps the smaller k', () => {
+    const ks = [0, 3, 5, 7];
+    // Issue 11: k=5 302.8 tok/s, k=3 298.4 — not clearly apart; k=7 clearly slower.
+    const curve: Curve = (k) => ({ 0: 170, 3: 298.4, 5: 302.8, 7: 260 })[k]!;
+    const report = buildReport(input(ks, measurements(ks, curve, { noise: 0.06 })));
+    const ties = Object.fromEntries(report.configurations.map((c) => [c.numSpeculativeTokens, c.tiesWithBest]));
+    expect(ties).toEqual({ 0: false, 3: true, 5: true, 7: false });
+    expect(report.recommendation!.numSpeculativeTokens).toBe(3);
+    expect(report.recommendation!.reason).toMatch(/cheaper setting is recommended/);
+  });
+
+  it('counts a gap of at most 1% as a tie even when the interval excludes it', () => {
+    const ks = [0, 3, 5];
+    const curve: Curve = (k) => ({ 0: 20, 3: 30, 5: 30.2 })[k]!;
+    const ms = measurements(ks, curve, { noise: 0 });
+    const report = buildReport(input(ks, ms));
+    const by = (k: number) => report.configurations.find((c) => c.numSpeculativeTokens === k)!;
+    expect(by(5).tiesWithBest).toBe(true);
+    expect(by(3).tiesWithBest).toBe(true);
+    expect(by(0).tiesWithBest).toBe(false);
+    expect(report.recommendation!.numSpeculativeTokens).toBe(3);
+  });
+
+  it('marks only the best when it is clearly faster', () => {
+    const ks = [0, 3, 5, 7];
+    const curve: Curve = (k) => ({ 0: 20, 3: 25, 5: 30, 7: 27 })[k]!;
+    const report = buildReport(input(ks, measurements(ks, curve)));
+    expect(report.configurations.filter((c) => c.tiesWithBest).map((c) => c.numSpeculativeTokens)).toEqual([5]);
   });
 });
 

@@ -23,7 +23,7 @@ import {
   type SystemPromptDef,
   type Warning,
 } from './schemas';
-import { median, medianCI, percentChange, ratioOfMediansCI, round } from './stats';
+import { median, percentChange, ratioOfMediansCI, round, spread, stratifiedMedianCI } from './stats';
 
 /** What the sweep knows about one configuration besides its measurements. */
 export interface ConfigRun {
@@ -71,24 +71,29 @@ const okTps = (ms: readonly Measurement[]): number[] =>
 const cellKey = (m: Pick<Measurement, 'promptType' | 'systemPrompt' | 'repeat'>) => `${m.promptType}\u0000${m.systemPrompt}\u0000${m.repeat}`;
 
 /** Pairs a's and b's successful measurements of the same prompt, system prompt and repeat. */
-function pairUp(a: readonly Measurement[], b: readonly Measurement[]): { a: number[]; b: number[] } {
+function pairUp(a: readonly Measurement[], b: readonly Measurement[]): { a: number[]; b: number[]; strata: string[] } {
   const byCell = new Map(b.filter((m) => m.ok && m.metrics).map((m) => [cellKey(m), m.metrics!.tokensPerSecond]));
   const pa: number[] = [];
   const pb: number[] = [];
+  const strata: string[] = [];
   for (const m of a) {
     const other = m.ok && m.metrics ? byCell.get(cellKey(m)) : undefined;
     if (other !== undefined) {
       pa.push(m.metrics!.tokensPerSecond);
       pb.push(other);
+      strata.push(stratumKey(m));
     }
   }
-  return { a: pa, b: pb };
+  return { a: pa, b: pb, strata };
 }
 
-/** Interval of median(a)/median(b), paired when the cells line up. */
+/** The prompt a measurement ran on (prompt type × system prompt), without the repeat: the stratum its noise is measured in. */
+const stratumKey = (m: Pick<Measurement, 'promptType' | 'systemPrompt'>) => `${m.promptType}\u0000${m.systemPrompt}`;
+
+/** Interval of median(a)/median(b), paired (and resampled within prompt) when the cells line up. */
 function ratioCI(a: readonly Measurement[], b: readonly Measurement[]): [number, number] | null {
   const p = pairUp(a, b);
-  if (p.a.length >= 2) return ratioOfMediansCI(p.a, p.b, { paired: true });
+  if (p.a.length >= 2) return ratioOfMediansCI(p.a, p.b, { paired: true, strata: p.strata });
   return ratioOfMediansCI(okTps(a), okTps(b));
 }
 
@@ -170,7 +175,12 @@ function summariseConfig(
   const base = baseline ? median(okTps(baseline)) : null;
   const acc = run.acceptance;
   const baselineConfig = isBaseline(run);
-  const ci = medianCI(tps);
+  // The interval is on what the sweep compares: the same prompt mix re-run, resampled within each
+  // prompt (stratified), not the pooled order-statistic interval, which spans the prompt mix itself
+  // and is as wide as the gap between a short and a long prompt. That pooled spread is kept apart
+  // as tokensPerSecondSpread, a description of single requests rather than of the median's precision.
+  const ci = stratifiedMedianCI(ok.map((m) => ({ stratum: stratumKey(m), value: m.metrics!.tokensPerSecond })));
+  const range = spread(tps);
   return {
     ...(run.engine ? { engine: run.engine } : {}),
     numSpeculativeTokens: k,
@@ -182,6 +192,7 @@ function summariseConfig(
     errors: ms.length - ok.length,
     tokensPerSecond: round(med),
     tokensPerSecondCI: ci ? [round(ci[0])!, round(ci[1])!] : null,
+    tokensPerSecondSpread: range ? [round(range[0])!, round(range[1])!] : null,
     meanTokensPerSecond: tps.length ? round(tps.reduce((s, x) => s + x, 0) / tps.length) : null,
     totalSeconds: round(median(ok.map((m) => m.metrics!.totalSeconds)), 3),
     ttftSeconds: round(median(ok.map((m) => m.metrics!.ttftSeconds)), 4),
@@ -243,6 +254,35 @@ function cheaperFirst(a: ConfigurationResult, b: ConfigurationResult): number {
   return rank(a) - rank(b);
 }
 
+/** Within this, two medians are the same speed for any practical purpose, whatever the interval says. */
+const TIE_PERCENT = 1;
+
+/**
+ * The tie rule the recommendation and the report's tiesWithBest share: c ties with the best when the
+ * best is not clearly faster (the 95% interval of best/c includes 1) or is faster by at most 1%.
+ */
+function tiesWith(best: ConfigurationResult, c: ConfigurationResult, ratio: [number, number] | null): boolean {
+  if (c === best) return true;
+  if (c.failed || c.tokensPerSecond === null || best.tokensPerSecond === null) return false;
+  if (ratio && ratio[0] <= 1) return true;
+  return c.tokensPerSecond > 0 && (best.tokensPerSecond / c.tokensPerSecond - 1) * 100 <= TIE_PERCENT;
+}
+
+/** The fastest configuration that did not fail, by median tokens/s (first wins on equal medians). */
+function fastest(configs: readonly ConfigurationResult[]): ConfigurationResult | null {
+  const valid = configs.filter((c) => !c.failed && c.tokensPerSecond !== null);
+  return valid.length ? valid.reduce((a, b) => (b.tokensPerSecond! > a.tokensPerSecond! ? b : a)) : null;
+}
+
+/** Sets tiesWithBest on every configuration (true for the best itself), so the UI and exports can mark ties. */
+function markTies(configs: ConfigurationResult[], byKey: Map<string, Measurement[]>): void {
+  const best = fastest(configs);
+  const ms = (c: ConfigKeyed) => byKey.get(configKey(c)) ?? [];
+  for (const c of configs) {
+    c.tiesWithBest = best !== null && tiesWith(best, c, c === best || c.failed || c.tokensPerSecond === null ? null : ratioCI(ms(best), ms(c)));
+  }
+}
+
 function recommend(
   attached: boolean,
   configs: readonly ConfigurationResult[],
@@ -251,8 +291,8 @@ function recommend(
   commandFor: BuildReportInput['commandFor'],
 ): Recommendation | null {
   const valid = configs.filter((c) => !c.failed && c.tokensPerSecond !== null);
-  if (!valid.length) return null;
-  const best = valid.reduce((a, b) => (b.tokensPerSecond! > a.tokensPerSecond! ? b : a));
+  const best = fastest(configs);
+  if (!best) return null;
   const baseline = valid.find((c) => isBaseline(c)) ?? null;
   const ms = (c: ConfigKeyed) => byKey.get(configKey(c)) ?? [];
 
@@ -265,7 +305,7 @@ function recommend(
     if (cheaperFirst(c, best) >= 0) break;
     if (baseline && !isBaseline(c) && !(c.speedupPercentCI && c.speedupPercentCI[0] > 0)) continue;
     const r = ratioCI(ms(best), ms(c));
-    if (r && r[0] <= 1) {
+    if (r && tiesWith(best, c, r)) {
       chosen = c;
       tie = { ratio: r };
       break;
@@ -429,6 +469,7 @@ export function buildReport(input: BuildReportInput): Report {
       if (a !== undefined) c.theoreticalSpeedupPercent = round((expectedSpeedup(a, c.numSpeculativeTokens!, theory.costRatio) - 1) * 100, 1);
     }
   }
+  markTies(configs, byKey);
   const recommendation = recommend(input.plan.mode === 'attached', configs, byKey, theory, input.commandFor);
   const specConfigs = input.configs.filter((c) => !isBaseline(c));
   const preferred = recommendation && !isBaseline(recommendation) ? configKey(recommendation) : null;

@@ -260,7 +260,12 @@ export const ConfigurationResultSchema = z.object({
   requests: z.number().int(),
   errors: z.number().int(),
   tokensPerSecond: z.number().nullable(),
+  /** 95% interval of the median, resampled within each prompt (the mix is fixed across configurations, so it is not noise). */
   tokensPerSecondCI: CISchema,
+  /** 10th–90th percentile of single requests over the whole prompt mix: the pooled spread, not a precision. */
+  tokensPerSecondSpread: CISchema.optional(),
+  /** As fast as the fastest configuration within the noise (its paired interval includes no gain, or ≤ 1%); true for the fastest itself. */
+  tiesWithBest: z.boolean().optional(),
   meanTokensPerSecond: z.number().nullable(),
   totalSeconds: z.number().nullable(),
   ttftSeconds: z.number().nullable(),

@@ -46,7 +46,7 @@ export function mulberry32(seed: number): () => number {
 export function ratioOfMediansCI(
   a: readonly number[],
   b: readonly number[],
-  opts: { paired?: boolean; resamples?: number; seed?: number } = {},
+  opts: { paired?: boolean; resamples?: number; seed?: number; strata?: readonly string[] } = {},
 ): [number, number] | null {
   if (!a.length || !b.length) return null;
   const paired = opts.paired === true && a.length === b.length;
@@ -55,11 +55,27 @@ export function ratioOfMediansCI(
   const ratios: number[] = new Array(resamples);
   const ra = new Array<number>(a.length);
   const rb = new Array<number>(b.length);
+  // Paired with strata (prompt type): pairs are drawn within their own stratum, so every
+  // resample keeps the measured prompt mix (see stratifiedMedianCI for why).
+  // One pair per stratum (a single repeat) shows no noise: resample freely then, or the interval would be a point.
+  const grouped = paired && opts.strata && opts.strata.length === a.length ? indexGroups(opts.strata) : null;
+  const groups = grouped && grouped.some((g) => g.length >= 2) ? grouped : null;
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < a.length; i++) {
-      const j = Math.floor(rand() * a.length);
-      ra[i] = a[j];
-      if (paired) rb[i] = b[j];
+    if (groups) {
+      let i = 0;
+      for (const g of groups) {
+        for (let n = 0; n < g.length; n++) {
+          const j = g[Math.floor(rand() * g.length)];
+          ra[i] = a[j];
+          rb[i++] = b[j];
+        }
+      }
+    } else {
+      for (let i = 0; i < a.length; i++) {
+        const j = Math.floor(rand() * a.length);
+        ra[i] = a[j];
+        if (paired) rb[i] = b[j];
+      }
     }
     if (!paired) for (let i = 0; i < b.length; i++) rb[i] = b[Math.floor(rand() * b.length)];
     const mb = ssMedian(rb);
@@ -68,6 +84,16 @@ export function ratioOfMediansCI(
   const finite = ratios.filter(Number.isFinite).sort((x, y) => x - y);
   if (!finite.length) return null;
   return [quantileSorted(finite, 0.025), quantileSorted(finite, 0.975)];
+}
+
+function indexGroups(strata: readonly string[]): number[][] {
+  const m = new Map<string, number[]>();
+  strata.forEach((s, i) => {
+    const list = m.get(s) ?? [];
+    list.push(i);
+    m.set(s, list);
+  });
+  return [...m.values()];
 }
 
 /** Percent change of a over b: +64 means 64% faster. */
@@ -80,4 +106,53 @@ export function round(x: number | null, digits = 2): number | null {
   if (x === null || !Number.isFinite(x)) return null;
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * Bootstrap 95% interval of the median of all samples, resampling only WITHIN
+ * each stratum (here: each prompt type × system prompt) and keeping every
+ * stratum's count fixed.
+ *
+ * Why: a sweep measures every configuration on the same fixed prompt mix, so the
+ * mix itself is not a source of uncertainty — only the repeat-to-repeat noise is.
+ * The plain order-statistic interval (medianCI) treats a short chat prompt at 100
+ * tok/s and a long code prompt at 400 tok/s as noise around one value and comes
+ * out as wide as the mix (208–394 tok/s in issue 11). Resampling within strata
+ * keeps the mix and measures only what a re-run would change. Strata with one
+ * sample cannot show their noise and stay fixed; when no stratum has two samples
+ * (one repeat of everything) there is nothing to learn noise from, and the pooled
+ * interval is returned, which is the honest, wide answer.
+ * Seeded: the same data always gives the same interval.
+ */
+export function stratifiedMedianCI(
+  samples: readonly { stratum: string; value: number }[],
+  opts: { resamples?: number; seed?: number } = {},
+): [number, number] | null {
+  if (!samples.length) return null;
+  const strata = new Map<string, number[]>();
+  for (const s of samples) {
+    const list = strata.get(s.stratum) ?? [];
+    list.push(s.value);
+    strata.set(s.stratum, list);
+  }
+  const groups = [...strata.values()];
+  if (!groups.some((g) => g.length >= 2)) return medianCI(samples.map((s) => s.value));
+  const resamples = opts.resamples ?? 2000;
+  const rand = mulberry32(opts.seed ?? 0x5eed);
+  const buf = new Array<number>(samples.length);
+  const medians: number[] = new Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let i = 0;
+    for (const g of groups) for (let j = 0; j < g.length; j++) buf[i++] = g[Math.floor(rand() * g.length)];
+    medians[r] = ssMedian(buf);
+  }
+  medians.sort((x, y) => x - y);
+  return [quantileSorted(medians, 0.025), quantileSorted(medians, 0.975)];
+}
+
+/** 10th and 90th percentiles: how far apart single requests land across the whole prompt mix. */
+export function spread(xs: readonly number[]): [number, number] | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return [quantileSorted(s, 0.1), quantileSorted(s, 0.9)];
 }

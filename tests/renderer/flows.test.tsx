@@ -49,7 +49,7 @@ describe('Results actions', () => {
 
       await user.click(screen.getByRole('button', { name: 'Copy command' }));
       expect(await navigator.clipboard.readText()).toBe(rec.command);
-      expect(screen.getByRole('status').textContent).toBe('Command copied');
+      expect(screen.getByText('Command copied').getAttribute('role')).toBe('status');
 
       expect(screen.queryByRole('button', { name: /Save test_results\.json/ })).toBeNull();
       await user.click(screen.getByRole('button', { name: 'Download test_results.json' }));
@@ -180,7 +180,7 @@ describe('Presets', () => {
     await user.click(await screen.findByTestId('nav-presets'));
     await user.type(screen.getByLabelText('Preset name'), 'x');
     await user.click(screen.getByRole('button', { name: 'Save current settings' }));
-    expect((await screen.findByTestId('presets-error')).textContent).toContain('the server settings are not valid yet');
+    expect((await screen.findByTestId('presets-error')).textContent).toContain('The server settings are not valid yet');
     expect(fake.callsTo('presets:save')).toHaveLength(0);
   });
 

@@ -13,21 +13,22 @@ describe('Results view on a real report', () => {
   it('draws the seed-guide configuration table with units and the best row marked', () => {
     render(<ResultsView report={report} />);
     const table = screen.getByTestId('config-table');
-    const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent);
+    // A header's visible name; its explanation (a tooltip) is in the header too.
+    const headers = within(table).getAllByRole('columnheader').map((h) => (h.querySelector('.term-label') ?? h).textContent);
     expect(headers).toEqual(expect.arrayContaining(['Config', 'Tok/s', 'Time', 'Speedup', 'Best']));
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows).toHaveLength(report.configurations.length);
 
     const bestK = report.recommendation!.numSpeculativeTokens;
     const best = report.configurations.find((c) => c.numSpeculativeTokens === bestK)!;
-    const bestRow = rows.find((r) => r.textContent?.includes('★ best'))!;
+    const bestRow = rows.find((r) => r.textContent?.includes('★ recommended'))!;
     expect(bestRow).toBeTruthy();
     expect(within(bestRow).getByRole('rowheader').textContent).toBe(best.label);
     expect(bestRow.textContent).toContain(`${best.tokensPerSecond!.toFixed(1)} tok/s`);
     expect(bestRow.textContent).toContain(`+${best.speedupPercent!.toFixed(1)}%`);
     expect(bestRow.textContent).toContain(`${(best.acceptanceRate! * 100).toFixed(1)}%`);
     // Exactly one best row.
-    expect(rows.filter((r) => r.textContent?.includes('★ best'))).toHaveLength(1);
+    expect(rows.filter((r) => r.textContent?.includes('★ recommended'))).toHaveLength(1);
     // Baseline says so instead of a 0% speedup.
     expect(rows[0].textContent).toContain('baseline');
   });
@@ -35,7 +36,8 @@ describe('Results view on a real report', () => {
   it('draws the prompt-type table (Type / Baseline / Speculative / Speedup) from byPromptType', () => {
     render(<ResultsView report={report} />);
     const table = screen.getByTestId('prompt-type-table');
-    const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent);
+    // A header's visible name; its explanation (a tooltip) is in the header too.
+    const headers = within(table).getAllByRole('columnheader').map((h) => (h.querySelector('.term-label') ?? h).textContent);
     expect(headers).toEqual(expect.arrayContaining(['Type', 'Baseline', 'Speculative', 'Speedup']));
     for (const g of report.byPromptType) {
       const row = within(table).getByRole('rowheader', { name: g.label }).closest('tr')!;

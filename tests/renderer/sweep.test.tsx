@@ -53,7 +53,8 @@ describe('Sweep screen', () => {
     await user.clear(screen.getByLabelText('Repeats'));
     await user.type(screen.getByLabelText('Repeats'), '0');
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
-    expect(screen.getByText('each k only once')).toBeTruthy();
+    // The k list is one box: the error names the item that is wrong.
+    expect(screen.getByText('Item 3 (“3”) repeats item 2: give each k only once')).toBeTruthy();
     expect(screen.getByText('pick at least one prompt type')).toBeTruthy();
     expect(screen.getByText('repeats must be 1 or more')).toBeTruthy();
     expect(fake.callsTo('sweep:start')).toHaveLength(0);
@@ -191,6 +192,18 @@ describe('Sweep screen', () => {
     expect(screen.getByTestId('sweep-status').textContent).toContain('the finished configurations are kept');
     expect(within(screen.getByTestId('sweep-partial')).getAllByRole('row')).toHaveLength(3);
     expect(screen.getByRole('button', { name: 'Run sweep' }).hasAttribute('disabled')).toBe(false);
+
+    // Issue 11: the table no longer says "so far" once the run ended; the answer, Copy and Save sit beside it.
+    const heading = within(screen.getByTestId('sweep-partial')).getByRole('heading').textContent!;
+    expect(heading.startsWith('Configurations')).toBe(true);
+    expect(heading).not.toContain('so far');
+    const answer = screen.getByTestId('sweep-answer');
+    expect(within(answer).getByTestId('results-headline').textContent).toContain('cancelled before the end');
+    expect(within(answer).getByRole('button', { name: 'Copy command' })).toBeTruthy();
+    expect(within(answer).getByRole('button', { name: 'Download test_results.json' })).toBeTruthy();
+    expect(within(answer).getByRole('button', { name: 'Download HTML' })).toBeTruthy();
+    await user.click(screen.getByTestId('sweep-report-path-copy'));
+    expect(await navigator.clipboard.readText()).toBe('/data/runs/run-3/test_results.json');
 
     await user.click(screen.getByRole('button', { name: 'Open in Results' }));
     expect(screen.getByTestId('results-view')).toBeTruthy();

@@ -2,8 +2,20 @@ import { useId } from 'react';
 import type { Report } from '../../../shared/schemas';
 import * as f from '../format';
 import { SimulatedBadge } from '../components/Simulated';
+import { Term } from '../components/Term';
+import { CommandLine } from '../components/CopyButton';
+import type { GlossaryKey } from './glossary';
+import { tieSentence } from './ties';
 
-function Stat({ label, value, testId, className = '' }: { label: string; value: string; testId: string; className?: string }) {
+/** Terms the recommendation's reason can use (it comes from the report, in statistical words). */
+const REASON_TERMS: { k: GlossaryKey; pattern: RegExp }[] = [
+  { k: 'interval', pattern: /interval/ },
+  { k: 'baseline', pattern: /baseline/ },
+  { k: 'alpha', pattern: /α/ },
+  { k: 'leviathan', pattern: /Leviathan/ },
+];
+
+function Stat({ label, value, testId, className = '' }: { label: React.ReactNode; value: string; testId: string; className?: string }) {
   return (
     <div className="stat">
       <span className="stat-label">{label}</span>
@@ -18,6 +30,8 @@ export function RecommendationPanel({ report, children }: { report: Report; chil
   const r = report.recommendation;
   // History's compare draws two panels at once: a fixed id would label both with the first heading.
   const titleId = useId();
+  const tie = tieSentence(report);
+  const reasonTerms = r ? REASON_TERMS.filter((t) => t.pattern.test(r.reason)) : [];
   return (
     <section className="card recommendation" data-testid="recommendation" aria-labelledby={titleId}>
       <header>
@@ -32,22 +46,31 @@ export function RecommendationPanel({ report, children }: { report: Report; chil
       {r ? (
         <>
           <div className="stats">
-            <Stat label="Draft tokens" testId="rec-k" value={`k = ${r.numSpeculativeTokens}`} />
-            <Stat label="Throughput" testId="rec-tps" value={f.tps(r.tokensPerSecond)} />
-            <Stat label="Speedup" testId="rec-speedup" value={f.signedPct(r.speedupPercent)} />
-            <Stat label="Confidence" testId="rec-confidence" value={r.confidence} className={`conf-${r.confidence}`} />
+            <Stat label={<Term k="k" label="Draft tokens" />} testId="rec-k" value={`k = ${r.numSpeculativeTokens}`} />
+            <Stat label={<Term k="tokps" label="Throughput" />} testId="rec-tps" value={f.tps(r.tokensPerSecond)} />
+            <Stat label={<Term k="speedup" label="Speedup" />} testId="rec-speedup" value={f.signedPct(r.speedupPercent)} />
+            <Stat label={<Term k="confidence" label="Confidence" />} testId="rec-confidence" value={r.confidence} className={`conf-${r.confidence}`} />
           </div>
+          {tie && (
+            <p className="tie-note" data-testid="rec-tie">
+              <Term k="ties" label="Why not the fastest?" /> {tie}
+            </p>
+          )}
           <p data-testid="rec-reason">{r.reason}</p>
+          {reasonTerms.length > 0 && (
+            <p className="muted terms-line">
+              Terms used above:{' '}
+              {reasonTerms.map((t) => (
+                <Term key={t.k} k={t.k} />
+              ))}
+            </p>
+          )}
           {report.bestUseCase && (
             <p data-testid="rec-best-use">
               Best use case: <strong>{report.bestUseCase.label}</strong> ({f.signedPct(report.bestUseCase.speedupPercent)})
             </p>
           )}
-          {r.command && (
-            <pre className="command" data-testid="rec-command" tabIndex={0} aria-label="Startup command">
-              {r.command}
-            </pre>
-          )}
+          {r.command && <CommandLine command={r.command} testId="rec-command" />}
         </>
       ) : (
         <p className="muted">No recommendation yet: it needs at least one finished configuration.</p>

@@ -5,6 +5,8 @@ import { SimulatedBadge } from '../components/Simulated';
 import { AcceptanceChart, GroupSpeedupChart, ThroughputChart, TtftChart } from './charts';
 import { ConfigTable, GroupTable } from './tables';
 import { RecommendationPanel } from './RecommendationPanel';
+import { Headline } from './Headline';
+import { Glossary } from './Glossary';
 
 /** Everything a report says, drawn. `actions` go inside the recommendation panel. */
 export function ResultsView({ report, actions, compact = false }: { report: Report; actions?: React.ReactNode; compact?: boolean }) {
@@ -12,6 +14,7 @@ export function ResultsView({ report, actions, compact = false }: { report: Repo
   const s = report.server;
   return (
     <div className="results" data-testid="results-view">
+      <Headline report={report} />
       <p className="meta">
         {s.model ?? 'unknown model'} on {s.kind}
         {s.vllmVersion ? ` ${s.vllmVersion}` : ''} · {s.method ?? (s.draftModel ? `draft ${s.draftModel}` : 'no speculation method')} · {report.measurements.length}{' '}
@@ -30,6 +33,7 @@ export function ResultsView({ report, actions, compact = false }: { report: Repo
       )}
       <GroupTable groups={report.byPromptType} caption="By prompt type" firstColumn="Type" testId="prompt-type-table" />
       <GroupTable groups={report.bySystemPrompt} caption="By system prompt" firstColumn="System prompt" testId="system-prompt-table" />
+      {!compact && <Glossary />}
     </div>
   );
 }

@@ -23,6 +23,7 @@ import type { ConfigurationResult, GroupComparison, Measurement } from '../../..
 import { configLabel } from '../format';
 import { configKey, isBaseline } from '../../../shared/config-key';
 import { SimulatedBadge } from '../components/Simulated';
+import { tiedKeys } from './ties';
 
 const HEIGHT = 240;
 const SERIES = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)'];
@@ -62,20 +63,28 @@ function ChartFrame({
 }
 
 export function ThroughputChart({ configs, best }: { configs: ConfigurationResult[]; best: string | null }) {
+  // Marked only when there is a tie to show: the best alone "tying with itself" says nothing.
+  const ties = tiedKeys(configs);
+  const showTies = ties.size > 1;
   const data = configs
     .filter((c) => c.tokensPerSecond !== null)
     .map((c) => {
       const v = c.tokensPerSecond as number;
       const ci = c.tokensPerSecondCI;
       return {
-        name: `${configLabel(c.numSpeculativeTokens, c.draftModel)}${configKey(c) === best ? ' ★' : ''}`,
+        name: `${configLabel(c.numSpeculativeTokens, c.draftModel)}${configKey(c) === best ? ' ★' : ''}${showTies && ties.has(configKey(c)) && configKey(c) !== best ? ' ≈' : ''}`,
         key: configKey(c),
+        tied: showTies && ties.has(configKey(c)),
         tps: Number(v.toFixed(2)),
         err: ci ? [Math.max(0, v - ci[0]), Math.max(0, ci[1] - v)] : [0, 0],
       };
     });
   return (
-    <ChartFrame title="Tokens/s per configuration (median, 95% CI; ★ = recommended)" testId="chart-throughput" empty={data.length ? null : 'No finished configuration yet.'}>
+    <ChartFrame
+      title={`Tokens/s per configuration (median, 95% interval; ★ = recommended${showTies ? '; ≈ = within noise of the best' : ''})`}
+      testId="chart-throughput"
+      empty={data.length ? null : 'No finished configuration yet.'}
+    >
       <BarChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
         <XAxis dataKey="name" {...axis} />
@@ -83,7 +92,13 @@ export function ThroughputChart({ configs, best }: { configs: ConfigurationResul
         <Tooltip {...tooltipStyle} formatter={(v) => [`${v} tok/s`, 'median']} />
         <Bar dataKey="tps" name="tok/s" isAnimationActive={false}>
           {data.map((d) => (
-            <Cell key={d.key} fill={d.key === best ? 'var(--best)' : 'var(--c1)'} />
+            <Cell
+              key={d.key}
+              fill={d.key === best ? 'var(--best)' : d.tied ? 'var(--tie)' : 'var(--c1)'}
+              stroke={d.tied ? 'var(--best)' : undefined}
+              strokeWidth={d.tied ? 2 : 0}
+              strokeDasharray={d.tied && d.key !== best ? '4 2' : undefined}
+            />
           ))}
           <ErrorBar dataKey="err" width={6} stroke="var(--text)" strokeWidth={1.5} direction="y" isAnimationActive={false} />
         </Bar>

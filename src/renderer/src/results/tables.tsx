@@ -1,10 +1,15 @@
 import type { ConfigurationResult, GroupComparison } from '../../../shared/schemas';
 import * as f from '../format';
 import { configKey, isBaseline } from '../../../shared/config-key';
+import { Term } from '../components/Term';
+import { tiedKeys } from './ties';
+
+const range = (r: [number, number] | null | undefined) => (r ? `${r[0].toFixed(1)}–${r[1].toFixed(1)} tok/s` : '—');
 
 /** The seed guide's configuration table: Config / Tok/s / Time / Speedup / Best, plus the detail behind them. */
 export function ConfigTable({ configs, best: bestKey }: { configs: ConfigurationResult[]; best: string | null }) {
   if (configs.length === 0) return <p className="muted empty">No configuration has finished yet.</p>;
+  const ties = tiedKeys(configs);
   return (
     <div className="table-wrap">
       <table data-testid="config-table">
@@ -12,24 +17,41 @@ export function ConfigTable({ configs, best: bestKey }: { configs: Configuration
         <thead>
           <tr>
             <th scope="col">Config</th>
-            <th scope="col">Tok/s</th>
-            <th scope="col">95% CI</th>
+            <th scope="col">
+              <Term k="tokps" label="Tok/s" />
+            </th>
+            <th scope="col">
+              <Term k="interval" label="95% interval" />
+            </th>
+            <th scope="col">
+              <Term k="spread" label="Spread p10–p90" />
+            </th>
             <th scope="col">Time</th>
-            <th scope="col">TTFT</th>
-            <th scope="col">Speedup</th>
-            <th scope="col">Acceptance</th>
+            <th scope="col">
+              <Term k="ttft" label="TTFT" />
+            </th>
+            <th scope="col">
+              <Term k="speedup" label="Speedup" />
+            </th>
+            <th scope="col">
+              <Term k="acceptance" label="Acceptance" />
+            </th>
             <th scope="col">Requests</th>
-            <th scope="col">Best</th>
+            <th scope="col">
+              <Term k="ties" label="Best" />
+            </th>
           </tr>
         </thead>
         <tbody>
           {configs.map((c) => {
             const best = configKey(c) === bestKey;
+            const tied = ties.has(configKey(c));
             return (
-              <tr key={configKey(c)} className={best ? 'row-best' : c.failed ? 'row-failed' : undefined}>
+              <tr key={configKey(c)} className={best ? 'row-best' : c.failed ? 'row-failed' : tied ? 'row-tie' : undefined} data-ties-with-best={tied || undefined}>
                 <th scope="row">{c.label}</th>
                 <td>{c.failed ? <span className="bad">failed</span> : f.tps(c.tokensPerSecond)}</td>
-                <td>{c.tokensPerSecondCI ? `${c.tokensPerSecondCI[0].toFixed(1)}–${c.tokensPerSecondCI[1].toFixed(1)} tok/s` : '—'}</td>
+                <td>{range(c.tokensPerSecondCI)}</td>
+                <td className="muted">{range(c.tokensPerSecondSpread)}</td>
                 <td>{f.seconds(c.totalSeconds)}</td>
                 <td>{f.ms(c.ttftSeconds)}</td>
                 <td className={c.speedupPercent !== null && c.speedupPercent < 0 ? 'bad' : undefined}>
@@ -42,7 +64,11 @@ export function ConfigTable({ configs, best: bestKey }: { configs: Configuration
                   {c.requests}
                   {c.errors > 0 && <span className="bad"> ({c.errors} errors)</span>}
                 </td>
-                <td>{best ? <span aria-label="best configuration">★ best</span> : ''}</td>
+                <td>
+                  {best ? <span>★ recommended</span> : ''}
+                  {best && tied && ties.size > 1 ? ' · ' : ''}
+                  {tied && ties.size > 1 ? <span className="tie-mark">≈ within noise of the best</span> : ''}
+                </td>
               </tr>
             );
           })}

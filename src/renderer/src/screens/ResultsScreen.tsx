@@ -5,7 +5,7 @@ import { ResultsView } from '../results/ResultsView';
 import { ReportDownloads } from '../results/ReportDownloads';
 import { serverControlLock } from '../state/server-lock';
 
-function SaveReport({ runId }: { runId: string }) {
+export function SaveReport({ runId }: { runId: string }) {
   const { mode, saveReport, downloadReport } = useApp(
     useShallow((s) => ({ mode: s.appInfo?.mode, saveReport: s.saveReport, downloadReport: s.downloadReport })),
   );
@@ -33,25 +33,12 @@ function SaveReport({ runId }: { runId: string }) {
   );
 }
 
+/** Save and Apply beside the answer; Copy sits beside the command itself (CommandLine). */
 export function ReportActions({ runId, command }: { runId: string | null; command: string | null }) {
   const { applyReport, serverBusy } = useApp(useShallow((s) => ({ applyReport: s.applyReport, serverBusy: s.serverBusy })));
   const locked = useApp(serverControlLock);
-  const [copied, setCopied] = useState<string | null>(null);
   return (
     <div className="actions" data-testid="report-actions">
-      {command && (
-        <button
-          type="button"
-          onClick={() =>
-            navigator.clipboard
-              .writeText(command)
-              .then(() => setCopied('Command copied'))
-              .catch(() => setCopied('Copy failed: select the command above and copy it by hand'))
-          }
-        >
-          Copy command
-        </button>
-      )}
       {runId && <SaveReport runId={runId} />}
       {runId && command !== null && (
         <button type="button" className="primary" disabled={serverBusy || !!locked} title={locked ?? undefined} onClick={() => void applyReport(runId)}>
@@ -61,11 +48,6 @@ export function ReportActions({ runId, command }: { runId: string | null; comman
       {runId && command !== null && locked && (
         <span className="muted" data-testid="apply-lock-reason">
           {locked}
-        </span>
-      )}
-      {copied && (
-        <span role="status" className="muted">
-          {copied}
         </span>
       )}
     </div>

@@ -6,6 +6,7 @@ import { useApp } from '../state/context';
 import { parseTokenList } from '../state/forms';
 import { Field } from '../components/Field';
 import { PromptEditor } from './PromptEditor';
+import { kListItemError } from '../k-list-error';
 
 type Kind = 'prompt type' | 'system prompt';
 
@@ -107,7 +108,7 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
       <div className="form-grid">
         <Field
           label="Configurations (k list)"
-          error={errors.tokens}
+          error={errors.tokens ? (kListItemError(form.tokens) ?? errors.tokens) : undefined}
           help={form.mode === 'attached' ? 'the k the running server uses (one value)' : 'comma-separated; 0 = baseline'}
         >
           {(p) => <input {...p} name="tokens" value={form.tokens} onChange={(e) => setForm({ tokens: e.target.value })} />}

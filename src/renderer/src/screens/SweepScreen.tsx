@@ -7,6 +7,10 @@ import { LiveMeasurementsChart, ThroughputChart } from '../results/charts';
 import { ConfigTable } from '../results/tables';
 import { SweepForm } from './SweepForm';
 import { configKey } from '../../../shared/config-key';
+import { CopyButton, CommandLine } from '../components/CopyButton';
+import { Headline } from '../results/Headline';
+import { ReportDownloads } from '../results/ReportDownloads';
+import { SaveReport } from './ResultsScreen';
 
 export function SweepStatus() {
   const { sweep, setScreen, serverSimulated } = useApp(
@@ -26,7 +30,7 @@ export function SweepStatus() {
           {sweep.reportPath && (
             <>
               {' '}
-              Report: <code>{sweep.reportPath}</code>
+              Report: <code className="path">{sweep.reportPath}</code> <CopyButton text={sweep.reportPath} what="report path" testId="sweep-report-path-copy" />
             </>
           )}{' '}
           {sweep.report && (
@@ -42,10 +46,22 @@ export function SweepStatus() {
           {sweep.report && <ThroughputChart configs={sweep.report.configurations} best={sweep.report.recommendation ? configKey(sweep.report.recommendation) : null} />}
         </div>
       )}
+      {sweep.report && !sweep.running && (
+        // The answer and what to do with it, beside the result (issue 11, finding 8): not only on Results.
+        <div className="sweep-answer" data-testid="sweep-answer">
+          <Headline report={sweep.report} />
+          {sweep.report.recommendation?.command && <CommandLine command={sweep.report.recommendation.command} testId="sweep-command" />}
+          <div className="actions">
+            {sweep.runId && <SaveReport runId={sweep.runId} />}
+          </div>
+          <ReportDownloads report={sweep.report} />
+        </div>
+      )}
       {sweep.report && (
         <div data-testid="sweep-partial">
           <h3>
-            Configurations so far <SimulatedBadge show={simulated} />
+            {/* "so far" only while it is still growing (issue 11, finding 10). */}
+            {sweep.running ? 'Configurations so far' : 'Configurations'} <SimulatedBadge show={simulated} />
           </h3>
           <ConfigTable configs={sweep.report.configurations} best={sweep.report.recommendation ? configKey(sweep.report.recommendation) : null} />
         </div>

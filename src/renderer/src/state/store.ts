@@ -432,7 +432,7 @@ export function createAppStore(api: SpecTuneApi): AppStore {
         if (!s) {
           const r = formToSettings(get().serverForm);
           if (!r.ok) {
-            set({ serverFormErrors: r.errors, presetsError: { code: 'INVALID_INPUT', message: 'the server settings are not valid yet', hint: 'fix the fields marked on the Servers screen' } });
+            set({ serverFormErrors: r.errors, presetsError: { code: 'INVALID_INPUT', message: 'The server settings are not valid yet', hint: 'Fix the fields marked on the Servers screen' } });
             return null;
           }
           s = r.value;
