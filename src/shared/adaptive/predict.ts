@@ -67,6 +67,25 @@ function acceptanceSource(points: readonly MeasuredPoint[]): MeasuredPoint | nul
   return best;
 }
 
+/**
+ * Per-position acceptance pooled over every measured k that reached position i,
+ * weighted by its drafts (position i means the same thing at any k > i), and the
+ * drafts behind each position. Unknown draft counts weigh as 20 drafts.
+ */
+export function pooledAcceptance(points: readonly MeasuredPoint[]): { p: number[]; n: number[] } {
+  const sum: number[] = [];
+  const n: number[] = [];
+  for (const m of points) {
+    if (m.k <= 0 || !m.perPositionAcceptance?.length) continue;
+    const w = m.drafts && m.drafts > 0 ? m.drafts : 20;
+    m.perPositionAcceptance.forEach((pi, i) => {
+      sum[i] = (sum[i] ?? 0) + pi * w;
+      n[i] = (n[i] ?? 0) + w;
+    });
+  }
+  return { p: monotoneAcceptance(sum.map((x, i) => x / n[i])), n };
+}
+
 /** p_i made non-increasing and clamped to [0, 1] (counters from separate reads can jitter by a draft). */
 export function monotoneAcceptance(p: readonly number[]): number[] {
   const out: number[] = [];
@@ -104,13 +123,17 @@ export function predictCurve(grid: readonly number[], measuredIn: readonly Measu
   const base = byK.get(0);
   if (!src || !base || measured.length < 2) return interpolateOnly(ks, measured, src ? 'no baseline (k=0) measured yet' : 'no per-position acceptance reported');
 
-  const p = monotoneAcceptance(src.perPositionAcceptance!);
+  const { p, n: nAt } = pooledAcceptance(measured);
   const drafts = src.drafts ?? null;
-  const eOf = (k: number) => expectedTokensPerStep(p, k, drafts);
-  // Step time (s per step) and its relative half-width at every measured k.
-  const steps = measured.map((m) => {
-    const { e, half } = eOf(m.k);
-    return { k: m.k, s: e / m.tokensPerSecond, rel: Math.hypot(relHalf(m), m.k === 0 ? 0 : half / e) };
+  // The acceptance error moves every position together (one draft's run covers them all), so it is
+  // propagated by re-running the whole prediction with every p_i at the low and the high end of its
+  // interval: that also moves s(K) = E(K)/tps_K, and most of the error cancels near K.
+  const shift = (dir: number) => monotoneAcceptance(p.map((pi, i) => pi + dir * 1.96 * Math.sqrt(Math.max(pi * (1 - pi), 0.25 / nAt[i]) / nAt[i])));
+  const variants = [p, shift(-1), shift(1)].map((acc) => {
+    const eOf = (k: number) => expectedTokensPerStep(acc, k, drafts).e;
+    // Step time (s per step) at every measured k, with the relative error of its tokens/s.
+    const steps = measured.map((m) => ({ k: m.k, s: eOf(m.k) / m.tokensPerSecond, rel: relHalf(m) }));
+    return { eOf, steps };
   });
 
   const points = ks.map((k): KPrediction => {
@@ -119,30 +142,35 @@ export function predictCurve(grid: readonly number[], measuredIn: readonly Measu
       const iv = m.interval ?? [m.tokensPerSecond, m.tokensPerSecond];
       return { k, tokensPerSecond: m.tokensPerSecond, interval: [iv[0], iv[1]], measured: true, basedOn: [k], acceptanceFromK: null };
     }
-    // Measured neighbours: interpolate s between them; beyond the last, extend the last segment.
-    let lo = steps.filter((s) => s.k < k).pop();
-    let hi = steps.find((s) => s.k > k);
-    if (!hi) {
-      hi = lo;
-      lo = steps.filter((s) => s.k < hi!.k).pop();
-    } else if (!lo) {
-      lo = hi;
-      hi = steps.find((s) => s.k > lo!.k);
-    }
-    const w = (k - lo!.k) / (hi!.k - lo!.k);
-    const s = Math.max(1e-9, lo!.s + w * (hi!.s - lo!.s));
-    // Interpolating: a weighted mix of the two errors; extrapolating (w > 1) amplifies them.
-    const relS = Math.abs(1 - w) * lo!.rel + Math.abs(w) * hi!.rel;
-    const { e, half } = eOf(k);
-    const tps = e / s;
+    const at = variants.map(({ eOf, steps }) => {
+      // Measured neighbours: interpolate s between them; beyond the last, extend the last segment.
+      let lo = steps.filter((x) => x.k < k).pop();
+      let hi = steps.find((x) => x.k > k);
+      if (!hi) {
+        hi = lo;
+        lo = steps.filter((x) => x.k < hi!.k).pop();
+      } else if (!lo) {
+        lo = hi;
+        hi = steps.find((x) => x.k > lo!.k);
+      }
+      const w = (k - lo!.k) / (hi!.k - lo!.k);
+      const s = Math.max(1e-9, lo!.s + w * (hi!.s - lo!.s));
+      // Interpolating: a weighted mix of the two tokens/s errors; extrapolating (w > 1) amplifies them.
+      return { tps: eOf(k) / s, relS: Math.abs(1 - w) * lo!.rel + Math.abs(w) * hi!.rel, basedOn: [lo!.k, hi!.k] };
+    });
+    const tps = at[0].tps;
+    const relAcc = Math.max(...at.map((a) => Math.abs(a.tps - tps))) / tps;
+    // Positions beyond the measured ones are a guess (geometric decay): half their weight either way.
+    const guessed = expectedTokensPerStep(p, k, drafts);
+    const relGuess = k > p.length ? (guessed.half - expectedTokensPerStep(p, p.length, drafts).half) / guessed.e : 0;
     const dist = Math.min(...measured.map((x) => Math.abs(x.k - k)));
-    const rel = Math.hypot(relS, half / e) + MODEL_ERROR_PER_STEP * dist;
+    const rel = Math.hypot(at[0].relS, relAcc, relGuess) + MODEL_ERROR_PER_STEP * dist;
     return {
       k,
       tokensPerSecond: tps,
       interval: [tps * Math.max(0, 1 - rel), tps * (1 + rel)],
       measured: false,
-      basedOn: [lo!.k, hi!.k],
+      basedOn: at[0].basedOn,
       acceptanceFromK: src.k,
     };
   });
