@@ -27,7 +27,10 @@ export function ConfigTable({ configs, best: bestKey }: { configs: Configuration
             const best = configKey(c) === bestKey;
             return (
               <tr key={configKey(c)} className={best ? 'row-best' : c.failed ? 'row-failed' : undefined}>
-                <th scope="row">{c.label}</th>
+                <th scope="row" title={c.prediction ? `not measured: predicted ≈${c.prediction.tokensPerSecond} tok/s (${c.prediction.interval[0]}–${c.prediction.interval[1]})` : undefined}>
+                  {c.label}
+                  {c.predicted ? ' (predicted)' : ''}
+                </th>
                 <td>{c.failed ? <span className="bad">failed</span> : f.tps(c.tokensPerSecond)}</td>
                 <td>{c.tokensPerSecondCI ? `${c.tokensPerSecondCI[0].toFixed(1)}–${c.tokensPerSecondCI[1].toFixed(1)} tok/s` : '—'}</td>
                 <td>{f.seconds(c.totalSeconds)}</td>
