@@ -25,6 +25,8 @@ export interface SweepStrategy {
   /** The configurations not measured, as predicted runs (adaptive; exhaustive: none). */
   predictedRuns(): ConfigRun[];
   summary(launches: number, requests: number): AdaptiveSummary;
+  /** Configurations the sweep expects to measure at most (progress and ETA count these, not the whole grid). */
+  plannedConfigs(): number;
 }
 
 export interface StrategyInput {
@@ -75,6 +77,9 @@ class ExhaustiveStrategy implements SweepStrategy {
     return this.i < this.input.configs.length ? this.i++ : null;
   }
   observe(): void {}
+  plannedConfigs(): number {
+    return this.input.configs.length;
+  }
   shouldStop(): boolean {
     return false;
   }
@@ -111,6 +116,10 @@ class AdaptiveStrategy implements SweepStrategy {
     this.rule = sequentialRule(input.cellsPerConfig, input.cellsPerRound);
     this.budget = Math.max(3, Math.floor(input.configs.length / 2));
     this.grid = input.configs.map((c) => c.numSpeculativeTokens!);
+  }
+
+  plannedConfigs(): number {
+    return Math.min(this.budget, this.grid.length);
   }
 
   private indexOf(k: number): number {

@@ -77,12 +77,13 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   // What is written or shown: secret flag values replaced by the engine's own variable or <redacted>.
   const placeholders = placeholdersFor(engine.descriptor.id);
   const shownPlan = redactPlan(plan, placeholders);
-  const total = configs.length * cells.length;
+  // Adaptive: at most its budget of configurations (the rest are predicted), so progress does not stall at 40%.
+  let total = strategy.plannedConfigs() * cells.length;
   const createdAt = new Date().toISOString();
   const started = performance.now();
   const measurements: Measurement[] = [];
   const runs: ConfigRun[] = [];
-  const eta = new EtaClock(configs.length);
+  const eta = new EtaClock(strategy.plannedConfigs());
   let done = 0;
   let serverInfo: Report['server'] = {
     kind: engine.descriptor.id,
@@ -263,6 +264,8 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   // Adaptive sweeps leave configurations unmeasured by design (they are reported as predicted).
   const incomplete = runs.some((c) => c.failed) || measurements.some((m) => !m.ok) || (strategy.kind === 'exhaustive' && done < total);
   const status: Report['status'] = cancelled ? 'cancelled' : incomplete ? 'partial' : 'complete';
+  // An adaptive sweep that decided early is done: the last progress event says so (done = total).
+  if (strategy.kind === 'adaptive' && !cancelled) total = done;
   progress({ phase: cancelled ? 'cancelled' : 'done' }, Math.max(0, runs.length - 1));
   const report = await saveReport(status, true);
   await log.append({ type: 'end', at: report.finishedAt!, status });
