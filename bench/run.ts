@@ -9,7 +9,11 @@
  * Not a test: it prints numbers and ratios against the targets and exits 0
  * whatever they are (the machine is shared and noisy); only a crash exits 1.
  *
- *   npm run bench -- [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]
+ *   3. adaptive — adaptive versus exhaustive sweeps on five simulator scenarios
+ *      (pick, its true speed, requests and launches as a share of exhaustive).
+ *
+ *   npm run bench -- [--only fidelity|overhead|adaptive] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]
+ *                    [--adaptive-repeats 6] [--adaptive-max-tokens 96]
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,12 +22,13 @@ import pc from 'picocolors';
 import { max, mean, median } from 'simple-statistics';
 import { runFidelity, simulatorAvailable, SIMULATOR_ENTRY, type FidelityRow } from './fidelity';
 import { runOverhead, wakeUpFloorUs, type OverheadRound } from './overhead';
+import { GRID, runAdaptiveScenario, SCENARIOS, type AdaptiveRow } from './adaptive';
 
 const FIDELITY_TARGET_PCT = 1;
 const OVERHEAD_TARGET_US = 50;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const USAGE = 'usage: npm run bench -- [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
+const USAGE = 'usage: npm run bench -- [--only fidelity|overhead|adaptive] [--adaptive-repeats 6] [--adaptive-max-tokens 96] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
 let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
@@ -34,6 +39,9 @@ try {
       'paced-chunks': { type: 'string', default: '1500' },
       'gap-ms': { type: 'string', default: '1' },
       rounds: { type: 'string', default: '5' },
+      only: { type: 'string' },
+      'adaptive-repeats': { type: 'string', default: '6' },
+      'adaptive-max-tokens': { type: 'string', default: '96' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -51,7 +59,15 @@ const chunks = Number(values.chunks);
 const pacedChunks = Number(values['paced-chunks']);
 const gapMs = Number(values['gap-ms']);
 const rounds = Number(values.rounds);
-for (const [name, v] of Object.entries({ requests, 'max-tokens': maxTokens, chunks, 'paced-chunks': pacedChunks, 'gap-ms': gapMs, rounds })) {
+const adaptiveRepeats = Number(values['adaptive-repeats']);
+const adaptiveMaxTokens = Number(values['adaptive-max-tokens']);
+const only = values.only as string | undefined;
+if (only !== undefined && !['fidelity', 'overhead', 'adaptive'].includes(only)) {
+  console.error(`--only must be fidelity, overhead or adaptive\n${USAGE}`);
+  process.exit(2);
+}
+const runs = (part: string) => only === undefined || only === part;
+for (const [name, v] of Object.entries({ requests, 'max-tokens': maxTokens, chunks, 'paced-chunks': pacedChunks, 'gap-ms': gapMs, rounds, 'adaptive-repeats': adaptiveRepeats, 'adaptive-max-tokens': adaptiveMaxTokens })) {
   if (!Number.isInteger(v) || v < 1) {
     console.error(`--${name} must be a whole number of 1 or more\n${USAGE}`);
     process.exit(2);
@@ -109,7 +125,9 @@ console.log(pc.bold('SpecTune bench — measurement fidelity and client overhead
 console.log(`node ${process.version}, ${process.platform}/${process.arch}\n`);
 
 // 1. Fidelity
-if (!simulatorAvailable(root)) {
+if (!runs('fidelity')) {
+  // skipped by --only
+} else if (!simulatorAvailable(root)) {
   console.log(pc.yellow(`fidelity: skipped — the simulator (${SIMULATOR_ENTRY}) is not there yet\n`));
 } else {
   for (const k of [0, 5]) {
@@ -141,7 +159,7 @@ const paces = [
   { name: 'bulk', title: `${chunks} chunks per stream as fast as the socket takes them (many chunks per read)`, chunks, gapMs: 0 },
   { name: 'paced', title: `${pacedChunks} chunks per stream, one every ${gapMs} ms (one chunk per read, as vLLM streams)`, chunks: pacedChunks, gapMs },
 ];
-for (const pace of paces) {
+for (const pace of runs('overhead') ? paces : []) {
   console.log(pc.bold(`Client overhead, ${pace.name}: ${pace.title}; ${rounds} rounds after a warm-up`));
   try {
     const o: OverheadRound[] = await runOverhead({ root, chunks: pace.chunks, rounds, gapMs: pace.gapMs });
@@ -193,7 +211,62 @@ for (const pace of paces) {
   }
   console.log();
 }
-console.log(pc.dim('CPU = all of this process (user + system) during the stream, nothing subtracted (an upper bound) except in the row marked "net of the floor".'));
+if (runs('overhead')) console.log(pc.dim('CPU = all of this process (user + system) during the stream, nothing subtracted (an upper bound) except in the row marked "net of the floor".'));
+
+// 3. Adaptive vs exhaustive
+const ADAPTIVE_SPEED_TARGET = 0.98;
+const ADAPTIVE_REQUESTS_TARGET = 0.4;
+const ADAPTIVE_LAUNCHES_TARGET = 0.5;
+if (runs('adaptive')) {
+  console.log(
+    pc.bold(`Adaptive vs exhaustive sweep, k = ${GRID[0]}..${GRID[GRID.length - 1]} (simulator, 1 prompt type × 1 system prompt × ${adaptiveRepeats} repeats, ${adaptiveMaxTokens} tokens, ignore_eos)`),
+  );
+  const rows: AdaptiveRow[] = [];
+  for (const s of SCENARIOS) {
+    try {
+      rows.push(await runAdaptiveScenario(s, { repeats: adaptiveRepeats, maxTokens: adaptiveMaxTokens }));
+    } catch (err) {
+      crashed = true;
+      console.error(pc.red(`adaptive (${s.name}) failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+    }
+  }
+  const t = new Table({
+    head: ['scenario', 'true best k', 'exhaustive k', 'adaptive k', 'adaptive pick speed / exhaustive pick', '/ true best', 'requests (share)', 'launches (share)', 'measured k'],
+    style: { head: [], border: [] },
+  });
+  const share = (x: [number, number]) => `${x[0]}/${x[1]} (${f2(x[0] / x[1])})`;
+  for (const r of rows) {
+    t.push([
+      r.scenario,
+      r.trueBestK,
+      r.exhaustiveK ?? '—',
+      r.adaptiveK ?? '—',
+      r.pickSpeedRatio === null ? '—' : f3(r.pickSpeedRatio),
+      r.vsTrueBest === null ? '—' : f3(r.vsTrueBest),
+      share(r.requests),
+      share(r.launches),
+      r.measuredKs.join(','),
+    ]);
+  }
+  console.log(t.toString());
+  for (const r of rows) console.log(pc.dim(`${r.scenario}: ${r.decidedBecause ?? '—'}`));
+  console.log(pc.dim('True speeds from the simulator\'s timing model (expectedTokensPerSecond), not from the measurements; picks are each report\'s recommendation.'));
+  for (const r of rows) {
+    const speedOk = r.adaptiveK === r.exhaustiveK || (r.pickSpeedRatio ?? 0) >= ADAPTIVE_SPEED_TARGET;
+    summary.push({
+      what: `adaptive, ${r.scenario}: pick vs exhaustive's (true speed)`,
+      measured: r.adaptiveK === r.exhaustiveK ? `same k (${r.adaptiveK})` : `k=${r.adaptiveK} vs ${r.exhaustiveK}: ${f3(r.pickSpeedRatio ?? 0)}`,
+      target: `same or ≥ ${ADAPTIVE_SPEED_TARGET}`,
+      ratio: r.pickSpeedRatio === null ? '—' : f3(r.pickSpeedRatio),
+      verdict: verdict(speedOk),
+    });
+    const rq = r.requests[0] / r.requests[1];
+    summary.push({ what: `adaptive, ${r.scenario}: requests share`, measured: f2(rq), target: `≤ ${ADAPTIVE_REQUESTS_TARGET}`, ratio: f2(rq / ADAPTIVE_REQUESTS_TARGET), verdict: verdict(rq <= ADAPTIVE_REQUESTS_TARGET) });
+    const lq = r.launches[0] / r.launches[1];
+    summary.push({ what: `adaptive, ${r.scenario}: launches share`, measured: f2(lq), target: `≤ ${ADAPTIVE_LAUNCHES_TARGET}`, ratio: f2(lq / ADAPTIVE_LAUNCHES_TARGET), verdict: verdict(lq <= ADAPTIVE_LAUNCHES_TARGET) });
+  }
+  console.log();
+}
 
 console.log(pc.bold('\nSummary'));
 const s = new Table({ head: ['measure', 'measured', 'target', 'ratio to target', ''], style: { head: [], border: [] } });

@@ -50,6 +50,10 @@ export function formatConfigurations(report: Report): string {
   const t = table(['Config', 'Tok/Sec', '95% CI', 'Time', 'TTFT', 'Speedup', 'Accept', 'Best'], ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'center']);
   const best = report.recommendation ? configKey(report.recommendation) : null;
   for (const c of report.configurations) {
+    if (c.predicted) {
+      t.push(predictedRow(c));
+      continue;
+    }
     t.push([
       c.label,
       c.failed ? pc.red('failed') : fmt(c.tokensPerSecond),
@@ -63,8 +67,27 @@ export function formatConfigurations(report: Report): string {
   }
   // "n/r" is explained once, in the engine's words: acceptance is never invented where it is not reported.
   const unreported = report.configurations.find((c) => !isBaseline(c) && !c.acceptance && c.acceptanceSource);
-  const note = unreported ? `\n${pc.dim(`Accept n/r: ${unreported.acceptanceSource}.`)}` : '';
+  const note = (unreported ? `\n${pc.dim(`Accept n/r: ${unreported.acceptanceSource}.`)}` : '') + adaptiveNote(report);
   return `${pc.bold('Speculative Decoding Performance')}${report.server.simulated ? pc.yellow(' (SIMULATED)') : ''}\n${t.toString()}${note}`;
+}
+
+/**
+ * An unmeasured configuration of an adaptive sweep: its predicted figure in the
+ * interval column, marked, and never in the tok/s column (which holds measurements only).
+ */
+function predictedRow(c: Report['configurations'][number]): string[] {
+  const p = c.prediction;
+  const figure = p ? `≈${fmt(p.tokensPerSecond)} (${fmt(p.interval[0])}–${fmt(p.interval[1])})` : '—';
+  return [pc.dim(`${c.label} (predicted)`), '—', pc.dim(figure), '—', '—', '—', '—', ''];
+}
+
+function adaptiveNote(report: Report): string {
+  const a = report.adaptive;
+  if (!a || a.strategy !== 'adaptive') return '';
+  const share = (x: number, of: number) => (of > 0 ? `${Math.round((x / of) * 100)}%` : '—');
+  return `\n${pc.dim(
+    `Adaptive: ${a.requests} requests (${share(a.requests, a.exhaustiveRequests)} of measuring every k), ${a.launches} launches (of ${a.exhaustiveLaunches}); predicted rows were not measured. ${a.decidedBecause ?? ''}`.trim(),
+  )}`;
 }
 
 export function formatGroups(title: string, what: string, groups: readonly GroupComparison[]): string {

@@ -46,6 +46,7 @@ interface SweepFlags {
   draftModel?: string[];
   method?: (typeof SPEC_METHODS)[number];
   tokens?: number[];
+  strategy?: 'adaptive' | 'exhaustive';
   repeats: number;
   maxTokens?: number;
   port?: number;
@@ -137,6 +138,7 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: 
     api: f.api,
     warmup: f.warmup,
     stallTimeoutMs: f.stallTimeout * 1000,
+    ...(f.strategy ? { strategy: f.strategy } : {}),
   };
   let input: SweepPlanInput;
   const givenCommand = f.serverCommand ?? f.vllmCommand;
@@ -215,7 +217,13 @@ export function registerSweepCommand(program: Command): void {
     .option('--model <model>', 'target model to serve (llama.cpp: a .gguf path)')
     .option('--draft-model <models>', 'draft model; a comma list where the engine swaps drafts per request (LM Studio)', listArg)
     .addOption(new Option('--method <method>', 'speculation method instead of a draft model').choices(SPEC_METHODS))
-    .option('--tokens <list>', 'k values to compare, 0 = baseline (default: 0,3,5,7; with --url, the one k the server runs with, default 0)', tokenListArg)
+    .option('--tokens <list>', 'k values to compare: a list or ranges (0,3,5,7 or 1-8; a range always adds the baseline 0), 0 = baseline (default: 0,3,5,7; with --url, the one k the server runs with, default 0)', tokenListArg)
+    .addOption(
+      new Option('--strategy <s>', 'adaptive: predict the k-curve and measure only the k that decide; exhaustive: every k (default: adaptive when more than three k > 0)').choices([
+        'adaptive',
+        'exhaustive',
+      ]),
+    )
     .option('--repeats <n>', 'repeats per prompt × system prompt', intArg(1, 100), 3)
     .option('--max-tokens <n>', 'max tokens per answer (default 256; 64 with --demo)', intArg(1, 32768))
     .option('--port <port>', 'port for the launched server (default 8000; a free one with --demo)', intArg(1, 65535))

@@ -16,6 +16,7 @@ import {
   type ConfigurationResult,
   type GroupComparison,
   type Measurement,
+  type Prediction,
   type PromptDef,
   type Recommendation,
   type Report,
@@ -36,6 +37,9 @@ export interface ConfigRun {
   acceptance?: AcceptanceStats;
   /** Where acceptance came from, or why there is none. */
   acceptanceSource?: string;
+  /** Adaptive sweeps: false = measured; true = never measured, its figure is `prediction` (see src/core/sweep/adaptive.ts). */
+  predicted?: boolean;
+  prediction?: Prediction;
 }
 
 export interface BuildReportInput {
@@ -206,6 +210,9 @@ function summariseConfig(
     ...(run.acceptanceSource ? { acceptanceSource: run.acceptanceSource } : {}),
     outputMatchRate: round(matchRate(ms, ref), 3),
     theoreticalSpeedupPercent: null,
+    // A predicted configuration has no requests, so every measured field above is null; its figure lives apart.
+    ...(run.predicted !== undefined ? { predicted: run.predicted } : {}),
+    ...(run.prediction ? { prediction: run.prediction } : {}),
   };
 }
 
@@ -471,7 +478,7 @@ export function buildReport(input: BuildReportInput): Report {
   }
   markTies(configs, byKey);
   const recommendation = recommend(input.plan.mode === 'attached', configs, byKey, theory, input.commandFor);
-  const specConfigs = input.configs.filter((c) => !isBaseline(c));
+  const specConfigs = input.configs.filter((c) => !isBaseline(c) && !c.predicted);
   const preferred = recommendation && !isBaseline(recommendation) ? configKey(recommendation) : null;
   const byPromptType = groupComparisons(input.promptTypes, 'promptType', byKey, baselineKey, specConfigs, preferred, ref);
   const bySystemPrompt = groupComparisons(input.systemPrompts, 'systemPrompt', byKey, baselineKey, specConfigs, preferred, ref);

@@ -133,6 +133,9 @@ export type CustomPromptsFile = z.infer<typeof CustomPromptsFileSchema>;
 export const ApiKindSchema = z.enum(['chat', 'completions']);
 export type ApiKind = z.infer<typeof ApiKindSchema>;
 
+export const SweepStrategySchema = z.enum(['adaptive', 'exhaustive'], { error: 'strategy must be "adaptive" or "exhaustive"' });
+export type SweepStrategyKind = z.infer<typeof SweepStrategySchema>;
+
 /** What a sweep does. Managed: SpecTune launches vLLM for each k. Attached: one server, as it runs. */
 export const SweepPlanSchema = z
   .object({
@@ -167,6 +170,8 @@ export const SweepPlanSchema = z
     stallTimeoutMs: z.number().int().min(100).default(60_000),
     /** Set by the sweep for attached engines that change k per request or by reload (Ollama, LM Studio), never by users. */
     attachedChangesK: z.boolean().optional(),
+    /** adaptive: predict the k-curve, measure only what decides; exhaustive: every k. Default: adaptive when more than three k > 0. */
+    strategy: SweepStrategySchema.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.mode === 'managed' && !p.server) ctx.addIssue({ code: 'custom', path: ['server'], message: 'managed mode needs server settings (model, command)' });
@@ -250,6 +255,18 @@ export type AcceptanceStats = z.infer<typeof AcceptanceStatsSchema>;
 
 export const CISchema = z.tuple([z.number(), z.number()]).nullable();
 
+/** An unmeasured configuration's predicted figure and what it rests on (adaptive sweeps). */
+export const PredictionSchema = z.object({
+  tokensPerSecond: z.number(),
+  interval: z.tuple([z.number(), z.number()]),
+  /** The measured k whose step times it interpolates (or extrapolates) between. */
+  basedOnK: z.array(z.number().int()),
+  /** The measured k whose per-position acceptance gave the expected tokens per step; null: interpolated tokens/s only. */
+  acceptanceFromK: z.number().int().nullable(),
+  method: z.enum(['per-position-acceptance', 'interpolation']),
+});
+export type Prediction = z.infer<typeof PredictionSchema>;
+
 export const ConfigurationResultSchema = z.object({
   engine: EngineIdSchema.optional(),
   numSpeculativeTokens: NumSpecTokensSchema.nullable(),
@@ -282,6 +299,9 @@ export const ConfigurationResultSchema = z.object({
   outputMatchRate: z.number().nullable(),
   /** Expected speedup from Leviathan et al. given the measured acceptance, for explanation. */
   theoreticalSpeedupPercent: z.number().nullable(),
+  /** Adaptive sweeps: true = never measured (requests 0, tokensPerSecond null; the figure is in `prediction`). */
+  predicted: z.boolean().optional(),
+  prediction: PredictionSchema.optional(),
 });
 export type ConfigurationResult = z.infer<typeof ConfigurationResultSchema>;
 
@@ -352,6 +372,21 @@ export const ReportServerSchema = z.object({
   command: z.array(z.string()).nullable(),
 });
 
+/** What an adaptive sweep saved against measuring every k. */
+export const AdaptiveSummarySchema = z.object({
+  strategy: SweepStrategySchema,
+  /** Server launches (restarts) this sweep made; 0 for an attached server. */
+  launches: z.number().int(),
+  requests: z.number().int(),
+  exhaustiveLaunches: z.number().int(),
+  exhaustiveRequests: z.number().int(),
+  /** Why the sweep stopped measuring (adaptive), or null (exhaustive: every k). */
+  decidedBecause: z.string().nullable(),
+  /** How the unmeasured k were predicted. */
+  predictionNote: z.string().nullable().optional(),
+});
+export type AdaptiveSummary = z.infer<typeof AdaptiveSummarySchema>;
+
 export const REPORT_SCHEMA_VERSION = 1;
 
 export const ReportSchema = z.object({
@@ -373,8 +408,10 @@ export const ReportSchema = z.object({
   /** Leviathan et al. fitted to the measurements: per-token acceptance, draft cost ratio, predicted best k. */
   theory: z
     .object({ alpha: z.number(), costRatio: z.number(), predictedOptimalK: z.number().int(), note: z.string() })
-    .nullable(),
+.nullable(),
   warnings: z.array(WarningSchema),
+  /** Which k were measured and why the sweep stopped (absent in reports before adaptive sweeps). */
+  adaptive: AdaptiveSummarySchema.optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
 

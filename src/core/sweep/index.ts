@@ -21,6 +21,7 @@ import { ServerProcess, type ServerExitEvent } from '../server-process';
 import { identifyWith } from '../probes';
 import { EtaClock } from './eta';
 import { measureConfiguration } from './measure';
+import { chooseStrategy } from './adaptive';
 import { modelToRequest, setUpSweep, type SweepSetup } from './setup';
 
 export type SweepEvent =
@@ -64,15 +65,25 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     throw err;
   }
   const { plan, engine, configs, cells } = setup;
+  // Which configuration comes next: all in order (exhaustive) or what the predicted k-curve leaves open (adaptive).
+  const strategy = chooseStrategy({
+    requested: plan.strategy,
+    configs,
+    cellsPerConfig: cells.length,
+    cellsPerRound: setup.promptTypes.length * setup.systemPrompts.length,
+    launchFor: setup.launchFor,
+  });
+  let launches = 0;
   // What is written or shown: secret flag values replaced by the engine's own variable or <redacted>.
   const placeholders = placeholdersFor(engine.descriptor.id);
   const shownPlan = redactPlan(plan, placeholders);
-  const total = configs.length * cells.length;
+  // Adaptive: at most its budget of configurations (the rest are predicted), so progress does not stall at 40%.
+  let total = strategy.plannedConfigs() * cells.length;
   const createdAt = new Date().toISOString();
   const started = performance.now();
   const measurements: Measurement[] = [];
   const runs: ConfigRun[] = [];
-  const eta = new EtaClock(configs.length);
+  const eta = new EtaClock(strategy.plannedConfigs());
   let done = 0;
   let serverInfo: Report['server'] = {
     kind: engine.descriptor.id,
@@ -116,21 +127,24 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   if (kept) emit({ type: 'kept', kept });
   await log.append({ type: 'start', at: createdAt, plan: shownPlan });
 
-  const snapshot = (status: Report['status'], finished: boolean) =>
-    buildReport({
+  const snapshot = (status: Report['status'], finished: boolean): Report => ({
+    ...buildReport({
       plan: shownPlan,
       promptTypes: setup.promptTypes,
       systemPrompts: setup.systemPrompts,
       server: serverInfo,
       measurements,
-      configs: runs,
+      // Adaptive: measured and predicted configurations together, by k (predicted ones carry no measurement).
+      configs: strategy.kind === 'adaptive' ? [...runs, ...strategy.predictedRuns()].sort((a, b) => (a.numSpeculativeTokens ?? 0) - (b.numSpeculativeTokens ?? 0)) : runs,
       createdAt,
       finishedAt: finished ? new Date().toISOString() : null,
       status,
       toolVersion: TOOL_VERSION,
       runId,
       commandFor,
-    });
+    }),
+    adaptive: strategy.summary(launches, measurements.length),
+  });
 
   const saveReport = async (status: Report['status'], finished: boolean) => {
     const report = snapshot(status, finished);
@@ -152,7 +166,8 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   let running: ServerSettings | null = null;
 
   try {
-    for (let ci = 0; ci < configs.length && !signal?.aborted; ci++) {
+    for (let next = strategy.next(); next !== null && !signal?.aborted; next = strategy.next()) {
+      const ci = next;
       const config = configs[ci];
       const configAbort = new AbortController();
       let crashed: string | null = null;
@@ -165,6 +180,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
           if (!sameLaunch(running, settings) || server.state().phase !== 'ready') {
             progress({ phase: 'starting-server' }, ci);
             running = null;
+            launches++;
             const state = await server.restart(settings, { signal });
             running = settings;
             listed = state.models;
@@ -187,7 +203,9 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         if (!managed && ci === 0) throw err;
         done += cells.length;
         eta.configSetUp();
-        await finishConfig({ numSpeculativeTokens: config.numSpeculativeTokens, draftModel: config.draftModel, engine: engine.descriptor.id, failed: true, error: describeError(err) });
+        const failedRun: ConfigRun = { numSpeculativeTokens: config.numSpeculativeTokens, draftModel: config.draftModel, engine: engine.descriptor.id, failed: true, error: describeError(err) };
+        strategy.observe(ci, failedRun, []);
+        await finishConfig(failedRun);
         continue;
       }
       onServerExit = (e) => {
@@ -197,7 +215,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       };
 
       const doneBefore = done;
-      const { run } = await measureConfiguration({
+      const { run, measurements: configMeasurements } = await measureConfiguration({
         plan,
         engine,
         build: setup.build,
@@ -211,6 +229,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         configAbort,
         crashed: () => crashed,
         onSetUp: () => eta.configSetUp(),
+        shouldStop: (ms) => strategy.shouldStop(ci, ms),
         onPhase: (phase, cell) =>
           progress(cell ? { phase, promptType: cell.pt.id, systemPrompt: cell.sp.id, repeat: cell.repeat } : { phase }, ci),
         record: async (m, seconds) => {
@@ -226,7 +245,10 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         done = doneBefore + cells.length;
         if (server && crashed) running = null;
       }
-      if (run.failed || !signal?.aborted) await finishConfig(run);
+      if (run.failed || !signal?.aborted) {
+        strategy.observe(ci, run, configMeasurements);
+        await finishConfig(run);
+      }
     }
   } catch (err) {
     // Nothing was measurable (e.g. the engine binary not found): keep what the log has, then report the cause.
@@ -239,8 +261,11 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   }
 
   const cancelled = signal?.aborted === true;
-  const incomplete = runs.some((c) => c.failed) || measurements.some((m) => !m.ok) || done < total;
+  // Adaptive sweeps leave configurations unmeasured by design (they are reported as predicted).
+  const incomplete = runs.some((c) => c.failed) || measurements.some((m) => !m.ok) || (strategy.kind === 'exhaustive' && done < total);
   const status: Report['status'] = cancelled ? 'cancelled' : incomplete ? 'partial' : 'complete';
+  // An adaptive sweep that decided early is done: the last progress event says so (done = total).
+  if (strategy.kind === 'adaptive' && !cancelled) total = done;
   progress({ phase: cancelled ? 'cancelled' : 'done' }, Math.max(0, runs.length - 1));
   const report = await saveReport(status, true);
   await log.append({ type: 'end', at: report.finishedAt!, status });

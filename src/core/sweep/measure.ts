@@ -59,6 +59,8 @@ export interface MeasureContext {
   record: (m: Measurement, requestSeconds: number) => Promise<void>;
   /** Called once the warm-up and the first counter read are behind (the ETA counts set-up cost). */
   onSetUp: () => void;
+  /** After each request: true = measured enough (the adaptive strategy's sequential rule). */
+  shouldStop?: (measurements: readonly Measurement[]) => boolean;
 }
 
 /** Draft counts summed over a configuration's answers (engines that report per response). */
@@ -171,6 +173,7 @@ export async function measureConfiguration(ctx: MeasureContext): Promise<{ run: 
     measurements.push(m);
     await ctx.record(m, (performance.now() - sent) / 1000);
     if (crashed) break;
+    if (ctx.shouldStop?.(measurements)) break;
     // An attached server that stopped answering will not come back by itself.
     if (consecutiveFailures >= 3 && !ctx.launched) {
       const alive = await probeEndpoint({ name: 'target', url: ctx.baseUrl });

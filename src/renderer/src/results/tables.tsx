@@ -48,7 +48,10 @@ export function ConfigTable({ configs, best: bestKey }: { configs: Configuration
             const tied = ties.has(configKey(c));
             return (
               <tr key={configKey(c)} className={best ? 'row-best' : c.failed ? 'row-failed' : tied ? 'row-tie' : undefined} data-ties-with-best={tied || undefined}>
-                <th scope="row">{c.label}</th>
+                <th scope="row" title={c.prediction ? `not measured: predicted ≈${c.prediction.tokensPerSecond} tok/s (${c.prediction.interval[0]}–${c.prediction.interval[1]})` : undefined}>
+                  {c.label}
+                  {c.predicted ? ' (predicted)' : ''}
+                </th>
                 <td>{c.failed ? <span className="bad">failed</span> : f.tps(c.tokensPerSecond)}</td>
                 <td>{range(c.tokensPerSecondCI)}</td>
                 <td className="muted">{range(c.tokensPerSecondSpread)}</td>

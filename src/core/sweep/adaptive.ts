@@ -1,0 +1,232 @@
+/**
+ * Which configuration the sweep measures next. Exhaustive: every one, in setup's
+ * order. Adaptive: the baseline and the largest k, then whatever the predicted
+ * k-curve (src/shared/adaptive/predict.ts) says could still change the pick,
+ * refitting after every configuration; each configuration also stops early once
+ * the sequential rule says its figure is good enough. Configurations never
+ * measured go to the report as predicted, never as measured.
+ */
+import { isBaselineConfig, type SpecConfig } from '../../engines/engine';
+import type { ConfigRun } from '../../shared/report-builder';
+import { median, medianCI } from '../../shared/stats';
+import type { AdaptiveSummary, Measurement, ServerSettings, SweepStrategyKind } from '../../shared/schemas';
+import { predictCurve, type CurvePrediction, type MeasuredPoint } from '../../shared/adaptive/predict';
+import { nextStep } from '../../shared/adaptive/decide';
+import { sequentialInterval, sequentialRule, shouldStopEarly, type SequentialRule } from '../../shared/adaptive/sequential';
+
+export interface SweepStrategy {
+  readonly kind: SweepStrategyKind;
+  /** Index into the configurations of the next one to measure; null when the sweep is done. */
+  next(): number | null;
+  /** A configuration finished (measured, failed or cut short); marks the run measured. */
+  observe(index: number, run: ConfigRun, measurements: readonly Measurement[]): void;
+  /** After each request: has this configuration been measured enough? */
+  shouldStop(index: number, measurements: readonly Measurement[]): boolean;
+  /** The configurations not measured, as predicted runs (adaptive; exhaustive: none). */
+  predictedRuns(): ConfigRun[];
+  summary(launches: number, requests: number): AdaptiveSummary;
+  /** Configurations the sweep expects to measure at most (progress and ETA count these, not the whole grid). */
+  plannedConfigs(): number;
+}
+
+export interface StrategyInput {
+  requested: SweepStrategyKind | undefined;
+  configs: readonly SpecConfig[];
+  /** Requests per configuration (the prompt matrix × repeats) and in one round of it (× 1 repeat). */
+  cellsPerConfig: number;
+  cellsPerRound: number;
+  /** Managed mode: launch settings per configuration (equal = no restart); attached: null. */
+  launchFor: (c: SpecConfig) => ServerSettings | null;
+}
+
+const okTps = (ms: readonly Measurement[]) => ms.flatMap((m) => (m.ok && m.metrics ? [m.metrics.tokensPerSecond] : []));
+
+/** Launches an exhaustive sweep would make: one per change of launch settings along the order. */
+function exhaustiveLaunches(input: StrategyInput): number {
+  let n = 0;
+  let last: string | null = null;
+  for (const c of input.configs) {
+    const s = input.launchFor(c);
+    if (!s) continue;
+    const key = JSON.stringify(s);
+    if (key !== last) n++;
+    last = key;
+  }
+  return n;
+}
+
+/** Adaptive needs a grid of k on one draft, with the baseline in it; anything else runs exhaustively. */
+function adaptable(configs: readonly SpecConfig[]): boolean {
+  const ks = configs.map((c) => c.numSpeculativeTokens);
+  if (ks.some((k) => k === null)) return false;
+  if (!configs.some(isBaselineConfig)) return false;
+  return new Set(configs.filter((c) => !isBaselineConfig(c)).map((c) => c.draftModel ?? '')).size <= 1;
+}
+
+export function chooseStrategy(input: StrategyInput): SweepStrategy {
+  const spec = input.configs.filter((c) => (c.numSpeculativeTokens ?? 0) > 0).length;
+  const wanted = input.requested ?? (spec > 3 ? 'adaptive' : 'exhaustive');
+  return wanted === 'adaptive' && adaptable(input.configs) ? new AdaptiveStrategy(input) : new ExhaustiveStrategy(input);
+}
+
+class ExhaustiveStrategy implements SweepStrategy {
+  readonly kind = 'exhaustive' as const;
+  private i = 0;
+  constructor(private readonly input: StrategyInput) {}
+  next(): number | null {
+    return this.i < this.input.configs.length ? this.i++ : null;
+  }
+  observe(): void {}
+  plannedConfigs(): number {
+    return this.input.configs.length;
+  }
+  shouldStop(): boolean {
+    return false;
+  }
+  predictedRuns(): ConfigRun[] {
+    return [];
+  }
+  summary(launches: number, requests: number): AdaptiveSummary {
+    return {
+      strategy: 'exhaustive',
+      launches,
+      requests,
+      exhaustiveLaunches: exhaustiveLaunches(this.input),
+      exhaustiveRequests: this.input.configs.length * this.input.cellsPerConfig,
+      decidedBecause: null,
+      predictionNote: null,
+    };
+  }
+}
+
+class AdaptiveStrategy implements SweepStrategy {
+  readonly kind = 'adaptive' as const;
+  private readonly rule: SequentialRule;
+  private readonly grid: number[];
+  private readonly attempted = new Set<number>();
+  private readonly failed = new Set<number>();
+  private readonly points = new Map<number, MeasuredPoint>();
+  private curve: CurvePrediction | null = null;
+  private decidedBecause: string | null = null;
+
+  /** At most this many k measured: half the grid (at least 3), so adaptive never costs more than half an exhaustive sweep. */
+  private readonly budget: number;
+
+  constructor(private readonly input: StrategyInput) {
+    this.rule = sequentialRule(input.cellsPerConfig, input.cellsPerRound);
+    this.budget = Math.max(3, Math.floor(input.configs.length / 2));
+    this.grid = input.configs.map((c) => c.numSpeculativeTokens!);
+  }
+
+  plannedConfigs(): number {
+    return Math.min(this.budget, this.grid.length);
+  }
+
+  private indexOf(k: number): number {
+    return this.grid.indexOf(k);
+  }
+
+  private refit(): CurvePrediction {
+    this.curve = predictCurve(this.grid, [...this.points.values()]);
+    return this.curve;
+  }
+
+  next(): number | null {
+    // Baseline first (everything is compared with it), then the largest k (its counters give every position's acceptance).
+    const first = [0, Math.max(...this.grid)].find((k) => !this.attempted.has(k));
+    if (first !== undefined) return this.take(first);
+    for (;;) {
+      const d = nextStep(this.refit(), new Set([...this.failed, ...[...this.attempted].filter((a) => !this.points.has(a))]));
+      if (d.kind === 'decided') {
+        this.decidedBecause = d.why;
+        return null;
+      }
+      if (!this.attempted.has(d.k)) {
+        if (this.attempted.size >= this.budget) {
+          this.decidedBecause = `measurement budget reached (${this.budget} of ${this.grid.length} k): the pick is the best measured k; k=${d.k} was still open (${d.why})`;
+          return null;
+        }
+        return this.take(d.k);
+      }
+      // Attempted but gave no figure: never again (guards a loop).
+      this.failed.add(d.k);
+    }
+  }
+
+  private take(k: number): number {
+    this.attempted.add(k);
+    return this.indexOf(k);
+  }
+
+  /** The figure and interval a measured configuration contributes: median, widened for the looks taken. */
+  private pointFrom(k: number, run: ConfigRun, ms: readonly Measurement[]): MeasuredPoint | null {
+    const xs = okTps(ms);
+    const med = median(xs);
+    if (med === null || med <= 0) return null;
+    const seq = sequentialInterval(xs, this.rule);
+    const half = seq ? (seq.interval[1] - seq.interval[0]) / 2 : null;
+    const ci = medianCI(xs);
+    const interval: [number, number] = half !== null ? [med - half, med + half] : ci ? [Math.min(ci[0], med * 0.95), Math.max(ci[1], med * 1.05)] : [med * 0.9, med * 1.1];
+    return { k, tokensPerSecond: med, interval, perPositionAcceptance: run.acceptance?.perPositionAcceptance ?? [], drafts: run.acceptance?.drafts ?? null };
+  }
+
+  observe(index: number, run: ConfigRun, measurements: readonly Measurement[]): void {
+    const k = this.grid[index];
+    run.predicted = false;
+    const p = run.failed ? null : this.pointFrom(k, run, measurements);
+    if (p) this.points.set(k, p);
+    else this.failed.add(k);
+  }
+
+  shouldStop(index: number, measurements: readonly Measurement[]): boolean {
+    const k = this.grid[index];
+    const others = [...this.points.values()].filter((p) => p.k !== k && p.interval);
+    const bestOther = others.reduce<[number, number] | null>((b, p) => (!b || p.interval![0] > b[0] ? p.interval : b), null);
+    return shouldStopEarly(okTps(measurements), this.rule, { bestOther, precision: STOP_PRECISION }).stop;
+  }
+
+  predictedRuns(): ConfigRun[] {
+    const curve = this.curve ?? this.refit();
+    return this.input.configs.flatMap((c, i): ConfigRun[] => {
+      const k = this.grid[i];
+      if (this.attempted.has(k)) return [];
+      const p = curve.points.find((x) => x.k === k);
+      return [
+        {
+          numSpeculativeTokens: k,
+          draftModel: c.draftModel,
+          failed: false,
+          predicted: true,
+          ...(p
+            ? {
+                prediction: {
+                  tokensPerSecond: round2(p.tokensPerSecond),
+                  interval: [round2(p.interval[0]), round2(p.interval[1])],
+                  basedOnK: p.basedOn,
+                  acceptanceFromK: p.acceptanceFromK,
+                  method: curve.usesAcceptance ? 'per-position-acceptance' : 'interpolation',
+                },
+              }
+            : {}),
+        },
+      ];
+    });
+  }
+
+  summary(launches: number, requests: number): AdaptiveSummary {
+    return {
+      strategy: 'adaptive',
+      launches,
+      requests,
+      exhaustiveLaunches: exhaustiveLaunches(this.input),
+      exhaustiveRequests: this.input.configs.length * this.input.cellsPerConfig,
+      decidedBecause: this.decidedBecause,
+      predictionNote: this.curve?.note ?? null,
+    };
+  }
+}
+
+/** A configuration is measured enough once its look-widened interval is within ±3% (the tie rule's 1% sits inside the prediction's error anyway). */
+const STOP_PRECISION = 0.03;
+
+const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,93 @@
+/**
+ * An adaptive sweep end to end: the simulator launched as real processes, a 0..8
+ * grid, and the pick checked against the simulator's own timing model.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { simulatorCommand } from '../src/core/simulator-command';
+import { runSweep } from '../src/core/sweep';
+import { ServerProcess } from '../src/core/server-process';
+import { personaExpectedTokensPerSecond } from '../src/simulator/personas/expected';
+import { freePort } from './helpers/processes';
+
+const schema = JSON.parse(readFileSync(new URL('../resources/test_results.schema.json', import.meta.url), 'utf8'));
+const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+const dir = mkdtempSync(join(tmpdir(), 'spectune-adaptive-'));
+const servers: ServerProcess[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+const GRID = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const SIM = { alpha: 0.8, draftCost: 0.15, stepMs: 4 };
+const MAX_TOKENS = 128;
+
+describe('adaptive sweep against the simulator', () => {
+  it('measures a few k, predicts the rest honestly, and picks within 3% of the true best', async () => {
+    const server = new ServerProcess();
+    servers.push(server);
+    const report = await runSweep({
+      plan: {
+        mode: 'managed',
+        server: {
+          command: simulatorCommand(),
+          model: 'sim/target-7b',
+          draftModel: 'sim/draft-0.5b',
+          port: await freePort(),
+          startupTimeoutMs: 30_000,
+          stopGraceMs: 3_000,
+          extraArgs: ['--sim-startup-ms', '100', '--sim-step-ms', String(SIM.stepMs), '--sim-alpha', String(SIM.alpha), '--sim-draft-cost', String(SIM.draftCost)],
+        },
+        tokens: GRID,
+        strategy: 'adaptive',
+        promptTypes: ['code'],
+        systemPrompts: ['empty'],
+        repeats: 6,
+        maxTokens: MAX_TOKENS,
+        ignoreEos: true,
+      },
+      outPath: join(dir, 'test_results.json'),
+      server,
+    });
+
+    expect(validate(report)).toBe(true);
+    expect(report.status).toBe('complete');
+    const a = report.adaptive!;
+    expect(a.strategy).toBe('adaptive');
+    expect(a.exhaustiveLaunches).toBe(9);
+    expect(a.exhaustiveRequests).toBe(9 * 6);
+    expect(a.launches).toBeLessThanOrEqual(5);
+    expect(a.requests).toBe(report.measurements.length);
+    expect(a.requests / a.exhaustiveRequests).toBeLessThanOrEqual(0.45);
+    expect(a.decidedBecause).toBeTruthy();
+
+    // Every k is in the report; the unmeasured ones only as predictions.
+    expect(report.configurations.map((c) => c.numSpeculativeTokens)).toEqual(GRID);
+    const measuredKs = new Set(report.measurements.map((m) => m.numSpeculativeTokens));
+    for (const c of report.configurations) {
+      if (measuredKs.has(c.numSpeculativeTokens)) {
+        expect(c.predicted).toBe(false);
+        expect(c.tokensPerSecond).not.toBeNull();
+      } else {
+        expect(c.predicted).toBe(true);
+        expect(c.requests).toBe(0);
+        expect(c.tokensPerSecond).toBeNull();
+        expect(c.speedupPercent).toBeNull();
+        expect(c.prediction?.method).toBe('per-position-acceptance');
+        expect(c.prediction!.interval[0]).toBeLessThanOrEqual(c.prediction!.tokensPerSecond);
+      }
+    }
+    expect(measuredKs.has(0) && measuredKs.has(8)).toBe(true);
+
+    // The recommendation is a measured k, within 3% of the best k's expected speed in the simulator's model.
+    const rec = report.recommendation!;
+    expect(measuredKs.has(rec.numSpeculativeTokens)).toBe(true);
+    const promptTokens = report.measurements[0].metrics!.promptTokens!;
+    const truth = (k: number) => personaExpectedTokensPerSecond({ persona: 'vllm', alpha: SIM.alpha, draftCost: SIM.draftCost, stepMs: SIM.stepMs, completionTokens: MAX_TOKENS, promptTokens, k });
+    const best = Math.max(...GRID.map(truth));
+    expect(truth(rec.numSpeculativeTokens!)).toBeGreaterThanOrEqual(best * 0.97);
+  }, 60_000);
+});
