@@ -18,6 +18,7 @@ import { presetHandlers } from './handlers/presets';
 import { reportHandlers } from './handlers/reports';
 import { serverHandlers } from './handlers/server';
 import { statusHandlers } from './handlers/status';
+import { engineHandlers } from './handlers/engines';
 import { sweepController } from './handlers/sweep';
 
 export type { Emit, SimulatorLaunch } from './handlers/context';
@@ -80,7 +81,9 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   server.on('log', forwardLog);
 
   const sweep = sweepController(ctx);
+  const engines = engineHandlers(ctx);
   const handlers: Handlers = {
+    ...engines.handlers,
     ...statusHandlers(ctx),
     ...serverHandlers(ctx),
     ...sweep.handlers,
@@ -117,11 +120,13 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     },
     async stopAll() {
       await sweep.dispose();
+      await engines.dispose();
       await server.stop().catch(() => undefined);
     },
     dispose() {
       disposed ??= (async () => {
         await sweep.dispose();
+        await engines.dispose();
         await server.stop().catch(() => undefined);
         server.off('state', forwardState);
         server.off('log', forwardLog);

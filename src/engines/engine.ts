@@ -174,4 +174,9 @@ export interface Engine {
    */
   noDraftingError?(config: SpecConfig, build: EngineBuild | null): string | null;
   recommend(input: RecommendInput): Recommended;
+  /**
+   * Models the server behind `ask` could use as a draft (LM Studio: every downloaded llm), for the
+   * app's draft picker. Absent: the engine takes no draft per request, or cannot list them.
+   */
+  draftCandidates?(ask: Ask): Promise<string[]>;
 }

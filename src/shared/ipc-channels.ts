@@ -27,6 +27,10 @@ export const REQUEST_CHANNEL_NAMES = [
   'presets:rename',
   'presets:delete',
   'presets:apply',
+  'engines:list',
+  'engines:models',
+  'demo:start',
+  'demo:stop',
   'shell:openExternal',
 ] as const;
 

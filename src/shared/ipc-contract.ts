@@ -19,6 +19,7 @@ import {
   SystemPromptDefSchema,
 } from './schemas';
 import { REPORT_FORMATS } from './report-export';
+import { EngineDescriptorSchema, EngineIdSchema } from './engine-descriptor';
 
 export const PresetSchema = z.object({
   id: z.string().min(1),
@@ -109,6 +110,16 @@ export const requests = {
   'presets:rename': { args: z.object({ id: z.string().min(1), name: PresetSchema.shape.name }), result: PresetSchema },
   'presets:delete': { args: z.object({ id: z.string().min(1) }), result: z.object({ deleted: z.boolean() }) },
   'presets:apply': { args: z.object({ id: z.string().min(1) }), result: ServerStateSchema },
+  /** Every engine as data (fields, lifecycle, defaults, demo): the renderer draws its flow from these, never from names. */
+  'engines:list': { args: none, result: z.object({ engines: z.array(EngineDescriptorSchema) }) },
+  /** What a running server of this engine serves, and (engines that swap drafts per request) the draft models it could use. */
+  'engines:models': {
+    args: z.object({ engine: EngineIdSchema, url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://127.0.0.1:1234' }) }),
+    result: z.object({ models: z.array(z.string()), draftCandidates: z.array(z.string()) }),
+  },
+  /** The demo of an engine the user runs themselves (attached): start its simulator persona; stopped by demo:stop or on quit. */
+  'demo:start': { args: z.object({ engine: EngineIdSchema }), result: z.object({ url: z.string() }) },
+  'demo:stop': { args: none, result: z.object({ stopped: z.boolean() }) },
   'shell:openExternal': {
     args: z.object({ url: z.url().refine((u) => /^https?:\/\//.test(u), 'only http(s) links open') }),
     result: z.object({ opened: z.boolean() }),

@@ -10,9 +10,11 @@ import { ResultsScreen } from './screens/ResultsScreen';
 import { OneClickScreen } from './screens/OneClickScreen';
 import { PresetsScreen } from './screens/PresetsScreen';
 import { HistoryScreen } from './screens/HistoryScreen';
+import { StartScreen } from './screens/StartScreen';
 import { progressPct } from './format';
 
 const NAV: { id: Screen; label: string }[] = [
+  { id: 'start', label: 'Start' },
   { id: 'servers', label: 'Servers' },
   { id: 'sweep', label: 'Sweep' },
   { id: 'results', label: 'Results' },
@@ -131,6 +133,7 @@ export function App() {
             </button>
           </p>
         )}
+        {screen === 'start' && <StartScreen />}
         {screen === 'servers' && <ServersScreen />}
         {screen === 'sweep' && <SweepScreen />}
         {screen === 'results' && <ResultsScreen />}

@@ -18,6 +18,8 @@ import { shellQuote, splitArgs } from '../../../shared/shell-words';
 export const METHOD_CHOICES = SPEC_METHODS;
 
 export interface ServerFormValues {
+  /** Engine id (a descriptor's); decides the argv and which fields the form shows. */
+  engine: string;
   command: string;
   model: string;
   /** '' = automatic: draft_model when a draft model is given. */
@@ -34,12 +36,14 @@ export type ServerFormField = keyof ServerFormValues;
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
 export type FormResult<T, F extends string> = { ok: true; value: T } | { ok: false; errors: FieldErrors<F> };
 
+// k = 0 (no speculation) so the defaults are a valid launch: k > 0 needs a draft model or a method the user picks.
 export const DEFAULT_SERVER_FORM: ServerFormValues = {
+  engine: 'vllm',
   command: 'vllm',
   model: '',
   method: '',
   draftModel: '',
-  k: '5',
+  k: '0',
   port: '8000',
   gpuMemoryUtilization: '0.9',
   tensorParallelSize: '1',
@@ -78,6 +82,7 @@ const SERVER_FIELD: Record<string, ServerFormField> = {
 
 export function formToSettings(v: ServerFormValues): FormResult<ServerSettings, ServerFormField> {
   const input = {
+    engine: v.engine,
     command: splitArgs(v.command),
     model: v.model,
     method: v.method === '' ? undefined : v.method,
@@ -101,6 +106,7 @@ export function wordsToText(words: readonly string[]): string {
 /** Inverse of formToSettings, for presets and "apply" results. */
 export function settingsToForm(s: ServerSettings): ServerFormValues {
   return {
+    engine: s.engine,
     command: wordsToText(s.command),
     model: s.model,
     method: s.method ?? '',
