@@ -14,7 +14,7 @@ import { StartScreen } from './screens/StartScreen';
 import { progressPct } from './format';
 
 const NAV: { id: Screen; label: string }[] = [
-  { id: 'start', label: 'Start' },
+  { id: 'start', label: 'Get started' },
   { id: 'servers', label: 'Servers' },
   { id: 'sweep', label: 'Sweep' },
   { id: 'results', label: 'Results' },
