@@ -123,7 +123,8 @@ export function App() {
         </nav>
       </div>
       <main className="content" id="content" tabIndex={-1}>
-        <SimulatorBanner />
+        {/* The guided flow offers each engine's own simulator; the banner's is vLLM's Servers form. */}
+        {screen !== 'start' && <SimulatorBanner />}
         <ErrorPanel error={initError} title="Could not reach SpecTune's services" testId="init-error" />
         {notice && (
           <p className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
