@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { createAppServices, type AppServices } from '../src/core/app-services';
 import { EngineDescriptorSchema } from '../src/shared/engine-descriptor';
 import { freePort } from './helpers/processes';
+import { engineDescriptors } from '../src/engines';
+import rendererFixture from './renderer/fixtures/engines.json';
 
 let services: AppServices | null = null;
 let dir = '';
@@ -36,6 +38,11 @@ async function answers(url: string): Promise<boolean> {
 }
 
 describe('engine channels', () => {
+  it("the renderer tests' engine fixture is the registry's descriptors (the embedded command's paths aside, which are this machine's)", () => {
+    const machineFree = (list: unknown[]) => (list as { id: string; defaultCommand: string[] }[]).map((d) => (d.id === 'embedded' ? { ...d, defaultCommand: [] } : d));
+    expect(machineFree(rendererFixture)).toEqual(machineFree(engineDescriptors()));
+  });
+
   it('engines:list serves every engine as a descriptor the contract accepts', async () => {
     const app = open();
     const { engines } = await app.handle('engines:list', {});

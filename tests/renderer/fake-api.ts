@@ -7,7 +7,9 @@ import { REQUEST_CHANNELS, requests, type AppInfo, type EventChannel, type Event
 import { ReportSchema, STOPPED_SERVER_STATE, type ServerState } from '../../src/shared/schemas';
 import { exportReport } from '../../src/shared/report-export';
 import prompts from '../../resources/prompts.json';
-import { engineDescriptors } from '../../src/engines';
+import { EngineDescriptorSchema } from '../../src/shared/engine-descriptor';
+// The registry's descriptors as data (the registry itself is Node code); tests/app-engines.test.ts keeps it equal to the registry.
+import engines from './fixtures/engines.json';
 
 type Handlers = { [C in RequestChannel]?: (args: RequestArgs<C>) => Promise<RequestResult<C>> | RequestResult<C> };
 
@@ -33,7 +35,7 @@ const defaults: Handlers = {
   'presets:list': () => [],
   'history:list': () => [],
   // The registry's own descriptors: the renderer is tested against what the services really send.
-  'engines:list': () => ({ engines: engineDescriptors() }),
+  'engines:list': () => ({ engines: engines.map((e) => EngineDescriptorSchema.parse(e)) }),
   // Pure, like the services' handler: the real exporter, so a download test checks real bytes.
   'report:export': ({ report, format }) => exportReport(ReportSchema.parse(report), format),
 };
