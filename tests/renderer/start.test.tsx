@@ -3,10 +3,10 @@ import './setup-dom';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { ReportSchema, SweepPlanSchema, type EndpointStatus, type Report, type SweepPlan } from '../../src/shared/schemas';
+import { ReportSchema, ServerSettingsSchema, SweepPlanSchema, type EndpointStatus, type Report, type ServerSettings, type SweepPlan } from '../../src/shared/schemas';
 import { summarizeReport } from '../../src/shared/report-export/summary';
 import fixture from './fixtures/report.json';
-import { browserInfo, createFakeApi } from './fake-api';
+import { browserInfo, createFakeApi, stoppedState } from './fake-api';
 import { renderApp } from './render-app';
 
 const report = ReportSchema.parse(fixture);
@@ -182,5 +182,33 @@ describe('Get started: what do you run → model → one click', () => {
       .filter((c) => (c as HTMLInputElement).checked);
     expect(checked).toHaveLength(3);
     expect(screen.queryByTestId('guide-missing')).toBeNull();
+  });
+});
+
+describe('Servers form fits the engine', () => {
+  it('shows the fields the engine takes, swaps the default command, and sends nothing the engine does not take', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({ 'server:start': (s) => ({ ...stoppedState, phase: 'starting', settings: ServerSettingsSchema.parse(s) }) });
+    renderApp(fake.api, 'servers');
+    await screen.findByLabelText('vLLM command');
+    expect(screen.getByLabelText('GPU memory utilisation')).toBeTruthy();
+    // Only engines SpecTune launches are offered here.
+    const options = within(screen.getByLabelText('Engine')).getAllByRole('option').map((o) => o.getAttribute('value'));
+    expect(options).toEqual(expect.arrayContaining(['vllm', 'llama.cpp', 'mlx']));
+    expect(options).not.toContain('lmstudio');
+
+    await user.selectOptions(screen.getByLabelText('Engine'), 'llama.cpp');
+    expect((screen.getByLabelText('llama.cpp (llama-server) command') as HTMLInputElement).value).toBe('llama-server');
+    expect(screen.queryByLabelText('GPU memory utilisation')).toBeNull();
+    expect(screen.queryByLabelText('Speculation method')).toBeNull();
+    expect((screen.getByLabelText('Model') as HTMLInputElement).placeholder).toMatch(/\.gguf$/);
+
+    await user.type(screen.getByLabelText('Model'), '/m/target.gguf');
+    await user.click(screen.getByRole('button', { name: 'Start', exact: true }));
+    await waitFor(() => expect(fake.callsTo('server:start')).toHaveLength(1));
+    const sent = fake.callsTo('server:start')[0] as ServerSettings;
+    expect(sent).toMatchObject({ engine: 'llama.cpp', command: ['llama-server'], model: '/m/target.gguf', numSpeculativeTokens: 0 });
+    expect(sent.gpuMemoryUtilization).toBeUndefined();
+    expect(sent.tensorParallelSize).toBeUndefined();
   });
 });

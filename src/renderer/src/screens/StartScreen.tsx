@@ -11,8 +11,8 @@ import type { EngineDescriptor } from '../../../shared/engine-descriptor';
  * choice it offers comes from the engine descriptors the services send.
  */
 export function StartScreen() {
-  const { engines, statuses, guide, pickEngine } = useApp(
-    useShallow((s) => ({ engines: s.engines, statuses: s.statuses, guide: s.guide, pickEngine: s.pickEngine })),
+  const { engines, statuses, guide, pickEngine, probe } = useApp(
+    useShallow((s) => ({ engines: s.engines, statuses: s.statuses, guide: s.guide, pickEngine: s.pickEngine, probe: s.probe })),
   );
   const ranked = rankEngines(engines, statuses);
   const picked = ranked.find((r) => r.descriptor.id === guide.values.engine) ?? null;
@@ -22,6 +22,12 @@ export function StartScreen() {
       <h2 id="start-title">Find the fastest setting for your server</h2>
       <fieldset className="guide-step">
         <legend>1. What do you run?</legend>
+        <p className="muted">
+          Servers found running come first.{' '}
+          <button type="button" className="link" onClick={() => void probe()}>
+            Look again
+          </button>
+        </p>
         {guide.errors.engine && (
           <p className="field-error" role="alert">
             {guide.errors.engine}

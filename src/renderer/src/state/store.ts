@@ -411,7 +411,7 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
       },
       async runSweep(kind) {
         const form = get().sweepForm;
-        const plan = buildPlan(kind === 'optimize' ? { ...form, mode: 'managed' } : form, get().serverForm);
+        const plan = buildPlan(kind === 'optimize' ? { ...form, mode: 'managed' } : form, get().serverForm, serverFields());
         if (!plan.ok) {
           set({ sweepFormErrors: plan.errors });
           return false;
@@ -458,7 +458,7 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
       async savePreset(name, settings, note) {
         let s = settings;
         if (!s) {
-          const r = formToSettings(get().serverForm);
+          const r = formToSettings(get().serverForm, serverFields());
           if (!r.ok) {
             set({ serverFormErrors: r.errors, presetsError: { code: 'INVALID_INPUT', message: 'the server settings are not valid yet', hint: 'fix the fields marked on the Servers screen' } });
             return null;
@@ -587,6 +587,11 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
       },
     };
 
+    /** The form fields the Servers form's engine takes (undefined until the descriptors arrive: all). */
+    function serverFields(): readonly string[] | undefined {
+      return get().engines.find((e) => e.id === get().serverForm.engine)?.fields;
+    }
+
     function currentEngine(): EngineDescriptor | null {
       const id = get().guide.values.engine;
       return get().engines.find((e) => e.id === id) ?? null;
@@ -602,7 +607,7 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
     }
 
     async function launch(channel: 'server:start' | 'server:restart'): Promise<void> {
-      const r = formToSettings(get().serverForm);
+      const r = formToSettings(get().serverForm, serverFields());
       if (!r.ok) {
         set({ serverFormErrors: r.errors });
         return;
