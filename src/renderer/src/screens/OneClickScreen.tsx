@@ -33,7 +33,11 @@ export function OneClickScreen() {
       {finished && sweep.report && <Answer report={sweep.report} runId={sweep.runId} />}
       <p className="muted">
         Runs the sweep from the Sweep screen with the Servers settings ({serverForm.model || 'no model set'}, k list {tokens}, always with
-        the baseline k = 0 to beat), then restarts the server on the fastest k.
+        the baseline k = 0 to beat), then restarts the server on the fastest k. To tune another engine, or one you run yourself,{' '}
+        <button type="button" className="link" onClick={() => setScreen('start')}>
+          start from Get started
+        </button>
+        .
       </p>
       <div className="actions">
         <button type="button" className="primary big" disabled={sweep.running} onClick={() => void runSweep('optimize')}>
@@ -66,13 +70,14 @@ export function OneClickScreen() {
       {mine && <SweepStatus />}
       {finished && sweep.report && (
         <RecommendationPanel report={sweep.report}>
-          {rec && server?.settings && (
+          {/* Only a launched engine was restarted; an attached run leaves the managed server as it was. */}
+          {rec && server?.settings && sweep.kind === 'optimize' && (
             <p data-testid="oneclick-winner">
               Server now runs with k = {server.settings.numSpeculativeTokens} ({server.phase}) — {f.tps(rec.tokensPerSecond)}, {f.signedPct(rec.speedupPercent)} vs
               baseline.
             </p>
           )}
-          {rec && (
+          {rec && sweep.kind === 'optimize' && (
             <form
               className="inline-form"
               onSubmit={(e) => {
