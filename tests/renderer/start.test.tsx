@@ -212,3 +212,18 @@ describe('Servers form fits the engine', () => {
     expect(sent.tensorParallelSize).toBeUndefined();
   });
 });
+
+describe('stale errors go when their cause is fixed', () => {
+  it('One click\'s "fix the server settings" leaves once "Use the simulator" fills the model in', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({ 'app:info': () => ({ ...browserInfo, vllmFound: false, vllmVersion: null }) });
+    renderApp(fake.api, 'servers');
+    await user.click(await screen.findByTestId('nav-oneclick'));
+    await user.click(screen.getByRole('button', { name: 'Find optimal draft tokens & restart' }));
+    expect(screen.getByText(/fix the server settings on the Servers screen first \(model: /)).toBeTruthy();
+    await user.click(within(screen.getByTestId('simulator-banner')).getByRole('button', { name: 'Use the simulator' }));
+    await user.click(screen.getByTestId('nav-oneclick'));
+    expect(screen.queryByText(/fix the server settings/)).toBeNull();
+    expect(fake.callsTo('sweep:optimize')).toHaveLength(0);
+  });
+});
