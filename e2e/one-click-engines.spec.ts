@@ -74,6 +74,8 @@ async function oneClick(engine: string, opts: { port?: number } = {}): Promise<s
   await page.getByRole('button', { name: 'Use the simulator' }).click();
   await expect(page.getByTestId('guide-demo')).toBeVisible();
   if (opts.port) await page.getByLabel('Port', { exact: true }).fill(String(opts.port));
+  // The flow as a newcomer sees it, for the README and for a look at its layout.
+  await page.screenshot({ path: `test-results/screens/get-started-${engine}.png`, fullPage: true });
   await page.getByRole('button', { name: 'Find the best setting' }).click();
   const headline = page.getByTestId('oneclick-headline');
   await expect(headline).toBeVisible({ timeout: 100_000 });
@@ -83,6 +85,7 @@ async function oneClick(engine: string, opts: { port?: number } = {}): Promise<s
   const text = (await headline.textContent()) ?? '';
   expect(text).toMatch(/faster with (\d+ draft tokens|the draft model \S+)|did not pay|Best setting found/);
   await expect(page.getByTestId('notice')).toHaveText(text);
+  await page.screenshot({ path: `test-results/screens/one-click-answer-${engine}.png` });
   return text;
 }
 

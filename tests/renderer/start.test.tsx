@@ -221,6 +221,7 @@ describe('stale errors go when their cause is fixed', () => {
     await user.click(await screen.findByTestId('nav-oneclick'));
     await user.click(screen.getByRole('button', { name: 'Find optimal draft tokens & restart' }));
     expect(screen.getByText(/fix the server settings on the Servers screen first \(model: /)).toBeTruthy();
+    await user.click(screen.getByTestId('nav-servers'));
     await user.click(within(screen.getByTestId('simulator-banner')).getByRole('button', { name: 'Use the simulator' }));
     await user.click(screen.getByTestId('nav-oneclick'));
     expect(screen.queryByText(/fix the server settings/)).toBeNull();

@@ -123,8 +123,8 @@ export function App() {
         </nav>
       </div>
       <main className="content" id="content" tabIndex={-1}>
-        {/* The guided flow offers each engine's own simulator; the banner's is vLLM's Servers form. */}
-        {screen !== 'start' && <SimulatorBanner />}
+        {/* The banner fills vLLM's launch form: it belongs beside it. Get started offers each engine's own simulator. */}
+        {screen === 'servers' && <SimulatorBanner />}
         <ErrorPanel error={initError} title="Could not reach SpecTune's services" testId="init-error" />
         {notice && (
           <p className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>

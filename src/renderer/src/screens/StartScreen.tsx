@@ -51,8 +51,8 @@ function EngineCard({ r, selected, onPick }: { r: RankedEngine; selected: boolea
     <button type="button" className={`card engine-card${selected ? ' selected' : ''}`} aria-pressed={selected} onClick={onPick} data-testid="engine-card" data-engine={d.id}>
       <strong>{d.label}</strong>
       {r.running ? (
-        <span className="badge badge-ok" data-testid="engine-running">
-          running at {r.running.url}
+        <span data-testid="engine-running">
+          <span className="badge badge-ok">running</span> at <code>{r.running.url}</code>
         </span>
       ) : null}
       <SimulatedBadge show={Boolean(r.running?.simulated)} />
@@ -153,11 +153,11 @@ function EngineSteps({ r }: { r: RankedEngine }) {
           {d.lifecycle === 'launched'
             ? `SpecTune measures ${d.label} without speculation and with several draft lengths, then restarts it on the fastest.`
             : `SpecTune measures the running ${d.label} with each setting it can change and tells you the exact setting to keep.`}{' '}
-          It asks {measure.promptTypes.length} kinds of prompt, {measure.repeats} time(s) each ({' '}
+          It asks {plural(measure.promptTypes.length, 'kind')} of prompt, {measure.repeats === '1' ? 'once' : `${measure.repeats} times`} each:{' '}
           <button type="button" className="link" onClick={() => setScreen('sweep')}>
-            change on the Sweep screen
+            change this on the Sweep screen
           </button>
-          ).
+          .
         </p>
         {e.measure && (
           <p className="field-error" role="alert">
@@ -230,3 +230,5 @@ function DraftCandidates({ d }: { d: EngineDescriptor }) {
     </fieldset>
   );
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
