@@ -24,7 +24,8 @@ export default defineConfig({
   projects: [
     {
       name: 'browser',
-      testMatch: /journey\.spec\.ts/,
+      // The journey first: the engines' one-click runs would change its history counts.
+      testMatch: /(journey|one-click-engines)\.spec\.ts/,
       use: {
         browserName: 'chromium',
         launchOptions: {

@@ -11,12 +11,14 @@ import { _electron as electron, expect, test } from '@playwright/test';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'node_modules/electron/dist');
 
-test('the built app opens its window on the Servers screen', async () => {
+test('the built app opens its window on the guided flow, the Servers screen one click away', async () => {
   test.skip(!existsSync(DIST), 'no Electron binary on this machine: node_modules/electron/dist missing');
   const app = await electron.launch({ args: [join(ROOT, 'out/main/index.js')], cwd: ROOT });
   try {
     const win = await app.firstWindow();
-    await expect(win.getByRole('heading', { name: 'Servers' })).toBeVisible({ timeout: 30_000 });
+    await expect(win.getByRole('heading', { name: 'Find the fastest setting for your server' })).toBeVisible({ timeout: 30_000 });
+    await win.getByTestId('nav-servers').click();
+    await expect(win.getByRole('heading', { name: 'Servers' })).toBeVisible();
     expect(await win.evaluate(() => typeof (globalThis as unknown as { spectune?: unknown }).spectune)).toBe('object');
     await expect(win.getByTestId('endpoint-card').first()).toBeVisible({ timeout: 30_000 });
   } finally {

@@ -98,6 +98,9 @@ test.afterAll(async () => {
 
 test('status: endpoint cards and the no-vLLM banner; the token leaves the address bar', async ({}, info) => {
   await page.goto(URL_WITH_TOKEN);
+  // The app opens on the guided flow; the Servers screen is one click away.
+  await expect(page.getByRole('heading', { name: 'Find the fastest setting for your server' })).toBeVisible();
+  await nav('servers');
   await expect(page.getByRole('heading', { name: 'Servers' })).toBeVisible();
   expect(page.url()).not.toContain('token=');
   const cards = page.getByTestId('endpoint-card');

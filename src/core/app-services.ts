@@ -18,6 +18,7 @@ import { presetHandlers } from './handlers/presets';
 import { reportHandlers } from './handlers/reports';
 import { serverHandlers } from './handlers/server';
 import { statusHandlers } from './handlers/status';
+import { engineHandlers } from './handlers/engines';
 import { sweepController } from './handlers/sweep';
 import { runsHandlers } from './handlers/runs';
 import { assertNoSweepRunning } from './handlers/sweep-guard';
@@ -82,7 +83,9 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
   server.on('log', forwardLog);
 
   const sweep = sweepController(ctx);
+  const engines = engineHandlers(ctx);
   const handlers: Handlers = {
+    ...engines.handlers,
     ...statusHandlers(ctx),
     ...serverHandlers(ctx),
     ...sweep.handlers,
@@ -121,11 +124,13 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     },
     async stopAll() {
       await sweep.dispose();
+      await engines.dispose();
       await server.stop().catch(() => undefined);
     },
     dispose() {
       disposed ??= (async () => {
         await sweep.dispose();
+        await engines.dispose();
         await server.stop().catch(() => undefined);
         server.off('state', forwardState);
         server.off('log', forwardLog);

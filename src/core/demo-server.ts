@@ -16,11 +16,17 @@ export interface DemoServer {
   stop(): Promise<void>;
 }
 
-export async function startDemoServer(engine: Engine, host: string, port: number, timeoutMs = 20_000): Promise<DemoServer> {
+/** The simulator's command words and environment; default: the Node CLI's `spectune sim` (Electron passes its bundled one). */
+export interface SimulatorWords {
+  command: string[];
+  env: Record<string, string>;
+}
+
+export async function startDemoServer(engine: Engine, host: string, port: number, timeoutMs = 20_000, sim?: SimulatorWords): Promise<DemoServer> {
   const d = engine.descriptor.demo;
   if (d.persona === null) throw new SpecTuneError('INVALID_INPUT', `${engine.descriptor.label} has no simulator persona to start`);
-  const [file, ...args] = [...simulatorCommand(), d.persona, '--host', host, '--port', String(port), '--model', d.model, ...(d.draftModels.length ? ['--draft-models', d.draftModels.join(',')] : []), ...d.personaArgs];
-  const child = execa(file, args, { detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: { stderr: true } });
+  const [file, ...args] = [...(sim?.command ?? simulatorCommand()), d.persona, '--host', host, '--port', String(port), '--model', d.model, ...(d.draftModels.length ? ['--draft-models', d.draftModels.join(',')] : []), ...d.personaArgs];
+  const child = execa(file, args, { env: sim?.env ?? {}, detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: { stderr: true } });
   void child.then(() => {}, () => {});
   const url = `http://${host}:${port}`;
   const stop = async () => {

@@ -57,6 +57,11 @@ function notRunningReason(outcomes: Outcome[]): string {
   return failing.res.status >= 400 ? `HTTP ${failing.res.status}` : 'not an LLM server API';
 }
 
+/** Memoised GETs against the server at baseUrl, for engines' own questions (draft candidates). */
+export function askAt(baseUrl: string, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Ask {
+  return makeAsk(base(baseUrl), () => timeoutMs).ask;
+}
+
 /** Is the server at baseUrl this engine? Its identification, or null. */
 export async function identifyWith(engine: Engine, baseUrl: string, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<Identified | null> {
   const { ask } = makeAsk(base(baseUrl), () => timeoutMs);

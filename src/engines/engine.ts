@@ -176,4 +176,9 @@ export interface Engine {
   recommend(input: RecommendInput): Recommended;
   /** Engines whose demo is real (descriptor.demo.persona null): the models to run, made on first use and cached. */
   prepareDemo?(): Promise<{ model: string; draftModel: string | null; note: string }>;
+  /**
+   * Models the server behind `ask` could use as a draft (LM Studio: every downloaded llm), for the
+   * app's draft picker. Absent: the engine takes no draft per request, or cannot list them.
+   */
+  draftCandidates?(ask: Ask): Promise<string[]>;
 }

@@ -29,6 +29,10 @@ export const REQUEST_CHANNEL_NAMES = [
   'presets:apply',
   'runs:list',
   'runs:stop',
+  'engines:list',
+  'engines:models',
+  'demo:start',
+  'demo:stop',
   'shell:openExternal',
 ] as const;
 

@@ -20,6 +20,7 @@ import {
 } from './schemas';
 import { REPORT_FORMATS } from './report-export';
 import { LaunchedServerSchema, StopRunsResultSchema } from './launched-server';
+import { EngineDescriptorSchema, EngineIdSchema } from './engine-descriptor';
 
 export const PresetSchema = z.object({
   id: z.string().min(1),
@@ -121,6 +122,16 @@ export const requests = {
     args: z.object({ port: z.number().int().min(1, 'port: 1 to 65535').max(65535, 'port: 1 to 65535').optional() }).strict().default({}),
     result: StopRunsResultSchema,
   },
+  /** Every engine as data (fields, lifecycle, defaults, demo): the renderer draws its flow from these, never from names. */
+  'engines:list': { args: none, result: z.object({ engines: z.array(EngineDescriptorSchema) }) },
+  /** What a running server of this engine serves, and (engines that swap drafts per request) the draft models it could use. */
+  'engines:models': {
+    args: z.object({ engine: EngineIdSchema, url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://127.0.0.1:1234' }) }),
+    result: z.object({ models: z.array(z.string()), draftCandidates: z.array(z.string()) }),
+  },
+  /** The demo of an engine the user runs themselves (attached): start its simulator persona; stopped by demo:stop or on quit. */
+  'demo:start': { args: z.object({ engine: EngineIdSchema }), result: z.object({ url: z.string() }) },
+  'demo:stop': { args: none, result: z.object({ stopped: z.boolean() }) },
   'shell:openExternal': {
     args: z.object({ url: z.url().refine((u) => /^https?:\/\//.test(u), 'only http(s) links open') }),
     result: z.object({ opened: z.boolean() }),

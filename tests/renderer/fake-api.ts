@@ -3,10 +3,13 @@
  * with the handlers a test gives (defaults are a quiet, empty app), and lets
  * the test push events the way main would.
  */
-import { REQUEST_CHANNELS, type AppInfo, type EventChannel, type EventPayload, type RequestArgs, type RequestChannel, type RequestResult, type SpecTuneApi } from '../../src/shared/ipc-contract';
+import { REQUEST_CHANNELS, requests, type AppInfo, type EventChannel, type EventPayload, type RequestArgs, type RequestChannel, type RequestResult, type SpecTuneApi } from '../../src/shared/ipc-contract';
 import { ReportSchema, STOPPED_SERVER_STATE, type ServerState } from '../../src/shared/schemas';
 import { exportReport } from '../../src/shared/report-export';
 import prompts from '../../resources/prompts.json';
+import { EngineDescriptorSchema } from '../../src/shared/engine-descriptor';
+// The registry's descriptors as data (the registry itself is Node code); tests/app-engines.test.ts keeps it equal to the registry.
+import engines from './fixtures/engines.json';
 
 type Handlers = { [C in RequestChannel]?: (args: RequestArgs<C>) => Promise<RequestResult<C>> | RequestResult<C> };
 
@@ -31,6 +34,8 @@ const defaults: Handlers = {
   'sweep:state': () => ({ running: false, runId: null, kind: null, progress: null, report: null }),
   'presets:list': () => [],
   'history:list': () => [],
+  // The registry's own descriptors: the renderer is tested against what the services really send.
+  'engines:list': () => ({ engines: engines.map((e) => EngineDescriptorSchema.parse(e)) }),
   // Pure, like the services' handler: the real exporter, so a download test checks real bytes.
   'report:export': ({ report, format }) => exportReport(ReportSchema.parse(report), format),
   'runs:list': () => [],
@@ -57,9 +62,16 @@ export function createFakeApi(handlers: Handlers = {}): FakeApi {
   for (const c of REQUEST_CHANNELS) {
     api[c] = async (args: unknown) => {
       calls.push({ channel: c, args });
+      // The renderer must send what the real services accept: a bad argument fails the test, as main would refuse it.
+      const sent = requests[c].args.safeParse(args);
+      if (!sent.success) throw new Error(`fake api: ${c} was called outside the contract: ${sent.error.message}`);
       const h = all[c];
       if (!h) throw new Error(`fake api: no handler for ${c}`);
-      return h(args);
+      const result = await h(args);
+      // A double that answers what the real services could not would test a UI that cannot exist.
+      const checked = requests[c].result.safeParse(result);
+      if (!checked.success) throw new Error(`fake api: ${c} answered outside the contract: ${checked.error.message}`);
+      return result;
     };
   }
   return {

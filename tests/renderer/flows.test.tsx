@@ -133,6 +133,9 @@ describe('Presets', () => {
     renderApp(fake.api);
     await user.type(await screen.findByLabelText('Model'), 'demo/simulated-7b');
     await user.selectOptions(screen.getByLabelText('Speculation method'), 'ngram');
+    // k defaults to 0 (a valid launch without a draft): the preset's k is typed.
+    await user.clear(screen.getByLabelText('Draft tokens (k)'));
+    await user.type(screen.getByLabelText('Draft tokens (k)'), '5');
     await user.click(screen.getByTestId('nav-presets'));
     expect(screen.getByText(/No presets yet/)).toBeTruthy();
 

@@ -101,6 +101,8 @@ describe('Servers screen', () => {
     const user = userEvent.setup();
     const fake = createFakeApi({ 'server:start': (s) => readyState(s as ServerSettings) });
     renderApp(fake.api);
+    // The label comes from the engine's descriptor, which arrives with engines:list.
+    await screen.findByLabelText('vLLM command');
     await fill(user, 'vLLM command', 'python -m vllm.entrypoints.openai.api_server');
     await fill(user, 'Model', 'Qwen/Qwen2.5-7B-Instruct');
     await user.selectOptions(screen.getByLabelText('Speculation method'), 'ngram');

@@ -2,6 +2,7 @@
 import { DEFAULT_ENDPOINTS, type Endpoint } from '../../shared/schemas';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../../shared/prompts';
 import { probeAll } from '../probes';
+import { engineDescriptors } from '../../engines';
 import type { HandlerContext, Handlers } from './context';
 
 /** vLLM's first `--version` imports torch: seconds, so ask once per app run. */
@@ -31,7 +32,8 @@ export function statusHandlers(ctx: HandlerContext): Pick<Handlers, 'app:info' |
     },
 
     'status:probe': async ({ endpoints }) => {
-      const list: Endpoint[] = [...DEFAULT_ENDPOINTS];
+      // Every engine's usual address too (llama-server's :8080, …): the app's first screen ranks what answers first.
+      const list: Endpoint[] = [...DEFAULT_ENDPOINTS, ...engineDescriptors().map((d) => ({ name: d.label, url: d.defaultUrl }))];
       // The managed server may run on another port than :8000; show it too.
       const managed = ctx.server.state();
       if (managed.url && managed.phase !== 'stopped') list.push({ name: 'Managed vLLM', url: managed.url });

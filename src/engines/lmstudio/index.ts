@@ -8,7 +8,7 @@
 import type { EngineDescriptor } from '../../shared/engine-descriptor';
 import type { Ask, ConfigurationInput, Engine, Identified, PromptRequest, RequestShape, SpecConfig } from '../engine';
 import { openAiBody } from '../openai-request';
-import { loadedModels, parseModelList } from './models';
+import { listDraftCandidates, loadedModels, parseModelList } from './models';
 import { lmStudioRecommend } from './recommend';
 import { draftCountsFromResponse, lmStudioUsage } from './stats';
 
@@ -97,4 +97,5 @@ export const lmstudioEngine: Engine = {
         '(LM Studio drops a draft it cannot run with this model — another vocabulary, or a batched MLX model — and may say so only in its developer log)'
       : null,
   recommend: lmStudioRecommend,
+  draftCandidates: async (ask) => (await listDraftCandidates(ask)).map((c) => c.id),
 };

@@ -10,9 +10,11 @@ import { ResultsScreen } from './screens/ResultsScreen';
 import { OneClickScreen } from './screens/OneClickScreen';
 import { PresetsScreen } from './screens/PresetsScreen';
 import { HistoryScreen } from './screens/HistoryScreen';
+import { StartScreen } from './screens/StartScreen';
 import { progressPct } from './format';
 
 const NAV: { id: Screen; label: string }[] = [
+  { id: 'start', label: 'Get started' },
   { id: 'servers', label: 'Servers' },
   { id: 'sweep', label: 'Sweep' },
   { id: 'results', label: 'Results' },
@@ -121,7 +123,8 @@ export function App() {
         </nav>
       </div>
       <main className="content" id="content" tabIndex={-1}>
-        <SimulatorBanner />
+        {/* The banner fills vLLM's launch form: it belongs beside it. Get started offers each engine's own simulator. */}
+        {screen === 'servers' && <SimulatorBanner />}
         <ErrorPanel error={initError} title="Could not reach SpecTune's services" testId="init-error" />
         {notice && (
           <p className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
@@ -131,6 +134,7 @@ export function App() {
             </button>
           </p>
         )}
+        {screen === 'start' && <StartScreen />}
         {screen === 'servers' && <ServersScreen />}
         {screen === 'sweep' && <SweepScreen />}
         {screen === 'results' && <ResultsScreen />}

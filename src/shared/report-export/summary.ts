@@ -90,7 +90,8 @@ export function summarizeReport(report: Report): ReportSummary {
     details.push('There is no measurement without speculation to compare with, so how much faster it is stays unknown.');
   } else {
     verdict = 'faster';
-    const via = extras.draftModel ? ` (draft model ${extras.draftModel})` : '';
+    // draftTokens already names the draft when k is the engine's own (LM Studio): say it once.
+    const via = extras.draftModel && r.numSpeculativeTokens !== null ? ` (draft model ${extras.draftModel})` : '';
     headline = predicted
       ? `${server} should answer ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via} (predicted, not measured).`
       : `${server} answers ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via}.`;

@@ -1,4 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { summarizeReport } from '../../../shared/report-export/summary';
+import type { Report } from '../../../shared/schemas';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/context';
 import { SweepStatus } from './SweepScreen';
@@ -21,16 +23,21 @@ export function OneClickScreen() {
   const errors = useApp((s) => s.sweepFormErrors);
   const tokens = useApp((s) => s.sweepForm.tokens);
   const [name, setName] = useState('');
-  const mine = sweep.kind === 'optimize';
+  const mine = sweep.oneClick || sweep.kind === 'optimize';
   const rec = mine ? sweep.report?.recommendation : null;
   const finished = mine && !sweep.running && sweep.status !== null;
 
   return (
     <section aria-labelledby="oneclick-title">
       <h2 id="oneclick-title">One click</h2>
+      {finished && sweep.report && <Answer report={sweep.report} runId={sweep.runId} />}
       <p className="muted">
         Runs the sweep from the Sweep screen with the Servers settings ({serverForm.model || 'no model set'}, k list {tokens}, always with
-        the baseline k = 0 to beat), then restarts the server on the fastest k.
+        the baseline k = 0 to beat), then restarts the server on the fastest k. To tune another engine, or one you run yourself,{' '}
+        <button type="button" className="link" onClick={() => setScreen('start')}>
+          start from Get started
+        </button>
+        .
       </p>
       <div className="actions">
         <button type="button" className="primary big" disabled={sweep.running} onClick={() => void runSweep('optimize')}>
@@ -63,13 +70,14 @@ export function OneClickScreen() {
       {mine && <SweepStatus />}
       {finished && sweep.report && (
         <RecommendationPanel report={sweep.report}>
-          {rec && server?.settings && (
+          {/* Only a launched engine was restarted; an attached run leaves the managed server as it was. */}
+          {rec && server?.settings && sweep.kind === 'optimize' && (
             <p data-testid="oneclick-winner">
               Server now runs with k = {server.settings.numSpeculativeTokens} ({server.phase}) — {f.tps(rec.tokensPerSecond)}, {f.signedPct(rec.speedupPercent)} vs
               baseline.
             </p>
           )}
-          {rec && (
+          {rec && sweep.kind === 'optimize' && (
             <form
               className="inline-form"
               onSubmit={(e) => {
@@ -88,5 +96,53 @@ export function OneClickScreen() {
         </RecommendationPanel>
       )}
     </section>
+  );
+}
+
+/**
+ * The answer, first thing on the screen when one click ends: the headline in plain words
+ * (focused, so screen readers say it and the page shows it), and the exact setting to keep, with Copy.
+ */
+function Answer({ report, runId }: { report: Report; runId: string | null }) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  const summary = summarizeReport(report);
+  const rec = report.recommendation;
+  const setting = rec?.command ?? rec?.setting ?? null;
+  const [copied, setCopied] = useState<string | null>(null);
+  useEffect(() => {
+    ref.current?.focus();
+    ref.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [runId]);
+  return (
+    <div className="card answer" data-testid="oneclick-answer">
+      <p className="answer-headline" ref={ref} tabIndex={-1} data-testid="oneclick-headline">
+        {summary.headline}
+      </p>
+      {summary.details[0] && <p className="muted">{summary.details[0]}</p>}
+      {setting && (
+        <div className="answer-setting">
+          <pre className="command" data-testid="oneclick-setting" tabIndex={0} aria-label="Setting to keep">
+            {setting}
+          </pre>
+          {rec?.command && rec.setting && rec.setting !== rec.command && <p data-testid="oneclick-setting-words">{rec.setting}</p>}
+          <button
+            type="button"
+            onClick={() =>
+              navigator.clipboard
+                .writeText(setting)
+                .then(() => setCopied('Setting copied'))
+                .catch(() => setCopied('Copy failed: select the text and copy it by hand'))
+            }
+          >
+            Copy
+          </button>
+          {copied && (
+            <span role="status" className="muted">
+              {copied}
+            </span>
+          )}
+        </div>
+      )}
+    </div>
   );
 }

@@ -17,15 +17,8 @@ import { ServerForm } from './ServerForm';
  */
 export const POLL_MS = 15_000;
 
-const KIND_LABEL: Record<string, string> = {
-  vllm: 'vLLM',
-  lmstudio: 'LM Studio',
-  ollama: 'Ollama',
-  llamacpp: 'llama.cpp',
-  mlx: 'mlx_lm',
-  openai: 'OpenAI-compatible',
-  unknown: 'unknown',
-};
+/** What answers that is not one of the engines (those are named by their descriptors). */
+const OTHER_KIND_LABEL: Record<string, string> = { openai: 'OpenAI-compatible', unknown: 'unknown' };
 
 export function PhaseBadge({ phase }: { phase: ServerPhase | undefined }) {
   const p = phase ?? 'stopped';
@@ -37,6 +30,7 @@ export function PhaseBadge({ phase }: { phase: ServerPhase | undefined }) {
 }
 
 function EndpointCard({ s, removable, onRemove }: { s: EndpointStatus; removable: boolean; onRemove: () => void }) {
+  const kindLabel = useApp((st) => st.engines.find((e) => e.id === s.kind)?.label) ?? OTHER_KIND_LABEL[s.kind] ?? s.kind;
   return (
     <article className="card endpoint" data-testid="endpoint-card" aria-label={`${s.name} status`}>
       <header>
@@ -55,7 +49,7 @@ function EndpointCard({ s, removable, onRemove }: { s: EndpointStatus; removable
           <>
             <dt>Listening</dt>
             <dd data-testid="endpoint-kind">
-              {KIND_LABEL[s.kind] ?? s.kind}
+              {kindLabel}
               {s.version ? ` ${s.version}` : ''}
             </dd>
             <dt>Models</dt>
@@ -115,6 +109,8 @@ function AddEndpoint() {
 }
 
 export function ServersScreen() {
+  const engines = useApp((s) => s.engines);
+  const engineId = useApp((s) => s.serverForm.engine);
   const { statuses, probeError, customEndpoints, server, serverError, serverBusy, logs, appInfo } = useApp(
     useShallow((s) => ({
       statuses: s.statuses,
@@ -152,6 +148,7 @@ export function ServersScreen() {
   const customNames = new Set(customEndpoints.map((e) => e.name));
   // A crash after ready arrives as state, not as a rejected call: show both.
   const stateError = server?.phase === 'crashed' ? server.error : null;
+  const engineLabel = engines.find((e) => e.id === engineId)?.label ?? engineId;
 
   return (
     <section aria-labelledby="servers-title">
@@ -168,7 +165,7 @@ export function ServersScreen() {
 
       <article className="card vllm-card" aria-labelledby="vllm-title">
         <header>
-          <h3 id="vllm-title">vLLM launched by SpecTune</h3>
+          <h3 id="vllm-title">{engineLabel} launched by SpecTune</h3>
           <PhaseBadge phase={phase} />
           <SimulatedBadge show={Boolean(server?.simulated)} />
           {server?.url && live && <code data-testid="server-url">{server.url}</code>}

@@ -18,6 +18,8 @@ import { shellQuote, splitArgs } from '../../../shared/shell-words';
 export const METHOD_CHOICES = SPEC_METHODS;
 
 export interface ServerFormValues {
+  /** Engine id (a descriptor's); decides the argv and which fields the form shows. */
+  engine: string;
   command: string;
   model: string;
   /** '' = automatic: draft_model when a draft model is given. */
@@ -34,12 +36,14 @@ export type ServerFormField = keyof ServerFormValues;
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
 export type FormResult<T, F extends string> = { ok: true; value: T } | { ok: false; errors: FieldErrors<F> };
 
+// k = 0 (no speculation) so the defaults are a valid launch: k > 0 needs a draft model or a method the user picks.
 export const DEFAULT_SERVER_FORM: ServerFormValues = {
+  engine: 'vllm',
   command: 'vllm',
   model: '',
   method: '',
   draftModel: '',
-  k: '5',
+  k: '0',
   port: '8000',
   gpuMemoryUtilization: '0.9',
   tensorParallelSize: '1',
@@ -76,17 +80,23 @@ const SERVER_FIELD: Record<string, ServerFormField> = {
   extraArgs: 'extraArgs',
 };
 
-export function formToSettings(v: ServerFormValues): FormResult<ServerSettings, ServerFormField> {
+/**
+ * fields: the engine descriptor's form fields, when known. A field the engine does not take is
+ * hidden on the form, so its value (a default GPU fraction) must not reach the engine either.
+ */
+export function formToSettings(v: ServerFormValues, fields?: readonly string[]): FormResult<ServerSettings, ServerFormField> {
+  const takes = (f: string) => !fields || fields.includes(f);
   const input = {
+    engine: v.engine,
     command: splitArgs(v.command),
     model: v.model,
-    method: v.method === '' ? undefined : v.method,
-    draftModel: v.draftModel.trim() === '' ? undefined : v.draftModel.trim(),
+    method: v.method === '' || !takes('method') ? undefined : v.method,
+    draftModel: v.draftModel.trim() === '' || !takes('draftModel') ? undefined : v.draftModel.trim(),
     numSpeculativeTokens: num(v.k),
     port: num(v.port),
-    gpuMemoryUtilization: optionalNum(v.gpuMemoryUtilization),
-    tensorParallelSize: optionalNum(v.tensorParallelSize),
-    extraArgs: splitArgs(v.extraArgs),
+    gpuMemoryUtilization: takes('gpuMemoryUtilization') ? optionalNum(v.gpuMemoryUtilization) : undefined,
+    tensorParallelSize: takes('tensorParallelSize') ? optionalNum(v.tensorParallelSize) : undefined,
+    extraArgs: takes('extraArgs') ? splitArgs(v.extraArgs) : [],
   };
   const r = ServerSettingsSchema.safeParse(input);
   if (r.success) return { ok: true, value: r.data };
@@ -101,6 +111,7 @@ export function wordsToText(words: readonly string[]): string {
 /** Inverse of formToSettings, for presets and "apply" results. */
 export function settingsToForm(s: ServerSettings): ServerFormValues {
   return {
+    engine: s.engine,
     command: wordsToText(s.command),
     model: s.model,
     method: s.method ?? '',
@@ -159,10 +170,10 @@ const SWEEP_FIELD: Record<string, SweepFormField> = {
 };
 
 /** A plan from the Sweep form; managed mode launches with the Servers form's settings. */
-export function buildPlan(v: SweepFormValues, server: ServerFormValues): FormResult<SweepPlan, SweepFormField> {
+export function buildPlan(v: SweepFormValues, server: ServerFormValues, fields?: readonly string[]): FormResult<SweepPlan, SweepFormField> {
   let settings: ServerSettings | undefined;
   if (v.mode === 'managed') {
-    const s = formToSettings(server);
+    const s = formToSettings(server, fields);
     if (!s.ok) {
       const first = Object.entries(s.errors)[0];
       return { ok: false, errors: { server: `fix the server settings on the Servers screen first (${first?.[0]}: ${first?.[1]})` } };

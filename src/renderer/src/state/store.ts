@@ -24,6 +24,9 @@ import {
   type SystemPromptDef,
 } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
+import type { EngineDescriptor } from '../../../shared/engine-descriptor';
+import { summarizeReport } from '../../../shared/report-export/summary';
+import { EMPTY_GUIDE, draftFreeMethods, guideErrors, guideFor, guidePlan, type GuideErrors, type GuideValues } from './guide';
 import { toUiError, type UiError } from '../api/errors';
 import { downloadJson } from '../api/download';
 import {
@@ -40,7 +43,7 @@ import {
   type SweepFormValues,
 } from './forms';
 
-export type Screen = 'servers' | 'sweep' | 'results' | 'oneclick' | 'presets' | 'history';
+export type Screen = 'start' | 'servers' | 'sweep' | 'results' | 'oneclick' | 'presets' | 'history';
 export type Theme = 'system' | 'light' | 'dark';
 
 const LOG_LIMIT = 500;
@@ -58,6 +61,20 @@ export interface SweepSlice {
   status: 'complete' | 'cancelled' | 'partial' | 'failed' | null;
   reportPath: string | null;
   error: UiError | null;
+  /** Started by one click (the guided flow or the One click screen): its end shows the answer there. */
+  oneClick: boolean;
+}
+
+export interface GuideSlice {
+  values: GuideValues;
+  /** After the first "Find the best setting": errors are shown, and recomputed on every change so fixed ones go away. */
+  tried: boolean;
+  errors: GuideErrors;
+  /** The engine's own lists at the URL (engines:models). */
+  models: string[];
+  draftCandidates: string[];
+  busy: boolean;
+  error: UiError | null;
 }
 
 export interface ResultsSlice {
@@ -74,6 +91,8 @@ export interface AppState {
 
   appInfo: AppInfo | null;
   initError: UiError | null;
+  engines: EngineDescriptor[];
+  guide: GuideSlice;
 
   customEndpoints: Endpoint[];
   statuses: EndpointStatus[];
@@ -140,6 +159,12 @@ export interface AppState {
   stopLeftRunning(): Promise<void>;
   openHistory(runId: string): Promise<void>;
   setCompare(slot: 'a' | 'b', runId: string | null): Promise<void>;
+  pickEngine(id: string): void;
+  setGuide(patch: Partial<GuideValues>): void;
+  /** Fill the flow with the engine's demo: the simulator command (launched), or its simulated server (attached). */
+  useGuideDemo(): Promise<void>;
+  loadGuideModels(): Promise<void>;
+  runGuided(): Promise<boolean>;
 }
 
 function loadJson<T>(key: string, fallback: T): T {
@@ -161,11 +186,19 @@ const emptySweep: SweepSlice = {
   status: null,
   reportPath: null,
   error: null,
+  oneClick: false,
 };
+
+const emptyGuide: GuideSlice = { values: EMPTY_GUIDE, tried: false, errors: {}, models: [], draftCandidates: [], busy: false, error: null };
+
+export interface StoreOptions {
+  /** The screen the app opens on (the guided flow; component tests of other screens start there directly). */
+  screen?: Screen;
+}
 
 export type AppStore = StoreApi<AppState>;
 
-export function createAppStore(api: SpecTuneApi): AppStore {
+export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppStore {
   return createStore<AppState>()((set, get) => {
     /** Run an API call; on failure keep the error where the screen shows it. */
     async function attempt<T>(fn: () => Promise<T>, onError: (e: UiError) => void): Promise<T | undefined> {
@@ -179,11 +212,13 @@ export function createAppStore(api: SpecTuneApi): AppStore {
 
     return {
       api,
-      screen: 'servers',
+      screen: opts.screen ?? 'start',
       theme: loadJson<Theme>(THEME_KEY, 'system'),
       notice: null,
       appInfo: null,
       initError: null,
+      engines: [],
+      guide: emptyGuide,
       customEndpoints: loadJson<Endpoint[]>(ENDPOINTS_KEY, []),
       statuses: [],
       probeError: null,
@@ -228,6 +263,7 @@ export function createAppStore(api: SpecTuneApi): AppStore {
           api.on('sweep:done', (d) => {
             // The service restarts on the winner unless the user cancelled (a partial sweep has a winner too).
             const optimized = get().sweep.kind === 'optimize' && d.status !== 'cancelled';
+            const { oneClick, report } = get().sweep;
             set((st) => ({
               sweep: {
                 ...st.sweep,
@@ -239,6 +275,11 @@ export function createAppStore(api: SpecTuneApi): AppStore {
               },
             }));
             void get().loadHistory();
+            // The answer, where the user is: the notice bar shows on every screen.
+            if (oneClick && d.status !== 'cancelled') {
+              if (report) get().notify('ok', summarizeReport(report).headline);
+              else if (d.error) get().notify('error', d.error);
+            }
             // One click restarted the server on the winner: the form should now show what runs.
             if (optimized) void attempt(() => api['server:state']({}), () => undefined).then((s) => s?.settings && set({ server: s, serverForm: settingsToForm(s.settings) }));
           }),
@@ -246,15 +287,17 @@ export function createAppStore(api: SpecTuneApi): AppStore {
         ];
 
         const fail = (e: UiError) => set({ initError: e });
-        const [info, server, logs, prompts, sweepState] = await Promise.all([
+        const [info, server, logs, prompts, sweepState, engines] = await Promise.all([
           attempt(() => api['app:info']({}), fail),
           attempt(() => api['server:state']({}), fail),
           attempt(() => api['server:logs']({}), fail),
           attempt(() => api['prompts:builtin']({}), fail),
           attempt(() => api['sweep:state']({}), fail),
+          attempt(() => api['engines:list']({}), fail),
         ]);
         set((st) => ({
           appInfo: info ?? null,
+          engines: engines?.engines ?? [],
           server: server ?? st.server,
           logs: logs ? [...logs, ...st.logs].slice(-LOG_LIMIT) : st.logs,
           builtinPromptTypes: prompts?.promptTypes ?? [],
@@ -338,7 +381,10 @@ export function createAppStore(api: SpecTuneApi): AppStore {
         set((st) => {
           const errors = { ...st.serverFormErrors };
           delete errors[field];
-          return { serverForm: { ...st.serverForm, [field]: value }, serverFormErrors: errors };
+          // "Fix the server settings first" on One click / Sweep was about this form: it goes once the form changes.
+          const sweepErrors = { ...st.sweepFormErrors };
+          delete sweepErrors.server;
+          return { serverForm: { ...st.serverForm, [field]: value }, serverFormErrors: errors, sweepFormErrors: sweepErrors };
         });
       },
       fillSimulator() {
@@ -352,6 +398,7 @@ export function createAppStore(api: SpecTuneApi): AppStore {
             method: st.serverForm.method || (st.serverForm.draftModel ? '' : 'ngram'),
           },
           serverFormErrors: {},
+          sweepFormErrors: Object.fromEntries(Object.entries(st.sweepFormErrors).filter(([k]) => k !== 'server')),
           screen: 'servers',
         }));
       },
@@ -377,12 +424,12 @@ export function createAppStore(api: SpecTuneApi): AppStore {
       },
       async runSweep(kind) {
         const form = get().sweepForm;
-        const plan = buildPlan(kind === 'optimize' ? { ...form, mode: 'managed' } : form, get().serverForm);
+        const plan = buildPlan(kind === 'optimize' ? { ...form, mode: 'managed' } : form, get().serverForm, serverFields());
         if (!plan.ok) {
           set({ sweepFormErrors: plan.errors });
           return false;
         }
-        set({ sweepFormErrors: {}, sweep: { ...emptySweep, running: true, kind } });
+        set({ sweepFormErrors: {}, sweep: { ...emptySweep, running: true, kind, oneClick: kind === 'optimize' } });
         const channel = kind === 'optimize' ? 'sweep:optimize' : 'sweep:start';
         const r = await attempt(() => api[channel](plan.value), (e) => set((st) => ({ sweep: { ...st.sweep, running: false, error: e } })));
         if (!r) return false;
@@ -430,7 +477,7 @@ export function createAppStore(api: SpecTuneApi): AppStore {
       async savePreset(name, settings, note) {
         let s = settings;
         if (!s) {
-          const r = formToSettings(get().serverForm);
+          const r = formToSettings(get().serverForm, serverFields());
           if (!r.ok) {
             set({ serverFormErrors: r.errors, presetsError: { code: 'INVALID_INPUT', message: 'The server settings are not valid yet', hint: 'Fix the fields marked on the Servers screen' } });
             return null;
@@ -487,6 +534,79 @@ export function createAppStore(api: SpecTuneApi): AppStore {
         await get().loadLeftRunning();
         void get().probe();
       },
+
+      pickEngine(id) {
+        const d = get().engines.find((e) => e.id === id);
+        if (!d) return;
+        const running = get().statuses.find((s) => s.running && s.kind === id) ?? null;
+        setGuideValues(guideFor(d, running), { models: running?.models ?? [], draftCandidates: [], error: null, tried: false });
+        if (d.lifecycle === 'attached' && running) void get().loadGuideModels();
+      },
+      setGuide(patch) {
+        setGuideValues({ ...get().guide.values, ...patch });
+      },
+      async useGuideDemo() {
+        const d = currentEngine();
+        if (!d) return;
+        if (d.lifecycle === 'launched') {
+          const sim = get().appInfo?.simulatorCommand ?? [];
+          const methods = draftFreeMethods(d);
+          const draft = d.demo.draftModels[0] ?? '';
+          setGuideValues({
+            ...get().guide.values,
+            demo: true,
+            command: wordsToText([...sim, ...(d.demo.persona ? [d.demo.persona] : [])]),
+            model: d.demo.model,
+            draftModel: draft,
+            method: draft ? '' : (methods[0] ?? ''),
+          });
+          return;
+        }
+        set((st) => ({ guide: { ...st.guide, busy: true, error: null } }));
+        const r = await attempt(() => api['demo:start']({ engine: d.id }), (e) => set((st) => ({ guide: { ...st.guide, error: e } })));
+        set((st) => ({ guide: { ...st.guide, busy: false } }));
+        if (!r) return;
+        setGuideValues({ ...get().guide.values, demo: true, url: r.url, model: d.demo.model, draftModels: d.draftPerRequest ? [...d.demo.draftModels] : [] });
+        await get().loadGuideModels();
+      },
+      async loadGuideModels() {
+        const d = currentEngine();
+        const url = get().guide.values.url.trim();
+        if (!d || !url) return;
+        set((st) => ({ guide: { ...st.guide, busy: true, error: null } }));
+        const r = await attempt(() => api['engines:models']({ engine: d.id, url }), (e) => set((st) => ({ guide: { ...st.guide, error: e } })));
+        set((st) => ({ guide: { ...st.guide, busy: false, ...(r ? { models: r.models, draftCandidates: r.draftCandidates } : {}) } }));
+        if (r && !get().guide.values.model && r.models.length) get().setGuide({ model: r.models[0] });
+      },
+      async runGuided() {
+        const d = currentEngine();
+        const v = get().guide.values;
+        const built = d ? guidePlan(v, d, get().sweepForm) : { ok: false as const, errors: guideErrors(v, null) };
+        if (!built.ok) {
+          set((st) => ({ guide: { ...st.guide, tried: true, errors: built.errors } }));
+          return false;
+        }
+        const plan = built.plan;
+        const kind = plan.mode === 'managed' ? 'optimize' : 'sweep';
+        set((st) => ({
+          guide: { ...st.guide, tried: true, errors: {}, error: null },
+          // The Servers form shows what one click launches, and then what it restarted on.
+          ...(plan.server ? { serverForm: settingsToForm(plan.server) } : {}),
+          sweep: { ...emptySweep, running: true, kind, oneClick: true },
+          screen: 'oneclick',
+        }));
+        // Launched engines restart on the winner; SpecTune did not start an attached one, so it measures and recommends.
+        const r = await attempt(
+          () => api[kind === 'optimize' ? 'sweep:optimize' : 'sweep:start'](plan),
+          (e) => set((st) => ({ sweep: { ...st.sweep, running: false, error: e } })),
+        );
+        if (!r) return false;
+        set((st) => ({
+          sweep: { ...st.sweep, runId: r.runId },
+          results: st.results.source === 'history' ? st.results : { report: null, runId: r.runId, source: 'live' },
+        }));
+        return true;
+      },
       async openHistory(runId) {
         const r = await attempt(() => api['history:get']({ runId }), (e) => set({ historyError: e }));
         if (r) get().showReport(r, runId, 'history');
@@ -502,8 +622,27 @@ export function createAppStore(api: SpecTuneApi): AppStore {
       },
     };
 
+    /** The form fields the Servers form's engine takes (undefined until the descriptors arrive: all). */
+    function serverFields(): readonly string[] | undefined {
+      return get().engines.find((e) => e.id === get().serverForm.engine)?.fields;
+    }
+
+    function currentEngine(): EngineDescriptor | null {
+      const id = get().guide.values.engine;
+      return get().engines.find((e) => e.id === id) ?? null;
+    }
+
+    /** New values; once the user has tried to run, the errors follow them (a fixed one disappears at once). */
+    function setGuideValues(values: GuideValues, extra: Partial<GuideSlice> = {}): void {
+      set((st) => {
+        const tried = extra.tried ?? st.guide.tried;
+        const d = get().engines.find((e) => e.id === values.engine) ?? null;
+        return { guide: { ...st.guide, ...extra, values, errors: tried ? guideErrors(values, d) : {} } };
+      });
+    }
+
     async function launch(channel: 'server:start' | 'server:restart'): Promise<void> {
-      const r = formToSettings(get().serverForm);
+      const r = formToSettings(get().serverForm, serverFields());
       if (!r.ok) {
         set({ serverFormErrors: r.errors });
         return;

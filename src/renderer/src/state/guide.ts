@@ -1,0 +1,150 @@
+/**
+ * The guided first screen as pure functions: which engines to offer first, what
+ * the user still has to give (in words), and the plan one click runs. Every
+ * difference between engines comes from their descriptors (lifecycle, fields,
+ * methods, draftPerRequest, kChange, demo), never from their names.
+ */
+import type { EngineDescriptor } from '../../../shared/engine-descriptor';
+import { SweepPlanSchema, type EndpointStatus, type SweepPlan } from '../../../shared/schemas';
+import { splitArgs } from '../../../shared/shell-words';
+import type { SweepFormValues } from './forms';
+
+export interface GuideValues {
+  engine: string | null;
+  /** Attached engines: where the running server answers. */
+  url: string;
+  model: string;
+  /** Launched engines: the command words as text. */
+  command: string;
+  port: string;
+  /** Launched engines: the one draft model loaded with the server. */
+  draftModel: string;
+  /** Launched engines with methods that need no draft model (vLLM's ngram, …); '' = draft model. */
+  method: string;
+  /** Engines that swap drafts per request: the candidates to compare. */
+  draftModels: string[];
+  /** The demo stands in for the engine (simulator command, or the attached engine's simulated server). */
+  demo: boolean;
+}
+
+export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draft' | 'measure';
+export type GuideErrors = Partial<Record<GuideField, string>>;
+
+export const EMPTY_GUIDE: GuideValues = { engine: null, url: '', model: '', command: '', port: '', draftModel: '', method: '', draftModels: [], demo: false };
+
+/** The k list a launched engine's one click compares (the baseline k = 0 is always in). */
+export const LAUNCHED_TOKENS = [0, 3, 5, 7];
+/** Attached engines that change k per request or by reload compare these on the running server. */
+export const ATTACHED_TOKENS = [0, 2, 4, 6];
+
+export interface RankedEngine {
+  descriptor: EngineDescriptor;
+  /** A running server of this engine the status probe found (the first one). */
+  running: EndpointStatus | null;
+}
+
+/** Engines with a running server first (in the registry's order), then the rest. */
+export function rankEngines(engines: readonly EngineDescriptor[], statuses: readonly EndpointStatus[]): RankedEngine[] {
+  const ranked = engines.map((descriptor) => ({ descriptor, running: statuses.find((s) => s.running && s.kind === descriptor.id) ?? null }));
+  return [...ranked.filter((r) => r.running), ...ranked.filter((r) => !r.running)];
+}
+
+/** The values a freshly picked engine starts with: its usual address, its default command, a detected server's first model. */
+export function guideFor(d: EngineDescriptor, running: EndpointStatus | null): GuideValues {
+  return {
+    ...EMPTY_GUIDE,
+    engine: d.id,
+    url: running?.url ?? d.defaultUrl,
+    command: d.defaultCommand.join(' '),
+    port: String(d.defaultPort),
+    model: running?.models[0] ?? '',
+  };
+}
+
+/** Methods that guess ahead without a draft model (the descriptor lists draft_model among them for vLLM). */
+export function draftFreeMethods(d: EngineDescriptor): string[] {
+  return d.methods.filter((m) => !/draft/.test(m));
+}
+
+/** What is missing or wrong, in words a newcomer reads; {} = ready for one click. */
+export function guideErrors(v: GuideValues, d: EngineDescriptor | null): GuideErrors {
+  const e: GuideErrors = {};
+  if (!d) return { engine: 'Pick what you run first.' };
+  if (!v.model.trim()) e.model = `Which model should ${d.label} serve? For example ${d.placeholders.model}.`;
+  if (d.lifecycle === 'attached') {
+    if (!/^https?:\/\/[^\s/]+/.test(v.url.trim())) e.url = `Where does ${d.label} answer? Give its address, for example ${d.defaultUrl}.`;
+    if (d.draftPerRequest && v.draftModels.length === 0) {
+      e.draft = `Pick at least one draft model to try: a small model of the same family as the main one${d.placeholders.draftModel ? `, for example ${d.placeholders.draftModel}` : ''}.`;
+    }
+  } else {
+    if (splitArgs(v.command).length === 0) e.command = `How is ${d.label} started? For example: ${d.defaultCommand.join(' ') || 'its command'}.`;
+    const port = Number(v.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) e.port = 'Give the port the server should listen on: a whole number from 1 to 65535, e.g. 8000.';
+    // Draft tokens are guessed by something: a draft model, or a method that needs none.
+    if (!v.draftModel.trim() && !v.method) {
+      const methods = draftFreeMethods(d);
+      e.draft = `Speculation needs a small draft model that guesses ahead${d.placeholders.draftModel ? ` (for example ${d.placeholders.draftModel})` : ''}${
+        methods.length ? `, or a method that needs none (${methods.join(', ')})` : ''
+      }. Give one to compare against the server without it.`;
+    }
+  }
+  return e;
+}
+
+/** The one-click plan; measurement settings (prompts, repeats, answer length) come from the Sweep screen. */
+export function guidePlan(v: GuideValues, d: EngineDescriptor, measure: SweepFormValues): { ok: true; plan: SweepPlan } | { ok: false; errors: GuideErrors } {
+  const errors = guideErrors(v, d);
+  if (Object.keys(errors).length) return { ok: false, errors };
+  const common = {
+    promptTypes: measure.promptTypes,
+    systemPrompts: measure.systemPrompts,
+    customPrompts: measure.customPrompts.filter((p) => measure.promptTypes.includes(p.id)),
+    customSystemPrompts: measure.customSystemPrompts.filter((p) => measure.systemPrompts.includes(p.id)),
+    repeats: Number(measure.repeats),
+    maxTokens: Number(measure.maxTokens),
+  };
+  let input: unknown;
+  if (d.lifecycle === 'attached') {
+    const changesK = d.kChange === 'per-request' || d.kChange === 'reload';
+    input = {
+      ...common,
+      mode: 'attached',
+      url: v.url.trim(),
+      engine: d.id,
+      model: v.model.trim(),
+      draftModels: d.draftPerRequest ? v.draftModels : [],
+      tokens: changesK ? ATTACHED_TOKENS : [0],
+      ...(changesK ? { attachedChangesK: true } : {}),
+    };
+  } else {
+    const draft = v.draftModel.trim();
+    input = {
+      ...common,
+      mode: 'managed',
+      engine: d.id,
+      tokens: LAUNCHED_TOKENS,
+      draftModels: draft ? [draft] : [],
+      server: {
+        engine: d.id,
+        command: splitArgs(v.command),
+        model: v.model.trim(),
+        ...(draft ? { draftModel: draft } : { method: v.method }),
+        port: Number(v.port),
+        numSpeculativeTokens: 0,
+      },
+    };
+  }
+  const r = SweepPlanSchema.safeParse(input);
+  if (r.success) return { ok: true, plan: r.data };
+  // The measurement settings live on the Sweep screen; anything else the checks above should have caught.
+  const first = r.error.issues[0];
+  return { ok: false, errors: { measure: `${first.path.join('.') || 'plan'}: ${first.message}` } };
+}
+
+/** Model choices: a detected server's own list, else the demo's model when the demo stands in. */
+export function modelChoices(v: GuideValues, d: EngineDescriptor, running: EndpointStatus | null, listed: readonly string[]): string[] {
+  if (listed.length) return [...listed];
+  if (running && running.models.length) return running.models;
+  if (v.demo) return [d.demo.model];
+  return [];
+}
