@@ -9,19 +9,10 @@ import { z } from 'zod';
 import { DEFAULT_STEP_MS } from '../model';
 import type { FlagKind, ParsedFlags } from './flags';
 import { flagValue } from './flags';
+import type { SimKnobs } from '../options';
 
-export interface PersonaKnobs {
-  startupMs: number;
-  failStartup: boolean;
-  crashAfter: number | null;
-  http500Rate: number | null;
-  http500Every: number | null;
-  stallAfterTokens: number | null;
-  ignoreSigterm: boolean;
-  stepMs: number;
-  draftCost: number | null;
-  alpha: number | null;
-  jitter: number;
+/** The vLLM persona's timing and fault knobs (one set for every persona), plus what only personas use. */
+export interface PersonaKnobs extends Omit<SimKnobs, 'metrics' | 'orphanExitMs'> {
   /** Time a model (re)load takes: Ollama runner reloads, mlx_lm/LM Studio draft swaps. */
   reloadMs: number;
   seed: number;
