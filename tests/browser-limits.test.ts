@@ -127,3 +127,11 @@ describe('browser mode request limits', { timeout: 60_000 }, () => {
     expect((await post(srv, 'app:info', '{}')).status).toBe(200);
   });
 });
+
+describe('error codes as HTTP statuses', () => {
+  it('a start cancelled by another request is a conflict (409), not an internal error (500)', async () => {
+    const { httpStatusFor } = await import('../src/core/browser-server');
+    expect(httpStatusFor({ code: 'CANCELLED', message: 'start cancelled' })).toBe(409);
+    expect(httpStatusFor({ code: 'UNKNOWN', message: 'boom' })).toBe(500);
+  });
+});

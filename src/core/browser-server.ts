@@ -106,6 +106,8 @@ export function httpStatusFor(info: ErrorInfo): number {
       return 413;
     case 'OVERLOADED':
       return 503;
+    // A cancelled start was ended by another request (Stop): a conflict, not a server fault.
+    case 'CANCELLED':
     case 'ALREADY_RUNNING':
     case 'BUSY':
     case 'NOT_RUNNING':

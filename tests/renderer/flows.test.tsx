@@ -166,7 +166,12 @@ describe('Presets', () => {
 
     await user.click(screen.getByRole('button', { name: 'Apply' }));
     await waitFor(() => expect(fake.callsTo('presets:apply')).toEqual([{ id: 'p1' }]));
-    expect((await screen.findByTestId('notice')).textContent).toContain('k = 5');
+    // The apply answers after the restart: the notice says where the server is, not "restarting".
+    expect((await screen.findByTestId('notice')).textContent).toBe('Preset applied: server running with k = 5');
+    // A confirmation belongs to its screen: moving on clears it.
+    await user.click(screen.getByTestId('nav-servers'));
+    expect(screen.queryByTestId('notice')).toBeNull();
+    await user.click(screen.getByTestId('nav-presets'));
 
     await user.click(screen.getByRole('button', { name: 'Delete' }));
     expect(document.activeElement?.textContent).toBe('Keep');

@@ -97,6 +97,21 @@ describe('Servers screen', () => {
     expect(fake.callsTo('server:start')).toHaveLength(0);
   });
 
+  it('a start the user cancelled (Stop during start-up) is said plainly, not shown as an error', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({
+      'server:start': () => {
+        throw new ApiError({ code: 'CANCELLED', message: 'vLLM start cancelled; the server was stopped' }, 409);
+      },
+    });
+    renderApp(fake.api);
+    await screen.findByLabelText('vLLM command');
+    await fill(user, 'Model', 'Qwen/Qwen2.5-7B-Instruct');
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    expect((await screen.findByTestId('notice')).textContent).toBe('Start cancelled: the server was stopped');
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
   it('starts with parsed settings (extra args split like a shell), shows phase, k and the live log', async () => {
     const user = userEvent.setup();
     const fake = createFakeApi({ 'server:start': (s) => readyState(s as ServerSettings) });

@@ -69,10 +69,11 @@ export function ServerForm() {
       {text('command', `${label} command`, { help: d ? `words, e.g. ${wordsToText(d.defaultCommand)}` : 'words, e.g. vllm' })}
       {text('model', 'Model', { placeholder: d?.placeholders.model ?? 'Qwen/Qwen2.5-7B-Instruct' })}
       {shows('method') && (d?.methods.length ?? 1) > 0 && (
-        <Field label="Speculation method" error={errors.method} help="used when k > 0">
+        <Field label="Speculation method" error={errors.method} help="used when k > 0; Automatic = the draft model">
           {(p) => (
             <select {...p} name="method" value={form.method} onChange={(e) => setField('method', e.target.value)}>
-              <option value="">Automatic (draft model if given)</option>
+              {/* Short, so the closed select shows it whole in a form column; the help says what it means. */}
+              <option value="">Automatic</option>
               {(d?.methods ?? METHOD_CHOICES).map((m) => (
                 <option key={m} value={m}>
                   {METHOD_LABEL[m] ?? m}

@@ -353,7 +353,8 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
         void get().probe();
       },
 
-      setScreen: (screen) => set({ screen }),
+      // A confirmation belongs to the screen it was given on; an error stays until it is dismissed.
+      setScreen: (screen) => set((st) => ({ screen, notice: st.notice?.kind === 'ok' ? null : st.notice })),
       setTheme(theme) {
         localStorage.setItem(THEME_KEY, JSON.stringify(theme));
         set({ theme });
@@ -510,7 +511,8 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
           server: s ?? st.server,
           serverForm: s?.settings ? settingsToForm(s.settings) : st.serverForm,
         }));
-        if (s) get().notify('ok', `Preset applied: server restarting with k = ${s.settings?.numSpeculativeTokens ?? '?'}`);
+        // presets:apply answers once the restart is over: say where the server is now, not what it was doing.
+        if (s) get().notify('ok', `Preset applied: server ${s.phase === 'ready' ? 'running' : s.phase} with k = ${s.settings?.numSpeculativeTokens ?? '?'}`);
         return Boolean(s);
       },
 
@@ -648,7 +650,11 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
         return;
       }
       set({ serverBusy: true, serverError: null, serverFormErrors: {} });
-      const s = await attempt(() => api[channel](r.value), (e) => set({ serverError: e }));
+      // A start the user stopped is not a failure: say so plainly instead of showing an error box.
+      const s = await attempt(
+        () => api[channel](r.value),
+        (e) => (e.code === 'CANCELLED' ? get().notify('ok', 'Start cancelled: the server was stopped') : set({ serverError: e })),
+      );
       set((st) => ({ serverBusy: false, server: s ?? st.server }));
       void get().probe();
     }
