@@ -4,7 +4,7 @@
  * candidates read through the engine, and the demo stopped when the app goes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAppServices, type AppServices } from '../src/core/app-services';
@@ -38,6 +38,28 @@ async function answers(url: string): Promise<boolean> {
 }
 
 describe('engine channels', () => {
+  it('demo:prepare writes (and caches) a model pair for the embedded engine and answers its real command', async () => {
+    const app = open();
+    const cache = mkdtempSync(join(tmpdir(), 'spectune-demo-cache-'));
+    const before = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cache;
+    try {
+      const r = await app.handle('demo:prepare', { engine: 'embedded' });
+      expect(r.model).toBe(join(cache, 'spectune', 'gguf-demo', 'target.gguf'));
+      expect(r.draftModel).toBe(join(cache, 'spectune', 'gguf-demo', 'draft.gguf'));
+      expect(existsSync(r.model) && existsSync(r.draftModel!)).toBe(true);
+      expect(r.command.join(' ')).toMatch(/src\/engines\/embedded\/server\/main\.ts$/);
+      expect(r.note).toMatch(/generated now/);
+      // Cached: the second call reuses the files.
+      expect((await app.handle('demo:prepare', { engine: 'embedded' })).note).not.toMatch(/generated now/);
+      await expect(app.handle('demo:prepare', { engine: 'lmstudio' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    } finally {
+      if (before === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = before;
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("the renderer tests' engine fixture is the registry's descriptors (the embedded command's paths aside, which are this machine's)", () => {
     const machineFree = (list: unknown[]) => (list as { id: string; defaultCommand: string[] }[]).map((d) => (d.id === 'embedded' ? { ...d, defaultCommand: [] } : d));
     expect(machineFree(rendererFixture)).toEqual(machineFree(engineDescriptors()));

@@ -32,6 +32,7 @@ export const REQUEST_CHANNEL_NAMES = [
   'engines:list',
   'engines:models',
   'demo:start',
+  'demo:prepare',
   'demo:stop',
   'shell:openExternal',
 ] as const;

@@ -131,6 +131,11 @@ export const requests = {
   },
   /** The demo of an engine the user runs themselves (attached): start its simulator persona; stopped by demo:stop or on quit. */
   'demo:start': { args: z.object({ engine: EngineIdSchema }), result: z.object({ url: z.string() }) },
+  /** The demo of a real engine with no simulator (embedded): models it makes (cached) and the command that runs it. */
+  'demo:prepare': {
+    args: z.object({ engine: EngineIdSchema }),
+    result: z.object({ command: z.array(z.string()), model: z.string(), draftModel: z.string().nullable(), note: z.string() }),
+  },
   'demo:stop': { args: none, result: z.object({ stopped: z.boolean() }) },
   'shell:openExternal': {
     args: z.object({ url: z.url().refine((u) => /^https?:\/\//.test(u), 'only http(s) links open') }),

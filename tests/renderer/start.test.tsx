@@ -183,6 +183,26 @@ describe('Get started: what do you run → model → one click', () => {
     expect(checked).toHaveLength(3);
     expect(screen.queryByTestId('guide-missing')).toBeNull();
   });
+
+  it('the embedded engine has no simulator: "Try it on a real engine" fills generated models and the real command, not simulated', async () => {
+    const user = userEvent.setup();
+    const command = ['node', '/opt/spectune/bin/run-ts.js', '/opt/spectune/src/engines/embedded/server/main.ts'];
+    const fake = createFakeApi({
+      'demo:prepare': () => ({ command, model: '/c/gguf/target.gguf', draftModel: '/c/gguf/draft.gguf', note: 'a real llama.cpp on a generated tiny model pair' }),
+      'sweep:optimize': () => ({ runId: 'emb-1' }),
+    });
+    renderApp(fake.api, 'start');
+    await waitFor(() => expect(cards().length).toBeGreaterThan(4));
+    await user.click(card('embedded'));
+    expect(screen.queryByRole('button', { name: 'Use the simulator' })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Try it on a real engine' }));
+    await waitFor(() => expect(fake.callsTo('demo:prepare')).toEqual([{ engine: 'embedded' }]));
+    expect(await screen.findByTestId('guide-demo')).toHaveProperty('textContent', 'Using generated models: /c/gguf/target.gguf.');
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
+    await waitFor(() => expect(fake.callsTo('sweep:optimize')).toHaveLength(1));
+    const plan = SweepPlanSchema.parse(fake.callsTo('sweep:optimize')[0]);
+    expect(plan.server).toMatchObject({ engine: 'embedded', command, model: '/c/gguf/target.gguf', draftModel: '/c/gguf/draft.gguf' });
+  });
 });
 
 describe('Servers form fits the engine', () => {

@@ -15,7 +15,7 @@ import type { HandlerContext, Handlers } from './context';
 const MODELS_TIMEOUT_MS = 5000;
 
 export interface EngineHandlers {
-  handlers: Pick<Handlers, 'engines:list' | 'engines:models' | 'demo:start' | 'demo:stop'>;
+  handlers: Pick<Handlers, 'engines:list' | 'engines:models' | 'demo:start' | 'demo:prepare' | 'demo:stop'>;
   /** Stop the demo server, if one runs (app quit). */
   dispose(): Promise<void>;
 }
@@ -67,6 +67,16 @@ export function engineHandlers(ctx: HandlerContext): EngineHandlers {
           });
         }
         return { url: (await demo.server).url };
+      },
+
+      'demo:prepare': async ({ engine: id }) => {
+        const engine = engineById(id);
+        if (!engine.prepareDemo) {
+          throw new SpecTuneError('INVALID_INPUT', `${engine.descriptor.label} has no real-engine demo`, {
+            hint: 'use its simulator instead ("Use the simulator")',
+          });
+        }
+        return { command: engine.descriptor.defaultCommand, ...(await engine.prepareDemo()) };
       },
 
       'demo:stop': async () => ({ stopped: await stopDemo() }),

@@ -79,14 +79,15 @@ function EngineSteps({ r }: { r: RankedEngine }) {
   const v = guide.values;
   const e = guide.errors;
   const choices = modelChoices(v, d, r.running, guide.models);
-  // An engine with no simulator persona (a real engine's demo, such as embedded) offers no stand-in here.
-  const canDemo = d.demo.persona !== null && (d.lifecycle === 'attached' || (appInfo?.simulatorCommand.length ?? 0) > 0);
+  // Engines with a simulator persona offer it; a real engine with none (embedded) offers generated models instead.
+  const real = d.demo.persona === null;
+  const canDemo = real || d.lifecycle === 'attached' || (appInfo?.simulatorCommand.length ?? 0) > 0;
 
   return (
     <>
       <fieldset className="guide-step" data-testid="guide-server">
         <legend>2. Which model{d.lifecycle === 'launched' ? ', started how' : ''}?</legend>
-        {canDemo && (
+        {canDemo && !real && (
           <p className="muted">
             No {d.label} at hand?{' '}
             <button type="button" className="link" onClick={() => void useGuideDemo()} disabled={guide.busy}>
@@ -95,9 +96,18 @@ function EngineSteps({ r }: { r: RankedEngine }) {
             — a stand-in that behaves like {d.label}; its numbers are labelled <SimulatedBadge show />.
           </p>
         )}
+        {canDemo && real && (
+          <p className="muted">
+            No model files at hand?{' '}
+            <button type="button" className="link" onClick={() => void useGuideDemo()} disabled={guide.busy}>
+              Try it on a real engine
+            </button>{' '}
+            — SpecTune writes a tiny model pair and runs it for real (not simulated; on models this small speculation does not pay, and the answer says so).
+          </p>
+        )}
         {v.demo && (
           <p className="muted" data-testid="guide-demo">
-            Using the simulator{d.lifecycle === 'attached' && v.url ? ` of ${d.label} at ${v.url}` : ''}.
+            {real ? `Using generated models: ${v.model}` : `Using the simulator${d.lifecycle === 'attached' && v.url ? ` of ${d.label} at ${v.url}` : ''}`}.
           </p>
         )}
         <div className="form-grid">

@@ -550,6 +550,16 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
       async useGuideDemo() {
         const d = currentEngine();
         if (!d) return;
+        if (d.demo.persona === null) {
+          // No simulator: the real engine on models SpecTune makes (and caches) for it.
+          set((st) => ({ guide: { ...st.guide, busy: true, error: null } }));
+          const r = await attempt(() => api['demo:prepare']({ engine: d.id }), (e) => set((st) => ({ guide: { ...st.guide, error: e } })));
+          set((st) => ({ guide: { ...st.guide, busy: false } }));
+          if (!r) return;
+          setGuideValues({ ...get().guide.values, demo: true, command: wordsToText(r.command), model: r.model, draftModel: r.draftModel ?? '', method: '' });
+          get().notify('ok', `Using ${r.note}`);
+          return;
+        }
         if (d.lifecycle === 'launched') {
           const sim = get().appInfo?.simulatorCommand ?? [];
           const methods = draftFreeMethods(d);
