@@ -174,6 +174,12 @@ export interface Engine {
    */
   noDraftingError?(config: SpecConfig, build: EngineBuild | null): string | null;
   recommend(input: RecommendInput): Recommended;
+  /**
+   * Attached engines whose own CLI can put a configuration in place (LM Studio's `lms load`): the
+   * commands to run, in order, after the user confirms. Throws SpecTuneError (with a hint) where the
+   * installed tool cannot. Absent: the user applies the setting by hand.
+   */
+  applyAttached?(input: { config: SpecConfig; model: string }): Promise<string[][]>;
   /** Engines whose demo is real (descriptor.demo.persona null): the models to run, made on first use and cached. */
   prepareDemo?(): Promise<{ model: string; draftModel: string | null; note: string }>;
   /**

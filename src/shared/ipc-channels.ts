@@ -33,6 +33,7 @@ export const REQUEST_CHANNEL_NAMES = [
   'engines:models',
   'demo:start',
   'demo:prepare',
+  'report:applyAttached',
   'demo:stop',
   'shell:openExternal',
 ] as const;

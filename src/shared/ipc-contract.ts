@@ -131,6 +131,14 @@ export const requests = {
   },
   /** The demo of an engine the user runs themselves (attached): start its simulator persona; stopped by demo:stop or on quit. */
   'demo:start': { args: z.object({ engine: EngineIdSchema }), result: z.object({ url: z.string() }) },
+  /**
+   * Put an attached engine on a run's recommendation with the engine's own CLI (LM Studio: lms).
+   * confirm false: the commands it would run, to show the user; true: runs them.
+   */
+  'report:applyAttached': {
+    args: z.object({ runId: z.string().min(1), confirm: z.boolean() }),
+    result: z.object({ commands: z.array(z.string()), ran: z.boolean() }),
+  },
   /** The demo of a real engine with no simulator (embedded): models it makes (cached) and the command that runs it. */
   'demo:prepare': {
     args: z.object({ engine: EngineIdSchema }),

@@ -2,12 +2,14 @@
 import './setup-dom';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReportSchema, ServerSettingsSchema, SweepPlanSchema, type EndpointStatus, type Report, type ServerSettings, type SweepPlan } from '../../src/shared/schemas';
 import { summarizeReport } from '../../src/shared/report-export/summary';
 import fixture from './fixtures/report.json';
 import { browserInfo, createFakeApi, stoppedState } from './fake-api';
 import { renderApp } from './render-app';
+
+const LMS_COMMANDS = ['lms unload qwen2.5-7b-instruct', 'lms load qwen2.5-7b-instruct --identifier qwen2.5-7b-instruct --yes --speculative-draft-simple --speculative-draft-model qwen2.5-0.5b-instruct'];
 
 const report = ReportSchema.parse(fixture);
 
@@ -116,6 +118,7 @@ describe('Get started: what do you run → model → one click', () => {
     const user = userEvent.setup();
     const lmReport: Report = {
       ...report,
+      plan: { ...report.plan, mode: 'attached', url: 'http://127.0.0.1:1234' },
       server: { ...report.server, kind: 'lmstudio' },
       recommendation: {
         ...report.recommendation!,
@@ -131,6 +134,7 @@ describe('Get started: what do you run → model → one click', () => {
       'status:probe': () => [lmStudioUp],
       'engines:models': () => ({ models: ['qwen2.5-7b-instruct'], draftCandidates: ['qwen2.5-7b-instruct', 'qwen2.5-0.5b-instruct', 'llama-3.2-1b-instruct'] }),
       'sweep:start': () => ({ runId: 'lm-1' }),
+      'report:applyAttached': ({ confirm }) => ({ commands: LMS_COMMANDS, ran: confirm }),
     });
     renderApp(fake.api, 'start');
     await waitFor(() => expect(cards()[0].getAttribute('data-engine')).toBe('lmstudio'));
@@ -162,6 +166,17 @@ describe('Get started: what do you run → model → one click', () => {
     expect((await screen.findByTestId('oneclick-setting')).textContent).toBe(lmReport.recommendation!.setting);
     await user.click(screen.getByRole('button', { name: 'Copy' }));
     expect(await navigator.clipboard.readText()).toBe(lmReport.recommendation!.setting);
+
+    // Apply with LM Studio's own tool: the exact commands are shown first; declined, nothing runs.
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
+    const apply = screen.getByRole('button', { name: "Apply with the engine's own tool…" });
+    await user.click(apply);
+    await waitFor(() => expect(fake.callsTo('report:applyAttached')).toEqual([{ runId: 'lm-1', confirm: false }]));
+    expect(confirm.mock.calls[0][0]).toContain(LMS_COMMANDS.join('\n'));
+    await user.click(apply);
+    await waitFor(() => expect(fake.callsTo('report:applyAttached')).toEqual([{ runId: 'lm-1', confirm: false }, { runId: 'lm-1', confirm: false }, { runId: 'lm-1', confirm: true }]));
+    expect((await screen.findByTestId('notice')).textContent).toBe(`Applied: ran ${LMS_COMMANDS.join(' && ')}`);
+    confirm.mockRestore();
   });
 
   it('the demo of an attached engine starts its simulated server through the API and fills URL, model and drafts from it', async () => {

@@ -6,11 +6,12 @@ import type { HandlerContext, Handlers } from './context';
 import { withSimulatorEnv } from './context';
 import { ServerSettingsSchema } from '../../shared/schemas';
 import { exportReport } from '../../shared/report-export';
+import { applyAttached } from '../apply-attached';
 
 export function reportHandlers(
   ctx: HandlerContext,
   liveRunId: () => string | null,
-): Pick<Handlers, 'report:save' | 'report:export' | 'report:apply' | 'history:list' | 'history:get'> {
+): Pick<Handlers, 'report:save' | 'report:export' | 'report:apply' | 'report:applyAttached' | 'history:list' | 'history:get'> {
   return {
     'report:save': async ({ runId }) => ({ path: await saveReportWithDialog(ctx, runId, () => ctx.history.get(runId)) }),
 
@@ -33,6 +34,8 @@ export function reportHandlers(
       const plan = { ...report.plan, server: withSimulatorEnv(ctx, server.data) };
       return applyRecommendation({ ...report, plan }, ctx.server);
     },
+
+    'report:applyAttached': async ({ runId, confirm }) => applyAttached(ctx.history.get(runId), confirm),
 
     'history:list': async () => ctx.history.list(liveRunId()),
     'history:get': async ({ runId }) => ctx.history.get(runId),

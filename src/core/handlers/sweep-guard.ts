@@ -13,6 +13,7 @@ export const SERVER_CONTROL_CHANNELS: ReadonlySet<RequestChannel> = new Set<Requ
   'server:restart',
   'presets:apply',
   'report:apply',
+  'report:applyAttached',
 ]);
 
 export interface RunningSweep {

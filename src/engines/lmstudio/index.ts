@@ -11,6 +11,7 @@ import { openAiBody } from '../openai-request';
 import { listDraftCandidates, loadedModels, parseModelList } from './models';
 import { lmStudioRecommend } from './recommend';
 import { draftCountsFromResponse, lmStudioUsage } from './stats';
+import { buildLmsReloadArgvs, detectLmsLoadFlags } from './lms-cli';
 
 export { listDraftCandidates, draftCandidatesFrom, type DraftCandidate } from './models';
 export { baselineDraftWarning } from './stats';
@@ -82,6 +83,9 @@ function shapeRequest(req: PromptRequest, config: SpecConfig): RequestShape {
   return { path: req.api === 'chat' ? '/api/v0/chat/completions' : '/api/v0/completions', body, dialect: 'json' };
 }
 
+/** LM Studio's CLI, as its installer puts it on PATH. */
+const LMS_COMMAND = ['lms'];
+
 export const lmstudioEngine: Engine = {
   descriptor: LMSTUDIO_DESCRIPTOR,
   probePaths: ['/api/v0/models'],
@@ -98,4 +102,9 @@ export const lmstudioEngine: Engine = {
       : null,
   recommend: lmStudioRecommend,
   draftCandidates: async (ask) => (await listDraftCandidates(ask)).map((c) => c.id),
+  // `lms` reloads the model with the winning draft (unload, then load): LM Studio's own CLI, never its files.
+  applyAttached: async ({ config, model }) => {
+    const { flags } = await detectLmsLoadFlags(LMS_COMMAND);
+    return buildLmsReloadArgvs({ command: LMS_COMMAND, model, draftModel: config.draftModel, draftMaxTokens: config.numSpeculativeTokens }, flags);
+  },
 };

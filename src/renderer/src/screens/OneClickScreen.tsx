@@ -109,6 +109,9 @@ function Answer({ report, runId }: { report: Report; runId: string | null }) {
   const rec = report.recommendation;
   const setting = rec?.command ?? rec?.setting ?? null;
   const [copied, setCopied] = useState<string | null>(null);
+  const { applyAttached, serverBusy } = useApp(useShallow((st) => ({ applyAttached: st.applyAttached, serverBusy: st.serverBusy })));
+  // An attached engine's run: its own CLI may put the winner in place, after the user sees the commands.
+  const attached = (report.plan as { mode?: unknown }).mode === 'attached' && rec !== null && runId !== null;
   useEffect(() => {
     ref.current?.focus();
     ref.current?.scrollIntoView?.({ block: 'nearest' });
@@ -142,6 +145,19 @@ function Answer({ report, runId }: { report: Report; runId: string | null }) {
             </span>
           )}
         </div>
+      )}
+      {attached && (
+        <button
+          type="button"
+          disabled={serverBusy}
+          onClick={() =>
+            void applyAttached(runId, (commands) =>
+              window.confirm(`SpecTune will run, with the server's own command line tool:\n\n${commands.join('\n')}\n\nThis reloads the model. Go on?`),
+            )
+          }
+        >
+          Apply with the engine's own tool…
+        </button>
       )}
     </div>
   );

@@ -149,6 +149,11 @@ export interface AppState {
   /** Browser mode: the browser downloads the report; nothing is written on the server. */
   downloadReport(runId: string): Promise<boolean>;
   applyReport(runId: string): Promise<boolean>;
+  /**
+   * An attached engine's own CLI puts it on the recommendation: the commands are shown first and run
+   * only if `confirm` (the user's answer to them) says yes.
+   */
+  applyAttached(runId: string, confirm: (commands: string[]) => boolean): Promise<boolean>;
   loadPresets(): Promise<void>;
   savePreset(name: string, settings?: ServerSettings, note?: string): Promise<Preset | null>;
   renamePreset(id: string, name: string): Promise<boolean>;
@@ -457,6 +462,16 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
         if (!report) return false;
         downloadJson(`test_results-${runId}.json`, report);
         return true;
+      },
+      async applyAttached(runId, confirm) {
+        const fail = (e: UiError) => get().notify('error', errorLine(e));
+        const preview = await attempt(() => api['report:applyAttached']({ runId, confirm: false }), fail);
+        if (!preview || !confirm(preview.commands)) return false;
+        set({ serverBusy: true });
+        const r = await attempt(() => api['report:applyAttached']({ runId, confirm: true }), fail);
+        set({ serverBusy: false });
+        if (r?.ran) get().notify('ok', `Applied: ran ${r.commands.join(' && ')}`);
+        return Boolean(r?.ran);
       },
       async applyReport(runId) {
         set({ serverBusy: true, serverError: null });
