@@ -3,15 +3,12 @@
  * the simulator launched by the app itself: status → start → sweep → charts and
  * recommendation → save → apply → preset → cancel midway → crashed server.
  */
-import { createServer } from 'node:net';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { ReportSchema, ServerStateSchema, type ServerState } from '../src/shared/schemas';
+import { URL_WITH_TOKEN, BASE, freePort, api } from './browser-api';
 
-const URL_WITH_TOKEN = process.env.SPECTUNE_UI_URL ?? '';
-const BASE = process.env.SPECTUNE_UI_BASE ?? '';
-const TOKEN = process.env.SPECTUNE_UI_TOKEN ?? '';
 const DATA = process.env.SPECTUNE_E2E_DATA ?? '';
 const SHOTS = 'test-results/screens';
 
@@ -21,28 +18,6 @@ let page: Page;
 let port = 0;
 let recommendedK = -1;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** Ask the same HTTP API the page uses; for checks the UI cannot show precisely. */
-async function api(channel: string, args: unknown = {}): Promise<unknown> {
-  const res = await fetch(`${BASE}/api/${channel}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-SpecTune-Token': TOKEN },
-    body: JSON.stringify(args),
-  });
-  const body = (await res.json()) as { ok: boolean; result?: unknown; error?: unknown };
-  if (!body.ok) throw new Error(`${channel}: ${JSON.stringify(body.error)}`);
-  return body.result;
-}
 
 async function serverState(): Promise<ServerState> {
   return ServerStateSchema.parse(await api('server:state'));

@@ -6,40 +6,16 @@
  * prompt, one repeat. Runs after the journey (file order), whose history counts
  * it would otherwise change.
  */
-import { createServer } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
 import { ServerStateSchema, type ServerState } from '../src/shared/schemas';
 import { SweepStateSchema } from '../src/shared/ipc-contract';
+import { URL_WITH_TOKEN, BASE, freePort, api } from './browser-api';
 
-const URL_WITH_TOKEN = process.env.SPECTUNE_UI_URL ?? '';
-const BASE = process.env.SPECTUNE_UI_BASE ?? '';
-const TOKEN = process.env.SPECTUNE_UI_TOKEN ?? '';
 
 test.describe.configure({ mode: 'serial' });
 
 let page: Page;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function api(channel: string, args: unknown = {}): Promise<unknown> {
-  const res = await fetch(`${BASE}/api/${channel}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-SpecTune-Token': TOKEN },
-    body: JSON.stringify(args),
-  });
-  const body = (await res.json()) as { ok: boolean; result?: unknown; error?: unknown };
-  if (!body.ok) throw new Error(`${channel}: ${JSON.stringify(body.error)}`);
-  return body.result;
-}
 
 const serverState = async (): Promise<ServerState> => ServerStateSchema.parse(await api('server:state'));
 const sweepState = async () => SweepStateSchema.parse(await api('sweep:state'));
