@@ -8,8 +8,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReportSchema } from '../src/shared/schemas';
-import { parseProcStat } from '../src/node/process-tree';
-import { freePort } from './helpers/processes';
+import { freePort, liveProcesses, until } from './helpers/processes';
 import { canMountTmpfs, mountTmpfs, type Tmpfs } from './helpers/tmpfs';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'spectune.js');
@@ -27,28 +26,11 @@ afterEach(() => {
 
 /** Pids of every live process in the group of a server launched with `--port PORT` (the simulator and its engine child). */
 function launchedOnPort(port: number): number[] {
-  const procs = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const info = parseProcStat(readFileSync(`/proc/${d}/stat`, 'utf8'));
-        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
-        return info && info.state !== 'Z' ? [{ ...info, cmd }] : [];
-      } catch {
-        return [];
-      }
-    });
+  const procs = liveProcesses();
   const groups = new Set(procs.filter((p) => p.pid === p.pgid && p.cmd.includes(`--port ${port}`)).map((p) => p.pgid));
   return procs.filter((p) => groups.has(p.pgid)).map((p) => p.pid);
 }
 
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const jsonLines = (path: string) =>
   readFileSync(path, 'utf8')

@@ -1,12 +1,11 @@
 /** The `spectune` command as a user runs it: a real process, its exit code and output. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ReportSchema } from '../src/shared/schemas';
-import { parseProcStat } from '../src/node/process-tree';
-import { freePort } from './helpers/processes';
+import { freePort, liveProcesses, until } from './helpers/processes';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'spectune.js');
 const dir = mkdtempSync(join(tmpdir(), 'spectune-cli-'));
@@ -22,17 +21,7 @@ const serverGroups = new Map<number, Set<number>>();
 
 /** Pids of every live process in the group of a server launched with `--port PORT`. */
 function launchedOnPort(port: number): string[] {
-  const procs = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const info = parseProcStat(readFileSync(`/proc/${d}/stat`, 'utf8'));
-        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
-        return info && info.state !== 'Z' ? [{ ...info, cmd }] : [];
-      } catch {
-        return [];
-      }
-    });
+  const procs = liveProcesses();
   const groups = serverGroups.get(port) ?? new Set<number>();
   // A launched server leads its own group; the CLI that launched it (same flag) shares the test runner's.
   for (const p of procs) if (p.pid === p.pgid && p.cmd.includes(`--port ${port}`)) groups.add(p.pgid);
@@ -40,13 +29,6 @@ function launchedOnPort(port: number): string[] {
   return procs.filter((p) => groups.has(p.pgid)).map((p) => String(p.pid));
 }
 
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('spectune CLI', () => {
   it('lists its commands', async () => {

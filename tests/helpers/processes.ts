@@ -1,5 +1,6 @@
 /** Test helpers for real processes and ports. */
 import { readdirSync, readFileSync } from 'node:fs';
+import { parseProcStat, type ProcInfo } from '../../src/node/process-tree';
 
 export { freePort } from '../../src/node/port-check';
 
@@ -41,4 +42,19 @@ export async function until(cond: () => boolean, timeoutMs: number): Promise<voi
     if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Every live process (zombies excluded) with its command line, from /proc. */
+export function liveProcesses(): (ProcInfo & { cmd: string })[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const info = parseProcStat(readFileSync(`/proc/${d}/stat`, 'utf8'));
+        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
+        return info && info.state !== 'Z' ? [{ ...info, cmd }] : [];
+      } catch {
+        return [];
+      }
+    });
 }
