@@ -330,6 +330,9 @@ test('every screen in light and dark', async ({}, info) => {
   // Show a complete run on Results.
   await nav('history');
   await page.getByTestId('history-table').locator('tbody tr').filter({ hasText: 'complete' }).first().getByRole('button', { name: 'Open' }).click();
+  // History's side-by-side compare (from an earlier test) holds two result views until the screen changes:
+  // wait for the Results screen's one.
+  await expect(page.getByTestId('results-view')).toHaveCount(1);
   await expect(page.getByTestId('results-view')).toBeVisible();
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
