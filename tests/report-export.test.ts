@@ -155,9 +155,9 @@ describe('plain-words summary', () => {
     expect(s.headline).toMatch(/^Your simulated llama\.cpp server should answer about 1\.4× faster with 5 draft tokens \(draft model Qwen\/Qwen2\.5-0\.5B\) \(predicted, not measured\)\.$/);
     expect(s.details[0]).toMatch(/^Predicted: /);
     expect(s.details.join(' ')).not.toMatch(/The gain is clear/);
-    // One measured row behind the answer makes it measured.
+    // The answer is for one request in flight (no target level given): its row at that level being measured makes it measured.
     const partlyMeasured = structuredClone(withNewFields);
-    Object.assign(partlyMeasured.configurations[5], { predicted: false });
+    Object.assign(partlyMeasured.configurations[4], { predicted: false });
     const measured = summarizeReport(partlyMeasured);
     expect(measured.predicted).toBe(false);
     expect(measured.headline).toMatch(/ answers about 1\.4× faster with 5 draft tokens \(draft model Qwen\/Qwen2\.5-0\.5B\)\.$/);
@@ -202,7 +202,8 @@ describe('HTML export', () => {
 
   it('shows predicted figures as predicted (hollow, dashed bar) and "not reported" with its reason instead of an acceptance', () => {
     const out = reportToHtml(withNewFields);
-    expect(out.match(/<rect class="bar best predicted"[^>]*fill="none"[^>]*stroke-dasharray/g)).toHaveLength(2);
+    // Only the recommended configuration at the recommendation's level (1 in flight) is the best bar.
+    expect(out.match(/<rect class="bar best predicted"[^>]*fill="none"[^>]*stroke-dasharray/g)).toHaveLength(1);
     expect(out).toContain('52.3 tok/s <em>(predicted)</em>');
     expect(out).toContain('not reported</span> <span class="muted">(LM Studio 0.3 does not report draft statistics)');
     // The concurrency has its own column in the table; the chart's labels carry it.

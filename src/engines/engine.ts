@@ -12,7 +12,7 @@
  * - recommend: the exact startup line or setting for the winner
  */
 import type { EngineDescriptor, EngineId } from '../shared/engine-descriptor';
-import type { AcceptanceStats, ServerSettings } from '../shared/schemas';
+import type { AcceptanceStats, ScheduleEntry, ServerSettings } from '../shared/schemas';
 import type { SpecDecodeSnapshot } from '../shared/spec-decode-metrics';
 import type { SecretPlaceholders } from '../shared/redact';
 
@@ -156,6 +156,23 @@ export interface ConfigurationInput {
   settings: ServerSettings | null;
 }
 
+/** How an engine behaves with several requests in flight (load levels). */
+export interface LoadSupport {
+  /**
+   * Why levels above 1 would measure something else than batching for this configuration (mlx_lm with
+   * a draft model serves one request at a time; LM Studio's MLX engine refuses speculation for batched
+   * models), or null. `ask` reaches the running server where the answer depends on what it loaded.
+   */
+  refuseConcurrency?(input: { config: SpecConfig; settings: ServerSettings | null; ask: Ask | null }): Promise<string | null>;
+  /** The batch limit of a launch (vLLM --max-num-seqs, llama-server --parallel) and the flag that sets it; null: unknown. */
+  batchLimit?(settings: ServerSettings | null, build: EngineBuild | null): { limit: number; flag: string } | null;
+  /**
+   * A per-batch-size draft length schedule (vLLM >= 0.24): the settings that launch it, with what the user
+   * must know, or why this build or configuration cannot take one.
+   */
+  schedule?(input: { entries: ScheduleEntry[]; settings: ServerSettings; build: EngineBuild | null }): { settings: ServerSettings; note: string } | { unsupported: string };
+}
+
 export interface Engine {
   readonly descriptor: EngineDescriptor;
   /** Paths identify() asks, fetched together so a status probe takes one round trip. */
@@ -187,4 +204,6 @@ export interface Engine {
    * app's draft picker. Absent: the engine takes no draft per request, or cannot list them.
    */
   draftCandidates?(ask: Ask): Promise<string[]>;
+  /** Load levels above 1: refusals, batch limits, schedules. Absent: nothing engine-specific under load. */
+  readonly load?: LoadSupport;
 }

@@ -6,10 +6,19 @@
 export interface ConfigKeyed {
   numSpeculativeTokens: number | null;
   draftModel?: string | null;
+  /** The load level (requests in flight); absent = 1. */
+  concurrency?: number;
 }
 
+/** Identity of a configuration at a load level; level 1 keeps the key it had before load levels existed. */
 export function configKey(c: ConfigKeyed): string {
-  return `${c.numSpeculativeTokens ?? 'engine'}\u0000${c.draftModel ?? ''}`;
+  const level = c.concurrency !== undefined && c.concurrency > 1 ? `\u0000c${c.concurrency}` : '';
+  return `${c.numSpeculativeTokens ?? 'engine'}\u0000${c.draftModel ?? ''}${level}`;
+}
+
+/** A configuration's identity whatever the load level (the same launch measured at every level). */
+export function launchKey(c: ConfigKeyed): string {
+  return configKey({ numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel });
 }
 
 /** The baseline: no speculation (k = 0, or no draft model where k is the engine's own). */

@@ -19,6 +19,7 @@ import {
   type Prediction,
   type PromptDef,
   type Recommendation,
+  type ScheduleEntry,
   type Report,
   type SweepPlan,
   type SystemPromptDef,
@@ -58,6 +59,21 @@ export interface BuildReportInput {
   toolVersion: string;
   /** The engine's exact line or setting for a configuration (null command: nothing to launch, or unknown). */
   commandFor: (c: ConfigKeyed) => { argv: string[] | null; command: string | null; setting?: string } | null;
+  /** Warnings only the sweep can know (client CPU, batch limits, levels an engine refuses, schedule launches). */
+  notes?: readonly Warning[];
+  /** Load levels: the per-batch-size schedule and its confirmation run, where the engine takes one. */
+  scheduleCheck?: ScheduleCheck;
+}
+
+/** A schedule the sweep built from the level picks and tried (or could not). */
+export interface ScheduleCheck {
+  entries: ScheduleEntry[];
+  numSpeculativeTokens: number;
+  /** confirmed: one round per level held up; slower: it cost speed somewhere (note says where); refused: the launch refused it; unsupported: this build or method takes none. */
+  outcome: 'confirmed' | 'slower' | 'refused' | 'unsupported' | 'not-run';
+  note: string;
+  argv: string[] | null;
+  command: string | null;
 }
 
 /** Below this, the seed guide calls throughput "very low". */

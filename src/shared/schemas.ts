@@ -41,6 +41,18 @@ export const NumSpecTokensSchema = z
   .min(0, 'must be a whole number from 0 (baseline) to 32')
   .max(32, 'must be a whole number from 0 (baseline) to 32');
 
+/** Requests kept in flight at once (one load level). 1024 is far past any single server's batch. */
+export const MAX_CONCURRENCY = 1024;
+export const ConcurrencySchema = z
+  .number({ error: `concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}` })
+  .int(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, e.g. 1,8,32`)
+  .min(1, `concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (1 = one request at a time)`)
+  .max(MAX_CONCURRENCY, `concurrency above ${MAX_CONCURRENCY} measures the client, not the server: give at most ${MAX_CONCURRENCY}`);
+
+/** vLLM's per-batch-size draft lengths: [start_bs, end_bs, K], K = 0 disables speculation in that range. */
+export const ScheduleEntrySchema = z.tuple([ConcurrencySchema, ConcurrencySchema, NumSpecTokensSchema]);
+export type ScheduleEntry = z.infer<typeof ScheduleEntrySchema>;
+
 /** Model names and paths: long enough for any real path, short enough that a paste accident is caught. */
 const modelName = (what: string) =>
   z.string().trim().min(1, what).max(1024, 'is longer than 1024 characters: paste the model name or path only');
@@ -79,8 +91,19 @@ export const ServerSettingsSchema = z
     stopGraceMs: z.number().int().min(100).max(120_000).default(10_000),
     /** Extra environment for the server process (e.g. CUDA_VISIBLE_DEVICES). */
     env: z.record(z.string(), z.string()).default({}),
+    /**
+     * Draft length per batch size (vLLM >= 0.24 `num_speculative_tokens_per_batch_size`); k above is the
+     * largest K. Engines without such a setting refuse it when building the argv.
+     */
+    speculativeSchedule: z.array(ScheduleEntrySchema).min(1).max(64).optional(),
   })
   .superRefine((s, ctx) => {
+    for (const [i, [start, end, k]] of (s.speculativeSchedule ?? []).entries()) {
+      if (start > end) ctx.addIssue({ code: 'custom', path: ['speculativeSchedule', i], message: `range starts at batch ${start} after its end ${end}: write [start, end, K] with start <= end` });
+      if (k > s.numSpeculativeTokens) {
+        ctx.addIssue({ code: 'custom', path: ['speculativeSchedule', i], message: `K ${k} is above numSpeculativeTokens ${s.numSpeculativeTokens}: each K must be at most the launch's k` });
+      }
+    }
     if (s.method === 'draft_model' && !s.draftModel) {
       ctx.addIssue({ code: 'custom', path: ['draftModel'], message: 'method draft_model needs a draft model; give draftModel or pick ngram/eagle' });
     }
@@ -172,6 +195,15 @@ export const SweepPlanSchema = z
     attachedChangesK: z.boolean().optional(),
     /** adaptive: predict the k-curve, measure only what decides; exhaustive: every k. Default: adaptive when more than three k > 0. */
     strategy: SweepStrategySchema.optional(),
+    /** Load levels: requests kept in flight at once (closed loop), each measured for every configuration. */
+    concurrency: z
+      .array(ConcurrencySchema)
+      .min(1, 'give at least one concurrency level, e.g. 1 or 1,8,32')
+      .max(16, 'give at most 16 concurrency levels')
+      .refine((c) => new Set(c).size === c.length, 'each concurrency level only once')
+      .default([1]),
+    /** The level the overall recommendation is for; default: the lowest level measured. */
+    targetConcurrency: ConcurrencySchema.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.mode === 'managed' && !p.server) ctx.addIssue({ code: 'custom', path: ['server'], message: 'managed mode needs server settings (model, command)' });
@@ -181,6 +213,13 @@ export const SweepPlanSchema = z
         code: 'custom',
         path: ['tokens'],
         message: 'attached mode measures one running server as it is: give the single k it was launched with (0 = no speculation), or launch vLLM through SpecTune to compare several',
+      });
+    }
+    if (p.targetConcurrency !== undefined && !p.concurrency.includes(p.targetConcurrency)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetConcurrency'],
+        message: `target concurrency ${p.targetConcurrency} is not among the measured levels (${p.concurrency.join(',')}): add it to the concurrency list or pick one of them`,
       });
     }
     // Checked here, not only when k > 0 is launched: otherwise the whole baseline runs before the error.
@@ -199,6 +238,8 @@ export const InterChunkStatsSchema = z.object({
   count: z.number().int(),
   medianSeconds: z.number().nullable(),
   p95Seconds: z.number().nullable(),
+  /** Absent in reports written before load levels. */
+  p99Seconds: z.number().nullable().optional(),
   maxSeconds: z.number().nullable(),
 });
 export type InterChunkStats = z.infer<typeof InterChunkStatsSchema>;
@@ -232,7 +273,10 @@ export const MeasurementSchema = z.object({
   draftModel: z.string().nullable().optional(),
   promptType: z.string(),
   systemPrompt: z.string(),
+  /** At concurrency above 1: the round (one pass over the prompt matrix) this request belongs to. */
   repeat: z.number().int().min(0),
+  /** Requests in flight while this one ran (its load level); absent = 1 (reports before load levels). */
+  concurrency: z.number().int().min(1).optional(),
   startedAt: z.string(),
   ok: z.boolean(),
   error: z.string().optional(),
@@ -266,6 +310,16 @@ export const PredictionSchema = z.object({
   method: z.enum(['per-position-acceptance', 'interpolation']),
 });
 export type Prediction = z.infer<typeof PredictionSchema>;
+
+/** Latency percentiles of one (configuration, load level) cell, in seconds; null where nothing was measured. */
+export const LatencySchema = z.object({
+  ttftP50: z.number().nullable(),
+  ttftP99: z.number().nullable(),
+  /** Inter-token latency: gaps between streamed chunks (a chunk can carry several accepted tokens). */
+  itlP50: z.number().nullable(),
+  itlP99: z.number().nullable(),
+});
+export type Latency = z.infer<typeof LatencySchema>;
 
 export const ConfigurationResultSchema = z.object({
   engine: EngineIdSchema.optional(),
@@ -302,6 +356,19 @@ export const ConfigurationResultSchema = z.object({
   /** Adaptive sweeps: true = never measured (requests 0, tokensPerSecond null; the figure is in `prediction`). */
   predicted: z.boolean().optional(),
   prediction: PredictionSchema.optional(),
+  /** The load level of this entry: requests kept in flight (absent = 1, reports before load levels). */
+  concurrency: z.number().int().min(1).optional(),
+  /** Output tokens/s of the whole server over the steady window (all requests in flight together). */
+  aggregateTokensPerSecond: z.number().nullable().optional(),
+  /** Length of the steady window the figures come from (warm-up, ramp-up and drain excluded). */
+  steadyWindowSeconds: z.number().nullable().optional(),
+  latency: LatencySchema.optional(),
+  /** One score per round (a pass over the prompt matrix at this level): its aggregate tokens/s. */
+  roundScores: z.array(z.number()).optional(),
+  /** median − 1.4826 × MAD of roundScores: the conservative score a level's decision compares. */
+  conservativeScore: z.number().nullable().optional(),
+  /** Round scores spread more than 10% of their median (1.4826 × MAD): not trusted for the decision. */
+  unstable: z.boolean().optional(),
 });
 export type ConfigurationResult = z.infer<typeof ConfigurationResultSchema>;
 
@@ -327,7 +394,41 @@ export const GroupComparisonSchema = z.object({
 });
 export type GroupComparison = z.infer<typeof GroupComparisonSchema>;
 
+
 export const ConfidenceSchema = z.enum(['high', 'medium', 'low']);
+
+/** The pick at one load level. */
+export const LevelPickSchema = z.object({
+  concurrency: z.number().int().min(1),
+  numSpeculativeTokens: z.number().int().nullable(),
+  draftModel: z.string().nullable().optional(),
+  /** Per-request median tokens/s of the pick at this level. */
+  tokensPerSecond: z.number().nullable(),
+  aggregateTokensPerSecond: z.number().nullable(),
+  /** vs the baseline (k = 0) at the same level; null without one. */
+  speedupPercent: z.number().nullable(),
+  conservativeScore: z.number().nullable(),
+  /** The pick's own round scores were unstable, or every candidate was. */
+  unstable: z.boolean(),
+  confidence: ConfidenceSchema,
+  reason: z.string(),
+});
+export type LevelPick = z.infer<typeof LevelPickSchema>;
+
+/** A per-batch-size draft length schedule built from the level picks (engines that take one: vLLM >= 0.24). */
+export const ScheduleRecommendationSchema = z.object({
+  entries: z.array(ScheduleEntrySchema),
+  /** The launch's num_speculative_tokens (the largest K). */
+  numSpeculativeTokens: z.number().int(),
+  /** true: a launch with the schedule was measured once per level and held up; false: it did not (see note); null: not confirmed. */
+  confirmed: z.boolean().nullable(),
+  /** What it rests on, the largest level deciding every larger batch, and caveats (draft models, fallbacks). */
+  note: z.string(),
+  /** The startup line with the schedule (only when recommended). */
+  command: z.string().nullable(),
+  argv: z.array(z.string()).nullable(),
+});
+export type ScheduleRecommendation = z.infer<typeof ScheduleRecommendationSchema>;
 
 export const RecommendationSchema = z.object({
   engine: EngineIdSchema.optional(),
@@ -344,13 +445,20 @@ export const RecommendationSchema = z.object({
   command: z.string().nullable(),
   /** argv of that command, for "Apply". */
   argv: z.array(z.string()).nullable(),
+  /** The load level this recommendation is for (--target-concurrency; absent = 1). */
+  concurrency: z.number().int().min(1).optional(),
+  /** One pick per measured load level, lowest first (absent in reports before load levels). */
+  byConcurrency: z.array(LevelPickSchema).optional(),
+  /** Engines that take a draft length per batch size: the schedule from the level picks. */
+  schedule: ScheduleRecommendationSchema.optional(),
 });
 export type Recommendation = z.infer<typeof RecommendationSchema>;
 
 export const WarningSchema = z.object({
-  kind: z.enum(['acceptance-not-reported', 'no-drafting', 'queueing', 'negative-speedup', 'connection-errors', 'low-throughput', 'output-mismatch', 'config-failed', 'no-baseline', 'estimated-tokens', 'simulated', 'speculation-mismatch']),
+  kind: z.enum(['acceptance-not-reported', 'no-drafting', 'queueing', 'negative-speedup', 'connection-errors', 'low-throughput', 'output-mismatch', 'config-failed', 'no-baseline', 'estimated-tokens', 'simulated', 'speculation-mismatch', 'unstable', 'client-cpu', 'concurrency-unsupported', 'batch-limit', 'schedule']),
   message: z.string(),
   numSpeculativeTokens: z.number().int().nullable().optional(),
+  concurrency: z.number().int().optional(),
 });
 export type Warning = z.infer<typeof WarningSchema>;
 
@@ -510,6 +618,8 @@ export const SweepProgressSchema = z.object({
   promptType: z.string().nullable(),
   systemPrompt: z.string().nullable(),
   repeat: z.number().int().nullable(),
+  /** The load level being measured (absent: 1). */
+  concurrency: z.number().int().nullable().optional(),
 });
 export type SweepProgress = z.infer<typeof SweepProgressSchema>;
 
