@@ -7,7 +7,9 @@
 import { redactPlan } from './redact';
 import { alphaFromMeanAcceptanceLength, expectedSpeedup, optimalK } from './leviathan';
 import type { EngineId } from './engine-descriptor';
-import { configKey, isBaseline, type ConfigKeyed } from './config-key';
+import { configKey, isBaseline, launchKey, type ConfigKeyed } from './config-key';
+import { cellFigures } from './load-decision';
+import { costElsewhere, pickAtLoad, pickFromRecommendation } from './level-picks';
 
 export { configKey, isBaseline, type ConfigKeyed };
 import {
@@ -15,6 +17,7 @@ import {
   type AcceptanceStats,
   type ConfigurationResult,
   type GroupComparison,
+  type LevelPick,
   type Measurement,
   type Prediction,
   type PromptDef,
@@ -41,6 +44,11 @@ export interface ConfigRun {
   /** Adaptive sweeps: false = measured; true = never measured, its figure is `prediction` (see src/core/sweep/adaptive.ts). */
   predicted?: boolean;
   prediction?: Prediction;
+  /**
+   * Set when this record is about one load level only (e.g. acceptance counted at that level, or the level
+   * failed); absent: the launch, whatever the level.
+   */
+  concurrency?: number;
 }
 
 export interface BuildReportInput {
@@ -183,6 +191,7 @@ function fitTheory(configs: readonly ConfigurationResult[]): Theory | null {
 
 function summariseConfig(
   run: ConfigRun,
+  level: number,
   ms: readonly Measurement[],
   baseline: readonly Measurement[] | null,
   ref: Map<string, string> | null,
@@ -201,6 +210,7 @@ function summariseConfig(
   // as tokensPerSecondSpread, a description of single requests rather than of the median's precision.
   const ci = stratifiedMedianCI(ok.map((m) => ({ stratum: stratumKey(m), value: m.metrics!.tokensPerSecond })));
   const range = spread(tps);
+  const load = cellFigures(level, ms);
   return {
     ...(run.engine ? { engine: run.engine } : {}),
     numSpeculativeTokens: k,
@@ -229,6 +239,18 @@ function summariseConfig(
     // A predicted configuration has no requests, so every measured field above is null; its figure lives apart.
     ...(run.predicted !== undefined ? { predicted: run.predicted } : {}),
     ...(run.prediction ? { prediction: run.prediction } : {}),
+    concurrency: level,
+    aggregateTokensPerSecond: round(load.aggregateTokensPerSecond),
+    steadyWindowSeconds: round(load.steadyWindowSeconds, 3),
+    latency: {
+      ttftP50: round(load.latency.ttftP50, 4),
+      ttftP99: round(load.latency.ttftP99, 4),
+      itlP50: round(load.latency.itlP50, 4),
+      itlP99: round(load.latency.itlP99, 4),
+    },
+    roundScores: load.roundScores.map((x) => round(x)!),
+    conservativeScore: round(load.conservativeScore),
+    unstable: load.unstable,
   };
 }
 
@@ -399,7 +421,7 @@ function fmtRange(r: [number, number] | null): string {
   return r ? `${fmtPct(r[0])} … ${fmtPct(r[1])}` : 'unknown';
 }
 
-function collectWarnings(input: BuildReportInput, configs: readonly ConfigurationResult[]): Warning[] {
+function collectWarnings(input: BuildReportInput, configs: readonly ConfigurationResult[], lowest: number): Warning[] {
   const w: Warning[] = [];
   const { plan, measurements } = input;
   if (input.server.simulated) {
@@ -416,7 +438,26 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
   }
   for (const c of configs) {
     const k = c.numSpeculativeTokens;
-    if (c.failed) w.push({ kind: 'config-failed', numSpeculativeTokens: k, message: `${c.label}: configuration failed — ${c.error ?? 'unknown error'}` });
+    const level = c.concurrency ?? 1;
+    if (c.failed) {
+      w.push({
+        kind: 'config-failed',
+        numSpeculativeTokens: k,
+        ...(level > 1 ? { concurrency: level } : {}),
+        message: `${c.label}${level > 1 ? ` at ${level} in flight` : ''}: configuration failed — ${c.error ?? 'unknown error'}`,
+      });
+    }
+    if (level > 1 && c.unstable) {
+      w.push({
+        kind: 'unstable',
+        numSpeculativeTokens: k,
+        concurrency: level,
+        message: `${c.label} at ${level} in flight: round scores spread more than 10% of their median (${(c.roundScores ?? []).map((x) => x.toFixed(0)).join(', ')} tok/s), so it is not trusted over a stable configuration. Measure again with fewer other processes running.`,
+      });
+    }
+    // The rest is about the launch or about one request at a time: said once, at the lowest level. Under load,
+    // slower-than-baseline is the level decision's business, and batched kernels need not give the same output.
+    if (level !== lowest) continue;
     const spec = !isBaseline(c);
     if (spec && c.speedupPercent !== null && c.speedupPercent < 0) {
       w.push({
@@ -448,7 +489,7 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
         message: `${c.label}: very low throughput (${c.tokensPerSecond} tok/s < ${LOW_THROUGHPUT_TOK_S}). Check GPU use and other load.`,
       });
     }
-    if (plan.temperature === 0 && spec && c.outputMatchRate !== null && c.outputMatchRate < 1) {
+    if (plan.temperature === 0 && level === 1 && spec && c.outputMatchRate !== null && c.outputMatchRate < 1) {
       w.push({
         kind: 'output-mismatch',
         numSpeculativeTokens: k,
@@ -466,7 +507,87 @@ function collectWarnings(input: BuildReportInput, configs: readonly Configuratio
   if (measurements.some((m) => m.metrics?.tokensEstimated)) {
     w.push({ kind: 'estimated-tokens', message: 'The server sent no usage for some requests: their token counts were estimated from chunks.' });
   }
+  w.push(...(input.notes ?? []));
   return w;
+}
+
+/** Measured levels, lowest first: the plan's and any found in the measurements (a report rebuilt from a log). */
+function levelsOf(input: BuildReportInput): number[] {
+  const levels = new Set<number>(input.plan.concurrency ?? [1]);
+  for (const m of input.measurements) levels.add(m.concurrency ?? 1);
+  return [...levels].sort((a, b) => a - b);
+}
+
+/**
+ * The record for a launch at a level: one made for that level, else the launch's own. Levels the launch
+ * has neither measurements nor a record for are left out, except the lowest, where every launch appears
+ * (a launch that failed to start is shown once).
+ */
+function runsAt(level: number, lowest: number, launches: readonly ConfigRun[], all: readonly ConfigRun[], byKey: Map<string, Measurement[]>): ConfigRun[] {
+  return launches.flatMap((launch) => {
+    const own = all.find((r) => r.concurrency === level && launchKey(r) === launchKey(launch));
+    const measured = (byKey.get(configKey({ ...launch, concurrency: level })) ?? []).length > 0;
+    if (own) return [own];
+    return level === lowest || measured ? [launch] : [];
+  });
+}
+
+function scheduleFrom(check: ScheduleCheck): NonNullable<Recommendation['schedule']> {
+  const confirmed = check.outcome === 'confirmed' ? true : check.outcome === 'slower' || check.outcome === 'refused' ? false : null;
+  return {
+    entries: check.entries,
+    numSpeculativeTokens: check.numSpeculativeTokens,
+    confirmed,
+    note: check.note,
+    // A startup line is only offered for a schedule that was measured and held up.
+    command: confirmed ? check.command : null,
+    argv: confirmed ? check.argv : null,
+  };
+}
+
+/**
+ * The overall answer: the pick at the target level (default: the lowest), with one pick per level and
+ * what the chosen k costs at the others. A plan with the single level 1 keeps recommend()'s answer as is.
+ */
+function overallRecommendation(
+  input: BuildReportInput,
+  levels: readonly number[],
+  levelOne: Recommendation | null,
+  picks: readonly LevelPick[],
+  configs: readonly ConfigurationResult[],
+): Recommendation | null {
+  const target = input.plan.targetConcurrency ?? levels[0];
+  const pick = picks.find((p) => p.concurrency === target) ?? picks[0];
+  if (!pick) return null;
+  let base: Recommendation;
+  if (pick.concurrency === 1 && levelOne) {
+    base = levelOne;
+  } else {
+    const chosen = configs.find((c) => !c.failed && (c.concurrency ?? 1) === pick.concurrency && launchKey(c) === launchKey(pick));
+    const cmd = input.commandFor({ numSpeculativeTokens: pick.numSpeculativeTokens, draftModel: pick.draftModel ?? null });
+    base = {
+      ...(chosen?.engine ? { engine: chosen.engine } : {}),
+      numSpeculativeTokens: pick.numSpeculativeTokens,
+      draftModel: pick.draftModel ?? null,
+      ...(cmd?.setting ? { setting: cmd.setting } : {}),
+      tokensPerSecond: pick.tokensPerSecond,
+      speedupPercent: pick.speedupPercent,
+      confidence: pick.confidence,
+      reason: pick.reason,
+      command: cmd?.command ?? null,
+      argv: cmd?.argv ?? null,
+    };
+  }
+  const parts = [base.reason];
+  if (pick.concurrency !== target) parts.push(`Nothing was measured at the target level ${target} yet: this is the pick at ${pick.concurrency} in flight.`);
+  parts.push(...costElsewhere(pick, pick.concurrency, picks, configs));
+  return {
+    ...base,
+    reason: parts.join(' '),
+    concurrency: pick.concurrency,
+    byConcurrency: [...picks],
+    ...(input.scheduleCheck ? { schedule: scheduleFrom(input.scheduleCheck) } : {}),
+  };
 }
 
 export function buildReport(input: BuildReportInput): Report {
@@ -477,27 +598,71 @@ export function buildReport(input: BuildReportInput): Report {
     list.push(m);
     byKey.set(key, list);
   }
-  const baselineRun = input.configs.find((c) => isBaseline(c) && !c.failed);
-  const baselineKey = baselineRun ? configKey(baselineRun) : null;
-  const baseline = baselineKey ? (byKey.get(baselineKey) ?? []) : null;
-  const ref = input.plan.temperature === 0 && baseline ? baselineHashes(baseline) : null;
+  const levels = levelsOf(input);
+  const lowest = levels[0];
+  const at = (c: ConfigKeyed, level: number) => byKey.get(configKey({ numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel, concurrency: level })) ?? [];
+  // Records for one level only refine a launch; the launches themselves, in sweep order, are the rest.
+  const launches = input.configs.filter((c) => c.concurrency === undefined || !input.configs.some((o) => o.concurrency === undefined && launchKey(o) === launchKey(c)));
+  const uniqueLaunches = launches.filter((c, i) => launches.findIndex((o) => launchKey(o) === launchKey(c)) === i);
+  const baselineRun = uniqueLaunches.find((c) => isBaseline(c) && !c.failed);
+  // Output match compares with the baseline one request at a time: batched kernels are not batch-invariant.
+  const ref = input.plan.temperature === 0 && baselineRun && levels.includes(1) ? baselineHashes(at(baselineRun, 1)) : null;
   // Labels name the draft model only when configurations differ by it.
   const showDraft = new Set(input.configs.filter((c) => !isBaseline(c)).map((c) => c.draftModel ?? '')).size > 1;
 
-  const configs = input.configs.map((run) => summariseConfig(run, byKey.get(configKey(run)) ?? [], baseline, ref, showDraft));
-  const theory = fitTheory(configs);
+  const configs: ConfigurationResult[] = [];
+  const byLevel = new Map<number, ConfigurationResult[]>();
+  for (const level of levels) {
+    const baseline = baselineRun ? at(baselineRun, level) : null;
+    const entries = runsAt(level, lowest, uniqueLaunches, input.configs, byKey).map((run) =>
+      summariseConfig(run, level, at(run, level), baseline && (level === 1 || baseline.length) ? baseline : null, level === 1 ? ref : null, showDraft),
+    );
+    byLevel.set(level, entries);
+    configs.push(...entries);
+  }
+  // Per-request figures of one level at a time: the k-curve model and the paired rule are about one request.
+  const levelOneConfigs = byLevel.get(1) ?? [];
+  const levelOneKeyed = new Map(levelOneConfigs.map((c) => [configKey({ numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel }), at(c, 1)]));
+  const theory = fitTheory(levelOneConfigs);
   if (theory) {
-    for (const c of configs) {
+    for (const c of levelOneConfigs) {
       const a = c.numSpeculativeTokens === null ? undefined : theory.alphaByK.get(c.numSpeculativeTokens);
       if (a !== undefined) c.theoreticalSpeedupPercent = round((expectedSpeedup(a, c.numSpeculativeTokens!, theory.costRatio) - 1) * 100, 1);
     }
   }
-  markTies(configs, byKey);
-  const recommendation = recommend(input.plan.mode === 'attached', configs, byKey, theory, input.commandFor);
-  const specConfigs = input.configs.filter((c) => !isBaseline(c) && !c.predicted);
-  const preferred = recommendation && !isBaseline(recommendation) ? configKey(recommendation) : null;
-  const byPromptType = groupComparisons(input.promptTypes, 'promptType', byKey, baselineKey, specConfigs, preferred, ref);
-  const bySystemPrompt = groupComparisons(input.systemPrompts, 'systemPrompt', byKey, baselineKey, specConfigs, preferred, ref);
+  markTies(levelOneConfigs, levelOneKeyed);
+  const levelOne = levels.includes(1) ? recommend(input.plan.mode === 'attached', levelOneConfigs, levelOneKeyed, theory, input.commandFor) : null;
+
+  const picks: LevelPick[] = [];
+  for (const level of levels) {
+    const entries = byLevel.get(level) ?? [];
+    if (level === 1) {
+      if (levelOne) picks.push(pickFromRecommendation(levelOne, entries));
+      continue;
+    }
+    const decided = pickAtLoad(level, entries);
+    for (const c of entries) c.tiesWithBest = decided !== null && decided.tied.includes(c);
+    if (decided) picks.push(decided.pick);
+  }
+  const recommendation =
+    levels.length === 1 && lowest === 1
+      ? levelOne && {
+          ...levelOne,
+          concurrency: 1,
+          byConcurrency: picks,
+          ...(input.scheduleCheck ? { schedule: scheduleFrom(input.scheduleCheck) } : {}),
+        }
+      : overallRecommendation(input, levels, levelOne, picks, configs);
+
+  // Prompt-type and system-prompt tables compare single requests: the lowest level's measurements.
+  const lowestKeyed = new Map(uniqueLaunches.map((c) => [launchKey(c), at(c, lowest)]));
+  const lowestPick = picks.find((p) => p.concurrency === lowest) ?? null;
+  const baselineKey = baselineRun ? launchKey(baselineRun) : null;
+  const specConfigs = uniqueLaunches.filter((c) => !isBaseline(c) && !c.predicted);
+  const preferred = lowestPick && !isBaseline(lowestPick) ? launchKey(lowestPick) : null;
+  const groupRef = lowest === 1 ? ref : null;
+  const byPromptType = groupComparisons(input.promptTypes, 'promptType', lowestKeyed, baselineKey, specConfigs, preferred, groupRef);
+  const bySystemPrompt = groupComparisons(input.systemPrompts, 'systemPrompt', lowestKeyed, baselineKey, specConfigs, preferred, groupRef);
   const top = byPromptType
     .filter((g) => g.speedupPercent !== null)
     .reduce<GroupComparison | null>((a, g) => (!a || g.speedupPercent! > a.speedupPercent! ? g : a), null);
@@ -518,6 +683,6 @@ export function buildReport(input: BuildReportInput): Report {
     recommendation,
     bestUseCase: top ? { promptType: top.id, label: top.label, speedupPercent: top.speedupPercent! } : null,
     theory: theory ? { alpha: theory.alpha, costRatio: theory.costRatio, predictedOptimalK: theory.predictedOptimalK, note: theory.note } : null,
-    warnings: collectWarnings(input, configs),
+    warnings: collectWarnings(input, configs, lowest),
   };
 }
