@@ -1,0 +1,193 @@
+/** The report with several load levels: one entry per (configuration, level), a pick per level, the target level's answer. */
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../src/shared/prompts';
+import { buildReport, type BuildReportInput } from '../src/shared/report-builder';
+import { ReportSchema, SweepPlanSchema, type Measurement } from '../src/shared/schemas';
+import { mulberry32 } from '../src/shared/stats';
+
+const PT = ['code', 'creative'];
+const SP = ['direct', 'empty'];
+
+/** Per-request tok/s by (k, level): speculation pays one at a time and costs at 32 in flight. */
+const SPEED: Record<number, Record<number, number>> = {
+  1: { 0: 100, 3: 160, 5: 150 },
+  32: { 0: 40, 3: 30, 5: 25 },
+};
+
+function measurements(levels: number[], opts: { rounds?: number; noise?: (k: number, level: number, round: number) => number; outputDiffersAt?: number } = {}): Measurement[] {
+  const rand = mulberry32(7);
+  const out: Measurement[] = [];
+  for (const level of levels)
+    for (const k of [0, 3, 5])
+      for (let r = 0; r < (opts.rounds ?? 3); r++)
+        // A round at level c covers the matrix ceil(c / matrix size) times.
+        for (let pass = 0; pass < Math.ceil(level / (PT.length * SP.length)); pass++)
+          for (const pt of PT)
+            for (const sp of SP) {
+              const tps = SPEED[level][k] * (1 + (rand() - 0.5) * 0.02) * (opts.noise?.(k, level, r) ?? 1);
+              const tokens = 128;
+              out.push({
+                numSpeculativeTokens: k,
+                promptType: pt,
+                systemPrompt: sp,
+                repeat: r,
+                ...(level > 1 ? { concurrency: level } : {}),
+                startedAt: new Date(Date.UTC(2026, 10, 28) + r * 10_000 + pass * 100).toISOString(),
+                ok: true,
+                metrics: {
+                  ttftSeconds: level > 1 ? 0.4 : 0.05,
+                  totalSeconds: tokens / tps,
+                  completionTokens: tokens,
+                  promptTokens: 40,
+                  tokensEstimated: false,
+                  tokensPerSecond: tps,
+                  decodeTokensPerSecond: tps,
+                  chunkCount: tokens,
+                  interChunk: { count: tokens - 1, medianSeconds: 1 / tps, p95Seconds: 2 / tps, p99Seconds: 3 / tps, maxSeconds: 4 / tps },
+                  finishReason: 'length',
+                  outputHash: level === opts.outputDiffersAt && k > 0 ? `other-${pt}` : `hash-${pt}-${sp}`,
+                  outputChars: 500,
+                },
+              });
+            }
+  return out;
+}
+
+function input(levels: number[], ms: Measurement[], over: Partial<BuildReportInput> & { target?: number } = {}): BuildReportInput {
+  const plan = SweepPlanSchema.parse({
+    mode: 'managed',
+    server: { model: 'm', draftModel: 'd' },
+    tokens: [0, 3, 5],
+    promptTypes: PT,
+    systemPrompts: SP,
+    concurrency: levels,
+    ...(over.target ? { targetConcurrency: over.target } : {}),
+  });
+  return {
+    plan,
+    promptTypes: BUILTIN_PROMPT_TYPES.filter((p) => PT.includes(p.id)),
+    systemPrompts: BUILTIN_SYSTEM_PROMPTS.filter((p) => SP.includes(p.id)),
+    server: { kind: 'vllm', url: 'http://127.0.0.1:8000', model: 'm', draftModel: 'd', method: 'draft_model', vllmVersion: '0.24.0', simulated: false, command: ['vllm'] },
+    measurements: ms,
+    configs: [0, 3, 5].map((k) => ({ numSpeculativeTokens: k, failed: false })),
+    createdAt: '2026-11-28T00:00:00.000Z',
+    finishedAt: '2026-11-28T00:01:00.000Z',
+    status: 'complete',
+    toolVersion: '0.0.0-test',
+    commandFor: (c) => ({ argv: ['vllm', 'serve', 'm', '--k', String(c.numSpeculativeTokens)], command: `vllm serve m --k ${c.numSpeculativeTokens}` }),
+    ...over,
+  };
+}
+
+describe('a report over load levels 1 and 32', () => {
+  const report = buildReport(input([1, 32], measurements([1, 32])));
+
+  it('has one entry per configuration and level, each with its level and load figures', () => {
+    expect(ReportSchema.safeParse(report).success).toBe(true);
+    expect(report.configurations.map((c) => [c.concurrency, c.numSpeculativeTokens])).toEqual([
+      [1, 0],
+      [1, 3],
+      [1, 5],
+      [32, 0],
+      [32, 3],
+      [32, 5],
+    ]);
+    const k0at32 = report.configurations[3];
+    expect(k0at32.tokensPerSecond).toBeCloseTo(40, 0);
+    // c × Σ tokens / Σ seconds with every request at ~40 tok/s: about 32 × 40.
+    expect(k0at32.aggregateTokensPerSecond!).toBeGreaterThan(1240);
+    expect(k0at32.aggregateTokensPerSecond!).toBeLessThan(1320);
+    expect(k0at32.roundScores).toHaveLength(3);
+    expect(k0at32.conservativeScore!).toBeLessThanOrEqual(Math.max(...k0at32.roundScores!));
+    expect(k0at32.unstable).toBe(false);
+    expect(k0at32.latency!.ttftP50).toBeCloseTo(0.4);
+    expect(k0at32.latency!.itlP99).not.toBeNull();
+    expect(k0at32.steadyWindowSeconds).toBeGreaterThan(20);
+  });
+
+  it('computes speedups against the baseline at the same level', () => {
+    const at = (level: number, k: number) => report.configurations.find((c) => c.concurrency === level && c.numSpeculativeTokens === k)!;
+    expect(at(1, 3).speedupPercent).toBeCloseTo(60, -1);
+    expect(at(32, 3).speedupPercent).toBeCloseTo(-25, -1);
+    expect(at(32, 0).speedupPercent).toBe(0);
+  });
+
+  it('picks k>0 at 1 (the paired rule) and k=0 at 32 (the load decision), and recommends the lowest level by default', () => {
+    const picks = report.recommendation!.byConcurrency!;
+    expect(picks.map((p) => [p.concurrency, p.numSpeculativeTokens])).toEqual([
+      [1, 3],
+      [32, 0],
+    ]);
+    expect(picks[1].reason).toMatch(/At 32 in flight k=0/);
+    const rec = report.recommendation!;
+    expect(rec.concurrency).toBe(1);
+    expect(rec.numSpeculativeTokens).toBe(3);
+    // What k=3 costs at 32 against that level's own pick (k=0): ~25% less throughput.
+    expect(rec.reason).toMatch(/At 32 in flight k=3 is 2\d% slower than k=0/);
+    expect(rec.command).toBe('vllm serve m --k 3');
+  });
+
+  it('recommends the pick at --target-concurrency, saying what it costs one request at a time', () => {
+    const r = buildReport(input([1, 32], measurements([1, 32]), { target: 32 })).recommendation!;
+    expect(r.concurrency).toBe(32);
+    expect(r.numSpeculativeTokens).toBe(0);
+    expect(r.command).toBe('vllm serve m --k 0');
+    expect(r.reason).toMatch(/At 1 in flight k=0 is 3\d% slower than k=3/);
+    expect(r.speedupPercent).toBe(0);
+  });
+
+  it('keeps prompt-type tables and output match on level 1, and warns of no output mismatch from batched levels', () => {
+    const r = buildReport(input([1, 32], measurements([1, 32], { outputDiffersAt: 32 })));
+    expect(r.warnings.filter((w) => w.kind === 'output-mismatch')).toEqual([]);
+    expect(r.configurations.filter((c) => c.concurrency === 32).every((c) => c.outputMatchRate === null)).toBe(true);
+    expect(r.byPromptType.find((g) => g.id === 'code')!.baselineTokensPerSecond).toBeCloseTo(100, -1);
+    // Negative speedups under load are the level decision's business, not a warning per k.
+    expect(r.warnings.filter((w) => w.kind === 'negative-speedup')).toEqual([]);
+    const mismatchAtOne = buildReport(input([1, 32], measurements([1, 32], { outputDiffersAt: 1 })));
+    expect(mismatchAtOne.warnings.filter((w) => w.kind === 'output-mismatch').length).toBeGreaterThan(0);
+  });
+
+  it('flags an unstable cell with a warning, and does not pick it over a stable one', () => {
+    // k=0 at 32 swings ±40% from round to round: unstable, so the stable k=3 is picked there.
+    const swing = (k: number, level: number, round: number) => (k === 0 && level === 32 ? [1, 1.4, 0.6][round] : 1);
+    const r = buildReport(input([1, 32], measurements([1, 32], { noise: swing })));
+    const cell = r.configurations.find((c) => c.concurrency === 32 && c.numSpeculativeTokens === 0)!;
+    expect(cell.unstable).toBe(true);
+    expect(r.warnings.some((w) => w.kind === 'unstable' && w.concurrency === 32 && w.numSpeculativeTokens === 0)).toBe(true);
+    expect(r.recommendation!.byConcurrency!.find((p) => p.concurrency === 32)!.numSpeculativeTokens).toBe(3);
+  });
+
+  it('says low confidence when a level has fewer than 3 rounds', () => {
+    const r = buildReport(input([1, 32], measurements([1, 32], { rounds: 2 }), { target: 32 }));
+    expect(r.recommendation!.confidence).toBe('low');
+    expect(r.recommendation!.reason).toMatch(/Only 2 rounds/);
+  });
+
+  it('appends the sweep’s notes and turns a confirmed schedule into the recommendation’s, with its command', () => {
+    const notes = [{ kind: 'batch-limit' as const, message: 'level 512 is above --max-num-seqs 256', concurrency: 512 }];
+    const scheduleCheck = {
+      entries: [[1, 31, 3], [32, 32, 0]] as [number, number, number][],
+      numSpeculativeTokens: 3,
+      outcome: 'confirmed' as const,
+      note: 'held up',
+      argv: ['vllm', 'serve', 'm'],
+      command: 'vllm serve m',
+    };
+    const r = buildReport(input([1, 32], measurements([1, 32]), { notes, scheduleCheck }));
+    expect(r.warnings.at(-1)).toEqual(notes[0]);
+    expect(r.recommendation!.schedule).toEqual({ entries: scheduleCheck.entries, numSpeculativeTokens: 3, confirmed: true, note: 'held up', command: 'vllm serve m', argv: ['vllm', 'serve', 'm'] });
+    const slower = buildReport(input([1, 32], measurements([1, 32]), { scheduleCheck: { ...scheduleCheck, outcome: 'slower', note: '14% slower at 1' } })).recommendation!.schedule!;
+    expect(slower).toMatchObject({ confirmed: false, command: null, argv: null, note: '14% slower at 1' });
+  });
+});
+
+describe('a plan with the single level 1', () => {
+  it('gives today’s answer plus the level fields', () => {
+    const r = buildReport(input([1], measurements([1])));
+    expect(r.configurations.every((c) => c.concurrency === 1 && c.roundScores!.length === 3)).toBe(true);
+    expect(r.recommendation!.concurrency).toBe(1);
+    expect(r.recommendation!.numSpeculativeTokens).toBe(3);
+    expect(r.recommendation!.byConcurrency).toHaveLength(1);
+    expect(r.recommendation!.reason).not.toMatch(/in flight/);
+  });
+});
