@@ -171,7 +171,17 @@ export interface LoadSupport {
    * must know, or why this build or configuration cannot take one.
    */
   schedule?(input: { entries: ScheduleEntry[]; settings: ServerSettings; build: EngineBuild | null }): { settings: ServerSettings; note: string } | { unsupported: string };
+  /**
+   * The engine's ranges from the level picks (vLLM: first from batch 1, the last K for every larger batch,
+   * equal neighbours merged); `plain`: one k wins everywhere, `off`: no speculation wins anywhere.
+   */
+  planSchedule?(picks: readonly { concurrency: number; numSpeculativeTokens: number }[]): SchedulePlan;
 }
+
+export type SchedulePlan =
+  | { kind: 'schedule'; entries: ScheduleEntry[]; numSpeculativeTokens: number; note: string }
+  | { kind: 'plain'; numSpeculativeTokens: number; note: string }
+  | { kind: 'off'; numSpeculativeTokens: 0; note: string };
 
 export interface Engine {
   readonly descriptor: EngineDescriptor;

@@ -9,6 +9,7 @@ import { SpecTuneError } from '../../shared/errors';
 import type { ServerSettings } from '../../shared/schemas';
 import { isBaselineConfig, type EngineBuild, type SpecConfig } from '../engine';
 import { llamaBuildLabel, llamaFlagsOf, type LlamaFlags } from './build';
+import { refuseSchedule } from '../schedule-refusal';
 
 /** Flags SpecTune writes, refused in extraArgs (a second copy would silently win or fail start-up). */
 export const LLAMA_MANAGED_FLAGS: Readonly<Record<string, string>> = {
@@ -112,6 +113,7 @@ export function buildLlamaArgv(settings: ServerSettings, config: SpecConfig, bui
   const f = llamaFlagsOf(build);
   const server = opts.serverLabel ?? `llama-server ${build.raw || llamaBuildLabel(f)}`;
   checkExtraArgs(settings.extraArgs, f, server);
+  refuseSchedule(settings, server);
   const args = [...settings.command, '--model', settings.model, ...speculativeArgs(settings, config, f, server)];
   args.push('--port', String(settings.port), '--host', settings.host);
   if (f.metrics) args.push('--metrics');

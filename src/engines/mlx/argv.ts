@@ -7,6 +7,7 @@
 import { SpecTuneError } from '../../shared/errors';
 import type { ServerSettings } from '../../shared/schemas';
 import { isBaselineConfig, type EngineBuild, type SpecConfig } from '../engine';
+import { refuseSchedule } from '../schedule-refusal';
 
 export const MLX_MANAGED_FLAGS: Readonly<Record<string, string>> = {
   '--model': 'model',
@@ -89,6 +90,7 @@ export function launchChoice(settings: ServerSettings, config: SpecConfig): { dr
 /** The argv for a draft model and k (null: none / the server's default). */
 export function buildMlxArgv(settings: ServerSettings, choice: { draftModel: string | null; k: number | null }, build: EngineBuild): string[] {
   refuseManaged(settings.extraArgs);
+  refuseSchedule(settings, `mlx_lm.server ${build.raw}`.trim());
   const f = mlxFlagsOf(build);
   if (settings.method !== undefined && settings.method !== 'draft_model') {
     throw new SpecTuneError('INVALID_INPUT', `mlx_lm.server speculates with a draft model only, not "${settings.method}"`, {

@@ -39,12 +39,34 @@ export function usesApiServerModule(command: readonly string[]): boolean {
   return command.some((w) => w.endsWith('vllm.entrypoints.openai.api_server'));
 }
 
-const NEVER_EMIT = new Set(['--use-v2-block-manager']);
+/**
+ * Flags vLLM no longer takes: --speculative-disable-by-batch-size has been a no-op since 0.10 and was
+ * then removed (a per-batch-size K, num_speculative_tokens_per_batch_size, replaces it).
+ */
+const NEVER_EMIT = new Set(['--use-v2-block-manager', '--speculative-disable-by-batch-size']);
+
+/** vLLM >= 0.24 takes a draft length per batch-size range; refused, naming the version, before anything launches. */
+function checkSchedule(s: ServerSettings, v: VllmVersion): void {
+  const schedule = s.speculativeSchedule;
+  if (!schedule) return;
+  if (!atLeast(v, 0, 24)) {
+    throw new SpecTuneError('INVALID_INPUT', `vLLM ${v.raw} has no per-batch-size draft length (num_speculative_tokens_per_batch_size arrived in vLLM 0.24)`, {
+      hint: 'launch one k (the pick at your usual load), or upgrade vLLM to 0.24 or newer for a schedule',
+    });
+  }
+  const over = schedule.find((e) => e[2] > s.numSpeculativeTokens);
+  if (over) {
+    throw new SpecTuneError('INVALID_INPUT', `speculative schedule range [${over.join(', ')}] has K ${over[2]} above num_speculative_tokens ${s.numSpeculativeTokens}`, {
+      hint: 'launch with k at least the largest K of the schedule',
+    });
+  }
+}
 
 /** The speculative part of the argv, or [] for the baseline. */
 export function speculativeArgs(s: ServerSettings, v: VllmVersion): string[] {
   const k = s.numSpeculativeTokens;
   if (k === 0) return [];
+  checkSchedule(s, v);
   const method = effectiveMethod(s) as SpecMethod; // schema guarantees one when k > 0
   const style = flagStyle(v);
   const needsModel = method === 'draft_model' || method === 'eagle' || method === 'eagle3' || method === 'medusa';
@@ -85,6 +107,7 @@ export function speculativeArgs(s: ServerSettings, v: VllmVersion): string[] {
     if (s.draftModel) config.model = s.draftModel;
   }
   config.num_speculative_tokens = k;
+  if (s.speculativeSchedule) config.num_speculative_tokens_per_batch_size = s.speculativeSchedule;
   if (method === 'ngram') {
     config.prompt_lookup_max = s.ngramPromptLookupMax ?? 4;
     if (s.ngramPromptLookupMin !== undefined) config.prompt_lookup_min = s.ngramPromptLookupMin;

@@ -13,6 +13,7 @@ import { openAiRequest, sameDraftForEveryK } from '../openai-request';
 import { buildVllmArgv, flagStyle, parseVllmVersion, type VllmVersion } from './argv';
 import { readSpecDecodeSnapshot } from '../../node/metrics-client';
 import { queryVllmVersion } from './version';
+import { buildSchedule, maxNumSeqs, scheduleSettings } from './schedule';
 import { VLLM_SECRET_PLACEHOLDERS } from './secrets';
 
 export const VLLM_DESCRIPTOR: EngineDescriptor = {
@@ -89,6 +90,19 @@ export const vllmEngine: Engine = {
     secretPlaceholders: VLLM_SECRET_PLACEHOLDERS,
   },
   configurations: sameDraftForEveryK,
+  load: {
+    batchLimit: (settings) => (settings ? maxNumSeqs(settings.extraArgs) : null),
+    planSchedule: (picks) => buildSchedule(picks),
+    schedule: ({ entries, settings, build }) => {
+      let version: VllmVersion | null = null;
+      try {
+        version = build ? vllmVersionOf(build) : null;
+      } catch {
+        // An unreadable version is treated as unknown: no schedule, one k.
+      }
+      return scheduleSettings(entries, settings, version);
+    },
+  },
   shapeRequest: (req) => openAiRequest(req),
   acceptance: {
     kind: 'server-counters',
