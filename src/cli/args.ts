@@ -49,6 +49,23 @@ export function tokenListArg(value: string): number[] {
   return ks;
 }
 
+/**
+ * "1,8,32" → [1, 8, 32]. Only the shape is checked here (numbers, commas); the range, whole numbers and
+ * duplicates are the plan schema's to refuse, so the CLI and the app say the same thing.
+ */
+export function numberListArg(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const bad = parts.find((p) => !/^[-+]?\d+(\.\d+)?$/.test(p));
+  if (bad !== undefined) throw new InvalidArgumentError(`${bad === '' ? 'an empty item' : `"${bad}"`} is not a number; give a comma-separated list like 1,8,32.`);
+  return parts.map(Number);
+}
+
+/** A number checked by the plan schema (a whole number in its range), not here. */
+export function plainNumberArg(value: string): number {
+  if (!/^\s*[-+]?\d+(\.\d+)?\s*$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a number.`);
+  return Number(value);
+}
+
 export function listArg(value: string): string[] {
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
   if (!items.length) throw new InvalidArgumentError('give a comma-separated list of ids.');

@@ -9,6 +9,7 @@ import { ServerSettingsSchema, type EndpointStatus, type GroupComparison, type R
 import { configKey, isBaseline } from '../shared/report-builder';
 import { engineById } from '../engines';
 import { noRecommendationReason } from './outcome';
+import { formatLevelBlocks, formatLevelPicks, formatLoadAdvice, hasLoadLevels } from './load-output';
 
 const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
 const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}%`);
@@ -110,7 +111,9 @@ export function formatRecommendation(report: Report): string {
         ? `draft model ${r.draftModel}`
         : `${r.numSpeculativeTokens} draft tokens${r.draftModel ? ` (draft ${r.draftModel})` : ''}`;
     lines.push(`🏆 ${pc.bold('Recommended Configuration:')} ${pc.green(what)}  (confidence: ${r.confidence})`);
-    lines.push(`   Performance: ${fmt(r.tokensPerSecond)} tokens/sec`);
+    const levels = r.byConcurrency?.length ?? 0;
+    if (levels > 1 || (r.concurrency ?? 1) > 1) lines.push(`   For: ${r.concurrency ?? 1} request${(r.concurrency ?? 1) === 1 ? '' : 's'} in flight (--target-concurrency)`);
+    lines.push(`   Performance: ${fmt(r.tokensPerSecond)} tokens/sec${(r.concurrency ?? 1) > 1 ? ' per request' : ''}`);
     if (r.speedupPercent !== null) lines.push(`   Speedup: ${colourPct(r.speedupPercent)} vs baseline`);
     lines.push(`   ${pc.dim(r.reason)}`);
   }
@@ -155,11 +158,14 @@ export function formatWarnings(report: Report): string {
 }
 
 export function formatReport(report: Report, outPath: string): string {
+  const load = hasLoadLevels(report);
   return [
-    formatConfigurations(report),
+    load ? formatLevelBlocks(report) : formatConfigurations(report),
+    load ? formatLevelPicks(report) : '',
     formatGroups('Performance by Prompt Type', 'Type', report.byPromptType),
     formatGroups('Performance by System Prompt', 'System prompt', report.bySystemPrompt),
     formatRecommendation(report),
+    load ? formatLoadAdvice(report) : '',
     formatWarnings(report),
     `Report: ${outPath}${report.status !== 'complete' ? ` (${report.status})` : ''}`,
   ]

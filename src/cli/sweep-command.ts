@@ -32,7 +32,7 @@ import { ENGINE_IDS } from '../shared/engine-descriptor';
 import { ENGINES, engineById } from '../engines';
 import type { Engine } from '../engines/engine';
 import { startDemoServer, type DemoServer } from '../core/demo-server';
-import { intArg, listArg, numberArg, tokenListArg } from './args';
+import { intArg, listArg, numberArg, numberListArg, plainNumberArg, tokenListArg } from './args';
 import { formatEta, formatReport, formatStatus } from './output';
 
 /** Short answers keep the demo sweep near a minute; the curve's shape does not depend on length. */
@@ -68,6 +68,8 @@ interface SweepFlags {
   startupTimeout?: number;
   stallTimeout: number;
   warmup: boolean;
+  concurrency?: number[];
+  targetConcurrency?: number;
 }
 
 /** Flag names for plan fields, so validation errors name what the user typed. */
@@ -89,7 +91,19 @@ const FLAG_FOR: Record<string, string> = {
   maxTokens: '--max-tokens',
   promptTypes: '--prompt-types',
   systemPrompts: '--system-prompts',
+  concurrency: '--concurrency',
+  targetConcurrency: '--target-concurrency',
 };
+
+/** "--concurrency: … (got 0)": the flag a schema issue is about, and the value it refused where it is one item of a list. */
+function flagMessage(issue: { path: PropertyKey[]; message: string }, input: unknown): string {
+  const path = issue.path.map(String);
+  const flag = FLAG_FOR[path.join('.')] ?? FLAG_FOR[path.slice(0, -1).join('.')] ?? path.join('.');
+  let value: unknown = input;
+  for (const p of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p] : undefined;
+  const got = typeof value === 'number' && /^\d+$/.test(path[path.length - 1] ?? '') ? ` (got ${value})` : '';
+  return `${flag}: ${issue.message}${got}`;
+}
 
 async function readPromptsFile(path: string): Promise<CustomPromptsFile> {
   let data: unknown;
@@ -139,6 +153,8 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: 
     warmup: f.warmup,
     stallTimeoutMs: f.stallTimeout * 1000,
     ...(f.strategy ? { strategy: f.strategy } : {}),
+    ...(f.concurrency ? { concurrency: f.concurrency } : {}),
+    ...(f.targetConcurrency !== undefined ? { targetConcurrency: f.targetConcurrency } : {}),
   };
   let input: SweepPlanInput;
   const givenCommand = f.serverCommand ?? f.vllmCommand;
@@ -196,7 +212,7 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: 
   }
   const r = SweepPlanSchema.safeParse(input);
   if (!r.success) {
-    const msg = r.error.issues.map((i) => `${FLAG_FOR[i.path.join('.')] ?? i.path.join('.')}: ${i.message}`).join('; ');
+    const msg = r.error.issues.map((i) => flagMessage(i, input)).join('; ');
     throw new SpecTuneError('INVALID_INPUT', msg);
   }
   // Checked here as well as in the sweep, so a typo fails at once, before status probes and launches.
@@ -224,7 +240,13 @@ export function registerSweepCommand(program: Command): void {
         'exhaustive',
       ]),
     )
-    .option('--repeats <n>', 'repeats per prompt × system prompt', intArg(1, 100), 3)
+    .option('--repeats <n>', 'repeats per prompt × system prompt (with --concurrency above 1: rounds per level)', intArg(1, 100), 3)
+    .option(
+      '--concurrency <list>',
+      'load levels: requests kept in flight at once, each level measured for every k (e.g. 1,8,32; default 1 = one request at a time)',
+      numberListArg,
+    )
+    .option('--target-concurrency <n>', 'the load level the recommendation is for, one of --concurrency (default: the lowest)', plainNumberArg)
     .option('--max-tokens <n>', 'max tokens per answer (default 256; 64 with --demo)', intArg(1, 32768))
     .option('--port <port>', 'port for the launched server (default 8000; a free one with --demo)', intArg(1, 65535))
     .option('--host <host>', 'host for the launched server', '127.0.0.1')

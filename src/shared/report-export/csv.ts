@@ -6,8 +6,8 @@
  * spreadsheet or pandas reads them as numbers; a missing value is an empty field.
  */
 import type { ConfigurationResult, Report } from '../schemas';
-import { configurationExtras, finite, interval } from './fields';
-import { isRecommended, type ConfigKeyed } from '../config-key';
+import { configurationExtras, finite, interval, isRecommendedRow } from './fields';
+import type { ConfigKeyed } from '../config-key';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -50,7 +50,7 @@ const COLUMNS: [string, (c: ConfigurationResult, recommended: ConfigKeyed | null
   ['draft_model', (c) => configurationExtras(c).draftModel],
   ['concurrency', (c) => configurationExtras(c).concurrency],
   ['predicted', (c) => configurationExtras(c).predicted],
-  ['recommended', (c, rec) => !c.failed && isRecommended(c, rec)],
+  ['recommended', (c, rec) => !c.failed && isRecommendedRow(c, rec)],
   ['failed', (c) => c.failed],
   ['requests', (c) => finite(c.requests)],
   ['errors', (c) => finite(c.errors)],
@@ -59,6 +59,12 @@ const COLUMNS: [string, (c: ConfigurationResult, recommended: ConfigKeyed | null
   ['tokens_per_second_ci_high', (c) => interval(c.tokensPerSecondCI)?.[1]],
   ['mean_tokens_per_second', (c) => finite(c.meanTokensPerSecond)],
   ['aggregate_tokens_per_second', (c) => configurationExtras(c).aggregateTokensPerSecond],
+  ['conservative_score', (c) => finite(c.conservativeScore)],
+  ['unstable', (c) => (typeof c.unstable === 'boolean' ? c.unstable : null)],
+  ['ttft_p50_seconds', (c) => finite(c.latency?.ttftP50)],
+  ['ttft_p99_seconds', (c) => finite(c.latency?.ttftP99)],
+  ['itl_p50_seconds', (c) => finite(c.latency?.itlP50)],
+  ['itl_p99_seconds', (c) => finite(c.latency?.itlP99)],
   ['total_seconds', (c) => finite(c.totalSeconds)],
   ['ttft_seconds', (c) => finite(c.ttftSeconds)],
   ['decode_tokens_per_second', (c) => finite(c.decodeTokensPerSecond)],

@@ -62,6 +62,34 @@ export function interval(v: unknown): [number, number] | null {
   return lo === null || hi === null ? null : [lo, hi];
 }
 
+/** The load level a row or a recommendation is for (absent: 1, reports before load levels). */
+export function levelOf(obj: unknown): number {
+  return finite(field(obj, 'concurrency')) ?? 1;
+}
+
+/** The report measured several load levels, or one above 1: tables show the level and the total throughput. */
+export function hasLoadLevels(configs: readonly ConfigurationResult[]): boolean {
+  const levels = new Set(configs.map(levelOf));
+  return levels.size > 1 || [...levels].some((l) => l > 1);
+}
+
+/**
+ * Is this row the recommendation: its configuration at the recommendation's level. A recommendation
+ * without a level (reports before load levels) matches on the configuration alone.
+ */
+export function isRecommendedRow(c: ConfigurationResult, rec: (ConfigKeyed & { concurrency?: number }) | null | undefined): boolean {
+  if (!rec || !isRecommended(c, rec)) return false;
+  return field(rec, 'concurrency') === undefined || levelOf(c) === levelOf(rec);
+}
+
+/** "best at 32 in flight" on a row that is another level's pick (not the recommendation), else "". */
+export function levelPickMark(c: ConfigurationResult, rec: Recommendation | null | undefined): string {
+  if (c.failed) return '';
+  const pick = (rec?.byConcurrency ?? []).find((p) => p.concurrency === levelOf(c));
+  if (!pick || pick.concurrency === levelOf(rec) || !isRecommended(c, { numSpeculativeTokens: pick.numSpeculativeTokens, draftModel: pick.draftModel ?? null })) return '';
+  return `best at ${pick.concurrency} in flight`;
+}
+
 /**
  * The configuration a recommendation points at: same k, measured rather than predicted
  * when the report has both (several concurrency levels), so an answer is called
@@ -69,6 +97,6 @@ export function interval(v: unknown): [number, number] | null {
  */
 export function recommendedConfiguration(configs: readonly ConfigurationResult[], rec: ConfigKeyed | null | undefined): ConfigurationResult | null {
   if (!rec) return null;
-  const same = configs.filter((c) => isRecommended(c, rec) && !c.failed);
+  const same = configs.filter((c) => isRecommendedRow(c, rec) && !c.failed);
   return same.find((c) => !configurationExtras(c).predicted) ?? same[0] ?? null;
 }

@@ -7,11 +7,12 @@
  */
 import type { ConfigurationResult, GroupComparison, Report } from '../schemas';
 import { escapeHtml as esc } from './escape';
-import { configurationExtras, finite, interval } from './fields';
+import { configurationExtras, finite, hasLoadLevels, interval, isRecommendedRow, levelOf, levelPickMark } from './fields';
 import { configurationRowLabel, speedupByGroupChartSvg, throughputChartSvg } from './svg-chart';
 import { summarizeReport } from './summary';
+import { levelRows, scheduleWords } from './levels';
 import { DASH, engineName, ms, ratePct, secs, signedPct, tps, tpsInterval, utcDate, kLabel } from './text';
-import { configKey, isBaseline, isRecommended } from '../config-key';
+import { configKey, isBaseline } from '../config-key';
 
 /** Blocks every fetch: the file must look the same on a plane as at the desk. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -103,7 +104,7 @@ function configurationTable(report: Report): string {
   if (!configs.length) return '<p class="muted">No configuration finished measuring.</p>';
   const extras = configs.map(configurationExtras);
   const hasEngine = extras.some((e) => e.engine);
-  const hasParallel = extras.some((e) => e.concurrency !== null || e.aggregateTokensPerSecond !== null);
+  const hasParallel = hasLoadLevels(configs);
   const rec = report.recommendation;
   const head = [
     '<th scope="col">Setting</th>',
@@ -122,9 +123,11 @@ function configurationTable(report: Report): string {
   ].join('');
   const rows = configs.map((c, i) => {
     const e = extras[i];
-    const best = !c.failed && isRecommended(c, rec);
+    const best = !c.failed && isRecommendedRow(c, rec);
     const notes: string[] = [];
     if (best) notes.push('<span class="nowrap">★ recommended</span>');
+    else if (levelPickMark(c, rec)) notes.push(`<span class="nowrap">${esc(levelPickMark(c, rec))}</span>`);
+    if (hasParallel && levelOf(c) > 1 && c.unstable) notes.push('<span class="down">unstable</span> (rounds spread over 10%)');
     if (e.predicted) notes.push('<span class="badge predicted">predicted</span> not measured');
     if (c.failed) notes.push(`<span class="down">failed</span>${c.error ? `: ${esc(c.error)}` : ''}`);
     else if (c.error) notes.push(esc(c.error));
@@ -175,6 +178,29 @@ function groupTable(groups: readonly GroupComparison[], id: string, what: string
     return `<tr><th scope="row">${esc(g.label || g.id)}</th><td>${esc(tps(g.baselineTokensPerSecond))}</td>${cells.join('')}<td>${best}</td></tr>`;
   });
   return `<div class="table-wrap"><table id="${esc(id)}"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+/** Best k per load level, and the schedule or the one-k answer: only for reports measured under load. */
+function loadSection(report: Report): string {
+  const rows = levelRows(report);
+  if (!rows.length) return '';
+  const body = rows
+    .map(
+      (l) =>
+        `<tr${l.recommended ? ' class="best"' : ''}><th scope="row">${l.concurrency}</th><td class="text">${esc(l.pick)}${l.unstable ? ' <span class="down">(unstable)</span>' : ''}</td>` +
+        `<td>${esc(l.perRequest)}</td><td>${esc(l.aggregate)}</td><td>${esc(l.vsBaseline)}</td><td class="text">${esc(l.confidence)}</td></tr>`,
+    )
+    .join('');
+  const s = scheduleWords(report);
+  const schedule = s
+    ? `<p><strong>Per-batch-size schedule</strong> (${esc(s.status)}): ${esc(s.ranges)}.</p><p class="muted">${esc(s.note)}</p>${s.command ? `<pre><code>${esc(s.command)}</code></pre>` : ''}`
+    : '';
+  return (
+    `<section id="by-load"><h2>Best k per load level</h2>` +
+    `<div class="table-wrap"><table id="load-levels"><caption>Requests in flight at once. Above 1 the pick weighs the server's total throughput per round (median − 1.4826 × MAD); the highlighted level is the one the recommendation is for.</caption>` +
+    `<thead><tr><th scope="col">In flight</th><th scope="col" class="text">Best k</th><th scope="col">Per request</th><th scope="col">Total</th><th scope="col">vs no speculation</th><th scope="col" class="text">Confidence</th></tr></thead>` +
+    `<tbody>${body}</tbody></table></div>${schedule}</section>`
+  );
 }
 
 function facts(report: Report): string {
@@ -260,6 +286,7 @@ export function reportToHtml(report: Report): string {
 </header>
 ${commandSection}
 ${warningList}
+${loadSection(report)}
 <section id="speed"><h2>Speed per setting</h2>${throughput}${configurationTable(report)}</section>
 <section id="by-prompt-type"><h2>By prompt type</h2>${byPrompt}${groupTable(report.byPromptType ?? [], 'prompt-types', 'Prompt type')}</section>
 <section id="by-system-prompt"><h2>By system prompt</h2>${groupTable(report.bySystemPrompt ?? [], 'system-prompts', 'System prompt')}</section>

@@ -5,11 +5,12 @@
  * HTML into a renderer that allows it.
  */
 import type { ConfigurationResult, Report } from '../schemas';
-import { configurationExtras, finite, interval } from './fields';
+import { configurationExtras, finite, hasLoadLevels, interval, isRecommendedRow, levelPickMark } from './fields';
 import { configurationRowLabel } from './svg-chart';
 import { summarizeReport } from './summary';
+import { levelRows, scheduleWords } from './levels';
 import { DASH, engineName, ms, ratePct, secs, signedPct, tps, tpsInterval, utcDate } from './text';
-import { configKey, isBaseline, isRecommended } from '../config-key';
+import { isBaseline } from '../config-key';
 
 /** Escape Markdown's active characters in inline text; line breaks would end a table row. */
 export function escapeMarkdown(value: unknown): string {
@@ -40,7 +41,7 @@ export function configurationTableMarkdown(report: Report): string {
   const configs = report.configurations ?? [];
   const extras = configs.map(configurationExtras);
   const hasEngine = extras.some((e) => e.engine);
-  const hasParallel = extras.some((e) => e.concurrency !== null || e.aggregateTokensPerSecond !== null);
+  const hasParallel = hasLoadLevels(configs);
   const rec = report.recommendation;
   type Column = { name: string; right: boolean; cell: (c: ConfigurationResult, i: number) => string; show?: boolean };
   const all: Column[] = [
@@ -54,7 +55,7 @@ export function configurationTableMarkdown(report: Report): string {
     { name: 'Time per answer', right: true, cell: (c) => secs(c.totalSeconds) },
     { name: 'First token', right: true, cell: (c) => ms(c.ttftSeconds) },
     { name: 'Drafts accepted', right: true, cell: acceptance },
-    { name: 'Best', right: false, cell: (c) => (!c.failed && isRecommended(c, rec) ? '★' : '') },
+    { name: 'Best', right: false, cell: (c) => (!c.failed && isRecommendedRow(c, rec) ? '★' : levelPickMark(c, rec)) },
   ];
   const columns = all.filter((col) => col.show !== false);
   const lines = [
@@ -74,6 +75,19 @@ export function reportToMarkdown(report: Report): string {
   out.push(...summary.details.map((d) => `- ${escapeMarkdown(d)}`));
   if (summary.command) out.push('', 'Start the server with:', '', codeBlock(summary.command));
   else if (summary.k !== null && summary.k > 0) out.push('', `Set **k = ${summary.k}** (draft tokens) in your server's speculative-decoding setting.`);
+  const levels = levelRows(report);
+  if (levels.length) {
+    out.push('', '**Best k per load level** (requests in flight; above 1, aggregate throughput decides):', '');
+    out.push(row(['In flight', 'Best k', 'Per request', 'Total', 'vs no speculation', 'Confidence']), row([':---', ':---', '---:', '---:', '---:', ':---']));
+    for (const l of levels) {
+      out.push(row([`${l.concurrency}${l.recommended ? ' ★' : ''}`, `${escapeMarkdown(l.pick)}${l.unstable ? ' (unstable)' : ''}`, l.perRequest, l.aggregate, l.vsBaseline, escapeMarkdown(l.confidence)]));
+    }
+  }
+  const schedule = scheduleWords(report);
+  if (schedule) {
+    out.push('', `**Per-batch-size schedule** (${schedule.status}): ${escapeMarkdown(schedule.ranges)}. ${escapeMarkdown(schedule.note)}`);
+    if (schedule.command) out.push('', codeBlock(schedule.command));
+  }
   if (report.configurations?.length) out.push('', configurationTableMarkdown(report));
   const warnings = (report.warnings ?? []).filter((w) => w.kind !== 'simulated' || !summary.simulated);
   if (warnings.length) out.push('', ...warnings.map((w) => `> ⚠ ${escapeMarkdown(w.message)}`));

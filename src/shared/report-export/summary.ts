@@ -6,8 +6,8 @@
  * α) is kept apart as `why`, for the reader who wants the numbers behind it.
  */
 import type { Report } from '../schemas';
-import { configurationExtras, finite, recommendationExtras, recommendedConfiguration } from './fields';
-import { draftTokens, engineName, tps } from './text';
+import { configurationExtras, finite, levelOf, recommendationExtras, recommendedConfiguration } from './fields';
+import { draftTokens, engineName, kLabel, tps } from './text';
 import { configKey, isBaseline } from '../config-key';
 
 export type Verdict =
@@ -56,8 +56,15 @@ export function summarizeReport(report: Report): ReportSummary {
   const server = `Your ${simulated ? 'simulated ' : ''}${engine ? `${engine} ` : ''}server`;
   const chosen = recommendedConfiguration(configs, r);
   const predicted = chosen ? configurationExtras(chosen).predicted : false;
-  const baseline = configs.find((c) => isBaseline(c) && !c.failed) ?? null;
+  // Under load, the answer is for one level: compare with the baseline at that level, on total throughput.
+  const level = levelOf(r);
+  const loaded = level > 1;
+  const figure = (c: (typeof configs)[number]) => (loaded ? finite(c.aggregateTokensPerSecond) : c.tokensPerSecond);
+  const atLevel = configs.filter((c) => levelOf(c) === level);
+  const baseline = atLevel.find((c) => isBaseline(c) && !c.failed) ?? null;
   const measured = configs.filter((c) => !c.failed);
+  const when = loaded ? `With ${level} requests in flight, ` : '';
+  const subject = loaded ? server.replace(/^Your/, 'your') : server;
   const details: string[] = [];
 
   let verdict: Verdict;
@@ -74,12 +81,12 @@ export function summarizeReport(report: Report): ReportSummary {
   } else if (isBaseline(r) || (speedup !== null && speedup <= 0)) {
     verdict = 'keep-off';
     headline = 'Speculation did not pay: keep it off.';
-    const bestSpec = measured
-      .filter((c) => !isBaseline(c) && finite(c.tokensPerSecond) !== null)
-      .sort((a, b) => (b.tokensPerSecond ?? 0) - (a.tokensPerSecond ?? 0))[0];
+    const bestSpec = atLevel
+      .filter((c) => !c.failed && !isBaseline(c) && finite(figure(c)) !== null)
+      .sort((a, b) => (figure(b) ?? 0) - (figure(a) ?? 0))[0];
     if (bestSpec && baseline) {
       details.push(
-        `The best setting with speculation, ${draftTokens(bestSpec.numSpeculativeTokens, bestSpec.draftModel)}, ran at ${tps(bestSpec.tokensPerSecond)} against ${tps(baseline.tokensPerSecond)} without it: not clearly faster.`,
+        `${loaded ? `With ${level} requests in flight, the` : 'The'} best setting with speculation, ${draftTokens(bestSpec.numSpeculativeTokens, bestSpec.draftModel)}, ran at ${tps(figure(bestSpec))}${loaded ? ' in all' : ''} against ${tps(figure(baseline))} without it: not clearly faster.`,
       );
     } else {
       details.push('No setting with draft tokens was measured to beat the server without them.');
@@ -93,11 +100,15 @@ export function summarizeReport(report: Report): ReportSummary {
     // draftTokens already names the draft when k is the engine's own (LM Studio): say it once.
     const via = extras.draftModel && r.numSpeculativeTokens !== null ? ` (draft model ${extras.draftModel})` : '';
     headline = predicted
-      ? `${server} should answer ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via} (predicted, not measured).`
-      : `${server} answers ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via}.`;
-    details.push(
-      `${predicted ? 'Predicted' : 'Measured'}: ${tps(r.tokensPerSecond)}${baseline ? ` instead of ${tps(baseline.tokensPerSecond)} without speculation` : ''}.`,
-    );
+      ? `${when}${subject} should answer ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via} (predicted, not measured).`
+      : `${when}${subject} answers ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via}.`;
+    if (loaded) {
+      details.push(`Measured at ${level} in flight: ${tps(chosen ? figure(chosen) : null)} in all${baseline ? ` instead of ${tps(figure(baseline))} without speculation` : ''}.`);
+    } else {
+      details.push(
+        `${predicted ? 'Predicted' : 'Measured'}: ${tps(r.tokensPerSecond)}${baseline ? ` instead of ${tps(baseline.tokensPerSecond)} without speculation` : ''}.`,
+      );
+    }
     // How sure a measurement is says nothing about a prediction.
     const conf = predicted ? 'It is computed from the settings that were measured; measure it before relying on it.' : CONFIDENCE_WORDS[r.confidence];
     if (conf) details.push(conf);
@@ -107,6 +118,8 @@ export function summarizeReport(report: Report): ReportSummary {
     }
   }
 
+  const picks = Array.isArray(r?.byConcurrency) ? r.byConcurrency : [];
+  if (picks.length > 1) details.push(`Best k by load: ${picks.map((p) => `${p.concurrency} in flight: ${kLabel(p.numSpeculativeTokens, p.draftModel)}`).join('; ')}.`);
   if (measured.length) {
     const ks = [...new Set(measured.map((c) => (c.numSpeculativeTokens === null ? `draft ${c.draftModel}` : String(c.numSpeculativeTokens))))];
     const model = report.server?.model;

@@ -7,8 +7,8 @@
  */
 import type { ConfigurationResult, GroupComparison } from '../schemas';
 import { escapeHtml as esc } from './escape';
-import { configurationExtras, finite, interval } from './fields';
-import { isBaseline, isRecommended, type ConfigKeyed } from '../config-key';
+import { configurationExtras, finite, hasLoadLevels, interval, isRecommendedRow } from './fields';
+import { isBaseline, type ConfigKeyed } from '../config-key';
 
 const WIDTH = 680;
 /** Room for labels: as wide as the longest needs (about 6.8 px a character at 12 px), within bounds. */
@@ -143,16 +143,17 @@ export function configurationRowLabel(c: ConfigurationResult, opts: { concurrenc
 }
 
 export function throughputChartSvg(configs: readonly ConfigurationResult[], rec: ConfigKeyed | null): string {
+  const levels = hasLoadLevels(configs);
   const rows: BarRow[] = configs.map((c) => {
     const e = configurationExtras(c);
     const v = c.failed ? null : finite(c.tokensPerSecond);
     return {
-      label: configurationRowLabel(c),
+      label: configurationRowLabel(c, { concurrency: levels }),
       value: v,
       ci: v === null ? null : interval(c.tokensPerSecondCI),
       valueText: v === null ? '' : `${v.toFixed(1)} tok/s${e.predicted ? ' (predicted)' : ''}`,
       missing: c.failed ? 'failed' : 'not measured',
-      best: !c.failed && isRecommended(c, rec),
+      best: !c.failed && isRecommendedRow(c, rec),
       predicted: e.predicted,
     };
   });
