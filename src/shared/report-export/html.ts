@@ -136,7 +136,7 @@ function configurationTable(report: Report): string {
     const cls = [best ? 'best' : '', e.predicted ? 'predicted' : ''].filter(Boolean).join(' ');
     return (
       `<tr${cls ? ` class="${cls}"` : ''}>` +
-      `<th scope="row">${esc(configurationRowLabel(c, { concurrency: !hasParallel }))}</th>` +
+      `<th scope="row">${esc(configurationRowLabel(c, { concurrency: false }))}</th>` +
       (hasEngine ? `<td class="text">${esc(engineName(e.engine) ?? DASH)}</td>` : '') +
       (hasParallel ? `<td>${e.concurrency ?? DASH}</td>` : '') +
       `<td>${tpsText}</td>` +

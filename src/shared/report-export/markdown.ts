@@ -45,7 +45,7 @@ export function configurationTableMarkdown(report: Report): string {
   const rec = report.recommendation;
   type Column = { name: string; right: boolean; cell: (c: ConfigurationResult, i: number) => string; show?: boolean };
   const all: Column[] = [
-    { name: 'Setting', right: false, cell: (c) => escapeMarkdown(configurationRowLabel(c, { concurrency: !hasParallel })) },
+    { name: 'Setting', right: false, cell: (c) => escapeMarkdown(configurationRowLabel(c, { concurrency: false })) },
     { name: 'Engine', right: false, cell: (_c, i) => escapeMarkdown(engineName(extras[i].engine) ?? DASH), show: hasEngine },
     { name: 'Parallel', right: true, cell: (_c, i) => String(extras[i].concurrency ?? DASH), show: hasParallel },
     { name: 'Tokens/s', right: true, cell: (c, i) => (c.failed ? 'failed' : `${tps(c.tokensPerSecond)}${extras[i].predicted ? ' *(predicted)*' : ''}`) },
