@@ -116,3 +116,39 @@ describe('a plan with the single level 1', () => {
     expect(r.recommendation!.reason).not.toMatch(/in flight/);
   });
 });
+
+describe('levels without 1, partial runs and failures at one level', () => {
+  it('decides every level by load when 1 was not measured, and recommends the lowest', () => {
+    const r = buildReport(input([8, 32], measurements([8, 32])));
+    expect(r.configurations.map((c) => c.concurrency)).toEqual([8, 8, 8, 32, 32, 32]);
+    expect(r.recommendation!.byConcurrency!.map((p) => [p.concurrency, p.numSpeculativeTokens])).toEqual([
+      [8, 3],
+      [32, 0],
+    ]);
+    expect(r.recommendation!.concurrency).toBe(8);
+    expect(r.recommendation!.reason).toMatch(/At 8 in flight k=3 turns out the most/);
+    expect(r.recommendation!.reason).toMatch(/At 32 in flight k=3 is 2\d% slower than k=0/);
+    expect(r.theory).toBeNull();
+  });
+
+  it('says so when the target level has nothing measured yet, and answers for the level that has', () => {
+    const r = buildReport({ ...input([1, 32], measurements([1]), { target: 32 }), status: 'partial' });
+    expect(r.configurations.every((c) => c.concurrency === 1)).toBe(true);
+    expect(r.recommendation!.concurrency).toBe(1);
+    expect(r.recommendation!.reason).toMatch(/Nothing was measured at the target level 32 yet/);
+  });
+
+  it('shows a configuration that failed at one level as failed there only, and decides among the rest', () => {
+    const ms = measurements([1, 32]).filter((m) => !(m.numSpeculativeTokens === 0 && m.concurrency === 32));
+    const base = input([1, 32], ms);
+    const r = buildReport({ ...base, configs: [...base.configs, { numSpeculativeTokens: 0, failed: true, error: 'out of memory at 32 in flight', concurrency: 32 }] });
+    const k0 = r.configurations.filter((c) => c.numSpeculativeTokens === 0);
+    expect(k0.map((c) => [c.concurrency, c.failed])).toEqual([
+      [1, false],
+      [32, true],
+    ]);
+    expect(r.warnings.some((w) => w.kind === 'config-failed' && w.concurrency === 32 && /out of memory/.test(w.message))).toBe(true);
+    expect(r.recommendation!.byConcurrency!.find((p) => p.concurrency === 32)!.numSpeculativeTokens).toBe(3);
+  });
+});
+

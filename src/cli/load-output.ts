@@ -8,6 +8,7 @@ import pc from 'picocolors';
 import type { ConfigurationResult, Report } from '../shared/schemas';
 import { isBaseline, launchKey } from '../shared/config-key';
 import { costElsewhere, kWords } from '../shared/level-picks';
+import { hasLoadLevels as reportHasLevels } from '../shared/report-export/fields';
 
 const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '—' : x.toFixed(digits));
 const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}%`);
@@ -21,8 +22,7 @@ function table(head: string[], aligns: ('left' | 'right' | 'center')[]): Table.T
 
 /** True when the report measured more than one level, or one above 1: the per-level layout applies. */
 export function hasLoadLevels(report: Report): boolean {
-  const levels = new Set(report.configurations.map((c) => c.concurrency ?? 1));
-  return levels.size > 1 || [...levels].some((l) => l > 1);
+  return reportHasLevels(report.configurations);
 }
 
 const levelOf = (c: ConfigurationResult) => c.concurrency ?? 1;

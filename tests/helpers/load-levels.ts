@@ -10,6 +10,7 @@ const SP = ['direct', 'empty'];
 /** Per-request tok/s by (k, level): speculation pays one at a time and costs at 32 in flight. */
 const SPEED: Record<number, Record<number, number>> = {
   1: { 0: 100, 3: 160, 5: 150 },
+  8: { 0: 80, 3: 96, 5: 88 },
   32: { 0: 40, 3: 30, 5: 25 },
 };
 
