@@ -315,7 +315,11 @@ export type Prediction = z.infer<typeof PredictionSchema>;
 export const LatencySchema = z.object({
   ttftP50: z.number().nullable(),
   ttftP99: z.number().nullable(),
-  /** Inter-token latency: gaps between streamed chunks (a chunk can carry several accepted tokens). */
+  /**
+   * Inter-token latency: gaps between streamed chunks (a chunk can carry several accepted tokens).
+   * TTFT p50/p99 are pooled over the cell's requests; ITL p50 is the median of the per-request medians
+   * and ITL p99 the p99 of the per-request p99s (only each request's summary of its gaps is kept).
+   */
   itlP50: z.number().nullable(),
   itlP99: z.number().nullable(),
 });
