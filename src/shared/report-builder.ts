@@ -3,6 +3,12 @@
  * confidence intervals, speedups, per-group comparisons, the recommendation and
  * warnings. Pure: the same input always gives the same report, so a report can
  * be rebuilt from the JSONL log after a crash.
+ *
+ * Load levels: one entry per (configuration, level), lowest level first, each
+ * compared with the baseline at its own level. Level 1 keeps the paired
+ * per-request rule (recommend()); levels above 1 are decided on aggregate round
+ * scores (load-decision.ts, level-picks.ts). Prompt-type tables, output match and
+ * the k-curve fit stay on one request at a time.
  */
 import { redactPlan } from './redact';
 import { alphaFromMeanAcceptanceLength, expectedSpeedup, optimalK } from './leviathan';
