@@ -393,3 +393,38 @@ describe('vLLM per-batch-size schedule (real processes)', { timeout: 120_000 }, 
     expect(v0.kind === 'serve' && v0.options.speculative).toMatchObject({ disableByBatchSize: 2 });
   });
 });
+
+describe('llama-server persona under load (real process)', { timeout: 120_000 }, () => {
+  it('-np slots cap the batch (extra requests deferred, TTFT includes the wait) and the batched step cost applies to busy slots', async () => {
+    // Token compute 1 ms: 4 busy slots × (8 + 1) tokens = 36 ms per step against a 10 ms floor.
+    const args = ['-m', 'm.gguf', '-md', 'd.gguf', '--spec-type', 'draft-simple', '--spec-draft-n-max', '8', '-np', '4', '--metrics'];
+    const knobs = ['--sim-step-ms', '10', '--sim-token-compute-ms', '1', '--sim-alpha', '0.8', '--sim-jitter', '0', '--sim-startup-ms', '50'];
+    const llama = await startPersona('llama-server', [...args, ...knobs], healthy);
+    try {
+      const ask = (seed: number) =>
+        postSse(llama.url + '/v1/chat/completions', { messages: [{ role: 'user', content: CODE_PROMPT }], max_tokens: 40, ignore_eos: true, temperature: 0, seed, stream: true });
+      const timingsOf = (r: SseResult) => r.events[r.events.length - 1].timings as { predicted_n: number; predicted_ms: number; draft_n: number };
+      const alone = timingsOf(await ask(1));
+      // One seed for all: the same accepted runs, so only the step cost differs (the four decode in lockstep).
+      const pending = Array.from({ length: 6 }, () => ask(1));
+      let deferred = 0;
+      for (let i = 0; i < 40 && deferred !== 2; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        const text = await (await fetch(llama.url + '/metrics')).text();
+        deferred = Number(/^llamacpp:requests_deferred (\d+)/m.exec(text)?.[1] ?? NaN);
+      }
+      expect(deferred).toBe(2);
+      const batch = (await Promise.all(pending)).sort((a, b) => ttftMs(a) - ttftMs(b));
+      const firstWaveEnd = Math.min(...batch.slice(0, 4).map((r) => r.endMs - r.startedMs));
+      for (const r of batch.slice(4)) expect(ttftMs(r)).toBeGreaterThanOrEqual(firstWaveEnd - 20);
+      // Per-step time alone: 10 + 10 × 8 × 0.18 = 24.4 ms; with 4 busy slots: 36 + 14.4 = 50.4 ms.
+      const stepMsPerToken = (t: ReturnType<typeof timingsOf>) => t.predicted_ms / t.predicted_n;
+      const loaded = timingsOf(batch[0]);
+      const ratio = stepMsPerToken(loaded) / stepMsPerToken(alone);
+      expect(ratio).toBeGreaterThan((50.4 / 24.4) * 0.8);
+      expect(ratio).toBeLessThan((50.4 / 24.4) * 1.25);
+    } finally {
+      await stopPersona(llama);
+    }
+  });
+});
