@@ -397,7 +397,8 @@ vLLM options: --host H (127.0.0.1) --port P (8000) --served-model-name N… --ma
   --gpu-memory-utilization F --tensor-parallel-size N --seed N --disable-log-requests --enforce-eager
   --max-num-seqs N (256: requests decoding at once; the rest wait)
   --api-key KEY (default: $VLLM_API_KEY; /v1 requests then need "Authorization: Bearer KEY") --hf-token T (ignored)
-  --speculative-config JSON (vLLM ≥ 0.8)
+  --speculative-config JSON (vLLM ≥ 0.8; num_speculative_tokens_per_batch_size [[start_bs, end_bs, K], …] from 0.24)
+  --speculative-disable-by-batch-size N (honoured before 0.10; a warned no-op from 0.10)
   --speculative-model M|[ngram] --num-speculative-tokens K --ngram-prompt-lookup-max N (vLLM ≤ 0.7)
 Simulator options:
   --sim-version X            impersonate vLLM X (default ${DEFAULT_SIM_VERSION})
