@@ -15,6 +15,7 @@ import {
   DEFAULT_STEP_MS,
   defaultTokenComputeMs,
   expectedLoadTokensPerSecond,
+  expectedScheduleLoadTokensPerSecond,
   expectedTokensPerSecond,
   naturalLength,
   scheduledK,
@@ -97,6 +98,23 @@ describe('batched step cost (model.ts)', () => {
     );
     expect(personaBestKAtLoad(input, [0, 3, 5]).k).toBe(0);
     expect(personaBestKAtLoad({ ...input, persona: 'llama-server', concurrency: 1 }, [0, 3, 5]).k).toBeGreaterThan(0);
+  });
+
+  it('schedule truth: the level\'s K from the schedule, every step slowed by the overhead', () => {
+    const base = { alpha: 0.8, c: DRAFT_COST, stepMs: 6, completionTokens: 200, promptTokens: 40 };
+    const schedule = [
+      [1, 4, 5],
+      [5, 1024, 0],
+    ] as const;
+    const at = (concurrency: number, overhead = 0) => expectedScheduleLoadTokensPerSecond({ ...base, concurrency, schedule, numSpeculativeTokens: 5, overhead });
+    expect(at(1).k).toBe(5);
+    expect(at(1).perRequest).toBeCloseTo(expectedLoadTokensPerSecond({ ...base, k: 5, concurrency: 1 }).perRequest, 9);
+    expect(at(32).k).toBe(0);
+    // K = 0 at 32 but the draft still prefills: a little under the plain k = 0 server.
+    expect(at(32).aggregate).toBeLessThan(expectedLoadTokensPerSecond({ ...base, k: 0, concurrency: 32 }).aggregate);
+    expect(at(32).aggregate).toBeGreaterThan(expectedLoadTokensPerSecond({ ...base, k: 0, concurrency: 32 }).aggregate * 0.99);
+    // Issue 49548's 14 %: single-stream speed falls below the fixed k = 5 server's.
+    expect(at(1, 0.14).perRequest).toBeLessThan(at(1).perRequest / 1.1);
   });
 
   it('a schedule picks K by the running count: first range below, last range above, the range below in a gap', () => {

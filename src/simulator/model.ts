@@ -400,6 +400,8 @@ export interface LoadInput extends ThroughputInput {
   tokenComputeMs?: number;
   /** --sim-schedule-overhead when a K schedule is configured (0 otherwise). */
   overhead?: number;
+  /** The server's draft length bound when it exceeds k (a schedule): prefill then runs the draft too. */
+  draftLoadedK?: number;
 }
 
 /**
@@ -414,8 +416,21 @@ export function expectedLoadTokensPerSecond(o: LoadInput): { perRequest: number;
   const c = Math.max(1, o.concurrency);
   const step = batchStepMs({ floorMs: o.stepMs, tokenComputeMs: o.tokenComputeMs ?? defaultTokenComputeMs(o.stepMs), draftCost: o.c, overhead: o.overhead }, c, k);
   const decode = ((n - 1) / (k > 0 ? expectedTokensPerStep(o.alpha, k) : 1)) * step;
-  const perRequest = n / ((prefillMs(o.stepMs, o.promptTokens, k, o.c) + decode) / 1000);
+  // A loaded draft prefills with the prompt even when this level's K is 0 (a schedule's bound > 0).
+  const perRequest = n / ((prefillMs(o.stepMs, o.promptTokens, Math.max(k, o.draftLoadedK ?? 0), o.c) + decode) / 1000);
   return { perRequest, aggregate: c * perRequest };
+}
+
+/**
+ * The same under vLLM's per-batch-size schedule with `concurrency` always
+ * running: the level's K from the schedule, every step slowed by `overhead`
+ * (--sim-schedule-overhead), the draft prefilled as the server does.
+ */
+export function expectedScheduleLoadTokensPerSecond(
+  o: Omit<LoadInput, 'k' | 'draftLoadedK'> & { schedule: SpecSchedule; numSpeculativeTokens: number },
+): { k: number; perRequest: number; aggregate: number } {
+  const k = Math.min(o.numSpeculativeTokens, scheduledK(o.schedule, o.concurrency));
+  return { k, ...expectedLoadTokensPerSecond({ ...o, k, draftLoadedK: o.numSpeculativeTokens }) };
 }
 
 /** The k in `ks` with the highest expected aggregate tokens/s at this load (ties go to the smaller k). */
