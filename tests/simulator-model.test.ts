@@ -148,10 +148,11 @@ describe('generated text', () => {
 
 describe('command line per vLLM version', () => {
   it('defaults like vllm serve but binds 127.0.0.1; accepts unknown flags with a warning', () => {
-    const o = serveOptions(['--trust-remote-code', '--max-num-seqs', '8', '--max_model_len', '4k']);
-    expect(o).toMatchObject({ host: '127.0.0.1', port: 8000, maxModelLen: 4096, speculative: null, servedModelNames: ['m'] });
+    const o = serveOptions(['--trust-remote-code', '--max-num-batched-tokens', '8192', '--max-num-seqs', '8', '--max_model_len', '4k']);
+    expect(o).toMatchObject({ host: '127.0.0.1', port: 8000, maxModelLen: 4096, maxNumSeqs: 8, speculative: null, servedModelNames: ['m'] });
     expect(o.warnings.join('\n')).toContain('--trust-remote-code');
-    expect(o.warnings.join('\n')).toContain('--max-num-seqs');
+    expect(o.warnings.join('\n')).toContain('--max-num-batched-tokens');
+    expect(o.warnings.join('\n')).not.toContain('--max-num-seqs');
     expect(o.version.raw).toBe('0.15.1');
     // Short aliases as vLLM's argparse takes them; a negative number stays a value.
     const short = serveOptions(['-tp', '2', '-q', 'awq', '--seed', '-1']);

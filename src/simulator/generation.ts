@@ -4,7 +4,7 @@
  * out together and when). Everything here is deterministic given the request
  * and the server options.
  */
-import { acceptanceAlpha, classifyPrompt, draftCost, hash32, mixSeed, naturalLength, planRequest, type RequestPlan } from './model';
+import { acceptanceAlpha, classifyPrompt, defaultTokenComputeMs, draftCost, hash32, mixSeed, naturalLength, prefillMs, type PlannerInput, type SpecSchedule } from './model';
 import type { SpecMethod } from '../shared/schemas';
 import { applyStop, generateTokens, textSeed } from './text';
 
@@ -27,8 +27,12 @@ export interface Generation {
   promptTokens: number;
   finishReason: 'stop' | 'length';
   stopReason: string | null;
-  plan: RequestPlan;
+  /** Arrival to the first token (the prefill pass emits it). */
+  prefillMs: number;
+  /** How the decode steps are planned, one at a time as they start (playback.ts). */
+  decode: PlannerInput;
   alpha: number;
+  /** Draft length, or the schedule's bound; 0 = no speculation. */
   k: number;
 }
 
@@ -40,8 +44,24 @@ export interface Generation {
 export interface GenerationSettings {
   maxModelLen: number;
   seed: number;
-  speculative: { method: SpecMethod; numSpeculativeTokens: number } | null;
-  sim: { alpha: number | null; draftCost: number | null; stepMs: number; jitter: number };
+  speculative: {
+    method: SpecMethod;
+    numSpeculativeTokens: number;
+    /** vLLM ≥ 0.24 num_speculative_tokens_per_batch_size. */
+    schedule?: SpecSchedule | null;
+    /** vLLM V0 speculative_disable_by_batch_size (honoured before 0.10 only). */
+    disableByBatchSize?: number | null;
+  } | null;
+  sim: {
+    alpha: number | null;
+    draftCost: number | null;
+    stepMs: number;
+    jitter: number;
+    /** --sim-token-compute-ms; null = defaultTokenComputeMs(stepMs). */
+    tokenComputeMs?: number | null;
+    /** --sim-schedule-overhead, applied while a schedule is configured. */
+    scheduleOverhead?: number;
+  };
 }
 
 export function prepareGeneration(input: GenerationInput, opts: GenerationSettings, requestIndex: number): Generation {
@@ -73,17 +93,25 @@ export function prepareGeneration(input: GenerationInput, opts: GenerationSettin
     override: opts.sim.alpha ?? undefined,
   });
   const c = draftCost(method, opts.sim.draftCost ?? undefined);
-  const plan = planRequest({
+  const schedule = spec?.schedule ?? null;
+  const decode: PlannerInput = {
     completionTokens: count,
-    k,
     alpha,
-    c,
-    stepMs: opts.sim.stepMs,
-    jitter: opts.sim.jitter,
     acceptanceSeed: mixSeed(input.seed ?? 0, hash32(input.prompt + '\u0000' + input.system)),
     jitterSeed: mixSeed(opts.seed, requestIndex, 0x6a17),
-    promptTokens: input.promptTokens,
-  });
+    timing: {
+      k,
+      schedule,
+      disableAbove: spec?.disableByBatchSize ?? null,
+      cost: {
+        floorMs: opts.sim.stepMs,
+        tokenComputeMs: opts.sim.tokenComputeMs ?? defaultTokenComputeMs(opts.sim.stepMs),
+        draftCost: c,
+        overhead: schedule ? (opts.sim.scheduleOverhead ?? 0) : 0,
+      },
+      jitter: opts.sim.jitter,
+    },
+  };
 
   const finishReason = stopped.stopped !== null || (!input.ignoreEos && natural <= budget) ? 'stop' : 'length';
   return {
@@ -92,7 +120,8 @@ export function prepareGeneration(input: GenerationInput, opts: GenerationSettin
     promptTokens: input.promptTokens,
     finishReason,
     stopReason: stopped.stopped,
-    plan,
+    prefillMs: prefillMs(opts.sim.stepMs, input.promptTokens, k, c),
+    decode,
     alpha,
     k,
   };

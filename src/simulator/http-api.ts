@@ -14,6 +14,7 @@ import { errorJson, type ErrorBody } from './openai';
 import type { SimOptions } from './options';
 import { drive } from './playback';
 import { HttpError, prepareRequest, readJson, type PreparedRequest } from './request-parse';
+import { Slots } from './slots';
 
 export interface ApiContext {
   opts: SimOptions;
@@ -32,6 +33,8 @@ export function createApiServer(ctx: ApiContext): http.Server {
   let completionRequests = 0;
   let requestIndex = 0;
   const failRand = prng(mixSeed(opts.seed, 0x500));
+  // --max-num-seqs: the scheduler's batch; requests beyond it wait with their TTFT clock running.
+  const batch = new Slots(opts.maxNumSeqs);
 
   const accessLog = (req: http.IncomingMessage, status: number) => {
     // Readiness polls would drown the log tail a launcher keeps for error messages.
@@ -125,94 +128,115 @@ export function createApiServer(ctx: ApiContext): http.Server {
           `seed=${p.input.seed ?? 'None'}, stop=${JSON.stringify(p.input.stop)}, ignore_eos=${p.input.ignoreEos ? 'True' : 'False'}, max_tokens=${p.input.maxTokens ?? 'None'}), prompt_token_ids: [${p.input.promptTokens} tokens]`,
       );
     }
-    metrics.running++;
     metrics.promptTokens += gen.promptTokens;
-    const timing = { received_ms: receivedMs, first_token_ms: 0, last_token_ms: 0, completion_tokens: gen.completionTokens, steps: 0, draft_tokens: 0, accepted_tokens: 0 };
-    const usage = (completion: number) => ({ prompt_tokens: gen.promptTokens, total_tokens: gen.promptTokens + completion, completion_tokens: completion });
-
-    let finished = false;
-    const finish = (reason: 'stop' | 'length' | 'abort') => {
-      if (finished) return;
-      finished = true;
-      metrics.running--;
-      metrics.success[reason]++;
-      if (reason !== 'abort') metrics.e2e.observe((nowMs() - receivedMs) / 1000);
-    };
-    res.on('close', () => {
-      if (!finished) {
-        driver.cancel();
-        finish('abort');
+    metrics.waiting++;
+    let admitted = false;
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!admitted) gone.abort();
+    });
+    void batch.acquire(gone.signal).then((release) => {
+      metrics.waiting--;
+      if (!release || res.destroyed) {
+        release?.();
+        metrics.success.abort++;
         if (!opts.disableLogRequests) log.info('async_llm.py:420', `Aborted request ${id}.`);
+        return;
       }
+      admitted = true;
+      run(release);
     });
 
-    const chunkBase = p.kind === 'chat' ? { id, object: 'chat.completion.chunk', created, model: p.model } : { id, object: 'text_completion', created, model: p.model };
-    const choice = (text: string, finishReason: string | null, first: boolean) =>
-      p.kind === 'chat'
-        ? { index: 0, delta: first ? { role: 'assistant', content: text } : { content: text }, logprobs: null, finish_reason: finishReason, ...(finishReason ? { stop_reason: gen.stopReason } : {}) }
-        : { index: 0, text, logprobs: null, finish_reason: finishReason, stop_reason: finishReason ? gen.stopReason : null };
+    function run(release: () => void) {
+      metrics.running++;
+      const timing = { received_ms: receivedMs, first_token_ms: 0, last_token_ms: 0, completion_tokens: gen.completionTokens, steps: 0, draft_tokens: 0, accepted_tokens: 0 };
+      const usage = (completion: number) => ({ prompt_tokens: gen.promptTokens, total_tokens: gen.promptTokens + completion, completion_tokens: completion });
 
-    let emitted = 0;
-    let collected = '';
-    if (p.stream) {
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-spectune-simulated': '1' });
-      accessLog(req, 200);
+      let finished = false;
+      const finish = (reason: 'stop' | 'length' | 'abort') => {
+        if (finished) return;
+        finished = true;
+        metrics.running--;
+        release();
+        metrics.success[reason]++;
+        if (reason !== 'abort') metrics.e2e.observe((nowMs() - receivedMs) / 1000);
+      };
+      res.on('close', () => {
+        if (!finished) {
+          driver.cancel();
+          finish('abort');
+          if (!opts.disableLogRequests) log.info('async_llm.py:420', `Aborted request ${id}.`);
+        }
+      });
+
+      const chunkBase = p.kind === 'chat' ? { id, object: 'chat.completion.chunk', created, model: p.model } : { id, object: 'text_completion', created, model: p.model };
+      const choice = (text: string, finishReason: string | null, first: boolean) =>
+        p.kind === 'chat'
+          ? { index: 0, delta: first ? { role: 'assistant', content: text } : { content: text }, logprobs: null, finish_reason: finishReason, ...(finishReason ? { stop_reason: gen.stopReason } : {}) }
+          : { index: 0, text, logprobs: null, finish_reason: finishReason, stop_reason: finishReason ? gen.stopReason : null };
+
+      let emitted = 0;
+      let collected = '';
+      if (p.stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-spectune-simulated': '1' });
+        accessLog(req, 200);
+      }
+      const sse = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
+
+      const driver = drive(gen, opts, metrics, {
+        emit(text, tokens, isLast) {
+          const t = nowMs();
+          if (emitted === 0) {
+            timing.first_token_ms = t;
+            metrics.ttft.observe((t - receivedMs) / 1000);
+          }
+          timing.last_token_ms = t;
+          timing.steps++;
+          emitted += tokens;
+          collected += text;
+          if (!p.stream) return;
+          // vLLM opens a chat stream with the role in an empty-content chunk at the first token; with
+          // continuous usage that chunk counts no completion tokens yet.
+          if (p.kind === 'chat' && emitted === tokens) sse({ ...chunkBase, choices: [choice('', null, true)], ...(p.continuousUsage ? { usage: usage(0) } : {}) });
+          sse({ ...chunkBase, choices: [choice(text, isLast ? gen.finishReason : null, false)], ...(p.continuousUsage ? { usage: usage(emitted) } : {}) });
+        },
+        step(drafted, accepted) {
+          timing.draft_tokens += drafted;
+          timing.accepted_tokens += accepted;
+        },
+        done() {
+          finish(gen.finishReason);
+          const complete = () => ctx.onCompleted();
+          if (p.stream) {
+            if (p.includeUsage) sse({ ...chunkBase, choices: [], usage: usage(emitted), sim_timing: timing });
+            res.end('data: [DONE]\n\n', complete);
+            return;
+          }
+          const body =
+            p.kind === 'chat'
+              ? {
+                  id,
+                  object: 'chat.completion',
+                  created,
+                  model: p.model,
+                  choices: [{ index: 0, message: { role: 'assistant', content: collected, tool_calls: [] }, logprobs: null, finish_reason: gen.finishReason, stop_reason: gen.stopReason }],
+                  usage: usage(emitted),
+                  prompt_logprobs: null,
+                  sim_timing: timing,
+                }
+              : {
+                  id,
+                  object: 'text_completion',
+                  created,
+                  model: p.model,
+                  choices: [{ index: 0, text: collected, logprobs: null, finish_reason: gen.finishReason, stop_reason: gen.stopReason, prompt_logprobs: null }],
+                  usage: usage(emitted),
+                  sim_timing: timing,
+                };
+          sendJson(req, res, 200, body, complete);
+        },
+      });
     }
-    const sse = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
-
-    const driver = drive(gen, opts, metrics, {
-      emit(text, tokens, isLast) {
-        const t = nowMs();
-        if (emitted === 0) {
-          timing.first_token_ms = t;
-          metrics.ttft.observe((t - receivedMs) / 1000);
-        }
-        timing.last_token_ms = t;
-        timing.steps++;
-        emitted += tokens;
-        collected += text;
-        if (!p.stream) return;
-        // vLLM opens a chat stream with the role in an empty-content chunk at the first token; with
-        // continuous usage that chunk counts no completion tokens yet.
-        if (p.kind === 'chat' && emitted === tokens) sse({ ...chunkBase, choices: [choice('', null, true)], ...(p.continuousUsage ? { usage: usage(0) } : {}) });
-        sse({ ...chunkBase, choices: [choice(text, isLast ? gen.finishReason : null, false)], ...(p.continuousUsage ? { usage: usage(emitted) } : {}) });
-      },
-      step(drafted, accepted) {
-        timing.draft_tokens += drafted;
-        timing.accepted_tokens += accepted;
-      },
-      done() {
-        finish(gen.finishReason);
-        const complete = () => ctx.onCompleted();
-        if (p.stream) {
-          if (p.includeUsage) sse({ ...chunkBase, choices: [], usage: usage(emitted), sim_timing: timing });
-          res.end('data: [DONE]\n\n', complete);
-          return;
-        }
-        const body =
-          p.kind === 'chat'
-            ? {
-                id,
-                object: 'chat.completion',
-                created,
-                model: p.model,
-                choices: [{ index: 0, message: { role: 'assistant', content: collected, tool_calls: [] }, logprobs: null, finish_reason: gen.finishReason, stop_reason: gen.stopReason }],
-                usage: usage(emitted),
-                prompt_logprobs: null,
-                sim_timing: timing,
-              }
-            : {
-                id,
-                object: 'text_completion',
-                created,
-                model: p.model,
-                choices: [{ index: 0, text: collected, logprobs: null, finish_reason: gen.finishReason, stop_reason: gen.stopReason, prompt_logprobs: null }],
-                usage: usage(emitted),
-                sim_timing: timing,
-              };
-        sendJson(req, res, 200, body, complete);
-      },
-    });
   }
 
   return server;

@@ -29,7 +29,10 @@ export type FinishedReason = 'stop' | 'length' | 'abort';
 
 export class SimMetrics {
   readonly created = Date.now() / 1000;
+  /** Requests in the decoding batch (admitted under --max-num-seqs). */
   running = 0;
+  /** Requests received and waiting for a place in the batch. */
+  waiting = 0;
   promptTokens = 0;
   generationTokens = 0;
   readonly success: Record<FinishedReason, number> = { stop: 0, length: 0, abort: 0 };
@@ -73,7 +76,7 @@ export class SimMetrics {
     };
 
     gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', this.running);
-    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', 0);
+    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', this.waiting);
     if (opts.style === 'v1') gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', Math.min(1, this.running * 0.004));
     else gauge('vllm:gpu_cache_usage_perc', 'GPU KV-cache usage. 1 means 100 percent usage.', Math.min(1, this.running * 0.004));
     counter('vllm:prompt_tokens', 'Number of prefill tokens processed.', [base], [this.promptTokens]);

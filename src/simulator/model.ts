@@ -8,6 +8,13 @@
  * code (α ≈ 0.80) its optimum at k = 5 (≈ +90 %), technical/security theirs at
  * k = 3–5, and creative (α ≈ 0.55) a small gain at k = 3 that turns negative by
  * k = 7 — the shape real draft-model sweeps show.
+ *
+ * Under load a decode step is GPU-like (batchStepMs): verification work grows
+ * with running sequences × (k + 1) and only shows once it exceeds the
+ * memory-bound floor (--sim-step-ms), while draft work stays per step. So
+ * speculation pays with one request in flight and costs at 32 (the reversal
+ * vLLM issue 17984 reports). With one sequence and k ≤ 32 the floor dominates
+ * and every single-stream number is what it was before batching was modelled.
  */
 import { BUILTIN_PROMPT_TYPES } from '../shared/prompts';
 import { expectedSpeedup, expectedTokensPerStep } from '../shared/leviathan';
@@ -21,8 +28,17 @@ export const DEFAULT_STEP_MS = 6;
 export const REQUEST_OVERHEAD_MS = 2;
 /** Prompt tokens one prefill pass handles in the time of one decode step. */
 export const PREFILL_TOKENS_PER_STEP = 512;
-/** Extra step time per additional request running in the same batch. */
-export const BATCH_SLOWDOWN = 0.03;
+/**
+ * Default --sim-token-compute-ms as a share of --sim-step-ms: 3 % puts the
+ * compute-bound knee at running × (k + 1) ≈ 33 tokens per step, so one sequence
+ * stays memory-bound up to k = 32 and the demo's best k turns to 0 near 32 in
+ * flight whatever the floor (the curve's shape does not depend on --sim-step-ms).
+ */
+export const TOKEN_COMPUTE_SHARE = 0.03;
+
+export function defaultTokenComputeMs(stepMsBase: number): number {
+  return stepMsBase * TOKEN_COMPUTE_SHARE;
+}
 
 export type PromptCategory = 'code' | 'technical' | 'security' | 'creative' | 'other';
 
@@ -158,16 +174,126 @@ export function acceptedRun(alpha: number, k: number, rand: () => number): numbe
   return n;
 }
 
-/** Duration of one target forward step with k drafts (before batch slowdown). */
-export function stepMs(stepMsBase: number, k: number, c: number, jitter: number, rand: () => number): number {
+/** What one decode step costs; see batchStepMs. */
+export interface StepCost {
+  /** --sim-step-ms: the memory-bound floor of a target forward pass. */
+  floorMs: number;
+  /** --sim-token-compute-ms: verification compute per token per running sequence. */
+  tokenComputeMs: number;
+  /** Draft/target cost ratio c. */
+  draftCost: number;
+  /** --sim-schedule-overhead: relative slowdown of every step while a K schedule is configured. */
+  overhead?: number;
+}
+
+/**
+ * One decode step with `running` sequences in the batch and k drafts each:
+ * max(floor, tokenComputeMs × running × (k + 1)) + floor × k × draftCost, times
+ * (1 + overhead). The draft term is per step (the draft model is memory-bound
+ * too), the verification term per verified token.
+ */
+export function batchStepMs(cost: StepCost, running: number, k: number): number {
+  const verify = Math.max(cost.floorMs, cost.tokenComputeMs * Math.max(1, running) * (k + 1));
+  return (verify + cost.floorMs * k * cost.draftCost) * (1 + (cost.overhead ?? 0));
+}
+
+/** A step duration with relative noise (jitter) drawn from `rand`. */
+export function jittered(ms: number, jitter: number, rand: () => number): number {
   const noise = jitter > 0 ? 1 + jitter * (rand() * 2 - 1) : 1;
-  return Math.max(0.1, stepMsBase * (1 + k * c) * noise);
+  return Math.max(0.1, ms * noise);
+}
+
+/**
+ * vLLM's num_speculative_tokens_per_batch_size: [[start_bs, end_bs, K], …]. The
+ * K of the range holding `running`; below the first range the first K, above
+ * the last (or in a gap) the K of the nearest range below.
+ */
+export type SpecSchedule = ReadonlyArray<readonly [number, number, number]>;
+
+export function scheduledK(schedule: SpecSchedule, running: number): number {
+  const sorted = [...schedule].sort((a, b) => a[0] - b[0]);
+  let k = sorted[0]?.[2] ?? 0;
+  for (const [start, , K] of sorted) if (running >= start) k = K;
+  return k;
 }
 
 /** Time from request arrival to the first token: overhead plus a prefill pass (target and, with k > 0, draft). */
 export function prefillMs(stepMsBase: number, promptTokens: number, k: number, c: number): number {
   const pass = stepMsBase * (1 + promptTokens / PREFILL_TOKENS_PER_STEP);
   return REQUEST_OVERHEAD_MS + pass * (k > 0 ? 1 + c : 1);
+}
+
+/** How a request decodes: fixed k or a per-batch-size schedule, and what steps cost. */
+export interface DecodeTiming {
+  /** Draft length, or the schedule's bound (num_speculative_tokens); 0 = no speculation. */
+  k: number;
+  /** When set, each step's K comes from the running count (scheduledK). */
+  schedule?: SpecSchedule | null;
+  /** vLLM V0's speculative_disable_by_batch_size: no drafts while more than this many run. */
+  disableAbove?: number | null;
+  cost: StepCost;
+  jitter: number;
+}
+
+export interface PlannerInput {
+  completionTokens: number;
+  alpha: number;
+  /** Seeds acceptance: request seed and prompt hash, so a repeat replays the same runs. */
+  acceptanceSeed: number;
+  /** Seeds jitter separately, so repeats still differ a little like a real GPU. */
+  jitterSeed: number;
+  timing: DecodeTiming;
+}
+
+export interface PlannedStep {
+  /** Tokens this step emits (1 + accepted, capped by what is left). */
+  tokens: number;
+  drafted: number;
+  accepted: number;
+  /** Duration of this step in ms. */
+  ms: number;
+}
+
+/**
+ * Plans a request's decode steps one at a time, when each step starts: the K
+ * (fixed or scheduled) and the step's cost depend on how many sequences run at
+ * that moment. Acceptance draws come from the request's own seeded stream in
+ * step order, so a request replays the same runs whenever it sees the same K
+ * sequence (always, with a fixed k). A run accepted beyond the remaining budget
+ * still counts as accepted (vLLM verifies all K) but only the budget is emitted.
+ */
+export class StepPlanner {
+  private readonly acc: () => number;
+  private readonly jit: () => number;
+  private left: number;
+
+  constructor(private readonly p: PlannerInput) {
+    this.acc = prng(p.acceptanceSeed);
+    this.jit = prng(p.jitterSeed);
+    // The prefill pass emits the first token.
+    this.left = p.completionTokens - 1;
+  }
+
+  /** Tokens still to emit after the steps planned so far. */
+  get remaining(): number {
+    return this.left;
+  }
+
+  /** The K a step drafts with `running` sequences in the batch. */
+  kAt(running: number): number {
+    const t = this.p.timing;
+    if (t.disableAbove !== undefined && t.disableAbove !== null && running > t.disableAbove) return 0;
+    return t.schedule ? Math.min(t.k, scheduledK(t.schedule, running)) : t.k;
+  }
+
+  next(running: number): PlannedStep {
+    const k = this.kAt(running);
+    const accepted = k > 0 ? acceptedRun(this.p.alpha, k, this.acc) : 0;
+    const tokens = Math.min(this.left, accepted + 1);
+    this.left -= tokens;
+    const ms = jittered(batchStepMs(this.p.timing.cost, running, k), this.p.timing.jitter, this.jit);
+    return { tokens, drafted: k, accepted, ms };
+  }
 }
 
 export interface PlanInput {
@@ -177,20 +303,11 @@ export interface PlanInput {
   c: number;
   stepMs: number;
   jitter: number;
-  /** Seeds acceptance: request seed and prompt hash, so a repeat replays the same runs. */
   acceptanceSeed: number;
-  /** Seeds jitter separately, so repeats still differ a little like a real GPU. */
   jitterSeed: number;
   promptTokens: number;
-}
-
-export interface PlannedStep {
-  /** Tokens this step emits (1 + accepted, capped by what is left). */
-  tokens: number;
-  drafted: number;
-  accepted: number;
-  /** Duration of this step in ms, before batch slowdown. */
-  ms: number;
+  /** Default: defaultTokenComputeMs(stepMs). */
+  tokenComputeMs?: number;
 }
 
 export interface RequestPlan {
@@ -199,26 +316,21 @@ export interface RequestPlan {
   steps: PlannedStep[];
 }
 
-/**
- * Plans a request's decode steps. Drafts run on each decode step after the
- * prefill token; a run accepted beyond the remaining budget still counts as
- * accepted (vLLM verifies all k) but only the budget is emitted.
- */
+/** A whole request planned up front with a fixed k and one sequence running (tests, offline analysis). */
 export function planRequest(p: PlanInput): RequestPlan {
-  const acc = prng(p.acceptanceSeed);
-  const jit = prng(p.jitterSeed);
+  const planner = new StepPlanner({
+    completionTokens: p.completionTokens,
+    alpha: p.alpha,
+    acceptanceSeed: p.acceptanceSeed,
+    jitterSeed: p.jitterSeed,
+    timing: { k: p.k, cost: { floorMs: p.stepMs, tokenComputeMs: p.tokenComputeMs ?? defaultTokenComputeMs(p.stepMs), draftCost: p.c }, jitter: p.jitter },
+  });
   const steps: PlannedStep[] = [];
-  let left = p.completionTokens - 1;
-  while (left > 0) {
-    const accepted = p.k > 0 ? acceptedRun(p.alpha, p.k, acc) : 0;
-    const tokens = Math.min(left, accepted + 1);
-    steps.push({ tokens, drafted: p.k, accepted, ms: stepMs(p.stepMs, p.k, p.c, p.jitter, jit) });
-    left -= tokens;
-  }
+  while (planner.remaining > 0) steps.push(planner.next(1));
   return { prefillMs: prefillMs(p.stepMs, p.promptTokens, p.k, p.c), steps };
 }
 
-/** Total planned server time of a request in ms (no batch slowdown). */
+/** Total planned server time of a request in ms. */
 export function plannedMs(plan: RequestPlan): number {
   return plan.prefillMs + plan.steps.reduce((s, x) => s + x.ms, 0);
 }
@@ -276,6 +388,57 @@ export function bestExpectedK(o: ThroughputInput, ks: readonly number[]): { k: n
   for (const k of ks) {
     const tps = expectedTokensPerSecond({ ...o, k });
     if (tps > best.tokensPerSecond * (1 + 1e-12)) best = { k, tokensPerSecond: tps };
+  }
+  return best;
+}
+
+export interface LoadInput extends ThroughputInput {
+  k: number;
+  /** Sequences always decoding together (a closed loop that replaces a finished request at once). */
+  concurrency: number;
+  /** --sim-token-compute-ms; default defaultTokenComputeMs(stepMs). */
+  tokenComputeMs?: number;
+  /** --sim-schedule-overhead when a K schedule is configured (0 otherwise). */
+  overhead?: number;
+  /** The server's draft length bound when it exceeds k (a schedule): prefill then runs the draft too. */
+  draftLoadedK?: number;
+}
+
+/**
+ * Expected tokens/s with `concurrency` sequences always running at draft length
+ * k: per request (completion tokens over prefill plus decode at the batched
+ * step cost) and aggregate (concurrency × per request, Little's law). At
+ * concurrency 1 the per-request rate is expectedTokensPerSecond's.
+ */
+export function expectedLoadTokensPerSecond(o: LoadInput): { perRequest: number; aggregate: number } {
+  const n = Math.max(1, o.completionTokens);
+  const k = Math.max(0, o.k);
+  const c = Math.max(1, o.concurrency);
+  const step = batchStepMs({ floorMs: o.stepMs, tokenComputeMs: o.tokenComputeMs ?? defaultTokenComputeMs(o.stepMs), draftCost: o.c, overhead: o.overhead }, c, k);
+  const decode = ((n - 1) / (k > 0 ? expectedTokensPerStep(o.alpha, k) : 1)) * step;
+  // A loaded draft prefills with the prompt even when this level's K is 0 (a schedule's bound > 0).
+  const perRequest = n / ((prefillMs(o.stepMs, o.promptTokens, Math.max(k, o.draftLoadedK ?? 0), o.c) + decode) / 1000);
+  return { perRequest, aggregate: c * perRequest };
+}
+
+/**
+ * The same under vLLM's per-batch-size schedule with `concurrency` always
+ * running: the level's K from the schedule, every step slowed by `overhead`
+ * (--sim-schedule-overhead), the draft prefilled as the server does.
+ */
+export function expectedScheduleLoadTokensPerSecond(
+  o: Omit<LoadInput, 'k' | 'draftLoadedK'> & { schedule: SpecSchedule; numSpeculativeTokens: number },
+): { k: number; perRequest: number; aggregate: number } {
+  const k = Math.min(o.numSpeculativeTokens, scheduledK(o.schedule, o.concurrency));
+  return { k, ...expectedLoadTokensPerSecond({ ...o, k, draftLoadedK: o.numSpeculativeTokens }) };
+}
+
+/** The k in `ks` with the highest expected aggregate tokens/s at this load (ties go to the smaller k). */
+export function bestExpectedKAtLoad(o: Omit<LoadInput, 'k'>, ks: readonly number[]): { k: number; aggregate: number } {
+  let best = { k: ks[0] ?? 0, aggregate: -1 };
+  for (const k of ks) {
+    const { aggregate } = expectedLoadTokensPerSecond({ ...o, k });
+    if (aggregate > best.aggregate * (1 + 1e-12)) best = { k, aggregate };
   }
   return best;
 }

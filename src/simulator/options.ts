@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { formatZodError, SPEC_METHODS, type SpecMethod } from '../shared/schemas';
 import { parseVllmVersion, type VllmVersion } from '../engines/vllm/argv';
-import { DEFAULT_STEP_MS } from './model';
+import { DEFAULT_STEP_MS, TOKEN_COMPUTE_SHARE, type SpecSchedule } from './model';
 
 export const DEFAULT_SIM_VERSION = '0.15.1';
 
@@ -32,6 +32,10 @@ export interface SpeculativeSettings {
   numSpeculativeTokens: number;
   promptLookupMax: number | null;
   promptLookupMin: number | null;
+  /** num_speculative_tokens_per_batch_size (vLLM ≥ 0.24): [[start_bs, end_bs, K], …]; absent = fixed k. */
+  schedule?: SpecSchedule;
+  /** speculative_disable_by_batch_size, honoured before 0.10 only (a no-op with a warning after). */
+  disableByBatchSize?: number;
 }
 
 export interface SimKnobs {
@@ -46,6 +50,10 @@ export interface SimKnobs {
   draftCost: number | null;
   alpha: number | null;
   jitter: number;
+  /** --sim-token-compute-ms: verification compute per token per running sequence; null = TOKEN_COMPUTE_SHARE × stepMs. */
+  tokenComputeMs: number | null;
+  /** --sim-schedule-overhead: every step × (1 + F) while a K schedule is configured (vLLM issue 49548). */
+  scheduleOverhead: number;
   metrics: 'v1' | 'v0';
   orphanExitMs: number;
 }
@@ -62,6 +70,8 @@ export interface SimOptions {
   disableLogRequests: boolean;
   enforceEager: boolean;
   seed: number;
+  /** --max-num-seqs: at most this many requests decode at once; the rest wait (vllm:num_requests_waiting). */
+  maxNumSeqs: number;
   /**
    * Like vLLM: --api-key, else VLLM_API_KEY; when set, /v1/* answers 401 without
    * `Authorization: Bearer <key>` (tests use it to prove the server got the real key).
@@ -94,6 +104,7 @@ const FLAGS: Record<string, FlagKind> = {
   '--disable-log-requests': 'bool',
   '--enforce-eager': 'bool',
   '--seed': 'value',
+  '--max-num-seqs': 'value',
   '--api-key': 'value',
   '--hf-token': 'value',
   '--speculative-config': 'value',
@@ -101,6 +112,7 @@ const FLAGS: Record<string, FlagKind> = {
   '--num-speculative-tokens': 'value',
   '--ngram-prompt-lookup-max': 'value',
   '--ngram-prompt-lookup-min': 'value',
+  '--speculative-disable-by-batch-size': 'value',
   '--use-v2-block-manager': 'bool',
   '--version': 'bool',
   '--help': 'bool',
@@ -116,6 +128,8 @@ const FLAGS: Record<string, FlagKind> = {
   '--sim-draft-cost': 'value',
   '--sim-alpha': 'value',
   '--sim-jitter': 'value',
+  '--sim-token-compute-ms': 'value',
+  '--sim-schedule-overhead': 'value',
   '--sim-metrics': 'value',
   '--sim-orphan-exit-ms': 'value',
 };
@@ -204,6 +218,8 @@ const FlagValuesSchema = z.object({
   '--tensor-parallel-size': num('--tensor-parallel-size', { int: true, min: 1, max: 64 }).default(1),
   '--max-model-len': maxModelLen.default(8192),
   '--seed': num('--seed', { int: true }).default(0),
+  '--max-num-seqs': num('--max-num-seqs', { int: true, min: 1, max: 65_536 }).default(256),
+  '--speculative-disable-by-batch-size': num('--speculative-disable-by-batch-size', { int: true, min: 1 }).optional(),
   '--sim-startup-ms': num('--sim-startup-ms', { int: true, min: 0, max: 3_600_000 }).default(300),
   '--sim-crash-after': num('--sim-crash-after', { int: true, min: 1 }).optional(),
   '--sim-http-500-rate': num('--sim-http-500-rate', { min: 0, max: 1 }).optional(),
@@ -213,6 +229,8 @@ const FlagValuesSchema = z.object({
   '--sim-draft-cost': num('--sim-draft-cost', { min: 0, max: 10 }).optional(),
   '--sim-alpha': num('--sim-alpha', { min: 0, max: 0.999 }).optional(),
   '--sim-jitter': num('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
+  '--sim-token-compute-ms': num('--sim-token-compute-ms', { min: 0, max: 10_000 }).optional(),
+  '--sim-schedule-overhead': num('--sim-schedule-overhead', { min: 0, max: 10 }).optional(),
   '--sim-metrics': z.enum(['v1', 'v0'], { error: '--sim-metrics must be v1 or v0' }).optional(),
   '--sim-orphan-exit-ms': num('--sim-orphan-exit-ms', { int: true, min: 100 }).default(120_000),
 });
@@ -224,7 +242,52 @@ const SpeculativeConfigSchema = z.looseObject({
   num_speculative_tokens: z.number({ error: 'speculative_config.num_speculative_tokens must be a whole number from 1 to 32' }).int().min(1).max(32).optional(),
   prompt_lookup_max: z.number({ error: 'speculative_config.prompt_lookup_max must be a whole number ≥ 1' }).int().min(1).optional(),
   prompt_lookup_min: z.number({ error: 'speculative_config.prompt_lookup_min must be a whole number ≥ 1' }).int().min(1).optional(),
+  // Checked by parseSchedule (version gate first, then the entries).
+  num_speculative_tokens_per_batch_size: z.unknown().optional(),
+  disable_by_batch_size: z.number({ error: 'speculative_config.disable_by_batch_size must be a whole number ≥ 1' }).int().min(1).optional(),
 });
+
+const SCHEDULE_KEY = 'num_speculative_tokens_per_batch_size';
+const SCHEDULE_SHAPE = `speculative_config.${SCHEDULE_KEY} must be a non-empty list of [start_bs, end_bs, K] whole numbers, e.g. [[1, 8, 4], [9, 256, 0]]`;
+const ScheduleSchema = z
+  .array(z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(0)], { error: SCHEDULE_SHAPE }), { error: SCHEDULE_SHAPE })
+  .min(1, SCHEDULE_SHAPE);
+
+/** Python's repr of a JSON value, for pydantic-style messages. */
+const pyRepr = (v: unknown): string => JSON.stringify(v).replace(/,/g, ', ').replace(/:/g, ': ');
+
+/**
+ * The per-batch-size K schedule. Before 0.24 SpeculativeConfig has no such field
+ * and pydantic refuses it at start-up; from 0.24 every entry is checked like
+ * vLLM's validator: start ≤ end, K ≤ num_speculative_tokens, ranges apart.
+ */
+function parseSchedule(raw: unknown, version: VllmVersion, k: number): SpecSchedule | undefined {
+  if (raw === undefined) return undefined;
+  if (!atLeast(version, 0, 24)) {
+    throw new SimArgError(
+      `pydantic_core._pydantic_core.ValidationError: 1 validation error for SpeculativeConfig\n${SCHEDULE_KEY}\n` +
+        `  Extra inputs are not permitted [type=extra_forbidden, input_value=${pyRepr(raw)}, input_type=${Array.isArray(raw) ? 'list' : typeof raw}]\n` +
+        `    (vLLM ${version.raw} has no per-batch-size schedule; it arrived in 0.24 — drop ${SCHEDULE_KEY} or use vLLM ≥ 0.24)`,
+      1,
+    );
+  }
+  const parsed = ScheduleSchema.safeParse(raw);
+  if (!parsed.success) throw new SimArgError(SCHEDULE_SHAPE, 1);
+  const entries = parsed.data;
+  entries.forEach(([start, end, K], i) => {
+    const at = `speculative_config.${SCHEDULE_KEY}[${i}] = [${start}, ${end}, ${K}]`;
+    if (start > end) throw new SimArgError(`${at}: start_bs ${start} is above end_bs ${end}; give [start_bs, end_bs, K] with start_bs ≤ end_bs`, 1);
+    if (K > k) throw new SimArgError(`${at}: K ${K} is above num_speculative_tokens ${k}; lower K or raise num_speculative_tokens`, 1);
+  });
+  const sorted = entries.map((e, i) => ({ e, i })).sort((a, b) => a.e[0] - b.e[0]);
+  for (let j = 1; j < sorted.length; j++) {
+    const [prev, cur] = [sorted[j - 1], sorted[j]];
+    if (cur.e[0] <= prev.e[1]) {
+      throw new SimArgError(`speculative_config.${SCHEDULE_KEY}[${cur.i}] = [${cur.e.join(', ')}] overlaps entry [${prev.i}] = [${prev.e.join(', ')}]; batch-size ranges must not overlap`, 1);
+    }
+  }
+  return entries.map(([a, b, K]) => [a, b, K] as const);
+}
 
 /** The impersonated version is `major.minor[.patch]` or later. */
 export function atLeast(v: VllmVersion, major: number, minor: number, patch = 0): boolean {
@@ -289,12 +352,16 @@ function parseSpeculative(flags: Tokens['flags'], version: VllmVersion): Specula
     if (k === undefined) {
       throw new SimArgError('speculative_config.num_speculative_tokens is required, e.g. {"num_speculative_tokens": 5}', 1);
     }
+    const schedule = parseSchedule(c.num_speculative_tokens_per_batch_size, version, k);
+    const disable = c.disable_by_batch_size;
     return {
       method,
       model: method === 'ngram' ? null : model,
       numSpeculativeTokens: k,
       promptLookupMax: method === 'ngram' ? (c.prompt_lookup_max ?? 4) : null,
       promptLookupMin: method === 'ngram' ? (c.prompt_lookup_min ?? 1) : null,
+      ...(schedule ? { schedule } : {}),
+      ...(disable !== undefined ? { disableByBatchSize: disable } : {}),
     };
   }
   const specModel = str(flags.get('--speculative-model'));
@@ -328,8 +395,10 @@ export const USAGE = `usage: vllm serve MODEL [options]          (spectune simul
 
 vLLM options: --host H (127.0.0.1) --port P (8000) --served-model-name N… --max-model-len N
   --gpu-memory-utilization F --tensor-parallel-size N --seed N --disable-log-requests --enforce-eager
+  --max-num-seqs N (256: requests decoding at once; the rest wait)
   --api-key KEY (default: $VLLM_API_KEY; /v1 requests then need "Authorization: Bearer KEY") --hf-token T (ignored)
-  --speculative-config JSON (vLLM ≥ 0.8)
+  --speculative-config JSON (vLLM ≥ 0.8; num_speculative_tokens_per_batch_size [[start_bs, end_bs, K], …] from 0.24)
+  --speculative-disable-by-batch-size N (honoured before 0.10; a warned no-op from 0.10)
   --speculative-model M|[ngram] --num-speculative-tokens K --ngram-prompt-lookup-max N (vLLM ≤ 0.7)
 Simulator options:
   --sim-version X            impersonate vLLM X (default ${DEFAULT_SIM_VERSION})
@@ -344,6 +413,10 @@ Simulator options:
   --sim-draft-cost C         draft/target cost ratio (default per method)
   --sim-alpha A              per-token acceptance for every prompt
   --sim-jitter J             relative step-time noise (default 0.03)
+  --sim-token-compute-ms MS  verification compute per token per running sequence: a step costs
+                             max(step, MS × running × (k+1)) + step × k × draft cost
+                             (default ${TOKEN_COMPUTE_SHARE} × --sim-step-ms)
+  --sim-schedule-overhead F  every step × (1 + F) while num_speculative_tokens_per_batch_size is set (default 0)
   --sim-metrics v1|v0        spec-decode metrics as V1 counters or V0 gauges
                              (default: V0 before 0.8 and for draft models on 0.8–0.9)
 `;
@@ -392,7 +465,8 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
     throw new SimArgError('give --sim-http-500-rate or --sim-http-500-every, not both');
   }
 
-  const speculative = parseSpeculative(t.flags, version);
+  const parsedSpec = parseSpeculative(t.flags, version);
+  const speculative = disableByBatchSize(parsedSpec, f['--speculative-disable-by-batch-size'], version, warnings);
   // Which engine's metrics: V0 before 0.8, and 0.8–0.9 fell back to V0 for draft models.
   const v0Engine = legacy || (!atLeast(version, 0, 10) && speculative?.method === 'draft_model');
   const served = t.flags.get('--served-model-name');
@@ -413,6 +487,7 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
       disableLogRequests: t.flags.get('--disable-log-requests') === true,
       enforceEager: t.flags.get('--enforce-eager') === true,
       seed: f['--seed'],
+      maxNumSeqs: f['--max-num-seqs'],
       apiKey: str(t.flags.get('--api-key')) || process.env.VLLM_API_KEY || null,
       speculative,
       sim: {
@@ -427,6 +502,8 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
         draftCost: f['--sim-draft-cost'] ?? null,
         alpha: f['--sim-alpha'] ?? null,
         jitter: f['--sim-jitter'],
+        tokenComputeMs: f['--sim-token-compute-ms'] ?? null,
+        scheduleOverhead: f['--sim-schedule-overhead'] ?? 0,
         metrics: f['--sim-metrics'] ?? (v0Engine ? 'v0' : 'v1'),
         orphanExitMs: f['--sim-orphan-exit-ms'],
       },
@@ -434,4 +511,22 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
       given,
     },
   };
+}
+
+/**
+ * speculative_disable_by_batch_size (flag, or disable_by_batch_size in the
+ * config): V0 stopped drafting above that many running requests; the V1 engine
+ * (0.10 on) ignores it, so those versions warn and drop it — a log a test can
+ * read to prove a client never relies on it.
+ */
+function disableByBatchSize(spec: SpeculativeSettings | null, flag: number | undefined, version: VllmVersion, warnings: string[]): SpeculativeSettings | null {
+  const n = flag ?? spec?.disableByBatchSize;
+  if (n === undefined) return spec;
+  if (atLeast(version, 0, 10)) {
+    warnings.push(`speculative_disable_by_batch_size=${n} has no effect: the V1 engine (vLLM ≥ 0.10) ignores it; use num_speculative_tokens_per_batch_size (≥ 0.24) to change K with load`);
+    if (!spec) return null;
+    const { disableByBatchSize: _ignored, ...rest } = spec;
+    return rest;
+  }
+  return spec ? { ...spec, disableByBatchSize: n } : null;
 }

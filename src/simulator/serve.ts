@@ -137,14 +137,14 @@ function startStatsLogger(log: ReturnType<typeof createLogger>, m: SimMetrics, o
   setInterval(() => {
     const secs = (Date.now() - last.at) / 1000;
     const gen = m.generationTokens - last.gen;
-    if (gen === 0 && m.running === 0) {
+    if (gen === 0 && m.running === 0 && m.waiting === 0) {
       last.at = Date.now();
       return;
     }
     log.info(
       'loggers.py:123',
       `Engine 000: Avg prompt throughput: ${((m.promptTokens - last.prompt) / secs).toFixed(1)} tokens/s, Avg generation throughput: ${(gen / secs).toFixed(1)} tokens/s, ` +
-        `Running: ${m.running} reqs, Waiting: 0 reqs, GPU KV cache usage: ${(m.running * 0.4).toFixed(1)}%, Prefix cache hit rate: 0.0%`,
+        `Running: ${m.running} reqs, Waiting: ${m.waiting} reqs, GPU KV cache usage: ${(m.running * 0.4).toFixed(1)}%, Prefix cache hit rate: 0.0%`,
     );
     const drafts = m.drafts - last.drafts;
     if (opts.speculative && drafts > 0) {

@@ -5,7 +5,7 @@
  * engine has one computable best k.
  */
 import type { SpecMethod } from '../../shared/schemas';
-import { bestExpectedK, DEFAULT_STEP_MS, draftCost as defaultDraftCost, expectedTokensPerSecond } from '../model';
+import { bestExpectedK, bestExpectedKAtLoad, DEFAULT_STEP_MS, draftCost as defaultDraftCost, expectedLoadTokensPerSecond, expectedTokensPerSecond } from '../model';
 import type { PersonaId } from './index';
 import { SPEC_TYPES } from './llama-args';
 
@@ -61,6 +61,49 @@ export function personaBestK(o: PersonaTimingInput, ks: readonly number[]): { k:
   const method = personaSpecMethod(o.persona, o.variant);
   return bestExpectedK(
     { alpha: o.alpha, c: defaultDraftCost(method, o.draftCost ?? undefined), stepMs: o.stepMs ?? DEFAULT_STEP_MS, completionTokens: o.completionTokens, promptTokens: o.promptTokens },
+    ks,
+  );
+}
+
+export interface PersonaLoadInput extends PersonaTimingInput {
+  /** Requests decoding together (a closed loop at this level; capped by the persona's batch limit). */
+  concurrency: number;
+  /** --sim-token-compute-ms; default a share of the step time (model.ts TOKEN_COMPUTE_SHARE). */
+  tokenComputeMs?: number | null;
+}
+
+/**
+ * Per-request and aggregate tokens/s with `concurrency` requests always decoding
+ * at draft length k. The caller caps concurrency at what the persona runs at
+ * once: llama-server's --parallel slots, 1 for mlx_lm with a draft, vLLM's --max-num-seqs.
+ */
+export function personaExpectedLoadTokensPerSecond(o: PersonaLoadInput & { k: number }): { perRequest: number; aggregate: number } {
+  const method = personaSpecMethod(o.persona, o.variant);
+  return expectedLoadTokensPerSecond({
+    alpha: o.alpha,
+    c: defaultDraftCost(method, o.draftCost ?? undefined),
+    stepMs: o.stepMs ?? DEFAULT_STEP_MS,
+    tokenComputeMs: o.tokenComputeMs ?? undefined,
+    completionTokens: o.completionTokens,
+    promptTokens: o.promptTokens,
+    k: o.k,
+    concurrency: o.concurrency,
+  });
+}
+
+/** The best k among `ks` at this load by aggregate tokens/s (ties to the smaller k). */
+export function personaBestKAtLoad(o: PersonaLoadInput, ks: readonly number[]): { k: number; aggregate: number } {
+  const method = personaSpecMethod(o.persona, o.variant);
+  return bestExpectedKAtLoad(
+    {
+      alpha: o.alpha,
+      c: defaultDraftCost(method, o.draftCost ?? undefined),
+      stepMs: o.stepMs ?? DEFAULT_STEP_MS,
+      tokenComputeMs: o.tokenComputeMs ?? undefined,
+      completionTokens: o.completionTokens,
+      promptTokens: o.promptTokens,
+      concurrency: o.concurrency,
+    },
     ks,
   );
 }

@@ -6,13 +6,13 @@
  * every engine.
  */
 import { z } from 'zod';
-import { DEFAULT_STEP_MS } from '../model';
+import { DEFAULT_STEP_MS, TOKEN_COMPUTE_SHARE } from '../model';
 import type { FlagKind, ParsedFlags } from './flags';
 import { flagValue } from './flags';
 import type { SimKnobs } from '../options';
 
 /** The vLLM persona's timing and fault knobs (one set for every persona), plus what only personas use. */
-export interface PersonaKnobs extends Omit<SimKnobs, 'metrics' | 'orphanExitMs'> {
+export interface PersonaKnobs extends Omit<SimKnobs, 'metrics' | 'orphanExitMs' | 'scheduleOverhead'> {
   /** Time a model (re)load takes: Ollama runner reloads, mlx_lm/LM Studio draft swaps. */
   reloadMs: number;
   seed: number;
@@ -32,6 +32,7 @@ export const SIM_KNOB_FLAGS: Record<string, FlagKind> = {
   '--sim-draft-cost': 'value',
   '--sim-alpha': 'value',
   '--sim-jitter': 'value',
+  '--sim-token-compute-ms': 'value',
   '--sim-reload-ms': 'value',
   '--sim-seed': 'value',
 };
@@ -57,6 +58,7 @@ const KnobSchema = z.object({
   '--sim-draft-cost': num('--sim-draft-cost', { min: 0, max: 10 }).optional(),
   '--sim-alpha': num('--sim-alpha', { min: 0, max: 0.999 }).optional(),
   '--sim-jitter': num('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
+  '--sim-token-compute-ms': num('--sim-token-compute-ms', { min: 0, max: 10_000 }).optional(),
   '--sim-reload-ms': num('--sim-reload-ms', { int: true, min: 0, max: 600_000 }).default(DEFAULT_RELOAD_MS),
   '--sim-seed': num('--sim-seed', { int: true }).default(0),
 });
@@ -86,6 +88,7 @@ export function parseKnobs(p: ParsedFlags): PersonaKnobs {
     draftCost: f['--sim-draft-cost'] ?? null,
     alpha: f['--sim-alpha'] ?? null,
     jitter: f['--sim-jitter'],
+    tokenComputeMs: f['--sim-token-compute-ms'] ?? null,
     reloadMs: f['--sim-reload-ms'],
     seed: f['--sim-seed'],
   };
@@ -103,6 +106,9 @@ export const KNOBS_HELP = `Simulator knobs (every persona):
   --sim-draft-cost C         draft/target cost ratio (default per speculation method)
   --sim-alpha A              per-token acceptance for every prompt
   --sim-jitter J             relative step-time noise (default 0.03)
+  --sim-token-compute-ms MS  verification compute per token per decoding sequence: a step costs
+                             max(step, MS × running × (k+1)) + step × k × draft cost
+                             (default ${TOKEN_COMPUTE_SHARE} × --sim-step-ms)
   --sim-reload-ms N          model reload time (Ollama option change, draft swap; default ${DEFAULT_RELOAD_MS})
   --sim-seed N               seed for jitter and injected faults (default 0)
 `;

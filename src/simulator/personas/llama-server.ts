@@ -148,9 +148,12 @@ export async function serveLlama(o: LlamaOptions): Promise<never> {
       llamaError(res, 500, 'Internal server error (simulated by --sim-http-500-*)', 'server_error');
       return;
     }
-    const release = await slots.acquire();
-    if (res.destroyed) {
-      release();
+    // Beyond --parallel slots a request waits (requests_deferred); a client that leaves stops waiting.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const release = await slots.acquire(gone.signal);
+    if (!release || res.destroyed) {
+      release?.();
       return;
     }
     const gen = rt.generation(r.input, o.speculation && nMax > 0 ? { method: o.speculation.method, k: nMax } : null, {}, o.ctxSize);

@@ -13,7 +13,10 @@ import type { SpecMethod } from '../../shared/schemas';
 import { prepareGeneration, type Generation, type GenerationInput } from '../generation';
 import { mixSeed, prng } from '../model';
 import { drive } from '../playback';
+import { Slots } from '../slots';
 import type { PersonaKnobs } from './knobs';
+
+export { Slots };
 
 /** Wall-clock ms on the high-resolution clock. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -41,33 +44,6 @@ export class PersonaCounters {
     this.acceptedTokens += accepted;
     while (this.acceptedPerPos.length < drafted) this.acceptedPerPos.push(0);
     for (let i = 0; i < accepted; i++) this.acceptedPerPos[i]++;
-  }
-}
-
-/** A counting semaphore: llama-server slots, one-at-a-time mlx_lm with a draft, Ollama's NUM_PARALLEL. */
-export class Slots {
-  private active = 0;
-  private readonly waiters: Array<() => void> = [];
-  constructor(public size: number) {}
-
-  get busy(): number {
-    return this.active;
-  }
-  get queued(): number {
-    return this.waiters.length;
-  }
-
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.size) await new Promise<void>((r) => this.waiters.push(r));
-    else this.active++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiters.shift();
-      if (next) next();
-      else this.active--;
-    };
   }
 }
 
@@ -165,7 +141,7 @@ export class PersonaRuntime {
         maxModelLen,
         seed: k.seed,
         speculative: spec && spec.k > 0 ? { method: spec.method, numSpeculativeTokens: spec.k } : null,
-        sim: { alpha: over.alpha ?? k.alpha, draftCost: over.draftCost ?? k.draftCost, stepMs: k.stepMs, jitter: k.jitter },
+        sim: { alpha: over.alpha ?? k.alpha, draftCost: over.draftCost ?? k.draftCost, stepMs: k.stepMs, jitter: k.jitter, tokenComputeMs: k.tokenComputeMs },
       },
       this.requestIndex++,
     );
@@ -188,7 +164,6 @@ export class PersonaRuntime {
       finished = true;
       counters.running--;
     };
-    let stepIndex = -1;
     const driver = drive(gen, { sim: { stallAfterTokens: this.o.knobs.stallAfterTokens } }, counters, {
       emit: (_text, tokens, isLast) => {
         const t = nowMs();
@@ -199,12 +174,10 @@ export class PersonaRuntime {
           cb.token(gen.pieces[index] ?? '', index, isLast && i === tokens - 1);
         }
       },
-      step: (drafted, accepted) => {
-        stepIndex++;
+      step: (drafted, accepted, tokens) => {
         timing.drafted += drafted;
         timing.accepted += accepted;
-        const planned = gen.plan.steps[stepIndex];
-        if (planned) timing.acceptedBeyondEnd += Math.max(0, accepted + 1 - planned.tokens);
+        timing.acceptedBeyondEnd += Math.max(0, accepted + 1 - tokens);
       },
       done: () => {
         end();
