@@ -58,6 +58,15 @@ function withReason(summary: Report['adaptive'], because: string | null): Report
   return because && summary ? { ...summary, decidedBecause: because } : summary;
 }
 
+/**
+ * The sweep's own notes in the report's warnings, each once: a report builder that already appends
+ * BuildReportInput.notes keeps its copies, one that does not yet still shows them.
+ */
+function withNotes(warnings: Report['warnings'], notes: readonly Report['warnings'][number][]): Report['warnings'] {
+  const seen = new Set(warnings.map((w) => `${w.kind}\u0000${w.message}`));
+  return [...warnings, ...notes.filter((n) => !seen.has(`${n.kind}\u0000${n.message}`))];
+}
+
 export async function runSweep(opts: SweepOptions): Promise<Report> {
   const signal = opts.signal;
   const emit = opts.onEvent ?? (() => {});
@@ -149,8 +158,8 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   if (kept) emit({ type: 'kept', kept });
   await log.append({ type: 'start', at: createdAt, plan: shownPlan });
 
-  const snapshot = (status: Report['status'], finished: boolean): Report => ({
-    ...buildReport({
+  const snapshot = (status: Report['status'], finished: boolean): Report => {
+    const built = buildReport({
       plan: shownPlan,
       promptTypes: setup.promptTypes,
       systemPrompts: setup.systemPrompts,
@@ -166,9 +175,13 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       commandFor,
       notes: notes.list(),
       scheduleCheck,
-    }),
-    adaptive: withReason(strategy.summary(launches, measurements.length), exhaustiveBecause),
-  });
+    });
+    return {
+      ...built,
+      warnings: withNotes(built.warnings, notes.list()),
+      adaptive: withReason(strategy.summary(launches, measurements.length), exhaustiveBecause),
+    };
+  };
 
   const saveReport = async (status: Report['status'], finished: boolean) => {
     const report = snapshot(status, finished);
