@@ -46,8 +46,24 @@ export interface LevelResult {
   measurements: Measurement[];
   /** First measured start → last measured end (null: nothing measured). */
   steadyWindowSeconds: number | null;
+  /** The same window on the wall clock (epoch ms), to compare with a server's own count over it. */
+  steadyWindowEpochMs: { start: number; end: number } | null;
   /** The client's own CPU time (user + system) over the steady window. */
   clientCpuSeconds: number;
+  /**
+   * Requests the client held in flight over the steady window, time-averaged (every request, recorded or
+   * not). Below c by the time a finished request's replacement takes to leave: how far "c always in
+   * flight", which the aggregate's Little's law assumes, held.
+   */
+  meanInFlight: number | null;
+}
+
+/** Time-weighted mean of how many spans cover [from, to]. */
+export function meanCovering(spans: readonly Span[], from: number, to: number): number | null {
+  if (!(to > from)) return null;
+  let covered = 0;
+  for (const s of spans) covered += Math.max(0, Math.min(s.end, to) - Math.max(s.start, from));
+  return covered / (to - from);
 }
 
 /** How many measured requests a level sends: `repeats` rounds, each the matrix repeated until it holds at least c. */
@@ -107,6 +123,8 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
   let measuredSent = 0;
   let measuredDone = 0;
   const spans: Span[] = [];
+  /** Every request's span, recorded or not (for meanInFlight). */
+  const allSpans: Span[] = [];
   let cpuStart: NodeJS.CpuUsage | null = null;
   let cpuSeconds = 0;
   const inFlight = new Set<Promise<void>>();
@@ -152,6 +170,7 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
 
   const settle = async (kind: Kind, cell: MatrixCell, round: number, startedAt: string, t0: number, d: StreamDetails | null, err: unknown): Promise<void> => {
     const end = performance.now();
+    allSpans.push({ start: t0, end });
     if (d) {
       consecutiveFailures = 0;
       anyOk = true;
@@ -228,5 +247,9 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
       run.acceptanceSource = acceptance.reason;
     }
   }
-  return { run, measurements, steadyWindowSeconds: steadyWindow(spans), clientCpuSeconds: cpuSeconds };
+  const from = spans.length ? Math.min(...spans.map((x) => x.start)) : 0;
+  const to = spans.length ? Math.max(...spans.map((x) => x.end)) : 0;
+  const meanInFlight = meanCovering(allSpans, from, to);
+  const epoch = spans.length ? { start: performance.timeOrigin + Math.min(...spans.map((x) => x.start)), end: performance.timeOrigin + Math.max(...spans.map((x) => x.end)) } : null;
+  return { run, measurements, steadyWindowSeconds: steadyWindow(spans), steadyWindowEpochMs: epoch, clientCpuSeconds: cpuSeconds, meanInFlight };
 }
