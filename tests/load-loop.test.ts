@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { levelPlan, measureLevel, requestsPerConfiguration, steadyWindow, type LevelContext, type MatrixCell } from '../src/core/sweep/load';
+import { levelPlan, meanCovering, measureLevel, requestsPerConfiguration, steadyWindow, steadyWindowMs, type LevelContext, type MatrixCell, type Span } from '../src/core/sweep/load';
 import { mlxEngine } from '../src/engines/mlx';
 import type { Engine } from '../src/engines/engine';
 import { resolvePromptTypes, resolveSystemPrompts } from '../src/shared/prompts';
@@ -145,9 +145,24 @@ describe('level plan and steady window (pure)', () => {
     expect(requestsPerConfiguration([1, 8, 32], 4, 3)).toEqual(12 + 24 + 96);
   });
 
-  it('the window runs from the first measured start to the last measured end', () => {
+  it('the window runs from the first measured start to the last measured end; ramp-up and drain are cut off', () => {
     expect(steadyWindow([])).toBeNull();
-    expect(steadyWindow([{ start: 1000, end: 1500 }, { start: 1200, end: 3000 }, { start: 900, end: 1100 }])).toBeCloseTo(2.1, 9);
+    const measured = (start: number, end: number) => ({ start, end, kind: 'measured' as const });
+    expect(steadyWindow([measured(1000, 1500), measured(1200, 3000), measured(900, 1100)])).toBeCloseTo(2.1, 9);
+    // Ramp-up requests started before (and ran into) the window, fillers ran past its end: neither moves it.
+    const spans: Span[] = [
+      { start: 0, end: 950, kind: 'ramp-up' },
+      { start: 0, end: 1300, kind: 'ramp-up' },
+      measured(950, 2000),
+      measured(1300, 2600),
+      { start: 2000, end: 2900, kind: 'filler' },
+    ];
+    expect(steadyWindowMs(spans)).toEqual({ start: 950, end: 2600 });
+    expect(steadyWindow(spans)).toBeCloseTo(1.65, 9);
+    expect(steadyWindow([{ start: 0, end: 900, kind: 'ramp-up' }])).toBeNull();
+    // In flight over the window, every kind counted: always two here (each end met by the next start).
+    expect(meanCovering(spans, 950, 2600)).toBeCloseTo(2, 9);
+    expect(meanCovering([measured(950, 1775)], 950, 2600)).toBeCloseTo(0.5, 9);
   });
 });
 

@@ -77,25 +77,36 @@ export function requestsPerConfiguration(levels: readonly number[], matrixSize: 
   return levels.reduce((n, c) => n + (c === 1 ? matrixSize * repeats : levelPlan(c, matrixSize, repeats).measured), 0);
 }
 
-/** A request's span on the client clock, for the steady window. */
-interface Span {
+type Kind = 'ramp-up' | 'measured' | 'filler';
+
+/** A request's span on the client clock (ms), and what it was. */
+export interface Span {
   start: number;
   end: number;
+  kind: Kind;
 }
 
-/** Steady window: first measured start → last measured end, in seconds (ramp-up and drain are not measured, so they are outside). */
-export function steadyWindow(spans: readonly Span[]): number | null {
-  if (spans.length === 0) return null;
+/**
+ * The steady window: first measured start → last measured end. Ramp-up requests (which started
+ * together, before the server settled) and drain fillers (aborted once the last measured one ended)
+ * are not measured, so whatever they overlap outside that span is cut off.
+ */
+export function steadyWindowMs(spans: readonly Span[]): { start: number; end: number } | null {
   let start = Infinity;
   let end = -Infinity;
   for (const s of spans) {
+    if (s.kind !== 'measured') continue;
     start = Math.min(start, s.start);
     end = Math.max(end, s.end);
   }
-  return (end - start) / 1000;
+  return start <= end ? { start, end } : null;
 }
 
-type Kind = 'ramp-up' | 'measured' | 'filler';
+/** The steady window's length in seconds (null: nothing measured). */
+export function steadyWindow(spans: readonly Span[]): number | null {
+  const w = steadyWindowMs(spans);
+  return w ? (w.end - w.start) / 1000 : null;
+}
 
 export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
   const { plan, engine, config, signal, concurrency: c, matrix } = ctx;
@@ -122,9 +133,8 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
   let dispatched = 0; // every request sent (ramp-up, measured, filler): picks its prompt round-robin
   let measuredSent = 0;
   let measuredDone = 0;
+  /** Every request's span, recorded or not: the window from the measured ones, meanInFlight from all. */
   const spans: Span[] = [];
-  /** Every request's span, recorded or not (for meanInFlight). */
-  const allSpans: Span[] = [];
   let cpuStart: NodeJS.CpuUsage | null = null;
   let cpuSeconds = 0;
   const inFlight = new Set<Promise<void>>();
@@ -170,7 +180,8 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
 
   const settle = async (kind: Kind, cell: MatrixCell, round: number, startedAt: string, t0: number, d: StreamDetails | null, err: unknown): Promise<void> => {
     const end = performance.now();
-    allSpans.push({ start: t0, end });
+    // A measured request counts in the window only once recorded (one cut by a cancel or a crash is not).
+    if (kind !== 'measured') spans.push({ start: t0, end, kind });
     if (d) {
       consecutiveFailures = 0;
       anyOk = true;
@@ -192,7 +203,7 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
       const m: Measurement = d ? { ...base, ok: true, metrics: d.metrics } : { ...base, ok: false, error: describeError(err) };
       if (d && acceptance.kind === 'per-response') tally.add(acceptance.fromResponse(d.finalObject));
       measurements.push(m);
-      spans.push({ start: t0, end });
+      spans.push({ start: t0, end, kind });
       measuredDone++;
       // The ETA clock charges wall time: with c in flight, each request holds 1/c of it.
       const seconds = (end - t0) / 1000 / c;
@@ -247,9 +258,13 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
       run.acceptanceSource = acceptance.reason;
     }
   }
-  const from = spans.length ? Math.min(...spans.map((x) => x.start)) : 0;
-  const to = spans.length ? Math.max(...spans.map((x) => x.end)) : 0;
-  const meanInFlight = meanCovering(allSpans, from, to);
-  const epoch = spans.length ? { start: performance.timeOrigin + Math.min(...spans.map((x) => x.start)), end: performance.timeOrigin + Math.max(...spans.map((x) => x.end)) } : null;
-  return { run, measurements, steadyWindowSeconds: steadyWindow(spans), steadyWindowEpochMs: epoch, clientCpuSeconds: cpuSeconds, meanInFlight };
+  const w = steadyWindowMs(spans);
+  return {
+    run,
+    measurements,
+    steadyWindowSeconds: steadyWindow(spans),
+    steadyWindowEpochMs: w && { start: performance.timeOrigin + w.start, end: performance.timeOrigin + w.end },
+    clientCpuSeconds: cpuSeconds,
+    meanInFlight: w && meanCovering(spans, w.start, w.end),
+  };
 }
