@@ -234,6 +234,20 @@ describe('closed loop against a counting server', { timeout: 30_000 }, () => {
     await expect.poll(() => srv.held(), { timeout: 2000 }).toBe(0);
   });
 
+  it('a record that cannot be written (full disk) stops the level and is thrown once nothing runs', async () => {
+    const srv = await countingServer({ tokens: 10, gapMs: 5 });
+    open.push(srv);
+    let writes = 0;
+    const ctx = context(srv.url, 4, 3, {
+      record: async () => {
+        if (++writes === 2) throw new Error('ENOSPC: no space left on device');
+      },
+    });
+    await expect(measureLevel(ctx)).rejects.toThrow(/ENOSPC/);
+    expect(writes).toBe(2);
+    await expect.poll(() => srv.held(), { timeout: 2000 }).toBe(0);
+  });
+
   it('an attached server that stops answering ends the level as failed', async () => {
     const srv = await countingServer({ tokens: 30, gapMs: 5 });
     const ctx = context(srv.url, 4, 3);

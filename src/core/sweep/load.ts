@@ -138,11 +138,13 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
   let cpuStart: NodeJS.CpuUsage | null = null;
   let cpuSeconds = 0;
   const inFlight = new Set<Promise<void>>();
-  // Records go to the JSONL log one at a time, in the order requests finished.
+  // Records go to the JSONL log one at a time, in the order requests finished. One that fails (a full
+  // disk) stops the level and is thrown once every request has settled, as the sequential path throws it.
   let recording = Promise.resolve();
+  let recordError: { error: unknown } | null = null;
   let wake: () => void = () => {};
 
-  const stopped = () => crashed !== null || abortAll.aborted || levelAbort.signal.aborted;
+  const stopped = () => crashed !== null || recordError !== null || abortAll.aborted || levelAbort.signal.aborted;
   const stop = () => levelAbort.abort();
   const lastMeasuredEnded = () => measuredDone === toMeasure;
 
@@ -207,7 +209,14 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
       measuredDone++;
       // The ETA clock charges wall time: with c in flight, each request holds 1/c of it.
       const seconds = (end - t0) / 1000 / c;
-      recording = recording.then(() => ctx.record(m, seconds));
+      recording = recording.then(() =>
+        recordError
+          ? undefined
+          : ctx.record(m, seconds).catch((error: unknown) => {
+              recordError = { error };
+              stop();
+            }),
+      );
       if (lastMeasuredEnded()) {
         if (cpuStart) {
           const u = process.cpuUsage(cpuStart);
@@ -240,6 +249,7 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
     }
   }
   await recording;
+  if (recordError) throw (recordError as { error: unknown }).error;
   if (!crashed) crashed = ctx.crashed();
 
   if (crashed) {
