@@ -88,17 +88,18 @@ describe('sweep notes', () => {
   it('client CPU above half a core over the steady window is noted, with what to do', () => {
     expect(clientCpuNote(0.4, 1, 8)).toBeNull();
     expect(clientCpuNote(1, null, 8)).toBeNull();
-    const note = clientCpuNote(1.5, 2, 32)!;
+    const { note, share } = clientCpuNote(1.5, 2, 32)!;
+    expect(share).toBeCloseTo(0.75, 9);
     expect(note).toMatchObject({ kind: 'client-cpu', concurrency: 32 });
     expect(note.message).toMatch(/75% of one CPU core.*distorted.*another machine/);
   });
 
   it('each note once per level; the busiest client figure kept', () => {
     const notes = new SweepNotes();
-    notes.add(clientCpuNote(0.6, 1, 8)!);
-    notes.add(clientCpuNote(0.9, 1, 8)!);
-    notes.add(clientCpuNote(0.7, 1, 8)!);
-    notes.add(clientCpuNote(0.7, 1, 16)!);
+    for (const [cpu, level] of [[0.6, 8], [0.9, 8], [0.7, 8], [0.7, 16]]) {
+      const n = clientCpuNote(cpu, 1, level)!;
+      notes.add(n.note, n.share);
+    }
     const list = notes.list();
     expect(list).toHaveLength(2);
     expect(list[0].message).toMatch(/90%/);

@@ -336,7 +336,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
           eta.configSetUp();
         }
         const cpu = clientCpuNote(result.clientCpuSeconds, result.steadyWindowSeconds, level);
-        if (cpu) notes.add(cpu);
+        if (cpu) notes.add(cpu.note, cpu.share);
         if (result.run.failed) {
           done = doneBefore + perConfig;
           if (server && crashed) running = null;

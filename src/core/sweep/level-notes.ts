@@ -12,21 +12,19 @@ import { askAt } from '../probes';
 export const CLIENT_CPU_LIMIT = 0.5;
 
 export class SweepNotes {
-  private readonly byKey = new Map<string, Warning>();
+  private readonly byKey = new Map<string, { warning: Warning; weight: number }>();
 
-  add(w: Warning): void {
-    const key = `${w.kind}\u0000${w.concurrency ?? ''}\u0000${w.numSpeculativeTokens ?? ''}`;
+  /** `weight`: of two notes for the same thing, the heavier is kept (client CPU: the busiest configuration at a level speaks for it). */
+  add(warning: Warning, weight = 0): void {
+    const key = `${warning.kind}\u0000${warning.concurrency ?? ''}\u0000${warning.numSpeculativeTokens ?? ''}`;
     const had = this.byKey.get(key);
-    // client-cpu: the busiest configuration at a level speaks for it.
-    if (!had || (w.kind === 'client-cpu' && cpuShare(w) > cpuShare(had))) this.byKey.set(key, w);
+    if (!had || weight > had.weight) this.byKey.set(key, { warning, weight });
   }
 
   list(): Warning[] {
-    return [...this.byKey.values()];
+    return [...this.byKey.values()].map((n) => n.warning);
   }
 }
-
-const cpuShare = (w: Warning) => Number(/(\d+)% of one CPU core/.exec(w.message)?.[1] ?? 0);
 
 /** The engine's reason not to measure this level for this configuration, as a note; null: measure it. */
 export async function refusalNote(
@@ -57,14 +55,15 @@ export function batchLimitNote(engine: Engine, settings: ServerSettings | null, 
   };
 }
 
-/** The client's CPU over the steady window; a note when it used more than CLIENT_CPU_LIMIT of one core. */
-export function clientCpuNote(cpuSeconds: number, windowSeconds: number | null, level: number): Warning | null {
+/** The client's CPU over the steady window; a note (weighted by the share of a core) when it used more than CLIENT_CPU_LIMIT of one. */
+export function clientCpuNote(cpuSeconds: number, windowSeconds: number | null, level: number): { note: Warning; share: number } | null {
   if (windowSeconds === null || windowSeconds <= 0) return null;
   const share = cpuSeconds / windowSeconds;
   if (share <= CLIENT_CPU_LIMIT) return null;
-  return {
+  const note: Warning = {
     kind: 'client-cpu',
     concurrency: level,
     message: `At ${level} in flight SpecTune itself used ${Math.round(share * 100)}% of one CPU core over the steady window: the numbers may be distorted (stream reading competes with the server and stretches TTFT and token gaps). Run SpecTune on another machine than the server, stop other work on this one, or measure lower levels.`,
   };
+  return { note, share };
 }
