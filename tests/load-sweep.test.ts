@@ -134,6 +134,38 @@ describe('load levels in the sweep', { timeout: 120_000 }, () => {
     expect(note!.message).toMatch(/one request at a time while a draft model is loaded/);
   });
 
+  it('a level above llama-server\'s -np slots is measured, with a batch-limit note; a level within them without', async () => {
+    const { server } = tracked();
+    const report = await runSweep({
+      plan: {
+        mode: 'managed',
+        server: {
+          engine: 'llama.cpp',
+          command: [...simulatorCommand(), 'llama-server', '--sim-build', '2026-06', '--sim-startup-ms', '0', '--sim-step-ms', '1'],
+          model: '/models/target.gguf',
+          port: await freePort(),
+          startupTimeoutMs: 30_000,
+          stopGraceMs: 3_000,
+          extraArgs: ['-np', '2'],
+        },
+        tokens: [0],
+        promptTypes: ['code'],
+        systemPrompts: ['direct'],
+        repeats: 1,
+        maxTokens: 8,
+        concurrency: [2, 3],
+      },
+      outPath: join(dir, 'llama', 'test_results.json'),
+      server,
+    });
+    expect(report.measurements.filter((m) => m.concurrency === 2)).toHaveLength(2);
+    expect(report.measurements.filter((m) => m.concurrency === 3)).toHaveLength(3);
+    const limits = report.warnings.filter((w) => w.kind === 'batch-limit');
+    expect(limits).toHaveLength(1);
+    expect(limits[0]).toMatchObject({ concurrency: 3 });
+    expect(limits[0].message).toMatch(/above the server's batch limit of 2 \(--parallel\): requests will queue; TTFT includes queueing/);
+  });
+
   it('a cancel under load stops every request and the server, and keeps what finished', async () => {
     const { server, pids } = tracked();
     const ac = new AbortController();
