@@ -9,6 +9,10 @@
  *   --gap-ms N: one chunk per write, N ms apart, so each chunk is its own read
  *     as when vLLM streams tokens as it generates them.
  *
+ * Paced mode also keeps the server's own truth for the load bench: the wall
+ * time (epoch ms) of every content chunk it wrote, so GET /stats?from=A&to=B
+ * answers how many tokens it produced in that window (a content chunk = one token).
+ *
  *   node bin/run-ts.js bench/flood-server.ts --port P --chunks N [--gap-ms G]
  */
 import http from 'node:http';
@@ -52,16 +56,37 @@ async function sendBulk(res: http.ServerResponse): Promise<void> {
   }
 }
 
+/** Epoch ms of each content chunk written (paced mode): the server-side truth for the load bench. */
+const written: number[] = [];
+const nowEpochMs = () => performance.timeOrigin + performance.now();
+
 async function sendPaced(res: http.ServerResponse): Promise<void> {
-  for (const ev of stream) {
+  for (let i = 0; i < stream.length; i++) {
     if (res.destroyed) return;
-    res.write(ev);
-    await new Promise((r) => setTimeout(r, gapMs));
+    res.write(stream[i]);
+    // Events 1..chunks carry the content; the first is the role chunk, the last two usage and [DONE].
+    if (i >= 1 && i <= chunks) written.push(nowEpochMs());
+    // After [DONE] the body ends at once, as a real server's does (a pause there would hold the client's slot).
+    if (i < stream.length - 1) await new Promise((r) => setTimeout(r, gapMs));
   }
+}
+
+/** Tokens written in [from, to] (epoch ms); `written` is in time order. */
+function tokensBetween(from: number, to: number): number {
+  let n = 0;
+  for (const t of written) if (t >= from && t <= to) n++;
+  return n;
 }
 
 const server = http.createServer({ noDelay: true }, (req, res) => {
   if (req.method === 'GET') {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/stats') {
+      const from = Number(url.searchParams.get('from') ?? 0);
+      const to = Number(url.searchParams.get('to') ?? Infinity);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ tokens: tokensBetween(from, to), total: written.length }));
+      return;
+    }
     res.end('ok');
     return;
   }

@@ -12,7 +12,12 @@
  *   3. adaptive — adaptive versus exhaustive sweeps on five simulator scenarios
  *      (pick, its true speed, requests and launches as a share of exhaustive).
  *
- *   npm run bench -- [--only fidelity|overhead|adaptive] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]
+ *   4. load — the closed loop at N streams against the paced flood server:
+ *      aggregate tokens/s vs the server's own count over the steady window,
+ *      client CPU ms per 1000 tokens.
+ *
+ *   npm run bench -- [--only fidelity|overhead|adaptive|load] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8]
+ *                    [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]
  *                    [--adaptive-repeats 6] [--adaptive-max-tokens 96]
  */
 import { fileURLToPath } from 'node:url';
@@ -23,12 +28,13 @@ import { max, mean, median } from 'simple-statistics';
 import { runFidelity, simulatorAvailable, SIMULATOR_ENTRY, type FidelityRow } from './fidelity';
 import { runOverhead, wakeUpFloorUs, type OverheadRound } from './overhead';
 import { GRID, runAdaptiveScenario, SCENARIOS, type AdaptiveRow } from './adaptive';
+import { runLoad, type LoadRow } from './load';
 
 const FIDELITY_TARGET_PCT = 1;
 const OVERHEAD_TARGET_US = 50;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const USAGE = 'usage: npm run bench -- [--only fidelity|overhead|adaptive] [--adaptive-repeats 6] [--adaptive-max-tokens 96] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
+const USAGE = 'usage: npm run bench -- [--only fidelity|overhead|adaptive|load] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8] [--adaptive-repeats 6] [--adaptive-max-tokens 96] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
 let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
@@ -42,6 +48,11 @@ try {
       only: { type: 'string' },
       'adaptive-repeats': { type: 'string', default: '6' },
       'adaptive-max-tokens': { type: 'string', default: '96' },
+      'load-streams': { type: 'string', default: '64' },
+      'load-chunks': { type: 'string', default: '200' },
+      'load-gap-ms': { type: 'string', default: '5' },
+      'load-rounds': { type: 'string', default: '3' },
+      'load-repeats': { type: 'string', default: '8' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -61,13 +72,18 @@ const gapMs = Number(values['gap-ms']);
 const rounds = Number(values.rounds);
 const adaptiveRepeats = Number(values['adaptive-repeats']);
 const adaptiveMaxTokens = Number(values['adaptive-max-tokens']);
+const loadStreams = Number(values['load-streams']);
+const loadChunks = Number(values['load-chunks']);
+const loadGapMs = Number(values['load-gap-ms']);
+const loadRounds = Number(values['load-rounds']);
+const loadRepeats = Number(values['load-repeats']);
 const only = values.only as string | undefined;
-if (only !== undefined && !['fidelity', 'overhead', 'adaptive'].includes(only)) {
-  console.error(`--only must be fidelity, overhead or adaptive\n${USAGE}`);
+if (only !== undefined && !['fidelity', 'overhead', 'adaptive', 'load'].includes(only)) {
+  console.error(`--only must be fidelity, overhead, adaptive or load\n${USAGE}`);
   process.exit(2);
 }
 const runs = (part: string) => only === undefined || only === part;
-for (const [name, v] of Object.entries({ requests, 'max-tokens': maxTokens, chunks, 'paced-chunks': pacedChunks, 'gap-ms': gapMs, rounds, 'adaptive-repeats': adaptiveRepeats, 'adaptive-max-tokens': adaptiveMaxTokens })) {
+for (const [name, v] of Object.entries({ requests, 'max-tokens': maxTokens, chunks, 'paced-chunks': pacedChunks, 'gap-ms': gapMs, rounds, 'adaptive-repeats': adaptiveRepeats, 'adaptive-max-tokens': adaptiveMaxTokens, 'load-streams': loadStreams, 'load-chunks': loadChunks, 'load-gap-ms': loadGapMs, 'load-rounds': loadRounds, 'load-repeats': loadRepeats })) {
   if (!Number.isInteger(v) || v < 1) {
     console.error(`--${name} must be a whole number of 1 or more\n${USAGE}`);
     process.exit(2);
@@ -264,6 +280,38 @@ if (runs('adaptive')) {
     summary.push({ what: `adaptive, ${r.scenario}: requests share`, measured: f2(rq), target: `≤ ${ADAPTIVE_REQUESTS_TARGET}`, ratio: f2(rq / ADAPTIVE_REQUESTS_TARGET), verdict: verdict(rq <= ADAPTIVE_REQUESTS_TARGET) });
     const lq = r.launches[0] / r.launches[1];
     summary.push({ what: `adaptive, ${r.scenario}: launches share`, measured: f2(lq), target: `≤ ${ADAPTIVE_LAUNCHES_TARGET}`, ratio: f2(lq / ADAPTIVE_LAUNCHES_TARGET), verdict: verdict(lq <= ADAPTIVE_LAUNCHES_TARGET) });
+  }
+  console.log();
+}
+
+// 4. Load levels
+const LOAD_TARGET_PCT = 1;
+if (runs('load')) {
+  console.log(pc.bold(`Load: ${loadStreams} streams in a closed loop, ${loadChunks} chunks each, one every ${loadGapMs} ms (flood server, own process); ${loadRepeats} passes of ${loadStreams} measured requests per round, ${loadRounds} rounds after a warm-up`));
+  try {
+    const rows: LoadRow[] = await runLoad({ root, streams: loadStreams, chunks: loadChunks, gapMs: loadGapMs, repeats: loadRepeats, rounds: loadRounds });
+    const t = new Table({
+      head: ['round', 'streams', 'measured requests', 'window s', 'client aggregate tok/s', 'server tok/s (truth)', 'error %', 'client CPU ms / 1000 tok', 'client CPU share of a core', 'mean in flight', 'tok/s at achieved concurrency', 'its error %'],
+      style: { head: [], border: [] },
+    });
+    for (const r of rows) t.push([r.round, r.streams, r.requests, f2(r.windowSeconds), f1(r.clientTps), f1(r.truthTps), (r.errorPct >= 0 ? '+' : '') + f3(r.errorPct), f2(r.cpuMsPer1000), f2(r.cpuShareOfCore), f2(r.meanInFlight), f1(r.achievedTps), (r.achievedErrorPct >= 0 ? '+' : '') + f3(r.achievedErrorPct)]);
+    console.log(t.toString());
+    console.log(
+      pc.dim(
+        "aggregate = c × Σ tokens / Σ request seconds of the measured requests (Little's law); truth = tokens the server wrote inside the\n" +
+          'steady window (first measured start → last measured end) / its length. CPU = this whole process over the window (an upper bound).\n' +
+          'mean in flight = what the client held (c means the loop lost nothing to replacements). The rest of the error is the window\'s edges:\n' +
+          'equal-length requests move in waves, so the window opens and closes while slots sit in a stream\'s token-less head or tail;\n' +
+          'it shrinks as 1 / passes (--load-repeats).',
+      ),
+    );
+    const err = median(rows.map((r) => Math.abs(r.errorPct)));
+    summary.push({ what: `load, ${loadStreams} streams: aggregate tok/s vs server truth (median |err| of rounds)`, measured: `${f3(err)} %`, target: `≤ ${LOAD_TARGET_PCT} %`, ratio: f2(err / LOAD_TARGET_PCT), verdict: verdict(err <= LOAD_TARGET_PCT) });
+    const cpu = median(rows.map((r) => r.cpuMsPer1000));
+    summary.push({ what: `load, ${loadStreams} streams: client CPU per 1000 tokens (median)`, measured: `${f2(cpu)} ms`, target: '—', ratio: '—', verdict: '' });
+  } catch (err) {
+    crashed = true;
+    console.error(pc.red(`load failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   }
   console.log();
 }

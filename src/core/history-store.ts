@@ -234,6 +234,8 @@ export function rebuildReport(meta: RunMeta | null, records: readonly unknown[])
         failed: r.failed === true,
         error: typeof r.error === 'string' ? r.error : undefined,
         acceptance: acceptance.success ? acceptance.data : undefined,
+        // Load levels: one line per (configuration, level); the level keeps them apart.
+        ...(typeof r.concurrency === 'number' && r.concurrency > 1 ? { concurrency: r.concurrency } : {}),
       });
     }
   }

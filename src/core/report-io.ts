@@ -204,7 +204,7 @@ export async function writeReport(path: string, report: Report): Promise<void> {
 export type LogRecord =
   | { type: 'start'; at: string; plan: unknown }
   | { type: 'measurement'; measurement: Measurement }
-  | { type: 'config'; numSpeculativeTokens: number | null; draftModel?: string | null; failed: boolean; error?: string; acceptance?: unknown }
+  | { type: 'config'; numSpeculativeTokens: number | null; draftModel?: string | null; concurrency?: number; failed: boolean; error?: string; acceptance?: unknown }
   | { type: 'end'; at: string; status: string };
 
 /**

@@ -163,7 +163,8 @@ export interface LoadSupport {
    * a draft model serves one request at a time; LM Studio's MLX engine refuses speculation for batched
    * models), or null. `ask` reaches the running server where the answer depends on what it loaded.
    */
-  refuseConcurrency?(input: { config: SpecConfig; settings: ServerSettings | null; ask: Ask | null }): Promise<string | null>;
+  // `model`: the model the requests name (LM Studio: whether it is an MLX model decides); null when unknown.
+  refuseConcurrency?(input: { config: SpecConfig; settings: ServerSettings | null; ask: Ask | null; model?: string | null }): Promise<string | null>;
   /** The batch limit of a launch (vLLM --max-num-seqs, llama-server --parallel) and the flag that sets it; null: unknown. */
   batchLimit?(settings: ServerSettings | null, build: EngineBuild | null): { limit: number; flag: string } | null;
   /**

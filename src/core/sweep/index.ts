@@ -21,6 +21,10 @@ import { ServerProcess, type ServerExitEvent } from '../server-process';
 import { identifyWith } from '../probes';
 import { EtaClock } from './eta';
 import { measureConfiguration } from './measure';
+import { measureLevel, requestsPerConfiguration, type MatrixCell } from './load';
+import { batchLimitNote, clientCpuNote, refusalNote, SweepNotes } from './level-notes';
+import { confirmSchedule } from './schedule-check';
+import type { ScheduleCheck } from '../../shared/report-builder';
 import { chooseStrategy } from './adaptive';
 import { modelToRequest, setUpSweep, type SweepSetup } from './setup';
 
@@ -49,6 +53,20 @@ const CONFIG_FAILURES = new Set(['EXITED_BEFORE_READY', 'STARTUP_TIMEOUT', 'UNSU
 
 const sameLaunch = (a: ServerSettings | null, b: ServerSettings | null) => a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b);
 
+/** The adaptive summary, with why every k was measured when load levels overrode the adaptive strategy. */
+function withReason(summary: Report['adaptive'], because: string | null): Report['adaptive'] {
+  return because && summary ? { ...summary, decidedBecause: because } : summary;
+}
+
+/**
+ * The sweep's own notes in the report's warnings, each once: a report builder that already appends
+ * BuildReportInput.notes keeps its copies, one that does not yet still shows them.
+ */
+function withNotes(warnings: Report['warnings'], notes: readonly Report['warnings'][number][]): Report['warnings'] {
+  const seen = new Set(warnings.map((w) => `${w.kind}\u0000${w.message}`));
+  return [...warnings, ...notes.filter((n) => !seen.has(`${n.kind}\u0000${n.message}`))];
+}
+
 export async function runSweep(opts: SweepOptions): Promise<Report> {
   const signal = opts.signal;
   const emit = opts.onEvent ?? (() => {});
@@ -65,20 +83,33 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     throw err;
   }
   const { plan, engine, configs, cells } = setup;
-  // Which configuration comes next: all in order (exhaustive) or what the predicted k-curve leaves open (adaptive).
-  const strategy = chooseStrategy({
-    requested: plan.strategy,
+  // Load levels, lowest first: level 1 is today's sequential path, each level above it a closed loop.
+  const levels = [...plan.concurrency].sort((a, b) => a - b);
+  const loadLevels = levels.length > 1 || levels[0] !== 1;
+  const matrix: MatrixCell[] = cells.filter((c) => c.repeat === 0).map(({ pt, sp }) => ({ pt, sp }));
+  const perConfig = requestsPerConfiguration(levels, matrix.length, plan.repeats);
+  const strategyInput = {
     configs,
     cellsPerConfig: cells.length,
     cellsPerRound: setup.promptTypes.length * setup.systemPrompts.length,
     launchFor: setup.launchFor,
-  });
+  };
+  // Which configuration comes next: all in order (exhaustive) or what the predicted k-curve leaves open (adaptive).
+  let strategy = chooseStrategy({ requested: plan.strategy, ...strategyInput });
+  // The adaptive predictor models single-stream speed only: under load every k is measured at every level.
+  let exhaustiveBecause: string | null = null;
+  if (loadLevels && strategy.kind === 'adaptive') {
+    strategy = chooseStrategy({ requested: 'exhaustive', ...strategyInput });
+    exhaustiveBecause = `load levels ${levels.join(',')}: every k measured at every level (the adaptive predictor models single-stream speed only)`;
+  }
+  const notes = new SweepNotes();
+  let scheduleCheck: ScheduleCheck | undefined;
   let launches = 0;
   // What is written or shown: secret flag values replaced by the engine's own variable or <redacted>.
   const placeholders = placeholdersFor(engine.descriptor.id);
   const shownPlan = redactPlan(plan, placeholders);
   // Adaptive: at most its budget of configurations (the rest are predicted), so progress does not stall at 40%.
-  let total = strategy.plannedConfigs() * cells.length;
+  let total = strategy.plannedConfigs() * perConfig;
   const createdAt = new Date().toISOString();
   const started = performance.now();
   const measurements: Measurement[] = [];
@@ -127,8 +158,8 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   if (kept) emit({ type: 'kept', kept });
   await log.append({ type: 'start', at: createdAt, plan: shownPlan });
 
-  const snapshot = (status: Report['status'], finished: boolean): Report => ({
-    ...buildReport({
+  const snapshot = (status: Report['status'], finished: boolean): Report => {
+    const built = buildReport({
       plan: shownPlan,
       promptTypes: setup.promptTypes,
       systemPrompts: setup.systemPrompts,
@@ -142,9 +173,15 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       toolVersion: TOOL_VERSION,
       runId,
       commandFor,
-    }),
-    adaptive: strategy.summary(launches, measurements.length),
-  });
+      notes: notes.list(),
+      scheduleCheck,
+    });
+    return {
+      ...built,
+      warnings: withNotes(built.warnings, notes.list()),
+      adaptive: withReason(strategy.summary(launches, measurements.length), exhaustiveBecause),
+    };
+  };
 
   const saveReport = async (status: Report['status'], finished: boolean) => {
     const report = snapshot(status, finished);
@@ -155,7 +192,8 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
 
   const finishConfig = async (run: ConfigRun) => {
     runs.push(run);
-    await log.append({ type: 'config', numSpeculativeTokens: run.numSpeculativeTokens, draftModel: run.draftModel, failed: run.failed, error: run.error, acceptance: run.acceptance });
+    const concurrency = (run as { concurrency?: number }).concurrency;
+    await log.append({ type: 'config', numSpeculativeTokens: run.numSpeculativeTokens, draftModel: run.draftModel, ...(concurrency ? { concurrency } : {}), failed: run.failed, error: run.error, acceptance: run.acceptance });
     await saveReport('partial', false);
   };
 
@@ -201,7 +239,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         if (signal?.aborted || (err instanceof SpecTuneError && err.code === 'CANCELLED')) break;
         if (managed && !(err instanceof SpecTuneError && CONFIG_FAILURES.has(err.code))) throw err;
         if (!managed && ci === 0) throw err;
-        done += cells.length;
+        done += perConfig;
         eta.configSetUp();
         const failedRun: ConfigRun = { numSpeculativeTokens: config.numSpeculativeTokens, draftModel: config.draftModel, engine: engine.descriptor.id, failed: true, error: describeError(err) };
         strategy.observe(ci, failedRun, []);
@@ -215,40 +253,108 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       };
 
       const doneBefore = done;
-      const { run, measurements: configMeasurements } = await measureConfiguration({
-        plan,
-        engine,
-        build: setup.build,
-        config,
-        cells,
-        baseUrl,
-        model,
-        apiKey: setup.apiKey,
-        launched: server !== null,
-        signal,
-        configAbort,
-        crashed: () => crashed,
-        onSetUp: () => eta.configSetUp(),
-        shouldStop: (ms) => strategy.shouldStop(ci, ms),
-        onPhase: (phase, cell) =>
-          progress(cell ? { phase, promptType: cell.pt.id, systemPrompt: cell.sp.id, repeat: cell.repeat } : { phase }, ci),
-        record: async (m, seconds) => {
-          eta.request(seconds);
-          measurements.push(m);
-          done++;
-          await log.append({ type: 'measurement', measurement: m });
-          emit({ type: 'measurement', measurement: m });
-        },
-      });
+      const settings = server ? setup.launchFor(config) : null;
+      const record = async (m: Measurement, seconds: number) => {
+        eta.request(seconds);
+        measurements.push(m);
+        done++;
+        await log.append({ type: 'measurement', measurement: m });
+        emit({ type: 'measurement', measurement: m });
+      };
+      let warmed = false;
+      let setUpCounted = false;
+      for (const level of levels) {
+        if (signal?.aborted) break;
+        const levelRequests = requestsPerConfiguration([level], matrix.length, plan.repeats);
+        const levelDoneBefore = done;
+        if (level === 1) {
+          const { run, measurements: configMeasurements } = await measureConfiguration({
+            plan,
+            engine,
+            build: setup.build,
+            config,
+            cells,
+            baseUrl,
+            model,
+            apiKey: setup.apiKey,
+            launched: server !== null,
+            signal,
+            configAbort,
+            crashed: () => crashed,
+            onSetUp: () => {
+              setUpCounted = true;
+              eta.configSetUp();
+            },
+            shouldStop: (ms) => strategy.shouldStop(ci, ms),
+            onPhase: (phase, cell) =>
+              progress(cell ? { phase, promptType: cell.pt.id, systemPrompt: cell.sp.id, repeat: cell.repeat, concurrency: 1 } : { phase, concurrency: 1 }, ci),
+            record,
+          });
+          warmed = true;
+          if (run.failed) {
+            // The configuration failed (crash, refusal, no drafting): its other levels are not measured either.
+            done = doneBefore + perConfig;
+            if (server && crashed) running = null;
+          }
+          if (run.failed || !signal?.aborted) {
+            strategy.observe(ci, run, configMeasurements);
+            await finishConfig(run);
+          }
+          if (run.failed) break;
+          continue;
+        }
+        const refused = await refusalNote(engine, { config, settings, baseUrl, model }, level).catch(() => null);
+        if (refused) {
+          notes.add(refused);
+          done = levelDoneBefore + levelRequests;
+          continue;
+        }
+        const limitNote = batchLimitNote(engine, settings, setup.build, level);
+        if (limitNote) notes.add(limitNote);
+        const result = await measureLevel({
+          plan,
+          engine,
+          build: setup.build,
+          config,
+          matrix,
+          concurrency: level,
+          warmup: !warmed && (plan.warmup || engine.descriptor.kChange === 'reload'),
+          baseUrl,
+          model,
+          apiKey: setup.apiKey,
+          launched: server !== null,
+          signal,
+          configAbort,
+          crashed: () => crashed,
+          onPhase: (phase, cell) =>
+            progress(cell ? { phase, promptType: cell.pt.id, systemPrompt: cell.sp.id, repeat: cell.repeat, concurrency: level } : { phase, concurrency: level }, ci),
+          record,
+        });
+        warmed = true;
+        if (!setUpCounted) {
+          setUpCounted = true;
+          eta.configSetUp();
+        }
+        const cpu = clientCpuNote(result.clientCpuSeconds, result.steadyWindowSeconds, level);
+        if (cpu) notes.add(cpu.note, cpu.share);
+        if (result.run.failed) {
+          done = doneBefore + perConfig;
+          if (server && crashed) running = null;
+        }
+        if (result.run.failed || !signal?.aborted) await finishConfig(result.run);
+        if (result.run.failed) break;
+      }
       onServerExit = null;
-      if (run.failed) {
-        done = doneBefore + cells.length;
-        if (server && crashed) running = null;
-      }
-      if (run.failed || !signal?.aborted) {
-        strategy.observe(ci, run, configMeasurements);
-        await finishConfig(run);
-      }
+    }
+    // Load levels on an engine that takes a per-batch-size draft length: launch the schedule the picks make and measure it once per level.
+    if (server && !signal?.aborted && levels.length >= 2 && engine.load?.schedule && setup.build !== null) {
+      // The per-level picks come from the report builder (recommendation.byConcurrency).
+      const picks = snapshot('partial', false).recommendation?.byConcurrency ?? [];
+      progress({ phase: 'starting-server' }, Math.max(0, runs.length - 1));
+      scheduleCheck = await confirmSchedule({ plan, engine, build: setup.build, server, launchFor: setup.launchFor, picks, matrix, apiKey: setup.apiKey, signal }).catch(
+        (err: unknown): ScheduleCheck => ({ entries: [], numSpeculativeTokens: 0, outcome: 'not-run', note: `schedule check failed: ${describeError(err)}`, argv: null, command: null }),
+      );
+      running = null;
     }
   } catch (err) {
     // Nothing was measurable (e.g. the engine binary not found): keep what the log has, then report the cause.

@@ -15,7 +15,7 @@ import type { Cell } from './setup';
 import type { SweepPlan } from '../../shared/schemas';
 
 /** Request failures that a server dying would also cause (an HTTP error status would not). */
-const CONNECTION_LOSS = new Set(['CONNECT_FAILED', 'CONNECT_TIMEOUT', 'BAD_STREAM', 'STREAM_STALLED']);
+export const CONNECTION_LOSS = new Set(['CONNECT_FAILED', 'CONNECT_TIMEOUT', 'BAD_STREAM', 'STREAM_STALLED']);
 
 /**
  * How long a lost connection waits for the launcher to report a crash. The client sees the
@@ -23,10 +23,10 @@ const CONNECTION_LOSS = new Set(['CONNECT_FAILED', 'CONNECT_TIMEOUT', 'BAD_STREA
  * without this wait, the cut request and every quick "connection refused" after it would be
  * recorded as failed requests of a server that is simply gone.
  */
-const CRASH_NOTICE_MS = 1500;
+export const CRASH_NOTICE_MS = 1500;
 
 /** Resolves when the signal aborts or after ms, whichever is first; leaves no timer behind. */
-function abortedOrAfter(signal: AbortSignal, ms: number): Promise<void> {
+export function abortedOrAfter(signal: AbortSignal, ms: number): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -64,7 +64,7 @@ export interface MeasureContext {
 }
 
 /** Draft counts summed over a configuration's answers (engines that report per response). */
-class DraftTally {
+export class DraftTally {
   drafts = 0;
   draftsKnown = true;
   draftTokens = 0;
@@ -98,15 +98,10 @@ class DraftTally {
   }
 }
 
-export async function measureConfiguration(ctx: MeasureContext): Promise<{ run: ConfigRun; measurements: Measurement[] }> {
-  const { plan, engine, config, signal } = ctx;
-  const run: ConfigRun = { numSpeculativeTokens: config.numSpeculativeTokens, draftModel: config.draftModel, engine: engine.descriptor.id, failed: false };
-  const abortAll = AbortSignal.any([ctx.configAbort.signal, ...(signal ? [signal] : [])]);
-  const acceptance = engine.acceptance;
-  const tally = new DraftTally();
-  const measurements: Measurement[] = [];
-
-  const request = (cell: Cell) =>
+/** One prompt cell through the engine's request shape and dialect reader (every level uses this path). */
+export function requestSender(ctx: Pick<MeasureContext, 'plan' | 'engine' | 'config' | 'baseUrl' | 'model' | 'apiKey'>, signal: AbortSignal) {
+  const { plan, engine, config } = ctx;
+  return (cell: Pick<Cell, 'pt' | 'sp'>, own?: AbortSignal) =>
     sendRequest({
       baseUrl: ctx.baseUrl,
       shape: engine.shapeRequest(
@@ -124,10 +119,21 @@ export async function measureConfiguration(ctx: MeasureContext): Promise<{ run: 
       ),
       connectTimeoutMs: plan.connectTimeoutMs,
       stallTimeoutMs: plan.stallTimeoutMs,
-      signal: abortAll,
+      signal: own ? AbortSignal.any([signal, own]) : signal,
       apiKey: ctx.apiKey,
       engineUsage: engine.engineUsage?.bind(engine),
     });
+}
+
+export async function measureConfiguration(ctx: MeasureContext): Promise<{ run: ConfigRun; measurements: Measurement[] }> {
+  const { plan, engine, config, signal } = ctx;
+  const run: ConfigRun = { numSpeculativeTokens: config.numSpeculativeTokens, draftModel: config.draftModel, engine: engine.descriptor.id, failed: false };
+  const abortAll = AbortSignal.any([ctx.configAbort.signal, ...(signal ? [signal] : [])]);
+  const acceptance = engine.acceptance;
+  const tally = new DraftTally();
+  const measurements: Measurement[] = [];
+
+  const request = requestSender(ctx, abortAll);
 
   // Always for engines that reload on a change (the reload must not land in a measured request).
   if (plan.warmup || engine.descriptor.kChange === 'reload') {

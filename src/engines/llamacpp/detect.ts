@@ -8,6 +8,7 @@ import { SpecTuneError } from '../../shared/errors';
 import { runTool, tailLines, type ToolOutput } from '../../node/run-tool';
 import type { EngineBuild } from '../engine';
 import { flagsFromHelp, parseLlamaVersion, toEngineBuild } from './build';
+import { parallelDefaultFromHelp } from './load';
 
 export const LLAMA_INSTALL_HINT =
   'install llama.cpp (brew install llama.cpp, or a release build from its GitHub page) and give the path to llama-server';
@@ -40,5 +41,9 @@ export async function detectLlamaBuild(command: readonly string[], opts: { signa
       logTail: tailLines(`${help.stdout}\n${help.stderr}`, 20),
     });
   }
-  return toEngineBuild(flags);
+  const build = toEngineBuild(flags);
+  // The slot count a launch without -np gets: a load level above it queues (engine.load.batchLimit).
+  const parallel = parallelDefaultFromHelp(`${help.stdout}\n${help.stderr}`);
+  if (parallel !== null) build.facts.parallelDefault = parallel;
+  return build;
 }

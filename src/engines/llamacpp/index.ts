@@ -19,6 +19,7 @@ import { llamaFlagsOf } from './build';
 import { detectLlamaBuild, LLAMA_INSTALL_HINT } from './detect';
 import { identifyByProps, isEmbeddedBuildInfo } from './props';
 import { draftCountsFromTimings, llamaNoDraftingReason } from './timings';
+import { llamaLoad } from './load';
 
 export const LLAMACPP_DESCRIPTOR: EngineDescriptor = {
   id: 'llama.cpp',
@@ -83,4 +84,5 @@ export const llamaCppEngine: Engine = {
   acceptance: { kind: 'per-response', fromResponse: draftCountsFromTimings },
   noDraftingError: (config: SpecConfig, build: EngineBuild | null) => llamaNoDraftingReason(config, build),
   recommend: (input) => recommendLaunch(input, (s, c, b) => buildLlamaArgv(s, c, b), llamaSetting),
+  load: llamaLoad,
 };

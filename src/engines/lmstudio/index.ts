@@ -12,6 +12,7 @@ import { listDraftCandidates, loadedModels, parseModelList } from './models';
 import { lmStudioRecommend } from './recommend';
 import { draftCountsFromResponse, lmStudioUsage } from './stats';
 import { buildLmsReloadArgvs, detectLmsLoadFlags } from './lms-cli';
+import { lmstudioLoad } from './load';
 
 export { listDraftCandidates, draftCandidatesFrom, type DraftCandidate } from './models';
 export { baselineDraftWarning } from './stats';
@@ -102,6 +103,7 @@ export const lmstudioEngine: Engine = {
       : null,
   recommend: lmStudioRecommend,
   draftCandidates: async (ask) => (await listDraftCandidates(ask)).map((c) => c.id),
+  load: lmstudioLoad,
   // `lms` reloads the model with the winning draft (unload, then load): LM Studio's own CLI, never its files.
   applyAttached: async ({ config, model }) => {
     const { flags } = await detectLmsLoadFlags(LMS_COMMAND);

@@ -13,6 +13,7 @@ import { isBaselineConfig, type Ask, type Engine, type Identified, type Recommen
 import { openAiRequest, sameDraftForEveryK } from '../openai-request';
 import { MLX_MANAGED_FLAGS, mlxLaunchArgv, mlxRecommendArgv } from './argv';
 import { detectMlxBuild, MLX_INSTALL_HINT } from './detect';
+import { mlxLoad } from './load';
 
 export const MLX_DESCRIPTOR: EngineDescriptor = {
   id: 'mlx',
@@ -86,4 +87,5 @@ export const mlxEngine: Engine = {
   shapeRequest: (req, config) => openAiRequest(req, mlxRequestFields(config)),
   acceptance: { kind: 'none', reason: 'not reported by mlx_lm' },
   recommend,
+  load: mlxLoad,
 };
