@@ -135,4 +135,13 @@ describe('sequential stop rule', () => {
     expect(shouldStopEarly(noisy, rule, { bestOther: [300, 310] })).toMatchObject({ stop: true, why: expect.stringMatching(/slower/) });
     expect(shouldStopEarly(noisy, rule, { bestOther: [110, 120] }).stop).toBe(false);
   });
+
+  it('does not stop a possible pick for being precise, only for being clearly slower', () => {
+    const precise = [100, 100.5, 99.5, 100, 100.2];
+    expect(shouldStopEarly(precise, rule, { bestOther: null }).stop).toBe(true);
+    expect(shouldStopEarly(precise, rule, { bestOther: null, fullSample: true }).stop).toBe(false);
+    expect(shouldStopEarly(precise, rule, { bestOther: [120, 125], fullSample: true })).toMatchObject({ stop: true, why: expect.stringMatching(/slower/) });
+    // Still never before the minimum sample.
+    expect(shouldStopEarly([100, 100, 100], rule, { bestOther: [500, 510], fullSample: true }).stop).toBe(false);
+  });
 });

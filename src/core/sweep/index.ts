@@ -142,6 +142,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       toolVersion: TOOL_VERSION,
       runId,
       commandFor,
+      decidedPick: strategy.pick(),
     }),
     adaptive: strategy.summary(launches, measurements.length),
   });
