@@ -207,8 +207,9 @@ class AdaptiveStrategy implements SweepStrategy {
     // optimum at the grid's edge is the largest k itself). Those get their full sample: the pick is decided by
     // comparing them, and a short sample there lost an edge optimum to its neighbour (issue 9).
     const candidate = !this.anchors.has(k) || leads;
-    const budget = { budget: this.requestBudget, spent: this.spent, taken: measurements.length, minSamples: this.rule.minSamples, fullSample: this.input.cellsPerConfig };
-    if (budgetSaysStop({ ...budget, configsLeft: Math.max(0, this.budget - this.attempted.size), candidate })) return true;
+    const configsLeft = Math.max(0, this.budget - this.attempted.size);
+    const look = { budget: this.requestBudget, spent: this.spent, taken: measurements.length, configsLeft, minSamples: this.rule.minSamples, fullSample: this.input.cellsPerConfig };
+    if (budgetSaysStop({ ...look, candidate })) return true;
     const bestOther = others.filter((p) => p.interval).reduce<[number, number] | null>((b, p) => (!b || p.interval![0] > b[0] ? p.interval : b), null);
     return shouldStopEarly(xs, this.rule, { bestOther, precision: STOP_PRECISION, fullSample: candidate }).stop;
   }
