@@ -20,6 +20,7 @@
  *                    [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]
  *                    [--adaptive-repeats 6] [--adaptive-max-tokens 96]
  */
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
@@ -237,6 +238,9 @@ if (runs('adaptive')) {
   console.log(
     pc.bold(`Adaptive vs exhaustive sweep, k = ${GRID[0]}..${GRID[GRID.length - 1]} (simulator, 1 prompt type × 1 system prompt × ${adaptiveRepeats} repeats, ${adaptiveMaxTokens} tokens, ignore_eos)`),
   );
+  // Timing on a shared machine: the load says how much of a surprise is the machine's (read it with the table).
+  const load = () => `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores`;
+  const loadBefore = load();
   const rows: AdaptiveRow[] = [];
   for (const s of SCENARIOS) {
     try {
@@ -267,6 +271,7 @@ if (runs('adaptive')) {
   console.log(t.toString());
   for (const r of rows) console.log(pc.dim(`${r.scenario}: ${r.decidedBecause ?? '—'}`));
   console.log(pc.dim('True speeds from the simulator\'s timing model (expectedTokensPerSecond), not from the measurements; picks are each report\'s recommendation.'));
+  console.log(pc.dim(`Machine: ${loadBefore} before the scenarios, ${load()} after.`));
   for (const r of rows) {
     const speedOk = r.adaptiveK === r.exhaustiveK || (r.pickSpeedRatio ?? 0) >= ADAPTIVE_SPEED_TARGET;
     summary.push({

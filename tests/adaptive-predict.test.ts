@@ -3,7 +3,7 @@
  * acceptance, choosing what to measure next, and the sequential stop rule.
  */
 import { describe, expect, it } from 'vitest';
-import { predictCurve, type MeasuredPoint } from '../src/shared/adaptive/predict';
+import { pooledAcceptance, predictCurve, type MeasuredPoint } from '../src/shared/adaptive/predict';
 import { measuredPick, nextStep } from '../src/shared/adaptive/decide';
 import { sequentialInterval, sequentialRule, shouldStopEarly, tQuantile } from '../src/shared/adaptive/sequential';
 import { alphaFromMeanAcceptanceLength, expectedTokensPerStep } from '../src/shared/leviathan';
@@ -62,6 +62,19 @@ describe('k-curve prediction', () => {
     const three = predictCurve(GRID, [m(0), m(4), m(8)]).points[3];
     expect(three.basedOn).toEqual([0, 4]);
     expect(Math.abs(three.tokensPerSecond - bent(3))).toBeLessThan(Math.abs(two.tokensPerSecond - bent(3)));
+  });
+
+  it("takes a measured k's step time from its own acceptance, so an unlucky run there does not bend its neighbours", () => {
+    // One prompt at temperature 0 replays the same draft run in every repeat: k=4 happened to accept less than
+    // the pooled rate. Its tokens/s is low for that reason, not because its steps are slow.
+    const unlucky = DECAYING.slice(0, 4).map((p) => p * 0.8);
+    const tps4 = (100 * E(unlucky, 4)) / (1 + COST * 4);
+    const k4: MeasuredPoint = { k: 4, tokensPerSecond: tps4, interval: [tps4 * 0.99, tps4 * 1.01], perPositionAcceptance: unlucky, drafts: 2000 };
+    const points = [measured(0), k4, measured(8)];
+    const curve = predictCurve(GRID, points);
+    // Acceptance elsewhere is the pooled estimate (both runs are samples of it); the step time is the true one.
+    const pooled = pooledAcceptance(points).p;
+    for (const k of [3, 5, 6]) expect(curve.points[k].tokensPerSecond / ((100 * E(pooled, k)) / (1 + COST * k))).toBeCloseTo(1, 3);
   });
 
   it('without per-position acceptance says so and bisects the grid', () => {
@@ -134,5 +147,14 @@ describe('sequential stop rule', () => {
     expect(shouldStopEarly(noisy, rule, { bestOther: null }).stop).toBe(false);
     expect(shouldStopEarly(noisy, rule, { bestOther: [300, 310] })).toMatchObject({ stop: true, why: expect.stringMatching(/slower/) });
     expect(shouldStopEarly(noisy, rule, { bestOther: [110, 120] }).stop).toBe(false);
+  });
+
+  it('does not stop a possible pick for being precise, only for being clearly slower', () => {
+    const precise = [100, 100.5, 99.5, 100, 100.2];
+    expect(shouldStopEarly(precise, rule, { bestOther: null }).stop).toBe(true);
+    expect(shouldStopEarly(precise, rule, { bestOther: null, fullSample: true }).stop).toBe(false);
+    expect(shouldStopEarly(precise, rule, { bestOther: [120, 125], fullSample: true })).toMatchObject({ stop: true, why: expect.stringMatching(/slower/) });
+    // Still never before the minimum sample.
+    expect(shouldStopEarly([100, 100, 100], rule, { bestOther: [500, 510], fullSample: true }).stop).toBe(false);
   });
 });

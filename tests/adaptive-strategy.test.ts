@@ -98,4 +98,38 @@ describe('sweep strategy', () => {
     expect(report.recommendation?.numSpeculativeTokens).toBe(8);
     expect(report.byPromptType[0].byTokens.map((b) => b.numSpeculativeTokens)).toEqual([8]);
   });
+
+  it("recommends the adaptive driver's pick, not the report's own tie search over the driver's unequal samples", () => {
+    const plan = SweepPlanSchema.parse({ mode: 'attached', url: 'http://127.0.0.1:1', tokens: [0, 7, 8], attachedChangesK: true, promptTypes: ['code'], systemPrompts: ['empty'] });
+    const runs: ConfigRun[] = [0, 7, 8].map((k) => ({ numSpeculativeTokens: k, draftModel: k ? 'd' : null, failed: false, predicted: false }));
+    // k=8 is 6% faster, but its three requests are noisy: the paired 95% interval of 8/7 includes 1.
+    const ms = [
+      ...[100, 101, 99, 100, 102, 98].map((t, r) => measurement(0, t, r)),
+      ...[170, 171, 169, 170, 172, 168].map((t, r) => measurement(7, t, r)),
+      ...[165, 180, 200].map((t, r) => measurement(8, t, r)),
+    ];
+    const build = (decidedPick?: { numSpeculativeTokens: number; draftModel: string }, measurements = ms) =>
+      buildReport({
+        plan,
+        promptTypes: [{ id: 'code', label: 'Code', description: 'code', prompt: 'x' }],
+        systemPrompts: [{ id: 'empty', label: 'Empty', description: 'none', prompt: '' }],
+        server: { kind: 'vllm', url: 'http://127.0.0.1:1', model: 'm', draftModel: null, method: null, vllmVersion: null, simulated: true, command: null },
+        measurements,
+        configs: runs,
+        createdAt: 'now',
+        finishedAt: 'now',
+        status: 'complete',
+        toolVersion: 't',
+        commandFor: () => null,
+        decidedPick,
+      }).recommendation!;
+    // Exhaustive sweeps keep the report's rule: the cheaper k=7, since k=8 is not clearly faster.
+    expect(build().numSpeculativeTokens).toBe(7);
+    expect(build({ numSpeculativeTokens: 8, draftModel: 'd' }).numSpeculativeTokens).toBe(8);
+    // A driver pick that is the smaller k within 1% says why the faster one was passed over.
+    const close = [...ms.filter((m) => m.numSpeculativeTokens !== 8), ...[171, 172, 171.5].map((t, r) => measurement(8, t, r))];
+    const within = build({ numSpeculativeTokens: 7, draftModel: 'd' }, close);
+    expect(within.numSpeculativeTokens).toBe(7);
+    expect(within.reason).toMatch(/k=8 measured 0\.\d% faster, within the adaptive sweep's 1% tie rule/);
+  });
 });

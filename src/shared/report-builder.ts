@@ -77,6 +77,8 @@ export interface BuildReportInput {
   notes?: readonly Warning[];
   /** Load levels: the per-batch-size schedule and its confirmation run, where the engine takes one. */
   scheduleCheck?: ScheduleCheck;
+  /** Adaptive sweeps: the configuration the driver picked (src/core/sweep/adaptive.ts); the recommendation takes it as is. */
+  decidedPick?: ConfigKeyed | null;
 }
 
 /** A schedule the sweep built from the level picks and tried (or could not). */
@@ -340,6 +342,7 @@ function recommend(
   byKey: Map<string, Measurement[]>,
   theory: Theory | null,
   commandFor: BuildReportInput['commandFor'],
+  decidedPick?: ConfigKeyed | null,
 ): Recommendation | null {
   const valid = configs.filter((c) => !c.failed && c.tokensPerSecond !== null);
   const best = fastest(configs);
@@ -352,7 +355,12 @@ function recommend(
   // than the baseline itself; otherwise "as fast as the best" would rest on noise in both directions.
   let chosen = best;
   let tie: { ratio: [number, number] } | null = null;
-  for (const c of [...valid].sort(cheaperFirst)) {
+  // Adaptive sweeps: the driver already decided (the fastest measured k, or the smallest within 1% of it) and
+  // sized its samples for that decision, stopping the others early. Re-deciding here with the paired-interval
+  // rule below, on those unequal samples, recommended k=7 for an optimum at k=8 (issue 9): take its pick as is.
+  const decided = decidedPick ? valid.find((c) => configKey(c) === configKey(decidedPick)) : undefined;
+  if (decided) chosen = decided;
+  else for (const c of [...valid].sort(cheaperFirst)) {
     if (cheaperFirst(c, best) >= 0) break;
     if (baseline && !isBaseline(c) && !(c.speedupPercentCI && c.speedupPercentCI[0] > 0)) continue;
     const r = ratioCI(ms(best), ms(c));
@@ -365,6 +373,10 @@ function recommend(
 
   const k = chosen.numSpeculativeTokens;
   const what = (c: ConfigurationResult) => (c.numSpeculativeTokens === null ? `draft ${c.draftModel}` : `k=${c.numSpeculativeTokens}`);
+  const withinTie =
+    decided && decided !== best
+      ? `${what(best)} measured ${((best.tokensPerSecond! / chosen.tokensPerSecond! - 1) * 100).toFixed(1)}% faster, within the adaptive sweep's ${TIE_PERCENT}% tie rule, which takes the smaller k.`
+      : null;
   const n = chosen.requests - chosen.errors;
   const parts: string[] = [];
   let confidence: Recommendation['confidence'];
@@ -384,7 +396,9 @@ function recommend(
           : 'Only the baseline (k=0) was measured: no speculative configuration finished, so there is nothing to compare. Run the sweep again to the end.'
         : tie
           ? `Speculation did not clearly help: ${what(best)} measured ${fmtPct(best.speedupPercent)} but its 95% interval (${fmtRange(best.speedupPercentCI)}) includes no gain. Keep speculation off.`
-          : `Every speculative configuration was slower than the baseline. Keep speculation off.`,
+          : withinTie
+            ? `${withinTie} Keep speculation off.`
+            : `Every speculative configuration was slower than the baseline. Keep speculation off.`,
     );
   } else {
     const ci = chosen.speedupPercentCI;
@@ -399,6 +413,7 @@ function recommend(
         `${what(best)} measured ${pct}% faster still, but not clearly (95% interval ${fmtRange(pctCI(tie.ratio))}), so the cheaper setting is recommended: it is as fast within the noise and drafts less.`,
       );
     }
+    if (withinTie) parts.push(withinTie);
     if (!clearlyFaster) parts.push('The gain is within the noise: run more repeats to be sure.');
   }
   if (n < 8) parts.push(`Only ${n} successful request${n === 1 ? '' : 's'} back${n === 1 ? 's' : ''} this configuration.`);
@@ -638,7 +653,7 @@ export function buildReport(input: BuildReportInput): Report {
     }
   }
   markTies(levelOneConfigs, levelOneKeyed);
-  const levelOne = levels.includes(1) ? recommend(input.plan.mode === 'attached', levelOneConfigs, levelOneKeyed, theory, input.commandFor) : null;
+  const levelOne = levels.includes(1) ? recommend(input.plan.mode === 'attached', levelOneConfigs, levelOneKeyed, theory, input.commandFor, input.decidedPick) : null;
 
   const picks: LevelPick[] = [];
   for (const level of levels) {

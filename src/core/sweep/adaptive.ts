@@ -3,15 +3,19 @@
  * order. Adaptive: the baseline and the largest k, then whatever the predicted
  * k-curve (src/shared/adaptive/predict.ts) says could still change the pick,
  * refitting after every configuration; each configuration also stops early once
- * the sequential rule says its figure is good enough. Configurations never
- * measured go to the report as predicted, never as measured.
+ * the sequential rule says its figure is good enough — except one that could be
+ * the pick, which gets its full sample — or the request budget
+ * (src/shared/adaptive/budget.ts) wants its requests for the candidates to come.
+ * Configurations never measured go to the report as predicted, never as measured;
+ * the report recommends the k this driver picked (pick()).
  */
 import { isBaselineConfig, type SpecConfig } from '../../engines/engine';
 import type { ConfigRun } from '../../shared/report-builder';
 import { median, medianCI } from '../../shared/stats';
 import type { AdaptiveSummary, Measurement, ServerSettings, SweepStrategyKind } from '../../shared/schemas';
 import { predictCurve, type CurvePrediction, type MeasuredPoint } from '../../shared/adaptive/predict';
-import { nextStep } from '../../shared/adaptive/decide';
+import { measuredPick, nextStep } from '../../shared/adaptive/decide';
+import { budgetSaysStop, requestBudget } from '../../shared/adaptive/budget';
 import { sequentialInterval, sequentialRule, shouldStopEarly, type SequentialRule } from '../../shared/adaptive/sequential';
 
 export interface SweepStrategy {
@@ -27,6 +31,8 @@ export interface SweepStrategy {
   summary(launches: number, requests: number): AdaptiveSummary;
   /** Configurations the sweep expects to measure at most (progress and ETA count these, not the whole grid). */
   plannedConfigs(): number;
+  /** Adaptive: the configuration the driver picks among the measured ones, for the report to recommend; exhaustive: null (the report decides). */
+  pick(): SpecConfig | null;
 }
 
 export interface StrategyInput {
@@ -83,6 +89,9 @@ class ExhaustiveStrategy implements SweepStrategy {
   shouldStop(): boolean {
     return false;
   }
+  pick(): SpecConfig | null {
+    return null;
+  }
   predictedRuns(): ConfigRun[] {
     return [];
   }
@@ -111,11 +120,18 @@ class AdaptiveStrategy implements SweepStrategy {
 
   /** At most this many k measured: half the grid (at least 3), so adaptive never costs more than half an exhaustive sweep. */
   private readonly budget: number;
+  /** Requests the sweep may send in all (src/shared/adaptive/budget.ts), and those sent for finished configurations. */
+  private readonly requestBudget: number;
+  private spent = 0;
+  /** Measured first for the curve (the baseline and the largest k), not because they were predicted to win. */
+  private readonly anchors: ReadonlySet<number>;
 
   constructor(private readonly input: StrategyInput) {
     this.rule = sequentialRule(input.cellsPerConfig, input.cellsPerRound);
     this.budget = Math.max(3, Math.floor(input.configs.length / 2));
     this.grid = input.configs.map((c) => c.numSpeculativeTokens!);
+    this.anchors = new Set([0, Math.max(...this.grid)]);
+    this.requestBudget = requestBudget({ fullSample: input.cellsPerConfig, minSamples: this.rule.minSamples, maxConfigs: Math.min(this.budget, this.grid.length) });
   }
 
   plannedConfigs(): number {
@@ -173,6 +189,7 @@ class AdaptiveStrategy implements SweepStrategy {
   observe(index: number, run: ConfigRun, measurements: readonly Measurement[]): void {
     const k = this.grid[index];
     run.predicted = false;
+    this.spent += measurements.length;
     const p = run.failed ? null : this.pointFrom(k, run, measurements);
     if (p) this.points.set(k, p);
     else this.failed.add(k);
@@ -180,9 +197,27 @@ class AdaptiveStrategy implements SweepStrategy {
 
   shouldStop(index: number, measurements: readonly Measurement[]): boolean {
     const k = this.grid[index];
-    const others = [...this.points.values()].filter((p) => p.k !== k && p.interval);
-    const bestOther = others.reduce<[number, number] | null>((b, p) => (!b || p.interval![0] > b[0] ? p.interval : b), null);
-    return shouldStopEarly(okTps(measurements), this.rule, { bestOther, precision: STOP_PRECISION }).stop;
+    const xs = okTps(measurements);
+    // Never before the minimum sample, whatever the budget or the intervals say.
+    if (xs.length < this.rule.minSamples) return false;
+    const others = [...this.points.values()].filter((p) => p.k !== k);
+    const leads = others.length > 0 && (median(xs) ?? 0) > Math.max(...others.map((p) => p.tokensPerSecond));
+    // Could it be the pick? Every k measured after the two anchors was chosen because it could (the predicted
+    // best, or a rival able to overturn the leader); an anchor once it leads what was measured so far (an
+    // optimum at the grid's edge is the largest k itself). Those get their full sample: the pick is decided by
+    // comparing them, and a short sample there lost an edge optimum to its neighbour (issue 9).
+    const candidate = !this.anchors.has(k) || leads;
+    const configsLeft = Math.max(0, this.budget - this.attempted.size);
+    const look = { budget: this.requestBudget, spent: this.spent, taken: measurements.length, configsLeft, minSamples: this.rule.minSamples, fullSample: this.input.cellsPerConfig };
+    if (budgetSaysStop({ ...look, candidate })) return true;
+    const bestOther = others.filter((p) => p.interval).reduce<[number, number] | null>((b, p) => (!b || p.interval![0] > b[0] ? p.interval : b), null);
+    return shouldStopEarly(xs, this.rule, { bestOther, precision: STOP_PRECISION, fullSample: candidate }).stop;
+  }
+
+  pick(): SpecConfig | null {
+    if (!this.points.size) return null;
+    const p = measuredPick(this.refit().points);
+    return p ? this.input.configs[this.indexOf(p.k)] : null;
   }
 
   predictedRuns(): ConfigRun[] {

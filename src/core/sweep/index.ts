@@ -175,6 +175,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       commandFor,
       notes: notes.list(),
       scheduleCheck,
+      decidedPick: strategy.pick(),
     });
     return {
       ...built,

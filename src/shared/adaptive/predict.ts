@@ -6,8 +6,10 @@
  * emits E(k) = 1 + Σ_{i<k} p_i tokens on average, where p_i is the share of drafts
  * whose position i was accepted (positions are cumulative, so p_i is non-increasing).
  * A step costs s(k); s is taken linear in k between measured points — s(0) = 1/tps0
- * (one token per step), s(k_m) = E(k_m)/tps(k_m) — and extended past the last
- * measured k with the last segment's slope. Then tps(k) = E(k)/s(k).
+ * (one token per step), s(k_m) = E_m/tps(k_m) with E_m from k_m's own counters (the
+ * tokens its steps really emitted) — and extended past the last measured k with the
+ * last segment's slope. Then tps(k) = E(k)/s(k), E(k) from the acceptance pooled
+ * over every measured k.
  *
  * Using the measured p_i position by position (rather than one α fitted to the mean
  * acceptance length) keeps a strongly decaying acceptance from being mistaken for a
@@ -115,6 +117,13 @@ export function expectedTokensPerStep(p: readonly number[], k: number, drafts: n
   return { e, half };
 }
 
+/** Tokens per step a measured k really emitted, from its own per-position acceptance; null when it reported none (or k = 0: exactly 1). */
+function ownTokensPerStep(m: MeasuredPoint): number | null {
+  if (m.k <= 0) return 1;
+  const own = m.perPositionAcceptance ?? [];
+  return own.length >= m.k ? expectedTokensPerStep(monotoneAcceptance(own), m.k, m.drafts ?? null).e : null;
+}
+
 export function predictCurve(grid: readonly number[], measuredIn: readonly MeasuredPoint[]): CurvePrediction {
   const ks = [...new Set(grid)].sort((a, b) => a - b);
   const measured = [...measuredIn].filter((m) => m.tokensPerSecond > 0).sort((a, b) => a.k - b.k);
@@ -131,8 +140,11 @@ export function predictCurve(grid: readonly number[], measuredIn: readonly Measu
   const shift = (dir: number) => monotoneAcceptance(p.map((pi, i) => pi + dir * 1.96 * Math.sqrt(Math.max(pi * (1 - pi), 0.25 / nAt[i]) / nAt[i])));
   const variants = [p, shift(-1), shift(1)].map((acc) => {
     const eOf = (k: number) => expectedTokensPerStep(acc, k, drafts).e;
-    // Step time (s per step) at every measured k, with the relative error of its tokens/s.
-    const steps = measured.map((m) => ({ k: m.k, s: eOf(m.k) / m.tokensPerSecond, rel: relHalf(m) }));
+    // Step time (s per step) at every measured k, with the relative error of its tokens/s. A measured k's own
+    // counters say how many tokens its steps really emitted: its step time is E_own / tps. The pooled acceptance
+    // would charge an unlucky run of rejections at that k (one prompt at temperature 0 replays the same run in
+    // every repeat) to its step time, and bend the predicted curve away from the k next to it.
+    const steps = measured.map((m) => ({ k: m.k, s: (ownTokensPerStep(m) ?? eOf(m.k)) / m.tokensPerSecond, rel: relHalf(m) }));
     return { eOf, steps };
   });
 

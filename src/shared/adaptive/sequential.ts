@@ -69,16 +69,24 @@ export interface StopContext {
   bestOther: [number, number] | null;
   /** Stop once the widened half-width is this small relative to the mean (default 2%). */
   precision?: number;
+  /**
+   * The configuration may be the pick (the predicted best, a rival that could overturn it, or the
+   * measured leader): a precise-enough figure is no reason to stop it, since the pick is decided by
+   * comparing it with its rivals, and a short sample there decided an edge optimum wrongly (issue 9).
+   * Only "clearly slower than the best other" stops it before the full sample.
+   */
+  fullSample?: boolean;
 }
 
 /**
  * Whether a configuration has been measured enough: its widened interval is
- * precise, or lies wholly below the best other configuration's (it cannot win).
+ * precise (unless it needs its full sample), or lies wholly below the best other
+ * configuration's (it cannot win).
  */
 export function shouldStopEarly(xs: readonly number[], rule: SequentialRule, ctx: StopContext): { stop: boolean; why: string | null } {
   const iv = sequentialInterval(xs, rule);
   if (!iv) return { stop: false, why: null };
-  if (iv.relHalfWidth <= (ctx.precision ?? 0.02)) return { stop: true, why: `precise to ±${(iv.relHalfWidth * 100).toFixed(1)}% after ${xs.length} requests` };
+  if (!ctx.fullSample && iv.relHalfWidth <= (ctx.precision ?? 0.02)) return { stop: true, why: `precise to ±${(iv.relHalfWidth * 100).toFixed(1)}% after ${xs.length} requests` };
   if (ctx.bestOther && iv.interval[1] < ctx.bestOther[0]) return { stop: true, why: `clearly slower than the best so far after ${xs.length} requests` };
   return { stop: false, why: null };
 }
