@@ -1,0 +1,49 @@
+import type { LevelPick } from '../../../shared/schemas';
+import * as f from '../format';
+import { UNSTABLE_WORDS } from './levels';
+
+/** The report's pick at each load level, lowest first: what k to use when that many requests share the server. */
+export function LevelPicksTable({ picks, target }: { picks: LevelPick[]; target: number }) {
+  if (picks.length === 0) return <p className="muted empty">No level has a pick yet: each needs finished configurations.</p>;
+  return (
+    <div className="table-wrap">
+      <table data-testid="level-picks-table">
+        <caption>Best k at each load</caption>
+        <thead>
+          <tr>
+            <th scope="col">Concurrent requests</th>
+            <th scope="col">Best k</th>
+            <th scope="col">Per request</th>
+            <th scope="col">Aggregate</th>
+            <th scope="col">Speedup vs that level’s baseline</th>
+            <th scope="col">Confidence</th>
+            <th scope="col">Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {picks.map((p) => (
+            <tr key={p.concurrency} className={p.unstable ? 'row-unstable' : p.concurrency === target ? 'row-best' : undefined} data-level={p.concurrency}>
+              <th scope="row">
+                {p.concurrency}
+                {p.concurrency === target ? <span className="muted"> (recommended for)</span> : ''}
+              </th>
+              <td>{f.configLabel(p.numSpeculativeTokens, p.draftModel)}</td>
+              <td>{f.tps(p.tokensPerSecond)}</td>
+              <td>{f.tps(p.aggregateTokensPerSecond)}</td>
+              <td className={p.speedupPercent !== null && p.speedupPercent < 0 ? 'bad' : undefined}>{f.signedPct(p.speedupPercent)}</td>
+              <td className={`conf-${p.confidence}`}>{p.confidence}</td>
+              <td>
+                {p.unstable && (
+                  <span className="unstable-mark" data-testid="level-unstable">
+                    ⚠ {UNSTABLE_WORDS}.{' '}
+                  </span>
+                )}
+                {p.reason}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
