@@ -53,7 +53,8 @@ export function KCurveChart({ configs }: { configs: ConfigurationResult[] }) {
         <Legend verticalAlign="top" />
         <Area dataKey="band" name="predicted interval" stroke="none" fill="var(--c5)" fillOpacity={0.18} isAnimationActive={false} />
         <Line dataKey="curve" name={PREDICTED_NAME} stroke="var(--c5)" strokeWidth={2} strokeDasharray="6 4" dot={false} isAnimationActive={false} />
-        <Scatter dataKey="measured" name="measured" fill="var(--c1)" isAnimationActive={false} />
+        {/* Its own points: a null in the shared rows would still be drawn as a dot somewhere. */}
+        <Scatter data={data.filter((d) => d.measured !== null)} dataKey="measured" name="measured" fill="var(--c1)" isAnimationActive={false} />
       </ComposedChart>
     </ChartFrame>
   );

@@ -55,6 +55,7 @@ export function LoadChart({ configs, levels }: { configs: ConfigurationResult[];
             scale="log"
             domain={[levels[0] ?? 1, levels[levels.length - 1] ?? 1]}
             ticks={levels}
+            interval={0}
             allowDataOverflow
             {...axis}
             label={{ value: 'concurrent requests', position: 'insideBottom', offset: -8, fill: 'var(--muted)', fontSize: 12 }}
