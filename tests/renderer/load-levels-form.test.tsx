@@ -64,7 +64,7 @@ describe('Sweep form: load levels', () => {
     await openSweepWithModel(user);
     expect((screen.getByLabelText('Concurrent requests') as HTMLInputElement).value).toBe('1');
     // The help says why, not only what.
-    expect(screen.getByText(/a shared server answers many users together/)).toBeTruthy();
+    expect(screen.getByText(/a shared server is not one user/)).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
     await waitFor(() => expect(fake.callsTo('sweep:start')).toHaveLength(1));
     const first = fake.callsTo('sweep:start')[0] as Record<string, unknown>;

@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { ReportSchema, type Report } from '../../src/shared/schemas';
 import { ResultsView } from '../../src/renderer/src/results/ResultsView';
 import fixture from './fixtures/report.json';
-import { multiLevelReport } from './fixtures/multi-level-report';
+import { multiLevelReport as build } from './fixtures/multi-level-report';
 
 const single: Report = ReportSchema.parse(fixture);
+const multiLevelReport = (o?: Parameters<typeof build>[1]) => build(single, o);
 const headerNames = (table: HTMLElement) => within(table).getAllByRole('columnheader').map((h) => (h.querySelector('.term-label') ?? h).textContent);
 const bodyRows = (table: HTMLElement) => within(table).getAllByRole('row').slice(1);
 const rowOf = (table: HTMLElement, label: string) => within(table).getByRole('rowheader', { name: label }).closest('tr')!;

@@ -6,7 +6,8 @@ import { UNSTABLE_WORDS } from './levels';
 export function LevelPicksTable({ picks, target }: { picks: LevelPick[]; target: number }) {
   if (picks.length === 0) return <p className="muted empty">No level has a pick yet: each needs finished configurations.</p>;
   return (
-    <div className="table-wrap">
+    // Focusable: the reasons make it wider than a small window, and a keyboard must be able to scroll it.
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Best k at each load (scrolls sideways)">
       <table data-testid="level-picks-table">
         <caption>Best k at each load</caption>
         <thead>
@@ -31,8 +32,8 @@ export function LevelPicksTable({ picks, target }: { picks: LevelPick[]; target:
               <td>{f.tps(p.tokensPerSecond)}</td>
               <td>{f.tps(p.aggregateTokensPerSecond)}</td>
               <td className={p.speedupPercent !== null && p.speedupPercent < 0 ? 'bad' : undefined}>{f.signedPct(p.speedupPercent)}</td>
-              <td className={`conf-${p.confidence}`}>{p.confidence}</td>
-              <td>
+              <td>{p.confidence}</td>
+              <td className="why">
                 {p.unstable && (
                   <span className="unstable-mark" data-testid="level-unstable">
                     ⚠ {UNSTABLE_WORDS}.{' '}

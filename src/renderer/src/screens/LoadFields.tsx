@@ -21,11 +21,11 @@ export function LoadFields({ errors }: { errors: { concurrency?: string; targetC
       <Field
         label="Concurrent requests"
         error={errors.concurrency ? (levelListItemError(concurrency) ?? errors.concurrency) : undefined}
-        help="requests in flight at once, e.g. 1,8,32: a shared server answers many users together, and a k that pays for one can cost at 32"
+        help="requests in flight at once, e.g. 1,8,32: a shared server is not one user, and a k that pays for one can cost at 32"
       >
         {(p) => <input {...p} name="concurrency" value={concurrency} onChange={(e) => setForm({ concurrency: e.target.value })} />}
       </Field>
-      <Field label="Recommend for" error={errors.targetConcurrency} help="the load the one recommended k is for; every level still gets its own pick">
+      <Field label="Recommend for" error={errors.targetConcurrency} help="the load the one recommended k is for; each level still gets its own pick">
         {(p) => (
           <select {...p} name="targetConcurrency" value={target} onChange={(e) => setForm({ targetConcurrency: e.target.value })}>
             <option value="">the lowest level{levels.length ? ` (${levels[0]})` : ''}</option>
