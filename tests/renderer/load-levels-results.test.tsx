@@ -1,12 +1,14 @@
 // @vitest-environment jsdom
 import './setup-dom';
-import { render, screen, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { ReportSchema, type Report } from '../../src/shared/schemas';
 import { ResultsView } from '../../src/renderer/src/results/ResultsView';
 import fixture from './fixtures/report.json';
 import { multiLevelReport as build } from './fixtures/multi-level-report';
+import { createFakeApi } from './fake-api';
+import { renderApp } from './render-app';
 
 const single: Report = ReportSchema.parse(fixture);
 const multiLevelReport = (o?: Parameters<typeof build>[1]) => build(single, o);
@@ -183,5 +185,35 @@ describe('Adaptive report: the predicted k-curve', () => {
   it('a report with nothing predicted has no k-curve chart', () => {
     render(<ResultsView report={single} />);
     expect(screen.queryByTestId('chart-k-curve')).toBeNull();
+  });
+});
+
+describe('Sweep screen during a multi-level run', () => {
+  it('names the level being measured, keeps a k at each load apart in the live chart, and tables only the target level', async () => {
+    const user = userEvent.setup();
+    const report = multiLevelReport();
+    const fake = createFakeApi({ 'sweep:start': () => ({ runId: 'lv' }) });
+    renderApp(fake.api);
+    await user.type(await screen.findByLabelText('Model'), 'demo/simulated-7b');
+    await user.selectOptions(screen.getByLabelText('Speculation method'), 'ngram');
+    await user.click(screen.getByTestId('nav-sweep'));
+    await user.click(await screen.findByRole('button', { name: 'Run sweep' }));
+    await waitFor(() => expect(fake.callsTo('sweep:start')).toHaveLength(1));
+    act(() =>
+      fake.emit('sweep:progress', {
+        phase: 'measuring', done: 40, total: 396, etaSeconds: 300, elapsedSeconds: 30, numSpeculativeTokens: 3, configIndex: 1, configCount: 3,
+        promptType: 'code', systemPrompt: 'direct', repeat: 1, concurrency: 8,
+      }),
+    );
+    expect(screen.getByTestId('sweep-progress').textContent).toContain('k = 3 at 8 concurrent requests');
+    const k3 = report.measurements.filter((m) => m.numSpeculativeTokens === 3);
+    act(() => [...k3.filter((m) => !m.concurrency).slice(0, 2), ...k3.filter((m) => m.concurrency === 8).slice(0, 2)].forEach((m) => fake.emit('sweep:measurement', m)));
+    const legend = [...screen.getByTestId('chart-live').querySelectorAll('.recharts-legend-item-text')].map((e) => e.textContent);
+    expect(legend).toEqual(['k = 3', 'k = 3 at 8 concurrent']);
+    act(() => fake.emit('sweep:report', report));
+    const table = within(screen.getByTestId('sweep-partial')).getByTestId('config-table');
+    expect(within(table).getByText('Configurations at 8 concurrent requests')).toBeTruthy();
+    expect(bodyRows(table)).toHaveLength(3);
+    expect(rowOf(table, '3 tokens').textContent).toContain('★ recommended');
   });
 });

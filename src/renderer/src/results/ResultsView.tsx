@@ -1,7 +1,6 @@
 import { useId, useState } from 'react';
 import type { Report } from '../../../shared/schemas';
 import * as f from '../format';
-import { configKey } from '../../../shared/config-key';
 import { SimulatedBadge } from '../components/Simulated';
 import { AcceptanceChart, GroupSpeedupChart, ThroughputChart, TtftChart } from './charts';
 import { ConfigTable, GroupTable } from './tables';
@@ -12,7 +11,7 @@ import { KCurveChart } from './KCurveChart';
 import { LoadChart } from './LoadChart';
 import { LevelPicksTable } from './LevelPicksTable';
 import { ScheduleCard } from './ScheduleCard';
-import { atLevel, bestKeyAt, reportLevels, targetLevel } from './levels';
+import { levelView, reportLevels, targetLevel } from './levels';
 
 /** Everything a report says, drawn. `actions` go inside the recommendation panel. */
 export function ResultsView({ report, actions, compact = false }: { report: Report; actions?: React.ReactNode; compact?: boolean }) {
@@ -23,8 +22,7 @@ export function ResultsView({ report, actions, compact = false }: { report: Repo
   const level = picked !== null && levels.includes(picked) ? picked : target;
   const multi = levels.length > 1;
   // One level at a time: per-k tables and charts never mix a k at 1 request with the same k at 32.
-  const configs = multi ? atLevel(report.configurations, level) : report.configurations;
-  const best = multi ? bestKeyAt(report, level) : report.recommendation ? configKey(report.recommendation) : null;
+  const { configs, best } = levelView(report, level);
   const predicted = configs.some((c) => c.predicted && c.prediction);
   const s = report.server;
   return (

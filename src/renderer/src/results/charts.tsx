@@ -184,7 +184,8 @@ export function LiveMeasurementsChart({ measurements, simulated }: { measurement
   const keys = [...new Map(measured.map((m) => [configKey(m), m] as const)).values()];
   const series = keys.map((first) => ({
     key: configKey(first),
-    name: configLabel(first.numSpeculativeTokens, first.draftModel),
+    // The same k at another load is another series: say which load.
+    name: `${configLabel(first.numSpeculativeTokens, first.draftModel)}${(first.concurrency ?? 1) > 1 ? ` at ${first.concurrency} concurrent` : ''}`,
     points: measured.filter((m) => configKey(m) === configKey(first)).map((m, i) => ({ x: i + 1, y: Number((m.metrics?.tokensPerSecond ?? 0).toFixed(2)) })),
   }));
   // Failed requests have no tokens/s to draw: say so instead of drawing empty axes.

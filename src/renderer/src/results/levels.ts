@@ -38,3 +38,12 @@ export function bestKeyAt(report: Report, level: number): string | null {
 
 /** Why a cell is not trusted, in words (the rule is the report builder's: 1.4826 × MAD > 10% of the median). */
 export const UNSTABLE_WORDS = 'unstable: its rounds varied by more than 10% of their median, so it is not picked over a steady one';
+
+/**
+ * What the per-k tables and charts show for a report: one level's configurations and the best there.
+ * A single-level report is shown whole, exactly as before load levels.
+ */
+export function levelView(report: Report, level: number): { configs: ConfigurationResult[]; best: string | null } {
+  if (reportLevels(report).length <= 1) return { configs: report.configurations, best: report.recommendation ? configKey(report.recommendation) : null };
+  return { configs: atLevel(report.configurations, level), best: bestKeyAt(report, level) };
+}
