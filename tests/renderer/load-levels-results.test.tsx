@@ -51,6 +51,7 @@ describe('Results of a multi-level report', () => {
     const at32 = bodyRows(table).find((r) => r.getAttribute('data-level') === '32')!;
     expect(at32.textContent).toContain('Baseline (k = 0)');
     expect(at32.textContent).toContain('702.3 tok/s');
+    expect(at32.textContent).toContain('baseline: no k beats it');
     expect(within(table).queryByTestId('level-unstable')).toBeNull();
     // The overall recommendation says which load it is for.
     expect(screen.getByTestId('rec-level').textContent).toContain('For 8 concurrent requests');

@@ -1,5 +1,6 @@
 import type { LevelPick } from '../../../shared/schemas';
 import * as f from '../format';
+import { isBaseline } from '../../../shared/config-key';
 import { UNSTABLE_WORDS } from './levels';
 
 /** The report's pick at each load level, lowest first: what k to use when that many requests share the server. */
@@ -31,7 +32,10 @@ export function LevelPicksTable({ picks, target }: { picks: LevelPick[]; target:
               <td>{f.configLabel(p.numSpeculativeTokens, p.draftModel)}</td>
               <td>{f.tps(p.tokensPerSecond)}</td>
               <td>{f.tps(p.aggregateTokensPerSecond)}</td>
-              <td className={p.speedupPercent !== null && p.speedupPercent < 0 ? 'bad' : undefined}>{f.signedPct(p.speedupPercent)}</td>
+              <td className={p.speedupPercent !== null && p.speedupPercent < 0 ? 'bad' : undefined}>
+                {/* The baseline picked: nothing beat it, which "+0.0%" would hide. */}
+                {isBaseline(p) ? 'baseline: no k beats it' : f.signedPct(p.speedupPercent)}
+              </td>
               <td>{p.confidence}</td>
               <td className="why">
                 {p.unstable && (
