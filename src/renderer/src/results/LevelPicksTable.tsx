@@ -10,16 +10,18 @@ export function LevelPicksTable({ picks, target }: { picks: LevelPick[]; target:
     // Focusable: the reasons make it wider than a small window, and a keyboard must be able to scroll it.
     <div className="table-wrap" tabIndex={0} role="region" aria-label="Best k at each load (scrolls sideways)">
       <table data-testid="level-picks-table">
-        <caption>Best k at each load</caption>
+        <caption>Best k at each load (speedup against the baseline at the same load)</caption>
         <thead>
           <tr>
             <th scope="col">Concurrent requests</th>
             <th scope="col">Best k</th>
             <th scope="col">Per request</th>
             <th scope="col">Aggregate</th>
-            <th scope="col">Speedup vs that level’s baseline</th>
+            <th scope="col">Speedup vs baseline</th>
             <th scope="col">Confidence</th>
-            <th scope="col">Why</th>
+            <th scope="col" className="why">
+              Why
+            </th>
           </tr>
         </thead>
         <tbody>
