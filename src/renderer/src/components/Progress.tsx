@@ -18,7 +18,8 @@ export function SweepProgressBar({ progress }: { progress: SweepProgress | null 
       <div className="progress-line">
         <span>
           {PHASE[progress.phase]}
-          {progress.numSpeculativeTokens !== null && ` · ${f.configLabel(progress.numSpeculativeTokens)}`} (configuration {Math.min(progress.configIndex + 1, progress.configCount)} of{' '}
+          {progress.numSpeculativeTokens !== null && ` · ${f.configLabel(progress.numSpeculativeTokens)}`}
+          {(progress.concurrency ?? 1) > 1 && ` at ${progress.concurrency} concurrent requests`} (configuration {Math.min(progress.configIndex + 1, progress.configCount)} of{' '}
           {progress.configCount})
           {progress.promptType && ` · ${progress.promptType}`}
           {progress.systemPrompt && ` / ${progress.systemPrompt}`}

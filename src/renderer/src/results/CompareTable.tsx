@@ -27,7 +27,8 @@ export function CompareTable({ a, b }: { a: Report; b: Report }) {
     { label: 'Speedup vs baseline', cell: (r) => f.signedPct(r.recommendation?.speedupPercent) },
     { label: 'Confidence', cell: (r) => r.recommendation?.confidence ?? '—' },
     ...configs.map((k) => ({
-      label: `${f.configLabel(k.numSpeculativeTokens, k.draftModel)} tok/s`,
+      // Keyed per load level too: "k = 3 tok/s" twice would not say which load each is.
+      label: `${f.configLabel(k.numSpeculativeTokens, k.draftModel)}${(k.concurrency ?? 1) > 1 ? ` at ${k.concurrency} concurrent` : ''} tok/s`,
       cell: (r: Report) => f.tps(r.configurations.find((c) => configKey(c) === configKey(k))?.tokensPerSecond),
     })),
   ];

@@ -51,6 +51,12 @@ export function RecommendationPanel({ report, children }: { report: Report; chil
             <Stat label={<Term k="speedup" label="Speedup" />} testId="rec-speedup" value={f.signedPct(r.speedupPercent)} />
             <Stat label={<Term k="confidence" label="Confidence" />} testId="rec-confidence" value={r.confidence} className={`conf-${r.confidence}`} />
           </div>
+          {(r.byConcurrency?.length ?? 0) > 1 && (
+            <p data-testid="rec-level">
+              For {r.concurrency ?? 1} concurrent request{(r.concurrency ?? 1) === 1 ? '' : 's'} (the load it was asked for); the best k at every load
+              measured is under By load below.
+            </p>
+          )}
           {tie && (
             <p className="tie-note" data-testid="rec-tie">
               <Term k="ties" label="Why not the fastest?" /> {tie}

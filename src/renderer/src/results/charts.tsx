@@ -25,15 +25,15 @@ import { configKey, isBaseline } from '../../../shared/config-key';
 import { SimulatedBadge } from '../components/Simulated';
 import { tiedKeys } from './ties';
 
-const HEIGHT = 240;
-const SERIES = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)'];
+export const HEIGHT = 240;
+export const SERIES = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)'];
 // Fixed size on first render so charts draw before (and without) a layout pass, e.g. in jsdom.
 const INITIAL = { width: 520, height: HEIGHT };
 
-const axis = { stroke: 'var(--muted)', tick: { fill: 'var(--muted)', fontSize: 12 } };
-const tooltipStyle = { contentStyle: { background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' } };
+export const axis = { stroke: 'var(--muted)', tick: { fill: 'var(--muted)', fontSize: 12 } };
+export const tooltipStyle = { contentStyle: { background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' } };
 
-function ChartFrame({
+export function ChartFrame({
   title,
   testId,
   children,
@@ -184,7 +184,8 @@ export function LiveMeasurementsChart({ measurements, simulated }: { measurement
   const keys = [...new Map(measured.map((m) => [configKey(m), m] as const)).values()];
   const series = keys.map((first) => ({
     key: configKey(first),
-    name: configLabel(first.numSpeculativeTokens, first.draftModel),
+    // The same k at another load is another series: say which load.
+    name: `${configLabel(first.numSpeculativeTokens, first.draftModel)}${(first.concurrency ?? 1) > 1 ? ` at ${first.concurrency} concurrent` : ''}`,
     points: measured.filter((m) => configKey(m) === configKey(first)).map((m, i) => ({ x: i + 1, y: Number((m.metrics?.tokensPerSecond ?? 0).toFixed(2)) })),
   }));
   // Failed requests have no tokens/s to draw: say so instead of drawing empty axes.

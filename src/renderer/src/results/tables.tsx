@@ -3,23 +3,30 @@ import * as f from '../format';
 import { configKey, isBaseline } from '../../../shared/config-key';
 import { Term } from '../components/Term';
 import { tiedKeys } from './ties';
+import { UNSTABLE_WORDS } from './levels';
 
 const range = (r: [number, number] | null | undefined) => (r ? `${r[0].toFixed(1)}–${r[1].toFixed(1)} tok/s` : '—');
 
-/** The seed guide's configuration table: Config / Tok/s / Time / Speedup / Best, plus the detail behind them. */
-export function ConfigTable({ configs, best: bestKey }: { configs: ConfigurationResult[]; best: string | null }) {
+/**
+ * The seed guide's configuration table: Config / Tok/s / Time / Speedup / Best, plus the detail behind them.
+ * At a load level above 1 (many requests in flight) it adds the whole server's output and latency
+ * percentiles, since a k can keep the median while the slowest requests or chunks get much slower.
+ */
+export function ConfigTable({ configs, best: bestKey, level = 1 }: { configs: ConfigurationResult[]; best: string | null; level?: number }) {
   if (configs.length === 0) return <p className="muted empty">No configuration has finished yet.</p>;
   const ties = tiedKeys(configs);
+  const loaded = level > 1;
   return (
     <div className="table-wrap">
       <table data-testid="config-table">
-        <caption>Configurations</caption>
+        <caption>{loaded ? `Configurations at ${level} concurrent requests` : 'Configurations'}</caption>
         <thead>
           <tr>
             <th scope="col">Config</th>
             <th scope="col">
               <Term k="tokps" label="Tok/s" />
             </th>
+            {loaded && <th scope="col">Aggregate</th>}
             <th scope="col">
               <Term k="interval" label="95% interval" />
             </th>
@@ -27,9 +34,22 @@ export function ConfigTable({ configs, best: bestKey }: { configs: Configuration
               <Term k="spread" label="Spread p10–p90" />
             </th>
             <th scope="col">Time</th>
-            <th scope="col">
-              <Term k="ttft" label="TTFT" />
-            </th>
+            {loaded ? (
+              <>
+                <th scope="col">TTFT p50</th>
+                <th scope="col">TTFT p99</th>
+                <th scope="col" title="inter-token latency: the gap between streamed chunks">
+                  ITL p50
+                </th>
+                <th scope="col" title="inter-token latency: the gap between streamed chunks">
+                  ITL p99
+                </th>
+              </>
+            ) : (
+              <th scope="col">
+                <Term k="ttft" label="TTFT" />
+              </th>
+            )}
             <th scope="col">
               <Term k="speedup" label="Speedup" />
             </th>
@@ -47,16 +67,30 @@ export function ConfigTable({ configs, best: bestKey }: { configs: Configuration
             const best = configKey(c) === bestKey;
             const tied = ties.has(configKey(c));
             return (
-              <tr key={configKey(c)} className={best ? 'row-best' : c.failed ? 'row-failed' : tied ? 'row-tie' : undefined} data-ties-with-best={tied || undefined}>
+              <tr
+                key={configKey(c)}
+                className={best ? 'row-best' : c.failed ? 'row-failed' : c.unstable ? 'row-unstable' : tied ? 'row-tie' : undefined}
+                data-ties-with-best={tied || undefined}
+              >
                 <th scope="row" title={c.prediction ? `not measured: predicted ≈${c.prediction.tokensPerSecond} tok/s (${c.prediction.interval[0]}–${c.prediction.interval[1]})` : undefined}>
                   {c.label}
                   {c.predicted ? ' (predicted)' : ''}
                 </th>
                 <td>{c.failed ? <span className="bad">failed</span> : f.tps(c.tokensPerSecond)}</td>
+                {loaded && <td>{f.tps(c.aggregateTokensPerSecond)}</td>}
                 <td>{range(c.tokensPerSecondCI)}</td>
                 <td className="muted">{range(c.tokensPerSecondSpread)}</td>
                 <td>{f.seconds(c.totalSeconds)}</td>
-                <td>{f.ms(c.ttftSeconds)}</td>
+                {loaded ? (
+                  <>
+                    <td>{f.ms(c.latency?.ttftP50)}</td>
+                    <td>{f.ms(c.latency?.ttftP99)}</td>
+                    <td>{f.ms(c.latency?.itlP50)}</td>
+                    <td>{f.ms(c.latency?.itlP99)}</td>
+                  </>
+                ) : (
+                  <td>{f.ms(c.ttftSeconds)}</td>
+                )}
                 <td className={c.speedupPercent !== null && c.speedupPercent < 0 ? 'bad' : undefined}>
                   {isBaseline(c) ? 'baseline' : f.signedPct(c.speedupPercent)}
                 </td>
@@ -71,6 +105,11 @@ export function ConfigTable({ configs, best: bestKey }: { configs: Configuration
                   {best ? <span>★ recommended</span> : ''}
                   {best && tied && ties.size > 1 ? ' · ' : ''}
                   {tied && ties.size > 1 ? <span className="tie-mark">≈ within noise of the best</span> : ''}
+                  {c.unstable && (
+                    <span className="unstable-mark" title={UNSTABLE_WORDS} data-testid="config-unstable">
+                      {best || tied ? ' · ' : ''}⚠ {UNSTABLE_WORDS}
+                    </span>
+                  )}
                 </td>
               </tr>
             );

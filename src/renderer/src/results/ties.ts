@@ -1,6 +1,7 @@
 import type { ConfigurationResult, Report } from '../../../shared/schemas';
 import { configKey } from '../../../shared/config-key';
 import { configLabel, tps } from '../format';
+import { levelOf } from './levels';
 
 /** The fastest configuration that finished, by median tok/s: what "the best" means in tiesWithBest. */
 export function fastestConfig(configs: readonly ConfigurationResult[]): ConfigurationResult | null {
@@ -19,9 +20,12 @@ export function tiedKeys(configs: readonly ConfigurationResult[]): Set<string> {
  */
 export function tieSentence(report: Report): string | null {
   const rec = report.recommendation;
-  const fastest = fastestConfig(report.configurations);
-  if (!rec || !fastest || configKey(rec) === configKey(fastest)) return null;
-  const chosen = report.configurations.find((c) => configKey(c) === configKey(rec));
+  if (!rec) return null;
+  // The recommendation is for one load level: "fastest" means fastest at that level, not a k at another load.
+  const sameLevel = report.configurations.filter((c) => levelOf(c) === levelOf(rec));
+  const fastest = fastestConfig(sameLevel);
+  if (!fastest || configKey(rec) === configKey(fastest)) return null;
+  const chosen = sameLevel.find((c) => configKey(c) === configKey(rec));
   if (!chosen || chosen.tiesWithBest !== true) return null;
   const name = (c: ConfigurationResult) => configLabel(c.numSpeculativeTokens, c.draftModel);
   return (

@@ -5,6 +5,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/context';
 import { SweepStatus } from './SweepScreen';
 import { RecommendationPanel } from '../results/RecommendationPanel';
+import { LoadFields } from './LoadFields';
 import * as f from '../format';
 
 /** Sweep with the current settings, restart on the winner, offer to keep it as a preset. */
@@ -39,6 +40,9 @@ export function OneClickScreen() {
         </button>
         .
       </p>
+      <div className="form-grid">
+        <LoadFields errors={errors} />
+      </div>
       <div className="actions">
         <button type="button" className="primary big" disabled={sweep.running} onClick={() => void runSweep('optimize')}>
           Find optimal draft tokens &amp; restart
@@ -58,7 +62,8 @@ export function OneClickScreen() {
         </p>
       )}
       {Object.entries(errors)
-        .filter(([k]) => k !== 'server')
+        // The server's error points at Servers; the load fields show their own above.
+        .filter(([k]) => k !== 'server' && k !== 'concurrency' && k !== 'targetConcurrency')
         .map(([k, v]) => (
           <p key={k} className="field-error" role="alert">
             {k}: {v}{' '}

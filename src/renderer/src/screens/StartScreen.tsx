@@ -3,6 +3,7 @@ import { useApp } from '../state/context';
 import { errorLine } from '../state/store';
 import { draftFreeMethods, modelChoices, rankEngines, type RankedEngine } from '../state/guide';
 import { Field } from '../components/Field';
+import { LoadFields } from './LoadFields';
 import { SimulatedBadge } from '../components/Simulated';
 import type { EngineDescriptor } from '../../../shared/engine-descriptor';
 
@@ -170,6 +171,9 @@ function EngineSteps({ r }: { r: RankedEngine }) {
           </button>
           .
         </p>
+        <div className="form-grid">
+          <LoadFields errors={{ concurrency: e.load, targetConcurrency: e.loadTarget }} />
+        </div>
         {e.measure && (
           <p className="field-error" role="alert">
             {e.measure}

@@ -7,6 +7,7 @@ import { parseTokenList } from '../state/forms';
 import { Field } from '../components/Field';
 import { PromptEditor } from './PromptEditor';
 import { kListItemError } from '../k-list-error';
+import { LoadFields } from './LoadFields';
 
 type Kind = 'prompt type' | 'system prompt';
 
@@ -126,6 +127,7 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
         <Field label="Max tokens" error={errors.maxTokens} help="per request">
           {(p) => <input {...p} name="maxTokens" inputMode="numeric" value={form.maxTokens} onChange={(e) => setForm({ maxTokens: e.target.value })} />}
         </Field>
+        <LoadFields errors={errors} />
       </div>
       <div className="two-col">
         <PromptChecklist

@@ -6,7 +6,7 @@ import { SimulatedBadge } from '../components/Simulated';
 import { LiveMeasurementsChart, ThroughputChart } from '../results/charts';
 import { ConfigTable } from '../results/tables';
 import { SweepForm } from './SweepForm';
-import { configKey } from '../../../shared/config-key';
+import { levelView, targetLevel } from '../results/levels';
 import { CopyButton, CommandLine } from '../components/CopyButton';
 import { Headline } from '../results/Headline';
 import { ReportDownloads } from '../results/ReportDownloads';
@@ -19,6 +19,9 @@ export function SweepStatus() {
   const failed = sweep.measurements.filter((m) => !m.ok).length;
   // Before the first configuration's report, the launched server is all that says where the numbers come from.
   const simulated = Boolean(sweep.report?.server.simulated) || serverSimulated;
+  // Several load levels: the target level's configurations (Results has the picker for the others).
+  const level = sweep.report ? targetLevel(sweep.report) : 1;
+  const view = sweep.report ? { ...levelView(sweep.report, level), level } : null;
   return (
     <>
       <SweepProgressBar progress={sweep.progress} />
@@ -43,7 +46,7 @@ export function SweepStatus() {
       {(sweep.running || sweep.measurements.length > 0) && (
         <div className="chart-grid">
           <LiveMeasurementsChart measurements={sweep.measurements} simulated={simulated} />
-          {sweep.report && <ThroughputChart configs={sweep.report.configurations} best={sweep.report.recommendation ? configKey(sweep.report.recommendation) : null} />}
+          {view && <ThroughputChart configs={view.configs} best={view.best} />}
         </div>
       )}
       {sweep.report && !sweep.running && (
@@ -63,7 +66,7 @@ export function SweepStatus() {
             {/* "so far" only while it is still growing (issue 11, finding 10). */}
             {sweep.running ? 'Configurations so far' : 'Configurations'} <SimulatedBadge show={simulated} />
           </h3>
-          <ConfigTable configs={sweep.report.configurations} best={sweep.report.recommendation ? configKey(sweep.report.recommendation) : null} />
+          {view && <ConfigTable configs={view.configs} best={view.best} level={view.level} />}
         </div>
       )}
     </>

@@ -8,6 +8,7 @@ import {
   SweepPlanSchema,
   ServerSettingsSchema,
   SPEC_METHODS,
+  MAX_CONCURRENCY,
   type PromptDef,
   type ServerSettings,
   type SweepPlan,
@@ -134,9 +135,23 @@ export interface SweepFormValues {
   customSystemPrompts: SystemPromptDef[];
   repeats: string;
   maxTokens: string;
+  /** Load levels: requests kept in flight at once, as typed ("1, 8, 32"). */
+  concurrency: string;
+  /** The level the recommendation is for; '' = the lowest level measured. */
+  targetConcurrency: string;
 }
 
-export type SweepFormField = 'mode' | 'url' | 'tokens' | 'promptTypes' | 'systemPrompts' | 'repeats' | 'maxTokens' | 'server';
+export type SweepFormField =
+  | 'mode'
+  | 'url'
+  | 'tokens'
+  | 'promptTypes'
+  | 'systemPrompts'
+  | 'repeats'
+  | 'maxTokens'
+  | 'concurrency'
+  | 'targetConcurrency'
+  | 'server';
 
 export const DEFAULT_SWEEP_FORM: SweepFormValues = {
   mode: 'managed',
@@ -148,6 +163,8 @@ export const DEFAULT_SWEEP_FORM: SweepFormValues = {
   customSystemPrompts: [],
   repeats: '3',
   maxTokens: '256',
+  concurrency: '1',
+  targetConcurrency: '',
 };
 
 /** "0, 3 5,7" → [0, 3, 5, 7]; words that are not numbers become NaN so the schema names them. */
@@ -166,8 +183,21 @@ const SWEEP_FIELD: Record<string, SweepFormField> = {
   systemPrompts: 'systemPrompts',
   repeats: 'repeats',
   maxTokens: 'maxTokens',
+  concurrency: 'concurrency',
+  targetConcurrency: 'targetConcurrency',
   server: 'server',
 };
+
+/** The load-level part of a plan, from the form's text (shared by the Sweep form and the guided one click). */
+export function loadLevels(v: Pick<SweepFormValues, 'concurrency' | 'targetConcurrency'>): { concurrency: number[]; targetConcurrency?: number } {
+  const target = v.targetConcurrency.trim();
+  return { concurrency: parseTokenList(v.concurrency), ...(target === '' ? {} : { targetConcurrency: Number(target) }) };
+}
+
+/** Levels in the list that are valid, distinct and ascending: what "Recommend for" can offer. */
+export function levelChoices(text: string): number[] {
+  return [...new Set(parseTokenList(text).filter((n) => Number.isInteger(n) && n >= 1 && n <= MAX_CONCURRENCY))].sort((a, b) => a - b);
+}
 
 /** A plan from the Sweep form; managed mode launches with the Servers form's settings. */
 export function buildPlan(v: SweepFormValues, server: ServerFormValues, fields?: readonly string[]): FormResult<SweepPlan, SweepFormField> {
@@ -191,6 +221,7 @@ export function buildPlan(v: SweepFormValues, server: ServerFormValues, fields?:
     customSystemPrompts: v.customSystemPrompts.filter((p) => v.systemPrompts.includes(p.id)),
     repeats: num(v.repeats),
     maxTokens: num(v.maxTokens),
+    ...loadLevels(v),
   };
   const r = SweepPlanSchema.safeParse(input);
   const errors: FieldErrors<SweepFormField> = r.success ? {} : collect(r.error, (p) => SWEEP_FIELD[String(p[0])] ?? 'tokens');

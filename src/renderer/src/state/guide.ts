@@ -7,7 +7,7 @@
 import type { EngineDescriptor } from '../../../shared/engine-descriptor';
 import { SweepPlanSchema, type EndpointStatus, type SweepPlan } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
-import type { SweepFormValues } from './forms';
+import { loadLevels, type SweepFormValues } from './forms';
 
 export interface GuideValues {
   engine: string | null;
@@ -27,7 +27,8 @@ export interface GuideValues {
   demo: boolean;
 }
 
-export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draft' | 'measure';
+/** load / loadTarget: the Concurrent requests and Recommend for fields (their text lives in the Sweep form). */
+export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draft' | 'measure' | 'load' | 'loadTarget';
 export type GuideErrors = Partial<Record<GuideField, string>>;
 
 export const EMPTY_GUIDE: GuideValues = { engine: null, url: '', model: '', command: '', port: '', draftModel: '', method: '', draftModels: [], demo: false };
@@ -102,6 +103,7 @@ export function guidePlan(v: GuideValues, d: EngineDescriptor, measure: SweepFor
     customSystemPrompts: measure.customSystemPrompts.filter((p) => measure.systemPrompts.includes(p.id)),
     repeats: Number(measure.repeats),
     maxTokens: Number(measure.maxTokens),
+    ...loadLevels(measure),
   };
   let input: unknown;
   if (d.lifecycle === 'attached') {
@@ -136,9 +138,13 @@ export function guidePlan(v: GuideValues, d: EngineDescriptor, measure: SweepFor
   }
   const r = SweepPlanSchema.safeParse(input);
   if (r.success) return { ok: true, plan: r.data };
-  // The measurement settings live on the Sweep screen; anything else the checks above should have caught.
-  const first = r.error.issues[0];
-  return { ok: false, errors: { measure: `${first.path.join('.') || 'plan'}: ${first.message}` } };
+  // The load levels have their own fields on this screen; the other measurement settings live on the Sweep screen.
+  const out: GuideErrors = {};
+  for (const issue of r.error.issues) {
+    const field: GuideField = issue.path[0] === 'concurrency' ? 'load' : issue.path[0] === 'targetConcurrency' ? 'loadTarget' : 'measure';
+    out[field] ??= field === 'measure' ? `${issue.path.join('.') || 'plan'}: ${issue.message}` : issue.message;
+  }
+  return { ok: false, errors: out };
 }
 
 /** Model choices: a detected server's own list, else the demo's model when the demo stands in. */

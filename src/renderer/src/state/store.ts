@@ -425,7 +425,13 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
         set((st) => {
           const errors = { ...st.sweepFormErrors };
           for (const k of Object.keys(patch)) delete errors[k as SweepFormField];
-          return { sweepForm: { ...st.sweepForm, ...patch }, sweepFormErrors: errors };
+          // "Recommend for 8" is wrong only against a list; a new list answers it.
+          if ('concurrency' in patch) delete errors.targetConcurrency;
+          // The guided screen shows the load fields too: a level fixed there is no longer an error there.
+          const guideErrors = { ...st.guide.errors };
+          if ('concurrency' in patch) delete guideErrors.load;
+          if ('targetConcurrency' in patch || 'concurrency' in patch) delete guideErrors.loadTarget;
+          return { sweepForm: { ...st.sweepForm, ...patch }, sweepFormErrors: errors, guide: { ...st.guide, errors: guideErrors } };
         });
       },
       async runSweep(kind) {

@@ -1,0 +1,44 @@
+import { useShallow } from 'zustand/react/shallow';
+import { useApp } from '../state/context';
+import { levelChoices } from '../state/forms';
+import { Field } from '../components/Field';
+import { levelListItemError } from '../k-list-error';
+
+/**
+ * Load levels, on every screen that starts a sweep: the levels to measure and the one the single
+ * recommendation is for. The text lives in the Sweep form, so the Sweep, One click and guided
+ * screens run the same plan. Errors come from the screen's own run attempt (schema messages);
+ * the list's is replaced by one naming the item, as for the k list.
+ */
+export function LoadFields({ errors }: { errors: { concurrency?: string; targetConcurrency?: string } }) {
+  const { concurrency, target, setForm } = useApp(
+    useShallow((s) => ({ concurrency: s.sweepForm.concurrency, target: s.sweepForm.targetConcurrency, setForm: s.setSweepForm })),
+  );
+  const levels = levelChoices(concurrency);
+  const stale = target !== '' && !levels.includes(Number(target));
+  return (
+    <>
+      <Field
+        label="Concurrent requests"
+        error={errors.concurrency ? (levelListItemError(concurrency) ?? errors.concurrency) : undefined}
+        help="requests in flight at once, e.g. 1,8,32: a shared server is not one user, and a k that pays for one can cost at 32"
+      >
+        {(p) => <input {...p} name="concurrency" value={concurrency} onChange={(e) => setForm({ concurrency: e.target.value })} />}
+      </Field>
+      <Field label="Recommend for" error={errors.targetConcurrency} help="the load the one recommended k is for; each level still gets its own pick">
+        {(p) => (
+          <select {...p} name="targetConcurrency" value={target} onChange={(e) => setForm({ targetConcurrency: e.target.value })}>
+            <option value="">the lowest level{levels.length ? ` (${levels[0]})` : ''}</option>
+            {levels.map((c) => (
+              <option key={c} value={String(c)}>
+                {c} concurrent request{c === 1 ? '' : 's'}
+              </option>
+            ))}
+            {/* Kept visible so the error can name it, instead of silently becoming another level. */}
+            {stale && <option value={target}>{target} (not in the list)</option>}
+          </select>
+        )}
+      </Field>
+    </>
+  );
+}
