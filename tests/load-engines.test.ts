@@ -13,7 +13,7 @@ import { parallelDefaultFromHelp, parallelFromArgs } from '../src/engines/llamac
 import { askAt } from '../src/core/probes';
 import { interChunkStats } from '../src/core/bench-client';
 import { batchLimitNote, clientCpuNote, SweepNotes } from '../src/core/sweep/level-notes';
-import { aggregateOf, scheduleEntries } from '../src/core/sweep/schedule-check';
+import { aggregateOf } from '../src/core/sweep/schedule-check';
 import { simulatorCommand } from '../src/core/simulator-command';
 import type { Measurement } from '../src/shared/schemas';
 import { settings } from './engine-llamacpp-helpers';
@@ -106,20 +106,7 @@ describe('sweep notes', () => {
   });
 });
 
-describe('schedule helpers', () => {
-  it('ranges run from one measured level to the next, the first from 1, equal neighbours merged', () => {
-    const pick = (concurrency: number, k: number) => ({ concurrency, numSpeculativeTokens: k });
-    expect(scheduleEntries([pick(1, 4), pick(8, 2), pick(32, 0)])).toEqual([
-      [1, 7, 4],
-      [8, 31, 2],
-      [32, 32, 0],
-    ]);
-    expect(scheduleEntries([pick(32, 0), pick(1, 3), pick(4, 3)])).toEqual([
-      [1, 31, 3],
-      [32, 32, 0],
-    ]);
-  });
-
+describe('schedule confirmation arithmetic', () => {
   it("a round's aggregate is c × Σ tokens / Σ request seconds of its ok requests", () => {
     const m = (tokens: number, seconds: number, ok = true) =>
       ({ ok, metrics: ok ? { completionTokens: tokens, totalSeconds: seconds } : undefined }) as unknown as Measurement;

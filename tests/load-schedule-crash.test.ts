@@ -52,9 +52,9 @@ const pick = (concurrency: number, k: number, aggregate: number): LevelPick => (
   reason: 'test',
 });
 
-/** The vLLM engine with a stand-in schedule hook (the real one is vLLM's own, elsewhere): `make` decides what it returns. */
+/** The vLLM engine (its own schedule planner) with a stand-in for the launch hook: `make` decides what it returns. */
 function withSchedule(make: LoadSupport['schedule']): Engine {
-  return { ...vllmEngine, load: { schedule: make } };
+  return { ...vllmEngine, load: { ...vllmEngine.load, schedule: make } };
 }
 
 async function check(engine: Engine, picks: LevelPick[], settings: ServerSettings) {

@@ -20,25 +20,6 @@ import { measureLevel, type MatrixCell } from './load';
 /** A level whose schedule round is this much below its pick's aggregate counts as slower. */
 export const SCHEDULE_TOLERANCE = 0.05;
 
-/**
- * Ranges from the level picks: each measured level up to the next one − 1, the first from batch 1,
- * the last ending at its own level (vLLM applies the last K to every larger batch); equal neighbours merged.
- * Stand-in until src/engines/vllm/schedule.ts (buildSchedule) is merged: the lead swaps it for that export.
- */
-export function scheduleEntries(picks: readonly Pick<LevelPick, 'concurrency' | 'numSpeculativeTokens'>[]): ScheduleEntry[] {
-  const sorted = picks.filter((p) => p.numSpeculativeTokens !== null).sort((a, b) => a.concurrency - b.concurrency);
-  const out: ScheduleEntry[] = [];
-  sorted.forEach((p, i) => {
-    const start = i === 0 ? 1 : p.concurrency;
-    const end = i + 1 < sorted.length ? sorted[i + 1].concurrency - 1 : p.concurrency;
-    const k = p.numSpeculativeTokens!;
-    const last = out[out.length - 1];
-    if (last && last[2] === k) last[1] = end;
-    else out.push([start, end, k]);
-  });
-  return out;
-}
-
 /** Aggregate tokens/s of a closed-loop round: c × Σ completion tokens / Σ request seconds (Little's law). */
 export function aggregateOf(ms: readonly Measurement[], concurrency: number): number | null {
   let tokens = 0;
@@ -68,9 +49,13 @@ export interface ScheduleCheckInput {
 export async function confirmSchedule(input: ScheduleCheckInput): Promise<ScheduleCheck | undefined> {
   const { engine, build, server, picks } = input;
   const schedule = engine.load?.schedule;
-  const entries = scheduleEntries(picks);
-  if (!schedule || entries.length < 2) return undefined;
-  const maxK = Math.max(...entries.map((e) => e[2]));
+  const planSchedule = engine.load?.planSchedule;
+  if (!schedule || !planSchedule) return undefined;
+  // A pick without a k (an engine's own draft length) cannot go into a per-batch-size schedule.
+  const plan = planSchedule(picks.filter((p) => p.numSpeculativeTokens !== null).map((p) => ({ concurrency: p.concurrency, numSpeculativeTokens: p.numSpeculativeTokens! })));
+  if (plan.kind !== 'schedule') return undefined;
+  const entries = plan.entries;
+  const maxK = plan.numSpeculativeTokens;
   const draftModel = picks.find((p) => p.numSpeculativeTokens === maxK)?.draftModel ?? null;
   const config: SpecConfig = { numSpeculativeTokens: maxK, draftModel };
   const settings = input.launchFor(config);
@@ -137,7 +122,7 @@ export async function confirmSchedule(input: ScheduleCheckInput): Promise<Schedu
   }
   if (input.signal?.aborted) return { ...shown, outcome: 'not-run', note: 'the schedule check was cancelled' };
   if (crashed) return { ...shown, outcome: 'refused', note: crashed };
-  return judge(shown, results, built.note);
+  return judge(shown, results, `${plan.note} ${built.note}`);
 }
 
 function judge(
