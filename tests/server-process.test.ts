@@ -13,6 +13,7 @@ import type { LogLine, ServerSettingsInput, ServerState } from '../src/shared/sc
 import { killAllServersSync, liveServerCount, stopAllServers, ServerProcess, type ServerExitEvent } from '../src/core/server-process';
 import { parseProcStat } from '../src/node/process-tree';
 import { cleanLine, LineRing } from '../src/node/line-buffer';
+import { DEFAULT_SIM_VERSION } from '../src/simulator/options';
 
 const ROOT = resolve(__dirname, '..');
 const SIM = [process.execPath, resolve(ROOT, 'bin/run-ts.js'), resolve(ROOT, 'src/simulator/main.ts')];
@@ -122,7 +123,7 @@ describe('ServerProcess against the simulator', { timeout: 60_000 }, () => {
     expect(st.phase).toBe('ready');
     expect(st.url).toBe(`http://127.0.0.1:${port}`);
     expect(st.models).toContain(MODEL);
-    expect(st.version).toBe('0.15.1');
+    expect(st.version).toBe(DEFAULT_SIM_VERSION);
     expect(st.simulated).toBe(true);
     expect(st.readyAt).not.toBeNull();
     expect(phases[0]).toBe('starting');

@@ -16,6 +16,7 @@ import { alphaFromMeanAcceptanceLength, expectedSpeedup } from '../src/shared/le
 import { BUILTIN_PROMPT_TYPES } from '../src/shared/prompts';
 import { acceptanceAlpha, DEFAULT_STEP_MS, draftCost, expectedAcceptanceRate, expectedPerPositionAcceptance, expectedRequestSpeedup } from '../src/simulator/model';
 import { processAlive } from './helpers/processes';
+import { DEFAULT_SIM_VERSION } from '../src/simulator/options';
 
 // ---------------------------------------------------------------- helpers
 
@@ -233,7 +234,7 @@ describe('lifecycle', () => {
     expect(sim.lines.some((l) => l.includes('SIMULATED — no model is loaded'))).toBe(true);
 
     await waitHealthy(sim.url, 20_000);
-    expect(await (await fetch(`${sim.url}/version`)).json()).toEqual({ version: '0.15.1', simulated: true });
+    expect(await (await fetch(`${sim.url}/version`)).json()).toEqual({ version: DEFAULT_SIM_VERSION, simulated: true });
     const models = (await (await fetch(`${sim.url}/v1/models`)).json()) as any;
     expect(models.object).toBe('list');
     expect(models.data).toHaveLength(1);
@@ -533,7 +534,7 @@ describe('vLLM versions and flags', () => {
       run(['serve', 'm', '--sim-version', '0.11.0', '--use-v2-block-manager']),
       run(['serve', 'm', '--sim-version', '0.15.1', '--speculative-model', 'd', '--num-speculative-tokens', '3']),
     ]);
-    expect(v).toMatchObject({ code: 0, log: '0.15.1' });
+    expect(v).toMatchObject({ code: 0, log: DEFAULT_SIM_VERSION });
     expect(v092).toMatchObject({ code: 0, log: '0.9.2' });
     expect(oldConfig.code).toBe(2);
     expect(oldConfig.log).toContain('unrecognized arguments: --speculative-config');

@@ -603,12 +603,19 @@ function overallRecommendation(
   const parts = [base.reason];
   if (pick.concurrency !== target) parts.push(`Nothing was measured at the target level ${target} yet: this is the pick at ${pick.concurrency} in flight.`);
   parts.push(...costElsewhere(pick, pick.concurrency, picks, configs));
+  const schedule = input.scheduleCheck ? scheduleFrom(input.scheduleCheck) : null;
+  // A schedule that was launched and held up at every level is what the server should run: its line is the answer.
+  if (schedule?.confirmed && schedule.argv) {
+    const ranges = schedule.entries.map(([a, b, k]) => `${a}–${b}: k=${k}`).join(', ');
+    parts.push(`The startup line sets a draft length per batch size (${ranges}; larger batches take the last), confirmed with one round per level.`);
+    base = { ...base, command: schedule.command, argv: schedule.argv };
+  }
   return {
     ...base,
     reason: parts.join(' '),
     concurrency: pick.concurrency,
     byConcurrency: [...picks],
-    ...(input.scheduleCheck ? { schedule: scheduleFrom(input.scheduleCheck) } : {}),
+    ...(schedule ? { schedule } : {}),
   };
 }
 

@@ -13,7 +13,7 @@ import { formatZodError, SPEC_METHODS, type SpecMethod } from '../shared/schemas
 import { parseVllmVersion, type VllmVersion } from '../engines/vllm/argv';
 import { DEFAULT_STEP_MS, TOKEN_COMPUTE_SHARE, type SpecSchedule } from './model';
 
-export const DEFAULT_SIM_VERSION = '0.15.1';
+export const DEFAULT_SIM_VERSION = '0.24.1';
 
 /** A command-line problem; exitCode 2 mirrors argparse, 1 a start-up failure. */
 export class SimArgError extends Error {
