@@ -76,7 +76,10 @@ describe('the terminal report over load levels', () => {
     );
     const out = formatReport(report, 'r.json');
     expect(out).toMatch(/Per-batch-size schedule \(confirmed\): 1–31 in flight: k=3, 32 in flight: k=0; num_speculative_tokens = 3/);
-    expect(out).toMatch(/Startup command with the schedule:\nvllm serve m --speculative-config …/);
+    // The confirmed schedule's line is the recommended startup command (printed once, not twice).
+    expect(out).toMatch(/Startup command:\nvllm serve m --speculative-config …/);
+    expect(out).not.toMatch(/Startup command with the schedule/);
+    expect(report.recommendation?.argv).toEqual(['vllm', 'serve', 'm']);
     expect(out).not.toMatch(/One k for/);
     expect(out).toMatch(/unstable/);
   });

@@ -92,7 +92,8 @@ export function formatLoadAdvice(report: Report): string {
     const status = s.confirmed === true ? pc.green('confirmed') : s.confirmed === false ? pc.red('did not hold up') : pc.yellow('not confirmed');
     lines.push(`📐 ${pc.bold('Per-batch-size schedule')} (${status}): ${ranges}; num_speculative_tokens = ${s.numSpeculativeTokens}`);
     lines.push(`   ${pc.dim(s.note)}`);
-    if (s.command) lines.push('', pc.bold('Startup command with the schedule:'), s.command);
+    // Usually the recommended startup line already is this one (printed above).
+    if (s.command && s.command !== r.command) lines.push('', pc.bold('Startup command with the schedule:'), s.command);
   }
   if (!s || s.confirmed !== true) {
     const level = r.concurrency ?? 1;

@@ -138,10 +138,12 @@ function realEngineCommand(report: Report): { label: string; command: string } |
   const sim = settings.data;
   // The simulator's own --sim-* flags mean nothing to the real engine.
   const extraArgs = sim.extraArgs.filter((a, i, all) => !a.startsWith('--sim-') && !(all[i - 1]?.startsWith('--sim-') && !a.startsWith('--')));
+  // A confirmed per-batch-size schedule is the recommended launch: the real line carries it too.
+  const schedule = r.schedule?.confirmed && r.argv ? r.schedule : null;
   try {
     const rec = engine.recommend({
-      config: { numSpeculativeTokens: r.numSpeculativeTokens, draftModel: r.draftModel ?? null },
-      settings: { ...sim, command: engine.descriptor.defaultCommand, extraArgs },
+      config: { numSpeculativeTokens: schedule ? schedule.numSpeculativeTokens : r.numSpeculativeTokens, draftModel: r.draftModel ?? null },
+      settings: { ...sim, command: engine.descriptor.defaultCommand, extraArgs, ...(schedule ? { speculativeSchedule: schedule.entries } : {}) },
       build: report.server.vllmVersion ? { raw: report.server.vllmVersion, facts: {} } : null,
       url: report.server.url,
       model: report.server.model,

@@ -82,7 +82,8 @@ export function scheduleSettings(
   if (dataParallelSize(settings.extraArgs) > 1) return { unsupported: `vLLM turns the schedule off when the data-parallel size is above 1: ${FALLBACK}` };
   if (!entries.length) return { unsupported: `an empty schedule: ${FALLBACK}` };
   const max = Math.max(...entries.map((e) => e[2]));
-  const notes = [`vLLM applies the last range's K to every batch larger than ${entries[entries.length - 1][1]}; the largest measured level decides those.`];
+  // What the last range means for larger batches is said where the ranges are planned (buildSchedule).
+  const notes: string[] = [];
   const method = settings.method ?? (settings.draftModel ? 'draft_model' : undefined);
   if (method === 'draft_model' || method === 'ngram') notes.push(`Upstream tests the schedule with EAGLE-family methods, not ${method}: confirm it on your server.`);
   notes.push('Turning the schedule on has been reported to cost single-stream speed (vLLM issue 49548): it is measured again before it is recommended.');
