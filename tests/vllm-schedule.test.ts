@@ -1,6 +1,6 @@
 /** vLLM's per-batch-size draft length: ranges from the level picks, the version gate, the argv. */
 import { describe, expect, it } from 'vitest';
-import { buildSchedule, maxNumSeqs, scheduleSettings } from '../src/engines/vllm/schedule';
+import { boundaryAbove, buildSchedule, maxNumSeqs, scheduleSettings } from '../src/engines/vllm/schedule';
 import { buildVllmArgv, parseVllmVersion } from '../src/engines/vllm/argv';
 import { vllmEngine } from '../src/engines/vllm';
 import { llamaCppEngine } from '../src/engines/llamacpp';
@@ -27,13 +27,16 @@ function thrown(fn: () => unknown): SpecTuneError {
 }
 
 describe('buildSchedule', () => {
-  it('runs one range per level up to the next level − 1, the first from batch 1, the last ending at its own level', () => {
+  it('runs one range per level, split at the geometric middle between levels, the first from batch 1, the last ending at its own level', () => {
     const s = buildSchedule([
       { concurrency: 8, numSpeculativeTokens: 3 },
       { concurrency: 1, numSpeculativeTokens: 5 },
       { concurrency: 32, numSpeculativeTokens: 0 },
     ]);
-    expect(s).toMatchObject({ kind: 'schedule', entries: [[1, 7, 5], [8, 31, 3], [32, 32, 0]], numSpeculativeTokens: 5 });
+    expect(s).toMatchObject({ kind: 'schedule', entries: [[1, 2, 5], [3, 16, 3], [17, 32, 0]], numSpeculativeTokens: 5 });
+    // A closed loop at 32 runs at a batch of 31 between replacements: that must not fall into the range below.
+    expect(boundaryAbove(1, 32)).toBe(6);
+    expect(boundaryAbove(31, 32)).toBe(32);
     expect(s.note).toMatch(/largest measured level decides every larger batch/);
     expect(s.note).toMatch(/--max-num-seqs/);
   });
@@ -47,7 +50,7 @@ describe('buildSchedule', () => {
       { concurrency: 64, numSpeculativeTokens: 0 },
     ]);
     if (s.kind !== 'schedule') throw new Error(s.kind);
-    expect(s.entries).toEqual([[1, 15, 4], [16, 63, 2], [64, 64, 0]]);
+    expect(s.entries).toEqual([[1, 8, 4], [9, 45, 2], [46, 64, 0]]);
     expect(s.entries.every((e) => e[2] <= s.numSpeculativeTokens)).toBe(true);
     // A launch with it passes the schema's own check (K <= k, start <= end).
     expect(() => settings({ numSpeculativeTokens: s.numSpeculativeTokens, speculativeSchedule: s.entries })).not.toThrow();
@@ -89,7 +92,7 @@ describe('the version gate and the argv', () => {
     const old = load.schedule!({ entries, settings: settings(), build: { raw: '0.15.1', facts: {} } });
     expect(old).toEqual({ unsupported: expect.stringMatching(/0\.15\.1 .*recommend one k for the target level/) });
     expect(scheduleSettings(entries, settings({ extraArgs: ['--data-parallel-size', '2'] }), v('0.24.0'))).toEqual({ unsupported: expect.stringMatching(/data-parallel/) });
-    expect(load.planSchedule!([{ concurrency: 1, numSpeculativeTokens: 5 }, { concurrency: 32, numSpeculativeTokens: 0 }])).toMatchObject({ entries: [[1, 31, 5], [32, 32, 0]] });
+    expect(load.planSchedule!([{ concurrency: 1, numSpeculativeTokens: 5 }, { concurrency: 32, numSpeculativeTokens: 0 }])).toMatchObject({ entries: [[1, 5, 5], [6, 32, 0]] });
   });
 
   it('reads the batch limit from --max-num-seqs, and says unknown without it', () => {

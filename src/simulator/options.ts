@@ -421,8 +421,18 @@ Simulator options:
                              (default: V0 before 0.8 and for draft models on 0.8–0.9)
 `;
 
+/**
+ * Drops the `serve` subcommand, which may follow simulator-only flags: a server command such as
+ * `spectune sim --sim-version 0.23.0` gets `serve MODEL …` appended by the launcher.
+ */
+function withoutServe(argv: readonly string[]): readonly string[] {
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('--sim-')) i += argv[i].includes('=') || FLAGS[argv[i]] !== 'value' ? 1 : 2;
+  return argv[i] === 'serve' ? [...argv.slice(0, i), ...argv.slice(i + 1)] : argv;
+}
+
 export function parseSimArgs(argv: readonly string[]): ParsedCommand {
-  const words = argv[0] === 'serve' ? argv.slice(1) : argv;
+  const words = withoutServe(argv);
   const t = tokenise(words);
   const versionRaw = str(t.flags.get('--sim-version')) ?? DEFAULT_SIM_VERSION;
   const version = parseVllmVersion(versionRaw);
