@@ -18,7 +18,7 @@ import {
   planRequest,
   plannedMs,
 } from '../src/simulator/model';
-import { parseSimArgs, SimArgError, type SimOptions } from '../src/simulator/options';
+import { DEFAULT_SIM_VERSION, parseSimArgs, SimArgError, type SimOptions } from '../src/simulator/options';
 import { applyStop, tokenize } from '../src/simulator/text';
 
 const prompt = (id: string) => BUILTIN_PROMPT_TYPES.find((p) => p.id === id)!.prompt;
@@ -153,7 +153,10 @@ describe('command line per vLLM version', () => {
     expect(o.warnings.join('\n')).toContain('--trust-remote-code');
     expect(o.warnings.join('\n')).toContain('--max-num-batched-tokens');
     expect(o.warnings.join('\n')).not.toContain('--max-num-seqs');
-    expect(o.version.raw).toBe('0.15.1');
+    expect(o.version.raw).toBe(DEFAULT_SIM_VERSION);
+    // A server command with the simulator's own flags first gets `serve MODEL …` appended by the launcher.
+    const pinned = parseSimArgs(['--sim-version', '0.23.0', '--sim-fail-startup', 'serve', 'sim/target', '--port', '9000']);
+    expect(pinned).toMatchObject({ kind: 'serve', options: { version: { raw: '0.23.0' }, model: 'sim/target', port: 9000, sim: { failStartup: true } } });
     // Short aliases as vLLM's argparse takes them; a negative number stays a value.
     const short = serveOptions(['-tp', '2', '-q', 'awq', '--seed', '-1']);
     expect(short).toMatchObject({ tensorParallelSize: 2, seed: -1 });

@@ -262,6 +262,12 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         await log.append({ type: 'measurement', measurement: m });
         emit({ type: 'measurement', measurement: m });
       };
+      // What every level's measurement shares: this configuration on this server.
+      const common = { plan, engine, build: setup.build, config, baseUrl, model, apiKey: setup.apiKey, launched: server !== null, signal, configAbort, crashed: () => crashed, record };
+      const phaseAt =
+        (level: number) =>
+        (phase: 'warmup' | 'reading-metrics' | 'measuring', cell?: { pt: { id: string }; sp: { id: string }; repeat: number }) =>
+          progress(cell ? { phase, promptType: cell.pt.id, systemPrompt: cell.sp.id, repeat: cell.repeat, concurrency: level } : { phase, concurrency: level }, ci);
       let warmed = false;
       let setUpCounted = false;
       for (const level of levels) {
@@ -270,26 +276,14 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         const levelDoneBefore = done;
         if (level === 1) {
           const { run, measurements: configMeasurements } = await measureConfiguration({
-            plan,
-            engine,
-            build: setup.build,
-            config,
+            ...common,
             cells,
-            baseUrl,
-            model,
-            apiKey: setup.apiKey,
-            launched: server !== null,
-            signal,
-            configAbort,
-            crashed: () => crashed,
             onSetUp: () => {
               setUpCounted = true;
               eta.configSetUp();
             },
             shouldStop: (ms) => strategy.shouldStop(ci, ms),
-            onPhase: (phase, cell) =>
-              progress(cell ? { phase, promptType: cell.pt.id, systemPrompt: cell.sp.id, repeat: cell.repeat, concurrency: 1 } : { phase, concurrency: 1 }, ci),
-            record,
+            onPhase: phaseAt(1),
           });
           warmed = true;
           if (run.failed) {
@@ -313,23 +307,11 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
         const limitNote = batchLimitNote(engine, settings, setup.build, level);
         if (limitNote) notes.add(limitNote);
         const result = await measureLevel({
-          plan,
-          engine,
-          build: setup.build,
-          config,
+          ...common,
           matrix,
           concurrency: level,
           warmup: !warmed && (plan.warmup || engine.descriptor.kChange === 'reload'),
-          baseUrl,
-          model,
-          apiKey: setup.apiKey,
-          launched: server !== null,
-          signal,
-          configAbort,
-          crashed: () => crashed,
-          onPhase: (phase, cell) =>
-            progress(cell ? { phase, promptType: cell.pt.id, systemPrompt: cell.sp.id, repeat: cell.repeat, concurrency: level } : { phase, concurrency: level }, ci),
-          record,
+          onPhase: phaseAt(level),
         });
         warmed = true;
         if (!setUpCounted) {

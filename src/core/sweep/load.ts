@@ -22,7 +22,7 @@ import type { ConfigRun } from '../../shared/report-builder';
 import { type StreamDetails } from '../bench-client';
 import { probeEndpoint } from '../probes';
 import type { PromptDef, SystemPromptDef } from '../../shared/schemas';
-import { abortedOrAfter, CONNECTION_LOSS, CRASH_NOTICE_MS, DraftTally, requestSender, type MeasureContext } from './measure';
+import { abortedOrAfter, CONNECTION_LOSS, CRASH_NOTICE_MS, DraftTally, requestSender, settleRun, type MeasureContext } from './measure';
 
 /** A level's run: ConfigRun plus the level (the report builder keys per-level entries on it). */
 export type LevelRun = ConfigRun & { concurrency: number };
@@ -252,22 +252,8 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
   if (recordError) throw (recordError as { error: unknown }).error;
   if (!crashed) crashed = ctx.crashed();
 
-  if (crashed) {
-    run.failed = true;
-    run.error = crashed;
-  } else if (!signal?.aborted) {
-    if (acceptance.kind === 'server-counters') {
-      ctx.onPhase('reading-metrics');
-      // Counters cover every request of the level (ramp-up and fillers too): a rate, not a count, is what is reported.
-      run.acceptance = acceptance.between(before, await acceptance.read(ctx.baseUrl, ctx.apiKey));
-      run.acceptanceSource = engine.descriptor.acceptance.note;
-    } else if (acceptance.kind === 'per-response') {
-      run.acceptance = tally.stats();
-      run.acceptanceSource = engine.descriptor.acceptance.note;
-    } else {
-      run.acceptanceSource = acceptance.reason;
-    }
-  }
+  // Counters cover every request of the level (ramp-up and fillers too): a rate, not a count, is what is reported.
+  await settleRun(run, { crashed, cancelled: signal?.aborted === true, engine, before, tally, baseUrl: ctx.baseUrl, apiKey: ctx.apiKey, onReading: () => ctx.onPhase('reading-metrics') });
   const w = steadyWindowMs(spans);
   return {
     run,

@@ -8,7 +8,7 @@
 import { describeError, SpecTuneError } from '../../shared/errors';
 import type { AcceptanceStats, Measurement } from '../../shared/schemas';
 import type { ConfigRun } from '../../shared/report-builder';
-import { isBaselineConfig, type Engine, type EngineBuild, type ResponseDraftCounts, type SpecConfig } from '../../engines/engine';
+import { isBaselineConfig, type CounterSnapshot, type Engine, type EngineBuild, type ResponseDraftCounts, type SpecConfig } from '../../engines/engine';
 import { sendRequest } from '../bench-client';
 import { probeEndpoint } from '../probes';
 import type { Cell } from './setup';
@@ -125,6 +125,33 @@ export function requestSender(ctx: Pick<MeasureContext, 'plan' | 'engine' | 'con
     });
 }
 
+/**
+ * Ends a run: failed with why the server is gone, or (unless cancelled) its acceptance from where the
+ * engine keeps it: counters read again now, the answers' own counts, or the reason there is none.
+ */
+export async function settleRun(
+  run: ConfigRun,
+  o: { crashed: string | null; cancelled: boolean; engine: Engine; before: CounterSnapshot | null; tally: DraftTally; baseUrl: string; apiKey?: string; onReading: () => void },
+): Promise<void> {
+  if (o.crashed) {
+    run.failed = true;
+    run.error = o.crashed;
+    return;
+  }
+  if (o.cancelled) return;
+  const acceptance = o.engine.acceptance;
+  if (acceptance.kind === 'server-counters') {
+    o.onReading();
+    run.acceptance = acceptance.between(o.before, await acceptance.read(o.baseUrl, o.apiKey));
+    run.acceptanceSource = o.engine.descriptor.acceptance.note;
+  } else if (acceptance.kind === 'per-response') {
+    run.acceptance = o.tally.stats();
+    run.acceptanceSource = o.engine.descriptor.acceptance.note;
+  } else {
+    run.acceptanceSource = acceptance.reason;
+  }
+}
+
 export async function measureConfiguration(ctx: MeasureContext): Promise<{ run: ConfigRun; measurements: Measurement[] }> {
   const { plan, engine, config, signal } = ctx;
   const run: ConfigRun = { numSpeculativeTokens: config.numSpeculativeTokens, draftModel: config.draftModel, engine: engine.descriptor.id, failed: false };
@@ -190,25 +217,13 @@ export async function measureConfiguration(ctx: MeasureContext): Promise<{ run: 
     }
   }
 
-  if (crashed) {
-    run.failed = true;
-    run.error = crashed;
-  } else if (!signal?.aborted) {
-    if (acceptance.kind === 'server-counters') {
-      ctx.onPhase('reading-metrics');
-      run.acceptance = acceptance.between(before, await acceptance.read(ctx.baseUrl, ctx.apiKey));
-      run.acceptanceSource = `${engine.descriptor.acceptance.note}`;
-    } else if (acceptance.kind === 'per-response') {
-      run.acceptance = tally.stats();
-      run.acceptanceSource = engine.descriptor.acceptance.note;
-      const noDrafting = !isBaselineConfig(config) && tally.draftTokens === 0 && measurements.some((m) => m.ok);
-      const why = noDrafting ? (engine.noDraftingError?.(config, ctx.build) ?? null) : null;
-      if (why) {
-        run.failed = true;
-        run.error = why;
-      }
-    } else {
-      run.acceptanceSource = acceptance.reason;
+  await settleRun(run, { crashed, cancelled: signal?.aborted === true, engine, before, tally, baseUrl: ctx.baseUrl, apiKey: ctx.apiKey, onReading: () => ctx.onPhase('reading-metrics') });
+  if (!run.failed && !signal?.aborted && acceptance.kind === 'per-response') {
+    const noDrafting = !isBaselineConfig(config) && tally.draftTokens === 0 && measurements.some((m) => m.ok);
+    const why = noDrafting ? (engine.noDraftingError?.(config, ctx.build) ?? null) : null;
+    if (why) {
+      run.failed = true;
+      run.error = why;
     }
   }
   return { run, measurements };
