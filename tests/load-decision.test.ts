@@ -107,12 +107,19 @@ describe('decideLevel', () => {
     expect(decideLevel([cell(3, [1000, 1001, 999]), cell(5, [1020, 1021, 1019])])!.pick.numSpeculativeTokens).toBe(5);
   });
 
-  it('does not pick an unstable cell over a stable one, and says when every cell was unstable', () => {
-    const shaky = cell(5, [2000, 1400, 2600]);
-    expect(shaky.unstable).toBe(true);
-    const d = decideLevel([cell(0, [1000, 1005, 995]), shaky])!;
+  it('does not trust an unstable cell\'s median: it competes on its conservative score, and wins only with low confidence', () => {
+    // A higher median, but the spread pulls the conservative score below the steady baseline.
+    const shakyHigh = cell(5, [1300, 700, 1900]);
+    expect(shakyHigh.unstable).toBe(true);
+    const d = decideLevel([cell(0, [1000, 1005, 995]), shakyHigh])!;
     expect(d.pick.numSpeculativeTokens).toBe(0);
     expect(d.allUnstable).toBe(false);
+    // Faster in every round, noisy or not: it is the pick, said with low confidence.
+    const shaky = cell(5, [2000, 1400, 2600]);
+    expect(shaky.unstable).toBe(true);
+    const faster = decideLevel([cell(0, [1000, 1005, 995]), shaky])!;
+    expect(faster.pick.numSpeculativeTokens).toBe(5);
+    expect(faster.confidence).toBe('low');
     const all = decideLevel([cell(0, [1000, 700, 1300]), shaky])!;
     expect(all.allUnstable).toBe(true);
     expect(all.confidence).toBe('low');

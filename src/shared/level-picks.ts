@@ -59,7 +59,7 @@ export function pickAtLoad(level: number, entries: readonly ConfigurationResult[
     if (others.length) parts.push('Speculation does not pay at this load: verifying drafts for every request in the batch costs more than it saves.');
   }
   if (d.allUnstable) parts.push('Every configuration at this level was unstable (round scores spread more than 10% of their median): measure again on a quieter machine.');
-  else if (p.unstable) parts.push('Its round scores were unstable.');
+  else if (p.unstable) parts.push('Its round scores spread more than 10% of their median (unstable): it wins on its conservative score even so, but measure again with more --repeats or on a quieter machine to be sure.');
   if (d.rounds < MIN_ROUNDS) parts.push(`Only ${d.rounds} round${d.rounds === 1 ? '' : 's'} back${d.rounds === 1 ? 's' : ''} it (${MIN_ROUNDS} needed for a spread): low confidence, run more repeats.`);
   return {
     tied: d.tied,

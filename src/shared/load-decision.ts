@@ -136,11 +136,11 @@ export interface LoadCandidate extends ConfigKeyed {
 
 export interface LevelDecision<T extends LoadCandidate> {
   pick: T;
-  /** The highest conservative score among the candidates compared (stable ones when there are any). */
+  /** The highest conservative score among the candidates. */
   best: T;
   /** Candidates within 1% of the best, the pick among them. */
   tied: T[];
-  /** Every candidate was unstable, so an unstable one had to be picked. */
+  /** Every candidate was unstable. */
   allUnstable: boolean;
   /** Rounds behind the pick (fewer than MIN_ROUNDS: low confidence). */
   rounds: number;
@@ -153,15 +153,19 @@ export function cheaperRank(c: ConfigKeyed): number {
 }
 
 /**
- * The pick at one level above 1: the highest conservative score, unstable cells only when
- * nothing stable was measured, ties within 1% going to the smaller k (less draft work for the
- * same throughput). k = 0 is a candidate like any other and wins when speculation costs.
+ * The pick at one level above 1: the highest conservative score, ties within 1% going to the
+ * smaller k (less draft work for the same throughput). k = 0 is a candidate like any other and
+ * wins when speculation costs. An unstable cell's median is not trusted: it competes only on its
+ * conservative score, which its spread already pulls down, and a pick that is unstable has low
+ * confidence. Leaving unstable cells out altogether would let one noisy round of a much faster
+ * configuration hand the level to a far slower one (seen on a loaded machine: k=0 at 32 in flight,
+ * 1.5× faster in every round, lost to k=4 because one round dipped).
  */
 export function decideLevel<T extends LoadCandidate>(candidates: readonly T[]): LevelDecision<T> | null {
   const scored = candidates.filter((c) => !c.failed && c.conservativeScore !== null && c.conservativeScore !== undefined);
   if (!scored.length) return null;
   const stable = scored.filter((c) => !c.unstable);
-  const pool = stable.length ? stable : scored;
+  const pool = scored;
   const score = (c: T) => c.conservativeScore!;
   const best = pool.reduce((a, b) => (score(b) > score(a) ? b : a));
   const floor = score(best) - (Math.abs(score(best)) * LOAD_TIE_PERCENT) / 100;
