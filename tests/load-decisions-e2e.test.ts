@@ -17,6 +17,8 @@ const BIN = resolve(import.meta.dirname, '..', 'bin', 'spectune.js');
 const dir = mkdtempSync(join(tmpdir(), 'spectune-load-e2e-'));
 const ALPHA = 0.75;
 const TOKENS = 48;
+/** Slow steps keep the simulator's own CPU use low (32 streams on a busy 2-core machine must not fall behind its timing model). */
+const STEP_MS = 20;
 
 async function sweep(name: string, simVersion: string): Promise<{ report: Report; port: number; stdout: string }> {
   const port = await freePort();
@@ -37,7 +39,7 @@ async function sweep(name: string, simVersion: string): Promise<{ report: Report
       '--prompt-types', 'code',
       '--system-prompts', 'direct',
       '--port', String(port),
-      '--extra-args', `--sim-startup-ms 100 --sim-jitter 0 --sim-alpha ${ALPHA}`,
+      '--extra-args', `--sim-startup-ms 100 --sim-jitter 0 --sim-step-ms ${STEP_MS} --sim-alpha ${ALPHA}`,
       '--out', out,
     ],
     { reject: false, env: { NO_COLOR: '1' }, timeout: 170_000 },
@@ -52,7 +54,7 @@ describe('load levels through the CLI', () => {
   it('picks k > 0 for one user and k = 0 for 32, measures per-request speed within 8% of the server, and puts the schedule on vLLM 0.24', { timeout: 180_000 }, async () => {
     const { report, port, stdout } = await sweep('new', '0.24.1');
     const promptTokens = report.measurements.find((m) => m.ok)!.metrics!.promptTokens ?? 40;
-    const truth = (level: number) => personaBestKAtLoad({ persona: 'vllm', alpha: ALPHA, completionTokens: TOKENS, promptTokens, concurrency: level }, [0, 4]);
+    const truth = (level: number) => personaBestKAtLoad({ persona: 'vllm', alpha: ALPHA, stepMs: STEP_MS, completionTokens: TOKENS, promptTokens, concurrency: level }, [0, 4]);
     // The scenario itself: speculation pays alone and costs at 32 in flight.
     expect(truth(1).k).toBe(4);
     expect(truth(32).k).toBe(0);
@@ -66,7 +68,7 @@ describe('load levels through the CLI', () => {
 
     // Per-request tokens/s under load agrees with what the server really does.
     for (const k of [0, 4]) {
-      const expected = personaExpectedLoadTokensPerSecond({ persona: 'vllm', alpha: ALPHA, completionTokens: TOKENS, promptTokens, concurrency: 32, k });
+      const expected = personaExpectedLoadTokensPerSecond({ persona: 'vllm', alpha: ALPHA, stepMs: STEP_MS, completionTokens: TOKENS, promptTokens, concurrency: 32, k });
       const measured = cell(report, k, 32);
       expect(measured.requests).toBeGreaterThanOrEqual(3 * 32);
       expect(Math.abs(measured.tokensPerSecond! / expected.perRequest - 1)).toBeLessThan(0.08);
