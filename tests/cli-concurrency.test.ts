@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../src/cli/output';
@@ -58,7 +59,7 @@ describe('spectune sweep --concurrency / --target-concurrency', () => {
 describe('the terminal report over load levels', () => {
   it('prints a block per level, the per-level picks, and the one-k fallback with its cost elsewhere', () => {
     process.env.NO_COLOR = '1';
-    const out = formatReport(buildReport(input([1, 32], measurements([1, 32]))), 'r.json');
+    const out = stripVTControlCharacters(formatReport(buildReport(input([1, 32], measurements([1, 32]))), 'r.json'));
     expect(out).toMatch(/One request at a time \(1 in flight\)/);
     expect(out).toMatch(/32 requests in flight/);
     expect(out).toMatch(/TTFT p50\/p99/);
@@ -74,7 +75,7 @@ describe('the terminal report over load levels', () => {
         scheduleCheck: { entries: [[1, 31, 3], [32, 32, 0]], numSpeculativeTokens: 3, outcome: 'confirmed', note: 'held up at every level', argv: ['vllm', 'serve', 'm'], command: 'vllm serve m --speculative-config …' },
       }),
     );
-    const out = formatReport(report, 'r.json');
+    const out = stripVTControlCharacters(formatReport(report, 'r.json'));
     expect(out).toMatch(/Per-batch-size schedule \(confirmed\): 1–31 in flight: k=3, 32 in flight: k=0; num_speculative_tokens = 3/);
     // The confirmed schedule's line is the recommended startup command (printed once, not twice).
     expect(out).toMatch(/Startup command:\nvllm serve m --speculative-config …/);
