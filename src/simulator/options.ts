@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { formatZodError, SPEC_METHODS, type SpecMethod } from '../shared/schemas';
 import { parseVllmVersion, type VllmVersion } from '../engines/vllm/argv';
 import { DEFAULT_STEP_MS, TOKEN_COMPUTE_SHARE, type SpecSchedule } from './model';
+import { knobNumber as num, SHARED_KNOB_FLAGS, SHARED_KNOB_SHAPE, sharedKnobs, type SharedKnobs } from './personas/knobs';
 
 export const DEFAULT_SIM_VERSION = '0.24.1';
 
@@ -117,18 +118,7 @@ const FLAGS: Record<string, FlagKind> = {
   '--version': 'bool',
   '--help': 'bool',
   '--sim-version': 'value',
-  '--sim-startup-ms': 'value',
-  '--sim-fail-startup': 'bool',
-  '--sim-crash-after': 'value',
-  '--sim-http-500-rate': 'value',
-  '--sim-http-500-every': 'value',
-  '--sim-stall-after-tokens': 'value',
-  '--sim-ignore-sigterm': 'bool',
-  '--sim-step-ms': 'value',
-  '--sim-draft-cost': 'value',
-  '--sim-alpha': 'value',
-  '--sim-jitter': 'value',
-  '--sim-token-compute-ms': 'value',
+  ...SHARED_KNOB_FLAGS,
   '--sim-schedule-overhead': 'value',
   '--sim-metrics': 'value',
   '--sim-orphan-exit-ms': 'value',
@@ -191,19 +181,6 @@ function tokenise(argv: readonly string[]): Tokens {
   return { positionals, flags, unknown };
 }
 
-const num = (flag: string, opts: { int?: boolean; min?: number; max?: number; gt?: number } = {}) => {
-  const what = opts.int ? 'a whole number' : 'a number';
-  const range =
-    opts.gt !== undefined ? ` greater than ${opts.gt}` : opts.min !== undefined && opts.max !== undefined ? ` from ${opts.min} to ${opts.max}` : opts.min !== undefined ? ` ≥ ${opts.min}` : '';
-  const msg = `${flag} must be ${what}${range}`;
-  let s = z.coerce.number({ error: msg }).refine(Number.isFinite, msg);
-  if (opts.int) s = s.refine(Number.isInteger, msg);
-  if (opts.min !== undefined) s = s.refine((v) => v >= (opts.min as number), msg);
-  if (opts.max !== undefined) s = s.refine((v) => v <= (opts.max as number), msg);
-  if (opts.gt !== undefined) s = s.refine((v) => v > (opts.gt as number), msg);
-  return s;
-};
-
 /** "8192", "8k", "32K" → tokens (vLLM accepts the suffixed form too). */
 const maxModelLen = z
   .string()
@@ -220,16 +197,7 @@ const FlagValuesSchema = z.object({
   '--seed': num('--seed', { int: true }).default(0),
   '--max-num-seqs': num('--max-num-seqs', { int: true, min: 1, max: 65_536 }).default(256),
   '--speculative-disable-by-batch-size': num('--speculative-disable-by-batch-size', { int: true, min: 1 }).optional(),
-  '--sim-startup-ms': num('--sim-startup-ms', { int: true, min: 0, max: 3_600_000 }).default(300),
-  '--sim-crash-after': num('--sim-crash-after', { int: true, min: 1 }).optional(),
-  '--sim-http-500-rate': num('--sim-http-500-rate', { min: 0, max: 1 }).optional(),
-  '--sim-http-500-every': num('--sim-http-500-every', { int: true, min: 1 }).optional(),
-  '--sim-stall-after-tokens': num('--sim-stall-after-tokens', { int: true, min: 0 }).optional(),
-  '--sim-step-ms': num('--sim-step-ms', { gt: 0, max: 10_000 }).default(DEFAULT_STEP_MS),
-  '--sim-draft-cost': num('--sim-draft-cost', { min: 0, max: 10 }).optional(),
-  '--sim-alpha': num('--sim-alpha', { min: 0, max: 0.999 }).optional(),
-  '--sim-jitter': num('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
-  '--sim-token-compute-ms': num('--sim-token-compute-ms', { min: 0, max: 10_000 }).optional(),
+  ...SHARED_KNOB_SHAPE,
   '--sim-schedule-overhead': num('--sim-schedule-overhead', { min: 0, max: 10 }).optional(),
   '--sim-metrics': z.enum(['v1', 'v0'], { error: '--sim-metrics must be v1 or v0' }).optional(),
   '--sim-orphan-exit-ms': num('--sim-orphan-exit-ms', { int: true, min: 100 }).default(120_000),
@@ -471,8 +439,11 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
   const parsed = FlagValuesSchema.safeParse(values);
   if (!parsed.success) throw new SimArgError(`argument ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   const f = parsed.data;
-  if (f['--sim-http-500-rate'] !== undefined && f['--sim-http-500-every'] !== undefined) {
-    throw new SimArgError('give --sim-http-500-rate or --sim-http-500-every, not both');
+  let knobs: SharedKnobs;
+  try {
+    knobs = sharedKnobs(f, (name) => t.flags.get(name));
+  } catch (err) {
+    throw new SimArgError((err as Error).message);
   }
 
   const parsedSpec = parseSpeculative(t.flags, version);
@@ -501,18 +472,7 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
       apiKey: str(t.flags.get('--api-key')) || process.env.VLLM_API_KEY || null,
       speculative,
       sim: {
-        startupMs: f['--sim-startup-ms'],
-        failStartup: t.flags.get('--sim-fail-startup') === true,
-        crashAfter: f['--sim-crash-after'] ?? null,
-        http500Rate: f['--sim-http-500-rate'] ?? null,
-        http500Every: f['--sim-http-500-every'] ?? null,
-        stallAfterTokens: f['--sim-stall-after-tokens'] ?? null,
-        ignoreSigterm: t.flags.get('--sim-ignore-sigterm') === true,
-        stepMs: f['--sim-step-ms'],
-        draftCost: f['--sim-draft-cost'] ?? null,
-        alpha: f['--sim-alpha'] ?? null,
-        jitter: f['--sim-jitter'],
-        tokenComputeMs: f['--sim-token-compute-ms'] ?? null,
+        ...knobs,
         scheduleOverhead: f['--sim-schedule-overhead'] ?? 0,
         metrics: f['--sim-metrics'] ?? (v0Engine ? 'v0' : 'v1'),
         orphanExitMs: f['--sim-orphan-exit-ms'],

@@ -20,7 +20,8 @@ export interface PersonaKnobs extends Omit<SimKnobs, 'metrics' | 'orphanExitMs' 
 
 export const DEFAULT_RELOAD_MS = 1500;
 
-export const SIM_KNOB_FLAGS: Record<string, FlagKind> = {
+/** The knobs of `spectune sim serve` that every persona takes too, with the same meaning. */
+export const SHARED_KNOB_FLAGS: Record<string, FlagKind> = {
   '--sim-startup-ms': 'value',
   '--sim-fail-startup': 'bool',
   '--sim-crash-after': 'value',
@@ -33,12 +34,19 @@ export const SIM_KNOB_FLAGS: Record<string, FlagKind> = {
   '--sim-alpha': 'value',
   '--sim-jitter': 'value',
   '--sim-token-compute-ms': 'value',
+};
+
+/** Every persona's knobs: the shared ones plus reload time and a seed (vLLM has its own --seed). */
+export const SIM_KNOB_FLAGS: Record<string, FlagKind> = {
+  ...SHARED_KNOB_FLAGS,
   '--sim-reload-ms': 'value',
   '--sim-seed': 'value',
 };
 
-const num = (flag: string, o: { int?: boolean; min?: number; max?: number; gt?: number }) => {
-  const range = o.gt !== undefined ? ` greater than ${o.gt}` : o.max !== undefined ? ` from ${o.min ?? 0} to ${o.max}` : o.min !== undefined ? ` ≥ ${o.min}` : '';
+/** A numeric flag value; the message names the flag and the range it takes. */
+export const knobNumber = (flag: string, o: { int?: boolean; min?: number; max?: number; gt?: number } = {}) => {
+  const range =
+    o.gt !== undefined ? ` greater than ${o.gt}` : o.min !== undefined && o.max !== undefined ? ` from ${o.min} to ${o.max}` : o.min !== undefined ? ` ≥ ${o.min}` : '';
   const msg = `${flag} must be ${o.int ? 'a whole number' : 'a number'}${range}`;
   let s = z.coerce.number({ error: msg }).refine(Number.isFinite, msg);
   if (o.int) s = s.refine(Number.isInteger, msg);
@@ -48,19 +56,51 @@ const num = (flag: string, o: { int?: boolean; min?: number; max?: number; gt?: 
   return s;
 };
 
+/** The valued shared knobs, validated (the vLLM simulator extends this shape with its own flags). */
+export const SHARED_KNOB_SHAPE = {
+  '--sim-startup-ms': knobNumber('--sim-startup-ms', { int: true, min: 0, max: 3_600_000 }).default(300),
+  '--sim-crash-after': knobNumber('--sim-crash-after', { int: true, min: 1 }).optional(),
+  '--sim-http-500-rate': knobNumber('--sim-http-500-rate', { min: 0, max: 1 }).optional(),
+  '--sim-http-500-every': knobNumber('--sim-http-500-every', { int: true, min: 1 }).optional(),
+  '--sim-stall-after-tokens': knobNumber('--sim-stall-after-tokens', { int: true, min: 0 }).optional(),
+  '--sim-step-ms': knobNumber('--sim-step-ms', { gt: 0, max: 10_000 }).default(DEFAULT_STEP_MS),
+  '--sim-draft-cost': knobNumber('--sim-draft-cost', { min: 0, max: 10 }).optional(),
+  '--sim-alpha': knobNumber('--sim-alpha', { min: 0, max: 0.999 }).optional(),
+  '--sim-jitter': knobNumber('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
+  '--sim-token-compute-ms': knobNumber('--sim-token-compute-ms', { min: 0, max: 10_000 }).optional(),
+};
+
+type SharedKnobValues = z.infer<z.ZodObject<typeof SHARED_KNOB_SHAPE>>;
+export type SharedKnobs = Omit<SimKnobs, 'metrics' | 'orphanExitMs' | 'scheduleOverhead'>;
+
+/**
+ * The shared knobs from validated values and the boolean flags as given; throws Error when two
+ * knobs contradict each other (the caller words it in its engine's way).
+ */
+export function sharedKnobs(f: SharedKnobValues, flag: (name: string) => unknown): SharedKnobs {
+  if (f['--sim-http-500-rate'] !== undefined && f['--sim-http-500-every'] !== undefined) {
+    throw new Error('give --sim-http-500-rate or --sim-http-500-every, not both');
+  }
+  return {
+    startupMs: f['--sim-startup-ms'],
+    failStartup: flag('--sim-fail-startup') === true,
+    crashAfter: f['--sim-crash-after'] ?? null,
+    http500Rate: f['--sim-http-500-rate'] ?? null,
+    http500Every: f['--sim-http-500-every'] ?? null,
+    stallAfterTokens: f['--sim-stall-after-tokens'] ?? null,
+    ignoreSigterm: flag('--sim-ignore-sigterm') === true,
+    stepMs: f['--sim-step-ms'],
+    draftCost: f['--sim-draft-cost'] ?? null,
+    alpha: f['--sim-alpha'] ?? null,
+    jitter: f['--sim-jitter'],
+    tokenComputeMs: f['--sim-token-compute-ms'] ?? null,
+  };
+}
+
 const KnobSchema = z.object({
-  '--sim-startup-ms': num('--sim-startup-ms', { int: true, min: 0, max: 3_600_000 }).default(300),
-  '--sim-crash-after': num('--sim-crash-after', { int: true, min: 1 }).optional(),
-  '--sim-http-500-rate': num('--sim-http-500-rate', { min: 0, max: 1 }).optional(),
-  '--sim-http-500-every': num('--sim-http-500-every', { int: true, min: 1 }).optional(),
-  '--sim-stall-after-tokens': num('--sim-stall-after-tokens', { int: true, min: 0 }).optional(),
-  '--sim-step-ms': num('--sim-step-ms', { gt: 0, max: 10_000 }).default(DEFAULT_STEP_MS),
-  '--sim-draft-cost': num('--sim-draft-cost', { min: 0, max: 10 }).optional(),
-  '--sim-alpha': num('--sim-alpha', { min: 0, max: 0.999 }).optional(),
-  '--sim-jitter': num('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
-  '--sim-token-compute-ms': num('--sim-token-compute-ms', { min: 0, max: 10_000 }).optional(),
-  '--sim-reload-ms': num('--sim-reload-ms', { int: true, min: 0, max: 600_000 }).default(DEFAULT_RELOAD_MS),
-  '--sim-seed': num('--sim-seed', { int: true }).default(0),
+  ...SHARED_KNOB_SHAPE,
+  '--sim-reload-ms': knobNumber('--sim-reload-ms', { int: true, min: 0, max: 600_000 }).default(DEFAULT_RELOAD_MS),
+  '--sim-seed': knobNumber('--sim-seed', { int: true }).default(0),
 });
 
 /** Reads the shared knobs; throws Error with a message naming the flag and its range. */
@@ -73,25 +113,7 @@ export function parseKnobs(p: ParsedFlags): PersonaKnobs {
   const r = KnobSchema.safeParse(values);
   if (!r.success) throw new Error(r.error.issues.map((i) => i.message).join('; '));
   const f = r.data;
-  if (f['--sim-http-500-rate'] !== undefined && f['--sim-http-500-every'] !== undefined) {
-    throw new Error('give --sim-http-500-rate or --sim-http-500-every, not both');
-  }
-  return {
-    startupMs: f['--sim-startup-ms'],
-    failStartup: p.flags.get('--sim-fail-startup') === true,
-    crashAfter: f['--sim-crash-after'] ?? null,
-    http500Rate: f['--sim-http-500-rate'] ?? null,
-    http500Every: f['--sim-http-500-every'] ?? null,
-    stallAfterTokens: f['--sim-stall-after-tokens'] ?? null,
-    ignoreSigterm: p.flags.get('--sim-ignore-sigterm') === true,
-    stepMs: f['--sim-step-ms'],
-    draftCost: f['--sim-draft-cost'] ?? null,
-    alpha: f['--sim-alpha'] ?? null,
-    jitter: f['--sim-jitter'],
-    tokenComputeMs: f['--sim-token-compute-ms'] ?? null,
-    reloadMs: f['--sim-reload-ms'],
-    seed: f['--sim-seed'],
-  };
+  return { ...sharedKnobs(f, (name) => p.flags.get(name)), reloadMs: f['--sim-reload-ms'], seed: f['--sim-seed'] };
 }
 
 export const KNOBS_HELP = `Simulator knobs (every persona):
