@@ -10,6 +10,7 @@ import type { GenerationInput } from './generation';
 import { ChatRequestSchema, CompletionRequestSchema, messageText, type ErrorBody } from './openai';
 import type { SimOptions } from './options';
 import { countPromptTokens, countTextTokens } from './text';
+import { readBodyText } from '../node/read-body';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -21,29 +22,13 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string, param: string | null = null) => new HttpError({ status: 400, message, type: 'BadRequestError', param });
 
-export function readJson(req: http.IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(badRequest(`request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      parts.push(b);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      const text = Buffer.concat(parts).toString('utf8');
-      try {
-        resolve(JSON.parse(text));
-      } catch (err) {
-        reject(badRequest(`JSON decode error: ${(err as Error).message}; send a JSON object body with content-type application/json`));
-      }
-    });
-  });
+export async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const text = await readBodyText(req, MAX_BODY_BYTES, (max) => badRequest(`request body larger than ${max} bytes`));
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`JSON decode error: ${(err as Error).message}; send a JSON object body with content-type application/json`);
+  }
 }
 
 export interface PreparedRequest {

@@ -8,6 +8,7 @@
 import type http from 'node:http';
 import type { GenerationInput } from '../generation';
 import { countPromptTokens, countTextTokens } from '../text';
+import { readBodyText } from '../../node/read-body';
 
 export class BadRequest extends Error {
   constructor(
@@ -22,21 +23,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** The body as text (personas differ in how they answer bad JSON). */
 export function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BadRequest(`request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      parts.push(b);
-    });
-    req.on('error', reject);
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-  });
+  return readBodyText(req, MAX_BODY_BYTES, (max) => new BadRequest(`request body larger than ${max} bytes`));
 }
 
 export function parseJsonObject(text: string): Record<string, unknown> {

@@ -11,6 +11,7 @@ import type { EmbeddedEngine } from './engine';
 import { applyChatTemplate } from './chat-template';
 import { BadRequest, parseChatBody, parseCompletionBody, type GenerationRequest } from './request';
 import { ContextExceededError } from './speculative-decoder';
+import { readBodyText } from '../../../node/read-body';
 import {
   chatDeltaChunk,
   chatFinalChunks,
@@ -178,26 +179,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-function readJson(req: http.IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BadRequest(`request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      parts.push(b);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(parts).toString('utf8')));
-      } catch (err) {
-        reject(new BadRequest(`the body is not valid JSON (${(err as Error).message}); send a JSON object`));
-      }
-    });
-  });
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const text = await readBodyText(req, MAX_BODY_BYTES, (max) => new BadRequest(`request body larger than ${max} bytes`));
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BadRequest(`the body is not valid JSON (${(err as Error).message}); send a JSON object`);
+  }
 }
