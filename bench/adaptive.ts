@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simulatorCommand } from '../src/core/simulator-command';
+import { simulatedVllmSettings } from '../src/core/simulator-command';
 import { runSweep } from '../src/core/sweep';
 import { ServerProcess } from '../src/core/server-process';
 import { personaExpectedTokensPerSecond } from '../src/simulator/personas/expected';
@@ -53,21 +53,13 @@ async function sweep(s: Scenario, strategy: SweepStrategyKind, opts: { repeats: 
     return await runSweep({
       plan: {
         mode: 'managed',
-        server: {
-          command: simulatorCommand(),
-          model: 'sim/target-7b',
-          draftModel: 'sim/draft-0.5b',
-          port: await freePort(),
-          startupTimeoutMs: 30_000,
-          stopGraceMs: 3_000,
-          extraArgs: [
+        server: simulatedVllmSettings(await freePort(), [
             '--sim-startup-ms', '100',
             '--sim-step-ms', String(s.stepMs),
             '--sim-alpha', String(s.alpha),
             '--sim-draft-cost', String(s.draftCost),
             ...(s.jitter !== undefined ? ['--sim-jitter', String(s.jitter)] : []),
-          ],
-        },
+          ]),
         tokens: GRID,
         strategy,
         promptTypes: ['code'],

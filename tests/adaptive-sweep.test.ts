@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simulatorCommand } from '../src/core/simulator-command';
+import { simulatedVllmSettings } from '../src/core/simulator-command';
 import { runSweep } from '../src/core/sweep';
 import { ServerProcess } from '../src/core/server-process';
 import { personaExpectedTokensPerSecond } from '../src/simulator/personas/expected';
@@ -36,15 +36,7 @@ describe('adaptive sweep against the simulator', () => {
     const report = await runSweep({
       plan: {
         mode: 'managed',
-        server: {
-          command: simulatorCommand(),
-          model: 'sim/target-7b',
-          draftModel: 'sim/draft-0.5b',
-          port: await freePort(),
-          startupTimeoutMs: 30_000,
-          stopGraceMs: 3_000,
-          extraArgs: ['--sim-startup-ms', '100', '--sim-step-ms', String(SIM.stepMs), '--sim-alpha', String(SIM.alpha), '--sim-draft-cost', String(SIM.draftCost)],
-        },
+        server: simulatedVllmSettings(await freePort(), ['--sim-startup-ms', '100', '--sim-step-ms', String(SIM.stepMs), '--sim-alpha', String(SIM.alpha), '--sim-draft-cost', String(SIM.draftCost)]),
         tokens: GRID,
         strategy: 'adaptive',
         promptTypes: ['code'],

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simulatorCommand } from '../src/core/simulator-command';
+import { simulatedVllmSettings } from '../src/core/simulator-command';
 import { ServerProcess } from '../src/core/server-process';
 import { runSweep } from '../src/core/sweep';
 import { confirmSchedule } from '../src/core/sweep/schedule-check';
@@ -27,16 +27,7 @@ afterEach(async () => {
 });
 
 async function simSettings(extra: string[] = []): Promise<ServerSettings> {
-  return ServerSettingsSchema.parse({
-    command: simulatorCommand(),
-    model: 'sim/target-7b',
-    draftModel: 'sim/draft-0.5b',
-    numSpeculativeTokens: 3,
-    port: await freePort(),
-    startupTimeoutMs: 30_000,
-    stopGraceMs: 3_000,
-    extraArgs: ['--sim-startup-ms', '50', '--sim-step-ms', '2', ...extra],
-  });
+  return ServerSettingsSchema.parse({ ...simulatedVllmSettings(await freePort(), ['--sim-startup-ms', '50', '--sim-step-ms', '2', ...extra]), numSpeculativeTokens: 3 });
 }
 
 const pick = (concurrency: number, k: number, aggregate: number): LevelPick => ({

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simulatorCommand } from '../src/core/simulator-command';
+import { simulatedVllmSettings, simulatorCommand } from '../src/core/simulator-command';
 import { runSweep, type SweepEvent } from '../src/core/sweep';
 import { ServerProcess } from '../src/core/server-process';
 import type { Measurement, SweepPlanInput, SweepProgress } from '../src/shared/schemas';
@@ -35,15 +35,7 @@ const progressOf = (events: SweepEvent[]): SweepProgress[] =>
 async function vllmPlan(extra: Partial<SweepPlanInput>): Promise<SweepPlanInput> {
   return {
     mode: 'managed',
-    server: {
-      command: simulatorCommand(),
-      model: 'sim/target-7b',
-      draftModel: 'sim/draft-0.5b',
-      port: await freePort(),
-      startupTimeoutMs: 30_000,
-      stopGraceMs: 3_000,
-      extraArgs: ['--sim-startup-ms', '50', '--sim-step-ms', '2'],
-    },
+    server: simulatedVllmSettings(await freePort(), ['--sim-startup-ms', '50', '--sim-step-ms', '2']),
     tokens: [0, 3],
     promptTypes: ['code', 'creative'],
     systemPrompts: ['direct'],

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readMeasurementLog } from '../src/core/report-io';
-import { simulatorCommand } from '../src/core/simulator-command';
+import { simulatedVllmSettings, simulatorCommand } from '../src/core/simulator-command';
 import { runSweep, type SweepEvent } from '../src/core/sweep';
 import { ServerProcess } from '../src/core/server-process';
 import type { Report, SweepPlanInput } from '../src/shared/schemas';
@@ -38,15 +38,7 @@ afterAll(async () => {
 async function managedPlan(extra: Partial<SweepPlanInput> = {}, extraArgs: string[] = []): Promise<SweepPlanInput> {
   return {
     mode: 'managed',
-    server: {
-      command: simulatorCommand(),
-      model: 'sim/target-7b',
-      draftModel: 'sim/draft-0.5b',
-      port: await freePort(),
-      startupTimeoutMs: 30_000,
-      stopGraceMs: 3_000,
-      extraArgs: ['--sim-startup-ms', '100', '--sim-step-ms', '4', ...extraArgs],
-    },
+    server: simulatedVllmSettings(await freePort(), ['--sim-startup-ms', '100', '--sim-step-ms', '4', ...extraArgs]),
     tokens: [0, 4],
     promptTypes: ['code', 'creative'],
     systemPrompts: ['direct'],
