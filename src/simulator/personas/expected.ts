@@ -5,7 +5,7 @@
  * engine has one computable best k.
  */
 import type { SpecMethod } from '../../shared/schemas';
-import { bestExpectedK, bestExpectedKAtLoad, DEFAULT_STEP_MS, draftCost as defaultDraftCost, expectedLoadTokensPerSecond, expectedTokensPerSecond } from '../model';
+import { bestExpectedK, bestExpectedKAtLoad, DEFAULT_STEP_MS, draftCost as defaultDraftCost, expectedLoadTokensPerSecond, expectedTokensPerSecond, type ThroughputInput } from '../model';
 import type { PersonaId } from './index';
 import { SPEC_TYPES } from './llama-args';
 
@@ -43,26 +43,20 @@ export function personaSpecMethod(persona: PersonaId | 'vllm', variant?: string)
   }
 }
 
+/** The timing model's input for a persona: its method's draft cost unless given, the default step time. */
+function modelInput(o: PersonaTimingInput): ThroughputInput {
+  const method = personaSpecMethod(o.persona, o.variant);
+  return { alpha: o.alpha, c: defaultDraftCost(method, o.draftCost ?? undefined), stepMs: o.stepMs ?? DEFAULT_STEP_MS, completionTokens: o.completionTokens, promptTokens: o.promptTokens };
+}
+
 /** Expected end-to-end tokens/s of one request at draft length k (0 = no speculation). */
 export function personaExpectedTokensPerSecond(o: PersonaTimingInput & { k: number }): number {
-  const method = personaSpecMethod(o.persona, o.variant);
-  return expectedTokensPerSecond({
-    alpha: o.alpha,
-    c: defaultDraftCost(method, o.draftCost ?? undefined),
-    stepMs: o.stepMs ?? DEFAULT_STEP_MS,
-    completionTokens: o.completionTokens,
-    promptTokens: o.promptTokens,
-    k: o.k,
-  });
+  return expectedTokensPerSecond({ ...modelInput(o), k: o.k });
 }
 
 /** The best k among `ks` (ties to the smaller k) and its expected tokens/s. */
 export function personaBestK(o: PersonaTimingInput, ks: readonly number[]): { k: number; tokensPerSecond: number } {
-  const method = personaSpecMethod(o.persona, o.variant);
-  return bestExpectedK(
-    { alpha: o.alpha, c: defaultDraftCost(method, o.draftCost ?? undefined), stepMs: o.stepMs ?? DEFAULT_STEP_MS, completionTokens: o.completionTokens, promptTokens: o.promptTokens },
-    ks,
-  );
+  return bestExpectedK(modelInput(o), ks);
 }
 
 export interface PersonaLoadInput extends PersonaTimingInput {
@@ -72,38 +66,18 @@ export interface PersonaLoadInput extends PersonaTimingInput {
   tokenComputeMs?: number | null;
 }
 
+const loadInput = (o: PersonaLoadInput) => ({ ...modelInput(o), tokenComputeMs: o.tokenComputeMs ?? undefined, concurrency: o.concurrency });
+
 /**
  * Per-request and aggregate tokens/s with `concurrency` requests always decoding
  * at draft length k. The caller caps concurrency at what the persona runs at
  * once: llama-server's --parallel slots, 1 for mlx_lm with a draft, vLLM's --max-num-seqs.
  */
 export function personaExpectedLoadTokensPerSecond(o: PersonaLoadInput & { k: number }): { perRequest: number; aggregate: number } {
-  const method = personaSpecMethod(o.persona, o.variant);
-  return expectedLoadTokensPerSecond({
-    alpha: o.alpha,
-    c: defaultDraftCost(method, o.draftCost ?? undefined),
-    stepMs: o.stepMs ?? DEFAULT_STEP_MS,
-    tokenComputeMs: o.tokenComputeMs ?? undefined,
-    completionTokens: o.completionTokens,
-    promptTokens: o.promptTokens,
-    k: o.k,
-    concurrency: o.concurrency,
-  });
+  return expectedLoadTokensPerSecond({ ...loadInput(o), k: o.k });
 }
 
 /** The best k among `ks` at this load by aggregate tokens/s (ties to the smaller k). */
 export function personaBestKAtLoad(o: PersonaLoadInput, ks: readonly number[]): { k: number; aggregate: number } {
-  const method = personaSpecMethod(o.persona, o.variant);
-  return bestExpectedKAtLoad(
-    {
-      alpha: o.alpha,
-      c: defaultDraftCost(method, o.draftCost ?? undefined),
-      stepMs: o.stepMs ?? DEFAULT_STEP_MS,
-      tokenComputeMs: o.tokenComputeMs ?? undefined,
-      completionTokens: o.completionTokens,
-      promptTokens: o.promptTokens,
-      concurrency: o.concurrency,
-    },
-    ks,
-  );
+  return bestExpectedKAtLoad(loadInput(o), ks);
 }
