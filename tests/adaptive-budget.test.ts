@@ -9,35 +9,12 @@ import { budgetSaysStop, requestBudget } from '../src/shared/adaptive/budget';
 import { chooseStrategy, type SweepStrategy } from '../src/core/sweep/adaptive';
 import type { SpecConfig } from '../src/engines/engine';
 import type { Measurement } from '../src/shared/schemas';
+import { okMeasurement } from './helpers/measurement';
 
 const GRID = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 const REPEATS = 6;
 
-function measurement(k: number, tps: number, repeat: number): Measurement {
-  return {
-    numSpeculativeTokens: k,
-    draftModel: k ? 'd' : null,
-    promptType: 'code',
-    systemPrompt: 'empty',
-    repeat,
-    startedAt: '2026-01-01T00:00:00Z',
-    ok: true,
-    metrics: {
-      ttftSeconds: 0.01,
-      totalSeconds: 1,
-      completionTokens: 96,
-      promptTokens: 10,
-      tokensEstimated: false,
-      tokensPerSecond: tps,
-      decodeTokensPerSecond: tps,
-      chunkCount: 96,
-      interChunk: { count: 95, medianSeconds: 0.01, p95Seconds: 0.01, maxSeconds: 0.01 },
-      finishReason: 'length',
-      outputHash: 'h',
-      outputChars: 400,
-    },
-  };
-}
+const measurement = (k: number, tps: number, repeat: number): Measurement => okMeasurement(k, tps, repeat, 96);
 
 /** A 0..8 grid, one prompt, 6 repeats: the bench's noisy-server setting. */
 function strategy(): SweepStrategy {

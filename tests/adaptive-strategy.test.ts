@@ -7,6 +7,7 @@ import { chooseStrategy } from '../src/core/sweep/adaptive';
 import { buildReport, type ConfigRun } from '../src/shared/report-builder';
 import { SweepPlanSchema, type Measurement } from '../src/shared/schemas';
 import type { SpecConfig } from '../src/engines/engine';
+import { okMeasurement } from './helpers/measurement';
 
 const grid = (ks: number[]): SpecConfig[] => ks.map((k) => ({ numSpeculativeTokens: k, draftModel: k ? 'd' : null }));
 const input = (ks: number[], requested?: 'adaptive' | 'exhaustive') => ({
@@ -17,31 +18,7 @@ const input = (ks: number[], requested?: 'adaptive' | 'exhaustive') => ({
   launchFor: (c: SpecConfig) => ({ numSpeculativeTokens: c.numSpeculativeTokens }) as never,
 });
 
-function measurement(k: number, tps: number, repeat: number): Measurement {
-  return {
-    numSpeculativeTokens: k,
-    draftModel: k ? 'd' : null,
-    promptType: 'code',
-    systemPrompt: 'empty',
-    repeat,
-    startedAt: '2026-01-01T00:00:00Z',
-    ok: true,
-    metrics: {
-      ttftSeconds: 0.01,
-      totalSeconds: 1,
-      completionTokens: 100,
-      promptTokens: 10,
-      tokensEstimated: false,
-      tokensPerSecond: tps,
-      decodeTokensPerSecond: tps,
-      chunkCount: 100,
-      interChunk: { count: 99, medianSeconds: 0.01, p95Seconds: 0.01, maxSeconds: 0.01 },
-      finishReason: 'length',
-      outputHash: 'h',
-      outputChars: 400,
-    },
-  };
-}
+const measurement = (k: number, tps: number, repeat: number): Measurement => okMeasurement(k, tps, repeat);
 
 describe('sweep strategy', () => {
   it('defaults to adaptive only when the grid has more than three k > 0', () => {

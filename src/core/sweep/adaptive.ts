@@ -61,6 +61,11 @@ function exhaustiveLaunches(input: StrategyInput): number {
   return n;
 }
 
+/** What a strategy used, beside what measuring every configuration would have needed. */
+function summarise(input: StrategyInput, used: Omit<AdaptiveSummary, 'exhaustiveLaunches' | 'exhaustiveRequests'>): AdaptiveSummary {
+  return { ...used, exhaustiveLaunches: exhaustiveLaunches(input), exhaustiveRequests: input.configs.length * input.cellsPerConfig };
+}
+
 /** Adaptive needs a grid of k on one draft, with the baseline in it; anything else runs exhaustively. */
 function adaptable(configs: readonly SpecConfig[]): boolean {
   const ks = configs.map((c) => c.numSpeculativeTokens);
@@ -96,15 +101,7 @@ class ExhaustiveStrategy implements SweepStrategy {
     return [];
   }
   summary(launches: number, requests: number): AdaptiveSummary {
-    return {
-      strategy: 'exhaustive',
-      launches,
-      requests,
-      exhaustiveLaunches: exhaustiveLaunches(this.input),
-      exhaustiveRequests: this.input.configs.length * this.input.cellsPerConfig,
-      decidedBecause: null,
-      predictionNote: null,
-    };
+    return summarise(this.input, { strategy: 'exhaustive', launches, requests, decidedBecause: null, predictionNote: null });
   }
 }
 
@@ -249,15 +246,7 @@ class AdaptiveStrategy implements SweepStrategy {
   }
 
   summary(launches: number, requests: number): AdaptiveSummary {
-    return {
-      strategy: 'adaptive',
-      launches,
-      requests,
-      exhaustiveLaunches: exhaustiveLaunches(this.input),
-      exhaustiveRequests: this.input.configs.length * this.input.cellsPerConfig,
-      decidedBecause: this.decidedBecause,
-      predictionNote: this.curve?.note ?? null,
-    };
+    return summarise(this.input, { strategy: 'adaptive', launches, requests, decidedBecause: this.decidedBecause, predictionNote: this.curve?.note ?? null });
   }
 }
 
