@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ask, ProbeAnswer } from '../src/engines/engine';
 import { parseOrThrow, ServerSettingsSchema, type ServerSettings } from '../src/shared/schemas';
+import { askAt } from '../src/core/probes';
 
 /** One help entry as llama.cpp renders it. */
 export function helpEntry(args: string[], hint: string, desc: string, env?: string): string {
@@ -147,34 +148,8 @@ export function recordedAsk(answers: Record<string, Recorded | null>): Ask {
   };
 }
 
-/** Memoised GETs over real HTTP, as the probe path makes them; the simulator's marker header sets `simulated`. */
-export function makeHttpAsk(baseUrl: string): Ask {
-  const memo = new Map<string, Promise<ProbeAnswer | null>>();
-  const get = async (path: string): Promise<ProbeAnswer | null> => {
-    const t0 = performance.now();
-    try {
-      const res = await fetch(baseUrl + path, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/json' } });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text, latencyMs: performance.now() - t0, simulated: res.headers.get('x-spectune-simulated') === '1' };
-    } catch {
-      return null;
-    }
-  };
-  return (path) => {
-    let p = memo.get(path);
-    if (!p) {
-      p = get(path);
-      memo.set(path, p);
-    }
-    return p;
-  };
-}
+/** Memoised GETs over real HTTP: the probe path's own (askAt), with room for a busy test machine. */
+export const makeHttpAsk = (baseUrl: string): Ask => askAt(baseUrl, 5000);
 
 export function settings(input: Record<string, unknown>): ServerSettings {
   return parseOrThrow(ServerSettingsSchema, { port: 8080, ...input });
