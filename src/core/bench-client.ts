@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { max, median, quantileSorted } from 'simple-statistics';
+import { medianSorted, quantileSorted } from 'simple-statistics';
 import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
 import { formatZodError, HttpUrlSchema, parseOrThrow, type InterChunkStats, type RequestMetrics } from '../shared/schemas';
@@ -167,7 +167,7 @@ export function interChunkStats(contentTimesMs: readonly number[]): InterChunkSt
   for (let i = 0; i < n; i++) gaps[i] = (contentTimesMs[i + 1] - contentTimesMs[i]) / 1000;
   const sorted = gaps.slice().sort((a, b) => a - b);
   // p99: the tail a loaded server's batch scheduling shows (a gap while other requests prefill).
-  return { count: n, medianSeconds: median(gaps), p95Seconds: quantileSorted(sorted, 0.95), p99Seconds: quantileSorted(sorted, 0.99), maxSeconds: max(gaps) };
+  return { count: n, medianSeconds: medianSorted(sorted), p95Seconds: quantileSorted(sorted, 0.95), p99Seconds: quantileSorted(sorted, 0.99), maxSeconds: sorted[n - 1] };
 }
 
 /** Like streamCompletion, plus the raw usage object and the send time (for the fidelity bench). */
