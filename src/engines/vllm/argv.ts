@@ -5,6 +5,7 @@
  */
 import { SpecTuneError } from '../../shared/errors';
 import { effectiveMethod, type ServerSettings, type SpecMethod } from '../../shared/schemas';
+import { takesSchedule } from './schedule';
 
 export interface VllmVersion {
   major: number;
@@ -49,7 +50,7 @@ const NEVER_EMIT = new Set(['--use-v2-block-manager', '--speculative-disable-by-
 function checkSchedule(s: ServerSettings, v: VllmVersion): void {
   const schedule = s.speculativeSchedule;
   if (!schedule) return;
-  if (!atLeast(v, 0, 24)) {
+  if (!takesSchedule(v)) {
     throw new SpecTuneError('INVALID_INPUT', `vLLM ${v.raw} has no per-batch-size draft length (num_speculative_tokens_per_batch_size arrived in vLLM 0.24)`, {
       hint: 'launch one k (the pick at your usual load), or upgrade vLLM to 0.24 or newer for a schedule',
     });
