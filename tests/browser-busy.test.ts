@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppServices, type AppServices } from '../src/core/app-services';
-import { createEventHub, startBrowserServer, type BrowserServer } from '../src/core/browser-server';
+import { createEventHub, startBrowserServer, type BrowserServer } from '../src/http';
 import { processStartTime, runsDir } from '../src/core/run-registry';
 import { freePort, groupPids, processAlive, until } from './helpers/processes';
 

@@ -8,8 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEventHub, startBrowserServer, type BrowserServer } from '../src/core/browser-server';
-import { jsonDepthExceeds, MAX_IN_FLIGHT } from '../src/core/request-limits';
+import { createEventHub, startBrowserServer, type BrowserServer } from '../src/http';
+import { jsonDepthExceeds, MAX_IN_FLIGHT } from '../src/http/request-limits';
 
 interface Reply {
   status: number;
@@ -130,7 +130,7 @@ describe('browser mode request limits', { timeout: 60_000 }, () => {
 
 describe('error codes as HTTP statuses', () => {
   it('a start cancelled by another request is a conflict (409), not an internal error (500)', async () => {
-    const { httpStatusFor } = await import('../src/core/browser-server');
+    const { httpStatusFor } = await import('../src/http');
     expect(httpStatusFor({ code: 'CANCELLED', message: 'start cancelled' })).toBe(409);
     expect(httpStatusFor({ code: 'UNKNOWN', message: 'boom' })).toBe(500);
   });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { createAppServices, type AppServices } from '../src/core/app-services';
-import { createEventHub, startBrowserServer, CONTENT_SECURITY_POLICY, type BrowserServer } from '../src/core/browser-server';
+import { createEventHub, startBrowserServer, CONTENT_SECURITY_POLICY, type BrowserServer } from '../src/http';
 import { ServerStateSchema, type ServerState } from '../src/shared/schemas';
 import { freePort, processAlive } from './helpers/processes';
 import { ensureBuilt } from './fixtures/electron-stub/ensure-built';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
-import { CONTENT_SECURITY_POLICY } from '../src/core/browser-server';
+import { CONTENT_SECURITY_POLICY } from '../src/shared/csp';
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../src/shared/ipc-contract';
 import { ReportSchema, type ServerState } from '../src/shared/schemas';
 import { freePort, processAlive } from './helpers/processes';

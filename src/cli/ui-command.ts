@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SpecTuneError, describeError } from '../shared/errors';
 import { createAppServices } from '../core/app-services';
-import { createEventHub, isLoopbackHost, startBrowserServer } from '../core/browser-server';
+import { createEventHub, isLoopbackHost, startBrowserServer } from '../http';
 import { killAllServersSync, stopAllServers } from '../core/server-process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

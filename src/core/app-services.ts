@@ -1,7 +1,7 @@
 /**
  * The app's request handlers behind one `handle(channel, rawArgs)`: the same
  * object answers Electron IPC (src/main/ipc) and browser mode's HTTP bridge
- * (src/core/browser-server.ts), so the two cannot behave differently. Knows
+ * (src/http/), so the two cannot behave differently. Knows
  * nothing of Electron: the shell injects what only it has (save dialog,
  * openExternal, the simulator's command inside the app bundle).
  */

@@ -2,7 +2,7 @@
  * A request body as text for the servers SpecTune runs itself (the simulator and
  * its personas, the embedded engine): refused once it passes `maxBytes`, and the
  * connection dropped, since nothing legitimate sends them that much. Browser mode
- * needs more (an answer on a socket with nothing left unread): core/request-limits.ts.
+ * needs more (an answer on a socket with nothing left unread): http/request-limits.ts.
  */
 import type { IncomingMessage } from 'node:http';
 

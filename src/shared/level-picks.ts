@@ -2,7 +2,7 @@
  * One pick per load level, in the report's words, and what the overall pick
  * costs at the other levels. Pure; used by the report builder.
  *
- * Level 1 keeps the paired per-request rule (report-builder's recommend()); its
+ * Level 1 keeps the paired per-request rule (report/recommend.ts's recommend()); its
  * answer is only re-expressed here. Levels above 1 use load-decision.ts.
  */
 import { configKey, isBaseline, launchKey, type ConfigKeyed } from './config-key';

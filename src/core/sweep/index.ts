@@ -58,15 +58,6 @@ function withReason(summary: Report['adaptive'], because: string | null): Report
   return because && summary ? { ...summary, decidedBecause: because } : summary;
 }
 
-/**
- * The sweep's own notes in the report's warnings, each once: a report builder that already appends
- * BuildReportInput.notes keeps its copies, one that does not yet still shows them.
- */
-function withNotes(warnings: Report['warnings'], notes: readonly Report['warnings'][number][]): Report['warnings'] {
-  const seen = new Set(warnings.map((w) => `${w.kind}\u0000${w.message}`));
-  return [...warnings, ...notes.filter((n) => !seen.has(`${n.kind}\u0000${n.message}`))];
-}
-
 export async function runSweep(opts: SweepOptions): Promise<Report> {
   const signal = opts.signal;
   const emit = opts.onEvent ?? (() => {});
@@ -179,7 +170,6 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     });
     return {
       ...built,
-      warnings: withNotes(built.warnings, notes.list()),
       adaptive: withReason(strategy.summary(launches, measurements.length), exhaustiveBecause),
     };
   };

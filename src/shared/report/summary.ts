@@ -1,0 +1,101 @@
+/** One entry of the report per (configuration, load level): medians, intervals, speedup, acceptance, output match, load figures. */
+import { isBaseline } from '../config-key';
+import { cellFigures } from '../load-decision';
+import type { ConfigurationResult, Measurement } from '../schemas';
+import { median, percentChange, round, spread, stratifiedMedianCI } from '../stats';
+import type { ConfigRun } from './input';
+import { okTps, pctCI, ratioCI, stratumKey } from './pairing';
+
+export function configLabel(k: number | null, draftModel?: string | null, showDraft = false): string {
+  if (isBaseline({ numSpeculativeTokens: k, draftModel })) return 'No spec';
+  if (k === null) return `draft ${draftModel}`;
+  return showDraft && draftModel ? `${k} tokens · ${draftModel}` : `${k} tokens`;
+}
+
+/** Baseline output hash per (prompt type, system prompt): what every k should reproduce at temperature 0. */
+export function baselineHashes(baseline: readonly Measurement[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of baseline) {
+    const key = `${m.promptType}\u0000${m.systemPrompt}`;
+    if (m.ok && m.metrics && !out.has(key)) out.set(key, m.metrics.outputHash);
+  }
+  return out;
+}
+
+export function matchRate(ms: readonly Measurement[], ref: Map<string, string> | null): number | null {
+  if (!ref) return null;
+  let compared = 0;
+  let same = 0;
+  for (const m of ms) {
+    const want = ref.get(`${m.promptType}\u0000${m.systemPrompt}`);
+    if (!m.ok || !m.metrics || want === undefined) continue;
+    compared++;
+    if (m.metrics.outputHash === want) same++;
+  }
+  return compared ? same / compared : null;
+}
+
+export function summariseConfig(
+  run: ConfigRun,
+  level: number,
+  ms: readonly Measurement[],
+  baseline: readonly Measurement[] | null,
+  ref: Map<string, string> | null,
+  showDraft: boolean,
+): ConfigurationResult {
+  const k = run.numSpeculativeTokens;
+  const ok = ms.filter((m) => m.ok && m.metrics);
+  const tps = okTps(ms);
+  const med = median(tps);
+  const base = baseline ? median(okTps(baseline)) : null;
+  const acc = run.acceptance;
+  const baselineConfig = isBaseline(run);
+  // The interval is on what the sweep compares: the same prompt mix re-run, resampled within each
+  // prompt (stratified), not the pooled order-statistic interval, which spans the prompt mix itself
+  // and is as wide as the gap between a short and a long prompt. That pooled spread is kept apart
+  // as tokensPerSecondSpread, a description of single requests rather than of the median's precision.
+  const ci = stratifiedMedianCI(ok.map((m) => ({ stratum: stratumKey(m), value: m.metrics!.tokensPerSecond })));
+  const range = spread(tps);
+  const load = cellFigures(level, ms);
+  return {
+    ...(run.engine ? { engine: run.engine } : {}),
+    numSpeculativeTokens: k,
+    draftModel: run.draftModel ?? null,
+    label: configLabel(k, run.draftModel, showDraft),
+    failed: run.failed,
+    ...(run.error ? { error: run.error } : {}),
+    requests: ms.length,
+    errors: ms.length - ok.length,
+    tokensPerSecond: round(med),
+    tokensPerSecondCI: ci ? [round(ci[0])!, round(ci[1])!] : null,
+    tokensPerSecondSpread: range ? [round(range[0])!, round(range[1])!] : null,
+    meanTokensPerSecond: tps.length ? round(tps.reduce((s, x) => s + x, 0) / tps.length) : null,
+    totalSeconds: round(median(ok.map((m) => m.metrics!.totalSeconds)), 3),
+    ttftSeconds: round(median(ok.map((m) => m.metrics!.ttftSeconds)), 4),
+    decodeTokensPerSecond: round(median(ok.flatMap((m) => (m.metrics!.decodeTokensPerSecond === null ? [] : [m.metrics!.decodeTokensPerSecond])))),
+    speedupPercent: baselineConfig ? (base !== null ? 0 : null) : round(percentChange(med, base), 1),
+    speedupPercentCI: baselineConfig || !baseline ? null : pctCI(ratioCI(ms, baseline)),
+    acceptanceRate: acc?.acceptanceRate ?? null,
+    meanAcceptanceLength: acc?.meanAcceptanceLength ?? null,
+    perPositionAcceptance: acc?.perPositionAcceptance ?? [],
+    ...(acc ? { acceptance: acc } : {}),
+    ...(run.acceptanceSource ? { acceptanceSource: run.acceptanceSource } : {}),
+    outputMatchRate: round(matchRate(ms, ref), 3),
+    theoreticalSpeedupPercent: null,
+    // A predicted configuration has no requests, so every measured field above is null; its figure lives apart.
+    ...(run.predicted !== undefined ? { predicted: run.predicted } : {}),
+    ...(run.prediction ? { prediction: run.prediction } : {}),
+    concurrency: level,
+    aggregateTokensPerSecond: round(load.aggregateTokensPerSecond),
+    steadyWindowSeconds: round(load.steadyWindowSeconds, 3),
+    latency: {
+      ttftP50: round(load.latency.ttftP50, 4),
+      ttftP99: round(load.latency.ttftP99, 4),
+      itlP50: round(load.latency.itlP50, 4),
+      itlP99: round(load.latency.itlP99, 4),
+    },
+    roundScores: load.roundScores.map((x) => round(x)!),
+    conservativeScore: round(load.conservativeScore),
+    unstable: load.unstable,
+  };
+}

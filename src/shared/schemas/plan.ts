@@ -1,0 +1,108 @@
+/** What a sweep does: prompts, strategy, load levels, the SweepPlan. */
+import { z } from 'zod';
+import { EngineIdSchema } from '../engine-descriptor';
+import { ConcurrencySchema, HttpUrlSchema, NumSpecTokensSchema, ServerSettingsSchema } from './settings';
+
+export const PromptDefSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'use 1-40 lowercase letters, digits, "-" or "_", e.g. "sql-review"'),
+  label: z.string().min(1).max(80),
+  description: z.string().max(200).default(''),
+  prompt: z.string().min(1, 'the prompt text is empty').max(20_000),
+  expectedTokens: z.number().int().positive().optional(),
+});
+export type PromptDef = z.infer<typeof PromptDefSchema>;
+
+export const SystemPromptDefSchema = PromptDefSchema.omit({ expectedTokens: true }).extend({
+  prompt: z.string().max(20_000),
+});
+export type SystemPromptDef = z.infer<typeof SystemPromptDefSchema>;
+
+/** The file `--prompts FILE` reads: custom prompt types and system prompts. */
+export const CustomPromptsFileSchema = z.object({
+  promptTypes: z.array(PromptDefSchema).default([]),
+  systemPrompts: z.array(SystemPromptDefSchema).default([]),
+});
+export type CustomPromptsFile = z.infer<typeof CustomPromptsFileSchema>;
+
+export const ApiKindSchema = z.enum(['chat', 'completions']);
+export type ApiKind = z.infer<typeof ApiKindSchema>;
+
+export const SweepStrategySchema = z.enum(['adaptive', 'exhaustive'], { error: 'strategy must be "adaptive" or "exhaustive"' });
+export type SweepStrategyKind = z.infer<typeof SweepStrategySchema>;
+
+/** What a sweep does. Managed: SpecTune launches vLLM for each k. Attached: one server, as it runs. */
+export const SweepPlanSchema = z
+  .object({
+    mode: z.enum(['managed', 'attached']),
+    /** Managed mode: how to launch; k is set per configuration. */
+    server: ServerSettingsSchema.optional(),
+    /** Attached mode: the running server's base URL, e.g. http://127.0.0.1:8000. */
+    url: HttpUrlSchema.optional(),
+    /** The engine measured; attached mode detects it from the server's API when not given. */
+    engine: EngineIdSchema.optional(),
+    /** Model name for requests; default: the first of /v1/models. */
+    model: z.string().max(1024).optional(),
+    /** Draft models compared per request (engines that swap drafts per request, e.g. LM Studio). */
+    draftModels: z.array(z.string().trim().min(1).max(1024)).max(16, 'compare at most 16 draft models at once').default([]),
+    tokens: z
+      .array(NumSpecTokensSchema)
+      .min(1, 'give at least one k, e.g. 0,3,5,7')
+      .refine((t) => new Set(t).size === t.length, 'each k only once'),
+    promptTypes: z.array(z.string()).min(1, 'pick at least one prompt type'),
+    systemPrompts: z.array(z.string()).min(1, 'pick at least one system prompt'),
+    customPrompts: z.array(PromptDefSchema).default([]),
+    customSystemPrompts: z.array(SystemPromptDefSchema).default([]),
+    repeats: z.number().int().min(1, 'repeats must be 1 or more').max(100).default(3),
+    maxTokens: z.number().int().min(1, 'max tokens must be 1 or more').max(32_768).default(256),
+    temperature: z.number().min(0).max(2).default(0),
+    seed: z.number().int().default(1234),
+    ignoreEos: z.boolean().default(false),
+    api: ApiKindSchema.default('chat'),
+    warmup: z.boolean().default(true),
+    connectTimeoutMs: z.number().int().min(100).default(10_000),
+    /** No byte from the server for this long during a stream = stalled. */
+    stallTimeoutMs: z.number().int().min(100).default(60_000),
+    /** Set by the sweep for attached engines that change k per request or by reload (Ollama, LM Studio), never by users. */
+    attachedChangesK: z.boolean().optional(),
+    /** adaptive: predict the k-curve, measure only what decides; exhaustive: every k. Default: adaptive when more than three k > 0. */
+    strategy: SweepStrategySchema.optional(),
+    /** Load levels: requests kept in flight at once (closed loop), each measured for every configuration. */
+    concurrency: z
+      .array(ConcurrencySchema)
+      .min(1, 'give at least one concurrency level, e.g. 1 or 1,8,32')
+      .max(16, 'give at most 16 concurrency levels')
+      .refine((c) => new Set(c).size === c.length, 'each concurrency level only once')
+      .default([1]),
+    /** The level the overall recommendation is for; default: the lowest level measured. */
+    targetConcurrency: ConcurrencySchema.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.mode === 'managed' && !p.server) ctx.addIssue({ code: 'custom', path: ['server'], message: 'managed mode needs server settings (model, command)' });
+    if (p.mode === 'attached' && !p.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'attached mode needs the server URL' });
+    if (p.mode === 'attached' && p.tokens.length !== 1 && p.attachedChangesK !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tokens'],
+        message: 'attached mode measures one running server as it is: give the single k it was launched with (0 = no speculation), or launch vLLM through SpecTune to compare several',
+      });
+    }
+    if (p.targetConcurrency !== undefined && !p.concurrency.includes(p.targetConcurrency)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetConcurrency'],
+        message: `target concurrency ${p.targetConcurrency} is not among the measured levels (${p.concurrency.join(',')}): add it to the concurrency list or pick one of them`,
+      });
+    }
+    // Checked here, not only when k > 0 is launched: otherwise the whole baseline runs before the error.
+    if (p.mode === 'managed' && p.server && !p.server.draftModel && !p.server.method && p.tokens.some((k) => k > 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server', 'method'],
+        message: 'k > 0 needs a draft model or a method (ngram, eagle, eagle3, mtp, medusa); give one, or sweep only k = 0',
+      });
+    }
+  });
+export type SweepPlan = z.infer<typeof SweepPlanSchema>;
+export type SweepPlanInput = z.input<typeof SweepPlanSchema>;
