@@ -16,7 +16,7 @@ import { alphaFromMeanAcceptanceLength, expectedSpeedup } from '../src/shared/le
 import { BUILTIN_PROMPT_TYPES } from '../src/shared/prompts';
 import { acceptanceAlpha, DEFAULT_STEP_MS, draftCost, expectedAcceptanceRate, expectedPerPositionAcceptance, expectedRequestSpeedup } from '../src/simulator/model';
 import { processAlive } from './helpers/processes';
-import { DEFAULT_SIM_VERSION } from '../src/simulator/options';
+import { DEFAULT_SIM_VERSION } from '../src/simulator/personas/vllm/options';
 
 // ---------------------------------------------------------------- helpers
 

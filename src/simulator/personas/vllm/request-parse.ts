@@ -5,12 +5,12 @@
  */
 import type http from 'node:http';
 import type { z } from 'zod';
-import { formatZodError } from '../shared/schemas';
-import type { GenerationInput } from './generation';
+import { formatZodError } from '../../../shared/schemas';
+import type { GenerationInput } from '../../generation';
 import { ChatRequestSchema, CompletionRequestSchema, messageText, type ErrorBody } from './openai';
 import type { SimOptions } from './options';
-import { countPromptTokens, countTextTokens } from './text';
-import { readBodyText } from '../node/read-body';
+import { countPromptTokens, countTextTokens } from '../../text';
+import { readBodyText } from '../../../node/read-body';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 

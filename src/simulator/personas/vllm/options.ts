@@ -9,10 +9,10 @@
  * and version-dependent flag sets do not map onto a declarative parser.
  */
 import { z } from 'zod';
-import { formatZodError, SPEC_METHODS, type SpecMethod } from '../shared/schemas';
-import { parseVllmVersion, type VllmVersion } from '../engines/vllm/argv';
-import { DEFAULT_STEP_MS, TOKEN_COMPUTE_SHARE, type SpecSchedule } from './model';
-import { knobNumber as num, SHARED_KNOB_FLAGS, SHARED_KNOB_SHAPE, sharedKnobs, type SharedKnobs } from './personas/knobs';
+import { formatZodError, SPEC_METHODS, type SpecMethod } from '../../../shared/schemas';
+import { parseDottedVersion, versionAtLeast as atLeast, type DottedVersion } from '../../../shared/version';
+import { DEFAULT_STEP_MS, TOKEN_COMPUTE_SHARE, type SpecSchedule } from '../../model';
+import { knobNumber as num, SHARED_KNOB_FLAGS, SHARED_KNOB_SHAPE, sharedKnobs, type SharedKnobs } from '../knobs';
 
 export const DEFAULT_SIM_VERSION = '0.24.1';
 
@@ -39,20 +39,8 @@ export interface SpeculativeSettings {
   disableByBatchSize?: number;
 }
 
-export interface SimKnobs {
-  startupMs: number;
-  failStartup: boolean;
-  crashAfter: number | null;
-  http500Rate: number | null;
-  http500Every: number | null;
-  stallAfterTokens: number | null;
-  ignoreSigterm: boolean;
-  stepMs: number;
-  draftCost: number | null;
-  alpha: number | null;
-  jitter: number;
-  /** --sim-token-compute-ms: verification compute per token per running sequence; null = TOKEN_COMPUTE_SHARE × stepMs. */
-  tokenComputeMs: number | null;
+/** The shared knobs plus what only the vLLM persona has. */
+export interface SimKnobs extends SharedKnobs {
   /** --sim-schedule-overhead: every step × (1 + F) while a K schedule is configured (vLLM issue 49548). */
   scheduleOverhead: number;
   metrics: 'v1' | 'v0';
@@ -60,7 +48,7 @@ export interface SimKnobs {
 }
 
 export interface SimOptions {
-  version: VllmVersion;
+  version: DottedVersion;
   model: string;
   servedModelNames: string[];
   host: string;
@@ -229,7 +217,7 @@ const pyRepr = (v: unknown): string => JSON.stringify(v).replace(/,/g, ', ').rep
  * and pydantic refuses it at start-up; from 0.24 every entry is checked like
  * vLLM's validator: start ≤ end, K ≤ num_speculative_tokens, ranges apart.
  */
-function parseSchedule(raw: unknown, version: VllmVersion, k: number): SpecSchedule | undefined {
+function parseSchedule(raw: unknown, version: DottedVersion, k: number): SpecSchedule | undefined {
   if (raw === undefined) return undefined;
   if (!atLeast(version, 0, 24)) {
     throw new SimArgError(
@@ -257,13 +245,6 @@ function parseSchedule(raw: unknown, version: VllmVersion, k: number): SpecSched
   return entries.map(([a, b, K]) => [a, b, K] as const);
 }
 
-/** The impersonated version is `major.minor[.patch]` or later. */
-export function atLeast(v: VllmVersion, major: number, minor: number, patch = 0): boolean {
-  if (v.major !== major) return v.major > major;
-  if (v.minor !== minor) return v.minor > minor;
-  return v.patch >= patch;
-}
-
 /** What vLLM infers when only a speculator model is named. */
 function methodFromModel(model: string): SpecMethod {
   const m = model.toLowerCase();
@@ -285,7 +266,7 @@ function str(v: string | boolean | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function parseSpeculative(flags: Tokens['flags'], version: VllmVersion): SpeculativeSettings | null {
+function parseSpeculative(flags: Tokens['flags'], version: DottedVersion): SpeculativeSettings | null {
   const legacy = !atLeast(version, 0, 8);
   const configRaw = str(flags.get('--speculative-config'));
   if (configRaw !== undefined) {
@@ -403,7 +384,7 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
   const words = withoutServe(argv);
   const t = tokenise(words);
   const versionRaw = str(t.flags.get('--sim-version')) ?? DEFAULT_SIM_VERSION;
-  const version = parseVllmVersion(versionRaw);
+  const version = parseDottedVersion(versionRaw);
   if (!version) throw new SimArgError(`argument --sim-version: "${versionRaw}" is not a version like 0.15.1`);
   if (t.flags.get('--version') === true) return { kind: 'version', version: version.raw };
   if (t.flags.get('--help') === true) return { kind: 'help', text: USAGE };
@@ -489,7 +470,7 @@ export function parseSimArgs(argv: readonly string[]): ParsedCommand {
  * (0.10 on) ignores it, so those versions warn and drop it — a log a test can
  * read to prove a client never relies on it.
  */
-function disableByBatchSize(spec: SpeculativeSettings | null, flag: number | undefined, version: VllmVersion, warnings: string[]): SpeculativeSettings | null {
+function disableByBatchSize(spec: SpeculativeSettings | null, flag: number | undefined, version: DottedVersion, warnings: string[]): SpeculativeSettings | null {
   const n = flag ?? spec?.disableByBatchSize;
   if (n === undefined) return spec;
   if (atLeast(version, 0, 10)) {

@@ -11,13 +11,14 @@ import type { EngineHandle } from './engine-process';
 import { createApiServer } from './http-api';
 import { createLogger, SIMULATED_BANNER } from './log';
 import { SimMetrics } from './metrics';
-import { atLeast, type SimOptions } from './options';
+import { versionAtLeast } from '../../../shared/version';
+import type { SimOptions } from './options';
 
 const STATS_INTERVAL_MS = 10_000;
 
 /** Serves until a signal or a fault ends the process; `engine` is the spawned, not yet configured, EngineCore child. */
 export async function serve(opts: SimOptions, engine: EngineHandle): Promise<never> {
-  const apiPrefix = atLeast(opts.version, 0, 11) ? `(APIServer pid=${process.pid})` : '';
+  const apiPrefix = versionAtLeast(opts.version, 0, 11) ? `(APIServer pid=${process.pid})` : '';
   const log = createLogger(apiPrefix);
   const metrics = new SimMetrics(opts.speculative?.numSpeculativeTokens ?? 0);
   let ready = false;

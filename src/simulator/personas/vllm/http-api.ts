@@ -6,15 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { prepareGeneration } from './generation';
+import { prepareGeneration } from '../../generation';
 import type { Logger } from './log';
 import type { SimMetrics } from './metrics';
-import { mixSeed, prng } from './model';
+import { mixSeed, prng } from '../../model';
 import { errorJson, type ErrorBody } from './openai';
 import type { SimOptions } from './options';
-import { drive } from './playback';
+import { drive } from '../../playback';
 import { HttpError, prepareRequest, readJson, type PreparedRequest } from './request-parse';
-import { Slots } from './slots';
+import { Slots } from '../../slots';
 
 export interface ApiContext {
   opts: SimOptions;
