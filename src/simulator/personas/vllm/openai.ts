@@ -62,6 +62,9 @@ export function messageText(content: z.infer<typeof ChatMessageSchema>['content'
   return content.map((p) => (p.type === 'text' && p.text ? p.text : '')).join('');
 }
 
+/** FastAPI's JSON content type (no charset). */
+export const VLLM_JSON = { 'content-type': 'application/json' };
+
 export interface ErrorBody {
   status: number;
   message: string;
