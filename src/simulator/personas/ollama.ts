@@ -17,7 +17,6 @@
  * - /v1/chat/completions: the OpenAI-compatible layer (model defaults, no options).
  */
 
-import type http from 'node:http';
 import { nowMs } from '../clock';
 import type { Generation, GenerationInput } from '../generation';
 import { countTextTokens } from '../text';

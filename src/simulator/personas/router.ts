@@ -11,7 +11,7 @@ import type http from 'node:http';
 import { readBodyText } from '../../node/read-body';
 import { nowMs } from '../clock';
 
-export const SIMULATED_HEADER = 'x-spectune-simulated';
+const SIMULATED_HEADER = 'x-spectune-simulated';
 
 export type Method = 'GET' | 'HEAD' | 'POST';
 
@@ -88,7 +88,7 @@ function matches(route: Route, path: string): boolean {
   return asList(route.path).some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : p === path));
 }
 
-export function toProblem(err: unknown): HttpProblem {
+function toProblem(err: unknown): HttpProblem {
   return err instanceof HttpProblem ? err : new HttpProblem(500, String((err as Error)?.message ?? err));
 }
 
