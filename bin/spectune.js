@@ -4,7 +4,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
-if (process.argv[2] === 'sim') {
+if (process.argv[2] === 'sim' && process.argv[3] === 'gguf') {
+  // Generated model files for the embedded engine: listed under `sim` (a demo aid), written by that engine.
+  const { runGgufCli } = await import('../src/engines/embedded/gguf/cli.ts');
+  await runGgufCli(process.argv.slice(4));
+} else if (process.argv[2] === 'sim') {
   // The simulator starts twice per launch (API process and engine child) and
   // once more for `--version`: skip loading the rest of the CLI.
   const { runSimulatorCli } = await import('../src/simulator/cli.ts');

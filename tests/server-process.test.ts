@@ -13,7 +13,7 @@ import type { LogLine, ServerSettingsInput, ServerState } from '../src/shared/sc
 import { killAllServersSync, liveServerCount, stopAllServers, ServerProcess, type ServerExitEvent } from '../src/core/server-process';
 import { parseProcStat } from '../src/node/process-tree';
 import { cleanLine, LineRing } from '../src/node/line-buffer';
-import { DEFAULT_SIM_VERSION } from '../src/simulator/options';
+import { DEFAULT_SIM_VERSION } from '../src/simulator/personas/vllm/options';
 
 const ROOT = resolve(__dirname, '..');
 const SIM = [process.execPath, resolve(ROOT, 'bin/run-ts.js'), resolve(ROOT, 'src/simulator/main.ts')];

@@ -22,7 +22,7 @@ import {
   StepPlanner,
   type PlannerInput,
 } from '../src/simulator/model';
-import { parseSimArgs, SimArgError } from '../src/simulator/options';
+import { parseSimArgs, SimArgError } from '../src/simulator/personas/vllm/options';
 import { personaBestKAtLoad, personaExpectedLoadTokensPerSecond } from '../src/simulator/personas/expected';
 import { countPromptTokens } from '../src/simulator/text';
 import { killAllPersonas, postSse, runOnce, startPersona, stopPersona, type PersonaProcess, type SseResult } from './sim-persona-harness';

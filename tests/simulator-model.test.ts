@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { expectedTokensPerStep } from '../src/shared/leviathan';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../src/shared/prompts';
 import { prepareGeneration, type GenerationInput } from '../src/simulator/generation';
-import { SimMetrics } from '../src/simulator/metrics';
-import { errorJson } from '../src/simulator/openai';
+import { SimMetrics } from '../src/simulator/personas/vllm/metrics';
+import { errorJson } from '../src/simulator/personas/vllm/openai';
 import {
   acceptanceAlpha,
   classifyPrompt,
@@ -18,7 +18,7 @@ import {
   planRequest,
   plannedMs,
 } from '../src/simulator/model';
-import { DEFAULT_SIM_VERSION, parseSimArgs, SimArgError, type SimOptions } from '../src/simulator/options';
+import { DEFAULT_SIM_VERSION, parseSimArgs, SimArgError, type SimOptions } from '../src/simulator/personas/vllm/options';
 import { applyStop, tokenize } from '../src/simulator/text';
 
 const prompt = (id: string) => BUILTIN_PROMPT_TYPES.find((p) => p.id === id)!.prompt;

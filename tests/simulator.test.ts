@@ -16,13 +16,19 @@ import { alphaFromMeanAcceptanceLength, expectedSpeedup } from '../src/shared/le
 import { BUILTIN_PROMPT_TYPES } from '../src/shared/prompts';
 import { acceptanceAlpha, DEFAULT_STEP_MS, draftCost, expectedAcceptanceRate, expectedPerPositionAcceptance, expectedRequestSpeedup } from '../src/simulator/model';
 import { processAlive } from './helpers/processes';
-import { DEFAULT_SIM_VERSION } from '../src/simulator/options';
+import { DEFAULT_SIM_VERSION } from '../src/simulator/personas/vllm/options';
 
 // ---------------------------------------------------------------- helpers
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-type Via = 'run-ts' | 'spectune' | { bundle: string };
+/**
+ * How a test starts the simulator. Default: a plain-JS bundle of it, built once (what the desktop
+ * app ships): the same code without a TypeScript loader in every API process and engine child,
+ * which was most of each test's start-up. `spectune sim` (through tsx) is the launch-path test's;
+ * other test files start src/simulator/main.ts through bin/run-ts.js.
+ */
+type Via = 'bundle' | 'spectune';
 
 interface SimProcess {
   proc: ChildProcess;
@@ -36,15 +42,24 @@ interface SimProcess {
 const live = new Map<ChildProcess, { persistent: boolean }>();
 const enginePids = new Map<number, ChildProcess>();
 
+let bundleDir = '';
+const bundleFile = () => path.join(bundleDir, 'simulator.mjs');
+
+beforeAll(async () => {
+  bundleDir = mkdtempSync(path.join(os.tmpdir(), 'spectune-sim-'));
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [path.join(ROOT, 'src/simulator/standalone.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundleFile(), logLevel: 'silent' });
+});
+afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
+
 function commandFor(via: Via): string[] {
-  if (via === 'run-ts') return [process.execPath, path.join(ROOT, 'bin/run-ts.js'), path.join(ROOT, 'src/simulator/main.ts')];
   if (via === 'spectune') return [process.execPath, path.join(ROOT, 'bin/spectune.js'), 'sim'];
-  return [process.execPath, via.bundle];
+  return [process.execPath, bundleFile()];
 }
 
 /** Spawns the simulator; resolves once its URL is logged (the port is bound, not necessarily ready). */
 function spawnSim(args: string[], opts: { via?: Via; cwd?: string; persistent?: boolean } = {}): { proc: ChildProcess; lines: string[]; exit: SimProcess['exit'] } {
-  const [exe, ...pre] = commandFor(opts.via ?? 'run-ts');
+  const [exe, ...pre] = commandFor(opts.via ?? 'bundle');
   const proc = spawn(exe, [...pre, ...args], { cwd: opts.cwd ?? ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   live.set(proc, { persistent: opts.persistent === true });
   const lines: string[] = [];
@@ -117,6 +132,21 @@ async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, t
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Polls until `pid` is gone; resolves with the last time it was seen alive. */
+async function lastSeenAlive(pid: number, timeoutMs: number): Promise<number> {
+  let seen = Date.now();
+  await waitFor(
+    () => {
+      if (!processAlive(pid)) return true;
+      seen = Date.now();
+      return undefined;
+    },
+    timeoutMs,
+    () => `process ${pid} never exited`,
+  );
+  return seen;
 }
 
 /** Kills the simulators (process group and engine) tests started; persistent ones only when asked. */
@@ -228,7 +258,7 @@ afterAll(() => killAll(true));
 
 describe('lifecycle', () => {
   it('answers 503 while loading, then 200; serves /version and /v1/models; SIGTERM stops API process and engine with exit 0', async () => {
-    const sim = await startSim(['--sim-startup-ms', '1500', '--max-model-len', '4096'], { ready: false });
+    const sim = await startSim(['--sim-startup-ms', '800', '--max-model-len', '4096'], { ready: false });
     const early = await fetch(`${sim.url}/health`);
     expect(early.status).toBe(503);
     expect(sim.lines.some((l) => l.includes('SIMULATED — no model is loaded'))).toBe(true);
@@ -254,34 +284,40 @@ describe('lifecycle', () => {
     const sim = await startSim(['--sim-ignore-sigterm']);
     const engine = await sim.enginePid();
     process.kill(-sim.proc.pid!, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 1200));
+    // Both have handled the signal once each says it ignored it (the engine's lines carry its EngineCore_0 prefix).
+    const ignored = (engineLine: boolean) => sim.lines.some((l) => l.includes('ignoring it') && l.includes('EngineCore_0') === engineLine);
+    await waitFor(() => (ignored(true) && ignored(false) ? true : undefined), 5000, () => `SIGTERM not handled by both; log:\n${sim.lines.join('\n')}`);
     expect(processAlive(sim.proc.pid!)).toBe(true);
     expect(processAlive(engine)).toBe(true);
     expect((await fetch(`${sim.url}/health`)).status).toBe(200);
-    expect(sim.lines.some((l) => l.includes('ignoring it'))).toBe(true);
     process.kill(-sim.proc.pid!, 'SIGKILL');
     expect((await sim.exit).signal).toBe('SIGKILL');
     await waitFor(() => (processAlive(engine) ? undefined : true), 3000, () => `engine ${engine} still running`);
   });
 
   it('an engine whose parent is SIGKILLed keeps running (the orphan a launcher must reap), then gives up after the orphan timeout', async () => {
-    const sim = await startSim(['--sim-orphan-exit-ms', '2000']);
+    const sim = await startSim(['--sim-orphan-exit-ms', '1000']);
     const engine = await sim.enginePid();
     process.kill(sim.proc.pid!, 'SIGKILL');
     await sim.exit;
-    await new Promise((r) => setTimeout(r, 700));
-    expect(processAlive(engine)).toBe(true);
-    await waitFor(() => (processAlive(engine) ? undefined : true), 8000, () => `orphaned engine ${engine} never exited`);
+    const parentGone = Date.now();
+    const lastAlive = await lastSeenAlive(engine, 8000);
+    expect(lastAlive - parentGone).toBeGreaterThanOrEqual(700);
+    expect(sim.lines.some((l) => l.includes('orphaned engine exiting'))).toBe(true);
   });
 
   it('an engine whose parent is SIGKILLed while it loads finishes loading and stays (an orphan, not a crash)', async () => {
-    const sim = await startSim(['--sim-startup-ms', '1200', '--sim-orphan-exit-ms', '20000'], { ready: false });
+    const sim = await startSim(['--sim-startup-ms', '800', '--sim-orphan-exit-ms', '1500'], { ready: false });
     const engine = await sim.enginePid();
+    const loadedLine = (l: string) => l.includes('init engine (profile, create kv cache');
+    expect(sim.lines.some(loadedLine)).toBe(false);
     process.kill(sim.proc.pid!, 'SIGKILL');
     await sim.exit;
-    await waitFor(() => (sim.lines.some((l) => l.includes('init engine (profile, create kv cache')) ? true : undefined), 5000, () => 'the engine never finished loading');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(processAlive(engine)).toBe(true);
+    const loadedAt = await waitFor(() => (sim.lines.some(loadedLine) ? Date.now() : undefined), 5000, () => 'the engine never finished loading');
+    // Alive well after loading, until the orphan timeout (not a crash) ends it.
+    const lastAlive = await lastSeenAlive(engine, 8000);
+    expect(lastAlive - loadedAt).toBeGreaterThanOrEqual(300);
+    expect(sim.lines.findIndex((l) => l.includes('orphaned engine exiting'))).toBeGreaterThan(sim.lines.findIndex(loadedLine));
   });
 
   it('--sim-fail-startup exits 1 before ready with an out-of-memory error, engine gone', async () => {
@@ -481,7 +517,8 @@ describe('faults on requests', () => {
   });
 
   it('--sim-stall-after-tokens 5 stops the stream after 5 tokens and leaves the connection open', async () => {
-    const sim = await startSim(['--sim-stall-after-tokens', '5']);
+    // `clock` answers without a stall: its whole answer, asked for once the stall began, is the time the stalled stream had to go on.
+    const [sim, clock] = await Promise.all([startSim(['--sim-stall-after-tokens', '5']), startSim([])]);
     const ac = new AbortController();
     const res = await fetch(`${sim.url}/v1/chat/completions`, {
       method: 'POST',
@@ -490,30 +527,31 @@ describe('faults on requests', () => {
       signal: ac.signal,
     });
     let text = '';
-    let lastByteAt = Date.now();
-    const reader = res.body!.getReader();
-    const stopAt = Date.now() + 2500;
-    const timer = setTimeout(() => ac.abort(), 2500);
     let ended = false;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) {
-          ended = true;
-          break;
+    const reader = res.body!.getReader();
+    const reading = (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return void (ended = true);
+          text += new TextDecoder().decode(value);
         }
-        text += new TextDecoder().decode(value);
-        lastByteAt = Date.now();
+      } catch {
+        /* aborted by us: the server never closed it */
       }
-    } catch {
-      /* aborted by us: the server never closed it */
-    }
-    clearTimeout(timer);
+    })();
+    const contentChunks = () => text.split('\n\n').filter((e) => e.includes('"content":"') && !e.includes('"content":""'));
+    await waitFor(() => (contentChunks().length >= 5 ? true : undefined), 10_000, () => `fewer than 5 tokens arrived: ${text}`);
+    const atStall = text;
+    // Twice the stalled answer's length, started after it: by its end the stalled stream would have finished.
+    const whole = await streamChat(clock.url, chatBody({ max_tokens: 100, ignore_eos: true }));
+    expect(whole.usage?.completion_tokens).toBe(100);
     expect(ended).toBe(false);
-    const contentChunks = text.split('\n\n').filter((e) => e.includes('"content":"') && !e.includes('"content":""'));
-    expect(contentChunks).toHaveLength(5);
+    expect(text).toBe(atStall);
+    expect(contentChunks()).toHaveLength(5);
     expect(text).not.toContain('[DONE]');
-    expect(stopAt - lastByteAt).toBeGreaterThan(1000);
+    ac.abort();
+    await reading;
     await waitFor(async () => ((await (await fetch(`${sim.url}/metrics`)).text()).includes('vllm:num_requests_running{engine="0",model_name="sim/test-model"} 0.0') ? true : undefined), 3000, () => 'aborted request still counted as running');
   });
 });
@@ -579,7 +617,7 @@ describe('vLLM versions and flags', () => {
 describe('launch paths', () => {
   let tmp: string;
   beforeAll(() => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'spectune-sim-'));
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'spectune-sim-cwd-'));
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -594,10 +632,7 @@ describe('launch paths', () => {
   });
 
   it('a plain-JS bundle (as inside Electron) runs from another cwd with no TypeScript loader', async () => {
-    const { build } = await import('esbuild');
-    const outfile = path.join(tmp, 'simulator.mjs');
-    await build({ entryPoints: [path.join(ROOT, 'src/simulator/standalone.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent' });
-    const sim = await startSim([], { via: { bundle: outfile }, cwd: tmp });
+    const sim = await startSim([], { via: 'bundle', cwd: tmp });
     const engine = await sim.enginePid();
     expect(processAlive(engine)).toBe(true);
     const r = await streamChat(sim.url, chatBody({ max_tokens: 8 }));

@@ -1,12 +1,13 @@
 /**
  * The `spectune` command. `spectune sim …` never reaches this file: bin/spectune.js
- * hands it to the simulator untouched, which parses flags like `vllm` does.
+ * hands it to the simulator untouched, whose personas parse flags like the engines they impersonate.
  */
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { TOOL_VERSION } from '../node/tool-version';
 import { stopAllServers } from '../core/server-process';
 import { SpecTuneError } from '../shared/errors';
+import { SIM_COMMANDS } from '../simulator/help';
 import { registerReportCommand } from './report-command';
 import { registerStatusCommand } from './status-command';
 import { registerStopCommand } from './stop-command';
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<void> {
   registerReportCommand(program);
   program
     .command('sim')
-    .description('the built-in vLLM-compatible simulator: `spectune sim serve MODEL [vllm flags]`, `spectune sim --version`');
+    .description(`the built-in simulator, a stand-in server per engine: ${SIM_COMMANDS.map((c) => c.word).join(', ')} (\`spectune sim --help\` says what each is)`);
   await program.parseAsync(argv, { from: 'user' });
 }
 

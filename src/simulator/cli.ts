@@ -1,22 +1,21 @@
 /**
- * `spectune sim …`: a vLLM-compatible stand-in server. Same command shape as
- * `vllm` (`--version`, `serve MODEL`, `--model MODEL`), plus `--sim-*` flags for
- * timing and fault injection. This function owns the process once it serves:
- * it installs signal handlers and ends with process.exit; it returns only after
- * `--version` / `--help`.
+ * `spectune sim …`: the simulator's command line. The first word picks the
+ * persona (personas/index.ts); anything else — `serve MODEL`, `--version`,
+ * `--model MODEL`, `--sim-*` flags first — is the vLLM persona, so a vLLM
+ * server command such as `spectune sim --sim-version 0.23.0` works as `vllm`.
  *
  * Modules are imported per role: a sweep restarts the simulator for every
- * configuration, and the EngineCore child needs none of the API server's code
- * (zod and the HTTP stack alone cost it a few hundred ms of start-up).
+ * configuration, and the vLLM persona's EngineCore child needs none of the API
+ * server's code (zod and the HTTP stack alone cost it a few hundred ms of start-up).
  */
 import path from 'node:path';
-import { spawnEngine } from './engine-process';
+import { SIM_HELP } from './help';
 
 export interface SimulatorCliOptions {
   /**
-   * How to start this same simulator again (for the EngineCore child, which
-   * runs `[...selfCommand, 'engine-core']`). Default: this process's own
-   * executable and script, plus `sim` when started as `spectune sim`.
+   * How to start this same simulator again (for the vLLM persona's EngineCore
+   * child, which runs `[...selfCommand, 'engine-core']`). Default: this
+   * process's own executable and script, plus `sim` when started as `spectune sim`.
    */
   selfCommand?: string[];
 }
@@ -26,46 +25,21 @@ export function defaultSelfCommand(): string[] {
   return [process.execPath, script, ...(process.argv[2] === 'sim' ? ['sim'] : [])];
 }
 
+/** `spectune sim --help` alone: the list of personas (each persona's own --help lists its flags). */
+const asksForOverview = (argv: readonly string[]): boolean => argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help');
+
 export async function runSimulatorCli(argv: string[], options: SimulatorCliOptions = {}): Promise<void> {
-  if (argv[0] === 'gguf') {
-    // Generated model files for the embedded engine (not a simulator role; it lives here because `sim` is dispatched here).
-    const { runGgufCli } = await import('../engines/embedded/gguf/cli');
-    await runGgufCli(argv.slice(1));
+  if (asksForOverview(argv)) {
+    process.stdout.write(SIM_HELP);
     return;
   }
-  // Engine personas (llama-server, mlx_lm.server, lmstudio, ollama): no EngineCore child.
   const { personaOf, runPersona } = await import('./personas/index');
   const persona = personaOf(argv[0]);
   if (persona) {
     await runPersona(persona, argv.slice(1));
     return;
   }
-  if (argv[0] === 'engine-core') {
-    const { runEngineCore } = await import('./engine-core');
-    await runEngineCore();
-    return;
-  }
-  // The engine child boots (its own TypeScript loader, ~0.5 s) while this process loads and parses.
-  const informational = argv.some((a) => a === '--version' || a === '--help' || a === '-h');
-  const selfCommand = options.selfCommand ?? defaultSelfCommand();
-  const engine = informational ? null : spawnEngine(selfCommand);
-  const { parseSimArgs, SimArgError } = await import('./options');
-  let parsed;
-  try {
-    parsed = parseSimArgs(argv);
-  } catch (err) {
-    engine?.kill();
-    if (err instanceof SimArgError) {
-      process.stderr.write(`${err.exitCode === 2 ? 'vllm: error: ' : 'ERROR: '}${err.message}\n`);
-      process.exit(err.exitCode);
-    }
-    throw err;
-  }
-  if (parsed.kind !== 'serve') {
-    engine?.kill();
-    process.stdout.write(parsed.kind === 'version' ? `${parsed.version}\n` : parsed.text);
-    return;
-  }
-  const { serve } = await import('./serve');
-  await serve(parsed.options, engine ?? spawnEngine(selfCommand));
+  const vllm = await import('./personas/vllm/cli');
+  if (argv[0] === 'engine-core') await vllm.runVllmEngineCore();
+  else await vllm.runVllmCli(argv, options.selfCommand ?? defaultSelfCommand());
 }

@@ -12,7 +12,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Generation } from './generation';
-import type { SimMetrics } from './metrics';
 import { StepPlanner, type PlannedStep } from './model';
 
 export interface DriveCallbacks {
@@ -23,8 +22,14 @@ export interface DriveCallbacks {
   done(): void;
 }
 
-/** The counters playback updates (SimMetrics, or a persona's own); `running` = sequences decoding now. */
-export type PlaybackCounters = Pick<SimMetrics, 'running' | 'generationTokens' | 'recordStep'>;
+/** The counters playback updates (each persona keeps its own). */
+export interface PlaybackCounters {
+  /** Sequences decoding now: the batch a step is planned for. */
+  running: number;
+  generationTokens: number;
+  /** One verification step: K drafted, the accepted run. */
+  recordStep(drafted: number, accepted: number): void;
+}
 
 export function drive(gen: Generation, opts: { sim: { stallAfterTokens: number | null } }, metrics: PlaybackCounters, cb: DriveCallbacks): { cancel(): void } {
   const planner = new StepPlanner(gen.decode);

@@ -4,6 +4,8 @@
  * size wait in arrival order; only admitted ones count as running for the
  * batched step cost (model.ts batchStepMs).
  */
+import type { ServerResponse } from 'node:http';
+
 /** A counting semaphore in arrival order. */
 export class Slots {
   private active = 0;
@@ -51,4 +53,18 @@ export class Slots {
       else this.active--;
     };
   }
+}
+
+/**
+ * Waits for a place in `slots` while the client stays connected: null when it
+ * left first (it then holds no place). The caller releases what it gets.
+ */
+export async function admitWhileConnected(slots: Slots, res: ServerResponse): Promise<(() => void) | null> {
+  const gone = new AbortController();
+  const leave = () => gone.abort();
+  res.once('close', leave);
+  const release = await slots.acquire(gone.signal);
+  res.off('close', leave);
+  if (release && res.destroyed) release();
+  return release && !res.destroyed ? release : null;
 }

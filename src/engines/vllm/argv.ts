@@ -5,33 +5,21 @@
  */
 import { SpecTuneError } from '../../shared/errors';
 import { effectiveMethod, type ServerSettings, type SpecMethod } from '../../shared/schemas';
+import { parseDottedVersion, versionAtLeast, type DottedVersion } from '../../shared/version';
 import { takesSchedule } from './schedule';
 
-export interface VllmVersion {
-  major: number;
-  minor: number;
-  patch: number;
-  raw: string;
-}
+export type VllmVersion = DottedVersion;
 
 /** Parses `vllm --version` output or a /version value: "0.6.3.post1", "v0.10.1rc1", "vllm 0.11.0+cu128". */
-export function parseVllmVersion(text: string): VllmVersion | null {
-  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-  if (!m) return null;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), raw: text.trim().split(/\s+/).pop() ?? text.trim() };
-}
-
-function atLeast(v: VllmVersion, major: number, minor: number): boolean {
-  return v.major > major || (v.major === major && v.minor >= minor);
-}
+export const parseVllmVersion = parseDottedVersion;
 
 /** Which flag style a version takes. */
 export type FlagStyle = 'legacy' | 'config-model' | 'config-method-only' | 'config-draft-model';
 
 export function flagStyle(v: VllmVersion): FlagStyle {
-  if (!atLeast(v, 0, 8)) return 'legacy';
-  if (!atLeast(v, 0, 10)) return 'config-model';
-  if (!atLeast(v, 0, 15)) return 'config-method-only';
+  if (!versionAtLeast(v, 0, 8)) return 'legacy';
+  if (!versionAtLeast(v, 0, 10)) return 'config-model';
+  if (!versionAtLeast(v, 0, 15)) return 'config-method-only';
   return 'config-draft-model';
 }
 

@@ -9,10 +9,26 @@ import { z } from 'zod';
 import { DEFAULT_STEP_MS, TOKEN_COMPUTE_SHARE } from '../model';
 import type { FlagKind, ParsedFlags } from './flags';
 import { flagValue } from './flags';
-import type { SimKnobs } from '../options';
 
-/** The vLLM persona's timing and fault knobs (one set for every persona), plus what only personas use. */
-export interface PersonaKnobs extends Omit<SimKnobs, 'metrics' | 'orphanExitMs' | 'scheduleOverhead'> {
+/** The timing and fault knobs every persona takes, vLLM's included. */
+export interface SharedKnobs {
+  startupMs: number;
+  failStartup: boolean;
+  crashAfter: number | null;
+  http500Rate: number | null;
+  http500Every: number | null;
+  stallAfterTokens: number | null;
+  ignoreSigterm: boolean;
+  stepMs: number;
+  draftCost: number | null;
+  alpha: number | null;
+  jitter: number;
+  /** --sim-token-compute-ms: verification compute per token per running sequence; null = TOKEN_COMPUTE_SHARE × stepMs. */
+  tokenComputeMs: number | null;
+}
+
+/** The shared knobs plus what only the single-process personas use (vLLM has its own --seed). */
+export interface PersonaKnobs extends SharedKnobs {
   /** Time a model (re)load takes: Ollama runner reloads, mlx_lm/LM Studio draft swaps. */
   reloadMs: number;
   seed: number;
@@ -71,7 +87,6 @@ export const SHARED_KNOB_SHAPE = {
 };
 
 type SharedKnobValues = z.infer<z.ZodObject<typeof SHARED_KNOB_SHAPE>>;
-export type SharedKnobs = Omit<SimKnobs, 'metrics' | 'orphanExitMs' | 'scheduleOverhead'>;
 
 /**
  * The shared knobs from validated values and the boolean flags as given; throws Error when two

@@ -255,15 +255,43 @@ const float = (p: ParsedFlags, flag: string, def: number, usage: string): number
   return n;
 };
 
-export function parseLlamaArgs(argv: readonly string[]): LlamaCommand {
-  // --sim-build first: it decides which flags exist.
+/** --sim-build, read before anything else: it decides which flags exist. */
+function buildOf(argv: readonly string[]): LlamaBuild {
   let buildId: string = NEWEST_LLAMA_BUILD;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--sim-build' && i + 1 < argv.length) buildId = argv[i + 1];
     else if (argv[i].startsWith('--sim-build=')) buildId = argv[i].slice('--sim-build='.length);
   }
   if (!(buildId in LLAMA_BUILDS)) throw new PersonaArgError(`error: --sim-build must be one of ${Object.keys(LLAMA_BUILDS).join(', ')} (got "${buildId}")`, 1);
-  const build = LLAMA_BUILDS[buildId as LlamaBuildId];
+  return LLAMA_BUILDS[buildId as LlamaBuildId];
+}
+
+/** The draft settings under this build's spellings, and the speculation they turn on (null: none). */
+function speculationOf(p: ParsedFlags, build: LlamaBuild, draftModel: string | null) {
+  const nMaxFlag = build.renamed ? '--spec-draft-n-max' : '--draft-max';
+  const nMinFlag = build.renamed ? '--spec-draft-n-min' : '--draft-min';
+  const pMinFlag = build.renamed ? '--spec-draft-p-min' : '--draft-p-min';
+  const nMax = int(p, nMaxFlag, build.defaultNMax, 0, `${nMaxFlag} N`);
+  const nMin = int(p, nMinFlag, 0, 0, `${nMinFlag} N`);
+  const pMin = float(p, pMinFlag, 0.75, `${pMinFlag} P`);
+  let method: SpecMethod | null = null;
+  let specType: string | null = null;
+  if (build.specType) {
+    specType = flagValue(p, '--spec-type') ?? (p.flags.get('--spec-default') === true ? 'ngram-simple' : 'none');
+    const t = SPEC_TYPES[specType];
+    if (!t) throw handlerError('--spec-type', `unknown speculative decoding type: ${specType} (valid: ${Object.keys(SPEC_TYPES).join(', ')})`, '--spec-type TYPE');
+    if (t.needsDraft && !draftModel) {
+      throw new PersonaArgError(`srv    load_model: speculative type '${specType}' requires a draft model (-md FNAME)\nmain: exiting due to model loading error`, 1);
+    }
+    method = t.method;
+  } else if (draftModel) {
+    method = 'draft_model';
+  }
+  return { nMax, nMin, pMin, speculation: method && nMax > 0 ? { method, nMax, nMin, pMin, specType } : null };
+}
+
+export function parseLlamaArgs(argv: readonly string[]): LlamaCommand {
+  const build = buildOf(argv);
   const { kinds, aliases } = tableFor(build);
   const p = tokeniseFlags(argv, {
     kinds,
@@ -296,28 +324,7 @@ export function parseLlamaArgs(argv: readonly string[]): LlamaCommand {
     );
   }
   const draftModel = flagValue(p, '--model-draft') ?? null;
-  const nMaxFlag = build.renamed ? '--spec-draft-n-max' : '--draft-max';
-  const nMinFlag = build.renamed ? '--spec-draft-n-min' : '--draft-min';
-  const pMinFlag = build.renamed ? '--spec-draft-p-min' : '--draft-p-min';
-  const nMax = int(p, nMaxFlag, build.defaultNMax, 0, `${nMaxFlag} N`);
-  const nMin = int(p, nMinFlag, 0, 0, `${nMinFlag} N`);
-  const pMin = float(p, pMinFlag, 0.75, `${pMinFlag} P`);
-
-  let method: SpecMethod | null = null;
-  let specType: string | null = null;
-  if (build.specType) {
-    specType = flagValue(p, '--spec-type') ?? (p.flags.get('--spec-default') === true ? 'ngram-simple' : 'none');
-    const t = SPEC_TYPES[specType];
-    if (!t) throw handlerError('--spec-type', `unknown speculative decoding type: ${specType} (valid: ${Object.keys(SPEC_TYPES).join(', ')})`, '--spec-type TYPE');
-    if (t.needsDraft && !draftModel) {
-      throw new PersonaArgError(`srv    load_model: speculative type '${specType}' requires a draft model (-md FNAME)\nmain: exiting due to model loading error`, 1);
-    }
-    method = t.method;
-  } else if (draftModel) {
-    method = 'draft_model';
-  }
-  const speculation = method && nMax > 0 ? { method, nMax, nMin, pMin, specType } : null;
-
+  const { nMax, nMin, pMin, speculation } = speculationOf(p, build, draftModel);
   const port = int(p, '--port', 8080, 0, '--port PORT');
   if (port > 65535) throw handlerError('--port', 'port must be at most 65535', '--port PORT');
   return {

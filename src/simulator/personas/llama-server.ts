@@ -9,19 +9,36 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
+import { nowMs } from '../clock';
 import type { Generation } from '../generation';
+import { admitWhileConnected, Slots } from '../slots';
 import { buildInfo, type LlamaOptions } from './llama-args';
-import { BadRequest, optInt, parseJsonObject, readBody, readOpenAiRequest, type OpenAiRequest } from './request';
-import { nowMs, pathOf, runPersonaServer, sendJson, Slots, type PersonaRuntime, type RequestTiming } from './runtime';
+import { BadRequest, optInt, readOpenAiRequest, type OpenAiRequest } from './request';
+import { sendJson, sseEvent, SSE_DONE } from './respond';
+import { HttpProblem, readJsonBody, type Exchange, type Route } from './router';
+import { runPersonaServer, type PersonaRuntime, type RequestTiming } from './runtime';
 
-function llamaError(res: http.ServerResponse, status: number, message: string, type: string): void {
-  sendJson(res, status, { error: { code: status, message, type } });
+type Kind = 'chat' | 'completions' | 'native';
+
+/** What every llama-server handler works with. */
+interface Llama {
+  o: LlamaOptions;
+  rt: PersonaRuntime;
+  slots: Slots;
+  modelId: string;
+  fingerprint: string;
+}
+
+const ERROR_TYPES: Record<number, string> = { 400: 'invalid_request_error', 404: 'not_found_error', 501: 'not_supported_error', 503: 'unavailable_error' };
+
+/** llama.cpp's error shape: {"error": {"code", "message", "type"}}. */
+function llamaError(res: http.ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { error: { code: status, message, type: ERROR_TYPES[status] ?? 'server_error' } });
 }
 
 export async function serveLlama(o: LlamaOptions): Promise<never> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const slots = new Slots(o.parallel);
-  const modelId = o.alias ?? o.model;
   const fingerprint = buildInfo(o.build);
   let listening = '';
 
@@ -39,6 +56,13 @@ export async function serveLlama(o: LlamaOptions): Promise<never> {
     maxModelLen: o.ctxSize,
     log,
     bind: 'before-load',
+    routes: (rt) => llamaRoutes({ o, rt, slots, modelId: o.alias ?? o.model, fingerprint }),
+    // Every endpoint answers 503 while the model loads.
+    whileLoading: ({ res }) => llamaError(res, 503, 'Loading model'),
+    dialect: {
+      notFound: ({ res }) => llamaError(res, 404, 'File Not Found'),
+      fail: ({ res }, p) => llamaError(res, p.status, p.message),
+    },
     onListening(port) {
       const host = o.host.includes(':') ? `[${o.host}]` : o.host;
       log(`main: HTTP server is listening, hostname: ${o.host}, port: ${port}, http threads: 3`);
@@ -72,171 +96,160 @@ export async function serveLlama(o: LlamaOptions): Promise<never> {
     onShutdown() {
       log(`srv    operator(): operator(): cleaning up before exit...`);
     },
-    handle(req, res, rt) {
-      const path = pathOf(req);
-      if (!rt.loaded) {
-        // Every endpoint answers 503 while the model loads.
-        llamaError(res, 503, 'Loading model', 'unavailable_error');
-        return;
-      }
-      if (req.method === 'GET') {
-        switch (path) {
-          case '/health':
-          case '/v1/health':
-            sendJson(res, 200, { status: 'ok' });
-            return;
-          case '/props':
-            sendJson(res, 200, props(o, fingerprint));
-            return;
-          case '/models':
-          case '/v1/models':
-            sendJson(res, 200, {
-              models: [{ name: modelId, model: modelId, modified_at: '', size: '', digest: '', type: 'model', description: '', tags: [''], capabilities: ['completion'], parameters: '', details: { parent_model: '', format: 'gguf', family: '', families: [''], parameter_size: '', quantization_level: '' } }],
-              object: 'list',
-              data: [{ id: modelId, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'llamacpp', meta: { vocab_type: 2, n_vocab: 151936, n_ctx_train: 40960, n_embd: 4096, n_params: 8190735360, size: 5027783488 } }],
-            });
-            return;
-          case '/metrics':
-            if (!o.metrics) {
-              llamaError(res, 501, 'This server does not support metrics endpoint. Start it with `--metrics`', 'not_supported_error');
-              return;
-            }
-            res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-            res.end(renderMetrics(rt, slots, o));
-            return;
-        }
-      }
-      if (req.method === 'POST') {
-        const kind =
-          path === '/v1/chat/completions' || path === '/chat/completions'
-            ? 'chat'
-            : path === '/v1/completions' || path === '/completions'
-              ? 'completions'
-              : path === '/completion'
-                ? 'native'
-                : null;
-        if (kind) {
-          void handleGeneration(kind, req, res, rt);
-          return;
-        }
-      }
-      llamaError(res, 404, 'File Not Found', 'not_found_error');
-    },
   });
+}
 
-  async function handleGeneration(kind: 'chat' | 'completions' | 'native', req: http.IncomingMessage, res: http.ServerResponse, rt: PersonaRuntime) {
-    const receivedMs = nowMs();
-    let r: OpenAiRequest;
-    let nMax = o.speculation?.nMax ?? 0;
-    try {
-      const body = parseJsonObject(await readBody(req));
-      r = readOpenAiRequest(kind === 'native' ? 'completions' : kind, body, null);
-      const spec = body.speculative;
-      if (o.build.perRequestSpeculative && spec && typeof spec === 'object' && o.speculation) {
-        // Old builds: per-request n_max, never above the server's.
-        const asked = optInt(spec as Record<string, unknown>, 'n_max', 0, 'speculative.n_max');
-        if (asked !== undefined) nMax = Math.min(asked, o.speculation.nMax);
-      }
-      if (r.input.promptTokens >= o.ctxSize) {
-        throw new BadRequest(`the request exceeds the available context size, try increasing it (n_prompt_tokens = ${r.input.promptTokens}, n_ctx = ${o.ctxSize})`);
-      }
-    } catch (err) {
-      llamaError(res, 400, err instanceof BadRequest ? err.message : String(err), 'invalid_request_error');
-      return;
-    }
-    if (rt.injectFailure()) {
-      llamaError(res, 500, 'Internal server error (simulated by --sim-http-500-*)', 'server_error');
-      return;
-    }
-    // Beyond --parallel slots a request waits (requests_deferred); a client that leaves stops waiting.
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    const release = await slots.acquire(gone.signal);
-    if (!release || res.destroyed) {
-      release?.();
-      return;
-    }
-    const gen = rt.generation(r.input, o.speculation && nMax > 0 ? { method: o.speculation.method, k: nMax } : null, {}, o.ctxSize);
-    respond(kind, r, gen, res, rt, receivedMs, release);
+function llamaRoutes(l: Llama): Route[] {
+  return [
+    { method: 'GET', path: ['/health', '/v1/health'], handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
+    { method: 'GET', path: '/props', handler: ({ res }) => sendJson(res, 200, props(l.o, l.fingerprint)) },
+    { method: 'GET', path: ['/models', '/v1/models'], handler: ({ res }) => sendJson(res, 200, modelList(l.modelId)) },
+    { method: 'GET', path: '/metrics', handler: (x) => metrics(l, x) },
+    { method: 'POST', path: ['/v1/chat/completions', '/chat/completions'], handler: (x) => generate(l, 'chat', x) },
+    { method: 'POST', path: ['/v1/completions', '/completions'], handler: (x) => generate(l, 'completions', x) },
+    { method: 'POST', path: '/completion', handler: (x) => generate(l, 'native', x) },
+  ];
+}
+
+function modelList(modelId: string) {
+  return {
+    models: [{ name: modelId, model: modelId, modified_at: '', size: '', digest: '', type: 'model', description: '', tags: [''], capabilities: ['completion'], parameters: '', details: { parent_model: '', format: 'gguf', family: '', families: [''], parameter_size: '', quantization_level: '' } }],
+    object: 'list',
+    data: [{ id: modelId, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'llamacpp', meta: { vocab_type: 2, n_vocab: 151936, n_ctx_train: 40960, n_embd: 4096, n_params: 8190735360, size: 5027783488 } }],
+  };
+}
+
+function metrics(l: Llama, { res }: Exchange): void {
+  if (!l.o.metrics) throw new HttpProblem(501, 'This server does not support metrics endpoint. Start it with `--metrics`');
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+  res.end(renderMetrics(l.rt, l.slots, l.o));
+}
+
+/** The request, and its draft length: old builds take a per-request speculative.n_max, never above the server's. */
+function readLlamaRequest(o: LlamaOptions, kind: Kind, body: Record<string, unknown>): { r: OpenAiRequest; nMax: number } {
+  const r = readOpenAiRequest(kind === 'native' ? 'completions' : kind, body, null);
+  let nMax = o.speculation?.nMax ?? 0;
+  const spec = body.speculative;
+  if (o.build.perRequestSpeculative && spec && typeof spec === 'object' && o.speculation) {
+    const asked = optInt(spec as Record<string, unknown>, 'n_max', 0, 'speculative.n_max');
+    if (asked !== undefined) nMax = Math.min(asked, o.speculation.nMax);
   }
+  if (r.input.promptTokens >= o.ctxSize) {
+    throw new BadRequest(`the request exceeds the available context size, try increasing it (n_prompt_tokens = ${r.input.promptTokens}, n_ctx = ${o.ctxSize})`);
+  }
+  return { r, nMax };
+}
 
-  function respond(kind: 'chat' | 'completions' | 'native', r: OpenAiRequest, gen: Generation, res: http.ServerResponse, rt: PersonaRuntime, receivedMs: number, release: () => void) {
-    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
-    const created = Math.floor(Date.now() / 1000);
-    const timingsEveryChunk = r.body.timings_per_token === true;
-    const usage = (n: number) => ({ completion_tokens: n, prompt_tokens: gen.promptTokens, total_tokens: gen.promptTokens + n });
-    let text = '';
-    let lastTiming: RequestTiming | null = null;
-    const sse = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
-    const base = kind === 'chat' ? { created, id, model: modelId, system_fingerprint: fingerprint, object: 'chat.completion.chunk' } : { created, id, model: modelId, system_fingerprint: fingerprint, object: 'text_completion' };
+async function generate(l: Llama, kind: Kind, x: Exchange): Promise<void> {
+  const { r, nMax } = readLlamaRequest(l.o, kind, await readJsonBody(x.req));
+  if (l.rt.injectFailure()) throw new HttpProblem(500, 'Internal server error (simulated by --sim-http-500-*)');
+  // Beyond --parallel slots a request waits (requests_deferred); a client that leaves stops waiting.
+  const release = await admitWhileConnected(l.slots, x.res);
+  if (!release) return;
+  const spec = l.o.speculation;
+  const gen = l.rt.generation(r.input, spec && nMax > 0 ? { method: spec.method, k: nMax } : null, {}, l.o.ctxSize);
+  respond(l, new LlamaAnswer(l, kind, r, gen, x.receivedMs), x, release);
+}
 
-    if (r.stream) {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      if (kind === 'chat') sse({ choices: [{ finish_reason: null, index: 0, delta: { role: 'assistant', content: null } }], ...base });
-    }
-    const player = rt.play(gen, receivedMs, {
+function respond(l: Llama, a: LlamaAnswer, { res, receivedMs }: Exchange, release: () => void): void {
+  let text = '';
+  if (a.r.stream) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    if (a.kind === 'chat') sseEvent(res, a.chunk({ finish_reason: null, index: 0, delta: { role: 'assistant', content: null } }));
+  }
+  const everyChunk = a.r.body.timings_per_token === true;
+  l.rt.play(
+    a.gen,
+    receivedMs,
+    res,
+    {
       token(piece, index) {
         text += piece;
-        if (!r.stream) return;
-        const partial = timingsEveryChunk ? { timings: partialTimings(index + 1) } : {};
-        if (kind === 'chat') sse({ choices: [{ finish_reason: null, index: 0, delta: { content: piece } }], ...base, ...partial });
-        else if (kind === 'completions') sse({ choices: [{ text: piece, index: 0, logprobs: null, finish_reason: null }], ...base, ...partial });
-        else sse({ index: 0, content: piece, tokens: [], stop: false, id_slot: 0, tokens_predicted: index + 1, tokens_evaluated: gen.promptTokens, ...partial });
+        if (a.r.stream) sseEvent(res, { ...a.tokenEvent(piece, index), ...(everyChunk ? { timings: a.partialTimings(index + 1) } : {}) });
       },
       done(t) {
-        lastTiming = t;
-        release();
-        const timings = timingsOf(t, gen);
-        const finish = gen.finishReason;
-        if (r.stream) {
-          if (kind === 'chat') sse({ choices: [{ finish_reason: finish, index: 0, delta: {} }], ...base, usage: usage(t.emitted), timings });
-          else if (kind === 'completions') sse({ choices: [{ text: '', index: 0, logprobs: null, finish_reason: finish }], ...base, usage: usage(t.emitted), timings });
-          else sse(nativeFinal('', t, timings));
-          res.end(kind === 'native' ? undefined : 'data: [DONE]\n\n', () => rt.requestCompleted());
-          return;
-        }
-        const body =
-          kind === 'chat'
-            ? { choices: [{ finish_reason: finish, index: 0, message: { role: 'assistant', content: text } }], created, model: modelId, system_fingerprint: fingerprint, object: 'chat.completion', usage: usage(t.emitted), id, timings }
-            : kind === 'completions'
-              ? { choices: [{ text, index: 0, logprobs: null, finish_reason: finish }], created, model: modelId, system_fingerprint: fingerprint, object: 'text_completion', usage: usage(t.emitted), id, timings }
-              : nativeFinal(text, t, timings);
-        const json = JSON.stringify(body);
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
-        res.end(json, () => rt.requestCompleted());
+        if (a.r.stream) {
+          sseEvent(res, a.lastEvent(t));
+          res.end(a.kind === 'native' ? undefined : SSE_DONE, l.rt.requestCompleted);
+        } else sendJson(res, 200, a.body(text, t), {}, l.rt.requestCompleted);
       },
-    });
-    res.on('close', () => {
-      if (!lastTiming) {
-        player.cancel();
-        release();
-      }
-    });
+    },
+    release,
+  );
+}
 
-    function partialTimings(n: number) {
-      const t = nowMs();
-      return { prompt_n: gen.promptTokens, predicted_n: n, predicted_ms: t - receivedMs };
-    }
-    function nativeFinal(content: string, t: RequestTiming, timings: Record<string, number>) {
-      return {
-        index: 0,
-        content,
-        tokens: [],
-        id_slot: 0,
-        stop: true,
-        model: modelId,
-        tokens_predicted: t.emitted,
-        tokens_evaluated: gen.promptTokens,
-        generation_settings: { n_predict: r.input.maxTokens ?? -1, temperature: r.input.temperature, speculative: { n_max: o.nMax, n_min: o.nMin, p_min: o.pMin } },
-        prompt: r.input.prompt,
-        has_new_line: content.includes('\n'),
-        truncated: false,
-        stop_type: gen.stopReason !== null ? 'word' : gen.finishReason === 'stop' ? 'eos' : 'limit',
-        stopping_word: gen.stopReason ?? '',
-        tokens_cached: 0,
-        timings,
-      };
-    }
+/** The answer's events and bodies in llama-server's shapes: OpenAI chat, OpenAI completions, native /completion. */
+class LlamaAnswer {
+  private readonly id: string;
+  private readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(
+    private readonly l: Llama,
+    readonly kind: Kind,
+    readonly r: OpenAiRequest,
+    readonly gen: Generation,
+    private readonly receivedMs: number,
+  ) {
+    this.id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
+  }
+
+  private usage(n: number) {
+    return { completion_tokens: n, prompt_tokens: this.gen.promptTokens, total_tokens: this.gen.promptTokens + n };
+  }
+
+  /** An OpenAI stream chunk around one choice. */
+  chunk(choice: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    const object = this.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
+    return { choices: [choice], created: this.created, id: this.id, model: this.l.modelId, system_fingerprint: this.l.fingerprint, object, ...extra };
+  }
+
+  tokenEvent(piece: string, index: number) {
+    if (this.kind === 'chat') return this.chunk({ finish_reason: null, index: 0, delta: { content: piece } });
+    if (this.kind === 'completions') return this.chunk({ text: piece, index: 0, logprobs: null, finish_reason: null });
+    return { index: 0, content: piece, tokens: [], stop: false, id_slot: 0, tokens_predicted: index + 1, tokens_evaluated: this.gen.promptTokens };
+  }
+
+  lastEvent(t: RequestTiming) {
+    const finish = this.gen.finishReason;
+    const extra = { usage: this.usage(t.emitted), timings: timingsOf(t, this.gen) };
+    if (this.kind === 'chat') return this.chunk({ finish_reason: finish, index: 0, delta: {} }, extra);
+    if (this.kind === 'completions') return this.chunk({ text: '', index: 0, logprobs: null, finish_reason: finish }, extra);
+    return this.nativeFinal('', t);
+  }
+
+  body(text: string, t: RequestTiming) {
+    if (this.kind === 'native') return this.nativeFinal(text, t);
+    const finish = this.gen.finishReason;
+    const choice = this.kind === 'chat' ? { finish_reason: finish, index: 0, message: { role: 'assistant', content: text } } : { text, index: 0, logprobs: null, finish_reason: finish };
+    const object = this.kind === 'chat' ? 'chat.completion' : 'text_completion';
+    return { choices: [choice], created: this.created, model: this.l.modelId, system_fingerprint: this.l.fingerprint, object, usage: this.usage(t.emitted), id: this.id, timings: timingsOf(t, this.gen) };
+  }
+
+  partialTimings(n: number) {
+    return { prompt_n: this.gen.promptTokens, predicted_n: n, predicted_ms: nowMs() - this.receivedMs };
+  }
+
+  private nativeFinal(content: string, t: RequestTiming) {
+    const { gen, r } = this;
+    const o = this.l.o;
+    return {
+      index: 0,
+      content,
+      tokens: [],
+      id_slot: 0,
+      stop: true,
+      model: this.l.modelId,
+      tokens_predicted: t.emitted,
+      tokens_evaluated: gen.promptTokens,
+      generation_settings: { n_predict: r.input.maxTokens ?? -1, temperature: r.input.temperature, speculative: { n_max: o.nMax, n_min: o.nMin, p_min: o.pMin } },
+      prompt: r.input.prompt,
+      has_new_line: content.includes('\n'),
+      truncated: false,
+      stop_type: gen.stopReason !== null ? 'word' : gen.finishReason === 'stop' ? 'eos' : 'limit',
+      stopping_word: gen.stopReason ?? '',
+      tokens_cached: 0,
+      timings: timingsOf(t, gen),
+    };
   }
 }
 

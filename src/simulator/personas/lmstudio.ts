@@ -19,11 +19,14 @@
  *   as LM Studio does.
  */
 import { randomUUID } from 'node:crypto';
-import type http from 'node:http';
+import { nowMs, sleep } from '../clock';
+import type { Generation } from '../generation';
 import { flagValue, PersonaArgError, tokeniseFlags, type FlagKind } from './flags';
 import { KNOBS_HELP, parseKnobs, SIM_KNOB_FLAGS, type PersonaKnobs } from './knobs';
-import { BadRequest, parseJsonObject, readBody, readOpenAiRequest, type OpenAiRequest } from './request';
-import { nowMs, pathOf, runPersonaServer, sendJson, sleep, type PersonaRuntime, type RequestTiming } from './runtime';
+import { BadRequest, readOpenAiRequest, type OpenAiRequest } from './request';
+import { sendJson, sseEvent, SSE_DONE } from './respond';
+import { HttpProblem, readJsonBody, type Exchange, type Route } from './router';
+import { runPersonaServer, type PersonaRuntime, type RequestTiming } from './runtime';
 
 export const LMSTUDIO_DEFAULT_DRAFT_MAX = 8;
 export const LMSTUDIO_VERSION = '0.4.23';
@@ -152,42 +155,78 @@ function archOf(name: string): string {
   return 'qwen3';
 }
 
-function lmsError(res: http.ServerResponse, status: number, message: string, param: string | null, code: string | null): void {
-  sendJson(res, status, { error: { message, type: 'invalid_request_error', param, code } });
+const EMBEDDING = 'text-embedding-nomic-embed-text-v1.5';
+
+/** LM Studio's log line: [2026-12-01 22:18:00][INFO] … */
+function log(level: 'INFO' | 'ERROR' | 'WARN', line: string): void {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  process.stdout.write(`[${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}][${level}] ${line}\n`);
+}
+
+/** The downloaded models and the loaded draft: what every LM Studio handler works with. */
+class LmStudio {
+  readonly quant: string;
+  private loadedDraft: string | null = null;
+  /** Draft loads happen one at a time. */
+  private draftLoading: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly o: LmStudioOptions,
+    readonly rt: PersonaRuntime,
+  ) {
+    this.quant = o.format === 'gguf' ? 'Q4_K_M' : '4bit';
+  }
+
+  private row(id: string, state: 'loaded' | 'not-loaded', type = 'llm', arch = archOf(id)) {
+    return {
+      id,
+      object: 'model',
+      type,
+      publisher: 'lmstudio-community',
+      arch,
+      compatibility_type: this.o.format,
+      quantization: this.quant,
+      state,
+      max_context_length: type === 'embeddings' ? 2048 : 32768,
+      ...(state === 'loaded' ? { loaded_context_length: this.o.contextLength } : {}),
+    };
+  }
+
+  /** /api/v0/models: the loaded model, the drafts (an incompatible one is another family: another vocabulary), the rest. */
+  rows() {
+    const { o } = this;
+    const otherFamily = archOf(o.model) === 'llama' ? 'qwen3' : 'llama';
+    return [
+      this.row(o.model, 'loaded'),
+      ...o.drafts.map((d) => this.row(d, 'not-loaded', 'llm', o.incompatible.includes(d) ? otherFamily : archOf(o.model))),
+      ...o.others.map((m) => this.row(m, 'not-loaded')),
+      this.row(EMBEDDING, 'not-loaded', 'embeddings', 'nomic-bert'),
+    ];
+  }
+
+  isDownloaded(model: string): boolean {
+    return [this.o.model, ...this.o.drafts, ...this.o.others, EMBEDDING].includes(model);
+  }
+
+  /** Loads `draft` unless it is loaded already: real time, one load at a time. */
+  async loadDraft(draft: string): Promise<void> {
+    if (draft === this.loadedDraft) return;
+    this.draftLoading = this.draftLoading.then(async () => {
+      if (this.loadedDraft === draft) return;
+      log('INFO', `[${this.o.model}] Loading draft model ${draft}…`);
+      await sleep(this.o.knobs.reloadMs);
+      this.loadedDraft = draft;
+    });
+    await this.draftLoading;
+  }
 }
 
 export async function serveLmStudio(o: LmStudioOptions): Promise<never> {
-  const log = (level: 'INFO' | 'ERROR' | 'WARN', line: string) => {
-    const d = new Date();
-    const p = (n: number) => String(n).padStart(2, '0');
-    process.stdout.write(`[${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}][${level}] ${line}\n`);
+  const unexpected = ({ req, res, path }: Exchange) => {
+    log('ERROR', `Unexpected endpoint or method. (${req.method} ${path}). Returning 200 anyway`);
+    sendJson(res, 200, { error: `Unexpected endpoint or method. (${req.method} ${path})` });
   };
-  const quant = o.format === 'gguf' ? 'Q4_K_M' : '4bit';
-  const embedding = 'text-embedding-nomic-embed-text-v1.5';
-  const row = (id: string, state: 'loaded' | 'not-loaded', type = 'llm', arch = archOf(id)) => ({
-    id,
-    object: 'model',
-    type,
-    publisher: 'lmstudio-community',
-    arch,
-    compatibility_type: o.format,
-    quantization: quant,
-    state,
-    max_context_length: type === 'embeddings' ? 2048 : 32768,
-    ...(state === 'loaded' ? { loaded_context_length: o.contextLength } : {}),
-  });
-  const rows = () => [
-    row(o.model, 'loaded'),
-    // An incompatible draft is another family: a different vocabulary.
-    ...o.drafts.map((d) => row(d, 'not-loaded', 'llm', o.incompatible.includes(d) ? (archOf(o.model) === 'llama' ? 'qwen3' : 'llama') : archOf(o.model))),
-    ...o.others.map((m) => row(m, 'not-loaded')),
-    row(embedding, 'not-loaded', 'embeddings', 'nomic-bert'),
-  ];
-  const known = () => new Set([o.model, ...o.drafts, ...o.others, embedding]);
-  let loadedDraft: string | null = null;
-  /** Draft loads happen one at a time. */
-  let draftLoading: Promise<void> = Promise.resolve();
-
   return runPersonaServer({
     name: 'lmstudio',
     host: o.host,
@@ -196,6 +235,11 @@ export async function serveLmStudio(o: LmStudioOptions): Promise<never> {
     maxModelLen: o.contextLength,
     log: (line) => log('WARN', line),
     bind: 'after-load',
+    routes: (rt) => lmStudioRoutes(new LmStudio(o, rt)),
+    dialect: {
+      notFound: unexpected,
+      fail: ({ res }, p) => sendJson(res, p.status, { error: { message: p.message, type: 'invalid_request_error', param: p.param, code: p.code } }),
+    },
     onListening(port) {
       log('INFO', `[LM STUDIO SERVER] Success! HTTP server listening on port ${port} (spectune simulator — no model is loaded)`);
       log('INFO', `[LM STUDIO SERVER] Supported endpoints: GET /v1/models, POST /v1/chat/completions, GET /api/v0/models, POST /api/v0/chat/completions`);
@@ -216,133 +260,119 @@ export async function serveLmStudio(o: LmStudioOptions): Promise<never> {
     onShutdown() {
       log('INFO', '[LM STUDIO SERVER] Server stopped.');
     },
-    handle(req, res, rt) {
-      const path = pathOf(req);
-      if (req.method === 'GET') {
-        if (path === '/v1/models') {
-          sendJson(res, 200, { data: [{ id: o.model, object: 'model', owned_by: 'organization_owner' }], object: 'list' });
-          return;
-        }
-        if (path === '/api/v0/models') {
-          sendJson(res, 200, { object: 'list', data: rows() });
-          return;
-        }
-        if (path.startsWith('/api/v0/models/')) {
-          const id = decodeURIComponent(path.slice('/api/v0/models/'.length));
-          const hit = rows().find((r) => r.id === id);
-          if (hit) sendJson(res, 200, hit);
-          else lmsError(res, 404, `Model '${id}' not found`, 'model', 'model_not_found');
-          return;
-        }
-      }
-      if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/api/v0/chat/completions')) {
-        void chat(path.startsWith('/api/v0') ? 'v0' : 'v1', req, res, rt);
+  });
+}
+
+function lmStudioRoutes(lms: LmStudio): Route[] {
+  return [
+    { method: 'GET', path: '/v1/models', handler: ({ res }) => sendJson(res, 200, { data: [{ id: lms.o.model, object: 'model', owned_by: 'organization_owner' }], object: 'list' }) },
+    { method: 'GET', path: '/api/v0/models', handler: ({ res }) => sendJson(res, 200, { object: 'list', data: lms.rows() }) },
+    { method: 'GET', path: '/api/v0/models/*', handler: (x) => modelRow(lms, x) },
+    { method: 'POST', path: '/v1/chat/completions', handler: (x) => chat(lms, 'v1', x) },
+    { method: 'POST', path: '/api/v0/chat/completions', handler: (x) => chat(lms, 'v0', x) },
+  ];
+}
+
+const modelNotFound = (message: string, param = 'model') => new HttpProblem(404, message, { param, code: 'model_not_found' });
+
+function modelRow(lms: LmStudio, { res, path }: Exchange): void {
+  const id = decodeURIComponent(path.slice('/api/v0/models/'.length));
+  const hit = lms.rows().find((r) => r.id === id);
+  if (!hit) throw modelNotFound(`Model '${id}' not found`);
+  sendJson(res, 200, hit);
+}
+
+/** The request and its draft model, refused the way LM Studio refuses them: a model not loaded, an unknown or incompatible draft. */
+function readChat(lms: LmStudio, body: Record<string, unknown>): { r: OpenAiRequest; draft: string | null } {
+  const { o } = lms;
+  const r = readOpenAiRequest('chat', body, null);
+  const d = r.body.draft_model;
+  if (d !== undefined && d !== null && typeof d !== 'string') throw new BadRequest("'draft_model' must be a string", 'draft_model');
+  const draft = typeof d === 'string' && d !== '' ? d : null;
+  const model = r.model ?? o.model;
+  if (model !== o.model) {
+    throw modelNotFound(lms.isDownloaded(model) ? `Model '${model}' is not loaded. Please load it in the developer page or use the 'lms load' command.` : `Model '${model}' not found`);
+  }
+  if (draft === null) return { r, draft };
+  if (!o.drafts.includes(draft) && draft !== o.model) throw modelNotFound(`Draft model '${draft}' not found`, 'draft_model');
+  if (o.incompatible.includes(draft)) {
+    log('ERROR', `Draft model '${draft}' is incompatible with '${o.model}': vocabulary mismatch`);
+    throw new HttpProblem(
+      400,
+      `Cannot use draft model '${draft}' with main model '${o.model}': the draft model's vocabulary does not match the main model's. ` +
+        'Speculative decoding needs a draft model from the same model family (same tokenizer vocabulary).',
+      { param: 'draft_model', code: 'draft_model_incompatible' },
+    );
+  }
+  return { r, draft };
+}
+
+async function chat(lms: LmStudio, api: 'v0' | 'v1', x: Exchange): Promise<void> {
+  const { r, draft } = readChat(lms, await readJsonBody(x.req));
+  if (lms.rt.injectFailure()) throw new HttpProblem(500, 'Engine protocol predict stream returned an error (simulated by --sim-http-500-*)');
+  if (draft !== null) await lms.loadDraft(draft);
+  const gen = lms.rt.generation(r.input, draft ? { method: 'draft_model', k: lms.o.draftMax } : null, draft ? (lms.o.draftProfiles[draft] ?? {}) : {});
+  // Time to first token counts from when the prediction starts, after any draft load.
+  stream(lms, new ChatAnswer(lms, api, gen, draft), r, x.res, draft !== null ? nowMs() : x.receivedMs);
+}
+
+function stream(lms: LmStudio, a: ChatAnswer, r: OpenAiRequest, res: Exchange['res'], startMs: number): void {
+  if (r.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  let text = '';
+  lms.rt.play(a.gen, startMs, res, {
+    token(piece) {
+      text += piece;
+      if (r.stream) sseEvent(res, a.chunk({ index: 0, delta: { role: 'assistant', content: piece }, logprobs: null, finish_reason: null }));
+    },
+    done(t) {
+      if (!r.stream) {
+        sendJson(res, 200, a.body(text, t), {}, lms.rt.requestCompleted);
         return;
       }
-      log('ERROR', `Unexpected endpoint or method. (${req.method} ${path}). Returning 200 anyway`);
-      sendJson(res, 200, { error: `Unexpected endpoint or method. (${req.method} ${path})` });
+      sseEvent(res, a.chunk({ index: 0, delta: {}, logprobs: null, finish_reason: a.gen.finishReason }));
+      // v0 streaming carries no usage; /v1 only on request.
+      if (a.api === 'v1' && r.includeUsage) sseEvent(res, { ...a.chunk(), choices: [], usage: a.usage(t.emitted) });
+      res.end(SSE_DONE, lms.rt.requestCompleted);
     },
   });
+}
 
-  async function chat(api: 'v0' | 'v1', req: http.IncomingMessage, res: http.ServerResponse, rt: PersonaRuntime) {
-    const receivedMs = nowMs();
-    let r: OpenAiRequest;
-    let draft: string | null;
-    try {
-      r = readOpenAiRequest('chat', parseJsonObject(await readBody(req)), null);
-      const d = r.body.draft_model;
-      if (d !== undefined && d !== null && typeof d !== 'string') throw new BadRequest("'draft_model' must be a string", 'draft_model');
-      draft = typeof d === 'string' && d !== '' ? d : null;
-    } catch (err) {
-      lmsError(res, 400, err instanceof BadRequest ? err.message : String(err), err instanceof BadRequest ? err.param : null, null);
-      return;
-    }
-    const model = r.model ?? o.model;
-    if (model !== o.model) {
-      if (known().has(model)) lmsError(res, 404, `Model '${model}' is not loaded. Please load it in the developer page or use the 'lms load' command.`, 'model', 'model_not_found');
-      else lmsError(res, 404, `Model '${model}' not found`, 'model', 'model_not_found');
-      return;
-    }
-    if (draft !== null) {
-      if (!o.drafts.includes(draft) && draft !== o.model) {
-        lmsError(res, 404, `Draft model '${draft}' not found`, 'draft_model', 'model_not_found');
-        return;
-      }
-      if (o.incompatible.includes(draft)) {
-        log('ERROR', `Draft model '${draft}' is incompatible with '${o.model}': vocabulary mismatch`);
-        lmsError(
-          res,
-          400,
-          `Cannot use draft model '${draft}' with main model '${o.model}': the draft model's vocabulary does not match the main model's. ` +
-            'Speculative decoding needs a draft model from the same model family (same tokenizer vocabulary).',
-          'draft_model',
-          'draft_model_incompatible',
-        );
-        return;
-      }
-    }
-    if (rt.injectFailure()) {
-      lmsError(res, 500, 'Engine protocol predict stream returned an error (simulated by --sim-http-500-*)', null, null);
-      return;
-    }
-    if (draft !== null && draft !== loadedDraft) {
-      // Loading a draft takes real time, one load at a time.
-      const target = draft;
-      draftLoading = draftLoading.then(async () => {
-        if (loadedDraft === target) return;
-        log('INFO', `[${o.model}] Loading draft model ${target}…`);
-        await sleep(o.knobs.reloadMs);
-        loadedDraft = target;
-      });
-      await draftLoading;
-    }
-    const profile = draft ? (o.draftProfiles[draft] ?? {}) : {};
-    const gen = rt.generation(r.input, draft ? { method: 'draft_model', k: o.draftMax } : null, profile);
-    const id = `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-    const created = Math.floor(Date.now() / 1000);
-    const usage = (n: number) => ({ prompt_tokens: gen.promptTokens, completion_tokens: n, total_tokens: gen.promptTokens + n });
-    const sse = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
-    const base = { id, object: 'chat.completion.chunk', created, model: o.model, system_fingerprint: o.model };
-    if (r.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    let text = '';
-    let finished = false;
-    // Time to first token counts from when the prediction starts, after any draft load.
-    const player = rt.play(gen, draft !== null ? nowMs() : receivedMs, {
-      token(piece) {
-        text += piece;
-        if (r.stream) sse({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: piece }, logprobs: null, finish_reason: null }] });
-      },
-      done(t) {
-        finished = true;
-        if (r.stream) {
-          sse({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: gen.finishReason }] });
-          // v0 streaming carries no usage; /v1 only on request.
-          if (api === 'v1' && r.includeUsage) sse({ ...base, choices: [], usage: usage(t.emitted) });
-          res.end('data: [DONE]\n\n', () => rt.requestCompleted());
-          return;
-        }
-        const body = {
-          id,
-          object: 'chat.completion',
-          created,
-          model: o.model,
-          choices: [{ index: 0, logprobs: null, finish_reason: gen.finishReason, message: { role: 'assistant', content: text } }],
-          usage: usage(t.emitted),
-          ...(api === 'v1'
-            ? { stats: {}, system_fingerprint: o.model }
-            : {
-                stats: v0Stats(t, gen.stopReason !== null ? 'stopStringFound' : gen.finishReason === 'stop' ? 'eosFound' : 'maxPredictedTokensReached', draft),
-                model_info: { arch: archOf(o.model), quant, format: o.format, context_length: o.contextLength },
-                runtime: { name: o.format === 'gguf' ? 'llama.cpp-linux-x86_64-avx2' : 'mlx-llm-mac-arm64-apple-metal-advsimd', version: '1.50.0', supported_formats: [o.format] },
-              }),
-        };
-        sendJson(res, 200, body);
-        rt.requestCompleted();
-      },
-    });
-    res.on('close', () => {
-      if (!finished) player.cancel();
-    });
+/** The answer's chunks and body: /v1 answers "stats": {}, /api/v0 its stats with the draft counts, model_info and runtime. */
+class ChatAnswer {
+  private readonly id = `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  private readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(
+    private readonly lms: LmStudio,
+    readonly api: 'v0' | 'v1',
+    readonly gen: Generation,
+    private readonly draft: string | null,
+  ) {}
+
+  usage(n: number) {
+    return { prompt_tokens: this.gen.promptTokens, completion_tokens: n, total_tokens: this.gen.promptTokens + n };
+  }
+
+  chunk(...choices: unknown[]) {
+    const model = this.lms.o.model;
+    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model, system_fingerprint: model, choices };
+  }
+
+  body(text: string, t: RequestTiming) {
+    const { o, quant } = this.lms;
+    const gen = this.gen;
+    const head = { id: this.id, object: 'chat.completion', created: this.created, model: o.model };
+    const choices = [{ index: 0, logprobs: null, finish_reason: gen.finishReason, message: { role: 'assistant', content: text } }];
+    if (this.api === 'v1') return { ...head, choices, usage: this.usage(t.emitted), stats: {}, system_fingerprint: o.model };
+    const stopReason = gen.stopReason !== null ? 'stopStringFound' : gen.finishReason === 'stop' ? 'eosFound' : 'maxPredictedTokensReached';
+    return {
+      ...head,
+      choices,
+      usage: this.usage(t.emitted),
+      stats: v0Stats(t, stopReason, this.draft),
+      model_info: { arch: archOf(o.model), quant, format: o.format, context_length: o.contextLength },
+      runtime: { name: o.format === 'gguf' ? 'llama.cpp-linux-x86_64-avx2' : 'mlx-llm-mac-arm64-apple-metal-advsimd', version: '1.50.0', supported_formats: [o.format] },
+    };
   }
 }
 

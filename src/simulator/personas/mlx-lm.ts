@@ -16,11 +16,13 @@
  *   stream_options.include_usage (a last chunk with choices: []).
  */
 import { randomUUID } from 'node:crypto';
-import type http from 'node:http';
+import type { Generation } from '../generation';
 import { PersonaArgError, tokeniseFlags, flagValue, type FlagKind } from './flags';
 import { KNOBS_HELP, parseKnobs, SIM_KNOB_FLAGS, type PersonaKnobs } from './knobs';
-import { BadRequest, optInt, parseJsonObject, readBody, readOpenAiRequest, type OpenAiRequest } from './request';
-import { nowMs, pathOf, runPersonaServer, sendJson, type PersonaRuntime } from './runtime';
+import { BadRequest, optInt, readOpenAiRequest, type OpenAiRequest } from './request';
+import { sendJson, sseEvent, SSE_DONE } from './respond';
+import { HttpProblem, readJsonBody, type Exchange, type Route } from './router';
+import { runPersonaServer, type PersonaRuntime } from './runtime';
 import { ConfigScheduler } from './scheduler';
 
 const keyOf = (model: string, draft: string | null): string => JSON.stringify([model, draft]);
@@ -163,12 +165,27 @@ function pyTime(d = new Date()): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())},${p(d.getMilliseconds(), 3)}`;
 }
 
+interface LoadedPair {
+  model: string;
+  draft: string | null;
+}
+
+/** What every mlx_lm.server handler works with. */
+interface Mlx {
+  o: MlxOptions;
+  rt: PersonaRuntime;
+  scheduler: ConfigScheduler<LoadedPair>;
+}
+
+const log = (line: string) => process.stderr.write(line + '\n');
+const FINGERPRINT = `${MLX_LM_VERSION}-0.29.1-macOS-15.5-arm64-arm-64bit-applegpu_g15s`;
+const CORS = { 'access-control-allow-origin': '*' };
+
 export async function serveMlx(o: MlxOptions): Promise<never> {
-  const log = (line: string) => process.stderr.write(line + '\n');
-  const fingerprint = `${MLX_LM_VERSION}-0.29.1-macOS-15.5-arm64-arm-64bit-applegpu_g15s`;
+  const model = o.model ?? 'default_model';
   // With a draft model (or MTP) the model is not batchable: one request at a time.
-  const scheduler = new ConfigScheduler<{ model: string; draft: string | null }>(
-    { key: keyOf(o.model ?? 'default_model', o.draftModel), config: { model: o.model ?? 'default_model', draft: o.draftModel } },
+  const scheduler = new ConfigScheduler<LoadedPair>(
+    { key: keyOf(model, o.draftModel), config: { model, draft: o.draftModel } },
     {
       reloadMs: o.knobs.reloadMs,
       capacity: (c) => (c.draft !== null || o.draftMtp ? 1 : 32),
@@ -185,6 +202,15 @@ export async function serveMlx(o: MlxOptions): Promise<never> {
     log,
     // run() starts the generation thread (which loads the model) and binds at once.
     bind: 'before-load',
+    routes: (rt) => mlxRoutes({ o, rt, scheduler }),
+    dialect: {
+      notFound: ({ res }) => {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end('Not Found');
+      },
+      fail: ({ res }, p) => sendJson(res, p.status, { error: p.message }),
+      answered: ({ req, res }) => log(`127.0.0.1 - - [${httpDate()}] "${req.method} ${req.url} HTTP/1.1" ${res.statusCode} -`),
+    },
     onListening(port) {
       log(`${PROG}: UserWarning: mlx_lm.server is not recommended for production as it only implements basic security checks. (spectune simulator — no model is loaded)`);
       log(`${pyTime()} - INFO - Starting httpd at ${o.host} on port ${port}...`);
@@ -202,112 +228,81 @@ export async function serveMlx(o: MlxOptions): Promise<never> {
       log(`libc++abi: terminating due to uncaught exception of type std::runtime_error: [METAL] Command buffer execution failed (simulated by --sim-crash-after ${o.knobs.crashAfter})`);
     },
     onShutdown() {},
-    handle(req, res, rt) {
-      const path = pathOf(req);
-      const access = (status: number) => log(`127.0.0.1 - - [${httpDate()}] "${req.method} ${req.url} HTTP/1.1" ${status} -`);
-      if (req.method === 'GET') {
-        if (path === '/health') {
-          access(200);
-          sendJson(res, 200, { status: 'ok' });
-          return;
-        }
-        if (path.startsWith('/v1/models')) {
-          access(200);
-          const created = Math.floor(Date.now() / 1000);
-          const ids = [o.model, o.draftModel].filter((x): x is string => !!x);
-          sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created })) });
-          return;
-        }
-      }
-      if (req.method === 'POST') {
-        const kind = path === '/v1/chat/completions' || path === '/chat/completions' ? 'chat' : path === '/v1/completions' ? 'completions' : null;
-        if (kind) {
-          void generate(kind, req, res, rt).then(() => access(res.statusCode));
-          return;
-        }
-      }
-      access(404);
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end('Not Found');
-    },
   });
+}
 
-  async function generate(kind: 'chat' | 'completions', req: http.IncomingMessage, res: http.ServerResponse, rt: PersonaRuntime) {
-    const receivedMs = nowMs();
-    let r: OpenAiRequest;
-    let requestedModel: string;
-    let draft: string | null;
-    let k: number;
-    try {
-      let body: Record<string, unknown>;
-      try {
-        body = parseJsonObject(await readBody(req));
-      } catch (err) {
-        throw new BadRequest(`Invalid JSON in request body: ${(err as Error).message}`);
-      }
-      r = readOpenAiRequest(kind, body, o.maxTokens);
-      if (body.temperature === undefined) r.input.temperature = o.temp;
-      requestedModel = r.model ?? 'default_model';
-      if ('draft_model' in body && body.draft_model !== null && typeof body.draft_model !== 'string') throw new BadRequest('draft_model must be of type str');
-      draft = !('draft_model' in body) || body.draft_model === 'default_model' ? o.draftModel : (body.draft_model as string | null);
-      const nd = body.num_draft_tokens;
-      if (nd !== undefined && (typeof nd !== 'number' || !Number.isInteger(nd))) throw new BadRequest('num_draft_tokens must be of type int');
-      k = optInt(body, 'num_draft_tokens', Number.MIN_SAFE_INTEGER) ?? o.numDraftTokens;
-      if (k < 0) throw new BadRequest('num_draft_tokens must be at least 0');
-    } catch (err) {
-      sendJson(res, 400, { error: err instanceof BadRequest ? err.message : String(err) });
-      return;
-    }
-    if (rt.injectFailure()) {
-      sendJson(res, 500, { error: 'Internal server error (simulated by --sim-http-500-*)' });
-      return;
-    }
-    const model = requestedModel === 'default_model' ? (o.model ?? 'default_model') : requestedModel;
-    if (model === 'default_model') {
-      sendJson(res, 404, { error: 'No model given: start the server with --model or name one in the request' });
-      return;
-    }
-    const { release } = await scheduler.acquire(keyOf(model, draft), { model, draft });
-    if (res.destroyed) {
-      release();
-      return;
-    }
-    const drafting = draft !== null || o.draftMtp;
-    const gen = rt.generation(r.input, drafting && k > 0 ? { method: o.draftMtp ? 'mtp' : 'draft_model', k } : null);
-    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`;
-    const created = Math.floor(Date.now() / 1000);
-    const object = kind === 'chat' ? (r.stream ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
-    const head = { id, system_fingerprint: fingerprint, object, model: requestedModel, created };
-    const choice = (text: string, finish: string | null) =>
-      kind === 'chat' ? { index: 0, finish_reason: finish, [r.stream ? 'delta' : 'message']: text ? { role: 'assistant', content: text } : { role: 'assistant' } } : { index: 0, finish_reason: finish, text };
-    const usage = (n: number) => ({ prompt_tokens: gen.promptTokens, completion_tokens: n, total_tokens: gen.promptTokens + n, prompt_tokens_details: { cached_tokens: 0 } });
-    const sse = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
-    if (r.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
-    let text = '';
-    let done = false;
-    const player = rt.play(gen, receivedMs, {
-      token(piece) {
-        text += piece;
-        if (r.stream && piece) sse({ ...head, choices: [choice(piece, null)] });
-      },
-      done(t) {
-        done = true;
-        release();
-        if (r.stream) {
-          sse({ ...head, choices: [choice('', gen.finishReason)] });
-          if (r.includeUsage) sse({ ...head, object: 'chat.completion', choices: [], usage: usage(t.emitted) });
-          res.end('data: [DONE]\n\n', () => rt.requestCompleted());
-          return;
-        }
-        sendJson(res, 200, { ...head, choices: [choice(text, gen.finishReason)], usage: usage(t.emitted) }, { 'access-control-allow-origin': '*' });
-        rt.requestCompleted();
-      },
-    });
-    res.on('close', () => {
-      if (!done) {
-        player.cancel();
-        release();
-      }
-    });
+function mlxRoutes(m: Mlx): Route[] {
+  return [
+    { method: 'GET', path: '/health', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
+    { method: 'GET', path: '/v1/models*', handler: ({ res }) => sendJson(res, 200, modelList(m.o)) },
+    { method: 'POST', path: ['/v1/chat/completions', '/chat/completions'], handler: (x) => generate(m, 'chat', x) },
+    { method: 'POST', path: '/v1/completions', handler: (x) => generate(m, 'completions', x) },
+  ];
+}
+
+function modelList(o: MlxOptions) {
+  const created = Math.floor(Date.now() / 1000);
+  const ids = [o.model, o.draftModel].filter((x): x is string => !!x);
+  return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created })) };
+}
+
+interface MlxRequest {
+  r: OpenAiRequest;
+  /** The model as the request named it (`default_model` when it named none): answers echo it. */
+  requestedModel: string;
+  draft: string | null;
+  k: number;
+}
+
+/** The body with mlx_lm's per-request draft settings: draft_model (absent = the command line's, null = none) and num_draft_tokens. */
+function readMlxRequest(o: MlxOptions, kind: 'chat' | 'completions', body: Record<string, unknown>): MlxRequest {
+  const r = readOpenAiRequest(kind, body, o.maxTokens);
+  if (body.temperature === undefined) r.input.temperature = o.temp;
+  if ('draft_model' in body && body.draft_model !== null && typeof body.draft_model !== 'string') throw new BadRequest('draft_model must be of type str');
+  const draft = !('draft_model' in body) || body.draft_model === 'default_model' ? o.draftModel : (body.draft_model as string | null);
+  const nd = body.num_draft_tokens;
+  if (nd !== undefined && (typeof nd !== 'number' || !Number.isInteger(nd))) throw new BadRequest('num_draft_tokens must be of type int');
+  const k = optInt(body, 'num_draft_tokens', Number.MIN_SAFE_INTEGER) ?? o.numDraftTokens;
+  if (k < 0) throw new BadRequest('num_draft_tokens must be at least 0');
+  return { r, requestedModel: r.model ?? 'default_model', draft, k };
+}
+
+async function generate(m: Mlx, kind: 'chat' | 'completions', x: Exchange): Promise<void> {
+  const { o, rt } = m;
+  const { r, requestedModel, draft, k } = readMlxRequest(o, kind, await readJsonBody(x.req, (detail) => `Invalid JSON in request body: ${detail}`));
+  if (rt.injectFailure()) throw new HttpProblem(500, 'Internal server error (simulated by --sim-http-500-*)');
+  const model = requestedModel === 'default_model' ? (o.model ?? 'default_model') : requestedModel;
+  if (model === 'default_model') throw new HttpProblem(404, 'No model given: start the server with --model or name one in the request');
+  const { release } = await m.scheduler.acquire(keyOf(model, draft), { model, draft });
+  if (x.res.destroyed) {
+    release();
+    return;
   }
+  const drafting = draft !== null || o.draftMtp;
+  const gen = rt.generation(r.input, drafting && k > 0 ? { method: o.draftMtp ? 'mtp' : 'draft_model', k } : null);
+  stream(m, kind, r, requestedModel, gen, x, release);
+}
+
+function stream(m: Mlx, kind: 'chat' | 'completions', r: OpenAiRequest, requestedModel: string, gen: Generation, { res, receivedMs }: Exchange, release: () => void): void {
+  const object = kind === 'chat' ? (r.stream ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
+  const head = { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`, system_fingerprint: FINGERPRINT, object, model: requestedModel, created: Math.floor(Date.now() / 1000) };
+  const choice = (text: string, finish: string | null) =>
+    kind === 'chat' ? { index: 0, finish_reason: finish, [r.stream ? 'delta' : 'message']: text ? { role: 'assistant', content: text } : { role: 'assistant' } } : { index: 0, finish_reason: finish, text };
+  const usage = (n: number) => ({ prompt_tokens: gen.promptTokens, completion_tokens: n, total_tokens: gen.promptTokens + n, prompt_tokens_details: { cached_tokens: 0 } });
+  if (r.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...CORS });
+  let text = '';
+  const answer = {
+    token(piece: string) {
+      text += piece;
+      if (r.stream && piece) sseEvent(res, { ...head, choices: [choice(piece, null)] });
+    },
+    done(t: { emitted: number }) {
+      if (r.stream) {
+        sseEvent(res, { ...head, choices: [choice('', gen.finishReason)] });
+        if (r.includeUsage) sseEvent(res, { ...head, object: 'chat.completion', choices: [], usage: usage(t.emitted) });
+        res.end(SSE_DONE, m.rt.requestCompleted);
+      } else sendJson(res, 200, { ...head, choices: [choice(text, gen.finishReason)], usage: usage(t.emitted) }, CORS, m.rt.requestCompleted);
+    },
+  };
+  m.rt.play(gen, receivedMs, res, answer, release);
 }

@@ -2,39 +2,18 @@
  * Reads the generation part of a request body for the engine personas: OpenAI
  * chat/completions and Ollama's native chat. Lenient like those servers (unknown
  * fields pass), strict on the types of the fields the simulator uses, so a bad
- * request gets a 400 naming the field. Each persona wraps the message in its
- * own error shape.
+ * request gets a 400 naming the field. Each persona's router dialect writes
+ * the message in its own error shape.
  */
-import type http from 'node:http';
 import type { GenerationInput } from '../generation';
 import { countPromptTokens, countTextTokens } from '../text';
-import { readBodyText } from '../../node/read-body';
+import { HttpProblem } from './router';
 
-export class BadRequest extends Error {
-  constructor(
-    message: string,
-    readonly param: string | null = null,
-  ) {
-    super(message);
+/** A field the persona cannot take: HTTP 400 naming it. */
+export class BadRequest extends HttpProblem {
+  constructor(message: string, param: string | null = null) {
+    super(400, message, { param });
   }
-}
-
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-/** The body as text (personas differ in how they answer bad JSON). */
-export function readBody(req: http.IncomingMessage): Promise<string> {
-  return readBodyText(req, MAX_BODY_BYTES, (max) => new BadRequest(`request body larger than ${max} bytes`));
-}
-
-export function parseJsonObject(text: string): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    throw new BadRequest(`invalid JSON body: ${(err as Error).message}`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadRequest('the request body must be a JSON object');
-  return v as Record<string, unknown>;
 }
 
 type Obj = Record<string, unknown>;

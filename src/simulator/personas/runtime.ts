@@ -8,19 +8,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { SpecMethod } from '../../shared/schemas';
+import { nowMs, sleep } from '../clock';
 import { prepareGeneration, type Generation, type GenerationInput } from '../generation';
-import { mixSeed, prng } from '../model';
 import { drive } from '../playback';
-import { Slots } from '../slots';
+import { InjectedFaults } from './faults';
 import type { PersonaKnobs } from './knobs';
-
-export { Slots };
-
-/** Wall-clock ms on the high-resolution clock. */
-export const nowMs = (): number => performance.timeOrigin + performance.now();
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { createRouter, type Dialect, type Exchange, type Route } from './router';
 
 /** Running totals a persona may report (llama-server's /metrics) or keep to itself. */
 export class PersonaCounters {
@@ -88,7 +82,11 @@ export interface PersonaServerOptions {
    * the model is in (llama-server). 'after-load': the port opens once loaded.
    */
   bind: 'before-load' | 'after-load';
-  handle(req: http.IncomingMessage, res: http.ServerResponse, rt: PersonaRuntime): void;
+  /** The persona's route table, over the runtime it serves with. */
+  routes(rt: PersonaRuntime): readonly Route[];
+  dialect: Dialect;
+  /** With bind 'before-load': the answer to every request until the model is loaded (llama-server's 503). */
+  whileLoading?(x: Exchange): void;
   onListening(port: number): void;
   onLoaded(): void;
   /** Logs the load failure (--sim-fail-startup); the process then exits 1. */
@@ -102,13 +100,11 @@ export interface PersonaServerOptions {
 export class PersonaRuntime {
   loaded = false;
   readonly counters = new PersonaCounters();
-  private completed = 0;
-  private generationRequests = 0;
   private requestIndex = 0;
-  private readonly failRand: () => number;
+  private readonly faults: InjectedFaults;
 
   constructor(private readonly o: PersonaServerOptions) {
-    this.failRand = prng(mixSeed(o.knobs.seed, 0x500));
+    this.faults = new InjectedFaults(o.knobs, o.knobs.seed);
   }
 
   get knobs(): PersonaKnobs {
@@ -117,20 +113,16 @@ export class PersonaRuntime {
 
   /** Counts a generation request; true when an injected HTTP 500 should answer it. */
   injectFailure(): boolean {
-    this.generationRequests++;
-    const k = this.o.knobs;
-    return (k.http500Every !== null && this.generationRequests % k.http500Every === 0) || (k.http500Rate !== null && this.failRand() < k.http500Rate);
+    return this.faults.failsNext();
   }
 
   /** A generation finished and its response is written; may end the process (--sim-crash-after). */
-  requestCompleted(): void {
-    this.completed++;
-    const after = this.o.knobs.crashAfter;
-    if (after !== null && this.completed >= after) {
+  readonly requestCompleted = (): void => {
+    if (this.faults.crashesNow()) {
       this.o.onCrash();
       process.exit(1);
     }
-  }
+  };
 
   /** The deterministic generation for a request under the given speculation. */
   generation(input: GenerationInput, spec: Speculation | null, over: TimingOverride = {}, maxModelLen = this.o.maxModelLen): Generation {
@@ -150,19 +142,23 @@ export class PersonaRuntime {
   /**
    * Plays a generation in real time and hands out ONE token per call, as
    * llama-server, mlx_lm, LM Studio and Ollama stream (tokens accepted in one
-   * verification step leave together, in consecutive events). Cancel on disconnect.
+   * verification step leave together, in consecutive events). The request's
+   * place (`release`) is given back when the generation ends, before `done`
+   * writes the answer, or when the client leaves, which also stops the playback.
    */
-  play(gen: Generation, receivedMs: number, cb: PlayCallbacks): { cancel(): void } {
+  play(gen: Generation, receivedMs: number, res: http.ServerResponse, cb: PlayCallbacks, release: () => void = () => {}): void {
     const timing: RequestTiming = { receivedMs, firstTokenMs: 0, lastTokenMs: 0, drafted: 0, accepted: 0, acceptedBeyondEnd: 0, emitted: 0 };
     const counters = this.counters;
     counters.running++;
     counters.requests++;
     counters.promptTokens += gen.promptTokens;
     let finished = false;
-    const end = () => {
-      if (finished) return;
+    const end = (): boolean => {
+      if (finished) return false;
       finished = true;
       counters.running--;
+      release();
+      return true;
     };
     const driver = drive(gen, { sim: { stallAfterTokens: this.o.knobs.stallAfterTokens } }, counters, {
       emit: (_text, tokens, isLast) => {
@@ -186,12 +182,9 @@ export class PersonaRuntime {
         cb.done(timing);
       },
     });
-    return {
-      cancel: () => {
-        driver.cancel();
-        end();
-      },
-    };
+    res.on('close', () => {
+      if (end()) driver.cancel();
+    });
   }
 }
 
@@ -199,19 +192,13 @@ export class PersonaRuntime {
 export async function runPersonaServer(o: PersonaServerOptions): Promise<never> {
   const rt = new PersonaRuntime(o);
   let shuttingDown = false;
-  const server = http.createServer({ noDelay: true, keepAliveTimeout: 5000 }, (req, res) => {
-    res.setHeader('x-spectune-simulated', '1');
-    if (shuttingDown) {
-      res.writeHead(503).end();
-      return;
-    }
-    try {
-      o.handle(req, res, rt);
-    } catch (err) {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(String((err as Error)?.message ?? err));
-    }
-  });
+  const refuse: Dialect['refuse'] = (x) => {
+    if (shuttingDown) x.res.writeHead(503).end();
+    else if (!rt.loaded && o.whileLoading) o.whileLoading(x);
+    else return o.dialect.refuse?.(x) ?? false;
+    return true;
+  };
+  const server = http.createServer({ noDelay: true, keepAliveTimeout: 5000 }, createRouter(o.routes(rt), { ...o.dialect, refuse }));
 
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
@@ -257,13 +244,3 @@ export async function runPersonaServer(o: PersonaServerOptions): Promise<never> 
   }
   return new Promise<never>(() => {});
 }
-
-/** JSON response with content-length (the simulated-marker header is already set). */
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-/** Path without the query string. */
-export const pathOf = (req: http.IncomingMessage): string => (req.url ?? '/').split('?')[0];

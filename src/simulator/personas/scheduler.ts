@@ -6,7 +6,7 @@
  * arrival order; `capacity` says how many may run together under a configuration
  * (1 for mlx_lm with a draft model, OLLAMA_NUM_PARALLEL for Ollama).
  */
-import { nowMs, sleep } from './runtime';
+import { nowMs, sleep } from '../clock';
 
 interface Waiting<C> {
   key: string;

@@ -3,33 +3,18 @@
  * does: 400 naming the bad field, 404 for an unknown model, 400 for min_p /
  * logit_bias with speculation on or a prompt longer than the context.
  */
-import type http from 'node:http';
 import type { z } from 'zod';
-import { formatZodError } from '../shared/schemas';
-import type { GenerationInput } from './generation';
-import { ChatRequestSchema, CompletionRequestSchema, messageText, type ErrorBody } from './openai';
+import { formatZodError } from '../../../shared/schemas';
+import type { GenerationInput } from '../../generation';
+import { countPromptTokens, countTextTokens } from '../../text';
+import { HttpProblem } from '../router';
+import { ChatRequestSchema, CompletionRequestSchema, messageText } from './openai';
 import type { SimOptions } from './options';
-import { countPromptTokens, countTextTokens } from './text';
-import { readBodyText } from '../node/read-body';
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const badRequest = (message: string, param: string | null = null) => new HttpProblem(400, message, { param });
 
-export class HttpError extends Error {
-  constructor(readonly body: ErrorBody) {
-    super(body.message);
-  }
-}
-
-export const badRequest = (message: string, param: string | null = null) => new HttpError({ status: 400, message, type: 'BadRequestError', param });
-
-export async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const text = await readBodyText(req, MAX_BODY_BYTES, (max) => badRequest(`request body larger than ${max} bytes`));
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw badRequest(`JSON decode error: ${(err as Error).message}; send a JSON object body with content-type application/json`);
-  }
-}
+/** vLLM's wording for a body that is not JSON. */
+export const jsonDecodeError = (detail: string): string => `JSON decode error: ${detail}; send a JSON object body with content-type application/json`;
 
 export interface PreparedRequest {
   kind: 'chat' | 'completions';
@@ -40,13 +25,12 @@ export interface PreparedRequest {
   input: GenerationInput;
 }
 
-function zodToBadRequest(err: z.ZodError): HttpError {
+function zodToBadRequest(err: z.ZodError): HttpProblem {
   const first = err.issues[0];
   return badRequest(formatZodError(err), first && first.path.length > 0 ? first.path.map(String).join('.') : null);
 }
 
-export function prepareRequest(kind: 'chat' | 'completions', body: unknown, opts: SimOptions): PreparedRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
+export function prepareRequest(kind: 'chat' | 'completions', body: Record<string, unknown>, opts: SimOptions): PreparedRequest {
   let prompt: string;
   let system = '';
   let promptTokens: number;
@@ -73,7 +57,7 @@ export function prepareRequest(kind: 'chat' | 'completions', body: unknown, opts
 
   const model = common.model ?? opts.servedModelNames[0];
   if (!opts.servedModelNames.includes(model)) {
-    throw new HttpError({ status: 404, message: `The model \`${model}\` does not exist.`, type: 'NotFoundError', param: 'model' });
+    throw new HttpProblem(404, `The model \`${model}\` does not exist.`, { param: 'model' });
   }
   if (common.stream_options && !common.stream) {
     throw badRequest('Stream options can only be defined when `stream=True`.', 'stream_options');

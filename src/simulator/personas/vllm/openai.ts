@@ -3,8 +3,7 @@
  * (clients send many); known ones are type-checked so a 400 names the field.
  */
 import { z } from 'zod';
-import type { VllmVersion } from '../engines/vllm/argv';
-import { atLeast } from './options';
+import { versionAtLeast, type DottedVersion } from '../../../shared/version';
 
 const optionalNumber = (msg: string) => z.number({ error: msg }).nullable().optional();
 
@@ -63,6 +62,9 @@ export function messageText(content: z.infer<typeof ChatMessageSchema>['content'
   return content.map((p) => (p.type === 'text' && p.text ? p.text : '')).join('');
 }
 
+/** FastAPI's JSON content type (no charset). */
+export const VLLM_JSON = { 'content-type': 'application/json' };
+
 export interface ErrorBody {
   status: number;
   message: string;
@@ -74,8 +76,8 @@ export interface ErrorBody {
  * vLLM's error JSON: flat `{object: "error", message, type, param, code}` before
  * 0.10.1, nested `{error: {...}}` (OpenAI's shape) from then on.
  */
-export function errorJson(e: ErrorBody, version: VllmVersion): unknown {
+export function errorJson(e: ErrorBody, version: DottedVersion): unknown {
   const info = { message: e.message, type: e.type, param: e.param, code: e.status };
   // The change came with vllm-project/vllm#22099.
-  return atLeast(version, 0, 10, 1) ? { error: info } : { object: 'error', ...info };
+  return versionAtLeast(version, 0, 10, 1) ? { error: info } : { object: 'error', ...info };
 }

@@ -1,5 +1,5 @@
 /** Log-line text for the speculative configuration, in vLLM's repr style. */
-import type { SpeculativeSettings } from './options';
+import type { SpeculativeSettings } from './speculative-config';
 
 export function speculativeSummary(s: SpeculativeSettings): string {
   const parts = [`method='${s.method}'`, `model=${s.model ? `'${s.model}'` : 'None'}`, `num_spec_tokens=${s.numSpeculativeTokens}`];
