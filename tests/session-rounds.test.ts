@@ -22,9 +22,10 @@ afterEach(async () => {
 
 const engine = engineById('vllm');
 
+let launches = 0;
 async function launch(server: ServerProcess, settings: ServerSettingsInput): Promise<Connection> {
   const state = await server.restart(settings);
-  return { baseUrl: state.url!, model: settings.model, launched: true, abort: new AbortController().signal, crashed: () => null };
+  return { baseUrl: state.url!, model: settings.model, launched: true, launch: ++launches, abort: new AbortController().signal, crashed: () => null };
 }
 
 describe('measureRounds across calls and a relaunch', { timeout: 90_000 }, () => {
@@ -76,7 +77,7 @@ describe('measureRounds across calls and a relaunch', { timeout: 90_000 }, () =>
     total.perPositionAcceptance.forEach((share, i) => expect(share).toBeCloseTo(perPos[i], 12));
   });
 
-  it('warms up once per launch of the configuration, not once per call', async () => {
+  it('warms up once per launch of the configuration, not once per call or per switch back', async () => {
     const server = new ServerProcess();
     servers.push(server);
     const settings: ServerSettingsInput = { ...simulatedVllmSettings(await freePort(), ['--sim-startup-ms', '50', '--sim-step-ms', '2']), numSpeculativeTokens: 2 };
@@ -91,11 +92,14 @@ describe('measureRounds across calls and a relaunch', { timeout: 90_000 }, () =>
     await session.measureRounds(1, 0, 1);
     session.bind(conn);
     await session.measureRounds(1, 1, 1);
+    // Switched back to on the same launch (as on an engine that takes k per request): a new connection, no reload.
+    session.bind({ ...conn });
+    await session.measureRounds(1, 2, 1);
     expect(warmups()).toBe(1);
     session.bind(await launch(server, settings));
-    const after = await session.measureRounds(1, 2, 1);
+    const after = await session.measureRounds(1, 3, 1);
     expect(warmups()).toBe(2);
     expect(after.run.failed).toBe(false);
-    expect(after.measurements.map((m) => m.repeat)).toEqual([2]);
+    expect(after.measurements.map((m) => m.repeat)).toEqual([3]);
   });
 });

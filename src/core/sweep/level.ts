@@ -36,7 +36,7 @@ export interface LevelResult extends LoopFigures {
 
 export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
   const session = new ConfigSession({ ...ctx, onPhase: (_level, phase, cell) => ctx.onPhase(phase, cell) });
-  session.bind({ baseUrl: ctx.baseUrl, model: ctx.model, launched: ctx.launched, abort: ctx.configAbort.signal, crashed: ctx.crashed }, ctx.warmup);
+  session.bind({ baseUrl: ctx.baseUrl, model: ctx.model, launched: ctx.launched, launch: 0, abort: ctx.configAbort.signal, crashed: ctx.crashed }, ctx.warmup);
   const { run, measurements, loop } = await session.measureRounds(ctx.concurrency, 0, ctx.plan.repeats, { closedLoop: true });
   return { run: { ...run, concurrency: ctx.concurrency }, measurements, ...loop! };
 }

@@ -10,16 +10,14 @@ import { formatCommand } from '../../shared/shell-words';
 import { redactArgv, redactPlan } from '../../shared/redact';
 import { placeholdersFor } from '../../engines';
 import { buildReport, type ConfigKeyed, type ConfigRun, type ScheduleCheck } from '../../shared/report-builder';
-import type { Measurement, Report, SweepPlan } from '../../shared/schemas';
+import type { Measurement, Report, SweepPlan, SweepProgress } from '../../shared/schemas';
 import type { SpecConfig } from '../../engines/engine';
 import { TOOL_VERSION } from '../../node/tool-version';
-import { writeReport } from '../report-io';
+import { writeReport, type MeasurementLog } from '../report-io';
 import { startRunFiles, type KeptEvent } from '../report-keeper';
-import type { MeasurementLog } from '../report-io';
 import { SweepNotes } from './level-notes';
 import type { SweepSetup } from './setup';
 import type { SweepStrategy } from './strategy';
-import type { SweepProgress } from '../../shared/schemas';
 
 export type SweepEvent =
   | { type: 'progress'; progress: SweepProgress }

@@ -26,6 +26,8 @@ export interface Connection {
   model: string;
   /** SpecTune launched this server (its crash is reported by the launcher). */
   launched: boolean;
+  /** Which launch of the server this is (attached: 0): a configuration switched back to on the same launch needs no new warm-up. */
+  launch: number;
   /** Aborted when the launched server dies. */
   abort: AbortSignal;
   /** Why the server is gone, once it is. */
@@ -78,11 +80,16 @@ export class ConfigSession {
 
   constructor(private readonly ctx: SessionContext) {}
 
-  /** The server runs this configuration at `conn`. A connection not seen before gets the warm-up (plan.warmup; always after a reload). */
-  bind(conn: Connection, warmup = this.ctx.plan.warmup || this.ctx.engine.descriptor.kChange === 'reload'): void {
+  /**
+   * The server runs this configuration at `conn`. The warm-up is due on a reload engine whenever the
+   * configuration was switched to (the switch reloads the model), otherwise (plan.warmup) once per launch.
+   * `warmup` overrides the rule.
+   */
+  bind(conn: Connection, warmup?: boolean): void {
     if (conn === this.conn) return;
+    const { plan, engine } = this.ctx;
+    this.warmupDue = warmup ?? (engine.descriptor.kChange === 'reload' || (plan.warmup && conn.launch !== this.conn?.launch));
     this.conn = conn;
-    this.warmupDue = warmup;
   }
 
   /** The configuration could not be put on the server: its entry (the launch's, whatever the level) fails. */

@@ -121,7 +121,7 @@ export class SweepTarget {
   private connect(config: number, baseUrl: string, model: string, launched: boolean): Connection {
     const abort = new AbortController();
     const crash = { why: null as string | null };
-    const connection: Connection = { baseUrl, model, launched, abort: abort.signal, crashed: () => crash.why };
+    const connection: Connection = { baseUrl, model, launched, launch: launched ? this.launches : 0, abort: abort.signal, crashed: () => crash.why };
     this.current = { config, connection, abort, crash };
     return connection;
   }
