@@ -6,7 +6,8 @@
  * of tokens written over the same steady window (GET /stats); and the client's
  * CPU per 1000 tokens says how much of a core the measuring costs at that load.
  */
-import { measureLevel, type MatrixCell } from '../src/core/sweep/load';
+import { measureLevel } from '../src/core/sweep/level';
+import type { MatrixCell } from '../src/core/sweep/setup';
 import { openAiRequest } from '../src/engines/openai-request';
 import type { Engine } from '../src/engines/engine';
 import { mlxEngine } from '../src/engines/mlx';

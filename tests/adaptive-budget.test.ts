@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { budgetSaysStop, requestBudget } from '../src/shared/adaptive/budget';
-import { chooseStrategy, type SweepStrategy } from '../src/core/sweep/adaptive';
+import { chooseStrategy } from '../src/core/sweep/adaptive';
+import type { SweepStep, SweepStrategy } from '../src/core/sweep/strategy';
 import type { SpecConfig } from '../src/engines/engine';
 import type { Measurement } from '../src/shared/schemas';
 import { okMeasurement } from './helpers/measurement';
@@ -19,23 +20,27 @@ const measurement = (k: number, tps: number, repeat: number): Measurement => okM
 /** A 0..8 grid, one prompt, 6 repeats: the bench's noisy-server setting. */
 function strategy(): SweepStrategy {
   const configs: SpecConfig[] = GRID.map((k) => ({ numSpeculativeTokens: k, draftModel: k ? 'd' : null }));
-  return chooseStrategy({ requested: 'adaptive', configs, cellsPerConfig: REPEATS, cellsPerRound: 1, launchFor: (c) => ({ numSpeculativeTokens: c.numSpeculativeTokens }) as never });
+  return chooseStrategy({ requested: 'adaptive', configs, cellsPerRound: 1, rounds: REPEATS, levels: [1], launchFor: (c) => ({ numSpeculativeTokens: c.numSpeculativeTokens }) as never });
 }
 
 /** Feeds tokens/s one request at a time until the strategy stops the configuration; returns what was sent. */
 function measure(s: SweepStrategy, index: number, tps: readonly number[], alpha = 0.8): Measurement[] {
   const k = GRID[index];
+  const step: SweepStep = { config: index, level: 1, fromRound: 0, rounds: REPEATS };
   const ms: Measurement[] = [];
   for (const [i, x] of tps.entries()) {
     ms.push(measurement(k, x, i));
-    if (s.shouldStop(index, ms)) break;
+    if (s.shouldStop!(step, ms)) break;
   }
   const acceptance = k
     ? { source: 'v1-counters' as const, drafts: 400, draftTokens: null, acceptedTokens: null, acceptanceRate: null, meanAcceptanceLength: null, perPositionAcceptance: Array.from({ length: k }, (_, i) => alpha ** (i + 1)) }
     : undefined;
-  s.observe(index, { numSpeculativeTokens: k, draftModel: k ? 'd' : null, failed: false, acceptance }, ms);
+  s.observe(step, { measurements: ms, failed: false, acceptance });
   return ms;
 }
+
+/** The configuration of the strategy's next step (null: done). */
+const nextConfig = (s: SweepStrategy) => s.next()?.config ?? null;
 
 const noisy = (centre: number) => [0.95, 1.05, 0.97, 1.04, 0.96, 1.03].map((f) => centre * f);
 const precise = (centre: number) => [1, 1.001, 0.999, 1, 1.001, 0.999].map((f) => centre * f);
@@ -59,32 +64,32 @@ describe('request budget', () => {
 describe('who gets a full sample', () => {
   it('on a noisy server: the baseline stops at its minimum, a leading largest k and the predicted best measure in full, within 40% of the requests', () => {
     const s = strategy();
-    expect(s.next()).toBe(0);
+    expect(nextConfig(s)).toBe(0);
     expect(measure(s, 0, noisy(100))).toHaveLength(3);
-    expect(s.next()).toBe(8);
+    expect(nextConfig(s)).toBe(8);
     expect(measure(s, 8, noisy(180))).toHaveLength(REPEATS);
     let sent = 3 + REPEATS;
-    for (let i = s.next(); i !== null; i = s.next()) sent += measure(s, i, noisy(190)).length;
+    for (let i = nextConfig(s); i !== null; i = nextConfig(s)) sent += measure(s, i, noisy(190)).length;
     expect(sent).toBeLessThanOrEqual(Math.floor(0.4 * GRID.length * REPEATS));
   });
 
   it('a precise figure does not end the predicted best early; one clearly slower than the leader still stops at the minimum', () => {
     const s = strategy();
-    s.next();
+    nextConfig(s);
     measure(s, 0, precise(100));
-    s.next();
+    nextConfig(s);
     // The largest k leads the baseline: it could be the pick (an optimum at the grid's edge), so it is not cut at 3.
     expect(measure(s, 8, precise(180))).toHaveLength(REPEATS);
-    const third = s.next()!;
+    const third = nextConfig(s)!;
     expect(third).not.toBeNull();
     expect(measure(s, third, precise(185))).toHaveLength(REPEATS);
   });
 
   it('a largest k slower than the baseline is only there for the curve: it stops at its minimum', () => {
     const s = strategy();
-    s.next();
+    nextConfig(s);
     measure(s, 0, precise(100));
-    s.next();
+    nextConfig(s);
     expect(measure(s, 8, precise(60))).toHaveLength(3);
   });
 
@@ -96,7 +101,7 @@ describe('who gets a full sample', () => {
       const s = strategy();
       expect(s.pick()).toBeNull();
       const measured: number[] = [];
-      for (let i = s.next(); i !== null; i = s.next()) {
+      for (let i = nextConfig(s); i !== null; i = nextConfig(s)) {
         const k = GRID[i];
         measure(s, i, noisy(k === 7 ? truth(8) * k7 : truth(k)), 0.95);
         measured.push(k);

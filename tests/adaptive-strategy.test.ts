@@ -13,8 +13,9 @@ const grid = (ks: number[]): SpecConfig[] => ks.map((k) => ({ numSpeculativeToke
 const input = (ks: number[], requested?: 'adaptive' | 'exhaustive') => ({
   requested,
   configs: grid(ks),
-  cellsPerConfig: 6,
   cellsPerRound: 2,
+  rounds: 3,
+  levels: [1],
   launchFor: (c: SpecConfig) => ({ numSpeculativeTokens: c.numSpeculativeTokens }) as never,
 });
 
@@ -32,9 +33,9 @@ describe('sweep strategy', () => {
   it('exhaustive goes through every configuration in order; adaptive starts with the baseline and the largest k', () => {
     const ex = chooseStrategy(input([0, 1, 2, 3, 4]));
     expect(ex.kind).toBe('adaptive');
-    expect([ex.next(), ex.next()]).toEqual([0, 4]);
+    expect([ex.next(), ex.next()].map((s) => s?.config)).toEqual([0, 4]);
     const all = chooseStrategy(input([0, 1, 2], 'exhaustive'));
-    expect([all.next(), all.next(), all.next(), all.next()]).toEqual([0, 1, 2, null]);
+    expect([all.next(), all.next(), all.next(), all.next()].map((s) => s?.config ?? null)).toEqual([0, 1, 2, null]);
     expect(all.summary(3, 18)).toMatchObject({ strategy: 'exhaustive', exhaustiveLaunches: 3, exhaustiveRequests: 18, decidedBecause: null });
   });
 

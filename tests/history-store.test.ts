@@ -120,6 +120,38 @@ describe('HistoryStore', () => {
     expect(report.server.model).toBe(plan.server!.model);
   });
 
+  it('a configuration measured over several steps is rebuilt from its last config line, once', async () => {
+    const store = new HistoryStore({ dataDir });
+    const run = await store.create({ kind: 'sweep', plan: plan as never, model: plan.server!.model, simulated: true, toolVersion: '0.1.0' });
+    const acceptance = (drafts: number, accepted: number) => ({
+      source: 'v1-counters',
+      drafts,
+      draftTokens: drafts * 3,
+      acceptedTokens: accepted,
+      acceptanceRate: accepted / (drafts * 3),
+      meanAcceptanceLength: 1 + accepted / drafts,
+      perPositionAcceptance: [],
+    });
+    // k=3 measured one round, then two more later: each step wrote its entry's new state.
+    const lines = [
+      { type: 'start', at: new Date().toISOString(), plan },
+      ...all.slice(0, 3).map((m) => ({ type: 'measurement', measurement: m })),
+      { type: 'config', numSpeculativeTokens: 0, draftModel: null, failed: false },
+      { type: 'measurement', measurement: all[3] },
+      { type: 'config', numSpeculativeTokens: 3, draftModel: 'd', failed: false, acceptance: acceptance(10, 12) },
+      ...all.slice(4).map((m) => ({ type: 'measurement', measurement: m })),
+      { type: 'config', numSpeculativeTokens: 3, draftModel: 'd', failed: false, acceptance: acceptance(30, 45) },
+    ];
+    writeFileSync(jsonlPathFor(run.reportPath), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+
+    const report = store.get(run.runId);
+    expect(report.configurations.map((c) => c.numSpeculativeTokens)).toEqual([0, 3]);
+    const k3 = report.configurations[1];
+    expect(k3.requests).toBe(3);
+    expect(k3.acceptance?.drafts).toBe(30);
+    expect(k3.meanAcceptanceLength).toBeCloseTo(2.5, 9);
+  });
+
   it('without a usable plan it still recovers the measurements, with a warning', async () => {
     const store = new HistoryStore({ dataDir });
     const run = await store.create({ kind: 'sweep', plan: {}, model: 'm', simulated: false, toolVersion: '0.1.0' });

@@ -7,7 +7,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { levelPlan, meanCovering, measureLevel, requestsPerConfiguration, steadyWindow, steadyWindowMs, type LevelContext, type MatrixCell, type Span } from '../src/core/sweep/load';
+import { levelPlan, meanCovering, requestsPerConfiguration, steadyWindow, steadyWindowMs, type Span } from '../src/core/sweep/load';
+import { measureLevel, type LevelContext } from '../src/core/sweep/level';
+import type { MatrixCell } from '../src/core/sweep/setup';
 import { mlxEngine } from '../src/engines/mlx';
 import type { Engine } from '../src/engines/engine';
 import { resolvePromptTypes, resolveSystemPrompts } from '../src/shared/prompts';

@@ -13,7 +13,7 @@ import { simulatedVllmSettings } from '../src/core/simulator-command';
 import { ServerProcess } from '../src/core/server-process';
 import { runSweep } from '../src/core/sweep';
 import { confirmSchedule } from '../src/core/sweep/schedule-check';
-import type { MatrixCell } from '../src/core/sweep/load';
+import type { MatrixCell } from '../src/core/sweep/setup';
 import { vllmEngine } from '../src/engines/vllm';
 import type { Engine, LoadSupport } from '../src/engines/engine';
 import { resolvePromptTypes, resolveSystemPrompts } from '../src/shared/prompts';

@@ -194,6 +194,29 @@ export function measurementsOf(records: readonly unknown[]): Measurement[] {
 }
 
 /**
+ * The configurations' entries among log records. The sweep writes a `config` line whenever an entry
+ * changes (measured more, failed), so the last line per (configuration, level) is its state; entries keep
+ * the order of their first line.
+ */
+function configRunsOf(records: readonly unknown[]): ConfigRun[] {
+  const byKey = new Map<string, ConfigRun>();
+  for (const r of records) {
+    if (!isRecord(r) || r.type !== 'config' || typeof r.numSpeculativeTokens !== 'number') continue;
+    const acceptance = AcceptanceStatsSchema.safeParse(r.acceptance);
+    // Load levels: one entry per (configuration, level); the level keeps them apart.
+    const concurrency = typeof r.concurrency === 'number' && r.concurrency > 1 ? r.concurrency : undefined;
+    byKey.set(JSON.stringify([r.numSpeculativeTokens, r.draftModel ?? null, concurrency ?? 1]), {
+      numSpeculativeTokens: r.numSpeculativeTokens,
+      failed: r.failed === true,
+      error: typeof r.error === 'string' ? r.error : undefined,
+      acceptance: acceptance.success ? acceptance.data : undefined,
+      ...(concurrency ? { concurrency } : {}),
+    });
+  }
+  return [...byKey.values()];
+}
+
+/**
  * The full analysis (medians, speedups, recommendation) over what the log
  * holds, as the sweep itself would have done it. Without the plan (an older or
  * damaged log) a plan is inferred from the measurements. Null when there is
@@ -225,20 +248,7 @@ export function rebuildReport(meta: RunMeta | null, records: readonly unknown[])
     });
   } else return null;
 
-  const configs: ConfigRun[] = [];
-  for (const r of records) {
-    if (isRecord(r) && r.type === 'config' && typeof r.numSpeculativeTokens === 'number') {
-      const acceptance = AcceptanceStatsSchema.safeParse(r.acceptance);
-      configs.push({
-        numSpeculativeTokens: r.numSpeculativeTokens,
-        failed: r.failed === true,
-        error: typeof r.error === 'string' ? r.error : undefined,
-        acceptance: acceptance.success ? acceptance.data : undefined,
-        // Load levels: one line per (configuration, level); the level keeps them apart.
-        ...(typeof r.concurrency === 'number' && r.concurrency > 1 ? { concurrency: r.concurrency } : {}),
-      });
-    }
-  }
+  const configs = configRunsOf(records);
   // The configuration being measured when the app died has measurements but no config line yet.
   for (const k of new Set(measurements.map((m) => m.numSpeculativeTokens))) {
     if (!configs.some((c) => c.numSpeculativeTokens === k)) configs.push({ numSpeculativeTokens: k, failed: false });

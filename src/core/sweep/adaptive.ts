@@ -1,6 +1,6 @@
 /**
- * Which configuration the sweep measures next. Exhaustive: every one, in setup's
- * order. Adaptive: the baseline and the largest k, then whatever the predicted
+ * Which strategy a sweep runs (chooseStrategy), and the adaptive one: the
+ * baseline and the largest k, then whatever the predicted
  * k-curve (src/shared/adaptive/predict.ts) says could still change the pick,
  * refitting after every configuration; each configuration also stops early once
  * the sequential rule says its figure is good enough — except one that could be
@@ -12,59 +12,14 @@
 import { isBaselineConfig, type SpecConfig } from '../../engines/engine';
 import type { ConfigRun } from '../../shared/report-builder';
 import { median, medianCI } from '../../shared/stats';
-import type { AdaptiveSummary, Measurement, ServerSettings, SweepStrategyKind } from '../../shared/schemas';
+import type { AcceptanceStats, AdaptiveSummary, Measurement } from '../../shared/schemas';
 import { predictCurve, type CurvePrediction, type MeasuredPoint } from '../../shared/adaptive/predict';
 import { measuredPick, nextStep } from '../../shared/adaptive/decide';
 import { budgetSaysStop, requestBudget } from '../../shared/adaptive/budget';
 import { sequentialInterval, sequentialRule, shouldStopEarly, type SequentialRule } from '../../shared/adaptive/sequential';
-
-export interface SweepStrategy {
-  readonly kind: SweepStrategyKind;
-  /** Index into the configurations of the next one to measure; null when the sweep is done. */
-  next(): number | null;
-  /** A configuration finished (measured, failed or cut short); marks the run measured. */
-  observe(index: number, run: ConfigRun, measurements: readonly Measurement[]): void;
-  /** After each request: has this configuration been measured enough? */
-  shouldStop(index: number, measurements: readonly Measurement[]): boolean;
-  /** The configurations not measured, as predicted runs (adaptive; exhaustive: none). */
-  predictedRuns(): ConfigRun[];
-  summary(launches: number, requests: number): AdaptiveSummary;
-  /** Configurations the sweep expects to measure at most (progress and ETA count these, not the whole grid). */
-  plannedConfigs(): number;
-  /** Adaptive: the configuration the driver picks among the measured ones, for the report to recommend; exhaustive: null (the report decides). */
-  pick(): SpecConfig | null;
-}
-
-export interface StrategyInput {
-  requested: SweepStrategyKind | undefined;
-  configs: readonly SpecConfig[];
-  /** Requests per configuration (the prompt matrix × repeats) and in one round of it (× 1 repeat). */
-  cellsPerConfig: number;
-  cellsPerRound: number;
-  /** Managed mode: launch settings per configuration (equal = no restart); attached: null. */
-  launchFor: (c: SpecConfig) => ServerSettings | null;
-}
+import { ExhaustiveStrategy, summarise, type StepResult, type StrategyInput, type SweepStep, type SweepStrategy } from './strategy';
 
 const okTps = (ms: readonly Measurement[]) => ms.flatMap((m) => (m.ok && m.metrics ? [m.metrics.tokensPerSecond] : []));
-
-/** Launches an exhaustive sweep would make: one per change of launch settings along the order. */
-function exhaustiveLaunches(input: StrategyInput): number {
-  let n = 0;
-  let last: string | null = null;
-  for (const c of input.configs) {
-    const s = input.launchFor(c);
-    if (!s) continue;
-    const key = JSON.stringify(s);
-    if (key !== last) n++;
-    last = key;
-  }
-  return n;
-}
-
-/** What a strategy used, beside what measuring every configuration would have needed. */
-function summarise(input: StrategyInput, used: Omit<AdaptiveSummary, 'exhaustiveLaunches' | 'exhaustiveRequests'>): AdaptiveSummary {
-  return { ...used, exhaustiveLaunches: exhaustiveLaunches(input), exhaustiveRequests: input.configs.length * input.cellsPerConfig };
-}
 
 /** Adaptive needs a grid of k on one draft, with the baseline in it; anything else runs exhaustively. */
 function adaptable(configs: readonly SpecConfig[]): boolean {
@@ -74,44 +29,28 @@ function adaptable(configs: readonly SpecConfig[]): boolean {
   return new Set(configs.filter((c) => !isBaselineConfig(c)).map((c) => c.draftModel ?? '')).size <= 1;
 }
 
+/** Adaptive when asked for, or by default on a grid of more than three k > 0, where it fits; exhaustive otherwise. */
 export function chooseStrategy(input: StrategyInput): SweepStrategy {
   const spec = input.configs.filter((c) => (c.numSpeculativeTokens ?? 0) > 0).length;
   const wanted = input.requested ?? (spec > 3 ? 'adaptive' : 'exhaustive');
-  return wanted === 'adaptive' && adaptable(input.configs) ? new AdaptiveStrategy(input) : new ExhaustiveStrategy(input);
-}
-
-class ExhaustiveStrategy implements SweepStrategy {
-  readonly kind = 'exhaustive' as const;
-  private i = 0;
-  constructor(private readonly input: StrategyInput) {}
-  next(): number | null {
-    return this.i < this.input.configs.length ? this.i++ : null;
+  if (wanted !== 'adaptive' || !adaptable(input.configs)) return new ExhaustiveStrategy(input);
+  // The adaptive predictor models single-stream speed only: under load every k is measured at every level.
+  if (input.levels.length > 1 || input.levels[0] !== 1) {
+    return new ExhaustiveStrategy(input, `load levels ${input.levels.join(',')}: every k measured at every level (the adaptive predictor models single-stream speed only)`);
   }
-  observe(): void {}
-  plannedConfigs(): number {
-    return this.input.configs.length;
-  }
-  shouldStop(): boolean {
-    return false;
-  }
-  pick(): SpecConfig | null {
-    return null;
-  }
-  predictedRuns(): ConfigRun[] {
-    return [];
-  }
-  summary(launches: number, requests: number): AdaptiveSummary {
-    return summarise(this.input, { strategy: 'exhaustive', launches, requests, decidedBecause: null, predictionNote: null });
-  }
+  return new AdaptiveStrategy(input);
 }
 
 class AdaptiveStrategy implements SweepStrategy {
   readonly kind = 'adaptive' as const;
+  readonly predicts = true;
   private readonly rule: SequentialRule;
   private readonly grid: number[];
   private readonly attempted = new Set<number>();
   private readonly failed = new Set<number>();
   private readonly points = new Map<number, MeasuredPoint>();
+  /** Every measurement of each k so far (a k measured again adds to its sample). */
+  private readonly samples = new Map<number, Measurement[]>();
   private curve: CurvePrediction | null = null;
   private decidedBecause: string | null = null;
 
@@ -123,12 +62,16 @@ class AdaptiveStrategy implements SweepStrategy {
   /** Measured first for the curve (the baseline and the largest k), not because they were predicted to win. */
   private readonly anchors: ReadonlySet<number>;
 
+  /** Requests in a full sample of one k: the prompt matrix × the plan's repeats. */
+  private readonly fullSample: number;
+
   constructor(private readonly input: StrategyInput) {
-    this.rule = sequentialRule(input.cellsPerConfig, input.cellsPerRound);
+    this.fullSample = input.cellsPerRound * input.rounds;
+    this.rule = sequentialRule(this.fullSample, input.cellsPerRound);
     this.budget = Math.max(3, Math.floor(input.configs.length / 2));
     this.grid = input.configs.map((c) => c.numSpeculativeTokens!);
     this.anchors = new Set([0, Math.max(...this.grid)]);
-    this.requestBudget = requestBudget({ fullSample: input.cellsPerConfig, minSamples: this.rule.minSamples, maxConfigs: Math.min(this.budget, this.grid.length) });
+    this.requestBudget = requestBudget({ fullSample: this.fullSample, minSamples: this.rule.minSamples, maxConfigs: Math.min(this.budget, this.grid.length) });
   }
 
   plannedConfigs(): number {
@@ -144,7 +87,7 @@ class AdaptiveStrategy implements SweepStrategy {
     return this.curve;
   }
 
-  next(): number | null {
+  next(): SweepStep | null {
     // Baseline first (everything is compared with it), then the largest k (its counters give every position's acceptance).
     const first = [0, Math.max(...this.grid)].find((k) => !this.attempted.has(k));
     if (first !== undefined) return this.take(first);
@@ -166,13 +109,14 @@ class AdaptiveStrategy implements SweepStrategy {
     }
   }
 
-  private take(k: number): number {
+  private take(k: number): SweepStep {
     this.attempted.add(k);
-    return this.indexOf(k);
+    // Each k is taken once, with its full sample's rounds (the per-request rule may stop it sooner).
+    return { config: this.indexOf(k), level: 1, fromRound: 0, rounds: this.input.rounds };
   }
 
   /** The figure and interval a measured configuration contributes: median, widened for the looks taken. */
-  private pointFrom(k: number, run: ConfigRun, ms: readonly Measurement[]): MeasuredPoint | null {
+  private pointFrom(k: number, acceptance: AcceptanceStats | undefined, ms: readonly Measurement[]): MeasuredPoint | null {
     const xs = okTps(ms);
     const med = median(xs);
     if (med === null || med <= 0) return null;
@@ -180,20 +124,21 @@ class AdaptiveStrategy implements SweepStrategy {
     const half = seq ? (seq.interval[1] - seq.interval[0]) / 2 : null;
     const ci = medianCI(xs);
     const interval: [number, number] = half !== null ? [med - half, med + half] : ci ? [Math.min(ci[0], med * 0.95), Math.max(ci[1], med * 1.05)] : [med * 0.9, med * 1.1];
-    return { k, tokensPerSecond: med, interval, perPositionAcceptance: run.acceptance?.perPositionAcceptance ?? [], drafts: run.acceptance?.drafts ?? null };
+    return { k, tokensPerSecond: med, interval, perPositionAcceptance: acceptance?.perPositionAcceptance ?? [], drafts: acceptance?.drafts ?? null };
   }
 
-  observe(index: number, run: ConfigRun, measurements: readonly Measurement[]): void {
-    const k = this.grid[index];
-    run.predicted = false;
-    this.spent += measurements.length;
-    const p = run.failed ? null : this.pointFrom(k, run, measurements);
+  observe(step: SweepStep, result: StepResult): void {
+    const k = this.grid[step.config];
+    this.spent += result.measurements.length;
+    const sample = [...(this.samples.get(k) ?? []), ...result.measurements];
+    this.samples.set(k, sample);
+    const p = result.failed ? null : this.pointFrom(k, result.acceptance, sample);
     if (p) this.points.set(k, p);
     else this.failed.add(k);
   }
 
-  shouldStop(index: number, measurements: readonly Measurement[]): boolean {
-    const k = this.grid[index];
+  shouldStop(step: SweepStep, measurements: readonly Measurement[]): boolean {
+    const k = this.grid[step.config];
     const xs = okTps(measurements);
     // Never before the minimum sample, whatever the budget or the intervals say.
     if (xs.length < this.rule.minSamples) return false;
@@ -205,7 +150,7 @@ class AdaptiveStrategy implements SweepStrategy {
     // comparing them, and a short sample there lost an edge optimum to its neighbour (issue 9).
     const candidate = !this.anchors.has(k) || leads;
     const configsLeft = Math.max(0, this.budget - this.attempted.size);
-    const look = { budget: this.requestBudget, spent: this.spent, taken: measurements.length, configsLeft, minSamples: this.rule.minSamples, fullSample: this.input.cellsPerConfig };
+    const look = { budget: this.requestBudget, spent: this.spent, taken: measurements.length, configsLeft, minSamples: this.rule.minSamples, fullSample: this.fullSample };
     if (budgetSaysStop({ ...look, candidate })) return true;
     const bestOther = others.filter((p) => p.interval).reduce<[number, number] | null>((b, p) => (!b || p.interval![0] > b[0] ? p.interval : b), null);
     return shouldStopEarly(xs, this.rule, { bestOther, precision: STOP_PRECISION, fullSample: candidate }).stop;

@@ -15,7 +15,8 @@ import type { Engine, EngineBuild, SpecConfig } from '../../engines/engine';
 import type { ScheduleCheck } from '../../shared/report-builder';
 import type { LevelPick, Measurement, ScheduleEntry, ServerSettings, SweepPlan } from '../../shared/schemas';
 import { launchSupport, type ServerExitEvent, type ServerProcess } from '../server-process';
-import { measureLevel, type MatrixCell } from './load';
+import { measureLevel } from './level';
+import type { MatrixCell } from './setup';
 
 /** A level whose schedule round is this much below its pick's aggregate counts as slower. */
 export const SCHEDULE_TOLERANCE = 0.05;

@@ -13,17 +13,28 @@ import { engineById } from '../../engines';
 import { launchSupport, type ServerProcess } from '../server-process';
 import { listModels, probeEndpoint } from '../probes';
 
-export interface Cell {
+/** One prompt type with one system prompt: a round is every cell of the matrix once. */
+export interface MatrixCell {
   pt: PromptDef;
   sp: SystemPromptDef;
+}
+
+/** A cell as measured: in round `repeat`. */
+export interface Cell extends MatrixCell {
   repeat: number;
+}
+
+/** Rounds fromRound.. of the matrix, each in the matrix's order (prompt type by prompt type, system prompts within). */
+export function roundCells(matrix: readonly MatrixCell[], fromRound: number, rounds: number): Cell[] {
+  return Array.from({ length: rounds }, (_, r) => matrix.map((cell) => ({ ...cell, repeat: fromRound + r }))).flat();
 }
 
 export interface SweepSetup {
   plan: SweepPlan;
   engine: Engine;
   configs: SpecConfig[];
-  cells: Cell[];
+  /** The prompt matrix (prompt types × system prompts), in measuring order. */
+  matrix: MatrixCell[];
   promptTypes: PromptDef[];
   systemPrompts: SystemPromptDef[];
   /** Managed mode: the installed build; attached: null. */
@@ -48,8 +59,7 @@ export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | 
   let plan: SweepPlan = parseOrThrow(SweepPlanSchema, input, 'plan');
   const promptTypes = resolvePromptTypes(plan.promptTypes, plan.customPrompts);
   const systemPrompts = resolveSystemPrompts(plan.systemPrompts, plan.customSystemPrompts);
-  const cells: Cell[] = [];
-  for (let repeat = 0; repeat < plan.repeats; repeat++) for (const pt of promptTypes) for (const sp of systemPrompts) cells.push({ pt, sp, repeat });
+  const matrix = promptTypes.flatMap((pt) => systemPrompts.map((sp) => ({ pt, sp })));
 
   if (plan.mode === 'managed') {
     const settings = plan.server!;
@@ -60,7 +70,7 @@ export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | 
     const build = await server!.detectVersion(settings.command, { signal, engine: settings.engine });
     const launchFor = launchSettingsFor(engine, settings, configs);
     for (const c of configs) await server!.argvFor(launchFor(c), { signal });
-    return { plan: { ...plan, engine: engine.descriptor.id }, engine, configs, cells, promptTypes, systemPrompts, build, launchFor, apiKey };
+    return { plan: { ...plan, engine: engine.descriptor.id }, engine, configs, matrix, promptTypes, systemPrompts, build, launchFor, apiKey };
   }
 
   const url = plan.url!.replace(/\/+$/, '');
@@ -74,7 +84,7 @@ export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | 
   plan = { ...plan, engine: engine.descriptor.id, attachedChangesK: kPerRequest || undefined };
   const apiKey = (engine.launch?.apiKeyEnv && process.env[engine.launch.apiKeyEnv]) || process.env.VLLM_API_KEY || undefined;
   const configs = sortBaselineFirst(engine.configurations({ tokens: plan.tokens, draftModels: plan.draftModels, settings: null }));
-  return { plan, engine, configs, cells, promptTypes, systemPrompts, build: null, launchFor: () => null, apiKey };
+  return { plan, engine, configs, matrix, promptTypes, systemPrompts, build: null, launchFor: () => null, apiKey };
 }
 
 /** Baseline first: every later configuration is compared with it. */
