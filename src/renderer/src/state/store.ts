@@ -436,7 +436,7 @@ export function createAppStore(api: SpecTuneApi, opts: StoreOptions = {}): AppSt
       },
       async runSweep(kind) {
         const form = get().sweepForm;
-        const plan = buildPlan(kind === 'optimize' ? { ...form, mode: 'managed' } : form, get().serverForm, serverFields());
+        const plan = buildPlan(kind === 'optimize' ? { ...form, mode: 'managed' } : form, get().serverForm, get().engines.find((e) => e.id === get().serverForm.engine));
         if (!plan.ok) {
           set({ sweepFormErrors: plan.errors });
           return false;
