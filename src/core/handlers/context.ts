@@ -26,8 +26,8 @@ export interface HandlerContext {
   presets: PresetsStore;
   history: HistoryStore;
   simulator: SimulatorLaunch;
-  /** Command probed by app:info to tell whether vLLM is installed. */
-  vllmCommand: string[];
+  /** Per engine id: the command app:info runs with `--version` instead of the engine's default one. */
+  engineCommands: Readonly<Record<string, readonly string[]>>;
   saveDialog?: (defaultPath: string) => Promise<string | null>;
   openExternal?: (url: string) => Promise<void>;
 }
