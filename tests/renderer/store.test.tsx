@@ -5,6 +5,8 @@ import { ApiError } from '../../src/renderer/src/api/errors';
 import { createAppStore } from '../../src/renderer/src/state/store';
 import type { ServerSettings, ServerState } from '../../src/shared/schemas';
 import { createFakeApi, stoppedState } from './fake-api';
+import engines from './fixtures/engines.json';
+import { EngineDescriptorSchema } from '../../src/shared/engine-descriptor';
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
@@ -82,6 +84,23 @@ describe('a tried form’s errors follow its values', () => {
     // A run that started clears the try: typing a mistake now says nothing until the next Run.
     s().setSweepForm({ repeats: '0' });
     expect(s().sweepFormErrors).toEqual({});
+    off();
+  });
+});
+
+describe('the Servers form', () => {
+  it('starts on the first engine SpecTune launches once the descriptors arrive, keeping what the user typed before', async () => {
+    const list = deferred<{ engines: ReturnType<typeof EngineDescriptorSchema.parse>[] }>();
+    const fake = createFakeApi({ 'engines:list': () => list.promise });
+    const store = createAppStore(fake.api, { screen: 'servers' });
+    const init = store.getState().init();
+    expect(store.getState().serverForm).toMatchObject({ engine: '', command: '' });
+    store.getState().setServerField('model', 'typed/early');
+    const descriptors = engines.map((e) => EngineDescriptorSchema.parse(e));
+    list.resolve({ engines: descriptors });
+    const off = await init;
+    const first = descriptors.find((d) => d.lifecycle === 'launched')!;
+    expect(store.getState().serverForm).toMatchObject({ engine: first.id, command: first.defaultCommand.join(' '), model: 'typed/early', port: '8000' });
     off();
   });
 });

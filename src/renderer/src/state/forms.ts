@@ -38,18 +38,25 @@ export type FieldErrors<F extends string> = Partial<Record<F, string>>;
 export type FormResult<T, F extends string> = { ok: true; value: T } | { ok: false; errors: FieldErrors<F> };
 
 // k = 0 (no speculation) so the defaults are a valid launch: k > 0 needs a draft model or a method the user picks.
+// The engine and its command come with the descriptors (serverFormFor); until then the form names none.
 export const DEFAULT_SERVER_FORM: ServerFormValues = {
-  engine: 'vllm',
-  command: 'vllm',
+  engine: '',
+  command: '',
   model: '',
   method: '',
   draftModel: '',
   k: '0',
-  port: '8000',
+  port: String(PLAN_DEFAULTS.port),
   gpuMemoryUtilization: '0.9',
   tensorParallelSize: '1',
   extraArgs: '',
 };
+
+/** The Servers form a user starts with: the first engine SpecTune launches (in the registry's order), on its own command. */
+export function serverFormFor(engines: readonly EngineDescriptor[]): ServerFormValues {
+  const d = engines.find((e) => e.lifecycle === 'launched');
+  return d ? { ...DEFAULT_SERVER_FORM, engine: d.id, command: wordsToText(d.defaultCommand) } : DEFAULT_SERVER_FORM;
+}
 
 function num(text: string): number {
   // Empty must stay NaN, not 0, so the schema reports it as missing.

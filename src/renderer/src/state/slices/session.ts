@@ -6,7 +6,7 @@
 import type { AppInfo, SpecTuneApi } from '../../../../shared/ipc-contract';
 import type { EngineDescriptor } from '../../../../shared/engine-descriptor';
 import type { UiError } from '../../api/errors';
-import { settingsToForm } from '../forms';
+import { DEFAULT_SERVER_FORM, serverFormFor, settingsToForm, type ServerFormValues } from '../forms';
 import { runTask, type Tools } from '../tools';
 import { libraryEvents } from './library';
 import { serverEvents, tailLogs } from './server';
@@ -21,6 +21,11 @@ export interface SessionSlice {
   init(): Promise<() => void>;
   /** Ask the services for the current truth again, after events may have been missed. */
   resync(): Promise<void>;
+}
+
+/** What the user already typed into the Servers form before the descriptors arrived: kept. */
+function pickTyped(form: ServerFormValues): Partial<ServerFormValues> {
+  return Object.fromEntries(Object.entries(form).filter(([k, v]) => v !== DEFAULT_SERVER_FORM[k as keyof ServerFormValues]));
 }
 
 export function sessionSlice(tools: Tools, api: SpecTuneApi): SessionSlice {
@@ -65,7 +70,14 @@ export function sessionSlice(tools: Tools, api: SpecTuneApi): SessionSlice {
       // app:info waits for each engine's --version check: the screens do not wait for it.
       void ask(() => api['app:info']({})).then((info) => info && set({ appInfo: info }));
       const [prompts, engines] = await Promise.all([ask(() => api['prompts:builtin']({})), ask(() => api['engines:list']({})), readServices(ask, true)]);
-      set({ engines: engines?.engines ?? [], builtinPromptTypes: prompts?.promptTypes ?? [], builtinSystemPrompts: prompts?.systemPrompts ?? [] });
+      const list = engines?.engines ?? [];
+      set((st) => ({
+        engines: list,
+        builtinPromptTypes: prompts?.promptTypes ?? [],
+        builtinSystemPrompts: prompts?.systemPrompts ?? [],
+        // No server running to describe it: the form starts on the first engine SpecTune launches.
+        ...(st.serverForm.engine === '' ? { serverForm: { ...serverFormFor(list), ...pickTyped(st.serverForm) } } : {}),
+      }));
       void get().loadPresets();
       void get().loadHistory();
       void get().loadLeftRunning();
