@@ -235,7 +235,7 @@ describe('Servers screen', () => {
     renderApp(fake.api);
     const offer = await screen.findByTestId('attached-demos');
     // Ollama answers here: only LM Studio is offered.
-    expect(offer.textContent).toBe('No LM Studio running here? Try it on its simulator: Try LM Studio.');
+    expect(offer.textContent).toBe('No LM Studio running here? Try it on its simulator: Try LM Studio');
     await user.click(within(offer).getByRole('button', { name: 'Try LM Studio' }));
     await waitFor(() => expect(fake.callsTo('demo:start')).toEqual([{ engine: 'lmstudio' }]));
     expect(screen.getByTestId('nav-start').getAttribute('aria-current')).toBe('page');

@@ -48,15 +48,11 @@ export function AttachedDemos() {
   return (
     <p className="muted" data-testid="attached-demos">
       No {idle.map((d) => d.label).join(' or ')} running here? Try {idle.length === 1 ? 'it' : 'one'} on its simulator:{' '}
-      {idle.map((d, i) => (
-        <span key={d.id}>
-          {i > 0 && ', '}
-          <button type="button" className="link" onClick={() => void tryDemo(d.id)}>
-            Try {d.label}
-          </button>
-        </span>
+      {idle.map((d) => (
+        <button key={d.id} type="button" className="link" onClick={() => void tryDemo(d.id)}>
+          Try {d.label}
+        </button>
       ))}
-      .
     </p>
   );
 }
