@@ -18,6 +18,8 @@ export function statusHandlers(ctx: HandlerContext): Pick<Handlers, 'app:info' |
       engineDescriptors().map(async (d): Promise<EngineInstall> => {
         if (d.lifecycle !== 'launched') return { engine: d.id, installed: null, version: null };
         const command = [...(ctx.engineCommands[d.id] ?? d.defaultCommand)];
+        // In the desktop app this executable is Electron: run as a command it would start a second app, not a Node script.
+        if (ctx.mode === 'electron' && command[0] === process.execPath) return { engine: d.id, installed: null, version: null };
         return withTimeout(ctx.server.detectVersion(command, { engine: d.id }), VERSION_PROBE_TIMEOUT_MS).then(
           (b) => ({ engine: d.id, installed: true, version: b.raw }),
           () => ({ engine: d.id, installed: false, version: null }),
