@@ -22,7 +22,7 @@ export interface LaunchedDemo {
 }
 
 /** The simulator standing in for a launched engine: its command, then the persona's word (none for the vLLM persona). */
-export function simulatorFor(d: EngineDescriptor, simulator: readonly string[]): string[] {
+function simulatorFor(d: EngineDescriptor, simulator: readonly string[]): string[] {
   return [...simulator, ...(d.demo.persona ? [d.demo.persona] : [])];
 }
 
