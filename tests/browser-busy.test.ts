@@ -53,7 +53,7 @@ beforeAll(async () => {
   process.env.SPECTUNE_STATE_DIR = join(dataDir, 'state');
   const hub = createEventHub();
   unsubscribe = hub.subscribe((event, data) => events.push({ event, data }));
-  services = createAppServices({ dataDir, mode: 'browser', emit: hub.emit, simulator: { command: SIM, env: {} }, vllmCommand: ['spectune-no-such-vllm'] });
+  services = createAppServices({ dataDir, mode: 'browser', emit: hub.emit, simulator: { command: SIM, env: {} }, engineCommands: { vllm: ['spectune-no-such-vllm'] } });
   server = await startBrowserServer({ handle: (c, a) => services.handle(c, a), hub, staticDir: dataDir, port: 0 });
 });
 

@@ -109,7 +109,7 @@ beforeAll(async () => {
   writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(join(dataDir, 'secret.txt'), 'not for the web');
   const hub = createEventHub();
-  services = createAppServices({ dataDir, mode: 'browser', emit: hub.emit, simulator: { command: SIM, env: {} }, vllmCommand: ['spectune-no-such-vllm'] });
+  services = createAppServices({ dataDir, mode: 'browser', emit: hub.emit, simulator: { command: SIM, env: {} }, engineCommands: { vllm: ['spectune-no-such-vllm'] } });
   server = await startBrowserServer({ handle: (c, a) => services.handle(c, a), hub, staticDir, port: 0 });
 });
 
@@ -215,7 +215,11 @@ describe('browser server: the same handlers as IPC', () => {
     expect(prompts.json().result.promptTypes.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining(['security', 'code', 'technical', 'creative']));
 
     const info = (await call('app:info', {})).json().result;
-    expect(info).toMatchObject({ mode: 'browser', vllmFound: false, simulatorCommand: SIM, dataDir });
+    expect(info).toMatchObject({ mode: 'browser', simulatorCommand: SIM, dataDir });
+    // Installed or not, per engine, from each engine's own --version check; an engine the user runs is not SpecTune's to find.
+    expect(info.engines).toContainEqual({ engine: 'vllm', installed: false, version: null });
+    expect(info.engines).toContainEqual({ engine: 'ollama', installed: null, version: null });
+    expect(info.engines.find((e: { engine: string }) => e.engine === 'embedded')).toMatchObject({ installed: true, version: expect.stringMatching(/^embedded /) });
 
     const saved = (await call('presets:save', { name: 'Sim k=3', settings: { command: SIM, model: 'sim/m', method: 'ngram', numSpeculativeTokens: 3 } })).json();
     expect(saved.ok).toBe(true);
@@ -383,7 +387,7 @@ describe('app services on a damaged data folder', () => {
   it('a corrupt presets file fails the preset requests with a clear error, not the whole app', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spectune-damaged-'));
     writeFileSync(join(dir, 'presets.json'), '{"presets": [');
-    const svc = createAppServices({ dataDir: dir, mode: 'browser', emit: () => {}, vllmCommand: ['spectune-no-such-vllm'] });
+    const svc = createAppServices({ dataDir: dir, mode: 'browser', emit: () => {}, engineCommands: { vllm: ['spectune-no-such-vllm'] } });
     try {
       expect((await svc.handle('prompts:builtin', {})).promptTypes.length).toBeGreaterThan(0);
       await expect(svc.handle('presets:list', {})).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/kept as .*presets\.corrupt-.*\.json/) });

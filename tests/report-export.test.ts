@@ -462,7 +462,7 @@ describe('reading a file that may not be a report', () => {
 describe('report:export request', () => {
   it('answers with the exporter\'s file, and refuses an unknown format naming the field', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'spectune-export-'));
-    const services = createAppServices({ dataDir, mode: 'browser', emit: () => {}, vllmCommand: ['spectune-no-such-vllm'] });
+    const services = createAppServices({ dataDir, mode: 'browser', emit: () => {}, engineCommands: { vllm: ['spectune-no-such-vllm'] } });
     try {
       const file = await services.handle('report:export', { report, format: 'md' });
       expect(file).toEqual(exportReport(report, 'md'));

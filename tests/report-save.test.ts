@@ -25,7 +25,7 @@ beforeAll(async () => {
     emit: (channel) => {
       if (channel === 'sweep:done') done = true;
     },
-    vllmCommand: ['spectune-no-such-vllm'],
+    engineCommands: { vllm: ['spectune-no-such-vllm'] },
     saveDialog: async (defaultPath) => {
       dialogs.push(defaultPath);
       return dialogAnswer;
@@ -94,7 +94,7 @@ describe('report:save', () => {
 describe('report:save in browser mode', () => {
   it('is refused before anything is written: the page downloads the report instead', async () => {
     const d = mkdtempSync(join(tmpdir(), 'spectune-save-browser-'));
-    const svc = createAppServices({ dataDir: d, mode: 'browser', emit: () => {}, vllmCommand: ['spectune-no-such-vllm'] });
+    const svc = createAppServices({ dataDir: d, mode: 'browser', emit: () => {}, engineCommands: { vllm: ['spectune-no-such-vllm'] } });
     try {
       await expect(svc.handle('report:save', { runId: 'any' })).rejects.toMatchObject({ code: 'INVALID_INPUT', hint: expect.stringMatching(/Download/) });
     } finally {

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { EndpointSchema, type Endpoint } from '../shared/schemas';
+import { parseKList } from '../shared/plan-builder';
 
 export function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -23,30 +24,11 @@ export function numberArg(min: number, max: number) {
   };
 }
 
-/**
- * "0,3,5,7" → [0,3,5,7]; "1-8" → [0,1,…,8]; "0,2-6" → [0,2,3,4,5,6]. A range means a
- * sweep over k, which is only meaningful against the baseline, so it always brings k = 0.
- */
+/** "0,3,5,7", "1-8", "0,2-6": the plan builder's k-list syntax, refused in its words. */
 export function tokenListArg(value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!parts.length) throw new InvalidArgumentError('give a comma-separated list like 0,3,5,7 or a range like 1-8 (0 = baseline).');
-  const ks: number[] = [];
-  let ranged = false;
-  for (const p of parts) {
-    const range = /^(\d+)\s*-\s*(\d+)$/.exec(p);
-    if (range) {
-      const [a, b] = [Number(range[1]), Number(range[2])];
-      if (a > b || b > 32) throw new InvalidArgumentError(`"${p}" is not a range of k from 0 to 32 (low-high, e.g. 1-8).`);
-      for (let k = a; k <= b; k++) ks.push(k);
-      ranged = true;
-      continue;
-    }
-    if (!/^\d+$/.test(p) || Number(p) > 32) throw new InvalidArgumentError(`"${p}" is not a k from 0 to 32; give a list like 0,3,5,7 or a range like 1-8.`);
-    ks.push(Number(p));
-  }
-  if (new Set(ks).size !== ks.length) throw new InvalidArgumentError('each k only once (ranges and single values overlap).');
-  if (ranged && !ks.includes(0)) ks.unshift(0);
-  return ks;
+  const r = parseKList(value, 'flag');
+  if (!r.ok) throw new InvalidArgumentError(r.error);
+  return r.value;
 }
 
 /**

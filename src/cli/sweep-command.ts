@@ -22,11 +22,10 @@ import {
   DEFAULT_ENDPOINTS,
   formatZodError,
   SPEC_METHODS,
-  SweepPlanSchema,
   type CustomPromptsFile,
   type SweepPlan,
-  type SweepPlanInput,
 } from '../shared/schemas';
+import { buildSweepPlan, MAX_TOKENS, PLAN_DEFAULTS, REPEATS, type PlanTarget } from '../shared/plan-builder';
 import { splitArgs } from '../shared/shell-words';
 import { ENGINE_IDS } from '../shared/engine-descriptor';
 import { ENGINES, engineById } from '../engines';
@@ -34,9 +33,6 @@ import type { Engine } from '../engines/engine';
 import { startDemoServer, type DemoServer } from '../core/demo-server';
 import { intArg, listArg, numberArg, numberListArg, plainNumberArg, tokenListArg } from './args';
 import { formatEta, formatReport, formatStatus } from './output';
-
-/** Short answers keep the demo sweep near a minute; the curve's shape does not depend on length. */
-const DEMO_MAX_TOKENS = 64;
 
 interface SweepFlags {
   engine?: string;
@@ -131,95 +127,94 @@ function draftModelsFor(engine: Engine, given: string[] | undefined): string[] {
   return drafts;
 }
 
-export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: { model: string; draftModel: string | null }): Promise<SweepPlan> {
+/** Custom prompts join the sweep unless the user picked the ids explicitly (commander's default array is the same object). */
+function withCustomIds(given: string[], defaults: readonly string[], custom: readonly { id: string }[]): string[] {
+  return given === defaults ? [...given, ...custom.map((p) => p.id).filter((id) => !given.includes(id))] : given;
+}
+
+/** Where an attached sweep measures, or null when SpecTune launches the engine. */
+function attachedTarget(f: SweepFlags, d: Engine['descriptor'], drafts: string[], demoUrl: string | undefined): PlanTarget | null {
+  const url = f.url ?? demoUrl ?? (d.lifecycle === 'attached' ? d.defaultUrl : undefined);
+  if (!url) return null;
+  if (f.serverCommand ?? f.vllmCommand) {
+    throw new SpecTuneError('INVALID_INPUT', `--server-command: SpecTune does not launch ${f.url ? 'a server given by --url' : d.label}; it attaches to the running one`, {
+      hint: f.url ? 'drop --url to let SpecTune launch the server, or drop --server-command' : `start ${d.label} yourself and pass --url if it is not at ${d.defaultUrl}`,
+    });
+  }
+  // Without --engine the engine is learnt from the server's API when the sweep starts; it may compare several k then.
+  return { mode: 'attached', url, model: f.model ?? (demoUrl ? d.demo.model : undefined), draftModels: drafts, ...(f.engine ? {} : { changesK: true }) };
+}
+
+async function managedTarget(f: SweepFlags, d: Engine['descriptor'], drafts: string[], realDemo: RealDemo | undefined): Promise<PlanTarget> {
+  const given = f.serverCommand ?? f.vllmCommand;
+  const simulated = f.demo && d.demo.persona !== null;
+  const command = given ? splitArgs(given) : simulated ? [...simulatorCommand(), ...(d.demo.persona ? [d.demo.persona] : [])] : d.defaultCommand;
+  if (!f.model && !f.demo) {
+    throw new SpecTuneError('INVALID_INPUT', `--model is required to launch ${d.label}`, {
+      hint: `e.g. --model ${d.placeholders.model}${d.placeholders.draftModel ? ` --draft-model ${d.placeholders.draftModel}` : ''}, or --url to measure a running server, or --demo`,
+    });
+  }
+  return {
+    mode: 'managed',
+    draftModels: drafts,
+    server: {
+      engine: d.id,
+      command,
+      model: f.model ?? realDemo?.model ?? d.demo.model,
+      draftModel: drafts[0],
+      method: f.method,
+      host: f.host,
+      // The demo must not collide with a real server on the default port.
+      port: f.port ?? (f.demo ? await freePort(f.host) : PLAN_DEFAULTS.port),
+      gpuMemoryUtilization: f.gpuMemoryUtilization,
+      tensorParallelSize: f.tensorParallelSize,
+      extraArgs: f.extraArgs ? splitArgs(f.extraArgs) : [],
+      ...(f.startupTimeout ? { startupTimeoutMs: f.startupTimeout * 1000 } : {}),
+    },
+  };
+}
+
+type RealDemo = { model: string; draftModel: string | null };
+
+export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: RealDemo): Promise<SweepPlan> {
   const engine = engineById(f.engine ?? 'vllm');
   const d = engine.descriptor;
   const custom = f.prompts ? await readPromptsFile(f.prompts) : { promptTypes: [], systemPrompts: [] };
-  // Custom prompts join the sweep unless the user picked prompt types explicitly.
-  const promptTypes = f.promptTypes === DEFAULT_PROMPT_TYPE_IDS ? [...f.promptTypes, ...custom.promptTypes.map((p) => p.id).filter((id) => !f.promptTypes.includes(id))] : f.promptTypes;
-  const systemPrompts =
-    f.systemPrompts === DEFAULT_SYSTEM_PROMPT_IDS ? [...f.systemPrompts, ...custom.systemPrompts.map((p) => p.id).filter((id) => !f.systemPrompts.includes(id))] : f.systemPrompts;
-  const common = {
-    promptTypes,
-    systemPrompts,
-    customPrompts: custom.promptTypes,
-    customSystemPrompts: custom.systemPrompts,
-    repeats: f.repeats,
-    maxTokens: f.maxTokens ?? (f.demo ? DEMO_MAX_TOKENS : 256),
-    temperature: f.temperature,
-    seed: f.seed,
-    ignoreEos: f.ignoreEos ?? false,
-    api: f.api,
-    warmup: f.warmup,
-    stallTimeoutMs: f.stallTimeout * 1000,
-    ...(f.strategy ? { strategy: f.strategy } : {}),
-    ...(f.concurrency ? { concurrency: f.concurrency } : {}),
-    ...(f.targetConcurrency !== undefined ? { targetConcurrency: f.targetConcurrency } : {}),
-  };
-  let input: SweepPlanInput;
-  const givenCommand = f.serverCommand ?? f.vllmCommand;
   const demoDrafts = realDemo ? (realDemo.draftModel ? [realDemo.draftModel] : []) : d.demo.draftModels;
   const drafts = draftModelsFor(engine, f.draftModel ?? (f.demo && !f.method ? demoDrafts : undefined));
-  const attachedUrl = f.url ?? demoUrl ?? (d.lifecycle === 'attached' ? d.defaultUrl : undefined);
   if (f.url && f.demo) throw new SpecTuneError('INVALID_INPUT', '--url and --demo together: --demo starts its own simulated server', { hint: 'drop one of them' });
-  if (attachedUrl) {
-    if (givenCommand) {
-      throw new SpecTuneError('INVALID_INPUT', `--server-command: SpecTune does not launch ${f.url ? 'a server given by --url' : d.label}; it attaches to the running one`, {
-        hint: f.url ? 'drop --url to let SpecTune launch the server, or drop --server-command' : `start ${d.label} yourself and pass --url if it is not at ${d.defaultUrl}`,
-      });
-    }
-    // Engines that change k per request or by reload compare several k on one running server; which engine it is,
-    // when --engine is not given, is learnt from its API when the sweep starts.
-    const changesK = !f.engine || d.kChange === 'per-request' || d.kChange === 'reload';
-    input = {
-      ...common,
-      mode: 'attached',
-      url: attachedUrl,
-      ...(f.engine ? { engine: d.id } : {}),
-      model: f.model ?? (demoUrl ? d.demo.model : undefined),
-      draftModels: drafts,
-      tokens: f.tokens ?? (changesK && d.lifecycle === 'attached' ? [0, 2, 4, 6] : [0]),
-      ...(changesK && (f.tokens?.length ?? 0) !== 1 ? { attachedChangesK: true } : {}),
-    };
-  } else {
-    const simulated = f.demo && d.demo.persona !== null;
-    const command = givenCommand ? splitArgs(givenCommand) : simulated ? [...simulatorCommand(), ...(d.demo.persona ? [d.demo.persona] : [])] : d.defaultCommand;
-    if (!f.model && !f.demo) {
-      throw new SpecTuneError('INVALID_INPUT', `--model is required to launch ${d.label}`, {
-        hint: `e.g. --model ${d.placeholders.model}${d.placeholders.draftModel ? ` --draft-model ${d.placeholders.draftModel}` : ''}, or --url to measure a running server, or --demo`,
-      });
-    }
-    input = {
-      ...common,
-      mode: 'managed',
-      tokens: f.tokens ?? [0, 3, 5, 7],
-      draftModels: drafts,
-      server: {
-        engine: d.id,
-        command,
-        model: f.model ?? realDemo?.model ?? d.demo.model,
-        draftModel: drafts[0],
-        method: f.method,
-        host: f.host,
-        // The demo must not collide with a real server on :8000.
-        port: f.port ?? (f.demo ? await freePort(f.host) : 8000),
-        gpuMemoryUtilization: f.gpuMemoryUtilization,
-        tensorParallelSize: f.tensorParallelSize,
-        extraArgs: f.extraArgs ? splitArgs(f.extraArgs) : [],
-        ...(f.startupTimeout ? { startupTimeoutMs: f.startupTimeout * 1000 } : {}),
-      },
-    };
-  }
-  const r = SweepPlanSchema.safeParse(input);
-  if (!r.success) {
-    const msg = r.error.issues.map((i) => flagMessage(i, input)).join('; ');
-    throw new SpecTuneError('INVALID_INPUT', msg);
-  }
+  const target = attachedTarget(f, d, drafts, demoUrl) ?? (await managedTarget(f, d, drafts, realDemo));
+  const built = buildSweepPlan({
+    engine: target.mode === 'attached' && !f.engine ? null : d,
+    target,
+    tokens: f.tokens,
+    demo: f.demo,
+    measure: {
+      promptTypes: withCustomIds(f.promptTypes, DEFAULT_PROMPT_TYPE_IDS, custom.promptTypes),
+      systemPrompts: withCustomIds(f.systemPrompts, DEFAULT_SYSTEM_PROMPT_IDS, custom.systemPrompts),
+      customPrompts: custom.promptTypes,
+      customSystemPrompts: custom.systemPrompts,
+      repeats: f.repeats,
+      maxTokens: f.maxTokens,
+      concurrency: f.concurrency,
+      targetConcurrency: f.targetConcurrency,
+    },
+    extras: {
+      temperature: f.temperature,
+      seed: f.seed,
+      ignoreEos: f.ignoreEos ?? false,
+      api: f.api,
+      warmup: f.warmup,
+      stallTimeoutMs: f.stallTimeout * 1000,
+      ...(f.strategy ? { strategy: f.strategy } : {}),
+    },
+  });
+  if (!built.ok) throw new SpecTuneError('INVALID_INPUT', built.issues.map((i) => flagMessage(i, built.input)).join('; '));
   // Checked here as well as in the sweep, so a typo fails at once, before status probes and launches.
-  resolvePromptTypes(r.data.promptTypes, r.data.customPrompts);
-  resolveSystemPrompts(r.data.systemPrompts, r.data.customSystemPrompts);
-  if (r.data.server) assertNoManagedFlags(r.data.server.extraArgs, '--extra-args', r.data.server.engine);
-  return r.data;
+  resolvePromptTypes(built.plan.promptTypes, built.plan.customPrompts);
+  resolveSystemPrompts(built.plan.systemPrompts, built.plan.customSystemPrompts);
+  if (built.plan.server) assertNoManagedFlags(built.plan.server.extraArgs, '--extra-args', built.plan.server.engine);
+  return built.plan;
 }
 
 export function registerSweepCommand(program: Command): void {
@@ -233,22 +228,22 @@ export function registerSweepCommand(program: Command): void {
     .option('--model <model>', 'target model to serve (llama.cpp: a .gguf path)')
     .option('--draft-model <models>', 'draft model; a comma list where the engine swaps drafts per request (LM Studio)', listArg)
     .addOption(new Option('--method <method>', 'speculation method instead of a draft model').choices(SPEC_METHODS))
-    .option('--tokens <list>', 'k values to compare: a list or ranges (0,3,5,7 or 1-8; a range always adds the baseline 0), 0 = baseline (default: 0,3,5,7; with --url, the one k the server runs with, default 0)', tokenListArg)
+    .option('--tokens <list>', `k values to compare: a list or ranges (0,3,5,7 or 1-8; a range always adds the baseline 0), 0 = baseline (default: ${PLAN_DEFAULTS.launchedTokens.join(',')}; with --url, the one k the server runs with, default 0)`, tokenListArg)
     .addOption(
       new Option('--strategy <s>', 'adaptive: predict the k-curve and measure only the k that decide; exhaustive: every k (default: adaptive when more than three k > 0)').choices([
         'adaptive',
         'exhaustive',
       ]),
     )
-    .option('--repeats <n>', 'repeats per prompt × system prompt (with --concurrency above 1: rounds per level)', intArg(1, 100), 3)
+    .option('--repeats <n>', 'repeats per prompt × system prompt (with --concurrency above 1: rounds per level)', intArg(REPEATS.min, REPEATS.max), PLAN_DEFAULTS.repeats)
     .option(
       '--concurrency <list>',
       'load levels: requests kept in flight at once, each level measured for every k (e.g. 1,8,32; default 1 = one request at a time)',
       numberListArg,
     )
     .option('--target-concurrency <n>', 'the load level the recommendation is for, one of --concurrency (default: the lowest)', plainNumberArg)
-    .option('--max-tokens <n>', 'max tokens per answer (default 256; 64 with --demo)', intArg(1, 32768))
-    .option('--port <port>', 'port for the launched server (default 8000; a free one with --demo)', intArg(1, 65535))
+    .option('--max-tokens <n>', `max tokens per answer (default ${PLAN_DEFAULTS.maxTokens}; ${PLAN_DEFAULTS.demoMaxTokens} with --demo)`, intArg(MAX_TOKENS.min, MAX_TOKENS.max))
+    .option('--port <port>', `port for the launched server (default ${PLAN_DEFAULTS.port}; a free one with --demo)`, intArg(1, 65535))
     .option('--host <host>', 'host for the launched server', '127.0.0.1')
     // Shown as "all": commander would print the default arrays as JSON. The default must stay the same array
     // object, since planFromFlags tells "not given" by identity.

@@ -37,8 +37,8 @@ export interface AppServicesOptions {
   simulator?: SimulatorLaunch;
   /** Shorthand for `simulator: { command, env: {} }`. */
   simulatorCommand?: string[];
-  /** What app:info runs with `--version` to tell whether vLLM is installed (default `vllm`). */
-  vllmCommand?: string[];
+  /** Per engine id: what app:info runs with `--version` to tell whether it is installed (default: the engine's own command). */
+  engineCommands?: Record<string, string[]>;
   appVersion?: string;
   /** Check every result against the contract (on by default; cheap next to a server launch). */
   validateResults?: boolean;
@@ -72,7 +72,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     },
     history: new HistoryStore({ dataDir: opts.dataDir }),
     simulator: opts.simulator ?? { command: opts.simulatorCommand ?? defaultSimulatorCommand(), env: {} },
-    vllmCommand: opts.vllmCommand ?? ['vllm'],
+    engineCommands: opts.engineCommands ?? {},
     saveDialog: opts.saveDialog,
     openExternal: opts.openExternal,
   };

@@ -20,7 +20,7 @@ import {
 } from './schemas';
 import { REPORT_FORMATS } from './report-export';
 import { LaunchedServerSchema, StopRunsResultSchema } from './launched-server';
-import { EngineDescriptorSchema, EngineIdSchema } from './engine-descriptor';
+import { ENGINE_IDS, EngineDescriptorSchema, EngineIdSchema } from './engine-descriptor';
 
 export const PresetSchema = z.object({
   id: z.string().min(1),
@@ -56,13 +56,21 @@ export const SweepStateSchema = z.object({
 });
 export type SweepState = z.infer<typeof SweepStateSchema>;
 
+export const EngineInstallSchema = z.object({
+  engine: z.enum(ENGINE_IDS),
+  /** Its default command answered `--version`; null for an engine the user runs (SpecTune never launches it). */
+  installed: z.boolean().nullable(),
+  /** As that command printed it. */
+  version: z.string().nullable(),
+});
+export type EngineInstall = z.infer<typeof EngineInstallSchema>;
+
 export const AppInfoSchema = z.object({
   version: z.string(),
   platform: z.string(),
   mode: z.enum(['electron', 'browser']),
-  /** `vllm --version` answered. */
-  vllmFound: z.boolean(),
-  vllmVersion: z.string().nullable(),
+  /** Per engine: is it installed here (its own `--version` check)? */
+  engines: z.array(EngineInstallSchema),
   /** The built-in simulator's command words, for demo mode. */
   simulatorCommand: z.array(z.string()),
   dataDir: z.string(),

@@ -15,14 +15,22 @@ type Handlers = { [C in RequestChannel]?: (args: RequestArgs<C>) => Promise<Requ
 
 export const stoppedState: ServerState = STOPPED_SERVER_STATE;
 
+const descriptors = engines.map((e) => EngineDescriptorSchema.parse(e));
+
+/** Every engine SpecTune launches installed (vLLM 0.15.1 among them); those the user runs: not applicable. */
 export const browserInfo: AppInfo = {
   version: '0.1.0',
   platform: 'linux',
   mode: 'browser',
-  vllmFound: true,
-  vllmVersion: '0.15.1',
+  engines: descriptors.map((d) => (d.lifecycle === 'launched' ? { engine: d.id, installed: true, version: d.id === 'vllm' ? '0.15.1' : 'b7000' } : { engine: d.id, installed: null, version: null })),
   simulatorCommand: ['node', '/opt/spectune/bin/spectune.js', 'sim'],
   dataDir: '/home/u/.spectune',
+};
+
+/** A machine with no engine installed: the launched ones answered no to --version. */
+export const noEngineInfo: AppInfo = {
+  ...browserInfo,
+  engines: browserInfo.engines.map((e) => (e.installed === null ? e : { ...e, installed: false, version: null })),
 };
 
 const defaults: Handlers = {
@@ -35,7 +43,7 @@ const defaults: Handlers = {
   'presets:list': () => [],
   'history:list': () => [],
   // The registry's own descriptors: the renderer is tested against what the services really send.
-  'engines:list': () => ({ engines: engines.map((e) => EngineDescriptorSchema.parse(e)) }),
+  'engines:list': () => ({ engines: descriptors }),
   // Pure, like the services' handler: the real exporter, so a download test checks real bytes.
   'report:export': ({ report, format }) => exportReport(ReportSchema.parse(report), format),
   'runs:list': () => [],

@@ -4,7 +4,6 @@ import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { SweepPlanSchema } from '../../src/shared/schemas';
-import { levelListItemError } from '../../src/renderer/src/k-list-error';
 import { createFakeApi } from './fake-api';
 import { renderApp } from './render-app';
 
@@ -20,24 +19,6 @@ async function setLevels(user: ReturnType<typeof userEvent.setup>, text: string)
   await user.clear(box);
   await user.type(box, text);
 }
-
-describe('Concurrent requests: the level list names the wrong item', () => {
-  it.each([
-    ['1, 0, 8', 'Item 2 (“0”) must be a whole number from 1 (one request at a time) to 1024'],
-    ['1 -4', 'Item 2 (“-4”) must be a whole number from 1 (one request at a time) to 1024'],
-    ['1, 2.5', 'Item 2 (“2.5”) must be a whole number from 1 (one request at a time) to 1024'],
-    ['8, 2048', 'Item 2 (“2048”) must be a whole number from 1 (one request at a time) to 1024'],
-    ['1, 8, 8', 'Item 3 (“8”) repeats item 2: give each level only once'],
-    ['1, many', 'Item 2 (“many”) is not a number: give whole numbers from 1 (one request at a time) to 1024, separated by commas'],
-  ])('%s → %s', (text, message) => {
-    expect(levelListItemError(text)).toBe(message);
-  });
-
-  it('passes a valid list (then the schema speaks, e.g. for an empty one)', () => {
-    expect(levelListItemError('1, 8, 32, 1024')).toBeNull();
-    expect(levelListItemError('')).toBeNull();
-  });
-});
 
 describe('Sweep form: load levels', () => {
   it('refuses a bad level list with the item named, and sends nothing', async () => {

@@ -7,7 +7,6 @@ import { ReportSchema, type Report } from '../../src/shared/schemas';
 import { ResultsView } from '../../src/renderer/src/results/ResultsView';
 import { GLOSSARY } from '../../src/renderer/src/results/glossary';
 import { tieSentence } from '../../src/renderer/src/results/ties';
-import { kListItemError } from '../../src/renderer/src/k-list-error';
 import { summarizeReport } from '../../src/shared/report-export/summary';
 import fixture from './fixtures/report.json';
 
@@ -102,15 +101,5 @@ describe('Results explain themselves (issue 11, findings 4 and 5)', () => {
     const text = await navigator.clipboard.readText();
     expect(text.split('\n')[0]).toBe(summarizeReport(report).headline);
     expect(text).toContain(report.recommendation!.command!);
-  });
-});
-
-describe('k list errors name the item', () => {
-  it('points at the wrong item by position and text', () => {
-    expect(kListItemError('0, 3, 5.5, 7')).toBe('Item 3 (“5.5”) must be a whole number from 0 (baseline) to 32');
-    expect(kListItemError('0 three')).toMatch(/^Item 2 \(“three”\) is not a number/);
-    expect(kListItemError('0,40')).toMatch(/^Item 2 \(“40”\)/);
-    expect(kListItemError('0, 3, 3')).toBe('Item 3 (“3”) repeats item 2: give each k only once');
-    expect(kListItemError('0, 3, 5')).toBeNull();
   });
 });

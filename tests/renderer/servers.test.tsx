@@ -5,7 +5,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../src/renderer/src/api/errors';
 import type { ServerSettings, ServerState } from '../../src/shared/schemas';
-import { browserInfo, createFakeApi, stoppedState } from './fake-api';
+import { createFakeApi, noEngineInfo, stoppedState } from './fake-api';
 import { renderApp } from './render-app';
 import { POLL_MS } from '../../src/renderer/src/screens/ServersScreen';
 
@@ -185,34 +185,61 @@ describe('Servers screen', () => {
     expect(screen.getByTestId('server-exit').textContent).toContain('code 1');
   });
 
-  it('with no vLLM found, offers the simulator and fills its command', async () => {
+  it('with the engine not installed, offers its simulator and fills the form from its descriptor, for any launched engine', async () => {
     const user = userEvent.setup();
-    const fake = createFakeApi({ 'app:info': () => ({ ...browserInfo, vllmFound: false, vllmVersion: null }) });
+    const fake = createFakeApi({ 'app:info': () => noEngineInfo });
     renderApp(fake.api);
-    const banner = await screen.findByTestId('simulator-banner');
-    expect(banner.textContent).toContain('No vLLM found');
-    await user.click(within(banner).getByRole('button', { name: 'Use the simulator' }));
+    const offer = await screen.findByTestId('server-demo');
+    expect(offer.textContent).toContain('No vLLM found on this machine?');
+    await user.click(within(offer).getByRole('button', { name: 'Use the simulator' }));
+    // The vLLM persona is the simulator's default: no persona word after `sim`.
     expect((screen.getByLabelText('vLLM command') as HTMLInputElement).value).toBe('node /opt/spectune/bin/spectune.js sim');
-    expect((screen.getByLabelText('Model') as HTMLInputElement).value).not.toBe('');
-    // Once in use the banner shrinks to a reminder.
-    expect(screen.getByTestId('simulator-banner').textContent).toContain('use the built-in simulator');
-    expect(within(screen.getByTestId('simulator-banner')).queryByRole('button')).toBeNull();
+    expect((screen.getByLabelText('Model') as HTMLInputElement).value).toBe('Qwen/Qwen2.5-7B-Instruct');
+    expect((screen.getByLabelText('Draft model') as HTMLInputElement).value).toBe('Qwen/Qwen2.5-0.5B-Instruct');
+    // Once in use the offer becomes a reminder.
+    expect(screen.getByTestId('server-demo').textContent).toContain('built-in simulator standing in for vLLM');
+    expect(within(screen.getByTestId('server-demo')).queryByRole('button')).toBeNull();
+
+    // Another launched engine: its own persona and demo models.
+    await user.selectOptions(screen.getByLabelText('Engine'), 'llama.cpp');
+    await user.clear(screen.getByLabelText('llama.cpp (llama-server) command'));
+    await user.type(screen.getByLabelText('llama.cpp (llama-server) command'), 'llama-server');
+    await user.click(within(screen.getByTestId('server-demo')).getByRole('button', { name: 'Use the simulator' }));
+    expect((screen.getByLabelText('llama.cpp (llama-server) command') as HTMLInputElement).value).toBe('node /opt/spectune/bin/spectune.js sim llama-server');
+    expect((screen.getByLabelText('Model') as HTMLInputElement).value).toBe('qwen2.5-7b-instruct-q4_k_m.gguf');
   });
 
   it('fills a Windows simulator command so that it starts with the same words (backslashes kept)', async () => {
     const user = userEvent.setup();
     const simulatorCommand = ['C:\\Users\\ana\\AppData\\Local\\Programs\\SpecTune\\SpecTune.exe', 'C:\\Program Files\\SpecTune\\resources\\simulator.js'];
     const fake = createFakeApi({
-      'app:info': () => ({ ...browserInfo, platform: 'win32', vllmFound: false, vllmVersion: null, simulatorCommand }),
+      'app:info': () => ({ ...noEngineInfo, platform: 'win32', simulatorCommand }),
       'server:start': (s) => readyState(s as ServerSettings),
     });
     renderApp(fake.api);
-    await user.click(within(await screen.findByTestId('simulator-banner')).getByRole('button', { name: 'Use the simulator' }));
+    await user.click(within(await screen.findByTestId('server-demo')).getByRole('button', { name: 'Use the simulator' }));
     // Recognised as the simulator, so the reminder replaces the offer.
-    expect(screen.getByTestId('simulator-banner').textContent).toContain('use the built-in simulator');
+    expect(screen.getByTestId('server-demo').textContent).toContain('built-in simulator');
     await user.click(screen.getByRole('button', { name: 'Start' }));
     await waitFor(() => expect(fake.callsTo('server:start')).toHaveLength(1));
     expect((fake.callsTo('server:start')[0] as ServerSettings).command).toEqual(simulatorCommand);
+  });
+
+  it('offers an engine the user runs, when it does not answer, on its simulator in the guided flow', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({
+      'status:probe': () => [{ name: 'Ollama', url: 'http://127.0.0.1:11434', running: true, reason: null, kind: 'ollama', version: '0.12.0', models: ['qwen3.5:9b'], simulated: false, latencyMs: 2 }],
+      'demo:start': () => ({ url: 'http://127.0.0.1:40222' }),
+      'engines:models': () => ({ models: ['qwen2.5-7b-instruct'], draftCandidates: ['qwen2.5-0.5b-instruct'] }),
+    });
+    renderApp(fake.api);
+    const offer = await screen.findByTestId('attached-demos');
+    // Ollama answers here: only LM Studio is offered.
+    expect(offer.textContent).toBe('No LM Studio running here? Try it on its simulator: Try LM Studio');
+    await user.click(within(offer).getByRole('button', { name: 'Try LM Studio' }));
+    await waitFor(() => expect(fake.callsTo('demo:start')).toEqual([{ engine: 'lmstudio' }]));
+    expect(screen.getByTestId('nav-start').getAttribute('aria-current')).toBe('page');
+    expect(screen.getByTestId('guide-demo').textContent).toBe('Using the simulator of LM Studio at http://127.0.0.1:40222.');
   });
 
   it('re-checks the servers every 15 s while the window is visible, and not while it is hidden', async () => {
@@ -236,11 +263,11 @@ describe('Servers screen', () => {
     expect(POLL_MS).toBeGreaterThanOrEqual(15_000);
   });
 
-  it('does not show the banner when vLLM is installed', async () => {
+  it('does not offer the simulator where the engine is installed', async () => {
     const fake = createFakeApi();
     renderApp(fake.api);
     await screen.findAllByText('vLLM launched by SpecTune');
     await waitFor(() => expect(fake.callsTo('app:info')).toHaveLength(1));
-    expect(screen.queryByTestId('simulator-banner')).toBeNull();
+    expect(screen.queryByTestId('server-demo')).toBeNull();
   });
 });

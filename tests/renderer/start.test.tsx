@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ReportSchema, ServerSettingsSchema, SweepPlanSchema, type EndpointStatus, type Report, type ServerSettings, type SweepPlan } from '../../src/shared/schemas';
 import { summarizeReport } from '../../src/shared/report-export/summary';
 import fixture from './fixtures/report.json';
-import { browserInfo, createFakeApi, stoppedState } from './fake-api';
+import { browserInfo, createFakeApi, noEngineInfo, stoppedState } from './fake-api';
 import { renderApp } from './render-app';
 
 const LMS_COMMANDS = ['lms unload qwen2.5-7b-instruct', 'lms load qwen2.5-7b-instruct --identifier qwen2.5-7b-instruct --yes --speculative-draft-simple --speculative-draft-model qwen2.5-0.5b-instruct'];
@@ -251,13 +251,13 @@ describe('Servers form fits the engine', () => {
 describe('stale errors go when their cause is fixed', () => {
   it('One click\'s "fix the server settings" leaves once "Use the simulator" fills the model in', async () => {
     const user = userEvent.setup();
-    const fake = createFakeApi({ 'app:info': () => ({ ...browserInfo, vllmFound: false, vllmVersion: null }) });
+    const fake = createFakeApi({ 'app:info': () => noEngineInfo });
     renderApp(fake.api, 'servers');
     await user.click(await screen.findByTestId('nav-oneclick'));
     await user.click(screen.getByRole('button', { name: 'Find optimal draft tokens & restart' }));
     expect(screen.getByText(/fix the server settings on the Servers screen first \(model: /)).toBeTruthy();
     await user.click(screen.getByTestId('nav-servers'));
-    await user.click(within(screen.getByTestId('simulator-banner')).getByRole('button', { name: 'Use the simulator' }));
+    await user.click(within(await screen.findByTestId('server-demo')).getByRole('button', { name: 'Use the simulator' }));
     await user.click(screen.getByTestId('nav-oneclick'));
     expect(screen.queryByText(/fix the server settings/)).toBeNull();
     expect(fake.callsTo('sweep:optimize')).toHaveLength(0);

@@ -26,8 +26,8 @@ export interface HandlerContext {
   presets: PresetsStore;
   history: HistoryStore;
   simulator: SimulatorLaunch;
-  /** Command probed by app:info to tell whether vLLM is installed. */
-  vllmCommand: string[];
+  /** Per engine id: the command app:info runs with `--version` instead of the engine's default one. */
+  engineCommands: Readonly<Record<string, readonly string[]>>;
   saveDialog?: (defaultPath: string) => Promise<string | null>;
   openExternal?: (url: string) => Promise<void>;
 }
@@ -37,18 +37,19 @@ export type ParsedArgs<C extends RequestChannel> = z.output<(typeof requests)[C]
 export type Handler<C extends RequestChannel> = (args: ParsedArgs<C>) => Promise<RequestResult<C>>;
 export type Handlers = { [C in RequestChannel]: Handler<C> };
 
-function sameWords(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((w, i) => w === b[i]);
+/** The simulator's words, then (for every persona but vLLM's) the persona's word and its flags. */
+function startsWithWords(command: readonly string[], start: readonly string[]): boolean {
+  return start.length > 0 && command.length >= start.length && start.every((w, i) => w === command[i]);
 }
 
-/** Settings that launch the simulator get the environment it needs, wherever they came from (form, preset, report). */
+/** Settings that launch the simulator, as any engine's persona, get the environment it needs, wherever they came from (form, preset, report). */
 export function withSimulatorEnv(ctx: HandlerContext, settings: ServerSettings): ServerSettings {
-  if (!Object.keys(ctx.simulator.env).length || !sameWords(settings.command, ctx.simulator.command)) return settings;
+  if (!Object.keys(ctx.simulator.env).length || !isSimulatorCommand(ctx, settings.command)) return settings;
   return { ...settings, env: { ...ctx.simulator.env, ...settings.env } };
 }
 
 export function isSimulatorCommand(ctx: HandlerContext, command: readonly string[] | undefined): boolean {
-  return !!command && sameWords(command, ctx.simulator.command);
+  return !!command && startsWithWords(command, ctx.simulator.command);
 }
 
 export function planWithSimulatorEnv(ctx: HandlerContext, plan: SweepPlan): SweepPlan {

@@ -3,33 +3,39 @@ import { DEFAULT_ENDPOINTS, type Endpoint } from '../../shared/schemas';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../../shared/prompts';
 import { probeAll } from '../probes';
 import { engineDescriptors } from '../../engines';
+import type { EngineInstall } from '../../shared/ipc-contract';
 import type { HandlerContext, Handlers } from './context';
 
-/** vLLM's first `--version` imports torch: seconds, so ask once per app run. */
+/** An engine's first `--version` can take seconds (vLLM's imports torch): each is asked once per app run, and waited for this long. */
 const VERSION_PROBE_TIMEOUT_MS = 30_000;
 
 export function statusHandlers(ctx: HandlerContext): Pick<Handlers, 'app:info' | 'status:probe' | 'prompts:builtin'> {
-  let vllmProbe: Promise<{ found: boolean; version: string | null }> | null = null;
+  let installs: Promise<EngineInstall[]> | null = null;
 
-  const probeVllm = () =>
-    (vllmProbe ??= withTimeout(ctx.server.detectVersion(ctx.vllmCommand), VERSION_PROBE_TIMEOUT_MS).then(
-      (v) => ({ found: true, version: v.raw }),
-      () => ({ found: false, version: null }),
+  /** Each launched engine's own detection on its default command; an engine the user runs is not SpecTune's to find. */
+  const detectInstalls = () =>
+    (installs ??= Promise.all(
+      engineDescriptors().map(async (d): Promise<EngineInstall> => {
+        if (d.lifecycle !== 'launched') return { engine: d.id, installed: null, version: null };
+        const command = [...(ctx.engineCommands[d.id] ?? d.defaultCommand)];
+        // In the desktop app this executable is Electron: run as a command it would start a second app, not a Node script.
+        if (ctx.mode === 'electron' && command[0] === process.execPath) return { engine: d.id, installed: null, version: null };
+        return withTimeout(ctx.server.detectVersion(command, { engine: d.id }), VERSION_PROBE_TIMEOUT_MS).then(
+          (b) => ({ engine: d.id, installed: true, version: b.raw }),
+          () => ({ engine: d.id, installed: false, version: null }),
+        );
+      }),
     ));
 
   return {
-    'app:info': async () => {
-      const vllm = await probeVllm();
-      return {
-        version: ctx.appVersion,
-        platform: process.platform,
-        mode: ctx.mode,
-        vllmFound: vllm.found,
-        vllmVersion: vllm.version,
-        simulatorCommand: ctx.simulator.command,
-        dataDir: ctx.dataDir,
-      };
-    },
+    'app:info': async () => ({
+      version: ctx.appVersion,
+      platform: process.platform,
+      mode: ctx.mode,
+      engines: await detectInstalls(),
+      simulatorCommand: ctx.simulator.command,
+      dataDir: ctx.dataDir,
+    }),
 
     'status:probe': async ({ endpoints }) => {
       // Every engine's usual address too (llama-server's :8080, …): the app's first screen ranks what answers first.

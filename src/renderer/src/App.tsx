@@ -1,9 +1,8 @@
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from './state/context';
-import { usesSimulator, type Screen, type Theme } from './state/store';
+import type { Screen, Theme } from './state/store';
 import { ErrorPanel } from './components/ErrorPanel';
-import { SimulatedBadge } from './components/Simulated';
 import { ServersScreen } from './screens/ServersScreen';
 import { SweepScreen } from './screens/SweepScreen';
 import { ResultsScreen } from './screens/ResultsScreen';
@@ -26,31 +25,6 @@ const NAV: { id: Screen; label: string }[] = [
 const NOTICE_MS = 12_000;
 
 const NEXT_THEME: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
-
-function SimulatorBanner() {
-  const { info, fillSimulator, using } = useApp(useShallow((s) => ({ info: s.appInfo, fillSimulator: s.fillSimulator, using: usesSimulator(s) })));
-  if (!info || info.vllmFound || info.simulatorCommand.length === 0) return null;
-  if (using) {
-    return (
-      <div className="banner banner-compact" role="region" aria-label="Simulator in use" data-testid="simulator-banner">
-        <p>
-          No vLLM found: the Servers settings use the built-in simulator. Numbers it produces are labelled <SimulatedBadge show />.
-        </p>
-      </div>
-    );
-  }
-  return (
-    <div className="banner" role="region" aria-label="No vLLM found" data-testid="simulator-banner">
-      <p>
-        <strong>No vLLM found on this machine.</strong> Try SpecTune with its built-in simulator: a stand-in server that behaves like vLLM
-        with speculative decoding. Its numbers are labelled <SimulatedBadge show /> everywhere.
-      </p>
-      <button type="button" className="primary" onClick={fillSimulator}>
-        Use the simulator
-      </button>
-    </div>
-  );
-}
 
 export function App() {
   const { screen, setScreen, theme, setTheme, notice, dismissNotice, initError, running, progress, init } = useApp(
@@ -123,8 +97,6 @@ export function App() {
         </nav>
       </div>
       <main className="content" id="content" tabIndex={-1}>
-        {/* The banner fills vLLM's launch form: it belongs beside it. Get started offers each engine's own simulator. */}
-        {screen === 'servers' && <SimulatorBanner />}
         <ErrorPanel error={initError} title="Could not reach SpecTune's services" testId="init-error" />
         {notice && (
           <p className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>

@@ -7,7 +7,7 @@ import { useApp } from '../state/context';
 
 export function LeftRunningBanner() {
   const { left, stopping, stopLeftRunning } = useApp(
-    useShallow((s) => ({ left: s.leftRunning, stopping: s.leftRunningStopping, stopLeftRunning: s.stopLeftRunning })),
+    useShallow((s) => ({ left: s.leftRunning, stopping: s.leftRunningTask.busy, stopLeftRunning: s.stopLeftRunning })),
   );
   if (!left.length) return null;
   const pids = left.flatMap((s) => s.pids);

@@ -9,7 +9,7 @@ import * as f from '../format';
 
 export function HistoryScreen() {
   const { history, error, load, open, compare, setCompare } = useApp(
-    useShallow((s) => ({ history: s.history, error: s.historyError, load: s.loadHistory, open: s.openHistory, compare: s.compare, setCompare: s.setCompare })),
+    useShallow((s) => ({ history: s.history, error: s.historyTask.error, load: s.loadHistory, open: s.openHistory, compare: s.compare, setCompare: s.setCompare })),
   );
   useEffect(() => {
     void load();

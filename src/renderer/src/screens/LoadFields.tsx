@@ -1,26 +1,25 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/context';
-import { levelChoices } from '../state/forms';
+import { levelsAsTyped } from '../../../shared/plan-builder';
 import { Field } from '../components/Field';
-import { levelListItemError } from '../k-list-error';
 
 /**
  * Load levels, on every screen that starts a sweep: the levels to measure and the one the single
  * recommendation is for. The text lives in the Sweep form, so the Sweep, One click and guided
- * screens run the same plan. Errors come from the screen's own run attempt (schema messages);
- * the list's is replaced by one naming the item, as for the k list.
+ * screens run the same plan. Errors come from the screen's own run attempt (the plan builder
+ * names the wrong item of a list).
  */
 export function LoadFields({ errors }: { errors: { concurrency?: string; targetConcurrency?: string } }) {
   const { concurrency, target, setForm } = useApp(
     useShallow((s) => ({ concurrency: s.sweepForm.concurrency, target: s.sweepForm.targetConcurrency, setForm: s.setSweepForm })),
   );
-  const levels = levelChoices(concurrency);
+  const levels = levelsAsTyped(concurrency);
   const stale = target !== '' && !levels.includes(Number(target));
   return (
     <>
       <Field
         label="Concurrent requests"
-        error={errors.concurrency ? (levelListItemError(concurrency) ?? errors.concurrency) : undefined}
+        error={errors.concurrency}
         help="requests in flight at once, e.g. 1,8,32: a shared server is not one user, and a k that pays for one can cost at 32"
       >
         {(p) => <input {...p} name="concurrency" value={concurrency} onChange={(e) => setForm({ concurrency: e.target.value })} />}

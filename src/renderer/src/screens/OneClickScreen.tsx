@@ -114,7 +114,7 @@ function Answer({ report, runId }: { report: Report; runId: string | null }) {
   const rec = report.recommendation;
   const setting = rec?.command ?? rec?.setting ?? null;
   const [copied, setCopied] = useState<string | null>(null);
-  const { applyAttached, serverBusy } = useApp(useShallow((st) => ({ applyAttached: st.applyAttached, serverBusy: st.serverBusy })));
+  const { applyAttached, serverBusy } = useApp(useShallow((st) => ({ applyAttached: st.applyAttached, serverBusy: st.serverTask.busy })));
   // An attached engine's run: its own CLI may put the winner in place, after the user sees the commands.
   const attached = (report.plan as { mode?: unknown }).mode === 'attached' && rec !== null && runId !== null;
   useEffect(() => {

@@ -8,7 +8,7 @@ import * as f from '../format';
 
 function PresetRow({ p }: { p: Preset }) {
   const { rename, remove, apply, busy } = useApp(
-    useShallow((s) => ({ rename: s.renamePreset, remove: s.deletePreset, apply: s.applyPreset, busy: s.serverBusy })),
+    useShallow((s) => ({ rename: s.renamePreset, remove: s.deletePreset, apply: s.applyPreset, busy: s.serverTask.busy })),
   );
   const locked = useApp(serverControlLock);
   const [editing, setEditing] = useState(false);
@@ -82,7 +82,7 @@ function PresetRow({ p }: { p: Preset }) {
 }
 
 export function PresetsScreen() {
-  const { presets, error, save, form } = useApp(useShallow((s) => ({ presets: s.presets, error: s.presetsError, save: s.savePreset, form: s.serverForm })));
+  const { presets, error, save, form } = useApp(useShallow((s) => ({ presets: s.presets, error: s.presetsTask.error, save: s.savePreset, form: s.serverForm })));
   const [name, setName] = useState('');
   return (
     <section aria-labelledby="presets-title">

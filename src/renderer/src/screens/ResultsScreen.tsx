@@ -35,7 +35,7 @@ export function SaveReport({ runId }: { runId: string }) {
 
 /** Save and Apply beside the answer; Copy sits beside the command itself (CommandLine). */
 export function ReportActions({ runId, command }: { runId: string | null; command: string | null }) {
-  const { applyReport, serverBusy } = useApp(useShallow((s) => ({ applyReport: s.applyReport, serverBusy: s.serverBusy })));
+  const { applyReport, serverBusy } = useApp(useShallow((s) => ({ applyReport: s.applyReport, serverBusy: s.serverTask.busy })));
   const locked = useApp(serverControlLock);
   return (
     <div className="actions" data-testid="report-actions">

@@ -24,7 +24,7 @@ export function ServerForm() {
   const d = engines.find((e) => e.id === form.engine) ?? null;
   // Until the descriptors arrive (and for an engine this app does not know), show every field.
   const shows = (field: string) => !d || (d.fields as string[]).includes(field);
-  const label = d?.label ?? form.engine;
+  const label = d?.label ?? (form.engine || 'Server');
 
   const text = (field: ServerFormField, label: string, opts: { help?: string; placeholder?: string; inputMode?: 'numeric' | 'decimal' } = {}) => (
     <Field label={label} error={errors[field]} help={opts.help}>
@@ -66,7 +66,7 @@ export function ServerForm() {
           )}
         </Field>
       )}
-      {text('command', `${label} command`, { help: d ? `words, e.g. ${wordsToText(d.defaultCommand)}` : 'words, e.g. vllm' })}
+      {text('command', `${label} command`, { help: d ? `words, e.g. ${wordsToText(d.defaultCommand)}` : 'the words that start the server' })}
       {text('model', 'Model', { placeholder: d?.placeholders.model ?? 'Qwen/Qwen2.5-7B-Instruct' })}
       {shows('method') && (d?.methods.length ?? 1) > 0 && (
         <Field label="Speculation method" error={errors.method} help="used when k > 0; Automatic = the draft model">

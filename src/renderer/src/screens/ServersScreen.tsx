@@ -3,13 +3,14 @@ import { useShallow } from 'zustand/react/shallow';
 import { EndpointSchema, type EndpointStatus, type ServerPhase } from '../../../shared/schemas';
 import { formatZodErrorShort } from '../validation';
 import { useApp } from '../state/context';
-import { errorLine, usesSimulator } from '../state/store';
+import { errorLine } from '../state/store';
 import { serverControlLock } from '../state/server-lock';
 import { LeftRunningBanner } from '../components/LeftRunningBanner';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { LogTail } from '../components/LogTail';
 import { SimulatedBadge } from '../components/Simulated';
 import { ServerForm } from './ServerForm';
+import { AttachedDemos, LaunchDemo } from './ServerDemo';
 
 /**
  * vLLM logs every request it answers: a fast poll buries the log tail (and a crash's last lines)
@@ -111,26 +112,24 @@ function AddEndpoint() {
 export function ServersScreen() {
   const engines = useApp((s) => s.engines);
   const engineId = useApp((s) => s.serverForm.engine);
-  const { statuses, probeError, customEndpoints, server, serverError, serverBusy, logs, appInfo } = useApp(
+  const { statuses, probeError, customEndpoints, server, serverError, serverBusy, logs } = useApp(
     useShallow((s) => ({
       statuses: s.statuses,
-      probeError: s.probeError,
+      probeError: s.probeTask.error,
       customEndpoints: s.customEndpoints,
       server: s.server,
-      serverError: s.serverError,
-      serverBusy: s.serverBusy,
+      serverError: s.serverTask.error,
+      serverBusy: s.serverTask.busy,
       logs: s.logs,
-      appInfo: s.appInfo,
     })),
   );
-  const { probe, removeEndpoint, startServer, stopServer, restartServer, fillSimulator } = useApp(
+  const { probe, removeEndpoint, startServer, stopServer, restartServer } = useApp(
     useShallow((s) => ({
       probe: s.probe,
       removeEndpoint: s.removeEndpoint,
       startServer: s.startServer,
       stopServer: s.stopServer,
       restartServer: s.restartServer,
-      fillSimulator: s.fillSimulator,
     })),
   );
 
@@ -141,7 +140,6 @@ export function ServersScreen() {
     return () => clearInterval(t);
   }, [probe]);
 
-  const simulatorInUse = useApp(usesSimulator);
   const locked = useApp(serverControlLock);
   const phase = server?.phase;
   const live = phase === 'starting' || phase === 'ready';
@@ -161,6 +159,7 @@ export function ServersScreen() {
         ))}
       </div>
       {probeError && <p className="field-error">Status check failed: {errorLine(probeError)}</p>}
+      <AttachedDemos />
       <AddEndpoint />
 
       <article className="card vllm-card" aria-labelledby="vllm-title">
@@ -175,14 +174,7 @@ export function ServersScreen() {
             </span>
           )}
         </header>
-        {appInfo && !appInfo.vllmFound && appInfo.simulatorCommand.length > 0 && !simulatorInUse && (
-          <p className="muted">
-            No vLLM here?{' '}
-            <button type="button" className="link" onClick={fillSimulator}>
-              Fill in the simulator command
-            </button>
-          </p>
-        )}
+        <LaunchDemo />
         <ServerForm />
         <div className="actions">
           <button type="button" className="primary" onClick={() => void startServer()} disabled={serverBusy || live || !!locked} title={locked ?? undefined}>
@@ -194,7 +186,7 @@ export function ServersScreen() {
           <button type="button" onClick={() => void restartServer()} disabled={serverBusy || !!locked} title={locked ?? undefined}>
             Restart
           </button>
-          {serverBusy && <span className="muted">Working… (real vLLM can take minutes to load)</span>}
+          {serverBusy && <span className="muted">Working… (a real server can take minutes to load its model)</span>}
           {locked && (
             <span className="muted" data-testid="server-lock-reason">
               {locked}

@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/context';
 import { errorLine } from '../state/store';
 import { draftFreeMethods, modelChoices, rankEngines, type RankedEngine } from '../state/guide';
+import { hasDemo } from '../state/demo';
 import { Field } from '../components/Field';
 import { LoadFields } from './LoadFields';
 import { SimulatedBadge } from '../components/Simulated';
@@ -64,14 +65,15 @@ function EngineCard({ r, selected, onPick }: { r: RankedEngine; selected: boolea
 
 function EngineSteps({ r }: { r: RankedEngine }) {
   const d = r.descriptor;
-  const { guide, setGuide, useGuideDemo, loadGuideModels, runGuided, appInfo, running, measure, setScreen } = useApp(
+  const { guide, task, setGuide, useGuideDemo, loadGuideModels, runGuided, canDemo, running, measure, setScreen } = useApp(
     useShallow((s) => ({
       guide: s.guide,
+      task: s.guideTask,
       setGuide: s.setGuide,
       useGuideDemo: s.useGuideDemo,
       loadGuideModels: s.loadGuideModels,
       runGuided: s.runGuided,
-      appInfo: s.appInfo,
+      canDemo: hasDemo(d, s),
       running: s.sweep.running,
       measure: s.sweepForm,
       setScreen: s.setScreen,
@@ -82,7 +84,6 @@ function EngineSteps({ r }: { r: RankedEngine }) {
   const choices = modelChoices(v, d, r.running, guide.models);
   // Engines with a simulator persona offer it; a real engine with none (embedded) offers generated models instead.
   const real = d.demo.persona === null;
-  const canDemo = real || d.lifecycle === 'attached' || (appInfo?.simulatorCommand.length ?? 0) > 0;
 
   return (
     <>
@@ -91,7 +92,7 @@ function EngineSteps({ r }: { r: RankedEngine }) {
         {canDemo && !real && (
           <p className="muted">
             No {d.label} at hand?{' '}
-            <button type="button" className="link" onClick={() => void useGuideDemo()} disabled={guide.busy}>
+            <button type="button" className="link" onClick={() => void useGuideDemo()} disabled={task.busy}>
               Use the simulator
             </button>{' '}
             — a stand-in that behaves like {d.label}; its numbers are labelled <SimulatedBadge show />.
@@ -100,7 +101,7 @@ function EngineSteps({ r }: { r: RankedEngine }) {
         {canDemo && real && (
           <p className="muted">
             No model files at hand?{' '}
-            <button type="button" className="link" onClick={() => void useGuideDemo()} disabled={guide.busy}>
+            <button type="button" className="link" onClick={() => void useGuideDemo()} disabled={task.busy}>
               Try it on a real engine
             </button>{' '}
             — SpecTune writes a tiny model pair and runs it for real (not simulated; on models this small speculation does not pay, and the answer says so).
@@ -117,8 +118,8 @@ function EngineSteps({ r }: { r: RankedEngine }) {
               {(p) => (
                 <span className="inline-form">
                   <input {...p} name="url" value={v.url} onChange={(ev) => setGuide({ url: ev.target.value })} />
-                  <button type="button" onClick={() => void loadGuideModels()} disabled={guide.busy}>
-                    {guide.busy ? 'Asking…' : 'List its models'}
+                  <button type="button" onClick={() => void loadGuideModels()} disabled={task.busy}>
+                    {task.busy ? 'Asking…' : 'List its models'}
                   </button>
                 </span>
               )}
@@ -152,9 +153,9 @@ function EngineSteps({ r }: { r: RankedEngine }) {
           {d.lifecycle === 'launched' && <LaunchDraft d={d} />}
         </div>
         {d.lifecycle === 'attached' && d.draftPerRequest && <DraftCandidates d={d} />}
-        {guide.error && (
+        {task.error && (
           <p className="field-error" role="alert" data-testid="guide-error">
-            {errorLine(guide.error)}
+            {errorLine(task.error)}
           </p>
         )}
       </fieldset>
@@ -180,7 +181,7 @@ function EngineSteps({ r }: { r: RankedEngine }) {
           </p>
         )}
         <div className="actions">
-          <button type="button" className="primary big" disabled={running || guide.busy} onClick={() => void runGuided()}>
+          <button type="button" className="primary big" disabled={running || task.busy} onClick={() => void runGuided()}>
             Find the best setting
           </button>
         </div>

@@ -3,10 +3,9 @@ import { useShallow } from 'zustand/react/shallow';
 import type { PromptDef } from '../../../shared/schemas';
 import { mergeById } from '../../../shared/prompts';
 import { useApp } from '../state/context';
-import { parseTokenList } from '../state/forms';
 import { Field } from '../components/Field';
 import { PromptEditor } from './PromptEditor';
-import { kListItemError } from '../k-list-error';
+import { kListPreview } from '../../../shared/plan-builder';
 import { LoadFields } from './LoadFields';
 
 type Kind = 'prompt type' | 'system prompt';
@@ -77,7 +76,7 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
       setForm: s.setSweepForm,
     })),
   );
-  const ks = parseTokenList(form.tokens);
+  const ks = kListPreview(form.tokens);
   const toggle = (key: 'promptTypes' | 'systemPrompts', id: string, on: boolean) =>
     setForm({ [key]: on ? [...form[key].filter((x) => x !== id), id] : form[key].filter((x) => x !== id) });
 
@@ -109,15 +108,15 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
       <div className="form-grid">
         <Field
           label="Configurations (k list)"
-          error={errors.tokens ? (kListItemError(form.tokens) ?? errors.tokens) : undefined}
-          help={form.mode === 'attached' ? 'the k the running server uses (one value)' : 'comma-separated; 0 = baseline'}
+          error={errors.tokens}
+          help={form.mode === 'attached' ? 'the k the running server uses (one value)' : 'comma-separated, or a range like 1-8; 0 = baseline'}
         >
           {(p) => <input {...p} name="tokens" value={form.tokens} onChange={(e) => setForm({ tokens: e.target.value })} />}
         </Field>
         <div className="chips" aria-label="Configurations to run">
           {ks.map((k, i) => (
-            <span key={i} className={`chip${Number.isInteger(k) ? '' : ' chip-bad'}`}>
-              {Number.isNaN(k) ? '?' : k === 0 ? 'baseline' : `k=${k}`}
+            <span key={i} className={`chip${k === null ? ' chip-bad' : ''}`}>
+              {k === null ? '?' : k === 0 ? 'baseline' : `k=${k}`}
             </span>
           ))}
         </div>

@@ -5,16 +5,16 @@
  */
 import type { z } from 'zod';
 import {
-  SweepPlanSchema,
   ServerSettingsSchema,
   SPEC_METHODS,
-  MAX_CONCURRENCY,
   type PromptDef,
   type ServerSettings,
   type SweepPlan,
   type SystemPromptDef,
 } from '../../../shared/schemas';
 import { shellQuote, splitArgs } from '../../../shared/shell-words';
+import type { EngineDescriptor } from '../../../shared/engine-descriptor';
+import { buildSweepPlan, parseMeasureText, PLAN_DEFAULTS, type MeasureChoice, type ParsedMeasure, type PlanTarget } from '../../../shared/plan-builder';
 
 export const METHOD_CHOICES = SPEC_METHODS;
 
@@ -38,18 +38,25 @@ export type FieldErrors<F extends string> = Partial<Record<F, string>>;
 export type FormResult<T, F extends string> = { ok: true; value: T } | { ok: false; errors: FieldErrors<F> };
 
 // k = 0 (no speculation) so the defaults are a valid launch: k > 0 needs a draft model or a method the user picks.
+// The engine and its command come with the descriptors (serverFormFor); until then the form names none.
 export const DEFAULT_SERVER_FORM: ServerFormValues = {
-  engine: 'vllm',
-  command: 'vllm',
+  engine: '',
+  command: '',
   model: '',
   method: '',
   draftModel: '',
   k: '0',
-  port: '8000',
+  port: String(PLAN_DEFAULTS.port),
   gpuMemoryUtilization: '0.9',
   tensorParallelSize: '1',
   extraArgs: '',
 };
+
+/** The Servers form a user starts with: the first engine SpecTune launches (in the registry's order), on its own command. */
+export function serverFormFor(engines: readonly EngineDescriptor[]): ServerFormValues {
+  const d = engines.find((e) => e.lifecycle === 'launched');
+  return d ? { ...DEFAULT_SERVER_FORM, engine: d.id, command: wordsToText(d.defaultCommand) } : DEFAULT_SERVER_FORM;
+}
 
 function num(text: string): number {
   // Empty must stay NaN, not 0, so the schema reports it as missing.
@@ -60,9 +67,9 @@ function optionalNum(text: string): number | undefined {
   return text.trim() === '' ? undefined : Number(text.trim());
 }
 
-function collect<F extends string>(err: z.ZodError, fieldOf: (path: PropertyKey[]) => F): FieldErrors<F> {
+function collect<F extends string>(issues: z.ZodError['issues'], fieldOf: (path: PropertyKey[]) => F): FieldErrors<F> {
   const out: FieldErrors<F> = {};
-  for (const issue of err.issues) {
+  for (const issue of issues) {
     const field = fieldOf(issue.path);
     if (!out[field]) out[field] = issue.message;
   }
@@ -101,7 +108,7 @@ export function formToSettings(v: ServerFormValues, fields?: readonly string[]):
   };
   const r = ServerSettingsSchema.safeParse(input);
   if (r.success) return { ok: true, value: r.data };
-  return { ok: false, errors: collect(r.error, (p) => SERVER_FIELD[String(p[0])] ?? 'command') };
+  return { ok: false, errors: collect(r.error.issues, (p) => SERVER_FIELD[String(p[0])] ?? 'command') };
 }
 
 /** Words back into the text a form field holds; splitArgs reads it back word for word (Windows backslashes too). */
@@ -155,25 +162,17 @@ export type SweepFormField =
 
 export const DEFAULT_SWEEP_FORM: SweepFormValues = {
   mode: 'managed',
-  url: 'http://127.0.0.1:8000',
-  tokens: '0, 3, 5, 7',
-  promptTypes: ['security', 'code', 'technical', 'creative'],
-  systemPrompts: ['direct'],
+  url: `http://127.0.0.1:${PLAN_DEFAULTS.port}`,
+  tokens: PLAN_DEFAULTS.launchedTokens.join(', '),
+  promptTypes: [...PLAN_DEFAULTS.promptTypes],
+  systemPrompts: [...PLAN_DEFAULTS.formSystemPrompts],
   customPrompts: [],
   customSystemPrompts: [],
-  repeats: '3',
-  maxTokens: '256',
-  concurrency: '1',
+  repeats: String(PLAN_DEFAULTS.repeats),
+  maxTokens: String(PLAN_DEFAULTS.maxTokens),
+  concurrency: PLAN_DEFAULTS.concurrency.join(', '),
   targetConcurrency: '',
 };
-
-/** "0, 3 5,7" → [0, 3, 5, 7]; words that are not numbers become NaN so the schema names them. */
-export function parseTokenList(text: string): number[] {
-  return text
-    .split(/[\s,;]+/)
-    .filter((w) => w !== '')
-    .map((w) => (/^-?\d+(\.\d+)?$/.test(w) ? Number(w) : Number.NaN));
-}
 
 const SWEEP_FIELD: Record<string, SweepFormField> = {
   mode: 'mode',
@@ -188,43 +187,39 @@ const SWEEP_FIELD: Record<string, SweepFormField> = {
   server: 'server',
 };
 
-/** The load-level part of a plan, from the form's text (shared by the Sweep form and the guided one click). */
-export function loadLevels(v: Pick<SweepFormValues, 'concurrency' | 'targetConcurrency'>): { concurrency: number[]; targetConcurrency?: number } {
-  const target = v.targetConcurrency.trim();
-  return { concurrency: parseTokenList(v.concurrency), ...(target === '' ? {} : { targetConcurrency: Number(target) }) };
+/** The form's prompt choices and measurement numbers, as the plan builder takes them. */
+export function measureChoice(v: SweepFormValues, numbers: ParsedMeasure): MeasureChoice {
+  return {
+    promptTypes: v.promptTypes,
+    systemPrompts: v.systemPrompts,
+    customPrompts: v.customPrompts,
+    customSystemPrompts: v.customSystemPrompts,
+    repeats: numbers.repeats,
+    maxTokens: numbers.maxTokens,
+    concurrency: numbers.concurrency,
+    targetConcurrency: numbers.targetConcurrency,
+  };
 }
 
-/** Levels in the list that are valid, distinct and ascending: what "Recommend for" can offer. */
-export function levelChoices(text: string): number[] {
-  return [...new Set(parseTokenList(text).filter((n) => Number.isInteger(n) && n >= 1 && n <= MAX_CONCURRENCY))].sort((a, b) => a - b);
-}
-
-/** A plan from the Sweep form; managed mode launches with the Servers form's settings. */
-export function buildPlan(v: SweepFormValues, server: ServerFormValues, fields?: readonly string[]): FormResult<SweepPlan, SweepFormField> {
-  let settings: ServerSettings | undefined;
+/**
+ * A plan from the Sweep form; managed mode launches with the Servers form's settings (engine:
+ * their descriptor, when known). Attached, it measures one running server with the one k given.
+ */
+export function buildPlan(v: SweepFormValues, server: ServerFormValues, engine?: EngineDescriptor | null): FormResult<SweepPlan, SweepFormField> {
+  let target: PlanTarget = { mode: 'attached', url: v.url.trim() };
   if (v.mode === 'managed') {
-    const s = formToSettings(server, fields);
+    const s = formToSettings(server, engine?.fields);
     if (!s.ok) {
       const first = Object.entries(s.errors)[0];
       return { ok: false, errors: { server: `fix the server settings on the Servers screen first (${first?.[0]}: ${first?.[1]})` } };
     }
-    settings = s.value;
+    target = { mode: 'managed', server: s.value };
   }
-  const input = {
-    mode: v.mode,
-    server: settings,
-    url: v.mode === 'attached' ? v.url.trim() : undefined,
-    tokens: parseTokenList(v.tokens),
-    promptTypes: v.promptTypes,
-    systemPrompts: v.systemPrompts,
-    customPrompts: v.customPrompts.filter((p) => v.promptTypes.includes(p.id)),
-    customSystemPrompts: v.customSystemPrompts.filter((p) => v.systemPrompts.includes(p.id)),
-    repeats: num(v.repeats),
-    maxTokens: num(v.maxTokens),
-    ...loadLevels(v),
-  };
-  const r = SweepPlanSchema.safeParse(input);
-  const errors: FieldErrors<SweepFormField> = r.success ? {} : collect(r.error, (p) => SWEEP_FIELD[String(p[0])] ?? 'tokens');
-  if (r.success && Object.keys(errors).length === 0) return { ok: true, value: r.data };
+  const text = parseMeasureText(v);
+  const built = buildSweepPlan({ engine: v.mode === 'managed' ? (engine ?? null) : null, target, tokens: text.values.tokens ?? [], measure: measureChoice(v, text.values) });
+  const errors: FieldErrors<SweepFormField> = built.ok ? {} : collect(built.issues, (p) => SWEEP_FIELD[String(p[0])] ?? 'tokens');
+  // A box that does not read says so itself, before anything the plan's checks add.
+  Object.assign(errors, text.errors);
+  if (built.ok && Object.keys(errors).length === 0) return { ok: true, value: built.plan };
   return { ok: false, errors };
 }

@@ -5,9 +5,10 @@
  * methods, draftPerRequest, kChange, demo), never from their names.
  */
 import type { EngineDescriptor } from '../../../shared/engine-descriptor';
-import { SweepPlanSchema, type EndpointStatus, type SweepPlan } from '../../../shared/schemas';
+import type { EndpointStatus, ServerSettingsInput, SweepPlan } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
-import { loadLevels, type SweepFormValues } from './forms';
+import { buildSweepPlan, parseMeasureText, type PlanTarget } from '../../../shared/plan-builder';
+import { measureChoice, type SweepFormValues } from './forms';
 
 export interface GuideValues {
   engine: string | null;
@@ -32,11 +33,6 @@ export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draf
 export type GuideErrors = Partial<Record<GuideField, string>>;
 
 export const EMPTY_GUIDE: GuideValues = { engine: null, url: '', model: '', command: '', port: '', draftModel: '', method: '', draftModels: [], demo: false };
-
-/** The k list a launched engine's one click compares (the baseline k = 0 is always in). */
-export const LAUNCHED_TOKENS = [0, 3, 5, 7];
-/** Attached engines that change k per request or by reload compare these on the running server. */
-export const ATTACHED_TOKENS = [0, 2, 4, 6];
 
 export interface RankedEngine {
   descriptor: EngineDescriptor;
@@ -92,59 +88,44 @@ export function guideErrors(v: GuideValues, d: EngineDescriptor | null): GuideEr
   return e;
 }
 
-/** The one-click plan; measurement settings (prompts, repeats, answer length) come from the Sweep screen. */
-export function guidePlan(v: GuideValues, d: EngineDescriptor, measure: SweepFormValues): { ok: true; plan: SweepPlan } | { ok: false; errors: GuideErrors } {
-  const errors = guideErrors(v, d);
-  if (Object.keys(errors).length) return { ok: false, errors };
-  const common = {
-    promptTypes: measure.promptTypes,
-    systemPrompts: measure.systemPrompts,
-    customPrompts: measure.customPrompts.filter((p) => measure.promptTypes.includes(p.id)),
-    customSystemPrompts: measure.customSystemPrompts.filter((p) => measure.systemPrompts.includes(p.id)),
-    repeats: Number(measure.repeats),
-    maxTokens: Number(measure.maxTokens),
-    ...loadLevels(measure),
-  };
-  let input: unknown;
-  if (d.lifecycle === 'attached') {
-    const changesK = d.kChange === 'per-request' || d.kChange === 'reload';
-    input = {
-      ...common,
-      mode: 'attached',
-      url: v.url.trim(),
+/** Where the plan builder's issues show on this screen: the load fields have their own; the rest live on the Sweep screen. */
+function guideFieldOf(path: readonly PropertyKey[]): GuideField {
+  if (path[0] === 'concurrency') return 'load';
+  if (path[0] === 'targetConcurrency') return 'loadTarget';
+  return 'measure';
+}
+
+function guideTarget(v: GuideValues, d: EngineDescriptor): PlanTarget {
+  if (d.lifecycle === 'attached') return { mode: 'attached', url: v.url.trim(), model: v.model.trim(), draftModels: d.draftPerRequest ? v.draftModels : [] };
+  const draft = v.draftModel.trim();
+  return {
+    mode: 'managed',
+    draftModels: draft ? [draft] : [],
+    server: {
       engine: d.id,
+      command: splitArgs(v.command),
       model: v.model.trim(),
-      draftModels: d.draftPerRequest ? v.draftModels : [],
-      tokens: changesK ? ATTACHED_TOKENS : [0],
-      ...(changesK ? { attachedChangesK: true } : {}),
-    };
-  } else {
-    const draft = v.draftModel.trim();
-    input = {
-      ...common,
-      mode: 'managed',
-      engine: d.id,
-      tokens: LAUNCHED_TOKENS,
-      draftModels: draft ? [draft] : [],
-      server: {
-        engine: d.id,
-        command: splitArgs(v.command),
-        model: v.model.trim(),
-        ...(draft ? { draftModel: draft } : { method: v.method }),
-        port: Number(v.port),
-        numSpeculativeTokens: 0,
-      },
-    };
+      // A method from the descriptor's list; the plan schema checks it like every other field.
+      ...(draft ? { draftModel: draft } : { method: v.method as ServerSettingsInput['method'] }),
+      port: Number(v.port),
+      numSpeculativeTokens: 0,
+    },
+  };
+}
+
+/** The one-click plan: the engine's default k list; measurement settings (prompts, repeats, answer length) from the Sweep screen. */
+export function guidePlan(v: GuideValues, d: EngineDescriptor, measure: SweepFormValues): { ok: true; plan: SweepPlan } | { ok: false; errors: GuideErrors } {
+  const text = parseMeasureText({ ...measure, tokens: undefined });
+  const errors: GuideErrors = guideErrors(v, d);
+  for (const [field, message] of Object.entries(text.errors)) errors[guideFieldOf([field])] ??= message;
+  if (Object.keys(errors).length) return { ok: false, errors };
+  const built = buildSweepPlan({ engine: d, target: guideTarget(v, d), measure: measureChoice(measure, text.values) });
+  if (built.ok) return { ok: true, plan: built.plan };
+  for (const issue of built.issues) {
+    const field = guideFieldOf(issue.path);
+    errors[field] ??= field === 'measure' ? `${issue.path.join('.') || 'plan'}: ${issue.message}` : issue.message;
   }
-  const r = SweepPlanSchema.safeParse(input);
-  if (r.success) return { ok: true, plan: r.data };
-  // The load levels have their own fields on this screen; the other measurement settings live on the Sweep screen.
-  const out: GuideErrors = {};
-  for (const issue of r.error.issues) {
-    const field: GuideField = issue.path[0] === 'concurrency' ? 'load' : issue.path[0] === 'targetConcurrency' ? 'loadTarget' : 'measure';
-    out[field] ??= field === 'measure' ? `${issue.path.join('.') || 'plan'}: ${issue.message}` : issue.message;
-  }
-  return { ok: false, errors: out };
+  return { ok: false, errors };
 }
 
 /** Model choices: a detected server's own list, else the demo's model when the demo stands in. */

@@ -1,0 +1,87 @@
+/**
+ * The Sweep form and the run: the plan from the form (with the Servers settings when SpecTune
+ * launches), the run's progress, measurements and report as the services push them.
+ */
+import type { PromptDef, SystemPromptDef } from '../../../../shared/schemas';
+import { summarizeReport } from '../../../../shared/report-export/summary';
+import { buildPlan, DEFAULT_SWEEP_FORM, type FieldErrors, type SweepFormField, type SweepFormValues } from '../forms';
+import { NO_RUN, startRun, type RunKind, type SweepRun } from '../run';
+import { runTask, type Tools } from '../tools';
+import { revalidate, serverEngine } from '../validation';
+import { adoptServer } from './server';
+
+export interface SweepSlice {
+  builtinPromptTypes: PromptDef[];
+  builtinSystemPrompts: SystemPromptDef[];
+  sweepForm: SweepFormValues;
+  sweepFormErrors: FieldErrors<SweepFormField>;
+  /** The kind of the last run the form's errors refused; from then on its errors follow its values. */
+  sweepTried: RunKind | null;
+  sweep: SweepRun;
+  setSweepForm(patch: Partial<SweepFormValues>): void;
+  /** optimize (One click): always launches with the Servers settings, then restarts the server on the winner. */
+  runSweep(kind: RunKind): Promise<boolean>;
+  cancelSweep(): Promise<void>;
+}
+
+export function sweepSlice(tools: Tools): SweepSlice {
+  const { set, get } = tools;
+  return {
+    builtinPromptTypes: [],
+    builtinSystemPrompts: [],
+    sweepForm: DEFAULT_SWEEP_FORM,
+    sweepFormErrors: {},
+    sweepTried: null,
+    sweep: NO_RUN,
+    setSweepForm(patch) {
+      set((st) => ({ sweepForm: { ...st.sweepForm, ...patch } }));
+      revalidate(tools);
+    },
+    async runSweep(kind) {
+      const s = get();
+      const form = kind === 'optimize' ? { ...s.sweepForm, mode: 'managed' as const } : s.sweepForm;
+      const plan = buildPlan(form, s.serverForm, serverEngine(s));
+      if (!plan.ok) {
+        set({ sweepFormErrors: plan.errors, sweepTried: kind });
+        return false;
+      }
+      return startRun(tools, kind, plan.value, { oneClick: kind === 'optimize', sweepFormErrors: {}, sweepTried: null });
+    },
+    async cancelSweep() {
+      await runTask(tools, null, () => get().api['sweep:cancel']({}), { onError: (e) => (set((st) => ({ sweep: { ...st.sweep, error: e } })), null) });
+    },
+  };
+}
+
+/** What the services push about the run, and what its end changes elsewhere (History, the notice, the restarted server). */
+export function sweepEvents(tools: Tools): (() => void)[] {
+  const { set, get } = tools;
+  const { api } = get();
+  return [
+    api.on('sweep:progress', (p) => set((st) => ({ sweep: { ...st.sweep, progress: p } }))),
+    api.on('sweep:measurement', (m) => set((st) => ({ sweep: { ...st.sweep, measurements: [...st.sweep.measurements, m] } }))),
+    api.on('sweep:report', (r) =>
+      set((st) => ({
+        sweep: { ...st.sweep, report: r },
+        // Keep Results on the live run unless the user opened a past one.
+        results: st.results.source === 'history' ? st.results : { report: r, runId: st.sweep.runId, source: 'live' },
+      })),
+    ),
+    api.on('sweep:done', (d) => {
+      const { oneClick, report, kind } = get().sweep;
+      set((st) => ({
+        sweep: { ...st.sweep, running: false, runId: d.runId, status: d.status, reportPath: d.reportPath, error: d.error ? { code: 'SWEEP_FAILED', message: d.error } : null },
+      }));
+      void get().loadHistory();
+      // The answer, where the user is: the notice bar shows on every screen.
+      if (oneClick && d.status !== 'cancelled') {
+        if (report) get().notify('ok', summarizeReport(report).headline);
+        else if (d.error) get().notify('error', d.error);
+      }
+      // The services restart on the winner unless the user cancelled (a partial sweep has a winner too): the form shows what runs.
+      if (kind === 'optimize' && d.status !== 'cancelled') {
+        void runTask(tools, null, () => api['server:state']({}), { onError: () => null }).then((s) => s?.settings && adoptServer(tools, s));
+      }
+    }),
+  ];
+}

@@ -1,0 +1,141 @@
+/**
+ * The one way a sweep plan is put together, for the CLI, the Sweep form and the guided one
+ * click: the engine's defaults filled in, then the plan schema's checks. Each surface turns the
+ * issues into its own words (a flag, a form field) but none builds a plan by hand.
+ */
+import type { z } from 'zod';
+import type { EngineDescriptor } from '../engine-descriptor';
+import type { PromptDef, ServerSettingsInput, SweepPlan, SweepPlanInput, SystemPromptDef } from '../schemas';
+import { SweepPlanSchema } from '../schemas';
+import { changesKWhenAttached, defaultTokens, PLAN_DEFAULTS } from './defaults';
+import {
+  MAX_TOKENS,
+  parseKList,
+  parseLevelList,
+  parseWholeNumber,
+  REPEATS,
+  TARGET_LEVEL,
+  type Parsed,
+} from './text';
+
+/** What is measured for every configuration; absent numbers take the defaults. */
+export interface MeasureChoice {
+  promptTypes: readonly string[];
+  systemPrompts: readonly string[];
+  customPrompts?: readonly PromptDef[];
+  customSystemPrompts?: readonly SystemPromptDef[];
+  repeats?: number;
+  maxTokens?: number;
+  concurrency?: readonly number[];
+  targetConcurrency?: number;
+}
+
+export type PlanTarget =
+  /** SpecTune launches the server with these settings (k set per configuration). */
+  | { mode: 'managed'; server: ServerSettingsInput; draftModels?: readonly string[] }
+  /**
+   * A running server at `url`. changesK: compare several k on it; default: what the engine says,
+   * false when the engine is not known yet (the CLI passes true: it learns the engine from the server).
+   */
+  | { mode: 'attached'; url: string; model?: string; draftModels?: readonly string[]; changesK?: boolean };
+
+/** Request settings only the CLI offers as flags; the plan schema's defaults otherwise. */
+export type RequestExtras = Partial<Pick<SweepPlanInput, 'temperature' | 'seed' | 'ignoreEos' | 'api' | 'warmup' | 'stallTimeoutMs' | 'strategy'>>;
+
+export interface PlanRequest {
+  /** The engine measured; null when it is learnt from the server (attached, not named). */
+  engine: EngineDescriptor | null;
+  target: PlanTarget;
+  /** The k list; absent: the engine's default for this mode. */
+  tokens?: readonly number[];
+  measure: MeasureChoice;
+  /** A demo: shorter answers unless max tokens is given. */
+  demo?: boolean;
+  extras?: RequestExtras;
+}
+
+export type PlanResult = { ok: true; plan: SweepPlan } | { ok: false; issues: z.ZodError['issues']; input: SweepPlanInput };
+
+/** Only the custom definitions the selection uses travel with the plan. */
+function selected<T extends { id: string }>(custom: readonly T[] | undefined, ids: readonly string[]): T[] {
+  return (custom ?? []).filter((p) => ids.includes(p.id));
+}
+
+function measureInput(m: MeasureChoice, demo: boolean) {
+  return {
+    promptTypes: [...m.promptTypes],
+    systemPrompts: [...m.systemPrompts],
+    customPrompts: selected(m.customPrompts, m.promptTypes),
+    customSystemPrompts: selected(m.customSystemPrompts, m.systemPrompts),
+    repeats: m.repeats ?? PLAN_DEFAULTS.repeats,
+    maxTokens: m.maxTokens ?? (demo ? PLAN_DEFAULTS.demoMaxTokens : PLAN_DEFAULTS.maxTokens),
+    ...(m.concurrency ? { concurrency: [...m.concurrency] } : {}),
+    ...(m.targetConcurrency !== undefined ? { targetConcurrency: m.targetConcurrency } : {}),
+  };
+}
+
+function targetInput(req: PlanRequest): SweepPlanInput {
+  const { engine, target } = req;
+  const common = { ...req.extras, ...measureInput(req.measure, req.demo ?? false), ...(engine ? { engine: engine.id } : {}) };
+  if (target.mode === 'managed') {
+    return { ...common, mode: 'managed', server: target.server, tokens: [...(req.tokens ?? defaultTokens(engine, 'managed'))], draftModels: [...(target.draftModels ?? [])] };
+  }
+  const changesK = target.changesK ?? (engine !== null && changesKWhenAttached(engine));
+  const tokens = [...(req.tokens ?? defaultTokens(engine, 'attached'))];
+  return {
+    ...common,
+    mode: 'attached',
+    url: target.url,
+    ...(target.model !== undefined ? { model: target.model } : {}),
+    draftModels: [...(target.draftModels ?? [])],
+    tokens,
+    // The schema lets an attached plan hold several k only where the engine changes k itself.
+    ...(changesK && tokens.length !== 1 ? { attachedChangesK: true } : {}),
+  };
+}
+
+export function buildSweepPlan(req: PlanRequest): PlanResult {
+  const input = targetInput(req);
+  const r = SweepPlanSchema.safeParse(input);
+  return r.success ? { ok: true, plan: r.data } : { ok: false, issues: r.error.issues, input };
+}
+
+/** The measurement settings as a form holds them (text). */
+export interface MeasureText {
+  repeats: string;
+  maxTokens: string;
+  /** Load levels as typed ("1, 8, 32"). */
+  concurrency: string;
+  /** '' = the lowest level measured. */
+  targetConcurrency: string;
+}
+
+export type MeasureTextField = keyof MeasureText | 'tokens';
+
+export interface ParsedMeasure {
+  tokens?: number[];
+  repeats?: number;
+  maxTokens?: number;
+  concurrency?: number[];
+  targetConcurrency?: number;
+}
+
+/**
+ * A form's text as numbers, each refusal under its field. A field that does not read is left
+ * out of `values`, so the plan's own checks do not add a second message about it.
+ */
+export function parseMeasureText(t: MeasureText & { tokens?: string }): { values: ParsedMeasure; errors: Partial<Record<MeasureTextField, string>> } {
+  const values: ParsedMeasure = {};
+  const errors: Partial<Record<MeasureTextField, string>> = {};
+  const take = <K extends keyof ParsedMeasure>(field: K, r: Parsed<NonNullable<ParsedMeasure[K]>>) => {
+    if (r.ok) values[field] = r.value;
+    else errors[field] = r.error;
+  };
+  if (t.tokens !== undefined) take('tokens', parseKList(t.tokens));
+  take('repeats', parseWholeNumber(t.repeats, REPEATS));
+  take('maxTokens', parseWholeNumber(t.maxTokens, MAX_TOKENS));
+  take('concurrency', parseLevelList(t.concurrency));
+  // The level to recommend for is checked against a list that reads; against one that does not, it means nothing yet.
+  if (t.targetConcurrency.trim() !== '' && values.concurrency) take('targetConcurrency', parseWholeNumber(t.targetConcurrency, TARGET_LEVEL));
+  return { values, errors };
+}

@@ -1,0 +1,56 @@
+/**
+ * What a sweep compares and measures when the user does not say. The CLI's flags, the Sweep
+ * form and the guided one click all start from here, so their defaults cannot drift apart.
+ */
+import type { EngineDescriptor } from '../engine-descriptor';
+import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS } from '../prompts';
+
+export interface PlanDefaults {
+  /** A launched engine: the baseline and three draft lengths, one launch each. */
+  launchedTokens: readonly number[];
+  /** An attached engine that changes k per request or by reload: compared on the running server. */
+  attachedTokens: readonly number[];
+  /** An attached engine that cannot change k: the one k it runs with (0 = none). */
+  fixedTokens: readonly number[];
+  repeats: number;
+  maxTokens: number;
+  /** Short answers keep a demo near a minute; the k-curve's shape does not depend on the length. */
+  demoMaxTokens: number;
+  /** Where a launched server listens unless told (a demo picks a free port instead). */
+  port: number;
+  promptTypes: readonly string[];
+  systemPrompts: readonly string[];
+  /** The app's form starts with one system prompt: a first run a quarter as long, the others a tick away. */
+  formSystemPrompts: readonly string[];
+  /** Load levels: one request at a time. */
+  concurrency: readonly number[];
+}
+
+export const PLAN_DEFAULTS: PlanDefaults = {
+  launchedTokens: [0, 3, 5, 7],
+  attachedTokens: [0, 2, 4, 6],
+  fixedTokens: [0],
+  repeats: 3,
+  maxTokens: 256,
+  demoMaxTokens: 64,
+  port: 8000,
+  promptTypes: DEFAULT_PROMPT_TYPE_IDS,
+  systemPrompts: DEFAULT_SYSTEM_PROMPT_IDS,
+  formSystemPrompts: ['direct'],
+  concurrency: [1],
+};
+
+/** An attached engine whose k can change without SpecTune launching it (per request, or by a reload). */
+export function changesKWhenAttached(d: EngineDescriptor): boolean {
+  return d.kChange === 'per-request' || d.kChange === 'reload';
+}
+
+/**
+ * The k list when none is given. Attached: only an engine known to be attached and able to change
+ * k compares several; an unknown one (detected when the sweep starts) is measured as it runs.
+ */
+export function defaultTokens(engine: EngineDescriptor | null, mode: 'managed' | 'attached'): number[] {
+  if (mode === 'managed') return [...PLAN_DEFAULTS.launchedTokens];
+  const several = engine !== null && engine.lifecycle === 'attached' && changesKWhenAttached(engine);
+  return [...(several ? PLAN_DEFAULTS.attachedTokens : PLAN_DEFAULTS.fixedTokens)];
+}

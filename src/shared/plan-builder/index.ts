@@ -1,0 +1,4 @@
+/** The sweep plan builder: defaults, the parsing of what users type, and the plan itself. */
+export * from './defaults';
+export * from './text';
+export * from './build';
