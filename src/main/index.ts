@@ -14,27 +14,16 @@ import { DEV_CONTENT_SECURITY_POLICY, hardenWebContents, installSessionSecurity,
 import { DEFAULT_SIZE, WindowStateStore } from './shell/window-state';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { killAllServersSync, stopAllServers } from '../core/server-process';
+import { simulatorCommand } from '../core/simulator-command';
+import { nodeModeEnv } from '../node/own-programs';
 
 const MAIN_DIR = dirname(fileURLToPath(import.meta.url));
 const RENDERER_FILE = join(MAIN_DIR, '../renderer/index.html');
 const PRELOAD_FILE = join(MAIN_DIR, '../preload/index.cjs');
-/** Built from src/simulator/main.ts as a second main-build entry. */
-const SIMULATOR_FILE = join(MAIN_DIR, 'simulator.js');
 const DEV_URL = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 /** Renderer crashes within CRASH_WINDOW_MS after which the window is no longer reloaded. */
 const MAX_CRASHES = 3;
 const CRASH_WINDOW_MS = 60_000;
-
-/**
- * The simulator runs on Electron's own binary in Node mode. On POSIX `env`
- * sets ELECTRON_RUN_AS_NODE in the command itself, so every way the command
- * is run (`--version` probe, launch, the engine child it re-spawns) gets it.
- */
-function simulatorLaunch(): { command: string[]; env: Record<string, string> } {
-  const env = { ELECTRON_RUN_AS_NODE: '1' };
-  if (process.platform === 'win32') return { command: [process.execPath, SIMULATOR_FILE], env };
-  return { command: ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, SIMULATOR_FILE], env };
-}
 
 const openExternal = (url: string) => {
   if (isExternalLink(url)) void shell.openExternal(url);
@@ -169,7 +158,8 @@ function startApp(): void {
       mode: 'electron',
       appVersion: app.getVersion(),
       emit: createEmitter(target, { validate: !app.isPackaged }),
-      simulator: simulatorLaunch(),
+      // The simulator (out/main/simulator.js) runs on Electron's own binary in Node mode, as does the embedded engine's server.
+      simulator: { command: simulatorCommand(), env: nodeModeEnv() },
       saveDialog: async (defaultPath) => {
         const opts = { title: 'Save test_results.json', defaultPath, filters: [{ name: 'JSON', extensions: ['json'] }] };
         const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
