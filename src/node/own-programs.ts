@@ -39,9 +39,10 @@ export function nodeModeEnv(electron: boolean = !!process.versions.electron): Re
 }
 
 /**
- * The command that starts `program`. `moduleUrl` is where the caller's code runs
- * (its import.meta.url): a `.ts` file means the sources; anything else is the
- * bundle, in out/main or one of its chunk folders.
+ * The command that starts `program`. `moduleUrl` says where SpecTune's code runs
+ * (by default this module's own URL, bundled together with its callers): a `.ts`
+ * file means the sources; anything else is the bundle, in out/main or one of its
+ * chunk folders.
  */
 export function ownProgramCommand(program: OwnProgram, moduleUrl: string = import.meta.url, electron?: boolean): string[] {
   const here = fileURLToPath(moduleUrl);
