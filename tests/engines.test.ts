@@ -94,10 +94,14 @@ describe('desktop-tools/ and the pinned Node', () => {
     expect(semver.major(version)).toBe(SUPPORTED_NODE_MAJOR);
   });
 
-  it('the tests run on that pinned Node (npm scripts find its `node` first on PATH)', () => {
-    const [, version] = runtimes[0];
-    expect(process.versions.node).toBe(version);
-    expect(pinnedNodePath()).toBe(process.execPath);
+  it('the tests run on that pinned Node where this platform has one (npm scripts find its `node` first on PATH), else on the supported major', () => {
+    const pinned = runtimes.find(([name]) => name === runtimePackageName());
+    if (pinned) {
+      expect(process.versions.node).toBe(pinned[1]);
+      expect(pinnedNodePath()).toBe(process.execPath);
+    } else {
+      expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(SUPPORTED_NODE_MAJOR);
+    }
   });
 
   it('the pinned Node is one desktop-tools/ admits, and every package installed there admits all of its range', () => {
