@@ -3,6 +3,10 @@ import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { META_CONTENT_SECURITY_POLICY } from './src/shared/csp';
+import { electronViteEnv } from './scripts/desktop-tools.mjs';
+
+// Electron is installed in desktop-tools/, where electron-vite does not look: tell it the version (build targets) and binary.
+Object.assign(process.env, electronViteEnv());
 
 /**
  * Electron loads the built UI from file://, which has no response headers:
@@ -27,8 +31,10 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve('src/main/index.ts'),
-          // The demo server, run by Electron's binary in Node mode (ELECTRON_RUN_AS_NODE); its engine child re-runs this file.
+          // Programs the app starts as processes, run by Electron's binary in Node mode (ELECTRON_RUN_AS_NODE;
+          // src/node/own-programs.ts): the simulator (its engine child re-runs this file) and the embedded engine's server.
           simulator: resolve('src/simulator/standalone.ts'),
+          'embedded-server': resolve('src/engines/embedded/server/main.ts'),
         },
       },
     },

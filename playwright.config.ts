@@ -16,6 +16,8 @@ export default defineConfig({
   expect: { timeout: 20_000 },
   outputDir: 'test-results/e2e',
   reporter: [['list']],
+  // Ends the run with the slowest spec files (the list reporter prints them): where e2e time goes.
+  reportSlowTests: { max: 5, threshold: 10_000 },
   use: {
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',

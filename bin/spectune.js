@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// The `spectune` command. Loads the TypeScript CLI through tsx so it runs
-// straight after `npm ci` with no separate build step.
-import { register } from 'tsx/esm/api';
+// The `spectune` command. Runs on the supported Node (re-running itself under the
+// pinned one when started with an older Node), then loads the TypeScript CLI
+// through tsx so it runs straight after `npm ci` with no separate build step.
+import { runOnSupportedNode } from './pinned-node.js';
 
+await runOnSupportedNode();
+const { register } = await import('tsx/esm/api');
 register();
 if (process.argv[2] === 'sim' && process.argv[3] === 'gguf') {
   // Generated model files for the embedded engine: listed under `sim` (a demo aid), written by that engine.

@@ -68,7 +68,8 @@ class Driver {
   static async start(userDataDir: string, saveTo = ''): Promise<Driver> {
     const child = fork(join(STUB, 'driver.mjs'), [OUT_MAIN], {
       execArgv: ['--import', pathToFileURL(join(STUB, 'register.mjs')).href],
-      env: { ...process.env, SPECTUNE_TEST_USERDATA: userDataDir, SPECTUNE_TEST_SAVE_PATH: saveTo, ELECTRON_RENDERER_URL: '' },
+      // The embedded engine's demo models are generated into the cache folder: keep them in the test's own.
+      env: { ...process.env, SPECTUNE_TEST_USERDATA: userDataDir, SPECTUNE_TEST_SAVE_PATH: saveTo, ELECTRON_RENDERER_URL: '', XDG_CACHE_HOME: join(userDataDir, 'cache') },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const d = new Driver(child);
@@ -215,6 +216,30 @@ describe('built Electron main process', () => {
     expect(nothing).toMatchObject({ running: false });
     expect(nothing.reason).toMatch(/refused/i);
   });
+
+  it('runs the embedded engine from the bundle too: its compiled server in Electron’s Node mode answers a request', async () => {
+    const prepared = await ok<{ command: string[]; model: string; draftModel: string }>('demo:prepare', { engine: 'embedded' });
+    // Not bin/run-ts.js and a .ts source: the packaged app has neither.
+    expect(prepared.command).toEqual(['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, join(ROOT, 'out/main/embedded-server.js')]);
+    const embeddedPort = await freePort();
+    const settings = { engine: 'embedded', command: prepared.command, model: prepared.model, draftModel: prepared.draftModel, numSpeculativeTokens: 2, port: embeddedPort, startupTimeoutMs: 60_000, stopGraceMs: 5000 };
+    const state = await ok<ServerState>('server:start', settings);
+    expect(state).toMatchObject({ phase: 'ready', simulated: false });
+    try {
+      const res = await fetch(`http://127.0.0.1:${embeddedPort}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'Say something.' }], max_tokens: 8, temperature: 0 }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { usage: { completion_tokens: number }; timings: { draft_n?: number } };
+      expect(body.usage.completion_tokens).toBeGreaterThan(0);
+      expect(body.timings.draft_n).toBeGreaterThan(0);
+    } finally {
+      expect((await ok<ServerState>('server:stop')).phase).toBe('stopped');
+    }
+    expect(groupPids(state.pid!)).toEqual([]);
+  }, 90_000);
 
   let simCommand: string[];
   let port: number;

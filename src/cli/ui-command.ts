@@ -10,8 +10,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SpecTuneError, describeError } from '../shared/errors';
-import { createAppServices } from '../core/app-services';
-import { createEventHub, isLoopbackHost, startBrowserServer } from '../http';
 import { killAllServersSync, stopAllServers } from '../core/server-process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -78,6 +76,9 @@ export async function ensureRendererBuilt(log: (line: string) => void = (l) => p
 
 export async function runUi(opts: UiOptions): Promise<void> {
   const port = parsePort(opts.port);
+  // Loaded here, not at the top: only `spectune ui` needs the browser server and the app services.
+  const { createEventHub, isLoopbackHost, startBrowserServer } = await import('../http');
+  const { createAppServices } = await import('../core/app-services');
   if (!isLoopbackHost(opts.host)) {
     throw new SpecTuneError('INVALID_INPUT', `--host: ${opts.host} is not a loopback address; the UI only listens on this machine`, {
       hint: 'keep 127.0.0.1 and use an SSH tunnel to reach it from elsewhere: ssh -L 8765:127.0.0.1:8765 gpu-box',

@@ -3,23 +3,18 @@
  * mode for machines without vLLM, and what every test launches. Reached through
  * the same launcher as a real vLLM.
  */
+import { join } from 'node:path';
 import type { ServerSettingsInput } from '../shared/schemas';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { ownProgramCommand, type OwnProgram } from '../node/own-programs';
 
-/** The package root, found from this file whether it runs from src/ (tsx) or is bundled into out/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'spectune.js'))) return dir;
-    dir = resolve(dir, '..');
-  }
-  return process.cwd();
-}
+/** `spectune sim` from the sources; out/main/simulator.js (src/simulator/standalone.ts) in a build. */
+export const SIMULATOR_PROGRAM: OwnProgram = {
+  built: 'simulator.js',
+  fromSource: (root) => [join(root, 'bin', 'spectune.js'), 'sim'],
+};
 
 export function simulatorCommand(): string[] {
-  return [process.execPath, join(packageRoot(), 'bin', 'spectune.js'), 'sim'];
+  return ownProgramCommand(SIMULATOR_PROGRAM);
 }
 
 /**

@@ -12,7 +12,9 @@ import { DEV_CONTENT_SECURITY_POLICY, hardenWebContents, installSessionSecurity,
 import { WindowStateStore } from './shell/window-state';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { killAllServersSync, stopAllServers } from '../core/server-process';
-import { DEV_URL, RENDERER_FILE, SIMULATOR_FILE } from './paths';
+import { DEV_URL, RENDERER_FILE } from './paths';
+import { simulatorCommand } from '../core/simulator-command';
+import { nodeModeEnv } from '../node/own-programs';
 import { createWindow } from './window';
 
 /** What the running app holds. */
@@ -23,16 +25,6 @@ interface AppState {
   cleaning: Promise<void> | null;
 }
 
-/**
- * The simulator runs on Electron's own binary in Node mode. On POSIX `env`
- * sets ELECTRON_RUN_AS_NODE in the command itself, so every way the command
- * is run (`--version` probe, launch, the engine child it re-spawns) gets it.
- */
-function simulatorLaunch(): { command: string[]; env: Record<string, string> } {
-  const env = { ELECTRON_RUN_AS_NODE: '1' };
-  if (process.platform === 'win32') return { command: [process.execPath, SIMULATOR_FILE], env };
-  return { command: ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, SIMULATOR_FILE], env };
-}
 
 const openExternal = (url: string) => {
   if (isExternalLink(url)) void shell.openExternal(url);
@@ -94,7 +86,8 @@ function servicesFor(state: AppState, dataDir: string): AppServices {
     mode: 'electron',
     appVersion: app.getVersion(),
     emit: createEmitter(target, { validate: !app.isPackaged }),
-    simulator: simulatorLaunch(),
+    // The simulator (out/main/simulator.js) runs on Electron's own binary in Node mode, as does the embedded engine's server.
+    simulator: { command: simulatorCommand(), env: nodeModeEnv() },
     saveDialog: async (defaultPath) => {
       const opts = { title: 'Save test_results.json', defaultPath, filters: [{ name: 'JSON', extensions: ['json'] }] };
       const r = state.win ? await dialog.showSaveDialog(state.win, opts) : await dialog.showSaveDialog(opts);

@@ -6,6 +6,4 @@ import { fileURLToPath } from 'node:url';
 const MAIN_DIR = dirname(fileURLToPath(import.meta.url));
 export const RENDERER_FILE = join(MAIN_DIR, '../renderer/index.html');
 export const PRELOAD_FILE = join(MAIN_DIR, '../preload/index.cjs');
-/** Built from src/simulator/main.ts as a second main-build entry. */
-export const SIMULATOR_FILE = join(MAIN_DIR, 'simulator.js');
 export const DEV_URL = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;

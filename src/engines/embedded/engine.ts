@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ensureGgufPair } from './gguf/cached-pair';
 import type { EngineDescriptor } from '../../shared/engine-descriptor';
 import { SpecTuneError } from '../../shared/errors';
-import { findPackageRoot } from '../../node/package-root';
+import { ownProgramCommand, type OwnProgram } from '../../node/own-programs';
 import { runTool, tailLines } from '../../node/run-tool';
 import type { Engine, EngineBuild, SpecConfig } from '../engine';
 import { isBaselineConfig } from '../engine';
@@ -28,9 +28,18 @@ import { draftCountsFromTimings } from '../llamacpp/timings';
 /** Where the embedded server's entry point lives, relative to the package root. */
 export const EMBEDDED_SERVER_ENTRY = ['src', 'engines', 'embedded', 'server', 'main.ts'] as const;
 
-/** `<node> bin/run-ts.js src/engines/embedded/server/main.ts`: tsx runs the TypeScript entry, as for `spectune`. */
-export function embeddedServerCommand(root: string = findPackageRoot()): string[] {
-  return [process.execPath, join(root, 'bin', 'run-ts.js'), join(root, ...EMBEDDED_SERVER_ENTRY)];
+/**
+ * From the sources `<node> bin/run-ts.js src/engines/embedded/server/main.ts` (tsx runs the
+ * TypeScript entry, as for `spectune`); in a build (the desktop app) its compiled entry,
+ * out/main/embedded-server.js, run by the same binary in Node mode.
+ */
+export const EMBEDDED_SERVER_PROGRAM: OwnProgram = {
+  built: 'embedded-server.js',
+  fromSource: (root) => [join(root, 'bin', 'run-ts.js'), join(root, ...EMBEDDED_SERVER_ENTRY)],
+};
+
+export function embeddedServerCommand(): string[] {
+  return ownProgramCommand(EMBEDDED_SERVER_PROGRAM);
 }
 
 export const EMBEDDED_INSTALL_HINT =
