@@ -3,6 +3,9 @@
  * against it. Timing follows Leviathan et al. (src/shared/leviathan.ts): a target
  * step costs step_ms·(1 + k·c); each step accepts a run of drafted tokens, each
  * with probability α, stopping at the first rejection, and emits run + 1 tokens.
+ * How a step drafts when that is not k tokens every time — a cut-off p_min, an
+ * n-gram lookup without a match — is drafter.ts; which drafter and α a request
+ * gets (the draft model's size, the method) is drafting.ts.
  *
  * Calibration (defaults): step 8 ms and draft cost c = 0.18 for a draft model give
  * code (α ≈ 0.80) its optimum at k = 5 (≈ +90 %), technical/security theirs at
