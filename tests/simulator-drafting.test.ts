@@ -14,6 +14,7 @@ import { acceptanceAlpha, planRequest, prng } from '../src/simulator/model';
 import { bestSetting, planTruth, settingPMin, settingTokensPerSecond, type PersonaSetup, type PromptCell, type SimSetting } from '../src/simulator/personas/expected';
 import { parseLlamaArgs } from '../src/simulator/personas/llama-args';
 import { parseKnobs } from '../src/simulator/personas/knobs';
+import { parseSimArgs, SimArgError } from '../src/simulator/personas/vllm/options';
 import { tokeniseFlags } from '../src/simulator/personas/flags';
 
 const prompt = (id: string) => BUILTIN_PROMPT_TYPES.find((p) => p.id === id)!.prompt;
@@ -181,6 +182,19 @@ describe('prompt lookup (n-gram, suffix)', () => {
     expect(asksToRewrite(prompt('code'))).toBe(false);
     const echo = expectedDraftStep(requestDrafting({ prompt: rewrite, method: 'ngram', knobs: {} }).drafter, 8);
     expect(echo.accepted).toBeGreaterThan(ngram('code').accepted);
+  });
+
+  it('vLLM takes suffix decoding from 0.11.1, never with a draft model loaded; older versions refuse it naming the release', () => {
+    const spec = (version: string) => parseSimArgs(['serve', 'm', '--sim-version', version, '--speculative-config', JSON.stringify({ method: 'suffix', model: 'x', num_speculative_tokens: 8 })]);
+    expect(spec('0.11.1')).toMatchObject({ kind: 'serve', options: { speculative: { method: 'suffix', model: null, numSpeculativeTokens: 8 } } });
+    let refused: unknown;
+    try {
+      spec('0.11.0');
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(SimArgError);
+    expect((refused as SimArgError).message).toMatch(/suffix decoding arrived in vLLM 0\.11\.1; this is 0\.11\.0/);
   });
 
   it('n-gram wins on code and a draft model on creative writing (built-in prompts, demo models)', () => {
