@@ -26,6 +26,16 @@ describe('spectune sim --help', () => {
     expect(lines.find((l) => l.trimStart().startsWith('serve '))).toContain('vLLM');
   });
 
+  it("every persona's --help documents the drafting knobs: per-draft quality, the confidence spread, n-gram drafting", async () => {
+    const helps = await Promise.all(['serve', 'llama-server', 'mlx_lm.server', 'lmstudio', 'ollama'].map((word) => spectune(['sim', word, '--help'])));
+    for (const { stdout } of helps) {
+      expect(stdout).toContain('--sim-draft NAME:ALPHA:COST');
+      expect(stdout).toMatch(/--sim-confidence-spread S +the draft's confidence per token is Beta/);
+      expect(stdout).toMatch(/a 1\.5b draft accepts more than a 0\.5b one/);
+      expect(stdout).toMatch(/n-gram and suffix\s+draft only where the text repeats/);
+    }
+  });
+
   it("spectune --help's sim line names every persona and gguf", async () => {
     const { stdout } = await spectune(['--help']);
     const simLine = stdout.slice(stdout.indexOf('\n  sim '), stdout.indexOf('\n  help ')).replace(/\s+/g, ' ');

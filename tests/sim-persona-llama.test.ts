@@ -32,7 +32,8 @@ beforeAll(async () => {
     startPersona('llama-server', ['--sim-build', '2026-06', '-m', 'm.gguf', '-md', 'd.gguf', '--metrics', '--sim-startup-ms', '50', '--sim-http-500-every', '3', '--sim-crash-after', '3'], healthy),
     startPersona(
       'llama-server',
-      ['--sim-build', 'old', '-m', 'm.gguf', '-md', 'd.gguf', '--draft-max', '16', '--sim-alpha', String(ALPHA), '--sim-draft-cost', String(DRAFT_COST), '--sim-step-ms', String(STEP_MS), '--sim-jitter', '0', '--sim-startup-ms', '50'],
+      // p_min 0 explicitly: without it an old build cuts drafts at 0.75 (tested below), and this test compares whole-k runs.
+      ['--sim-build', 'old', '-m', 'm.gguf', '-md', 'd.gguf', '--draft-max', '16', '--draft-p-min', '0', '--sim-alpha', String(ALPHA), '--sim-draft-cost', String(DRAFT_COST), '--sim-step-ms', String(STEP_MS), '--sim-jitter', '0', '--sim-startup-ms', '50'],
       healthy,
     ),
     runOnce(['llama-server', '--version']),

@@ -4,8 +4,8 @@
  * out together and when). Everything here is deterministic given the request
  * and the server options.
  */
-import { acceptanceAlpha, classifyPrompt, defaultTokenComputeMs, draftCost, hash32, mixSeed, naturalLength, prefillMs, type PlannerInput, type SpecSchedule } from './model';
-import type { SpecMethod } from '../shared/schemas';
+import { requestDrafting, type DraftProfiles } from './drafting';
+import { classifyPrompt, defaultTokenComputeMs, hash32, mixSeed, naturalLength, prefillMs, type PlannerInput, type SimSpecMethod, type SpecSchedule } from './model';
 import { applyStop, generateTokens, textSeed } from './text';
 
 export interface GenerationInput {
@@ -44,9 +44,15 @@ export interface Generation {
 export interface GenerationSettings {
   maxModelLen: number;
   seed: number;
+  /** The target model's name: a parameter size in it sets a sized draft's quality (drafting.ts). */
+  model?: string;
   speculative: {
-    method: SpecMethod;
+    method: SimSpecMethod;
     numSpeculativeTokens: number;
+    /** The draft model's name (or speculator head); null for lookup methods. */
+    model?: string | null;
+    /** llama-server's confidence cut-off in effect; 0 or absent = none. */
+    pMin?: number;
     /** vLLM ≥ 0.24 num_speculative_tokens_per_batch_size. */
     schedule?: SpecSchedule | null;
     /** vLLM V0 speculative_disable_by_batch_size (honoured before 0.10 only). */
@@ -55,6 +61,10 @@ export interface GenerationSettings {
   sim: {
     alpha: number | null;
     draftCost: number | null;
+    /** --sim-draft: α and cost per draft model name. */
+    draftProfiles?: DraftProfiles;
+    /** --sim-confidence-spread: the spread of the draft's confidence around α. */
+    confidenceSpread?: number;
     stepMs: number;
     jitter: number;
     /** --sim-token-compute-ms; null = defaultTokenComputeMs(stepMs). */
@@ -84,19 +94,21 @@ export function prepareGeneration(input: GenerationInput, opts: GenerationSettin
 
   const spec = opts.speculative;
   const k = spec?.numSpeculativeTokens ?? 0;
-  const method = spec?.method ?? 'draft_model';
-  const alpha = acceptanceAlpha({
+  const { alpha, c, drafter } = requestDrafting({
     prompt: input.prompt,
     system: input.system,
-    method,
     temperature: input.temperature,
-    override: opts.sim.alpha ?? undefined,
+    method: spec?.method ?? 'draft_model',
+    draftModel: spec?.model ?? null,
+    targetModel: opts.model ?? null,
+    pMin: spec?.pMin ?? 0,
+    knobs: opts.sim,
   });
-  const c = draftCost(method, opts.sim.draftCost ?? undefined);
   const schedule = spec?.schedule ?? null;
   const decode: PlannerInput = {
     completionTokens: count,
     alpha,
+    drafter,
     acceptanceSeed: mixSeed(input.seed ?? 0, hash32(input.prompt + '\u0000' + input.system)),
     jitterSeed: mixSeed(opts.seed, requestIndex, 0x6a17),
     timing: {

@@ -3,6 +3,9 @@
  * against it. Timing follows Leviathan et al. (src/shared/leviathan.ts): a target
  * step costs step_ms·(1 + k·c); each step accepts a run of drafted tokens, each
  * with probability α, stopping at the first rejection, and emits run + 1 tokens.
+ * How a step drafts when that is not k tokens every time — a cut-off p_min, an
+ * n-gram lookup without a match — is drafter.ts; which drafter and α a request
+ * gets (the draft model's size, the method) is drafting.ts.
  *
  * Calibration (defaults): step 8 ms and draft cost c = 0.18 for a draft model give
  * code (α ≈ 0.80) its optimum at k = 5 (≈ +90 %), technical/security theirs at
@@ -20,8 +23,12 @@ import { BUILTIN_PROMPT_TYPES } from '../shared/prompts';
 import { expectedSpeedup, expectedTokensPerStep } from '../shared/leviathan';
 import { mulberry32 } from '../shared/stats';
 import type { SpecMethod } from '../shared/schemas';
+import { acceptedRun, expectedDraftStep, sampleDraftStep, type Drafter } from './drafter';
 
-export { expectedSpeedup, expectedTokensPerStep };
+export { acceptedRun, expectedSpeedup, expectedTokensPerStep };
+
+/** The speculation methods the personas simulate: SpecTune's own list plus vLLM's suffix decoding. */
+export type SimSpecMethod = SpecMethod | 'suffix';
 
 export const DEFAULT_STEP_MS = 6;
 /** Fixed server-side cost per request (tokenising, scheduling, detokenising). */
@@ -57,16 +64,18 @@ export interface MethodProfile {
   alpha(base: number, category: PromptCategory): number;
 }
 
-const clampAlpha = (a: number): number => Math.min(0.97, Math.max(0.05, a));
+export const clampAlpha = (a: number): number => Math.min(0.97, Math.max(0.05, a));
 
-export const METHOD_PROFILES: Record<SpecMethod, MethodProfile> = {
+/** How much likelier a looked-up token is to be right than the draft model's guess, per prompt kind. */
+const LOOKUP_ALPHA_SHIFT: Record<PromptCategory, number> = { code: 0.02, technical: -0.05, security: -0.05, creative: -0.1, other: -0.1 };
+
+export const METHOD_PROFILES: Record<SimSpecMethod, MethodProfile> = {
   draft_model: { draftCost: 0.18, alpha: (a) => a },
-  // n-gram lookup copies spans from the prompt: nearly free, good on code that
-  // repeats identifiers, poor on open-ended prose.
-  ngram: {
-    draftCost: 0.02,
-    alpha: (a, cat) => clampAlpha(a - (cat === 'creative' ? 0.3 : cat === 'code' ? 0.12 : 0.2)),
-  },
+  // Prompt lookup copies spans the text already has: nearly free, right on code
+  // that repeats identifiers, often wrong on open-ended prose. How often a step
+  // finds a span at all is the lookup drafter's business (drafting.ts).
+  ngram: { draftCost: 0.02, alpha: (a, cat) => clampAlpha(a + LOOKUP_ALPHA_SHIFT[cat]) },
+  suffix: { draftCost: 0.03, alpha: (a, cat) => clampAlpha(a + LOOKUP_ALPHA_SHIFT[cat]) },
   // Heads trained on the target's hidden states: cheap and well aligned.
   eagle: { draftCost: 0.05, alpha: (a) => clampAlpha(a + 0.05) },
   eagle3: { draftCost: 0.05, alpha: (a) => clampAlpha(a + 0.08) },
@@ -134,7 +143,7 @@ export function systemPromptShift(system: string): number {
 export interface AlphaInput {
   prompt: string;
   system?: string;
-  method: SpecMethod;
+  method: SimSpecMethod;
   temperature?: number;
   /** --sim-alpha: the exact α for every request. */
   override?: number;
@@ -152,7 +161,7 @@ export function acceptanceAlpha(input: AlphaInput): number {
   return clampAlpha(METHOD_PROFILES[input.method].alpha(shifted, category) * (1 - 0.15 * temp));
 }
 
-export function draftCost(method: SpecMethod, override?: number): number {
+export function draftCost(method: SimSpecMethod, override?: number): number {
   return override ?? METHOD_PROFILES[method].draftCost;
 }
 
@@ -165,13 +174,6 @@ export function expectedAcceptanceRate(alpha: number, k: number): number {
 /** Expected per-position acceptance: position i (0-based) is accepted with α^(i+1). */
 export function expectedPerPositionAcceptance(alpha: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => alpha ** (i + 1));
-}
-
-/** Tokens accepted in one verification step: the run before the first rejection. */
-export function acceptedRun(alpha: number, k: number, rand: () => number): number {
-  let n = 0;
-  while (n < k && rand() < alpha) n++;
-  return n;
 }
 
 /** What one decode step costs; see batchStepMs. */
@@ -193,8 +195,16 @@ export interface StepCost {
  * too), the verification term per verified token.
  */
 export function batchStepMs(cost: StepCost, running: number, k: number): number {
-  const verify = Math.max(cost.floorMs, cost.tokenComputeMs * Math.max(1, running) * (k + 1));
-  return (verify + cost.floorMs * k * cost.draftCost) * (1 + (cost.overhead ?? 0));
+  return draftStepMs(cost, running, k, k);
+}
+
+/**
+ * The same for a step that verifies `drafted` tokens after `work` draft passes
+ * (fewer than k when a cut-off or a missing match ends the draft early).
+ */
+export function draftStepMs(cost: StepCost, running: number, drafted: number, work: number): number {
+  const verify = Math.max(cost.floorMs, cost.tokenComputeMs * Math.max(1, running) * (drafted + 1));
+  return (verify + cost.floorMs * work * cost.draftCost) * (1 + (cost.overhead ?? 0));
 }
 
 /** A step duration with relative noise (jitter) drawn from `rand`. */
@@ -238,6 +248,8 @@ export interface DecodeTiming {
 export interface PlannerInput {
   completionTokens: number;
   alpha: number;
+  /** How each step drafts (drafter.ts); default: k tokens accepted with α each. */
+  drafter?: Drafter;
   /** Seeds acceptance: request seed and prompt hash, so a repeat replays the same runs. */
   acceptanceSeed: number;
   /** Seeds jitter separately, so repeats still differ a little like a real GPU. */
@@ -265,9 +277,11 @@ export interface PlannedStep {
 export class StepPlanner {
   private readonly acc: () => number;
   private readonly jit: () => number;
+  private readonly drafter: Drafter;
   private left: number;
 
   constructor(private readonly p: PlannerInput) {
+    this.drafter = p.drafter ?? { kind: 'run', alpha: p.alpha };
     this.acc = prng(p.acceptanceSeed);
     this.jit = prng(p.jitterSeed);
     // The prefill pass emits the first token.
@@ -287,12 +301,11 @@ export class StepPlanner {
   }
 
   next(running: number): PlannedStep {
-    const k = this.kAt(running);
-    const accepted = k > 0 ? acceptedRun(this.p.alpha, k, this.acc) : 0;
+    const { drafted, accepted, work } = sampleDraftStep(this.drafter, this.kAt(running), this.acc);
     const tokens = Math.min(this.left, accepted + 1);
     this.left -= tokens;
-    const ms = jittered(batchStepMs(this.p.timing.cost, running, k), this.p.timing.jitter, this.jit);
-    return { tokens, drafted: k, accepted, ms };
+    const ms = jittered(draftStepMs(this.p.timing.cost, running, drafted, work), this.p.timing.jitter, this.jit);
+    return { tokens, drafted, accepted, ms };
   }
 }
 
@@ -308,6 +321,8 @@ export interface PlanInput {
   promptTokens: number;
   /** Default: defaultTokenComputeMs(stepMs). */
   tokenComputeMs?: number;
+  /** How each step drafts; default: k tokens accepted with α each. */
+  drafter?: Drafter;
 }
 
 export interface RequestPlan {
@@ -321,6 +336,7 @@ export function planRequest(p: PlanInput): RequestPlan {
   const planner = new StepPlanner({
     completionTokens: p.completionTokens,
     alpha: p.alpha,
+    drafter: p.drafter,
     acceptanceSeed: p.acceptanceSeed,
     jitterSeed: p.jitterSeed,
     timing: { k: p.k, cost: { floorMs: p.stepMs, tokenComputeMs: p.tokenComputeMs ?? defaultTokenComputeMs(p.stepMs), draftCost: p.c }, jitter: p.jitter },
@@ -361,6 +377,8 @@ export function naturalLength(prompt: string, system: string): number {
 
 export interface ThroughputInput {
   alpha: number;
+  /** How each step drafts (drafter.ts); default: k tokens accepted with α each. */
+  drafter?: Drafter;
   /** Draft/target cost ratio c. */
   c: number;
   stepMs: number;
@@ -378,7 +396,8 @@ export interface ThroughputInput {
 export function expectedTokensPerSecond(o: ThroughputInput & { k: number }): number {
   const n = Math.max(1, o.completionTokens);
   const k = Math.max(0, o.k);
-  const decode = k > 0 ? ((n - 1) / expectedTokensPerStep(o.alpha, k)) * o.stepMs * (1 + k * o.c) : (n - 1) * o.stepMs;
+  const step = expectedDraftStep(o.drafter ?? { kind: 'run', alpha: o.alpha }, k);
+  const decode = k > 0 ? ((n - 1) / step.tokens) * o.stepMs * (1 + step.work * o.c) : (n - 1) * o.stepMs;
   return n / ((prefillMs(o.stepMs, o.promptTokens, k, o.c) + decode) / 1000);
 }
 
@@ -414,8 +433,10 @@ export function expectedLoadTokensPerSecond(o: LoadInput): { perRequest: number;
   const n = Math.max(1, o.completionTokens);
   const k = Math.max(0, o.k);
   const c = Math.max(1, o.concurrency);
-  const step = batchStepMs({ floorMs: o.stepMs, tokenComputeMs: o.tokenComputeMs ?? defaultTokenComputeMs(o.stepMs), draftCost: o.c, overhead: o.overhead }, c, k);
-  const decode = ((n - 1) / (k > 0 ? expectedTokensPerStep(o.alpha, k) : 1)) * step;
+  const draft = expectedDraftStep(o.drafter ?? { kind: 'run', alpha: o.alpha }, k);
+  // With a drafter that stops early the batch verifies its expected draft length (an approximation under load).
+  const step = draftStepMs({ floorMs: o.stepMs, tokenComputeMs: o.tokenComputeMs ?? defaultTokenComputeMs(o.stepMs), draftCost: o.c, overhead: o.overhead }, c, draft.drafted, draft.work);
+  const decode = ((n - 1) / draft.tokens) * step;
   // A loaded draft prefills with the prompt even when this level's K is 0 (a schedule's bound > 0).
   const perRequest = n / ((prefillMs(o.stepMs, o.promptTokens, Math.max(k, o.draftLoadedK ?? 0), o.c) + decode) / 1000);
   return { perRequest, aggregate: c * perRequest };

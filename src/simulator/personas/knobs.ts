@@ -6,6 +6,7 @@
  * every engine.
  */
 import { z } from 'zod';
+import { DEFAULT_CONFIDENCE_SPREAD, type DraftProfile, type DraftProfiles } from '../drafting';
 import { DEFAULT_STEP_MS, TOKEN_COMPUTE_SHARE } from '../model';
 import type { FlagKind, ParsedFlags } from './flags';
 import { flagValue } from './flags';
@@ -25,6 +26,10 @@ export interface SharedKnobs {
   jitter: number;
   /** --sim-token-compute-ms: verification compute per token per running sequence; null = TOKEN_COMPUTE_SHARE × stepMs. */
   tokenComputeMs: number | null;
+  /** --sim-draft NAME:ALPHA:COST,…: α and cost per draft model name (over --sim-alpha, --sim-draft-cost and the size rule). */
+  draftProfiles: DraftProfiles;
+  /** --sim-confidence-spread: the draft's per-token confidence is Beta with mean α and variance spread × α(1 − α). */
+  confidenceSpread: number;
 }
 
 /** The shared knobs plus what only the single-process personas use (vLLM has its own --seed). */
@@ -50,6 +55,8 @@ export const SHARED_KNOB_FLAGS: Record<string, FlagKind> = {
   '--sim-alpha': 'value',
   '--sim-jitter': 'value',
   '--sim-token-compute-ms': 'value',
+  '--sim-draft': 'value',
+  '--sim-confidence-spread': 'value',
 };
 
 /** Every persona's knobs: the shared ones plus reload time and a seed (vLLM has its own --seed). */
@@ -72,6 +79,27 @@ export const knobNumber = (flag: string, o: { int?: boolean; min?: number; max?:
   return s;
 };
 
+const DRAFT_SHAPE = '--sim-draft entries are NAME:ALPHA:COST with 0 ≤ ALPHA < 1 and 0 ≤ COST ≤ 10, either may be empty (e.g. qwen2.5-1.5b-instruct:0.8:0.3 or d.gguf::0.4)';
+
+/** --sim-draft a:0.8:0.3,b::0.1 → {a: {alpha: 0.8, draftCost: 0.3}, b: {draftCost: 0.1}}. */
+function parseDraftProfiles(raw: string, ctx: z.RefinementCtx): DraftProfiles {
+  const out: Record<string, DraftProfile> = {};
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    // The name may hold colons itself (an Ollama tag): ALPHA and COST are the last two fields.
+    const parts = entry.split(':');
+    const name = parts.slice(0, -2).join(':');
+    const [a, c] = parts.slice(-2);
+    const alpha = a === undefined || a === '' ? undefined : Number(a);
+    const draftCost = c === undefined || c === '' ? undefined : Number(c);
+    if (parts.length < 3 || !name || (alpha !== undefined && !(alpha >= 0 && alpha < 1)) || (draftCost !== undefined && !(draftCost >= 0 && draftCost <= 10))) {
+      ctx.addIssue({ code: 'custom', message: `${DRAFT_SHAPE}; got "${entry}"` });
+      return z.NEVER;
+    }
+    out[name] = { ...(alpha !== undefined ? { alpha } : {}), ...(draftCost !== undefined ? { draftCost } : {}) };
+  }
+  return out;
+}
+
 /** The valued shared knobs, validated (the vLLM simulator extends this shape with its own flags). */
 export const SHARED_KNOB_SHAPE = {
   '--sim-startup-ms': knobNumber('--sim-startup-ms', { int: true, min: 0, max: 3_600_000 }).default(300),
@@ -84,6 +112,8 @@ export const SHARED_KNOB_SHAPE = {
   '--sim-alpha': knobNumber('--sim-alpha', { min: 0, max: 0.999 }).optional(),
   '--sim-jitter': knobNumber('--sim-jitter', { min: 0, max: 0.9 }).default(0.03),
   '--sim-token-compute-ms': knobNumber('--sim-token-compute-ms', { min: 0, max: 10_000 }).optional(),
+  '--sim-draft': z.string().transform(parseDraftProfiles).optional(),
+  '--sim-confidence-spread': knobNumber('--sim-confidence-spread', { min: 0.01, max: 0.99 }).default(DEFAULT_CONFIDENCE_SPREAD),
 };
 
 type SharedKnobValues = z.infer<z.ZodObject<typeof SHARED_KNOB_SHAPE>>;
@@ -109,6 +139,8 @@ export function sharedKnobs(f: SharedKnobValues, flag: (name: string) => unknown
     alpha: f['--sim-alpha'] ?? null,
     jitter: f['--sim-jitter'],
     tokenComputeMs: f['--sim-token-compute-ms'] ?? null,
+    draftProfiles: f['--sim-draft'] ?? {},
+    confidenceSpread: f['--sim-confidence-spread'],
   };
 }
 
@@ -131,6 +163,28 @@ export function parseKnobs(p: ParsedFlags): PersonaKnobs {
   return { ...sharedKnobs(f, (name) => p.flags.get(name)), reloadMs: f['--sim-reload-ms'], seed: f['--sim-seed'] };
 }
 
+/** The timing knobs' help, shared word for word with the vLLM persona's usage. */
+export const TIMING_KNOBS_HELP = `  --sim-step-ms MS           target forward-step time (default ${DEFAULT_STEP_MS})
+  --sim-alpha A              per-token acceptance for every prompt (default: by prompt kind and method;
+                             for a draft model also by its size against the target's, read from the
+                             names: a 1.5b draft accepts more than a 0.5b one and costs more per token;
+                             a name without a size gets the 0.5B-on-7B numbers). n-gram and suffix
+                             draft only where the text repeats (often on code, rarely on creative
+                             writing, most on a prompt holding text to rewrite): fewer than k a step
+  --sim-draft-cost C         draft/target cost ratio per draft pass (default per method; a sized draft
+                             model from 0.18 at 0.5B on 7B to 1 at the target's own size)
+  --sim-draft NAME:ALPHA:COST[,…]
+                             α and cost for the draft model NAME (its exact name or file name; either
+                             number may be empty), over --sim-alpha, --sim-draft-cost and the size rule
+  --sim-confidence-spread S  the draft's confidence per token is Beta with mean α and variance
+                             S × α(1−α) (default ${DEFAULT_CONFIDENCE_SPREAD}); a token is accepted with that probability,
+                             and under a cut-off p_min drafting stops at the first token below it
+  --sim-jitter J             relative step-time noise (default 0.03)
+  --sim-token-compute-ms MS  verification compute per token per decoding sequence: a step costs
+                             max(step, MS × running × (drafted+1)) + step × draft passes × draft cost
+                             (default ${TOKEN_COMPUTE_SHARE} × --sim-step-ms)
+`;
+
 export const KNOBS_HELP = `Simulator knobs (every persona):
   --sim-startup-ms N         model load time at start-up (default 300)
   --sim-fail-startup         model load fails, exit 1
@@ -139,13 +193,6 @@ export const KNOBS_HELP = `Simulator knobs (every persona):
   --sim-http-500-every N     answer every Nth generation request with HTTP 500
   --sim-stall-after-tokens N streams stop after N tokens, connection left open
   --sim-ignore-sigterm       ignore SIGTERM (only SIGKILL stops it)
-  --sim-step-ms MS           target forward-step time (default ${DEFAULT_STEP_MS})
-  --sim-draft-cost C         draft/target cost ratio (default per speculation method)
-  --sim-alpha A              per-token acceptance for every prompt
-  --sim-jitter J             relative step-time noise (default 0.03)
-  --sim-token-compute-ms MS  verification compute per token per decoding sequence: a step costs
-                             max(step, MS × running × (k+1)) + step × k × draft cost
-                             (default ${TOKEN_COMPUTE_SHARE} × --sim-step-ms)
-  --sim-reload-ms N          model reload time (Ollama option change, draft swap; default ${DEFAULT_RELOAD_MS})
+${TIMING_KNOBS_HELP}  --sim-reload-ms N          model reload time (Ollama option change, draft swap; default ${DEFAULT_RELOAD_MS})
   --sim-seed N               seed for jitter and injected faults (default 0)
 `;

@@ -3,10 +3,11 @@
  * /work/shared/reference/engines.md, "llama.cpp"):
  *
  * - old   (b5000): `-md` turns drafting on; draft length `--draft-max|--draft|--draft-n`
- *   (default 16), `--draft-min` (0), `--draft-p-min` (0.75). Per-request
- *   `speculative.n_max` is honoured (capped at the server's value).
+ *   (default 16), `--draft-min` (0), `--draft-p-min` (0.75, applied when the flag is
+ *   absent; --help prints 0.8). Per-request `speculative.n_max` (capped at the
+ *   server's value) and `speculative.p_min` are honoured.
  * - new   (b7200, after ggml-org/llama.cpp PR 22397): `--spec-draft-n-max` (default 3),
- *   `--spec-draft-n-min`, `--spec-draft-p-min`; the old spellings fail start-up
+ *   `--spec-draft-n-min`, `--spec-draft-p-min` (default 0); the old spellings fail start-up
  *   (exit 1, "the argument has been removed. use --spec-draft-n-max …"). `-md` still drafts.
  * - 2026-06 (b7600, PR 23988): `-md` (alias `--spec-draft-model`) only loads the draft;
  *   drafting needs `--spec-type draft-simple` (default none). `--spec-default` = ngram-simple.
@@ -31,16 +32,18 @@ export interface LlamaBuild {
   specType: boolean;
   /** /metrics carries llamacpp:spec_decode_* counters. */
   specMetrics: boolean;
-  /** Per-request `speculative.n_max` is honoured. */
+  /** Per-request `speculative.n_max` and `p_min` are honoured. */
   perRequestSpeculative: boolean;
   defaultNMax: number;
+  /** The cut-off when no p_min flag is given: 0.75 in old sources (their --help prints 0.8), 0 on renamed builds. */
+  defaultPMin: number;
 }
 
 export const LLAMA_BUILDS: Record<LlamaBuildId, LlamaBuild> = {
-  old: { id: 'old', number: 5000, commit: '3a9f1c2', renamed: false, specType: false, specMetrics: false, perRequestSpeculative: true, defaultNMax: 16 },
-  new: { id: 'new', number: 7200, commit: '8d41b7e', renamed: true, specType: false, specMetrics: false, perRequestSpeculative: false, defaultNMax: 3 },
-  '2026-06': { id: '2026-06', number: 7600, commit: 'c52e0a9', renamed: true, specType: true, specMetrics: false, perRequestSpeculative: false, defaultNMax: 3 },
-  '2026-08': { id: '2026-08', number: 7800, commit: 'f07d3b6', renamed: true, specType: true, specMetrics: true, perRequestSpeculative: false, defaultNMax: 3 },
+  old: { id: 'old', number: 5000, commit: '3a9f1c2', renamed: false, specType: false, specMetrics: false, perRequestSpeculative: true, defaultNMax: 16, defaultPMin: 0.75 },
+  new: { id: 'new', number: 7200, commit: '8d41b7e', renamed: true, specType: false, specMetrics: false, perRequestSpeculative: false, defaultNMax: 3, defaultPMin: 0 },
+  '2026-06': { id: '2026-06', number: 7600, commit: 'c52e0a9', renamed: true, specType: true, specMetrics: false, perRequestSpeculative: false, defaultNMax: 3, defaultPMin: 0 },
+  '2026-08': { id: '2026-08', number: 7800, commit: 'f07d3b6', renamed: true, specType: true, specMetrics: true, perRequestSpeculative: false, defaultNMax: 3, defaultPMin: 0 },
 };
 export const NEWEST_LLAMA_BUILD: LlamaBuildId = '2026-08';
 
@@ -183,7 +186,7 @@ export function helpText(build: LlamaBuild): string {
     ? [
         '--spec-draft-n-max N                   number of tokens to draft for speculative decoding (default: 3)',
         '--spec-draft-n-min N                   minimum number of draft tokens to use for speculative decoding (default: 0)',
-        '--spec-draft-p-min P                   minimum speculative decoding probability (greedy) (default: 0.8)',
+        '--spec-draft-p-min P                   minimum speculative decoding probability (greedy) (default: 0.00)',
       ]
     : [
         '--draft, --draft-n, --draft-max N      number of tokens to draft for speculative decoding (default: 16)',
@@ -273,7 +276,7 @@ function speculationOf(p: ParsedFlags, build: LlamaBuild, draftModel: string | n
   const pMinFlag = build.renamed ? '--spec-draft-p-min' : '--draft-p-min';
   const nMax = int(p, nMaxFlag, build.defaultNMax, 0, `${nMaxFlag} N`);
   const nMin = int(p, nMinFlag, 0, 0, `${nMinFlag} N`);
-  const pMin = float(p, pMinFlag, 0.75, `${pMinFlag} P`);
+  const pMin = float(p, pMinFlag, build.defaultPMin, `${pMinFlag} P`);
   let method: SpecMethod | null = null;
   let specType: string | null = null;
   if (build.specType) {

@@ -12,8 +12,8 @@ import type http from 'node:http';
 import { nowMs } from '../clock';
 import type { Generation } from '../generation';
 import { admitWhileConnected, Slots } from '../slots';
-import { buildInfo, type LlamaOptions } from './llama-args';
-import { BadRequest, optInt, readOpenAiRequest, type OpenAiRequest } from './request';
+import { buildInfo, SPEC_TYPES, type LlamaOptions } from './llama-args';
+import { BadRequest, optInt, optNumber, readOpenAiRequest, type OpenAiRequest } from './request';
 import { sendJson, sseEvent, SSE_DONE } from './respond';
 import { HttpProblem, readJsonBody, type Exchange, type Route } from './router';
 import { runPersonaServer, type PersonaRuntime, type RequestTiming } from './runtime';
@@ -125,29 +125,40 @@ function metrics(l: Llama, { res }: Exchange): void {
   res.end(renderMetrics(l.rt, l.slots, l.o));
 }
 
-/** The request, and its draft length: old builds take a per-request speculative.n_max, never above the server's. */
-function readLlamaRequest(o: LlamaOptions, kind: Kind, body: Record<string, unknown>): { r: OpenAiRequest; nMax: number } {
+/**
+ * The request, its draft length and cut-off: old builds take a per-request
+ * speculative.n_max (never above the server's) and speculative.p_min.
+ */
+function readLlamaRequest(o: LlamaOptions, kind: Kind, body: Record<string, unknown>): { r: OpenAiRequest; nMax: number; pMin: number } {
   const r = readOpenAiRequest(kind === 'native' ? 'completions' : kind, body, null);
   let nMax = o.speculation?.nMax ?? 0;
+  let pMin = o.pMin;
   const spec = body.speculative;
   if (o.build.perRequestSpeculative && spec && typeof spec === 'object' && o.speculation) {
     const asked = optInt(spec as Record<string, unknown>, 'n_max', 0, 'speculative.n_max');
     if (asked !== undefined) nMax = Math.min(asked, o.speculation.nMax);
+    pMin = optNumber(spec as Record<string, unknown>, 'p_min', 'speculative.p_min') ?? pMin;
   }
   if (r.input.promptTokens >= o.ctxSize) {
     throw new BadRequest(`the request exceeds the available context size, try increasing it (n_prompt_tokens = ${r.input.promptTokens}, n_ctx = ${o.ctxSize})`);
   }
-  return { r, nMax };
+  return { r, nMax, pMin };
 }
 
 async function generate(l: Llama, kind: Kind, x: Exchange): Promise<void> {
-  const { r, nMax } = readLlamaRequest(l.o, kind, await readJsonBody(x.req));
+  const { r, nMax, pMin } = readLlamaRequest(l.o, kind, await readJsonBody(x.req));
   if (l.rt.injectFailure()) throw new HttpProblem(500, 'Internal server error (simulated by --sim-http-500-*)');
   // Beyond --parallel slots a request waits (requests_deferred); a client that leaves stops waiting.
   const release = await admitWhileConnected(l.slots, x.res);
   if (!release) return;
   const spec = l.o.speculation;
-  const gen = l.rt.generation(r.input, spec && nMax > 0 ? { method: spec.method, k: nMax } : null, {}, l.o.ctxSize);
+  // n-gram types draft from the text, not from -md, and have no cut-off.
+  const usesDraft = spec !== null && SPEC_TYPES[spec.specType ?? 'draft-simple']?.needsDraft !== false;
+  const gen = l.rt.generation(
+    r.input,
+    spec && nMax > 0 ? { method: spec.method, k: nMax, draftModel: usesDraft ? l.o.draftModel : null, targetModel: l.o.model, pMin: usesDraft ? pMin : 0 } : null,
+    l.o.ctxSize,
+  );
   respond(l, new LlamaAnswer(l, kind, r, gen, x.receivedMs), x, release);
 }
 

@@ -31,11 +31,6 @@ import { runPersonaServer, type PersonaRuntime, type RequestTiming } from './run
 export const LMSTUDIO_DEFAULT_DRAFT_MAX = 8;
 export const LMSTUDIO_VERSION = '0.4.23';
 
-export interface DraftProfile {
-  alpha?: number;
-  draftCost?: number;
-}
-
 export interface LmStudioOptions {
   host: string;
   port: number;
@@ -44,7 +39,6 @@ export interface LmStudioOptions {
   incompatible: string[];
   /** Other downloaded models (not loaded). */
   others: string[];
-  draftProfiles: Record<string, DraftProfile>;
   draftMax: number;
   format: 'gguf' | 'mlx';
   contextLength: number;
@@ -60,7 +54,6 @@ const FLAGS: Record<string, FlagKind> = {
   '--draft-models': 'value',
   '--models': 'value',
   '--context-length': 'value',
-  '--sim-draft': 'value',
   '--sim-incompatible': 'value',
   '--sim-draft-max': 'value',
   '--sim-format': 'value',
@@ -76,10 +69,10 @@ const HELP = `usage: spectune sim lmstudio --model M [options]   (LM Studio loca
   --draft-models a,b       downloaded models usable as drafts (not loaded until a request names one)
   --models x,y             other downloaded models (not loaded)
   --context-length N       loaded context length (default 4096)
-  --sim-draft a:ALPHA:COST[,…]  per-draft acceptance α and draft/target cost ratio
   --sim-incompatible x[,…] drafts whose vocabulary differs from the model's (refused with HTTP 400)
   --sim-draft-max K        draft length, fixed at load (default ${LMSTUDIO_DEFAULT_DRAFT_MAX})
   --sim-format gguf|mlx    compatibility_type of every model (default gguf)
+  (a draft named in --sim-draft below is downloaded too)
 ${KNOBS_HELP}`;
 
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -113,20 +106,10 @@ export function parseLmStudioArgs(argv: readonly string[]): LmStudioCommand {
     if (!/^\d+$/.test(raw) || n < min || n > max) throw fail(`${flag} must be a whole number from ${min} to ${max} (got "${raw}")`);
     return n;
   };
-  const draftProfiles: Record<string, DraftProfile> = {};
-  for (const spec of list(flagValue(p, '--sim-draft'))) {
-    const [name, a, c] = spec.split(':');
-    const alpha = a === undefined || a === '' ? undefined : Number(a);
-    const draftCost = c === undefined || c === '' ? undefined : Number(c);
-    if (!name || (alpha !== undefined && !(alpha >= 0 && alpha < 1)) || (draftCost !== undefined && !(draftCost >= 0 && draftCost <= 10))) {
-      throw fail(`--sim-draft entries are NAME:ALPHA:COST with 0 ≤ ALPHA < 1 and 0 ≤ COST ≤ 10 (got "${spec}")`);
-    }
-    draftProfiles[name] = { alpha, draftCost };
-  }
   const format = flagValue(p, '--sim-format') ?? 'gguf';
   if (format !== 'gguf' && format !== 'mlx') throw fail(`--sim-format must be gguf or mlx (got "${format}")`);
   const incompatible = list(flagValue(p, '--sim-incompatible'));
-  const drafts = [...new Set([...list(flagValue(p, '--draft-models')), ...Object.keys(draftProfiles), ...incompatible])].filter((d) => d !== model);
+  const drafts = [...new Set([...list(flagValue(p, '--draft-models')), ...Object.keys(knobs.draftProfiles), ...incompatible])].filter((d) => d !== model);
   return {
     kind: 'serve',
     options: {
@@ -136,7 +119,6 @@ export function parseLmStudioArgs(argv: readonly string[]): LmStudioCommand {
       drafts,
       incompatible,
       others: list(flagValue(p, '--models')).filter((m) => m !== model && !drafts.includes(m)),
-      draftProfiles,
       draftMax: intFlag('--sim-draft-max', LMSTUDIO_DEFAULT_DRAFT_MAX, 1, 64),
       format,
       contextLength: intFlag('--context-length', 4096, 16, 1_048_576),
@@ -311,7 +293,7 @@ async function chat(lms: LmStudio, api: 'v0' | 'v1', x: Exchange): Promise<void>
   const { r, draft } = readChat(lms, await readJsonBody(x.req));
   if (lms.rt.injectFailure()) throw new HttpProblem(500, 'Engine protocol predict stream returned an error (simulated by --sim-http-500-*)');
   if (draft !== null) await lms.loadDraft(draft);
-  const gen = lms.rt.generation(r.input, draft ? { method: 'draft_model', k: lms.o.draftMax } : null, draft ? (lms.o.draftProfiles[draft] ?? {}) : {});
+  const gen = lms.rt.generation(r.input, draft ? { method: 'draft_model', k: lms.o.draftMax, draftModel: draft, targetModel: lms.o.model } : null);
   // Time to first token counts from when the prediction starts, after any draft load.
   stream(lms, new ChatAnswer(lms, api, gen, draft), r, x.res, draft !== null ? nowMs() : x.receivedMs);
 }

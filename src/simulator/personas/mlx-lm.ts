@@ -279,7 +279,7 @@ async function generate(m: Mlx, kind: 'chat' | 'completions', x: Exchange): Prom
     return;
   }
   const drafting = draft !== null || o.draftMtp;
-  const gen = rt.generation(r.input, drafting && k > 0 ? { method: o.draftMtp ? 'mtp' : 'draft_model', k } : null);
+  const gen = rt.generation(r.input, drafting && k > 0 ? { method: o.draftMtp ? 'mtp' : 'draft_model', k, draftModel: draft, targetModel: model } : null);
   stream(m, kind, r, requestedModel, gen, x, release);
 }
 

@@ -303,7 +303,7 @@ async function run(ol: Ollama, p: Prepared, { res, receivedMs }: Exchange, out: 
   }
   // A model without a head ignores draft_num_predict: nothing is drafted.
   const k = ol.hasHead(p.model) ? p.config.draftNumPredict : 0;
-  const gen = ol.rt.generation(p.input, k > 0 ? { method: 'mtp', k } : null, {}, p.config.numCtx);
+  const gen = ol.rt.generation(p.input, k > 0 ? { method: 'mtp', k } : null, p.config.numCtx);
   // The prefill clock starts now: load time is reported apart, in load_duration.
   ol.rt.play(gen, nowMs(), res, { token: (piece) => out.token(piece), done: (t) => out.done({ ...t, receivedMs }, gen, loadMs) }, release);
 }

@@ -8,9 +8,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
-import type { SpecMethod } from '../../shared/schemas';
 import { nowMs, sleep } from '../clock';
 import { prepareGeneration, type Generation, type GenerationInput } from '../generation';
+import type { SimSpecMethod } from '../model';
 import { drive } from '../playback';
 import { InjectedFaults } from './faults';
 import type { PersonaKnobs } from './knobs';
@@ -41,15 +41,16 @@ export class PersonaCounters {
   }
 }
 
+/** What a request drafts with: the method, k, and what sets the draft's quality. */
 export interface Speculation {
-  method: SpecMethod;
+  method: SimSpecMethod;
   k: number;
-}
-
-/** Per-request α / draft-cost overrides (LM Studio's per-draft --sim-draft). */
-export interface TimingOverride {
-  alpha?: number;
-  draftCost?: number;
+  /** The draft model's name (its size and --sim-draft profile set α and cost). */
+  draftModel?: string | null;
+  /** The target's name (a size in it scales a sized draft). */
+  targetModel?: string | null;
+  /** llama-server's confidence cut-off; 0 or absent = none. */
+  pMin?: number;
 }
 
 export interface RequestTiming {
@@ -125,15 +126,16 @@ export class PersonaRuntime {
   };
 
   /** The deterministic generation for a request under the given speculation. */
-  generation(input: GenerationInput, spec: Speculation | null, over: TimingOverride = {}, maxModelLen = this.o.maxModelLen): Generation {
+  generation(input: GenerationInput, spec: Speculation | null, maxModelLen = this.o.maxModelLen): Generation {
     const k = this.o.knobs;
     return prepareGeneration(
       input,
       {
         maxModelLen,
         seed: k.seed,
-        speculative: spec && spec.k > 0 ? { method: spec.method, numSpeculativeTokens: spec.k } : null,
-        sim: { alpha: over.alpha ?? k.alpha, draftCost: over.draftCost ?? k.draftCost, stepMs: k.stepMs, jitter: k.jitter, tokenComputeMs: k.tokenComputeMs },
+        ...(spec?.targetModel ? { model: spec.targetModel } : {}),
+        speculative: spec && spec.k > 0 ? { method: spec.method, numSpeculativeTokens: spec.k, model: spec.draftModel ?? null, pMin: spec.pMin ?? 0 } : null,
+        sim: k,
       },
       this.requestIndex++,
     );

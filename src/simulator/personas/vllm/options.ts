@@ -10,8 +10,7 @@
  */
 import { z } from 'zod';
 import { parseDottedVersion, versionAtLeast as atLeast, type DottedVersion } from '../../../shared/version';
-import { DEFAULT_STEP_MS, TOKEN_COMPUTE_SHARE } from '../../model';
-import { knobNumber as num, SHARED_KNOB_FLAGS, SHARED_KNOB_SHAPE, sharedKnobs, type SharedKnobs } from '../knobs';
+import { knobNumber as num, SHARED_KNOB_FLAGS, SHARED_KNOB_SHAPE, sharedKnobs, TIMING_KNOBS_HELP, type SharedKnobs } from '../knobs';
 import { flagString as str, SimArgError } from './arg-error';
 import { disableByBatchSize, parseSpeculative, type SpeculativeSettings } from './speculative-config';
 
@@ -179,7 +178,8 @@ vLLM options: --host H (127.0.0.1) --port P (8000) --served-model-name N… --ma
   --gpu-memory-utilization F --tensor-parallel-size N --seed N --disable-log-requests --enforce-eager
   --max-num-seqs N (256: requests decoding at once; the rest wait)
   --api-key KEY (default: $VLLM_API_KEY; /v1 requests then need "Authorization: Bearer KEY") --hf-token T (ignored)
-  --speculative-config JSON (vLLM ≥ 0.8; num_speculative_tokens_per_batch_size [[start_bs, end_bs, K], …] from 0.24)
+  --speculative-config JSON (vLLM ≥ 0.8; methods draft_model, ngram, eagle, eagle3, mtp, medusa, and suffix from 0.11.1;
+                             num_speculative_tokens_per_batch_size [[start_bs, end_bs, K], …] from 0.24)
   --speculative-disable-by-batch-size N (honoured before 0.10; a warned no-op from 0.10)
   --speculative-model M|[ngram] --num-speculative-tokens K --ngram-prompt-lookup-max N (vLLM ≤ 0.7)
 Simulator options:
@@ -191,14 +191,7 @@ Simulator options:
   --sim-http-500-every N     answer every Nth completion request with HTTP 500
   --sim-stall-after-tokens N streams stop sending after N tokens, connection left open
   --sim-ignore-sigterm       API server and engine ignore SIGTERM
-  --sim-step-ms MS           target forward-step time (default ${DEFAULT_STEP_MS})
-  --sim-draft-cost C         draft/target cost ratio (default per method)
-  --sim-alpha A              per-token acceptance for every prompt
-  --sim-jitter J             relative step-time noise (default 0.03)
-  --sim-token-compute-ms MS  verification compute per token per running sequence: a step costs
-                             max(step, MS × running × (k+1)) + step × k × draft cost
-                             (default ${TOKEN_COMPUTE_SHARE} × --sim-step-ms)
-  --sim-schedule-overhead F  every step × (1 + F) while num_speculative_tokens_per_batch_size is set (default 0)
+${TIMING_KNOBS_HELP}  --sim-schedule-overhead F  every step × (1 + F) while num_speculative_tokens_per_batch_size is set (default 0)
   --sim-metrics v1|v0        spec-decode metrics as V1 counters or V0 gauges
                              (default: V0 before 0.8 and for draft models on 0.8–0.9)
 `;

@@ -6,16 +6,17 @@
  * speculative_disable_by_batch_size (honoured before 0.10 only).
  */
 import { z } from 'zod';
-import { formatZodError, SPEC_METHODS, type SpecMethod } from '../../../shared/schemas';
+import { formatZodError, SPEC_METHODS } from '../../../shared/schemas';
 import { versionAtLeast as atLeast, type DottedVersion } from '../../../shared/version';
-import type { SpecSchedule } from '../../model';
+import { isLookupMethod } from '../../drafting';
+import type { SimSpecMethod, SpecSchedule } from '../../model';
 import { knobNumber as num } from '../knobs';
 import { flagString as str, SimArgError } from './arg-error';
 
 type FlagMap = ReadonlyMap<string, string | boolean | string[]>;
 
 export interface SpeculativeSettings {
-  method: SpecMethod;
+  method: SimSpecMethod;
   model: string | null;
   numSpeculativeTokens: number;
   promptLookupMax: number | null;
@@ -81,7 +82,7 @@ function parseSchedule(raw: unknown, version: DottedVersion, k: number): SpecSch
 }
 
 /** What vLLM infers when only a speculator model is named. */
-function methodFromModel(model: string): SpecMethod {
+function methodFromModel(model: string): SimSpecMethod {
   const m = model.toLowerCase();
   if (m === '[ngram]' || m === 'ngram') return 'ngram';
   if (m.includes('eagle3')) return 'eagle3';
@@ -90,10 +91,16 @@ function methodFromModel(model: string): SpecMethod {
   return 'draft_model';
 }
 
-function normaliseMethod(raw: string): SpecMethod {
+/** Suffix decoding (vLLM PR 25784, merged October 2025): 0.11.1 is the first release after it. */
+const SUFFIX_SINCE = [0, 11, 1] as const;
+
+function normaliseMethod(raw: string, version: DottedVersion): SimSpecMethod {
   const m = raw === 'deepseek_mtp' ? 'mtp' : raw;
-  if ((SPEC_METHODS as readonly string[]).includes(m)) return m as SpecMethod;
-  throw new SimArgError(`speculative_config.method "${raw}" is not supported; use one of ${SPEC_METHODS.join(', ')}`, 1);
+  if ((SPEC_METHODS as readonly string[]).includes(m)) return m as SimSpecMethod;
+  if (m === 'suffix' && atLeast(version, ...SUFFIX_SINCE)) return 'suffix';
+  const known = [...SPEC_METHODS, ...(atLeast(version, ...SUFFIX_SINCE) ? ['suffix'] : [])];
+  const why = m === 'suffix' ? ` (suffix decoding arrived in vLLM ${SUFFIX_SINCE.join('.')}; this is ${version.raw})` : '';
+  throw new SimArgError(`speculative_config.method "${raw}" is not supported${why}; use one of ${known.join(', ')}`, 1);
 }
 
 export function parseSpeculative(flags: FlagMap, version: DottedVersion): SpeculativeSettings | null {
@@ -114,9 +121,9 @@ export function parseSpeculative(flags: FlagMap, version: DottedVersion): Specul
     const c = parsed.data;
     const model = c.model ?? null;
     if (!c.method && !model) {
-      throw new SimArgError('speculative_config needs "method" (ngram, eagle, eagle3, mtp, medusa, draft_model) or a draft "model"', 1);
+      throw new SimArgError('speculative_config needs "method" (ngram, suffix, eagle, eagle3, mtp, medusa, draft_model) or a draft "model"', 1);
     }
-    const method = c.method ? normaliseMethod(c.method) : methodFromModel(model as string);
+    const method = c.method ? normaliseMethod(c.method, version) : methodFromModel(model as string);
     if (method === 'draft_model' && atLeast(version, 0, 10) && !atLeast(version, 0, 15)) {
       throw new SimArgError(
         `NotImplementedError: Speculative decoding with draft model is not supported in vLLM ${version.raw}. ` +
@@ -135,7 +142,8 @@ export function parseSpeculative(flags: FlagMap, version: DottedVersion): Specul
     const disable = c.disable_by_batch_size;
     return {
       method,
-      model: method === 'ngram' ? null : model,
+      // Lookup methods draft from the text: a model named beside them is not loaded.
+      model: isLookupMethod(method) ? null : model,
       numSpeculativeTokens: k,
       promptLookupMax: method === 'ngram' ? (c.prompt_lookup_max ?? 4) : null,
       promptLookupMin: method === 'ngram' ? (c.prompt_lookup_min ?? 1) : null,
