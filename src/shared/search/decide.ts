@@ -1,0 +1,102 @@
+/**
+ * The decision at one load level among the candidates measured there: which
+ * one is picked, and whether the data already say so.
+ *
+ * The leader is the fastest by its blocked score (compare.ts). Every other
+ * candidate is then, against the leader:
+ * - tied: within 1% of it — the same speed for any practical purpose;
+ * - beaten: its interval with the leader excludes no difference (separated);
+ * - open: neither — more rounds of the two could still swap them.
+ * The pick is the cheapest of the leader and its ties (no drafting first, then
+ * fewer drafted tokens per step, then smaller k). While any rival is open the
+ * level is not decided: the search measures more (both sides, whole rounds)
+ * until it separates or ties, or a cap stops it — then the higher one is the
+ * pick with low confidence, and the words say more repeats would decide it.
+ */
+import { blockedScores, compareSamples, scatter, separated, type Comparison, type Sample } from './compare';
+
+/** Within this share of the leader, a candidate ties with it and the cheaper one wins. */
+export const TIE_SHARE = 0.01;
+
+export interface LevelCandidate {
+  key: string;
+  /** No drafting at all (k = 0): the cheapest setting there is. */
+  baseline: boolean;
+  /** Drafted tokens per verification step (measured where the engine tells, else k). */
+  draftPerStep: number;
+  k: number;
+  samples: readonly Sample[];
+  /** Rounds of the prompt matrix measured for it at this level. */
+  rounds: number;
+  /** It may not be measured further (its repeats cap, or the search's caps). */
+  atCap: boolean;
+}
+
+export type VerdictStatus = 'separated' | 'tie' | 'open' | 'cap' | 'single';
+
+export interface RivalView {
+  comparison: Comparison | null;
+  tie: boolean;
+  separated: boolean;
+}
+
+export interface Verdict {
+  pick: string;
+  leader: string;
+  status: VerdictStatus;
+  /** open / cap: the rival that keeps the level open; tie: the leader the pick tied with; else null. */
+  rival: string | null;
+  /** Leader vs that rival (open, cap, tie). */
+  comparison: Comparison | null;
+  confidence: 'high' | 'medium' | 'low';
+  /** Each other candidate against the leader. */
+  versusLeader: Map<string, RivalView>;
+  /** exp(score): speed relative to the leader (1 for the leader). */
+  relative: Map<string, number>;
+}
+
+/** Cheaper first: no drafting, then fewer drafted tokens per step, then smaller k. */
+export function cheaper(a: LevelCandidate, b: LevelCandidate): number {
+  return Number(b.baseline) - Number(a.baseline) || a.draftPerStep - b.draftPerStep || a.k - b.k || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+export interface DecideOptions {
+  /** Looks the decision may take at this level (the interval is widened for them). */
+  looks: number;
+  tieShare?: number;
+}
+
+export function decideLevel(candidates: readonly LevelCandidate[], o: DecideOptions): Verdict | null {
+  const scores = blockedScores(new Map(candidates.map((c) => [c.key, c.samples])));
+  const valid = candidates.filter((c) => scores.has(c.key));
+  if (!valid.length) return null;
+  const tie = o.tieShare ?? TIE_SHARE;
+  const leader = valid.reduce((a, b) => (scores.get(b.key)! > scores.get(a.key)! || (scores.get(b.key) === scores.get(a.key) && cheaper(b, a) < 0) ? b : a));
+  const relative = new Map(valid.map((c) => [c.key, Math.exp(scores.get(c.key)! - scores.get(leader.key)!)]));
+  const versusLeader = new Map<string, RivalView>();
+  const pooled = scatter(valid.map((c) => c.samples));
+  for (const c of valid) {
+    if (c === leader) continue;
+    const comparison = compareSamples(leader.samples, c.samples, { looks: o.looks, pooled });
+    const ratio = comparison?.ratio ?? 1 / relative.get(c.key)!;
+    versusLeader.set(c.key, { comparison, tie: Math.abs(Math.log(ratio)) < Math.log1p(tie), separated: separated(comparison) });
+  }
+  const ties = valid.filter((c) => versusLeader.get(c.key)?.tie);
+  const pick = [leader, ...ties].sort(cheaper)[0];
+  const open = valid.filter((c) => {
+    const v = versusLeader.get(c.key);
+    return v && !v.tie && !v.separated;
+  });
+  const base = { pick: pick.key, leader: leader.key, versusLeader, relative };
+  if (valid.length === 1) return { ...base, status: 'single', rival: null, comparison: null, confidence: leader.rounds >= 2 ? 'medium' : 'low' };
+  if (open.length) {
+    const byScore = [...open].sort((a, b) => scores.get(b.key)! - scores.get(a.key)!);
+    const movable = byScore.find((c) => !(c.atCap && leader.atCap));
+    const rival = movable ?? byScore[0];
+    return { ...base, status: movable ? 'open' : 'cap', rival: rival.key, comparison: versusLeader.get(rival.key)!.comparison, confidence: 'low' };
+  }
+  const fewRounds = Math.min(leader.rounds, pick.rounds) < 2;
+  const confidence = fewRounds ? 'medium' : 'high';
+  if (pick !== leader) return { ...base, status: 'tie', rival: leader.key, comparison: versusLeader.get(pick.key)!.comparison, confidence };
+  return { ...base, status: 'separated', rival: null, comparison: null, confidence };
+}
