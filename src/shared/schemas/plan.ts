@@ -55,6 +55,11 @@ export const SweepPlanSchema = z
     customPrompts: z.array(PromptDefSchema).default([]),
     customSystemPrompts: z.array(SystemPromptDefSchema).default([]),
     repeats: z.number().int().min(1, 'repeats must be 1 or more').max(100).default(3),
+    /**
+     * The most rounds one setting may get at one level when the decision samples more (default 3 × repeats);
+     * the search's launch and request caps come first.
+     */
+    maxRepeats: z.number({ error: 'max repeats must be a whole number, e.g. 9' }).int('max repeats must be a whole number, e.g. 9').min(1, 'max repeats must be 1 or more').max(300, 'max repeats above 300: give at most 300').optional(),
     maxTokens: z.number().int().min(1, 'max tokens must be 1 or more').max(32_768).default(256),
     temperature: z.number().min(0).max(2).default(0),
     seed: z.number().int().default(1234),
@@ -79,6 +84,9 @@ export const SweepPlanSchema = z
     targetConcurrency: ConcurrencySchema.optional(),
   })
   .superRefine((p, ctx) => {
+    if (p.maxRepeats !== undefined && p.maxRepeats < p.repeats) {
+      ctx.addIssue({ code: 'custom', path: ['maxRepeats'], message: `max repeats ${p.maxRepeats} is below repeats ${p.repeats}: give at least ${p.repeats}, or leave it out (default ${3 * p.repeats})` });
+    }
     if (p.mode === 'managed' && !p.server) ctx.addIssue({ code: 'custom', path: ['server'], message: 'managed mode needs server settings (model, command)' });
     if (p.mode === 'attached' && !p.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'attached mode needs the server URL' });
     if (p.mode === 'attached' && p.tokens.length !== 1 && p.attachedChangesK !== true) {

@@ -44,9 +44,9 @@ export interface Verdict {
   pick: string;
   leader: string;
   status: VerdictStatus;
-  /** open / cap: the rival that keeps the level open; tie: the leader the pick tied with; else null. */
+  /** open / cap: the rival that keeps the level open; tie: the one the pick tied with (the leader, or the closest tied with it); else null. */
   rival: string | null;
-  /** Leader vs that rival (open, cap, tie). */
+  /** The leader against that rival (open, cap), or against the one tied with it (tie). */
   comparison: Comparison | null;
   confidence: 'high' | 'medium' | 'low';
   /** Each other candidate against the leader. */
@@ -88,15 +88,21 @@ export function decideLevel(candidates: readonly LevelCandidate[], o: DecideOpti
     return v && !v.tie && !v.separated;
   });
   const base = { pick: pick.key, leader: leader.key, versusLeader, relative };
-  if (valid.length === 1) return { ...base, status: 'single', rival: null, comparison: null, confidence: leader.rounds >= 2 ? 'medium' : 'low' };
+  if (valid.length === 1) return { ...base, status: 'single', rival: null, comparison: null, confidence: 'low' };
   if (open.length) {
     const byScore = [...open].sort((a, b) => scores.get(b.key)! - scores.get(a.key)!);
     const movable = byScore.find((c) => !(c.atCap && leader.atCap));
     const rival = movable ?? byScore[0];
     return { ...base, status: movable ? 'open' : 'cap', rival: rival.key, comparison: versusLeader.get(rival.key)!.comparison, confidence: 'low' };
   }
-  const fewRounds = Math.min(leader.rounds, pick.rounds) < 2;
+  // Fewer than three rounds say little about the scatter: a decision on them is not "high".
+  const fewRounds = Math.min(leader.rounds, pick.rounds) < 3;
   const confidence = fewRounds ? 'medium' : 'high';
-  if (pick !== leader) return { ...base, status: 'tie', rival: leader.key, comparison: versusLeader.get(pick.key)!.comparison, confidence };
+  if (ties.length) {
+    // The pick tied with the leader, or (the leader being the cheapest) the closest of those tied with it.
+    const other = pick !== leader ? leader : [...ties].sort((a, b) => scores.get(b.key)! - scores.get(a.key)!)[0];
+    const comparison = versusLeader.get(pick !== leader ? pick.key : other.key)!.comparison;
+    return { ...base, status: 'tie', rival: other.key, comparison, confidence };
+  }
   return { ...base, status: 'separated', rival: null, comparison: null, confidence };
 }

@@ -22,7 +22,7 @@
  * Caps: rounds per candidate per level (--max-repeats), launches and requests.
  */
 import { acceptanceModel, type AcceptanceEvidence, type AcceptanceModel } from './acceptance';
-import { blockedMean, roundsToSeparate, sharedStrata, type Comparison, type Sample } from './compare';
+import { blockedMean, roundsToSeparate, scatter, sharedStrata, type Comparison, type Sample } from './compare';
 import { cheaper, decideLevel, TIE_SHARE, type LevelCandidate, type Verdict } from './decide';
 import { predictCurve, type KPrediction } from './predict';
 
@@ -371,12 +371,13 @@ export class Search {
     const out = new Map<number, KPrediction>();
     const sets = this.cs.filter((s) => !s.failed && (s.at.get(level)?.rounds ?? 0) > 0).map((s) => s.at.get(level)!.samples);
     const strata = sharedStrata(sets);
+    const pooled = scatter(sets);
     const baseline = this.cs.findIndex((s) => s.c.baseline);
     for (const arm of new Set(this.cs.filter((s) => !s.c.baseline).map((s) => s.c.arm))) {
       const members = this.cs.map((s, i) => i).filter((i) => this.cs[i].c.arm === arm || i === baseline);
       const measured = members.flatMap((i) => {
         const lv = this.cs[i].at.get(level);
-        const b = lv && lv.rounds > 0 && !this.cs[i].failed ? blockedMean(lv.samples, strata) : null;
+        const b = lv && lv.rounds > 0 && !this.cs[i].failed ? blockedMean(lv.samples, strata, pooled) : null;
         return b ? [{ k: this.cs[i].c.k, tokensPerSecond: b.value, interval: b.interval }] : [];
       });
       const curve = predictCurve(members.map((i) => this.cs[i].c.k), measured, this.model(arm));

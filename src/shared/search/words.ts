@@ -46,8 +46,12 @@ export function verdictWords(o: VerdictWordsInput): string {
     const runner = runnerUp(v);
     parts.push(runner ? `${pick} is the fastest${o.where}: ${signedPct(1 / runner.relative)} over ${o.label(runner.key)}, the next best (interval ${intervalWords(runner.comparison)}).` : `${pick} is the fastest${o.where}.`);
   } else if (v.status === 'tie') {
+    const other = o.label(v.rival!);
+    const same = `(${signedPct(v.comparison?.ratio ?? 1)}, interval ${intervalWords(v.comparison)})`;
     parts.push(
-      `${o.label(v.leader)} and ${pick} are within ${TIE_SHARE * 100}% of each other${o.where} (${o.label(v.leader)} ${signedPct(v.comparison?.ratio ?? 1)}, interval ${intervalWords(v.comparison)}): ${pick} drafts fewer tokens per step for the same speed, so it is picked.`,
+      v.pick === v.leader
+        ? `${pick} is the fastest${o.where}; ${other} is within ${TIE_SHARE * 100}% of it ${same} and drafts more tokens per step, so ${pick} stays.`
+        : `${o.label(v.leader)} and ${pick} are within ${TIE_SHARE * 100}% of each other${o.where} ${same}: ${pick} drafts fewer tokens per step for the same speed, so it is picked.`,
     );
   } else {
     const rival = o.label(v.rival!);
