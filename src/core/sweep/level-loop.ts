@@ -44,9 +44,8 @@ export async function runLevelLoop(d: LevelLoopDeps): Promise<void> {
 }
 
 /**
- * Between measuring and recording: what a step's outcome changes in the plan. The strategy hears of it
- * here; a rule that samples more or stops (the pick and a rival not yet separated) belongs here too, and
- * acts through the steps the strategy gives next.
+ * Between measuring and recording: the search hears the step's outcome and decides from it whether to
+ * sample more (the pick and a rival not yet separated) or stop — through the steps it gives next.
  */
 function decide(strategy: SweepStrategy, step: SweepStep, m: Measured): void {
   strategy.observe(step, { measurements: m.measurements, failed: m.run?.failed ?? false, acceptance: m.run?.acceptance });
@@ -63,8 +62,7 @@ async function measureStep(d: LevelLoopDeps, session: ConfigSession, step: Sweep
   }
   session.bind(prepared.connection);
   if (step.level > 1 && (await engineSkipsLevel(d, step, prepared.connection))) return { measurements: [], run: null };
-  const shouldStop = step.level === 1 ? d.strategy.shouldStop?.bind(d.strategy) : undefined;
-  const r = await session.measureRounds(step.level, step.fromRound, step.rounds, { enough: shouldStop && ((ms) => shouldStop(step, ms)) });
+  const r = await session.measureRounds(step.level, step.fromRound, step.rounds);
   const cpu = r.loop && clientCpuNote(r.loop.clientCpuSeconds, r.loop.steadyWindowSeconds, step.level);
   if (cpu) d.recorder.notes.add(cpu.note, cpu.share);
   if (r.run.failed) d.clock.failed(step.config);

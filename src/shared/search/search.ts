@@ -14,8 +14,10 @@
  *    while the caps allow, and the pick is always a measured one;
  * 3. while the pick and a rival are not separated and differ by 1% or more (decide.ts),
  *    more rounds: on engines where a switch is a restart or a reload, the running
- *    candidate's rounds first, as many as the gap says it needs, and a relaunch only
- *    for a candidate whose own sample keeps the decision open; where a switch is free
+ *    candidate's rounds first, as many as the gap says it needs (taken even while
+ *    contenders wait, from requests their first rounds do not need: a relaunch to come
+ *    back later may be beyond the launch cap), and a relaunch only for a candidate
+ *    whose own sample keeps the decision open; where a switch is free
  *    (k per request), the open candidates alternate round by round so drift hits all.
  * Without any acceptance to predict from, an adaptive search measures every k with
  * one round and lets the decision drop what is clearly behind.
@@ -194,19 +196,28 @@ export class Search {
       const missing = this.initialRounds - this.roundsAt(r, level);
       if (missing > 0) return this.step(r, level, missing, `${this.describe(r)}: first rounds at ${level} in flight`);
     }
-    if (this.contenders().length) return null;
-    return this.extraForRunning(r);
+    return this.extraForRunning(r, this.contenders());
   }
 
-  private extraForRunning(r: number): SearchStep | null {
+  /**
+   * Extra rounds while contenders wait may only use what their first rounds do not need: the requests of
+   * every contender's first rounds at every level stay reserved (a launch cap never counts rounds taken in place).
+   */
+  private reservedFor(contenders: readonly number[]): number {
+    const perCandidate = this.input.levels.reduce((n, level) => n + this.initialRounds * this.input.requestsPerRound(level), 0);
+    return contenders.length * perCandidate;
+  }
+
+  private extraForRunning(r: number, waiting: readonly number[]): SearchStep | null {
+    const spare = this.requestsLeft() - this.reservedFor(waiting);
     for (const level of this.input.levels) {
       const v = this.verdict(level);
       if (v?.status !== 'open') continue;
       const pair = [v.leader, v.rival].map((k) => this.indexOf(k!));
       if (!pair.includes(r)) continue;
       const other = pair[0] === r ? pair[1] : pair[0];
-      const need = this.roundsNeeded(v.comparison!, r, other, level);
-      const step = this.step(r, level, need, this.extraWhy(v, level));
+      const need = Math.min(this.roundsNeeded(v.comparison!, r, other, level), Math.floor(spare / this.input.requestsPerRound(level)));
+      const step = need > 0 ? this.step(r, level, need, this.extraWhy(v, level)) : null;
       if (step) return step;
     }
     return null;
@@ -364,6 +375,14 @@ export class Search {
   figure(i: number, level: number): number | null {
     const sets = this.cs.filter((s) => !s.failed && (s.at.get(level)?.rounds ?? 0) > 0).map((s) => s.at.get(level)!.samples);
     return blockedMean(this.cs[i].at.get(level)?.samples ?? [], sharedStrata(sets))?.value ?? null;
+  }
+
+  /** A measured candidate's median sample at a level (the report's per-configuration figure at level 1). */
+  median(i: number, level: number): number | null {
+    const xs = (this.cs[i].at.get(level)?.samples ?? []).map((x) => x.value).sort((a, b) => a - b);
+    if (!xs.length) return null;
+    const h = xs.length >> 1;
+    return xs.length % 2 ? xs[h] : (xs[h - 1] + xs[h]) / 2;
   }
 
   /** Each arm's predicted curve at a level, for the candidates never measured (index → prediction). */
