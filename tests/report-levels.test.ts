@@ -158,5 +158,22 @@ describe('levels without 1, partial runs and failures at one level', () => {
     expect(r.warnings.some((w) => w.kind === 'config-failed' && w.concurrency === 32 && /out of memory/.test(w.message))).toBe(true);
     expect(r.recommendation!.byConcurrency!.find((p) => p.concurrency === 32)!.numSpeculativeTokens).toBe(3);
   });
+
+  it('latency bounds: a setting over a p99 bound is not eligible (figure and bound shown); with none eligible the closest is recommended', () => {
+    // At level 1 k=3 is fastest (160 tok/s) but its TTFT is 300 ms; k=5 (150 tok/s) answers in 50 ms.
+    const slowFirst = (ms: ReturnType<typeof measurements>, k: number, ttft: number) => ms.map((m) => (m.numSpeculativeTokens === k && !m.concurrency ? { ...m, metrics: { ...m.metrics!, ttftSeconds: ttft } } : m));
+    const ms = slowFirst(measurements([1]), 3, 0.3);
+    const base = input([1], ms);
+    const bounded = buildReport({ ...base, plan: { ...base.plan, slo: { ttftP99Ms: 100 } } });
+    expect(bounded.recommendation!.numSpeculativeTokens).toBe(5);
+    const k3 = bounded.configurations.find((c) => c.numSpeculativeTokens === 3)!;
+    expect(k3.slo).toEqual({ eligible: false, reason: 'TTFT p99 300 ms > 100 ms' });
+    expect(bounded.decision![0].summary).toMatch(/Not eligible under the latency bounds: k=3 \(TTFT p99 300 ms > 100 ms\)/);
+    expect(buildReport(base).recommendation!.numSpeculativeTokens).toBe(3);
+    // Every setting over the bound: the one closest to it is recommended, and the level says so.
+    const none = buildReport({ ...base, plan: { ...base.plan, slo: { ttftP99Ms: 10 } } });
+    expect(none.recommendation!.numSpeculativeTokens).not.toBe(3);
+    expect(none.decision![0].summary).toMatch(/No setting keeps the latency bounds here/);
+  });
 });
 

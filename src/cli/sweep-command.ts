@@ -45,6 +45,8 @@ interface SweepFlags {
   strategy?: 'adaptive' | 'exhaustive';
   repeats: number;
   maxRepeats?: number;
+  sloTtftP99?: number;
+  sloItlP99?: number;
   maxTokens?: number;
   port?: number;
   host: string;
@@ -86,6 +88,7 @@ const FLAG_FOR: Record<string, string> = {
   tokens: '--tokens',
   repeats: '--repeats',
   maxRepeats: '--max-repeats',
+  slo: '--slo-ttft-p99 / --slo-itl-p99',
   maxTokens: '--max-tokens',
   promptTypes: '--prompt-types',
   systemPrompts: '--system-prompts',
@@ -201,6 +204,7 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: 
       maxTokens: f.maxTokens,
       concurrency: f.concurrency,
       targetConcurrency: f.targetConcurrency,
+      slo: { ttftP99Ms: f.sloTtftP99, itlP99Ms: f.sloItlP99 },
     },
     extras: {
       temperature: f.temperature,
@@ -239,6 +243,8 @@ export function registerSweepCommand(program: Command): void {
       ]),
     )
     .option('--repeats <n>', 'repeats per prompt × system prompt (with --concurrency above 1: rounds per level)', intArg(REPEATS.min, REPEATS.max), PLAN_DEFAULTS.repeats)
+    .option('--slo-ttft-p99 <ms>', 'latency bound: at each load level a setting whose time-to-first-token p99 exceeds MS is not eligible', numberArg(0.001, 3_600_000))
+    .option('--slo-itl-p99 <ms>', 'latency bound: at each load level a setting whose inter-token latency p99 exceeds MS is not eligible', numberArg(0.001, 3_600_000))
     .option('--max-repeats <n>', 'the most rounds one setting may get when two are not yet separated (default: 3 × --repeats)', intArg(1, 300))
     .option(
       '--concurrency <list>',

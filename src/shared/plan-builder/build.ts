@@ -30,6 +30,8 @@ export interface MeasureChoice {
   maxTokens?: number;
   concurrency?: readonly number[];
   targetConcurrency?: number;
+  /** Latency bounds (ms): at each level a setting whose p99 exceeds one is not eligible. */
+  slo?: { ttftP99Ms?: number; itlP99Ms?: number };
 }
 
 export type PlanTarget =
@@ -74,6 +76,7 @@ function measureInput(m: MeasureChoice, demo: boolean) {
     maxTokens: m.maxTokens ?? (demo ? PLAN_DEFAULTS.demoMaxTokens : PLAN_DEFAULTS.maxTokens),
     ...(m.concurrency ? { concurrency: [...m.concurrency] } : {}),
     ...(m.targetConcurrency !== undefined ? { targetConcurrency: m.targetConcurrency } : {}),
+    ...(m.slo && (m.slo.ttftP99Ms !== undefined || m.slo.itlP99Ms !== undefined) ? { slo: { ...m.slo } } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ import { groupComparisons } from './groups';
 import type { BuildReportInput, ConfigRun } from './input';
 import { levelPicks, levelsOf, recommendationFor, runsAt } from './levels';
 import { recommend } from './recommend';
-import { decisionRecord, markTies, planFacts, viewAt } from './decide';
+import { applySlo, decisionRecord, markTies, planFacts, viewAt } from './decide';
 import { baselineHashes, summariseConfig } from './summary';
 import { applyTheory, fitTheory, type Theory } from './theory';
 import { collectWarnings } from './warnings';
@@ -90,15 +90,18 @@ function decideLevels(input: BuildReportInput, { levels, at }: Layout, byLevel: 
   applyTheory(theory, levelOneConfigs);
   for (const level of levels) {
     const entries = byLevel.get(level) ?? [];
-    const view = viewAt(level, entries, (c) => at(c, level), facts.looks);
+    const { pickable, note } = applySlo(entries, input.plan.slo);
+    const view = viewAt(level, pickable, (c) => at(c, level), facts.looks);
     markTies(view, entries);
-    const decision = decisionRecord(level, view, entries, facts);
+    const decision = withSloNote(decisionRecord(level, view, entries, facts, (c) => at(c, level)), note);
     decisions.push(decision);
     if (view) decided.set(level, { pick: view.verdict.pick, decision });
     if (level === 1) levelOne = recommend(input.plan.mode === 'attached', entries, view, decision, theory, input.commandFor);
   }
   return { theory, levelOne, decided, decisions };
 }
+
+const withSloNote = (d: LevelDecision, note: string | null): LevelDecision => (note ? { ...d, summary: `${note} ${d.summary}` } : d);
 
 /** Prompt-type and system-prompt tables compare single requests: the lowest level's measurements. */
 function promptTables(input: BuildReportInput, { lowest, at, launches, baselineRun, ref }: Layout, picks: readonly LevelPick[]) {

@@ -77,12 +77,12 @@ export function markTies(view: LevelView | null, entries: ConfigurationResult[])
   }
 }
 
-export function decisionRecord(level: number, view: LevelView | null, entries: readonly ConfigurationResult[], facts: SearchFacts): LevelDecision {
+export function decisionRecord(level: number, view: LevelView | null, entries: readonly ConfigurationResult[], facts: SearchFacts, ms: (c: ConfigKeyed) => Measurement[]): LevelDecision {
   const atLevel = entries.filter((c) => (c.concurrency ?? 1) === level);
   const measured = atLevel.filter((c) => !c.failed && !c.predicted && c.requests > 0);
   const extra = view
     ? measured.flatMap((c) => {
-        const rounds = roundsOf(view.samples(launchKey(c))) - facts.initialRounds;
+        const rounds = roundsOf(ms(c)) - facts.initialRounds;
         return rounds > 0 ? [{ ...ref(c), rounds }] : [];
       })
     : [];
@@ -109,3 +109,44 @@ export function decisionRecord(level: number, view: LevelView | null, entries: r
 const where = (level: number) => (level > 1 ? ` at ${level} in flight` : '');
 
 export { configKey };
+
+type Slo = NonNullable<SweepPlan['slo']>;
+
+/** Why an entry breaks the plan's latency bounds (its p99 and the bound, in ms), or null when it keeps them. */
+export function sloBreach(c: ConfigurationResult, slo: Slo | undefined): string | null {
+  if (!slo) return null;
+  const ms = (s: number | null | undefined) => (s == null ? null : s * 1000);
+  const parts: string[] = [];
+  const ttft = ms(c.latency?.ttftP99);
+  const itl = ms(c.latency?.itlP99);
+  if (slo.ttftP99Ms !== undefined && ttft !== null && ttft > slo.ttftP99Ms) parts.push(`TTFT p99 ${ttft.toFixed(0)} ms > ${slo.ttftP99Ms} ms`);
+  if (slo.itlP99Ms !== undefined && itl !== null && itl > slo.itlP99Ms) parts.push(`inter-token p99 ${itl.toFixed(1)} ms > ${slo.itlP99Ms} ms`);
+  return parts.length ? parts.join(', ') : null;
+}
+
+/** How far past its bounds an entry is (the largest p99 / bound; ≤ 1 keeps them): the closest is recommended when none keeps them. */
+function sloExcess(c: ConfigurationResult, slo: Slo): number {
+  const r: number[] = [];
+  if (slo.ttftP99Ms !== undefined && c.latency?.ttftP99 != null) r.push((c.latency.ttftP99 * 1000) / slo.ttftP99Ms);
+  if (slo.itlP99Ms !== undefined && c.latency?.itlP99 != null) r.push((c.latency.itlP99 * 1000) / slo.itlP99Ms);
+  return Math.max(0, ...r);
+}
+
+/**
+ * Marks each entry of a level eligible or not under the bounds, and returns the entries the decision may
+ * pick from: the eligible ones, or, when none is, the one closest to the bounds (with a note saying so).
+ */
+export function applySlo(entries: ConfigurationResult[], slo: Slo | undefined): { pickable: ConfigurationResult[]; note: string | null } {
+  if (!slo || (slo.ttftP99Ms === undefined && slo.itlP99Ms === undefined)) return { pickable: entries, note: null };
+  const measured = entries.filter((c) => !c.failed && !c.predicted && c.requests > 0);
+  for (const c of measured) {
+    const reason = sloBreach(c, slo);
+    c.slo = { eligible: reason === null, reason };
+  }
+  const eligible = measured.filter((c) => c.slo?.eligible);
+  const out = measured.filter((c) => !c.slo?.eligible).map((c) => `${kWords(c)} (${c.slo!.reason})`);
+  if (eligible.length) return { pickable: eligible, note: out.length ? `Not eligible under the latency bounds: ${out.join('; ')}.` : null };
+  if (!measured.length) return { pickable: [], note: null };
+  const closest = measured.reduce((a, b) => (sloExcess(b, slo) < sloExcess(a, slo) ? b : a));
+  return { pickable: [closest], note: `No setting keeps the latency bounds here (${out.join('; ')}): ${kWords(closest)} comes closest and is recommended.` };
+}

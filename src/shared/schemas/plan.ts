@@ -82,6 +82,13 @@ export const SweepPlanSchema = z
       .default([1]),
     /** The level the overall recommendation is for; default: the lowest level measured. */
     targetConcurrency: ConcurrencySchema.optional(),
+    /** Latency bounds: at each level a configuration whose p99 exceeds one is not eligible for the pick. */
+    slo: z
+      .object({
+        ttftP99Ms: z.number({ error: 'the TTFT p99 bound must be a number of milliseconds, e.g. 500' }).positive('the TTFT p99 bound must be above 0 ms, e.g. 500').max(3_600_000).optional(),
+        itlP99Ms: z.number({ error: 'the inter-token latency p99 bound must be a number of milliseconds, e.g. 50' }).positive('the inter-token latency p99 bound must be above 0 ms, e.g. 50').max(3_600_000).optional(),
+      })
+      .optional(),
   })
   .superRefine((p, ctx) => {
     if (p.maxRepeats !== undefined && p.maxRepeats < p.repeats) {

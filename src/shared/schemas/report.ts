@@ -48,6 +48,8 @@ export const ConfigurationResultSchema = z.object({
   /** Length of the steady window the figures come from (warm-up, ramp-up and drain excluded). */
   steadyWindowSeconds: z.number().nullable().optional(),
   latency: LatencySchema.optional(),
+  /** With latency bounds (plan.slo): whether this entry may be picked at its level, and which bound it exceeds. */
+  slo: z.object({ eligible: z.boolean(), reason: z.string().nullable() }).optional(),
   /** One score per round (a pass over the prompt matrix at this level): its aggregate tokens/s. */
   roundScores: z.array(z.number()).optional(),
   /** median − 1.4826 × MAD of roundScores: the conservative score a level's decision compares. */
