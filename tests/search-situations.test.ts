@@ -31,8 +31,8 @@ interface Situation {
   repeats: number;
 }
 
-const STEP_MS = 2;
-const MAX_TOKENS = 96;
+const STEP_MS = 4;
+const MAX_TOKENS = 128;
 
 async function sweep(s: Situation, name: string): Promise<Report> {
   const server = new ServerProcess();
@@ -97,7 +97,7 @@ describe('the search on the situations it was built for', { timeout: 240_000 }, 
   });
 
   it('the default plan (0..8) on a costly draft (llama.cpp, truth k=1): the fine grid finds k=1', async () => {
-    const s: Situation = { engine: 'llama.cpp', alpha: 0.5, draftCost: 0.3, promptTypes: ['code', 'creative'], systemPrompts: ['empty'], repeats: 2 };
+    const s: Situation = { engine: 'llama.cpp', alpha: 0.5, draftCost: 0.3, promptTypes: ['code', 'creative'], systemPrompts: ['empty', 'concise'], repeats: 3 };
     const report = await sweep(s, 'default-plan');
     const grid = [0, 1, 2, 3, 4, 5, 6, 7, 8];
     const { t } = expectNearBest(s, report, grid);

@@ -18,7 +18,7 @@ import type { BuildReportInput, ConfigRun } from './input';
 import { levelPicks, levelsOf, recommendationFor, runsAt } from './levels';
 import { recommend } from './recommend';
 import { applySlo, decisionRecord, markTies, planFacts, viewAt } from './decide';
-import { baselineHashes, summariseConfig } from './summary';
+import { baselineHashes, levelScatter, summariseConfig } from './summary';
 import { applyTheory, fitTheory, type Theory } from './theory';
 import { collectWarnings } from './warnings';
 
@@ -68,9 +68,9 @@ function summariseLevels(input: BuildReportInput, { byKey, levels, lowest, at, l
   const byLevel = new Map<number, ConfigurationResult[]>();
   for (const level of levels) {
     const baseline = baselineRun ? at(baselineRun, level) : null;
-    const entries = runsAt(level, lowest, launches, input.configs, byKey).map((run) =>
-      summariseConfig(run, level, at(run, level), baseline && (level === 1 || baseline.length) ? baseline : null, level === 1 ? ref : null, showDraft),
-    );
+    const runs = runsAt(level, lowest, launches, input.configs, byKey);
+    const pooled = levelScatter(runs.map((run) => at(run, level)));
+    const entries = runs.map((run) => summariseConfig(run, level, at(run, level), baseline && (level === 1 || baseline.length) ? baseline : null, level === 1 ? ref : null, showDraft, pooled));
     byLevel.set(level, entries);
   }
   return byLevel;

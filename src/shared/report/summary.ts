@@ -5,8 +5,7 @@ import type { ConfigurationResult, Measurement } from '../schemas';
 import { median, percentChange, round, spread, stratifiedMedianCI } from '../stats';
 import type { ConfigRun } from './input';
 import { okTps, stratumKey } from './pairing';
-import { compareSamples } from '../search/compare';
-import { samplesAt } from './decide';
+import { compareSamples, scatter, type Sample, type Scatter } from '../search/compare';
 
 export function configLabel(k: number | null, draftModel?: string | null, showDraft = false): string {
   if (isBaseline({ numSpeculativeTokens: k, draftModel })) return 'No spec';
@@ -39,13 +38,14 @@ export function matchRate(ms: readonly Measurement[], ref: Map<string, string> |
 
 /**
  * Speedup over the baseline and its 95% interval from the same comparison: at level 1 the requests
- * blocked by prompt cell (the gain on each prompt, averaged; the prompt mix cancels), above it the
- * per-request speeds of the whole level. The estimate is always inside its interval.
+ * blocked by prompt cell (the gain on each prompt, averaged; the prompt mix cancels) — at every level,
+ * per request — with the level's noise (`pooled`: the scatter of every setting measured there, never
+ * quieter than the pair's own). The estimate is always inside its interval.
  */
-function speedupVs(level: number, ms: readonly Measurement[], baseline: readonly Measurement[]): { percent: number; interval: [number, number] | null } | null {
-  const own = level > 1 ? ms.filter((m) => m.ok && m.metrics).map((m) => ({ stratum: stratumKey(m), value: m.metrics!.tokensPerSecond })) : samplesAt(1, ms);
-  const base = level > 1 ? baseline.filter((m) => m.ok && m.metrics).map((m) => ({ stratum: stratumKey(m), value: m.metrics!.tokensPerSecond })) : samplesAt(1, baseline);
-  const c = compareSamples(own, base);
+const perRequest = (ms: readonly Measurement[]): Sample[] => ms.filter((m) => m.ok && m.metrics).map((m) => ({ stratum: stratumKey(m), value: m.metrics!.tokensPerSecond }));
+
+function speedupVs(ms: readonly Measurement[], baseline: readonly Measurement[], pooled: Scatter | undefined): { percent: number; interval: [number, number] | null } | null {
+  const c = compareSamples(perRequest(ms), perRequest(baseline), { pooled });
   if (!c) return null;
   const pct = (r: number) => round((r - 1) * 100, 1)!;
   return { percent: pct(c.ratio), interval: c.interval ? [Math.min(pct(c.interval[0]), pct(c.ratio)), Math.max(pct(c.interval[1]), pct(c.ratio))] : null };
@@ -58,6 +58,7 @@ export function summariseConfig(
   baseline: readonly Measurement[] | null,
   ref: Map<string, string> | null,
   showDraft: boolean,
+  pooled?: Scatter,
 ): ConfigurationResult {
   const k = run.numSpeculativeTokens;
   const ok = ms.filter((m) => m.ok && m.metrics);
@@ -73,7 +74,7 @@ export function summariseConfig(
   const ci = stratifiedMedianCI(ok.map((m) => ({ stratum: stratumKey(m), value: m.metrics!.tokensPerSecond })));
   const range = spread(tps);
   const load = cellFigures(level, ms);
-  const speedup = baselineConfig || !baseline ? null : speedupVs(level, ms, baseline);
+  const speedup = baselineConfig || !baseline ? null : speedupVs(ms, baseline, pooled);
   return {
     ...(run.engine ? { engine: run.engine } : {}),
     numSpeculativeTokens: k,
@@ -115,4 +116,9 @@ export function summariseConfig(
     conservativeScore: round(load.conservativeScore),
     unstable: load.unstable,
   };
+}
+
+/** The within-prompt scatter of every setting measured at a level (what speedup intervals there are widened to). */
+export function levelScatter(sets: readonly (readonly Measurement[])[]): Scatter {
+  return scatter(sets.map(perRequest));
 }

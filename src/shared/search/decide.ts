@@ -17,6 +17,11 @@ import { blockedScores, compareSamples, scatter, separated, type Comparison, typ
 
 /** Within this share of the leader, a candidate ties with it and the cheaper one wins. */
 export const TIE_SHARE = 0.01;
+/**
+ * A tie is settled once the interval itself lies within this band: a measured gap under 1% with an
+ * interval of ±20% says nothing yet, and more rounds are taken (at the cap, the 1% rule decides alone).
+ */
+export const TIE_BAND = 0.03;
 
 export interface LevelCandidate {
   key: string;
@@ -36,8 +41,11 @@ export type VerdictStatus = 'separated' | 'tie' | 'open' | 'cap' | 'single';
 
 export interface RivalView {
   comparison: Comparison | null;
+  /** The measured gap is under 1%. */
   tie: boolean;
   separated: boolean;
+  /** Decided: separated, or a tie whose interval lies within ±3%. */
+  settled: boolean;
 }
 
 export interface Verdict {
@@ -79,25 +87,25 @@ export function decideLevel(candidates: readonly LevelCandidate[], o: DecideOpti
     if (c === leader) continue;
     const comparison = compareSamples(leader.samples, c.samples, { looks: o.looks, pooled });
     const ratio = comparison?.ratio ?? 1 / relative.get(c.key)!;
-    versusLeader.set(c.key, { comparison, tie: Math.abs(Math.log(ratio)) < Math.log1p(tie), separated: separated(comparison) });
+    const isTie = Math.abs(Math.log(ratio)) < Math.log1p(tie);
+    const sep = separated(comparison);
+    const narrow = comparison?.interval != null && comparison.interval[0] >= 1 / (1 + TIE_BAND) && comparison.interval[1] <= 1 + TIE_BAND;
+    versusLeader.set(c.key, { comparison, tie: isTie, separated: sep, settled: sep || (isTie && narrow) });
   }
   const ties = valid.filter((c) => versusLeader.get(c.key)?.tie);
   const pick = [leader, ...ties].sort(cheaper)[0];
-  const open = valid.filter((c) => {
-    const v = versusLeader.get(c.key);
-    return v && !v.tie && !v.separated;
-  });
+  const unsettled = valid.filter((c) => versusLeader.get(c.key)?.settled === false);
   const base = { pick: pick.key, leader: leader.key, versusLeader, relative };
   if (valid.length === 1) return { ...base, status: 'single', rival: null, comparison: null, confidence: 'low' };
-  if (open.length) {
-    const byScore = [...open].sort((a, b) => scores.get(b.key)! - scores.get(a.key)!);
-    const movable = byScore.find((c) => !(c.atCap && leader.atCap));
-    const rival = movable ?? byScore[0];
-    return { ...base, status: movable ? 'open' : 'cap', rival: rival.key, comparison: versusLeader.get(rival.key)!.comparison, confidence: 'low' };
-  }
+  const byScore = (xs: LevelCandidate[]) => [...xs].sort((a, b) => scores.get(b.key)! - scores.get(a.key)!);
+  const movable = byScore(unsettled).find((c) => !(c.atCap && leader.atCap));
+  if (movable) return { ...base, status: 'open', rival: movable.key, comparison: versusLeader.get(movable.key)!.comparison, confidence: 'low' };
+  // At the cap: a gap over 1% left open goes to the faster with low confidence; under 1%, the cheaper wins.
+  const open = byScore(unsettled.filter((c) => !versusLeader.get(c.key)!.tie));
+  if (open.length) return { ...base, status: 'cap', rival: open[0].key, comparison: versusLeader.get(open[0].key)!.comparison, confidence: 'low' };
   // Fewer than three rounds say little about the scatter: a decision on them is not "high".
   const fewRounds = Math.min(leader.rounds, pick.rounds) < 3;
-  const confidence = fewRounds ? 'medium' : 'high';
+  const confidence = fewRounds || unsettled.length ? 'medium' : 'high';
   if (ties.length) {
     // The pick tied with the leader, or (the leader being the cheapest) the closest of those tied with it.
     const other = pick !== leader ? leader : [...ties].sort((a, b) => scores.get(b.key)! - scores.get(a.key)!)[0];

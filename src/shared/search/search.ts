@@ -313,7 +313,7 @@ export class Search {
   }
 
   private alternateOpen(v: Verdict, level: number): SearchStep | null {
-    const open = [v.leader, ...[...v.versusLeader].filter(([, r]) => !r.tie && !r.separated).map(([k]) => k)].map((k) => this.indexOf(k));
+    const open = [v.leader, ...[...v.versusLeader].filter(([, r]) => !r.settled).map(([k]) => k)].map((k) => this.indexOf(k));
     const order = open.filter((i) => this.affordable(i, level, 1) > 0).sort((a, b) => this.roundsAt(a, level) - this.roundsAt(b, level) || a - b);
     return order.length ? this.step(order[0], level, 1, this.extraWhy(v, level)) : null;
   }
