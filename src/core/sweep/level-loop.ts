@@ -15,6 +15,7 @@ import { ConfigSession, type Connection } from './session';
 import type { SweepSetup } from './setup';
 import type { SweepStep, SweepStrategy } from './strategy';
 import type { SweepTarget } from './target';
+import { switchReloads } from './switch-cost';
 
 export interface LevelLoopDeps {
   setup: SweepSetup;
@@ -33,10 +34,15 @@ interface Measured {
 
 export async function runLevelLoop(d: LevelLoopDeps): Promise<void> {
   const sessions = new Map<number, ConfigSession>();
+  let last: number | null = null;
   for (let step = d.strategy.next(); step !== null && !d.signal?.aborted; step = d.strategy.next()) {
     d.clock.lastConfig = step.config;
     if (!sessions.has(step.config)) sessions.set(step.config, sessionFor(d, step.config));
-    const measured = await measureStep(d, sessions.get(step.config)!, step);
+    const { engine, configs } = d.setup;
+    // Coming back to a configuration whose switch loaded a model (a draft swap): warm up again.
+    const reloads = last !== null && last !== step.config && switchReloads(engine, configs[last], configs[step.config]);
+    last = step.config;
+    const measured = await measureStep(d, sessions.get(step.config)!, step, reloads);
     if (!measured) break;
     decide(d.strategy, step, measured);
     if (measured.run) await d.recorder.entry(measured.run);
@@ -52,7 +58,7 @@ function decide(strategy: SweepStrategy, step: SweepStep, m: Measured): void {
 }
 
 /** Null: cancelled (what finished is in the log; an entry cut short by the cancel is not recorded). */
-async function measureStep(d: LevelLoopDeps, session: ConfigSession, step: SweepStep): Promise<Measured | null> {
+async function measureStep(d: LevelLoopDeps, session: ConfigSession, step: SweepStep, reloads: boolean): Promise<Measured | null> {
   const prepared = await d.target.prepare(step.config);
   if (prepared.kind === 'cancelled') return null;
   if (prepared.kind === 'failed') {
@@ -60,7 +66,7 @@ async function measureStep(d: LevelLoopDeps, session: ConfigSession, step: Sweep
     d.clock.failed(step.config);
     return { measurements: [], run: session.setUpFailed(prepared.error) };
   }
-  session.bind(prepared.connection);
+  session.bind(prepared.connection, reloads || undefined);
   if (step.level > 1 && (await engineSkipsLevel(d, step, prepared.connection))) return { measurements: [], run: null };
   const r = await session.measureRounds(step.level, step.fromRound, step.rounds);
   const cpu = r.loop && clientCpuNote(r.loop.clientCpuSeconds, r.loop.steadyWindowSeconds, step.level);

@@ -17,14 +17,9 @@ import { searchCaps, defaultStrategy } from '../../shared/search/caps';
 import type { Sample } from '../../shared/search/compare';
 import { Search, type AcceptanceKind, type SearchCandidate, type SwitchCost } from '../../shared/search/search';
 import { levelPlan, requestsPerConfiguration } from './load';
+import { switchCostOf } from './switch-cost';
 import type { StepResult, StrategyInput, SweepStep, SweepStrategy } from './strategy';
 import { summarise } from './strategy';
-
-/** How moving to another configuration is paid, from how the engine takes a new k. */
-export function switchCostOf(engine: Engine): SwitchCost {
-  const { kChange } = engine.descriptor;
-  return kChange === 'restart' ? 'restart' : kChange === 'per-request' ? 'free' : 'reload';
-}
 
 export function acceptanceKindOf(engine: Engine): AcceptanceKind {
   if (engine.acceptance.kind === 'none') return 'none';
@@ -68,7 +63,7 @@ export class SearchStrategy implements SweepStrategy {
     const kPerArm = [...arms].map((arm) => this.candidates.filter((c) => c.arm === arm && c.k > 0).length);
     this.kind = input.requested ?? defaultStrategy(kPerArm);
     this.predicts = this.kind === 'adaptive';
-    const switchCost = switchCostOf(o.engine);
+    const switchCost = switchCostOf(o.engine, input.configs);
     const matrix = input.cellsPerRound;
     const caps = searchCaps({
       strategy: this.kind,
