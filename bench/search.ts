@@ -112,7 +112,7 @@ async function withOllama<T>(s: SearchScenario, o: Opts, run: (url: string) => P
 async function sweep(s: SearchScenario, o: Opts, dir: string): Promise<Report> {
   const outPath = join(dir, 'test_results.json');
   if (s.engine === 'ollama') {
-    return withOllama(s, o, (url) => runSweep({ plan: { mode: 'attached', url, engine: 'ollama', model: 'qwen3.5:9b', ...measurePart(s, o) }, outPath }));
+    return withOllama(s, o, (url) => runSweep({ plan: { mode: 'attached', url, engine: 'ollama', model: 'qwen3.5:9b', attachedChangesK: true, ...measurePart(s, o) }, outPath }));
   }
   const server = new ServerProcess();
   try {
