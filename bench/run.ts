@@ -9,16 +9,18 @@
  * Not a test: it prints numbers and ratios against the targets and exits 0
  * whatever they are (the machine is shared and noisy); only a crash exits 1.
  *
- *   3. adaptive — adaptive versus exhaustive sweeps on five simulator scenarios
- *      (pick, its true speed, requests and launches as a share of exhaustive).
+ *   3. search — real sweeps on every engine's persona (llama.cpp totals only, mlx_lm
+ *      without acceptance, Ollama reloading per k, vLLM per position, few prompts,
+ *      an edge optimum, a never-pays model, a flat top, the default plan on a costly
+ *      draft): the pick vs the timing model's best, launches and requests vs the caps.
  *
  *   4. load — the closed loop at N streams against the paced flood server:
  *      aggregate tokens/s vs the server's own count over the steady window,
  *      client CPU ms per 1000 tokens.
  *
- *   npm run bench -- [--only fidelity|overhead|adaptive|load] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8]
+ *   npm run bench -- [--only fidelity|overhead|search|load] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8]
  *                    [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]
- *                    [--adaptive-repeats 6] [--adaptive-max-tokens 96]
+ *                    [--search-max-tokens 128] [--search-step-ms 4]
  */
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -28,14 +30,14 @@ import pc from 'picocolors';
 import { max, mean, median } from 'simple-statistics';
 import { runFidelity, simulatorAvailable, SIMULATOR_ENTRY, type FidelityRow } from './fidelity';
 import { runOverhead, wakeUpFloorUs, type OverheadRound } from './overhead';
-import { GRID, runAdaptiveScenario, SCENARIOS, type AdaptiveRow } from './adaptive';
+import { capsOf, runSearchScenario, SEARCH_SCENARIOS, type SearchRow, type SearchScenario } from './search';
 import { runLoad, type LoadRow } from './load';
 
 const FIDELITY_TARGET_PCT = 1;
 const OVERHEAD_TARGET_US = 50;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const USAGE = 'usage: npm run bench -- [--only fidelity|overhead|adaptive|load] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8] [--adaptive-repeats 6] [--adaptive-max-tokens 96] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
+const USAGE = 'usage: npm run bench -- [--only fidelity|overhead|search|load] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8] [--search-max-tokens 128] [--search-step-ms 4] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
 let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
@@ -47,8 +49,8 @@ try {
       'gap-ms': { type: 'string', default: '1' },
       rounds: { type: 'string', default: '5' },
       only: { type: 'string' },
-      'adaptive-repeats': { type: 'string', default: '6' },
-      'adaptive-max-tokens': { type: 'string', default: '96' },
+      'search-max-tokens': { type: 'string', default: '128' },
+      'search-step-ms': { type: 'string', default: '4' },
       'load-streams': { type: 'string', default: '64' },
       'load-chunks': { type: 'string', default: '200' },
       'load-gap-ms': { type: 'string', default: '5' },
@@ -71,20 +73,20 @@ const chunks = Number(values.chunks);
 const pacedChunks = Number(values['paced-chunks']);
 const gapMs = Number(values['gap-ms']);
 const rounds = Number(values.rounds);
-const adaptiveRepeats = Number(values['adaptive-repeats']);
-const adaptiveMaxTokens = Number(values['adaptive-max-tokens']);
+const searchMaxTokens = Number(values['search-max-tokens']);
+const searchStepMs = Number(values['search-step-ms']);
 const loadStreams = Number(values['load-streams']);
 const loadChunks = Number(values['load-chunks']);
 const loadGapMs = Number(values['load-gap-ms']);
 const loadRounds = Number(values['load-rounds']);
 const loadRepeats = Number(values['load-repeats']);
 const only = values.only as string | undefined;
-if (only !== undefined && !['fidelity', 'overhead', 'adaptive', 'load'].includes(only)) {
-  console.error(`--only must be fidelity, overhead, adaptive or load\n${USAGE}`);
+if (only !== undefined && !['fidelity', 'overhead', 'search', 'load'].includes(only)) {
+  console.error(`--only must be fidelity, overhead, search or load\n${USAGE}`);
   process.exit(2);
 }
 const runs = (part: string) => only === undefined || only === part;
-for (const [name, v] of Object.entries({ requests, 'max-tokens': maxTokens, chunks, 'paced-chunks': pacedChunks, 'gap-ms': gapMs, rounds, 'adaptive-repeats': adaptiveRepeats, 'adaptive-max-tokens': adaptiveMaxTokens, 'load-streams': loadStreams, 'load-chunks': loadChunks, 'load-gap-ms': loadGapMs, 'load-rounds': loadRounds, 'load-repeats': loadRepeats })) {
+for (const [name, v] of Object.entries({ requests, 'max-tokens': maxTokens, chunks, 'paced-chunks': pacedChunks, 'gap-ms': gapMs, rounds, 'search-max-tokens': searchMaxTokens, 'search-step-ms': searchStepMs, 'load-streams': loadStreams, 'load-chunks': loadChunks, 'load-gap-ms': loadGapMs, 'load-rounds': loadRounds, 'load-repeats': loadRepeats })) {
   if (!Number.isInteger(v) || v < 1) {
     console.error(`--${name} must be a whole number of 1 or more\n${USAGE}`);
     process.exit(2);
@@ -230,61 +232,39 @@ for (const pace of runs('overhead') ? paces : []) {
 }
 if (runs('overhead')) console.log(pc.dim('CPU = all of this process (user + system) during the stream, nothing subtracted (an upper bound) except in the row marked "net of the floor".'));
 
-// 3. Adaptive vs exhaustive
-const ADAPTIVE_SPEED_TARGET = 0.98;
-const ADAPTIVE_REQUESTS_TARGET = 0.4;
-const ADAPTIVE_LAUNCHES_TARGET = 0.5;
-if (runs('adaptive')) {
-  console.log(
-    pc.bold(`Adaptive vs exhaustive sweep, k = ${GRID[0]}..${GRID[GRID.length - 1]} (simulator, 1 prompt type × 1 system prompt × ${adaptiveRepeats} repeats, ${adaptiveMaxTokens} tokens, ignore_eos)`),
-  );
-  // Timing on a shared machine: the load says how much of a surprise is the machine's (read it with the table).
+// 3. The search on every engine against the simulator's truth
+const SEARCH_SPEED_TARGET = 0.97;
+if (runs('search')) {
+  console.log(pc.bold(`The search on every engine (simulator personas; ${searchMaxTokens} tokens, ${searchStepMs} ms steps, ignore_eos; truth = the timing model over the plan's prompt cells)`));
   const load = () => `load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores`;
   const loadBefore = load();
-  const rows: AdaptiveRow[] = [];
-  for (const s of SCENARIOS) {
+  const rows: { s: SearchScenario; r: SearchRow }[] = [];
+  for (const s of SEARCH_SCENARIOS) {
     try {
-      rows.push(await runAdaptiveScenario(s, { repeats: adaptiveRepeats, maxTokens: adaptiveMaxTokens }));
+      rows.push({ s, r: await runSearchScenario(s, { stepMs: searchStepMs, maxTokens: searchMaxTokens }) });
     } catch (err) {
       crashed = true;
-      console.error(pc.red(`adaptive (${s.name}) failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+      console.error(pc.red(`search (${s.name}) failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
     }
   }
-  const t = new Table({
-    head: ['scenario', 'true best k', 'exhaustive k', 'adaptive k', 'adaptive pick speed / exhaustive pick', '/ true best', 'requests (share)', 'launches (share)', 'measured k'],
-    style: { head: [], border: [] },
-  });
-  const share = (x: [number, number]) => `${x[0]}/${x[1]} (${f2(x[0] / x[1])})`;
-  for (const r of rows) {
-    t.push([
-      r.scenario,
-      r.trueBestK,
-      r.exhaustiveK ?? '—',
-      r.adaptiveK ?? '—',
-      r.pickSpeedRatio === null ? '—' : f3(r.pickSpeedRatio),
-      r.vsTrueBest === null ? '—' : f3(r.vsTrueBest),
-      share(r.requests),
-      share(r.launches),
-      r.measuredKs.join(','),
-    ]);
+  const t = new Table({ head: ['scenario', 'true best k', 'pick', 'pick / true best', 'launches (every k once)', 'requests (every k once)', 'measured k', 'stopped'], style: { head: [], border: [] } });
+  for (const { r } of rows) {
+    t.push([r.scenario, r.trueBestK, r.pickK ?? '—', r.vsTrueBest === null ? '—' : f3(r.vsTrueBest), `${r.launches} (${r.exhaustiveLaunches})`, `${r.requests} (${r.exhaustiveRequests})`, r.measuredKs.join(','), r.stopped]);
   }
   console.log(t.toString());
-  for (const r of rows) console.log(pc.dim(`${r.scenario}: ${r.decidedBecause ?? '—'}`));
-  console.log(pc.dim('True speeds from the simulator\'s timing model (expectedTokensPerSecond), not from the measurements; picks are each report\'s recommendation.'));
-  console.log(pc.dim(`Machine: ${loadBefore} before the scenarios, ${load()} after.`));
-  for (const r of rows) {
-    const speedOk = r.adaptiveK === r.exhaustiveK || (r.pickSpeedRatio ?? 0) >= ADAPTIVE_SPEED_TARGET;
+  console.log(pc.dim(`True speeds from the simulator's timing model, not from the measurements. Machine: ${loadBefore} before, ${load()} after.`));
+  for (const { s, r } of rows) {
+    const ok = (r.vsTrueBest ?? 0) >= SEARCH_SPEED_TARGET;
+    summary.push({ what: `search, ${r.scenario}: pick vs the true best`, measured: `k=${r.pickK} vs ${r.trueBestK}`, target: `≥ ${SEARCH_SPEED_TARGET}`, ratio: r.vsTrueBest === null ? '—' : f3(r.vsTrueBest), verdict: verdict(ok) });
+    const caps = capsOf(s);
+    const inCaps = r.requests <= caps.requests && (caps.launches === null || r.launches <= caps.launches);
     summary.push({
-      what: `adaptive, ${r.scenario}: pick vs exhaustive's (true speed)`,
-      measured: r.adaptiveK === r.exhaustiveK ? `same k (${r.adaptiveK})` : `k=${r.adaptiveK} vs ${r.exhaustiveK}: ${f3(r.pickSpeedRatio ?? 0)}`,
-      target: `same or ≥ ${ADAPTIVE_SPEED_TARGET}`,
-      ratio: r.pickSpeedRatio === null ? '—' : f3(r.pickSpeedRatio),
-      verdict: verdict(speedOk),
+      what: `search, ${r.scenario}: cost within the caps`,
+      measured: `${r.launches} launches, ${r.requests} requests`,
+      target: `≤ ${caps.launches ?? '—'} launches, ≤ ${caps.requests} requests`,
+      ratio: f2(r.requests / caps.requests),
+      verdict: verdict(inCaps),
     });
-    const rq = r.requests[0] / r.requests[1];
-    summary.push({ what: `adaptive, ${r.scenario}: requests share`, measured: f2(rq), target: `≤ ${ADAPTIVE_REQUESTS_TARGET}`, ratio: f2(rq / ADAPTIVE_REQUESTS_TARGET), verdict: verdict(rq <= ADAPTIVE_REQUESTS_TARGET) });
-    const lq = r.launches[0] / r.launches[1];
-    summary.push({ what: `adaptive, ${r.scenario}: launches share`, measured: f2(lq), target: `≤ ${ADAPTIVE_LAUNCHES_TARGET}`, ratio: f2(lq / ADAPTIVE_LAUNCHES_TARGET), verdict: verdict(lq <= ADAPTIVE_LAUNCHES_TARGET) });
   }
   console.log();
 }

@@ -105,7 +105,9 @@ describe('spectune CLI', () => {
     expect(r.stderr).toMatch(/\[1\/2\] baseline starting-server \(0\/4 requests done\)\n/);
     expect(r.stderr).toMatch(/\[2\/2\] k=3 starting-server \(2\/4 requests done, about [1-9]\d*s left\)$/m);
     const report = ReportSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
-    expect(report.measurements).toHaveLength(4);
+    // The plan's 2 cells × 1 repeat per k, and whole extra rounds where the decision needed them (issue 17).
+    expect(report.measurements.length % 2).toBe(0);
+    expect(report.measurements.length).toBeGreaterThanOrEqual(4);
     expect(report.server.simulated).toBe(true);
   });
 

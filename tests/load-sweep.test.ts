@@ -50,7 +50,7 @@ describe('load levels in the sweep', { timeout: 120_000 }, () => {
     const { server, pids } = tracked();
     const events: SweepEvent[] = [];
     const out = join(dir, 'levels', 'test_results.json');
-    // The adaptive strategy asked for: load levels make it exhaustive.
+    // The adaptive strategy asked for, over two load levels.
     const report = await runSweep({
       plan: await vllmPlan({ tokens: [0, 2, 4], strategy: 'adaptive', concurrency: [4, 1] }),
       outPath: out,
@@ -58,37 +58,43 @@ describe('load levels in the sweep', { timeout: 120_000 }, () => {
       onEvent: (e) => events.push(e),
     });
 
-    // Per configuration: level 1 = 2 prompts × 2 repeats; level 4 = 2 rounds of 4 (the matrix twice).
-    const perConfig = 2 * 2 + 2 * 4;
-    expect(report.measurements).toHaveLength(3 * perConfig);
+    // Per configuration at least the plan: level 1 = 2 prompts × 2 repeats, level 4 = 2 rounds of 4 (the matrix
+    // twice); the search may add whole rounds where two settings are not yet separated (issue 17).
     expect(report.measurements.every((m) => m.ok)).toBe(true);
+    const levelOf = (m: Measurement) => m.concurrency ?? 1;
     for (const k of [0, 2, 4]) {
       const mine = report.measurements.filter((m) => m.numSpeculativeTokens === k);
-      const levelOf = (m: Measurement) => m.concurrency ?? 1;
-      // Ascending levels: every level-1 request of a configuration comes before its first level-4 one.
+      if (!mine.length) continue; // an adaptive search may leave a k predicted
+      // Ascending levels: a configuration's first rounds at 1 come before its first request at 4.
       const firstLoaded = mine.findIndex((m) => levelOf(m) === 4);
-      expect(mine.slice(0, firstLoaded).every((m) => levelOf(m) === 1)).toBe(true);
-      expect(mine.filter((m) => levelOf(m) === 1)).toHaveLength(4);
+      expect(firstLoaded).toBeGreaterThanOrEqual(4);
+      expect(mine.slice(0, 4).every((m) => levelOf(m) === 1)).toBe(true);
+      const one = mine.filter((m) => levelOf(m) === 1);
       const loaded = mine.filter((m) => levelOf(m) === 4);
-      expect(loaded).toHaveLength(8);
-      expect(loaded.filter((m) => m.repeat === 0)).toHaveLength(4);
-      expect(loaded.filter((m) => m.repeat === 1)).toHaveLength(4);
+      expect(one.length % 2).toBe(0);
+      expect(one.length).toBeGreaterThanOrEqual(4);
+      expect(loaded.length % 4).toBe(0);
+      expect(loaded.length).toBeGreaterThanOrEqual(8);
+      // Rounds are whole and numbered from 0 on: each round at 4 holds the matrix twice.
+      const rounds = new Set(loaded.map((m) => m.repeat));
+      expect([...rounds].sort((a, b) => a - b)).toEqual([...Array(rounds.size).keys()]);
+      for (const r of rounds) expect(loaded.filter((m) => m.repeat === r)).toHaveLength(4);
     }
-    expect(report.adaptive?.strategy).toBe('exhaustive');
-    expect(report.adaptive?.decidedBecause).toMatch(/load levels 1,4.*single-stream/);
+    // Load levels no longer force an exhaustive sweep: each level has its own decision.
+    expect(report.adaptive?.strategy).toBe('adaptive');
+    expect(report.decision!.map((d) => d.concurrency)).toEqual([1, 4]);
 
     const progress = progressOf(events);
-    expect(progress.at(-1)).toMatchObject({ phase: 'done', done: 3 * perConfig, total: 3 * perConfig });
+    expect(progress.at(-1)).toMatchObject({ phase: 'done', done: report.measurements.length, total: report.measurements.length });
     const measuring = progress.filter((p) => p.phase === 'measuring');
     expect(new Set(measuring.map((p) => p.concurrency))).toEqual(new Set([1, 4]));
-    // Every progress event agrees on the total: all levels were counted from the start.
-    expect(new Set(progress.map((p) => p.total))).toEqual(new Set([3 * perConfig]));
 
     // The JSONL log names the level of each per-level configuration line.
     const lines = readFileSync(out.replace(/\.json$/, '.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const configLines = lines.filter((l) => l.type === 'config');
-    expect(configLines).toHaveLength(6);
-    expect(configLines.filter((l) => l.concurrency === 4)).toHaveLength(3);
+    const measuredKs = new Set(report.measurements.map((m) => m.numSpeculativeTokens));
+    expect(new Set(configLines.filter((l) => l.concurrency === 4).map((l) => l.numSpeculativeTokens))).toEqual(measuredKs);
+    expect(new Set(configLines.filter((l) => l.concurrency === undefined).map((l) => l.numSpeculativeTokens))).toEqual(measuredKs);
     expect(server.state().phase).toBe('stopped');
     for (const pid of pids) expect(processAlive(pid)).toBe(false);
   });
@@ -120,7 +126,10 @@ describe('load levels in the sweep', { timeout: 120_000 }, () => {
     const at3 = report.measurements.filter((m) => m.concurrency === 3);
     expect(at3.length).toBe(2 * 3);
     expect(at3.every((m) => m.numSpeculativeTokens === 0)).toBe(true);
-    expect(report.measurements.filter((m) => m.numSpeculativeTokens === 2 && (m.concurrency ?? 1) === 1)).toHaveLength(2);
+    // At one request at a time k=2 has its 2 rounds, and more if the decision needed them (at most --max-repeats, 6).
+    const k2 = report.measurements.filter((m) => m.numSpeculativeTokens === 2 && (m.concurrency ?? 1) === 1).length;
+    expect(k2).toBeGreaterThanOrEqual(2);
+    expect(k2).toBeLessThanOrEqual(6);
     const note = report.warnings.find((w) => w.kind === 'concurrency-unsupported');
     expect(note).toMatchObject({ concurrency: 3, numSpeculativeTokens: 2 });
     expect(note!.message).toMatch(/one request at a time while a draft model is loaded/);

@@ -118,9 +118,9 @@ describe('a form’s text as numbers', () => {
 });
 
 describe('defaults', () => {
-  it('a launched engine compares 0,3,5,7; an attached one that changes k compares 0,2,4,6; one that cannot, or an unknown one, its one k', () => {
-    expect(defaultTokens(engineById('llama.cpp').descriptor, 'managed')).toEqual([0, 3, 5, 7]);
-    expect(defaultTokens(engineById('ollama').descriptor, 'attached')).toEqual([0, 2, 4, 6]);
+  it('a launched engine, and an attached one that changes k, search the fine grid 0..8 (issue 17); one that cannot, or an unknown one, its one k', () => {
+    expect(defaultTokens(engineById('llama.cpp').descriptor, 'managed')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(defaultTokens(engineById('ollama').descriptor, 'attached')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(defaultTokens(engineById('vllm').descriptor, 'attached')).toEqual([0]);
     expect(defaultTokens(null, 'attached')).toEqual([0]);
   });
@@ -129,14 +129,14 @@ describe('defaults', () => {
 describe('buildSweepPlan', () => {
   it('managed: the engine’s k list, the default repeats and answer length (shorter for a demo)', () => {
     const r = buildSweepPlan({ engine: engineById('vllm').descriptor, target: { mode: 'managed', server }, measure });
-    expect(r.ok && r.plan).toMatchObject({ mode: 'managed', engine: 'vllm', tokens: [0, 3, 5, 7], repeats: PLAN_DEFAULTS.repeats, maxTokens: 256, concurrency: [1] });
+    expect(r.ok && r.plan).toMatchObject({ mode: 'managed', engine: 'vllm', tokens: [0, 1, 2, 3, 4, 5, 6, 7, 8], repeats: PLAN_DEFAULTS.repeats, maxTokens: 256, concurrency: [1] });
     const demo = buildSweepPlan({ engine: engineById('vllm').descriptor, target: { mode: 'managed', server }, measure, demo: true });
     expect(demo.ok && demo.plan.maxTokens).toBe(64);
   });
 
   it('attached: several k only where the engine changes k itself, or where the caller learns the engine later', () => {
     const ollama = buildSweepPlan({ engine: engineById('ollama').descriptor, target: { mode: 'attached', url: 'http://127.0.0.1:11434' }, measure });
-    expect(ollama.ok && ollama.plan).toMatchObject({ engine: 'ollama', tokens: [0, 2, 4, 6], attachedChangesK: true });
+    expect(ollama.ok && ollama.plan).toMatchObject({ engine: 'ollama', tokens: [0, 1, 2, 3, 4, 5, 6, 7, 8], attachedChangesK: true });
     const unknown = buildSweepPlan({ engine: null, target: { mode: 'attached', url: 'http://127.0.0.1:8000' }, tokens: [0, 3], measure });
     expect(unknown.ok).toBe(false);
     if (!unknown.ok) expect(unknown.issues.map((i) => i.path.join('.'))).toEqual(['tokens']);

@@ -82,13 +82,19 @@ function predictedRow(c: Report['configurations'][number]): string[] {
   return [pc.dim(`${c.label} (predicted)`), '—', pc.dim(figure), '—', '—', '—', '—', ''];
 }
 
+/** How each level was decided, in words: measured and predicted settings, extra rounds, why it stopped. */
 function adaptiveNote(report: Report): string {
   const a = report.adaptive;
-  if (!a || a.strategy !== 'adaptive') return '';
   const share = (x: number, of: number) => (of > 0 ? `${Math.round((x / of) * 100)}%` : '—');
-  return `\n${pc.dim(
-    `Adaptive: ${a.requests} requests (${share(a.requests, a.exhaustiveRequests)} of measuring every k), ${a.launches} launches (of ${a.exhaustiveLaunches}); predicted rows were not measured. ${a.decidedBecause ?? ''}`.trim(),
-  )}`;
+  const lines: string[] = [];
+  if (a) {
+    const predicted = report.decision?.[0]?.predicted.length ?? 0;
+    const measured = report.decision?.[0]?.measured.length ?? 0;
+    const kinds = predicted ? `${measured} measured, ${predicted} predicted` : `${measured} measured`;
+    lines.push(`${a.strategy === 'adaptive' ? 'Adaptive' : 'Exhaustive'} search: ${kinds}; ${a.requests} requests (${share(a.requests, a.exhaustiveRequests)} of measuring every setting once), ${a.launches} launches.`);
+  }
+  for (const d of report.decision ?? []) lines.push(`${report.decision!.length > 1 ? `At ${d.concurrency} in flight: ` : ''}${d.summary}`);
+  return lines.length ? `\n${pc.dim(lines.join('\n'))}` : '';
 }
 
 export function formatGroups(title: string, what: string, groups: readonly GroupComparison[]): string {

@@ -44,6 +44,9 @@ interface SweepFlags {
   tokens?: number[];
   strategy?: 'adaptive' | 'exhaustive';
   repeats: number;
+  maxRepeats?: number;
+  sloTtftP99?: number;
+  sloItlP99?: number;
   maxTokens?: number;
   port?: number;
   host: string;
@@ -84,6 +87,8 @@ const FLAG_FOR: Record<string, string> = {
   url: '--url',
   tokens: '--tokens',
   repeats: '--repeats',
+  maxRepeats: '--max-repeats',
+  slo: '--slo-ttft-p99 / --slo-itl-p99',
   maxTokens: '--max-tokens',
   promptTypes: '--prompt-types',
   systemPrompts: '--system-prompts',
@@ -195,9 +200,11 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: 
       customPrompts: custom.promptTypes,
       customSystemPrompts: custom.systemPrompts,
       repeats: f.repeats,
+      maxRepeats: f.maxRepeats,
       maxTokens: f.maxTokens,
       concurrency: f.concurrency,
       targetConcurrency: f.targetConcurrency,
+      slo: { ttftP99Ms: f.sloTtftP99, itlP99Ms: f.sloItlP99 },
     },
     extras: {
       temperature: f.temperature,
@@ -230,12 +237,15 @@ export function registerSweepCommand(program: Command): void {
     .addOption(new Option('--method <method>', 'speculation method instead of a draft model').choices(SPEC_METHODS))
     .option('--tokens <list>', `k values to compare: a list or ranges (0,3,5,7 or 1-8; a range always adds the baseline 0), 0 = baseline (default: ${PLAN_DEFAULTS.launchedTokens.join(',')}; with --url, the one k the server runs with, default 0)`, tokenListArg)
     .addOption(
-      new Option('--strategy <s>', 'adaptive: predict the k-curve and measure only the k that decide; exhaustive: every k (default: adaptive when more than three k > 0)').choices([
+      new Option('--strategy <s>', 'adaptive: predict the k-curve and measure only the k that decide; exhaustive: every k; both sample more until the pick is decided (default: adaptive when more than three k > 0)').choices([
         'adaptive',
         'exhaustive',
       ]),
     )
     .option('--repeats <n>', 'repeats per prompt × system prompt (with --concurrency above 1: rounds per level)', intArg(REPEATS.min, REPEATS.max), PLAN_DEFAULTS.repeats)
+    .option('--slo-ttft-p99 <ms>', 'latency bound: at each load level a setting whose time-to-first-token p99 exceeds MS is not eligible', numberArg(0.001, 3_600_000))
+    .option('--slo-itl-p99 <ms>', 'latency bound: at each load level a setting whose inter-token latency p99 exceeds MS is not eligible', numberArg(0.001, 3_600_000))
+    .option('--max-repeats <n>', 'the most rounds one setting may get when two are not yet separated (default: 3 × --repeats)', intArg(1, 300))
     .option(
       '--concurrency <list>',
       'load levels: requests kept in flight at once, each level measured for every k (e.g. 1,8,32; default 1 = one request at a time)',

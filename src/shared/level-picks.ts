@@ -2,12 +2,11 @@
  * One pick per load level, in the report's words, and what the overall pick
  * costs at the other levels. Pure; used by the report builder.
  *
- * Level 1 keeps the paired per-request rule (report/recommend.ts's recommend()); its
- * answer is only re-expressed here. Levels above 1 use load-decision.ts.
+ * Every level is decided by the same rule (report/decide.ts): level 1 compares requests
+ * blocked by prompt cell, levels above compare rounds by their aggregate tokens/s.
  */
 import { configKey, isBaseline, launchKey, type ConfigKeyed } from './config-key';
-import { decideLevel, LOAD_TIE_PERCENT, MIN_ROUNDS } from './load-decision';
-import type { ConfigurationResult, LevelPick, Recommendation } from './schemas';
+import type { ConfigurationResult, LevelDecision, LevelPick, Recommendation } from './schemas';
 import { percentChange, round } from './stats';
 
 export function kWords(c: ConfigKeyed): string {
@@ -41,40 +40,36 @@ export function pickFromRecommendation(rec: Recommendation, entries: readonly Co
   };
 }
 
-/** The entries of one level as the load decision sees them, with its pick and tie marks. */
-export function pickAtLoad(level: number, entries: readonly ConfigurationResult[]): { pick: LevelPick; tied: ConfigurationResult[] } | null {
-  const d = decideLevel(entries);
-  if (!d) return null;
-  const p = d.pick;
+/**
+ * The pick at one level above 1 as a LevelPick: the level's decision (report/decide.ts, rounds compared
+ * by their aggregate tokens/s) with what the pick turns out and what it gains over no speculation there.
+ */
+export function pickAtLoad(level: number, entries: readonly ConfigurationResult[], pickKeyOf: string, decision: LevelDecision): LevelPick | null {
+  const p = entries.find((c) => !c.failed && launchKey(c) === pickKeyOf);
+  if (!p) return null;
   const baseline = entries.find((c) => isBaseline(c) && !c.failed) ?? null;
   // Aggregate throughput is what this level's decision weighs, so the speedup is of that too.
   const speedup = isBaseline(p) ? (baseline ? 0 : null) : round(percentChange(p.aggregateTokensPerSecond ?? null, baseline?.aggregateTokensPerSecond ?? null), 1);
-  const parts = [
-    `At ${level} in flight ${kWords(p)} turns out the most: ${fmt(p.aggregateTokensPerSecond)} tok/s in all (conservative score ${fmt(p.conservativeScore)} = median − 1.4826 × MAD of ${d.rounds} round${d.rounds === 1 ? '' : 's'}).`,
-  ];
-  if (d.pick !== d.best) parts.push(`${kWords(d.best)} scored within ${LOAD_TIE_PERCENT}% of it (${fmt(d.best.conservativeScore)}), so the smaller k is picked: the same throughput for less draft work.`);
+  const parts = [`At ${level} in flight ${kWords(p)} turns out the most: ${fmt(p.aggregateTokensPerSecond)} tok/s in all.`];
   if (baseline && !isBaseline(p) && speedup !== null) parts.push(`That is ${signed(speedup)} vs no speculation at this level.`);
-  if (baseline && isBaseline(p)) {
-    const others = entries.filter((c) => !isBaseline(c) && !c.failed && c.aggregateTokensPerSecond !== null && c.aggregateTokensPerSecond !== undefined);
-    if (others.length) parts.push('Speculation does not pay at this load: verifying drafts for every request in the batch costs more than it saves.');
+  if (baseline && isBaseline(p) && entries.some((c) => !isBaseline(c) && !c.failed && c.aggregateTokensPerSecond != null)) {
+    parts.push('Speculation does not pay at this load: verifying drafts for every request in the batch costs more than it saves.');
   }
-  if (d.allUnstable) parts.push('Every configuration at this level was unstable (round scores spread more than 10% of their median): measure again on a quieter machine.');
-  else if (p.unstable) parts.push('Its round scores spread more than 10% of their median (unstable): it wins on its conservative score even so, but measure again with more --repeats or on a quieter machine to be sure.');
-  if (d.rounds < MIN_ROUNDS) parts.push(`Only ${d.rounds} round${d.rounds === 1 ? '' : 's'} back${d.rounds === 1 ? 's' : ''} it (${MIN_ROUNDS} needed for a spread): low confidence, run more repeats.`);
+  parts.push(decision.summary);
+  const rounds = p.roundScores?.length ?? 0;
+  if (rounds < 3) parts.push(`Only ${rounds} round${rounds === 1 ? '' : 's'} back${rounds === 1 ? 's' : ''} it: run more repeats to be sure.`);
+  if (p.unstable) parts.push('Its round scores spread more than 10% of their median (unstable): measure again with more --repeats or on a quieter machine to be sure.');
   return {
-    tied: d.tied,
-    pick: {
-      concurrency: level,
-      numSpeculativeTokens: p.numSpeculativeTokens,
-      draftModel: p.draftModel ?? null,
-      tokensPerSecond: p.tokensPerSecond,
-      aggregateTokensPerSecond: p.aggregateTokensPerSecond ?? null,
-      speedupPercent: speedup,
-      conservativeScore: p.conservativeScore ?? null,
-      unstable: d.allUnstable || p.unstable === true,
-      confidence: d.confidence,
-      reason: parts.join(' '),
-    },
+    concurrency: level,
+    numSpeculativeTokens: p.numSpeculativeTokens,
+    draftModel: p.draftModel ?? null,
+    tokensPerSecond: p.tokensPerSecond,
+    aggregateTokensPerSecond: p.aggregateTokensPerSecond ?? null,
+    speedupPercent: speedup,
+    conservativeScore: p.conservativeScore ?? null,
+    unstable: p.unstable === true,
+    confidence: decision.confidence,
+    reason: parts.join(' '),
   };
 }
 

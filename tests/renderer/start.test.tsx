@@ -81,7 +81,7 @@ describe('Get started: what do you run → model → one click', () => {
     await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
     await waitFor(() => expect(fake.callsTo('sweep:optimize')).toHaveLength(1));
     const plan = SweepPlanSchema.parse(fake.callsTo('sweep:optimize')[0]);
-    expect(plan).toMatchObject({ mode: 'managed', tokens: [0, 3, 5, 7], server: { engine: 'vllm', command: ['vllm'], model: 'Qwen/Qwen2.5-7B-Instruct', method: 'ngram', port: 8000 } });
+    expect(plan).toMatchObject({ mode: 'managed', tokens: [0, 1, 2, 3, 4, 5, 6, 7, 8], server: { engine: 'vllm', command: ['vllm'], model: 'Qwen/Qwen2.5-7B-Instruct', method: 'ngram', port: 8000 } });
   });
 
   it('"Use the simulator" for a launched engine is a valid plan at once; when one click ends, the answer is the focused headline and a notice', async () => {

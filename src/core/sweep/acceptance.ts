@@ -16,10 +16,14 @@ export class DraftTally {
   perPos: number[] = [];
   perPosKnown = true;
   responses = 0;
+  /** Verification steps: each emits its accepted run plus one token (the first token comes from the prefill). */
+  steps = 0;
 
-  add(c: ResponseDraftCounts | null): void {
+  /** `completionTokens`: the answer's length, which gives its steps where the engine does not count drafts. */
+  add(c: ResponseDraftCounts | null, completionTokens?: number): void {
     if (!c) return;
     this.responses++;
+    if (completionTokens !== undefined) this.steps += Math.max(1, completionTokens - 1 - c.acceptedTokens);
     this.draftTokens += c.draftTokens;
     this.accepted += c.acceptedTokens;
     if (c.drafts === null) this.draftsKnown = false;
@@ -38,6 +42,7 @@ export class DraftTally {
       acceptanceRate: this.draftTokens > 0 ? this.accepted / this.draftTokens : null,
       meanAcceptanceLength: drafts ? 1 + this.accepted / drafts : null,
       perPositionAcceptance: drafts && this.perPosKnown ? this.perPos.map((n) => n / drafts) : [],
+      steps: this.responses ? this.steps : null,
     };
   }
 }
@@ -73,5 +78,6 @@ export function addAcceptance(total: AcceptanceStats | undefined, part: Acceptan
     acceptanceRate: ratio(acceptedTokens, draftTokens) ?? part.acceptanceRate,
     meanAcceptanceLength: perDraft === null ? null : 1 + perDraft,
     perPositionAcceptance: positionsKnown ? Array.from({ length: Math.max(a.length, b.length) }, (_, i) => ((a[i] ?? 0) + (b[i] ?? 0)) / drafts!) : [],
+    steps: plus(total.steps ?? null, part.steps ?? null),
   };
 }

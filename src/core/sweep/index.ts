@@ -1,7 +1,7 @@
 /**
  * The sweep, as a pipeline: set up (plan → configurations, every launch
  * checked, ./setup.ts), then the level loop (./level-loop.ts): the strategy
- * names each step (./strategy.ts, ./adaptive.ts), the target puts the server on
+ * names each step (./search-strategy.ts: measure until each level is decided), the target puts the server on
  * its configuration (./target.ts), the configuration's session measures it
  * under one failure policy (./session.ts), a decision step sits between
  * measuring and recording, and the recorder writes and tells it
@@ -14,7 +14,7 @@ import type { ScheduleCheck } from '../../shared/report-builder';
 import type { Report, SweepPlanInput } from '../../shared/schemas';
 import { assertReportPath } from '../report-io';
 import { ServerProcess } from '../server-process';
-import { chooseStrategy } from './adaptive';
+import { SearchStrategy } from './search-strategy';
 import { runLevelLoop, type LevelLoopDeps } from './level-loop';
 import { requestsPerConfiguration } from './load';
 import { SweepProgressClock } from './progress';
@@ -51,7 +51,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     throw err;
   });
   const levels = [...setup.plan.concurrency].sort((a, b) => a - b);
-  const strategy = chooseStrategy({ requested: setup.plan.strategy, configs: setup.configs, cellsPerRound: setup.matrix.length, rounds: setup.plan.repeats, levels, launchFor: setup.launchFor });
+  const strategy = new SearchStrategy({ requested: setup.plan.strategy, configs: setup.configs, cellsPerRound: setup.matrix.length, rounds: setup.plan.repeats, levels, launchFor: setup.launchFor }, setup);
   const perConfig = requestsPerConfiguration(levels, setup.matrix.length, setup.plan.repeats);
   // Adaptive: at most its budget of configurations (the rest are predicted), so progress does not stall at 40%.
   const clock = new SweepProgressClock(setup.configs, strategy.plannedConfigs(), perConfig, (progress) => emit({ type: 'progress', progress }));
@@ -71,12 +71,11 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   }
 
   const cancelled = signal?.aborted === true;
-  // Adaptive sweeps leave configurations unmeasured by design (they are reported as predicted).
-  const shortOfPlan = strategy.kind === 'exhaustive' && clock.done < clock.total;
-  // An adaptive sweep that decided early is done: the last progress event says so (done = total).
-  if (strategy.kind === 'adaptive' && !cancelled) clock.endHere();
+  // The search decides how much to measure (an adaptive one leaves configurations predicted by design): a sweep
+  // that was not cancelled measured what it needed, and the last progress event says so (done = total).
+  if (!cancelled) clock.endHere();
   clock.report({ phase: cancelled ? 'cancelled' : 'done' });
-  return recorder.finish({ cancelled, shortOfPlan });
+  return recorder.finish({ cancelled });
 }
 
 /** Load levels on an engine that takes a per-batch-size draft length: launch the schedule the picks make and measure it once per level. */

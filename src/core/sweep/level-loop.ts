@@ -15,6 +15,7 @@ import { ConfigSession, type Connection } from './session';
 import type { SweepSetup } from './setup';
 import type { SweepStep, SweepStrategy } from './strategy';
 import type { SweepTarget } from './target';
+import { switchReloads } from './switch-cost';
 
 export interface LevelLoopDeps {
   setup: SweepSetup;
@@ -33,10 +34,15 @@ interface Measured {
 
 export async function runLevelLoop(d: LevelLoopDeps): Promise<void> {
   const sessions = new Map<number, ConfigSession>();
+  let last: number | null = null;
   for (let step = d.strategy.next(); step !== null && !d.signal?.aborted; step = d.strategy.next()) {
     d.clock.lastConfig = step.config;
     if (!sessions.has(step.config)) sessions.set(step.config, sessionFor(d, step.config));
-    const measured = await measureStep(d, sessions.get(step.config)!, step);
+    const { engine, configs } = d.setup;
+    // Coming back to a configuration whose switch loaded a model (a draft swap): warm up again.
+    const reloads = last !== null && last !== step.config && switchReloads(engine, configs[last], configs[step.config]);
+    last = step.config;
+    const measured = await measureStep(d, sessions.get(step.config)!, step, reloads);
     if (!measured) break;
     decide(d.strategy, step, measured);
     if (measured.run) await d.recorder.entry(measured.run);
@@ -44,16 +50,15 @@ export async function runLevelLoop(d: LevelLoopDeps): Promise<void> {
 }
 
 /**
- * Between measuring and recording: what a step's outcome changes in the plan. The strategy hears of it
- * here; a rule that samples more or stops (the pick and a rival not yet separated) belongs here too, and
- * acts through the steps the strategy gives next.
+ * Between measuring and recording: the search hears the step's outcome and decides from it whether to
+ * sample more (the pick and a rival not yet separated) or stop — through the steps it gives next.
  */
 function decide(strategy: SweepStrategy, step: SweepStep, m: Measured): void {
   strategy.observe(step, { measurements: m.measurements, failed: m.run?.failed ?? false, acceptance: m.run?.acceptance });
 }
 
 /** Null: cancelled (what finished is in the log; an entry cut short by the cancel is not recorded). */
-async function measureStep(d: LevelLoopDeps, session: ConfigSession, step: SweepStep): Promise<Measured | null> {
+async function measureStep(d: LevelLoopDeps, session: ConfigSession, step: SweepStep, reloads: boolean): Promise<Measured | null> {
   const prepared = await d.target.prepare(step.config);
   if (prepared.kind === 'cancelled') return null;
   if (prepared.kind === 'failed') {
@@ -61,10 +66,9 @@ async function measureStep(d: LevelLoopDeps, session: ConfigSession, step: Sweep
     d.clock.failed(step.config);
     return { measurements: [], run: session.setUpFailed(prepared.error) };
   }
-  session.bind(prepared.connection);
+  session.bind(prepared.connection, reloads || undefined);
   if (step.level > 1 && (await engineSkipsLevel(d, step, prepared.connection))) return { measurements: [], run: null };
-  const shouldStop = step.level === 1 ? d.strategy.shouldStop?.bind(d.strategy) : undefined;
-  const r = await session.measureRounds(step.level, step.fromRound, step.rounds, { enough: shouldStop && ((ms) => shouldStop(step, ms)) });
+  const r = await session.measureRounds(step.level, step.fromRound, step.rounds);
   const cpu = r.loop && clientCpuNote(r.loop.clientCpuSeconds, r.loop.steadyWindowSeconds, step.level);
   if (cpu) d.recorder.notes.add(cpu.note, cpu.share);
   if (r.run.failed) d.clock.failed(step.config);

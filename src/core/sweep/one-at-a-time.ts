@@ -20,8 +20,7 @@ export interface PathContext {
   onMeasuring: (cell: Cell) => void;
 }
 
-/** `enough`: after each request, given this call's measurements — true ends the call early (the adaptive rule). */
-export async function measureOneAtATime(p: PathContext, cells: readonly Cell[], enough?: (ms: readonly Measurement[]) => boolean): Promise<Measurement[]> {
+export async function measureOneAtATime(p: PathContext, cells: readonly Cell[]): Promise<Measurement[]> {
   const measurements: Measurement[] = [];
   for (const cell of cells) {
     if (p.policy.stopped()) break;
@@ -41,7 +40,7 @@ export async function measureOneAtATime(p: PathContext, cells: readonly Cell[], 
     }
     measurements.push(m);
     await p.record(m, (performance.now() - sent) / 1000);
-    if (p.policy.verdict || enough?.(measurements)) break;
+    if (p.policy.verdict) break;
     await p.policy.checkServer();
   }
   return measurements;

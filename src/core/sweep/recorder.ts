@@ -115,14 +115,14 @@ export class SweepRecorder {
       commandFor: (c) => this.commandFor(c),
       notes: this.notes.list(),
       scheduleCheck: this.scheduleCheck,
-      decidedPick: strategy.pick(),
+      search: strategy.facts(),
     });
     return { ...built, adaptive: strategy.summary(this.input.launches(), this.measurements.length) };
   }
 
   /** The final report: complete, or partial when something failed or the plan was not measured in full. */
-  async finish(o: { cancelled: boolean; shortOfPlan: boolean }): Promise<Report> {
-    const incomplete = this.runs.some((c) => c.failed) || this.measurements.some((m) => !m.ok) || o.shortOfPlan;
+  async finish(o: { cancelled: boolean }): Promise<Report> {
+    const incomplete = this.runs.some((c) => c.failed) || this.measurements.some((m) => !m.ok);
     const status: Report['status'] = o.cancelled ? 'cancelled' : incomplete ? 'partial' : 'complete';
     const report = await this.save(status, true);
     await this.log.append({ type: 'end', at: report.finishedAt!, status });

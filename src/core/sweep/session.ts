@@ -59,7 +59,6 @@ export interface RoundsResult {
 }
 
 export interface MeasureOptions {
-  enough?: (ms: readonly Measurement[]) => boolean;
   closedLoop?: boolean;
 }
 
@@ -101,8 +100,7 @@ export class ConfigSession {
   }
 
   /**
-   * `enough` (level 1): after each request, given the configuration's level-1 measurements so far — true ends
-   * the call early. `closedLoop`: level 1 through the closed loop too (one request in flight, ramp-up and all).
+   * `closedLoop`: level 1 through the closed loop too (one request in flight, ramp-up and all).
    */
   async measureRounds(level: number, fromRound: number, rounds: number, opts: MeasureOptions = {}): Promise<RoundsResult> {
     const conn = this.conn;
@@ -120,15 +118,14 @@ export class ConfigSession {
       send,
       policy,
       answer: (d) => {
-        if (engine.acceptance.kind === 'per-response') st.tally.add(engine.acceptance.fromResponse(d.finalObject));
+        if (engine.acceptance.kind === 'per-response') st.tally.add(engine.acceptance.fromResponse(d.finalObject), d.metrics.completionTokens);
       },
       record: this.ctx.record,
       onMeasuring: (cell) => onPhase('measuring', cell),
     };
     const oneAtATime = level === 1 && !opts.closedLoop;
-    const { enough } = opts;
     const { measurements, figures } = oneAtATime
-      ? { measurements: await measureOneAtATime(path, roundCells(this.ctx.matrix, fromRound, rounds), enough && ((ms) => enough([...st.measurements, ...ms]))), figures: null }
+      ? { measurements: await measureOneAtATime(path, roundCells(this.ctx.matrix, fromRound, rounds)), figures: null }
       : await new ClosedLoop({ ...path, concurrency: level, matrix: this.ctx.matrix, fromRound, rounds }).run();
     st.measurements.push(...measurements);
     st.answered = policy.answered;

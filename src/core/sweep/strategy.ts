@@ -5,14 +5,13 @@
  * it. Measuring a configuration more is one more step with `fromRound`
  * continuing its rounds; the same configuration may come back after others ran.
  *
- * Exhaustive: every configuration, each level in ascending order, the plan's
- * repeats as rounds; a configuration that fails is not measured at its later
- * levels. Adaptive (./adaptive.ts, which also chooses between the two): the k
- * the predicted curve leaves open.
+ * The one strategy is the search (./search-strategy.ts): exhaustive or adaptive,
+ * it measures until each level is decided or a cap stops it.
  */
 import type { SpecConfig } from '../../engines/engine';
 import type { ConfigRun } from '../../shared/report-builder';
 import type { AcceptanceStats, AdaptiveSummary, Measurement, ServerSettings, SweepStrategyKind } from '../../shared/schemas';
+import type { SearchFacts } from '../../shared/report/decide';
 
 export interface SweepStep {
   /** Index into the sweep's configurations. */
@@ -41,15 +40,13 @@ export interface SweepStrategy {
   next(): SweepStep | null;
   /** A step finished (measured, failed, or skipped by the engine): what it measured and what became of the configuration. */
   observe(step: SweepStep, result: StepResult): void;
-  /** Level 1, after each request of a step: has this configuration been measured enough? (its measurements at level 1 so far) */
-  shouldStop?(step: SweepStep, measurements: readonly Measurement[]): boolean;
   /** The configurations not measured, as predicted runs (adaptive; exhaustive: none). */
   predictedRuns(): ConfigRun[];
   summary(launches: number, requests: number): AdaptiveSummary;
   /** Configurations the sweep expects to measure at most (progress and ETA count these, not the whole grid). */
   plannedConfigs(): number;
-  /** Adaptive: the configuration the driver picks among the measured ones, for the report to recommend; exhaustive: null (the report decides). */
-  pick(): SpecConfig | null;
+  /** How it searched, for the report's decision records. */
+  facts(): SearchFacts;
 }
 
 export interface StrategyInput {
@@ -81,44 +78,4 @@ function exhaustiveLaunches(input: StrategyInput): number {
 /** What a strategy used, beside what measuring every configuration would have needed. */
 export function summarise(input: StrategyInput, used: Omit<AdaptiveSummary, 'exhaustiveLaunches' | 'exhaustiveRequests'>): AdaptiveSummary {
   return { ...used, exhaustiveLaunches: exhaustiveLaunches(input), exhaustiveRequests: input.configs.length * input.cellsPerRound * input.rounds };
-}
-
-export class ExhaustiveStrategy implements SweepStrategy {
-  readonly kind = 'exhaustive' as const;
-  readonly predicts = false;
-  private config = 0;
-  private level = 0;
-
-  /** `because`: why every configuration is measured although the adaptive strategy was asked for. */
-  constructor(
-    private readonly input: StrategyInput,
-    private readonly because: string | null = null,
-  ) {}
-
-  next(): SweepStep | null {
-    if (this.level === this.input.levels.length) {
-      this.config++;
-      this.level = 0;
-    }
-    if (this.config >= this.input.configs.length) return null;
-    return { config: this.config, level: this.input.levels[this.level++], fromRound: 0, rounds: this.input.rounds };
-  }
-
-  observe(step: SweepStep, result: StepResult): void {
-    // A configuration that failed is not measured at its later levels either.
-    if (result.failed && step.config === this.config) this.level = this.input.levels.length;
-  }
-
-  plannedConfigs(): number {
-    return this.input.configs.length;
-  }
-  pick(): SpecConfig | null {
-    return null;
-  }
-  predictedRuns(): ConfigRun[] {
-    return [];
-  }
-  summary(launches: number, requests: number): AdaptiveSummary {
-    return summarise(this.input, { strategy: 'exhaustive', launches, requests, decidedBecause: this.because, predictionNote: null });
-  }
 }

@@ -25,9 +25,13 @@ export interface MeasureChoice {
   customPrompts?: readonly PromptDef[];
   customSystemPrompts?: readonly SystemPromptDef[];
   repeats?: number;
+  /** Most rounds one setting may get at one level when the decision samples more; default 3 × repeats. */
+  maxRepeats?: number;
   maxTokens?: number;
   concurrency?: readonly number[];
   targetConcurrency?: number;
+  /** Latency bounds (ms): at each level a setting whose p99 exceeds one is not eligible. */
+  slo?: { ttftP99Ms?: number; itlP99Ms?: number };
 }
 
 export type PlanTarget =
@@ -68,9 +72,11 @@ function measureInput(m: MeasureChoice, demo: boolean) {
     customPrompts: selected(m.customPrompts, m.promptTypes),
     customSystemPrompts: selected(m.customSystemPrompts, m.systemPrompts),
     repeats: m.repeats ?? PLAN_DEFAULTS.repeats,
+    ...(m.maxRepeats !== undefined ? { maxRepeats: m.maxRepeats } : {}),
     maxTokens: m.maxTokens ?? (demo ? PLAN_DEFAULTS.demoMaxTokens : PLAN_DEFAULTS.maxTokens),
     ...(m.concurrency ? { concurrency: [...m.concurrency] } : {}),
     ...(m.targetConcurrency !== undefined ? { targetConcurrency: m.targetConcurrency } : {}),
+    ...(m.slo && (m.slo.ttftP99Ms !== undefined || m.slo.itlP99Ms !== undefined) ? { slo: { ...m.slo } } : {}),
   };
 }
 

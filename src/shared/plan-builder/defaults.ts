@@ -6,7 +6,7 @@ import type { EngineDescriptor } from '../engine-descriptor';
 import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS } from '../prompts';
 
 export interface PlanDefaults {
-  /** A launched engine: the baseline and three draft lengths, one launch each. */
+  /** A launched engine: the fine grid 0..8, searched adaptively (only what decides is measured). */
   launchedTokens: readonly number[];
   /** An attached engine that changes k per request or by reload: compared on the running server. */
   attachedTokens: readonly number[];
@@ -27,8 +27,8 @@ export interface PlanDefaults {
 }
 
 export const PLAN_DEFAULTS: PlanDefaults = {
-  launchedTokens: [0, 3, 5, 7],
-  attachedTokens: [0, 2, 4, 6],
+  launchedTokens: [0, 1, 2, 3, 4, 5, 6, 7, 8],
+  attachedTokens: [0, 1, 2, 3, 4, 5, 6, 7, 8],
   fixedTokens: [0],
   repeats: 3,
   maxTokens: 256,

@@ -5,21 +5,21 @@
  * be rebuilt from the JSONL log after a crash.
  *
  * Load levels: one entry per (configuration, level), lowest level first, each
- * compared with the baseline at its own level. Level 1 keeps the paired
- * per-request rule (recommend()); levels above 1 are decided on aggregate round
- * scores (load-decision.ts, level-picks.ts). Prompt-type tables, output match and
- * the k-curve fit stay on one request at a time.
+ * compared with the baseline at its own level, and every level decided by the
+ * search's rule (decide.ts): requests blocked by prompt cell at level 1, rounds'
+ * aggregate tokens/s above. Prompt-type tables, output match and the k-curve fit
+ * stay on one request at a time.
  */
 import { configKey, isBaseline, launchKey, type ConfigKeyed } from '../config-key';
 import { redactPlan } from '../redact';
-import { REPORT_SCHEMA_VERSION, type ConfigurationResult, type GroupComparison, type LevelPick, type Measurement, type Recommendation, type Report } from '../schemas';
+import { REPORT_SCHEMA_VERSION, type ConfigurationResult, type GroupComparison, type LevelDecision, type LevelPick, type Measurement, type Recommendation, type Report } from '../schemas';
 import { groupComparisons } from './groups';
 import type { BuildReportInput, ConfigRun } from './input';
 import { levelPicks, levelsOf, recommendationFor, runsAt } from './levels';
 import { recommend } from './recommend';
-import { baselineHashes, summariseConfig } from './summary';
+import { applySlo, decisionRecord, markTies, planFacts, viewAt } from './decide';
+import { baselineHashes, levelScatter, summariseConfig } from './summary';
 import { applyTheory, fitTheory, type Theory } from './theory';
-import { markTies } from './ties';
 import { collectWarnings } from './warnings';
 
 /** The measurements and launches laid out by level: what every step of the build looks up. */
@@ -68,24 +68,40 @@ function summariseLevels(input: BuildReportInput, { byKey, levels, lowest, at, l
   const byLevel = new Map<number, ConfigurationResult[]>();
   for (const level of levels) {
     const baseline = baselineRun ? at(baselineRun, level) : null;
-    const entries = runsAt(level, lowest, launches, input.configs, byKey).map((run) =>
-      summariseConfig(run, level, at(run, level), baseline && (level === 1 || baseline.length) ? baseline : null, level === 1 ? ref : null, showDraft),
-    );
+    const runs = runsAt(level, lowest, launches, input.configs, byKey);
+    const pooled = levelScatter(runs.map((run) => at(run, level)));
+    const entries = runs.map((run) => summariseConfig(run, level, at(run, level), baseline && (level === 1 || baseline.length) ? baseline : null, level === 1 ? ref : null, showDraft, pooled));
     byLevel.set(level, entries);
   }
   return byLevel;
 }
 
-/** Per-request figures of one level at a time: the k-curve model and the paired rule are about one request. */
-function decideLevelOne(input: BuildReportInput, { levels, at }: Layout, byLevel: Map<number, ConfigurationResult[]>): { theory: Theory | null; levelOne: Recommendation | null } {
+/**
+ * Every level decided by the same rule (decide.ts), ties marked, one decision record each; level 1's
+ * recommendation, with the k-curve fit that explains it (about one request at a time).
+ */
+function decideLevels(input: BuildReportInput, { levels, at }: Layout, byLevel: Map<number, ConfigurationResult[]>) {
+  const facts = input.search ?? planFacts(input.plan);
+  const decided = new Map<number, { pick: string; decision: LevelDecision }>();
+  const decisions: LevelDecision[] = [];
+  let levelOne: Recommendation | null = null;
   const levelOneConfigs = byLevel.get(1) ?? [];
-  const levelOneKeyed = new Map(levelOneConfigs.map((c) => [configKey({ numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel }), at(c, 1)]));
   const theory = fitTheory(levelOneConfigs);
   applyTheory(theory, levelOneConfigs);
-  markTies(levelOneConfigs, levelOneKeyed);
-  const levelOne = levels.includes(1) ? recommend(input.plan.mode === 'attached', levelOneConfigs, levelOneKeyed, theory, input.commandFor, input.decidedPick) : null;
-  return { theory, levelOne };
+  for (const level of levels) {
+    const entries = byLevel.get(level) ?? [];
+    const { pickable, note } = applySlo(entries, input.plan.slo);
+    const view = viewAt(level, pickable, (c) => at(c, level), facts.looks);
+    markTies(view, entries);
+    const decision = withSloNote(decisionRecord(level, view, entries, facts, (c) => at(c, level)), note);
+    decisions.push(decision);
+    if (view) decided.set(level, { pick: view.verdict.pick, decision });
+    if (level === 1) levelOne = recommend(input.plan.mode === 'attached', entries, view, decision, theory, input.commandFor);
+  }
+  return { theory, levelOne, decided, decisions };
 }
+
+const withSloNote = (d: LevelDecision, note: string | null): LevelDecision => (note ? { ...d, summary: `${note} ${d.summary}` } : d);
 
 /** Prompt-type and system-prompt tables compare single requests: the lowest level's measurements. */
 function promptTables(input: BuildReportInput, { lowest, at, launches, baselineRun, ref }: Layout, picks: readonly LevelPick[]) {
@@ -108,8 +124,8 @@ export function buildReport(input: BuildReportInput): Report {
   const layout = layOut(input);
   const byLevel = summariseLevels(input, layout);
   const configs = [...byLevel.values()].flat();
-  const { theory, levelOne } = decideLevelOne(input, layout, byLevel);
-  const picks = levelPicks(layout.levels, byLevel, levelOne);
+  const { theory, levelOne, decided, decisions } = decideLevels(input, layout, byLevel);
+  const picks = levelPicks(layout.levels, byLevel, levelOne, decided);
   const recommendation = recommendationFor(input, layout.levels, levelOne, picks, configs);
   const { byPromptType, bySystemPrompt, bestUseCase } = promptTables(input, layout, picks);
   return {
@@ -129,5 +145,6 @@ export function buildReport(input: BuildReportInput): Report {
     bestUseCase,
     theory: theory ? { alpha: theory.alpha, costRatio: theory.costRatio, predictedOptimalK: theory.predictedOptimalK, note: theory.note } : null,
     warnings: collectWarnings(input, configs, layout.lowest),
+    decision: decisions,
   };
 }

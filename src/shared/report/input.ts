@@ -1,6 +1,7 @@
 /** What the sweep hands the report builder: its configurations, its notes and its schedule check. */
 import type { EngineId } from '../engine-descriptor';
 import type { ConfigKeyed } from '../config-key';
+import type { SearchFacts } from './decide';
 import type { AcceptanceStats, Measurement, Prediction, PromptDef, Report, ScheduleEntry, SweepPlan, SystemPromptDef, Warning } from '../schemas';
 
 /** What the sweep knows about one configuration besides its measurements. */
@@ -44,8 +45,8 @@ export interface BuildReportInput {
   notes?: readonly Warning[];
   /** Load levels: the per-batch-size schedule and its confirmation run, where the engine takes one. */
   scheduleCheck?: ScheduleCheck;
-  /** Adaptive sweeps: the configuration the driver picked (src/core/sweep/adaptive.ts); the recommendation takes it as is. */
-  decidedPick?: ConfigKeyed | null;
+  /** How the sweep searched (looks, first rounds, why it stopped); absent: taken from the plan (a report rebuilt from a log). */
+  search?: SearchFacts;
 }
 
 /** A schedule the sweep built from the level picks and tried (or could not). */

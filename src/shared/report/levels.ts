@@ -5,7 +5,7 @@
  */
 import { configKey, launchKey } from '../config-key';
 import { costElsewhere, pickAtLoad, pickFromRecommendation } from '../level-picks';
-import type { ConfigurationResult, LevelPick, Measurement, Recommendation } from '../schemas';
+import type { ConfigurationResult, LevelDecision, LevelPick, Measurement, Recommendation } from '../schemas';
 import type { BuildReportInput, ConfigRun, ScheduleCheck } from './input';
 
 /** Measured levels, lowest first: the plan's and any found in the measurements (a report rebuilt from a log). */
@@ -94,8 +94,8 @@ function overallRecommendation(
   };
 }
 
-/** One pick per level, lowest first: level 1 takes the paired recommendation, levels above it the round-score decision (which also marks its ties). */
-export function levelPicks(levels: readonly number[], byLevel: Map<number, ConfigurationResult[]>, levelOne: Recommendation | null): LevelPick[] {
+/** One pick per level, lowest first: level 1 takes its recommendation, levels above the level's decision. */
+export function levelPicks(levels: readonly number[], byLevel: Map<number, ConfigurationResult[]>, levelOne: Recommendation | null, decided: Map<number, { pick: string; decision: LevelDecision }>): LevelPick[] {
   const picks: LevelPick[] = [];
   for (const level of levels) {
     const entries = byLevel.get(level) ?? [];
@@ -103,9 +103,9 @@ export function levelPicks(levels: readonly number[], byLevel: Map<number, Confi
       if (levelOne) picks.push(pickFromRecommendation(levelOne, entries));
       continue;
     }
-    const decided = pickAtLoad(level, entries);
-    for (const c of entries) c.tiesWithBest = decided !== null && decided.tied.includes(c);
-    if (decided) picks.push(decided.pick);
+    const d = decided.get(level);
+    const pick = d ? pickAtLoad(level, entries, d.pick, d.decision) : null;
+    if (pick) picks.push(pick);
   }
   return picks;
 }

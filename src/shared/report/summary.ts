@@ -1,10 +1,11 @@
 /** One entry of the report per (configuration, load level): medians, intervals, speedup, acceptance, output match, load figures. */
 import { isBaseline } from '../config-key';
-import { cellFigures } from '../load-decision';
+import { cellFigures } from '../load-figures';
 import type { ConfigurationResult, Measurement } from '../schemas';
 import { median, percentChange, round, spread, stratifiedMedianCI } from '../stats';
 import type { ConfigRun } from './input';
-import { okTps, pctCI, ratioCI, stratumKey } from './pairing';
+import { okTps, stratumKey } from './pairing';
+import { compareSamples, scatter, type Sample, type Scatter } from '../search/compare';
 
 export function configLabel(k: number | null, draftModel?: string | null, showDraft = false): string {
   if (isBaseline({ numSpeculativeTokens: k, draftModel })) return 'No spec';
@@ -35,6 +36,21 @@ export function matchRate(ms: readonly Measurement[], ref: Map<string, string> |
   return compared ? same / compared : null;
 }
 
+/**
+ * Speedup over the baseline and its 95% interval from the same comparison: at level 1 the requests
+ * blocked by prompt cell (the gain on each prompt, averaged; the prompt mix cancels) — at every level,
+ * per request — with the level's noise (`pooled`: the scatter of every setting measured there, never
+ * quieter than the pair's own). The estimate is always inside its interval.
+ */
+const perRequest = (ms: readonly Measurement[]): Sample[] => ms.filter((m) => m.ok && m.metrics).map((m) => ({ stratum: stratumKey(m), value: m.metrics!.tokensPerSecond }));
+
+function speedupVs(ms: readonly Measurement[], baseline: readonly Measurement[], pooled: Scatter | undefined): { percent: number; interval: [number, number] | null } | null {
+  const c = compareSamples(perRequest(ms), perRequest(baseline), { pooled });
+  if (!c) return null;
+  const pct = (r: number) => round((r - 1) * 100, 1)!;
+  return { percent: pct(c.ratio), interval: c.interval ? [Math.min(pct(c.interval[0]), pct(c.ratio)), Math.max(pct(c.interval[1]), pct(c.ratio))] : null };
+}
+
 export function summariseConfig(
   run: ConfigRun,
   level: number,
@@ -42,6 +58,7 @@ export function summariseConfig(
   baseline: readonly Measurement[] | null,
   ref: Map<string, string> | null,
   showDraft: boolean,
+  pooled?: Scatter,
 ): ConfigurationResult {
   const k = run.numSpeculativeTokens;
   const ok = ms.filter((m) => m.ok && m.metrics);
@@ -57,6 +74,7 @@ export function summariseConfig(
   const ci = stratifiedMedianCI(ok.map((m) => ({ stratum: stratumKey(m), value: m.metrics!.tokensPerSecond })));
   const range = spread(tps);
   const load = cellFigures(level, ms);
+  const speedup = baselineConfig || !baseline ? null : speedupVs(ms, baseline, pooled);
   return {
     ...(run.engine ? { engine: run.engine } : {}),
     numSpeculativeTokens: k,
@@ -73,8 +91,8 @@ export function summariseConfig(
     totalSeconds: round(median(ok.map((m) => m.metrics!.totalSeconds)), 3),
     ttftSeconds: round(median(ok.map((m) => m.metrics!.ttftSeconds)), 4),
     decodeTokensPerSecond: round(median(ok.flatMap((m) => (m.metrics!.decodeTokensPerSecond === null ? [] : [m.metrics!.decodeTokensPerSecond])))),
-    speedupPercent: baselineConfig ? (base !== null ? 0 : null) : round(percentChange(med, base), 1),
-    speedupPercentCI: baselineConfig || !baseline ? null : pctCI(ratioCI(ms, baseline)),
+    speedupPercent: baselineConfig ? (base !== null ? 0 : null) : speedup ? speedup.percent : round(percentChange(med, base), 1),
+    speedupPercentCI: speedup?.interval ?? null,
     acceptanceRate: acc?.acceptanceRate ?? null,
     meanAcceptanceLength: acc?.meanAcceptanceLength ?? null,
     perPositionAcceptance: acc?.perPositionAcceptance ?? [],
@@ -98,4 +116,9 @@ export function summariseConfig(
     conservativeScore: round(load.conservativeScore),
     unstable: load.unstable,
   };
+}
+
+/** The within-prompt scatter of every setting measured at a level (what speedup intervals there are widened to). */
+export function levelScatter(sets: readonly (readonly Measurement[])[]): Scatter {
+  return scatter(sets.map(perRequest));
 }

@@ -62,6 +62,11 @@ export const AcceptanceStatsSchema = z.object({
   acceptanceRate: z.number().nullable(),
   meanAcceptanceLength: z.number().nullable(),
   perPositionAcceptance: z.array(z.number()),
+  /**
+   * Verification steps behind the totals, where the engine does not count drafts: each step emits its
+   * accepted run plus one token, so steps = completion tokens − 1 − accepted, summed over the answers.
+   */
+  steps: z.number().nullable().optional(),
 });
 export type AcceptanceStats = z.infer<typeof AcceptanceStatsSchema>;
 

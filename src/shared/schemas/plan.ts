@@ -55,6 +55,11 @@ export const SweepPlanSchema = z
     customPrompts: z.array(PromptDefSchema).default([]),
     customSystemPrompts: z.array(SystemPromptDefSchema).default([]),
     repeats: z.number().int().min(1, 'repeats must be 1 or more').max(100).default(3),
+    /**
+     * The most rounds one setting may get at one level when the decision samples more (default 3 × repeats);
+     * the search's launch and request caps come first.
+     */
+    maxRepeats: z.number({ error: 'max repeats must be a whole number, e.g. 9' }).int('max repeats must be a whole number, e.g. 9').min(1, 'max repeats must be 1 or more').max(300, 'max repeats above 300: give at most 300').optional(),
     maxTokens: z.number().int().min(1, 'max tokens must be 1 or more').max(32_768).default(256),
     temperature: z.number().min(0).max(2).default(0),
     seed: z.number().int().default(1234),
@@ -77,8 +82,18 @@ export const SweepPlanSchema = z
       .default([1]),
     /** The level the overall recommendation is for; default: the lowest level measured. */
     targetConcurrency: ConcurrencySchema.optional(),
+    /** Latency bounds: at each level a configuration whose p99 exceeds one is not eligible for the pick. */
+    slo: z
+      .object({
+        ttftP99Ms: z.number({ error: 'the TTFT p99 bound must be a number of milliseconds, e.g. 500' }).positive('the TTFT p99 bound must be above 0 ms, e.g. 500').max(3_600_000).optional(),
+        itlP99Ms: z.number({ error: 'the inter-token latency p99 bound must be a number of milliseconds, e.g. 50' }).positive('the inter-token latency p99 bound must be above 0 ms, e.g. 50').max(3_600_000).optional(),
+      })
+      .optional(),
   })
   .superRefine((p, ctx) => {
+    if (p.maxRepeats !== undefined && p.maxRepeats < p.repeats) {
+      ctx.addIssue({ code: 'custom', path: ['maxRepeats'], message: `max repeats ${p.maxRepeats} is below repeats ${p.repeats}: give at least ${p.repeats}, or leave it out (default ${3 * p.repeats})` });
+    }
     if (p.mode === 'managed' && !p.server) ctx.addIssue({ code: 'custom', path: ['server'], message: 'managed mode needs server settings (model, command)' });
     if (p.mode === 'attached' && !p.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'attached mode needs the server URL' });
     if (p.mode === 'attached' && p.tokens.length !== 1 && p.attachedChangesK !== true) {

@@ -48,6 +48,8 @@ export const ConfigurationResultSchema = z.object({
   /** Length of the steady window the figures come from (warm-up, ramp-up and drain excluded). */
   steadyWindowSeconds: z.number().nullable().optional(),
   latency: LatencySchema.optional(),
+  /** With latency bounds (plan.slo): whether this entry may be picked at its level, and which bound it exceeds. */
+  slo: z.object({ eligible: z.boolean(), reason: z.string().nullable() }).optional(),
   /** One score per round (a pass over the prompt matrix at this level): its aggregate tokens/s. */
   roundScores: z.array(z.number()).optional(),
   /** median − 1.4826 × MAD of roundScores: the conservative score a level's decision compares. */
@@ -172,6 +174,43 @@ export const AdaptiveSummarySchema = z.object({
 });
 export type AdaptiveSummary = z.infer<typeof AdaptiveSummarySchema>;
 
+/** A setting as the decision names it. */
+export const SettingRefSchema = z.object({
+  numSpeculativeTokens: z.number().int().nullable(),
+  draftModel: z.string().nullable().optional(),
+});
+export type SettingRef = z.infer<typeof SettingRefSchema>;
+
+/**
+ * How one load level was decided: what was measured and what only predicted, the extra rounds
+ * the decision took, and why it stopped — separated (the pick is faster beyond the noise), tie
+ * (within 1%: the cheaper setting), cap (--max-repeats or the search's caps left it open), budget
+ * (a setting that could still win was left unmeasured by the caps), single (one setting).
+ */
+export const LevelDecisionSchema = z.object({
+  concurrency: z.number().int().min(1),
+  strategy: SweepStrategySchema,
+  measured: z.array(SettingRefSchema),
+  predicted: z.array(SettingRefSchema),
+  extraRounds: z.array(SettingRefSchema.extend({ rounds: z.number().int().min(1) })),
+  stoppedBecause: z.enum(['separated', 'tie', 'cap', 'budget', 'single', 'none']),
+  confidence: ConfidenceSchema,
+  /** The comparison that decided it: the leader over its closest rival (or over the pick it tied with). */
+  comparison: z
+    .object({
+      a: SettingRefSchema,
+      b: SettingRefSchema,
+      ratio: z.number(),
+      /** Widened for the looks the decision could take; null: no noise estimate. */
+      interval: z.tuple([z.number(), z.number()]).nullable(),
+      looks: z.number().int().min(1),
+    })
+    .nullable(),
+  /** In words: "decided after 2 extra rounds of k=4 and k=6", or why it could not be. */
+  summary: z.string(),
+});
+export type LevelDecision = z.infer<typeof LevelDecisionSchema>;
+
 export const REPORT_SCHEMA_VERSION = 1;
 
 export const ReportSchema = z.object({
@@ -197,5 +236,7 @@ export const ReportSchema = z.object({
   warnings: z.array(WarningSchema),
   /** Which k were measured and why the sweep stopped (absent in reports before adaptive sweeps). */
   adaptive: AdaptiveSummarySchema.optional(),
+  /** How each load level was decided, lowest first (absent in reports before the search). */
+  decision: z.array(LevelDecisionSchema).optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;

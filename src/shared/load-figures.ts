@@ -1,17 +1,16 @@
 /**
- * The decision at one load level above 1 (several requests in flight), and the
- * per-cell figures it rests on. Pure.
+ * The figures of one (configuration, load level) cell above one request at a
+ * time. Pure.
  *
  * Under load the question is no longer "how fast is one answer" but "how many
  * tokens does the server turn out": each round (one pass over the prompt matrix
- * at that level) is scored by its aggregate tokens/s, and a cell (configuration ×
- * level) by the conservative score median − 1.4826 × MAD of its round scores, so a
- * configuration that is fast once and slow twice does not win on its best round.
- * The rule follows the K-schedule tuner proposed for vLLM (PR 49163, see
- * /work/shared/reference/engines.md "vLLM under load").
+ * at that level) is scored by its aggregate tokens/s — the samples a level's
+ * decision compares (report/decide.ts). The cell also keeps the conservative
+ * score median − 1.4826 × MAD of its round scores and flags a cell whose rounds
+ * spread more than 10% as unstable, the way the K-schedule tuner proposed for
+ * vLLM (vllm-project/vllm PR 49163) describes a cell.
  */
 import { quantile } from 'simple-statistics';
-import { isBaseline, type ConfigKeyed } from './config-key';
 import type { Latency, Measurement } from './schemas';
 import { median } from './stats';
 
@@ -19,10 +18,6 @@ import { median } from './stats';
 export const MAD_SCALE = 1.4826;
 /** A cell whose scaled MAD exceeds this share of its median is unstable. */
 export const UNSTABLE_SPREAD = 0.1;
-/** Fewer rounds than this give no spread worth the name: the pick is low confidence. */
-export const MIN_ROUNDS = 3;
-/** Candidates within this percentage of the best conservative score tie; the smaller k wins. */
-export const LOAD_TIE_PERCENT = 1;
 
 const okOnes = (ms: readonly Measurement[]) => ms.filter((m) => m.ok && m.metrics);
 
@@ -124,59 +119,4 @@ export function cellFigures(concurrency: number, ms: readonly Measurement[]): Ce
     latency: cellLatency(ms),
     steadyWindowSeconds: steadyWindowSeconds(ms),
   };
-}
-
-/** What the level decision needs of a cell. */
-export interface LoadCandidate extends ConfigKeyed {
-  failed: boolean;
-  roundScores?: number[];
-  conservativeScore?: number | null;
-  unstable?: boolean;
-}
-
-export interface LevelDecision<T extends LoadCandidate> {
-  pick: T;
-  /** The highest conservative score among the candidates. */
-  best: T;
-  /** Candidates within 1% of the best, the pick among them. */
-  tied: T[];
-  /** Every candidate was unstable. */
-  allUnstable: boolean;
-  /** Rounds behind the pick (fewer than MIN_ROUNDS: low confidence). */
-  rounds: number;
-  confidence: 'high' | 'medium' | 'low';
-}
-
-/** Cheaper first: the baseline, then by k; a k that is the engine's own goes last. */
-export function cheaperRank(c: ConfigKeyed): number {
-  return isBaseline(c) ? -1 : (c.numSpeculativeTokens ?? Number.MAX_SAFE_INTEGER);
-}
-
-/**
- * The pick at one level above 1: the highest conservative score, ties within 1% going to the
- * smaller k (less draft work for the same throughput). k = 0 is a candidate like any other and
- * wins when speculation costs. An unstable cell's median is not trusted: it competes only on its
- * conservative score, which its spread already pulls down, and a pick that is unstable has low
- * confidence. Leaving unstable cells out altogether would let one noisy round of a much faster
- * configuration hand the level to a far slower one (seen on a loaded machine: k=0 at 32 in flight,
- * 1.5× faster in every round, lost to k=4 because one round dipped).
- */
-export function decideLevel<T extends LoadCandidate>(candidates: readonly T[]): LevelDecision<T> | null {
-  const scored = candidates.filter((c) => !c.failed && c.conservativeScore !== null && c.conservativeScore !== undefined);
-  if (!scored.length) return null;
-  const stable = scored.filter((c) => !c.unstable);
-  const pool = scored;
-  const score = (c: T) => c.conservativeScore!;
-  const best = pool.reduce((a, b) => (score(b) > score(a) ? b : a));
-  const floor = score(best) - (Math.abs(score(best)) * LOAD_TIE_PERCENT) / 100;
-  const tied = pool.filter((c) => score(c) >= floor).sort((a, b) => cheaperRank(a) - cheaperRank(b));
-  const pick = tied[0];
-  const rounds = pick.roundScores?.length ?? 0;
-  const allUnstable = stable.length === 0;
-  // High only when the runner-up outside the tie sits below the pick by more than the pick's own spread.
-  const robust = robustScore(pick.roundScores ?? []);
-  const runnerUp = pool.filter((c) => !tied.includes(c)).reduce<T | null>((a, b) => (!a || score(b) > score(a) ? b : a), null);
-  const separated = !runnerUp || (robust !== null && score(pick) - score(runnerUp) > robust.spread);
-  const confidence = rounds < MIN_ROUNDS || allUnstable || pick.unstable ? 'low' : separated ? 'high' : 'medium';
-  return { pick, best, tied, allUnstable, rounds, confidence };
 }
