@@ -70,6 +70,7 @@ interface SweepFlags {
   warmup: boolean;
   concurrency?: number[];
   targetConcurrency?: number;
+  apiKeyEnv?: string;
 }
 
 /** Flag names for plan fields, so validation errors name what the user typed. */
@@ -93,6 +94,7 @@ const FLAG_FOR: Record<string, string> = {
   systemPrompts: '--system-prompts',
   concurrency: '--concurrency',
   targetConcurrency: '--target-concurrency',
+  apiKeyEnv: '--api-key-env',
 };
 
 /** "--concurrency: … (got 0)": the flag a schema issue is about, and the value it refused where it is one item of a list. */
@@ -155,6 +157,7 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: 
     ...(f.strategy ? { strategy: f.strategy } : {}),
     ...(f.concurrency ? { concurrency: f.concurrency } : {}),
     ...(f.targetConcurrency !== undefined ? { targetConcurrency: f.targetConcurrency } : {}),
+    ...(f.apiKeyEnv !== undefined ? { apiKeyEnv: f.apiKeyEnv } : {}),
   };
   let input: SweepPlanInput;
   const givenCommand = f.serverCommand ?? f.vllmCommand;
@@ -261,6 +264,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--prompts <file>', 'JSON file with custom promptTypes/systemPrompts (see the README)')
     .option('--out <file>', 'report path (a .jsonl measurement log is written beside it)', 'test_results.json')
     .option('--url <url>', 'attached mode: measure this running server (LM Studio and Ollama: default their usual URL)')
+    .option('--api-key-env <name>', "the environment variable holding the server's API key, when it is not the engine's own (each engine's is in the README); only the name is recorded")
     .option('--extra-args <args>', 'extra vLLM arguments, passed through as given')
     .option('--gpu-memory-utilization <f>', 'vLLM --gpu-memory-utilization', numberArg(0.01, 1))
     .option('--tensor-parallel-size <n>', 'vLLM --tensor-parallel-size', intArg(1, 64))

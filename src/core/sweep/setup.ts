@@ -54,8 +54,8 @@ export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | 
   if (plan.mode === 'managed') {
     const settings = plan.server!;
     const engine = engineById(settings.engine);
-    const launch = launchSupport(engine);
-    const apiKey = (launch.apiKeyEnv && process.env[launch.apiKeyEnv]) || undefined;
+    launchSupport(engine); // refuses, before anything runs, an engine the user runs themselves
+    const apiKey = apiKeyFor(engine, plan);
     const configs = sortBaselineFirst(engine.configurations({ tokens: plan.tokens, draftModels: plan.draftModels, settings }));
     const build = await server!.detectVersion(settings.command, { signal, engine: settings.engine });
     const launchFor = launchSettingsFor(engine, settings, configs);
@@ -72,9 +72,26 @@ export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | 
     });
   }
   plan = { ...plan, engine: engine.descriptor.id, attachedChangesK: kPerRequest || undefined };
-  const apiKey = (engine.launch?.apiKeyEnv && process.env[engine.launch.apiKeyEnv]) || process.env.VLLM_API_KEY || undefined;
+  const apiKey = apiKeyFor(engine, plan);
   const configs = sortBaselineFirst(engine.configurations({ tokens: plan.tokens, draftModels: plan.draftModels, settings: null }));
   return { plan, engine, configs, cells, promptTypes, systemPrompts, build: null, launchFor: () => null, apiKey };
+}
+
+/**
+ * The bearer key this server gets: from the variable the user named for it (plan.apiKeyEnv), else from
+ * its engine's own variable, else none. Never another engine's: a vLLM key does not go to LM Studio.
+ */
+export function apiKeyFor(engine: Engine, plan: Pick<SweepPlan, 'apiKeyEnv'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (plan.apiKeyEnv !== undefined) {
+    const named = env[plan.apiKeyEnv];
+    if (!named) {
+      throw new SpecTuneError('INVALID_INPUT', `apiKeyEnv: the environment variable ${plan.apiKeyEnv} is not set (or empty), so there is no key to send`, {
+        hint: `set ${plan.apiKeyEnv} to the server's API key before running SpecTune, or leave out --api-key-env`,
+      });
+    }
+    return named;
+  }
+  return (engine.apiKeyEnv && env[engine.apiKeyEnv]) || undefined;
 }
 
 /** Baseline first: every later configuration is compared with it. */

@@ -109,12 +109,13 @@ const embeddedArgv = (s: Parameters<typeof buildLlamaArgv>[0], c: SpecConfig, b:
 export const embeddedEngine: Engine = {
   descriptor: EMBEDDED_DESCRIPTOR,
   probePaths: ['/props', '/v1/models'],
+  // The embedded server checks no key.
+  apiKeyEnv: null,
   identify: (ask) => identifyByProps(ask, (props) => isEmbeddedBuildInfo(props.build_info)),
   launch: {
     detectBuild: (command, opts) => detectEmbeddedBuild(command, opts),
     argv: embeddedArgv,
     managedFlags: LLAMA_MANAGED_FLAGS,
-    apiKeyEnv: null,
   },
   configurations: sameDraftForEveryK,
   shapeRequest: (req) => openAiRequest(req),

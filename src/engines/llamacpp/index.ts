@@ -69,12 +69,13 @@ export function recommendLaunch(input: RecommendInput, argvOf: (s: ServerSetting
 export const llamaCppEngine: Engine = {
   descriptor: LLAMACPP_DESCRIPTOR,
   probePaths: ['/props', '/v1/models'],
+  // llama-server reads --api-key from LLAMA_API_KEY when the flag is left out.
+  apiKeyEnv: 'LLAMA_API_KEY',
   identify: (ask) => identifyByProps(ask, (props) => !isEmbeddedBuildInfo(props.build_info)),
   launch: {
     detectBuild: (command, opts) => detectLlamaBuild(command, opts),
     argv: (settings, config, build) => buildLlamaArgv(settings, config, build),
     managedFlags: LLAMA_MANAGED_FLAGS,
-    apiKeyEnv: 'LLAMA_API_KEY',
     scrubEnv: LLAMA_SPEC_ENV_VARS,
     // llama-server reads --api-key from LLAMA_API_KEY when the flag is left out.
     secretPlaceholders: { '--api-key': '$LLAMA_API_KEY', '--hf-token': '$HF_TOKEN' },

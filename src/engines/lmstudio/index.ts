@@ -90,6 +90,9 @@ const LMS_COMMAND = ['lms'];
 export const lmstudioEngine: Engine = {
   descriptor: LMSTUDIO_DESCRIPTOR,
   probePaths: ['/api/v0/models'],
+  // LM Studio 0.4+ can require an API token (Developer → Server Settings); its SDKs read it from LM_API_TOKEN.
+  // Older versions ignore the header.
+  apiKeyEnv: 'LM_API_TOKEN',
   identify,
   launch: null,
   configurations,

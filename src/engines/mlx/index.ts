@@ -76,12 +76,13 @@ function recommend({ config, settings, build }: RecommendInput): Recommended {
 export const mlxEngine: Engine = {
   descriptor: MLX_DESCRIPTOR,
   probePaths: ['/health', '/v1/models'],
+  // mlx_lm.server checks no key.
+  apiKeyEnv: null,
   identify,
   launch: {
     detectBuild: (command, opts) => detectMlxBuild(command, opts),
     argv: mlxLaunchArgv,
     managedFlags: MLX_MANAGED_FLAGS,
-    apiKeyEnv: null,
   },
   configurations: sameDraftForEveryK,
   shapeRequest: (req, config) => openAiRequest(req, mlxRequestFields(config)),

@@ -70,6 +70,8 @@ function configurations(input: ConfigurationInput): SpecConfig[] {
 export const ollamaEngine: Engine = {
   descriptor: OLLAMA_DESCRIPTOR,
   probePaths: ['/api/version', '/v1/models'],
+  // Ollama has no API key (a proxy in front of it may: the user names its variable with --api-key-env).
+  apiKeyEnv: null,
   identify,
   launch: null,
   configurations,

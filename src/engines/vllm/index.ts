@@ -75,6 +75,8 @@ const withK = (s: ServerSettings, c: SpecConfig): ServerSettings => ({
 export const vllmEngine: Engine = {
   descriptor: VLLM_DESCRIPTOR,
   probePaths: ['/version', '/v1/models'],
+  // vLLM's --api-key defaults to $VLLM_API_KEY: the server and SpecTune read the same variable.
+  apiKeyEnv: 'VLLM_API_KEY',
   identify,
   launch: {
     detectBuild: async (command) => toBuild(await queryVllmVersion(command)),
@@ -86,7 +88,6 @@ export const vllmEngine: Engine = {
       '--speculative-model': 'draftModel',
       '--num-speculative-tokens': 'numSpeculativeTokens',
     },
-    apiKeyEnv: 'VLLM_API_KEY',
     secretPlaceholders: VLLM_SECRET_PLACEHOLDERS,
   },
   configurations: sameDraftForEveryK,

@@ -42,6 +42,14 @@ export const SweepPlanSchema = z
     url: HttpUrlSchema.optional(),
     /** The engine measured; attached mode detects it from the server's API when not given. */
     engine: EngineIdSchema.optional(),
+    /**
+     * The environment variable holding this server's API key, when it is not the engine's own
+     * (a generic OpenAI-compatible server, a proxy in front of an engine). Only its name is kept.
+     */
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'give the name of an environment variable (letters, digits and "_", not starting with a digit), e.g. MY_SERVER_KEY, not the key itself')
+      .optional(),
     /** Model name for requests; default: the first of /v1/models. */
     model: z.string().max(1024).optional(),
     /** Draft models compared per request (engines that swap drafts per request, e.g. LM Studio). */
