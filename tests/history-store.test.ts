@@ -120,6 +120,24 @@ describe('HistoryStore', () => {
     expect(report.server.model).toBe(plan.server!.model);
   });
 
+  it('a recovered run keeps the engine it ran on (llama.cpp launched, Ollama attached), never vLLM by default', async () => {
+    const store = new HistoryStore({ dataDir });
+    const llamaPlan = SweepPlanSchema.parse({ ...plan, engine: 'llama.cpp', server: { ...plan.server, engine: 'llama.cpp', command: ['llama-server'], model: '/models/t.gguf', draftModel: '/models/d.gguf' } });
+    const ollamaPlan = SweepPlanSchema.parse({ mode: 'attached', url: 'http://127.0.0.1:11434', engine: 'ollama', tokens: [0, 3], attachedChangesK: true, promptTypes: ['code'], systemPrompts: ['direct'], repeats: 3 });
+    for (const [p, kind, url] of [[llamaPlan, 'llama.cpp', 'http://127.0.0.1:8123'], [ollamaPlan, 'ollama', 'http://127.0.0.1:11434']] as const) {
+      const run = await store.create({ kind: 'sweep', plan: p as never, model: 'm', simulated: false, toolVersion: '0.1.0' });
+      const lines = [{ type: 'start', at: new Date().toISOString(), plan: p }, ...all.slice(0, 4).map((m) => ({ type: 'measurement', measurement: m }))];
+      writeFileSync(jsonlPathFor(run.reportPath), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const report = store.get(run.runId);
+      expect(report.status).toBe('partial');
+      expect(report.server).toMatchObject({ kind, url });
+    }
+    // No plan at all: the engine is not known, and the report does not guess one.
+    const bare = await store.create({ kind: 'sweep', plan: {}, model: 'm', simulated: false, toolVersion: '0.1.0' });
+    writeFileSync(jsonlPathFor(bare.reportPath), JSON.stringify({ type: 'measurement', measurement: all[0] }) + '\n');
+    expect(store.get(bare.runId).server.kind).toBe('unknown');
+  });
+
   it('without a usable plan it still recovers the measurements, with a warning', async () => {
     const store = new HistoryStore({ dataDir });
     const run = await store.create({ kind: 'sweep', plan: {}, model: 'm', simulated: false, toolVersion: '0.1.0' });
