@@ -11,7 +11,7 @@ import { parseOrThrow, SweepPlanSchema, type PromptDef, type ServerSettings, typ
 import { isBaselineConfig, type Engine, type EngineBuild, type SpecConfig } from '../../engines/engine';
 import { engineById } from '../../engines';
 import { launchSupport, type ServerProcess } from '../server-process';
-import { listModels, probeEndpoint } from '../probes';
+import { identifyWith, listModels, probeEndpoint } from '../probes';
 
 export interface Cell {
   pt: PromptDef;
@@ -99,29 +99,25 @@ function sortBaselineFirst(configs: SpecConfig[]): SpecConfig[] {
   return [...configs].sort((a, b) => Number(isBaselineConfig(b)) - Number(isBaselineConfig(a)) || (a.numSpeculativeTokens ?? 1e9) - (b.numSpeculativeTokens ?? 1e9));
 }
 
-/** The engine at an attached URL: the one the plan names (checked against what answers), or whatever answers. */
+/**
+ * The engine at an attached URL: whatever answers, identified by its API (the generic
+ * OpenAI-compatible engine when no named one does), or the one the plan names, if it recognises the
+ * server (the generic engine recognises any server that lists models).
+ */
 async function attachedEngine(plan: SweepPlan, url: string): Promise<Engine> {
   const status = await probeEndpoint({ name: 'target', url });
-  if (!status.running) {
+  if (!status.running || status.kind === 'unknown') {
     throw new SpecTuneError('CONNECT_FAILED', `no server answers at ${url}: ${status.reason ?? 'not running'}`, {
       hint: 'start the server first, or check the URL and port',
     });
   }
-  const detected = status.kind === 'openai' || status.kind === 'unknown' ? null : engineById(status.kind);
-  if (plan.engine) {
-    const wanted = engineById(plan.engine);
-    if (detected && detected !== wanted) {
-      throw new SpecTuneError('INVALID_INPUT', `--engine says ${wanted.descriptor.label}, but ${detected.descriptor.label} answers at ${url}`, {
-        hint: `use --engine ${detected.descriptor.id}, or check the URL`,
-      });
-    }
-    return wanted;
-  }
-  if (!detected) {
-    // An OpenAI-compatible server SpecTune cannot name: measure it the generic (vLLM-shaped) way.
-    return engineById('vllm');
-  }
-  return detected;
+  const detected = engineById(status.kind);
+  if (!plan.engine) return detected;
+  const wanted = engineById(plan.engine);
+  if (detected === wanted || (await identifyWith(wanted, url))) return wanted;
+  throw new SpecTuneError('INVALID_INPUT', `--engine says ${wanted.descriptor.label}, but ${detected.descriptor.label} answers at ${url}`, {
+    hint: `use --engine ${detected.descriptor.id}, or check the URL`,
+  });
 }
 
 /** The model to request: the plan's (checked against what the server has), else the first it lists. */

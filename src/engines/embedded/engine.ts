@@ -11,7 +11,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGgufPair } from './gguf/cached-pair';
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { SpecTuneError } from '../../shared/errors';
 import { findPackageRoot } from '../../node/package-root';
 import { runTool, tailLines } from '../../node/run-tool';
@@ -37,11 +37,8 @@ export const EMBEDDED_INSTALL_HINT =
   "the embedded engine ships with SpecTune: run npm ci in SpecTune's folder (it installs node-llama-cpp and its prebuilt llama.cpp), then write a test model pair with: spectune sim gguf --out DIR";
 
 export const EMBEDDED_DESCRIPTOR: EngineDescriptor = {
-  id: 'embedded',
-  label: 'Embedded llama.cpp (node-llama-cpp)',
+  ...identityOf('embedded'),
   lifecycle: 'launched',
-  defaultUrl: 'http://127.0.0.1:8080',
-  defaultPort: 8080,
   kChange: 'restart',
   kChangeNote: 'every k restarts the embedded server (it reloads the GGUF files: well under a second for generated models)',
   draftPerRequest: false,

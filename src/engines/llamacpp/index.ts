@@ -9,7 +9,7 @@
  * simple. Per-position figures come through only where a server adds them to
  * timings (the embedded engine does; llama-server does not).
  */
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { formatCommand } from '../../shared/shell-words';
 import type { ServerSettings } from '../../shared/schemas';
 import { isBaselineConfig, type Engine, type EngineBuild, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
@@ -22,11 +22,8 @@ import { draftCountsFromTimings, llamaNoDraftingReason } from './timings';
 import { llamaLoad } from './load';
 
 export const LLAMACPP_DESCRIPTOR: EngineDescriptor = {
-  id: 'llama.cpp',
-  label: 'llama.cpp (llama-server)',
+  ...identityOf('llama.cpp'),
   lifecycle: 'launched',
-  defaultUrl: 'http://127.0.0.1:8080',
-  defaultPort: 8080,
   kChange: 'restart',
   kChangeNote: 'every k is a llama-server restart (it reloads the GGUF files: seconds for small models, a minute or more for large ones)',
   draftPerRequest: false,

@@ -5,7 +5,7 @@
  * engine does not change it; lms-cli.ts can reload with another one where the
  * installed `lms` takes --speculative-draft-max-tokens.
  */
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import type { Ask, ConfigurationInput, Engine, Identified, PromptRequest, RequestShape, SpecConfig } from '../engine';
 import { openAiBody } from '../openai-request';
 import { listDraftCandidates, loadedModels, parseModelList } from './models';
@@ -29,11 +29,8 @@ export {
 } from './lms-cli';
 
 export const LMSTUDIO_DESCRIPTOR: EngineDescriptor = {
-  id: 'lmstudio',
-  label: 'LM Studio',
+  ...identityOf('lmstudio'),
   lifecycle: 'attached',
-  defaultUrl: 'http://127.0.0.1:1234',
-  defaultPort: 1234,
   kChange: 'per-request',
   kChangeNote:
     'draft models are swapped per request (draft_model), no reload; the draft length is LM Studio\'s load-time setting, which SpecTune does not set here: every draft model runs at the length LM Studio loaded',

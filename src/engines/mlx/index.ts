@@ -7,7 +7,7 @@
  * acceptance anywhere.
  */
 import { z } from 'zod';
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { formatCommand } from '../../shared/shell-words';
 import { isBaselineConfig, type Ask, type Engine, type Identified, type RecommendInput, type Recommended, type SpecConfig } from '../engine';
 import { openAiRequest, sameDraftForEveryK } from '../openai-request';
@@ -16,11 +16,8 @@ import { detectMlxBuild, MLX_INSTALL_HINT } from './detect';
 import { mlxLoad } from './load';
 
 export const MLX_DESCRIPTOR: EngineDescriptor = {
-  id: 'mlx',
-  label: 'mlx_lm.server (Apple MLX)',
+  ...identityOf('mlx'),
   lifecycle: 'launched',
-  defaultUrl: 'http://127.0.0.1:8080',
-  defaultPort: 8080,
   kChange: 'per-request',
   kChangeNote: 'k is the num_draft_tokens request field: one launch serves every k (the baseline unloads the draft per request, one model reload)',
   draftPerRequest: false,

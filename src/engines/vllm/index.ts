@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { SpecTuneError } from '../../shared/errors';
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { acceptanceBetween } from '../../shared/spec-decode-metrics';
 import { formatCommand } from '../../shared/shell-words';
 import type { ServerSettings } from '../../shared/schemas';
@@ -17,11 +17,8 @@ import { buildSchedule, maxNumSeqs, scheduleSettings } from './schedule';
 import { VLLM_SECRET_PLACEHOLDERS } from './secrets';
 
 export const VLLM_DESCRIPTOR: EngineDescriptor = {
-  id: 'vllm',
-  label: 'vLLM',
+  ...identityOf('vllm'),
   lifecycle: 'launched',
-  defaultUrl: 'http://127.0.0.1:8000',
-  defaultPort: 8000,
   kChange: 'restart',
   kChangeNote: 'every k is a server restart (vLLM reloads the model: minutes on a large model)',
   draftPerRequest: false,
