@@ -125,7 +125,7 @@ export function formatRecommendation(report: Report): string {
   if (r?.command) lines.push('', pc.bold('Startup command:'), r.command);
   else if (r?.setting) lines.push('', pc.bold('Setting:'), r.setting);
   const real = r ? realEngineCommand(report) : null;
-  if (real) lines.push('', pc.bold(`The same with a real ${real.label}${report.server.vllmVersion ? ` ${report.server.vllmVersion}` : ''}:`), real.command);
+  if (real) lines.push('', pc.bold(`The same with a real ${real.label}${report.server.engineVersion ? ` ${report.server.engineVersion}` : ''}:`), real.command);
   return lines.join('\n');
 }
 
@@ -144,7 +144,7 @@ function realEngineCommand(report: Report): { label: string; command: string } |
     const rec = engine.recommend({
       config: { numSpeculativeTokens: schedule ? schedule.numSpeculativeTokens : r.numSpeculativeTokens, draftModel: r.draftModel ?? null },
       settings: { ...sim, command: engine.descriptor.defaultCommand, extraArgs, ...(schedule ? { speculativeSchedule: schedule.entries } : {}) },
-      build: report.server.vllmVersion ? { raw: report.server.vllmVersion, facts: {} } : null,
+      build: report.server.engineVersion ? { raw: report.server.engineVersion, facts: {} } : null,
       url: report.server.url,
       model: report.server.model,
     });

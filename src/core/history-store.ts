@@ -255,7 +255,7 @@ export function rebuildReport(meta: RunMeta | null, records: readonly unknown[])
       model: server?.model ?? plan.model ?? meta?.model ?? null,
       draftModel: server?.draftModel ?? null,
       method: server ? (effectiveMethod(server) ?? null) : null,
-      vllmVersion: null,
+      engineVersion: null,
       simulated: meta?.simulated ?? false,
       command: server?.command ?? null,
     },

@@ -113,7 +113,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
     model: plan.model ?? plan.server?.model ?? null,
     draftModel: plan.server?.draftModel ?? plan.draftModels[0] ?? null,
     method: plan.server?.method ?? (plan.server?.draftModel ? 'draft_model' : null),
-    vllmVersion: setup.build?.raw ?? null,
+    engineVersion: setup.build?.raw ?? null,
     simulated: false,
     command: shownPlan.server?.command ?? null,
   };
@@ -213,7 +213,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
             const state = await server.restart(settings, { signal });
             running = settings;
             listed = state.models;
-            serverInfo = { ...serverInfo, url: state.url!, vllmVersion: state.version ?? serverInfo.vllmVersion, simulated: state.simulated };
+            serverInfo = { ...serverInfo, url: state.url!, engineVersion: state.version ?? serverInfo.engineVersion, simulated: state.simulated };
           } else listed = server.state().models;
           baseUrl = server.state().url!;
           // The launched model by name; a server listing only one (vLLM's --served-model-name) by that name.
@@ -224,7 +224,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
           baseUrl = plan.url!.replace(/\/+$/, '');
           const id = await identifyWith(engine, baseUrl);
           model = await modelToRequest(plan, baseUrl, id?.models ?? [], setup.apiKey);
-          serverInfo = { ...serverInfo, model, vllmVersion: id?.version ?? null, simulated: id?.simulated ?? false };
+          serverInfo = { ...serverInfo, model, engineVersion: id?.version ?? null, simulated: id?.simulated ?? false };
         }
       } catch (err) {
         if (signal?.aborted || (err instanceof SpecTuneError && err.code === 'CANCELLED')) break;
