@@ -7,7 +7,7 @@
  * CPU per 1000 tokens says how much of a core the measuring costs at that load.
  */
 import { measureLevel, type MatrixCell } from '../src/core/sweep/load';
-import { openAiRequest } from '../src/engines/openai-request';
+import { openAiRequest } from '../src/engines/common/openai-request';
 import type { Engine } from '../src/engines/engine';
 import { mlxEngine } from '../src/engines/mlx';
 import { SweepPlanSchema, type Measurement } from '../src/shared/schemas';

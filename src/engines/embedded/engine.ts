@@ -3,7 +3,8 @@
  * user's) in a child process SpecTune launches, so a crash or hang in native code
  * cannot take the app down. Its server speaks llama-server's dialect exactly
  * (argv, /health, /props, timings), so this engine is llama.cpp's behaviour with
- * its own descriptor, command and identification; the code is llama.cpp's.
+ * its own descriptor, command and identification; the code both share is the
+ * llama-server dialect in ../common/llama-server.
  *
  * Acceptance comes from SpecTune's own draft loop in that server (node-llama-cpp's
  * own counters are wrong: see issue 12), per response, with per-position counts.
@@ -17,13 +18,13 @@ import { findPackageRoot } from '../../node/package-root';
 import { runTool, tailLines } from '../../node/run-tool';
 import type { Engine, EngineBuild, SpecConfig } from '../engine';
 import { isBaselineConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../openai-request';
-import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from '../llamacpp/argv';
-import { parseLlamaVersion, toEngineBuild, type LlamaFlags } from '../llamacpp/build';
-import { refuseUnrunnable } from '../llamacpp/detect';
-import { recommendLaunch } from '../llamacpp';
-import { identifyByProps, isEmbeddedBuildInfo } from '../llamacpp/props';
-import { draftCountsFromTimings } from '../llamacpp/timings';
+import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { recommendLaunch } from '../common/recommend-launch';
+import { refuseUnrunnable } from '../common/tool-check';
+import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from '../common/llama-server/argv';
+import { parseLlamaVersion, toEngineBuild, type LlamaFlags } from '../common/llama-server/build';
+import { identifyByProps, isEmbeddedBuildInfo } from '../common/llama-server/props';
+import { draftCountsFromTimings } from '../common/llama-server/timings';
 
 /** Where the embedded server's entry point lives, relative to the package root. */
 export const EMBEDDED_SERVER_ENTRY = ['src', 'engines', 'embedded', 'server', 'main.ts'] as const;

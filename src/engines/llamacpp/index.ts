@@ -10,15 +10,15 @@
  * timings (the embedded engine does; llama-server does not).
  */
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
-import { formatCommand } from '../../shared/shell-words';
-import type { ServerSettings } from '../../shared/schemas';
-import { isBaselineConfig, type Engine, type EngineBuild, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../openai-request';
-import { buildLlamaArgv, LLAMA_MANAGED_FLAGS, LLAMA_SPEC_ENV_VARS } from './argv';
-import { llamaFlagsOf } from './build';
+import { isBaselineConfig, type Engine, type EngineBuild, type SpecConfig } from '../engine';
+import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { recommendLaunch } from '../common/recommend-launch';
+import { buildLlamaArgv, LLAMA_MANAGED_FLAGS, LLAMA_SPEC_ENV_VARS } from '../common/llama-server/argv';
+import { llamaFlagsOf } from '../common/llama-server/build';
+import { identifyByProps, isEmbeddedBuildInfo } from '../common/llama-server/props';
+import { draftCountsFromTimings } from '../common/llama-server/timings';
 import { detectLlamaBuild, LLAMA_INSTALL_HINT } from './detect';
-import { identifyByProps, isEmbeddedBuildInfo } from './props';
-import { draftCountsFromTimings, llamaNoDraftingReason } from './timings';
+import { llamaNoDraftingReason } from './no-drafting';
 import { llamaLoad } from './load';
 
 export const LLAMACPP_DESCRIPTOR: EngineDescriptor = {
@@ -48,19 +48,6 @@ export function llamaSetting(config: SpecConfig, build: EngineBuild | null): str
   if (k !== null) parts.push(`${length} ${k}`);
   const note = f ? '' : ' (builds before April 2026: --draft-max instead of --spec-draft-n-max, and no --spec-type)';
   return `${parts.join(' ')}${note}`;
-}
-
-/** The exact startup line for a configuration, from an argv builder that may refuse it. */
-export function recommendLaunch(input: RecommendInput, argvOf: (s: ServerSettings, c: SpecConfig, b: EngineBuild) => string[], setting: (c: SpecConfig, b: EngineBuild | null) => string): Recommended {
-  const { config, settings, build } = input;
-  const text = setting(config, build);
-  if (!settings || !build) return { command: null, argv: null, setting: text };
-  try {
-    const argv = argvOf(settings, config, build);
-    return { command: formatCommand(argv), argv, setting: text };
-  } catch {
-    return { command: null, argv: null, setting: text };
-  }
 }
 
 export const llamaCppEngine: Engine = {

@@ -7,7 +7,7 @@
  */
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import type { Ask, ConfigurationInput, Engine, Identified, PromptRequest, RequestShape, SpecConfig } from '../engine';
-import { openAiBody } from '../openai-request';
+import { openAiBody } from '../common/openai-request';
 import { listDraftCandidates, loadedModels, parseModelList } from './models';
 import { lmStudioRecommend } from './recommend';
 import { draftCountsFromResponse, lmStudioUsage } from './stats';

@@ -8,9 +8,9 @@
  */
 import { z } from 'zod';
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
-import { formatCommand } from '../../shared/shell-words';
-import { isBaselineConfig, type Ask, type Engine, type Identified, type RecommendInput, type Recommended, type SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../openai-request';
+import { isBaselineConfig, type Ask, type Engine, type Identified, type SpecConfig } from '../engine';
+import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { recommendLaunch } from '../common/recommend-launch';
 import { MLX_MANAGED_FLAGS, mlxLaunchArgv, mlxRecommendArgv } from './argv';
 import { detectMlxBuild, MLX_INSTALL_HINT } from './detect';
 import { mlxLoad } from './load';
@@ -59,17 +59,6 @@ function mlxSetting(config: SpecConfig): string {
   return k === null ? `--draft-model ${draft}` : `--draft-model ${draft} --num-draft-tokens ${k}, or send num_draft_tokens: ${k} per request`;
 }
 
-function recommend({ config, settings, build }: RecommendInput): Recommended {
-  const setting = mlxSetting(config);
-  if (!settings || !build) return { command: null, argv: null, setting };
-  try {
-    const argv = mlxRecommendArgv(settings, config, build);
-    return { command: formatCommand(argv), argv, setting };
-  } catch {
-    return { command: null, argv: null, setting };
-  }
-}
-
 export const mlxEngine: Engine = {
   descriptor: MLX_DESCRIPTOR,
   probePaths: ['/health', '/v1/models'],
@@ -84,6 +73,6 @@ export const mlxEngine: Engine = {
   configurations: sameDraftForEveryK,
   shapeRequest: (req, config) => openAiRequest(req, mlxRequestFields(config)),
   acceptance: { kind: 'none', reason: 'not reported by mlx_lm' },
-  recommend,
+  recommend: (input) => recommendLaunch(input, mlxRecommendArgv, (c) => mlxSetting(c)),
   load: mlxLoad,
 };

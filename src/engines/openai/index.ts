@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { isBaselineConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
-import { openAiRequest } from '../openai-request';
+import { openAiRequest } from '../common/openai-request';
 
 const NOT_REPORTED = 'not reported (SpecTune does not know where this server counts drafts)';
 

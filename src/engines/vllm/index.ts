@@ -9,7 +9,7 @@ import { acceptanceBetween } from '../../shared/spec-decode-metrics';
 import { formatCommand } from '../../shared/shell-words';
 import type { ServerSettings } from '../../shared/schemas';
 import type { Ask, Engine, EngineBuild, Identified, SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../openai-request';
+import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
 import { buildVllmArgv, flagStyle, parseVllmVersion, type VllmVersion } from './argv';
 import { readSpecDecodeSnapshot } from '../../node/metrics-client';
 import { queryVllmVersion } from './version';
