@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<void> {
   registerReportCommand(program);
   program
     .command('sim')
-    .description('the built-in vLLM-compatible simulator: `spectune sim serve MODEL [vllm flags]`, `spectune sim --version`');
+    .description('the built-in simulator, a stand-in server per engine: `spectune sim serve MODEL` (vLLM\'s flags), `spectune sim llama-server|mlx_lm.server|lmstudio|ollama …`, `spectune sim --version`');
   await program.parseAsync(argv, { from: 'user' });
 }
 

@@ -28,7 +28,7 @@ import {
   type SweepPlanInput,
 } from '../shared/schemas';
 import { splitArgs } from '../shared/shell-words';
-import { ENGINE_IDS } from '../shared/engine-descriptor';
+import { DEFAULT_ENGINE, ENGINE_IDS } from '../shared/engine-descriptor';
 import { ENGINES, engineById } from '../engines';
 import type { Engine } from '../engines/engine';
 import { startDemoServer, type DemoServer } from '../core/demo-server';
@@ -121,6 +121,13 @@ async function readPromptsFile(path: string): Promise<CustomPromptsFile> {
   return r.data;
 }
 
+/** The launched engines' usual commands ("vllm, llama-server, mlx_lm.server"), for the help text. */
+function launchCommandExamples(): string {
+  return ENGINES.filter((e) => e.descriptor.lifecycle === 'launched' && e.descriptor.defaultCommand.length === 1)
+    .map((e) => e.descriptor.defaultCommand[0])
+    .join(', ');
+}
+
 /** The draft models given: one per launch, or a list where the engine swaps drafts per request. */
 function draftModelsFor(engine: Engine, given: string[] | undefined): string[] {
   const drafts = given ?? [];
@@ -134,7 +141,7 @@ function draftModelsFor(engine: Engine, given: string[] | undefined): string[] {
 }
 
 export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: { model: string; draftModel: string | null }): Promise<SweepPlan> {
-  const engine = engineById(f.engine ?? 'vllm');
+  const engine = engineById(f.engine ?? DEFAULT_ENGINE.id);
   const d = engine.descriptor;
   const custom = f.prompts ? await readPromptsFile(f.prompts) : { promptTypes: [], systemPrompts: [] };
   // Custom prompts join the sweep unless the user picked prompt types explicitly.
@@ -229,9 +236,9 @@ export function registerSweepCommand(program: Command): void {
   program
     .command('sweep')
     .description('measure baseline vs k draft tokens (or draft models) across prompt types and system prompts, recommend the best')
-    .option('--engine <id>', `the engine: ${ENGINE_IDS.join(', ')} (llamacpp = llama.cpp); with --url, detected from the server when not given`, 'vllm')
+    .option('--engine <id>', `the engine: ${ENGINE_IDS.join(', ')} (llamacpp = llama.cpp); with --url, detected from the server when not given`, DEFAULT_ENGINE.id)
     .option('--demo', 'use the built-in simulator of the engine (no GPU needed); numbers are SIMULATED')
-    .option('--server-command <cmd>', 'how to run a launched engine: "vllm", "llama-server", a path, or "python -m vllm.entrypoints.openai.api_server"')
+    .option('--server-command <cmd>', `how to run a launched engine (default: its own command: ${launchCommandExamples()}), a path to it, or an interpreter and module ("python -m …")`)
     .addOption(new Option('--vllm-command <cmd>', 'alias of --server-command').hideHelp())
     .option('--model <model>', 'target model to serve (llama.cpp: a .gguf path)')
     .option('--draft-model <models>', 'draft model; a comma list where the engine swaps drafts per request (LM Studio)', listArg)
@@ -265,7 +272,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--out <file>', 'report path (a .jsonl measurement log is written beside it)', 'test_results.json')
     .option('--url <url>', 'attached mode: measure this running server (LM Studio and Ollama: default their usual URL)')
     .option('--api-key-env <name>', "the environment variable holding the server's API key, when it is not the engine's own (each engine's is in the README); only the name is recorded")
-    .option('--extra-args <args>', 'extra vLLM arguments, passed through as given')
+    .option('--extra-args <args>', 'extra arguments for the launched server, passed through as given')
     .option('--gpu-memory-utilization <f>', 'vLLM --gpu-memory-utilization', numberArg(0.01, 1))
     .option('--tensor-parallel-size <n>', 'vLLM --tensor-parallel-size', intArg(1, 64))
     .option('--temperature <t>', 'sampling temperature (0 = greedy, outputs comparable across k)', numberArg(0, 2), 0)
@@ -277,9 +284,9 @@ export function registerSweepCommand(program: Command): void {
     .option('--no-warmup', 'skip the uncounted warm-up request per configuration')
     .option('--json', 'print the report as JSON on stdout (no status or progress; errors still go to stderr)')
     .action(async (flags: SweepFlags) => {
-      // Default 'vllm' from commander means "not given" for attached detection only when --url is given.
+      // Commander's default engine means "not given" for attached detection only when --url is given.
       if (flags.url && !process.argv.some((a) => a === '--engine' || a.startsWith('--engine='))) flags.engine = undefined;
-      const engine = engineById(flags.engine ?? 'vllm');
+      const engine = engineById(flags.engine ?? DEFAULT_ENGINE.id);
       let demoServer: DemoServer | null = null;
       if (flags.demo && engine.descriptor.lifecycle === 'attached') {
         await planFromFlags(flags, 'http://127.0.0.1:1'); // refuse bad flags before starting anything
@@ -304,7 +311,7 @@ async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void
       if (!quiet) {
         const endpoints = plan.mode === 'attached' ? [{ name: 'Target server', url: plan.url! }] : DEFAULT_ENDPOINTS;
         err.write(formatStatus(await probeAll(endpoints)) + '\n\n');
-        const d = engineById(flags.engine ?? 'vllm').descriptor;
+        const d = engineById(flags.engine ?? DEFAULT_ENGINE.id).descriptor;
         if (flags.demo && d.demo.persona !== null) err.write(pc.yellow(`Demo: the built-in simulator stands in for ${d.label}. Numbers are SIMULATED.\n\n`));
       }
 

@@ -8,6 +8,7 @@
 import { SpecTuneError } from '../shared/errors';
 import { requests, type RequestChannel, type RequestResult } from '../shared/ipc-contract';
 import { formatZodError } from '../shared/schemas';
+import { DEFAULT_ENGINE } from '../shared/engine-descriptor';
 import pkg from '../../package.json';
 import { HistoryStore } from './history-store';
 import { PresetsStore } from './presets-store';
@@ -72,7 +73,7 @@ export function createAppServices(opts: AppServicesOptions): AppServices {
     },
     history: new HistoryStore({ dataDir: opts.dataDir }),
     simulator: opts.simulator ?? { command: opts.simulatorCommand ?? defaultSimulatorCommand(), env: {} },
-    vllmCommand: opts.vllmCommand ?? ['vllm'],
+    vllmCommand: opts.vllmCommand ?? [...DEFAULT_ENGINE.command],
     saveDialog: opts.saveDialog,
     openExternal: opts.openExternal,
   };

@@ -127,6 +127,8 @@ export interface LaunchSupport {
   scrubEnv?: readonly string[];
   /** Where the engine reads a secret flag's value from when it is left out ('--api-key' → '$VLLM_API_KEY'), for redacted lines. */
   secretPlaceholders?: SecretPlaceholders;
+  /** What to change when this engine runs out of memory, in its own flags (the crash and start-failure hints). */
+  outOfMemoryHint?: string;
 }
 
 export interface Recommended {

@@ -30,9 +30,9 @@ export function engineById(id: string): Engine {
   return e;
 }
 
-/** How an engine's secret flags are shown redacted (its own environment variable, else <redacted>). */
-export function placeholdersFor(id: string): SecretPlaceholders {
-  return engineById(id).launch?.secretPlaceholders ?? {};
+/** How an engine's secret flags are shown redacted (its own environment variable, else <redacted>); no engine: <redacted>. */
+export function placeholdersFor(id: string | undefined): SecretPlaceholders {
+  return (id && engineById(id).launch?.secretPlaceholders) || {};
 }
 
 export function engineDescriptors(): EngineDescriptor[] {

@@ -8,6 +8,12 @@ import { z } from 'zod';
 export const ENGINE_IDS = ['vllm', 'llama.cpp', 'mlx', 'lmstudio', 'ollama', 'embedded', 'openai'] as const;
 export type EngineId = (typeof ENGINE_IDS)[number];
 
+/**
+ * The engine a launch, a form or a command means when it names none (and the command that starts it):
+ * vLLM, SpecTune's first engine. Everything else about it is its own folder's.
+ */
+export const DEFAULT_ENGINE: { readonly id: EngineId; readonly command: readonly string[] } = { id: 'vllm', command: ['vllm'] };
+
 /** What every engine must say about itself before anything else: how it is called and where it listens. */
 export interface EngineIdentity {
   /** As the app and the CLI name it ("llama.cpp (llama-server)"). */

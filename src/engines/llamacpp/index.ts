@@ -63,6 +63,7 @@ export const llamaCppEngine: Engine = {
     scrubEnv: LLAMA_SPEC_ENV_VARS,
     // llama-server reads --api-key from LLAMA_API_KEY when the flag is left out.
     secretPlaceholders: { '--api-key': '$LLAMA_API_KEY', '--hf-token': '$HF_TOKEN' },
+    outOfMemoryHint: 'offload fewer layers (-ngl) or give a smaller --ctx-size',
   },
   configurations: sameDraftForEveryK,
   shapeRequest: (req) => openAiRequest(req),

@@ -86,6 +86,7 @@ export const vllmEngine: Engine = {
       '--num-speculative-tokens': 'numSpeculativeTokens',
     },
     secretPlaceholders: VLLM_SECRET_PLACEHOLDERS,
+    outOfMemoryHint: 'lower --gpu-memory-utilization or --max-model-len',
   },
   configurations: sameDraftForEveryK,
   load: {

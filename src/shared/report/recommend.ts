@@ -72,7 +72,7 @@ function keepSpeculationOff(attached: boolean, valid: readonly ConfigurationResu
   const sentence =
     spec.length === 0
       ? attached
-        ? 'Attached mode measured one server as it runs, labelled k=0: there is nothing to compare it with. Measure it again launched with speculation (passing that k as --tokens), or let SpecTune launch vLLM for each k.'
+        ? 'Attached mode measured one server as it runs, labelled k=0: there is nothing to compare it with. Measure it again launched with speculation (passing that k as --tokens), or let SpecTune launch the server for each k (engines it can launch).'
         : 'Only the baseline (k=0) was measured: no speculative configuration finished, so there is nothing to compare. Run the sweep again to the end.'
       : tie
         ? `Speculation did not clearly help: ${what(best)} measured ${fmtPct(best.speedupPercent)} but its 95% interval (${fmtRange(best.speedupPercentCI)}) includes no gain. Keep speculation off.`

@@ -32,7 +32,7 @@ export type ApiKind = z.infer<typeof ApiKindSchema>;
 export const SweepStrategySchema = z.enum(['adaptive', 'exhaustive'], { error: 'strategy must be "adaptive" or "exhaustive"' });
 export type SweepStrategyKind = z.infer<typeof SweepStrategySchema>;
 
-/** What a sweep does. Managed: SpecTune launches vLLM for each k. Attached: one server, as it runs. */
+/** What a sweep does. Managed: SpecTune launches the engine (a restart per k where k is a launch setting). Attached: a server the user runs. */
 export const SweepPlanSchema = z
   .object({
     mode: z.enum(['managed', 'attached']),
@@ -93,7 +93,7 @@ export const SweepPlanSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['tokens'],
-        message: 'attached mode measures one running server as it is: give the single k it was launched with (0 = no speculation), or launch vLLM through SpecTune to compare several',
+        message: 'attached mode measures one running server as it is: give the single k it was launched with (0 = no speculation), or let SpecTune launch the server (engines it can launch) to compare several',
       });
     }
     if (p.targetConcurrency !== undefined && !p.concurrency.includes(p.targetConcurrency)) {

@@ -192,7 +192,7 @@ export function ServersScreen() {
           <button type="button" onClick={() => void restartServer()} disabled={serverBusy || !!locked} title={locked ?? undefined}>
             Restart
           </button>
-          {serverBusy && <span className="muted">Working… (real vLLM can take minutes to load)</span>}
+          {serverBusy && <span className="muted">Working… (a real model can take minutes to load)</span>}
           {locked && (
             <span className="muted" data-testid="server-lock-reason">
               {locked}

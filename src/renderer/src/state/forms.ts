@@ -15,6 +15,7 @@ import {
   type SystemPromptDef,
 } from '../../../shared/schemas';
 import { shellQuote, splitArgs } from '../../../shared/shell-words';
+import { DEFAULT_ENGINE } from '../../../shared/engine-descriptor';
 
 export const METHOD_CHOICES = SPEC_METHODS;
 
@@ -39,8 +40,8 @@ export type FormResult<T, F extends string> = { ok: true; value: T } | { ok: fal
 
 // k = 0 (no speculation) so the defaults are a valid launch: k > 0 needs a draft model or a method the user picks.
 export const DEFAULT_SERVER_FORM: ServerFormValues = {
-  engine: 'vllm',
-  command: 'vllm',
+  engine: DEFAULT_ENGINE.id,
+  command: wordsToText(DEFAULT_ENGINE.command),
   model: '',
   method: '',
   draftModel: '',
