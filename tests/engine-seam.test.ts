@@ -10,7 +10,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { ENGINE_IDS } from '../src/shared/engine-descriptor';
+import { ENGINE_IDENTITY, ENGINE_IDS, EngineDescriptorSchema } from '../src/shared/engine-descriptor';
+import { ENGINES } from '../src/engines';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LAYERS = ['src/core', 'src/cli', 'src/main', 'src/http', 'src/renderer', 'src/shared'];
@@ -87,6 +88,16 @@ describe('nothing outside an engine folder knows an engine', () => {
     expect(probe("const e = engineById('vllm');")).toEqual(['vllm']);
     expect(probe('const m = `start "ollama" first`;')).toEqual(['start "ollama" first']);
     expect(probe("// engineById('vllm')\nconst x = 'vllm-ish';")).toEqual([]);
+  });
+});
+
+describe('every engine id has its engine', () => {
+  it('ENGINES holds one engine per id, whose descriptor takes its label and address from ENGINE_IDENTITY', () => {
+    expect(ENGINES.map((e) => e.descriptor.id).sort()).toEqual([...ENGINE_IDS].sort());
+    for (const e of ENGINES) {
+      expect(EngineDescriptorSchema.safeParse(e.descriptor).success).toBe(true);
+      expect(e.descriptor).toMatchObject({ label: ENGINE_IDENTITY[e.descriptor.id].label, defaultUrl: ENGINE_IDENTITY[e.descriptor.id].defaultUrl });
+    }
   });
 });
 
