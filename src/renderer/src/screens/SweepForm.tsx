@@ -88,7 +88,7 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
           <legend>Server</legend>
           <label>
             <input type="radio" name="mode" checked={form.mode === 'managed'} onChange={() => setForm({ mode: 'managed' })} />
-            Managed: launch the server with the Servers settings (a restart per k where the engine needs one)
+            Managed: launch the server with the Servers settings, restarting as k needs
           </label>
           <label>
             <input type="radio" name="mode" checked={form.mode === 'attached'} onChange={() => setForm({ mode: 'attached' })} />
