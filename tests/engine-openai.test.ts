@@ -15,6 +15,7 @@ import { runSweep } from '../src/core/sweep';
 import { engineById } from '../src/engines';
 import { openAiEngine } from '../src/engines/openai';
 import { reportToMarkdown } from '../src/shared/report-export';
+import { formatStatus } from '../src/cli/output';
 import { freePort } from './helpers/processes';
 
 let dir = '';
@@ -68,6 +69,7 @@ describe('the generic OpenAI-compatible engine', () => {
     expect(s).toMatchObject({ running: true, kind: 'openai', models: ['local-model'] });
     expect(engineById(s.kind).descriptor).toMatchObject({ label: 'OpenAI-compatible server', lifecycle: 'attached', kChange: 'fixed' });
     expect(openAiEngine.launch).toBeNull();
+    expect(formatStatus([s])).toMatch(/RUNNING — OpenAI-compatible server · local-model/);
   });
 
   it('measures an unnamed server as it runs: reported as that server, acceptance not reported, nothing engine-specific recommended', async () => {

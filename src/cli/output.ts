@@ -6,6 +6,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { ServerSettingsSchema, type EndpointStatus, type GroupComparison, type Report } from '../shared/schemas';
+import { ENGINE_IDENTITY } from '../shared/engine-descriptor';
 import { configKey, isBaseline } from '../shared/report-builder';
 import { engineById } from '../engines';
 import { noRecommendationReason } from './outcome';
@@ -34,7 +35,7 @@ export function formatStatus(statuses: readonly EndpointStatus[]): string {
   for (const s of statuses) {
     const port = new URL(s.url).port || (new URL(s.url).protocol === 'https:' ? '443' : '80');
     const what = s.running
-      ? [s.kind !== 'unknown' ? s.kind : null, s.version ? `v${s.version}` : null, s.models.length ? s.models.join(', ') : null, s.simulated ? pc.yellow('SIMULATED') : null]
+      ? [s.kind !== 'unknown' ? ENGINE_IDENTITY[s.kind].label : null, s.version ? `v${s.version}` : null, s.models.length ? s.models.join(', ') : null, s.simulated ? pc.yellow('SIMULATED') : null]
           .filter(Boolean)
           .join(' · ')
       : '';
