@@ -8,7 +8,7 @@
  */
 import { measureLevel } from '../src/core/sweep/level';
 import type { MatrixCell } from '../src/core/sweep/setup';
-import { openAiRequest } from '../src/engines/openai-request';
+import { openAiRequest } from '../src/engines/common/openai-request';
 import type { Engine } from '../src/engines/engine';
 import { mlxEngine } from '../src/engines/mlx';
 import { SweepPlanSchema, type Measurement } from '../src/shared/schemas';

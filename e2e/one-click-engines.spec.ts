@@ -1,7 +1,8 @@
 /**
  * One click for each engine, from the first screen, in Debian's Chromium through
  * browser mode, each on its simulator persona: launched engines (vLLM,
- * llama.cpp, mlx_lm) restart on the winner; attached ones (LM Studio, Ollama)
+ * llama.cpp, mlx_lm) restart on the winner; attached ones (LM Studio, Ollama, a
+ * generic OpenAI-compatible server, whose demo is the vLLM persona)
  * get the exact setting with Copy. Short runs: one prompt type, one system
  * prompt, one repeat. Runs after the journey (file order), whose history counts
  * it would otherwise change.
@@ -86,7 +87,7 @@ for (const engine of ['vllm', 'llama.cpp', 'mlx']) {
   });
 }
 
-for (const engine of ['lmstudio', 'ollama']) {
+for (const engine of ['lmstudio', 'ollama', 'openai']) {
   test(`${engine} demo: one click measures the attached simulated server and gives the exact setting with Copy`, async () => {
     test.setTimeout(150_000);
     await oneClick(engine);

@@ -113,7 +113,7 @@ describe('out/main/embedded-server.js with plain Node', () => {
       ...SMALL,
     });
     expectAnswered(report, 'embedded', false);
-    expect(report.server.vllmVersion).toMatch(/^embedded .*node-llama-cpp/);
+    expect(report.server.engineVersion).toMatch(/^embedded .*node-llama-cpp/);
     const drafted = report.configurations.find((c) => !isBaseline(c))!;
     expect(drafted.acceptance?.source).toBe('per-response');
     expect(drafted.acceptanceRate).toBeGreaterThan(0);

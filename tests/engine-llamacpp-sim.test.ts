@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildLlamaArgv } from '../src/engines/llamacpp/argv';
-import { llamaFlagsOf, toEngineBuild } from '../src/engines/llamacpp/build';
+import { buildLlamaArgv } from '../src/engines/common/llama-server/argv';
+import { llamaFlagsOf, toEngineBuild } from '../src/engines/common/llama-server/build';
 import { detectLlamaBuild } from '../src/engines/llamacpp/detect';
 import { llamaCppEngine } from '../src/engines/llamacpp';
 import { ENGINES } from '../src/engines';

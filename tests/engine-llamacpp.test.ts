@@ -8,8 +8,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from '../src/engines/llamacpp/argv';
-import { flagsFromHelp, llamaFlagsOf, parseHelpFlags, parseLlamaVersion, toEngineBuild } from '../src/engines/llamacpp/build';
+import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from '../src/engines/common/llama-server/argv';
+import { flagsFromHelp, llamaFlagsOf, parseHelpFlags, parseLlamaVersion, toEngineBuild } from '../src/engines/common/llama-server/build';
 import { detectLlamaBuild } from '../src/engines/llamacpp/detect';
 import { llamaCppEngine } from '../src/engines/llamacpp';
 import { ENGINES } from '../src/engines';

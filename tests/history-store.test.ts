@@ -58,7 +58,7 @@ function completeReport(createdAt: string) {
     plan,
     promptTypes: BUILTIN_PROMPT_TYPES.filter((p) => p.id === 'code'),
     systemPrompts: BUILTIN_SYSTEM_PROMPTS.filter((p) => p.id === 'direct'),
-    server: { kind: 'vllm', url: 'http://127.0.0.1:8123', model: plan.server!.model, draftModel: plan.server!.draftModel!, method: 'draft_model', vllmVersion: '0.15.1', simulated: true, command: ['vllm'] },
+    server: { kind: 'vllm', url: 'http://127.0.0.1:8123', model: plan.server!.model, draftModel: plan.server!.draftModel!, method: 'draft_model', engineVersion: '0.15.1', simulated: true, command: ['vllm'] },
     measurements: all,
     configs: [
       { numSpeculativeTokens: 0, failed: false },
@@ -150,6 +150,34 @@ describe('HistoryStore', () => {
     expect(k3.requests).toBe(3);
     expect(k3.acceptance?.drafts).toBe(30);
     expect(k3.meanAcceptanceLength).toBeCloseTo(2.5, 9);
+  it('a recovered run keeps the engine it ran on (llama.cpp launched, Ollama attached), never vLLM by default', async () => {
+    const store = new HistoryStore({ dataDir });
+    const llamaPlan = SweepPlanSchema.parse({ ...plan, engine: 'llama.cpp', server: { ...plan.server, engine: 'llama.cpp', command: ['llama-server'], model: '/models/t.gguf', draftModel: '/models/d.gguf' } });
+    const ollamaPlan = SweepPlanSchema.parse({ mode: 'attached', url: 'http://127.0.0.1:11434', engine: 'ollama', tokens: [0, 3], attachedChangesK: true, promptTypes: ['code'], systemPrompts: ['direct'], repeats: 3 });
+    for (const [p, kind, url] of [[llamaPlan, 'llama.cpp', 'http://127.0.0.1:8123'], [ollamaPlan, 'ollama', 'http://127.0.0.1:11434']] as const) {
+      const run = await store.create({ kind: 'sweep', plan: p as never, model: 'm', simulated: false, toolVersion: '0.1.0' });
+      const lines = [{ type: 'start', at: new Date().toISOString(), plan: p }, ...all.slice(0, 4).map((m) => ({ type: 'measurement', measurement: m }))];
+      writeFileSync(jsonlPathFor(run.reportPath), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const report = store.get(run.runId);
+      expect(report.status).toBe('partial');
+      expect(report.server).toMatchObject({ kind, url });
+    }
+    // No plan at all: the engine is not known, and the report does not guess one.
+    const bare = await store.create({ kind: 'sweep', plan: {}, model: 'm', simulated: false, toolVersion: '0.1.0' });
+    writeFileSync(jsonlPathFor(bare.reportPath), JSON.stringify({ type: 'measurement', measurement: all[0] }) + '\n');
+    expect(store.get(bare.runId).server.kind).toBe('unknown');
+  });
+
+  it('opens a run whose report SpecTune wrote as schema version 1 (server.vllmVersion), as the current version', async () => {
+    const store = new HistoryStore({ dataDir });
+    const run = await store.create({ kind: 'sweep', plan: plan as never, model: 'm', simulated: true, toolVersion: '0.1.0' });
+    writeFileSync(run.reportPath, readFileSync(join(import.meta.dirname, 'fixtures', 'report-v1.json'), 'utf8'));
+    await store.finish(run.runId, { status: 'complete' });
+    const report = store.get(run.runId);
+    expect(report.schemaVersion).toBe(2);
+    expect(report.server).toMatchObject({ kind: 'vllm', engineVersion: '0.15.1' });
+    expect(report.status).toBe('complete');
+    expect(store.list()[0]).toMatchObject({ runId: run.runId, status: 'complete', recommendedK: report.recommendation?.numSpeculativeTokens });
   });
 
   it('without a usable plan it still recovers the measurements, with a warning', async () => {

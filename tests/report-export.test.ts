@@ -17,10 +17,12 @@ import { CSV_COLUMNS, plainNumber } from '../src/shared/report-export/csv';
 import { escapeHtml } from '../src/shared/report-export/escape';
 import { niceStep } from '../src/shared/report-export/svg-chart';
 import { exportReport, parseReportText, reportToCsv, reportToHtml, reportToMarkdown, summarizeReport } from '../src/shared/report-export';
-import { ReportSchema, type Report } from '../src/shared/schemas';
+import { REPORT_SCHEMA_VERSION, ReportSchema, type Report } from '../src/shared/schemas';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FIXTURE = join(ROOT, 'tests/renderer/fixtures/report.json');
+/** The same report as SpecTune wrote it before schema version 2 (server.vllmVersion). */
+const V1_FIXTURE = join(ROOT, 'tests/fixtures/report-v1.json');
 const BIN = join(ROOT, 'bin/spectune.js');
 const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Report;
 const report = ReportSchema.parse(fixture);
@@ -445,12 +447,23 @@ describe('reading a file that may not be a report', () => {
     expect(refusal('{"type":"start"}\n{"type":"measurement"}\n')).toMatch(/measurement log \(\.jsonl\)/);
     expect(refusal('[1,2]')).toMatch(/a JSON array, not a report object/);
     expect(refusal('{"name":"pkg"}')).toMatch(/neither "schemaVersion" nor "tool"/);
-    expect(refusal(JSON.stringify({ ...fixture, schemaVersion: 2 }))).toMatch(/newer SpecTune \(report schemaVersion 2\)/);
+    expect(refusal(JSON.stringify({ ...fixture, schemaVersion: REPORT_SCHEMA_VERSION + 1 }))).toMatch(new RegExp(`newer SpecTune \\(report schemaVersion ${REPORT_SCHEMA_VERSION + 1}\\)`));
     const broken = variant((r) => {
       r.configurations[1].tokensPerSecond = 'fast';
       delete r.status;
     });
     expect(refusal(JSON.stringify(broken))).toMatch(/status: .*; configurations\.1\.tokensPerSecond: .*expected number/);
+  });
+
+  it('reads a version-1 report (server.vllmVersion) as the current version, and exports it exactly as its current twin', () => {
+    const v1Text = readFileSync(V1_FIXTURE, 'utf8');
+    expect(JSON.parse(v1Text)).toMatchObject({ schemaVersion: 1, server: { vllmVersion: '0.15.1' } });
+    const v1 = parseReportText(v1Text, V1_FIXTURE);
+    expect(v1.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
+    expect(v1.server.engineVersion).toBe('0.15.1');
+    expect(v1.server).not.toHaveProperty('vllmVersion');
+    for (const render of [reportToHtml, reportToMarkdown, reportToCsv]) expect(render(v1)).toBe(render(report));
+    expect(reportToHtml(v1)).toContain('vLLM 0.15.1');
   });
 
   it('keeps fields newer than the schema, so the exporters see them', () => {
@@ -492,6 +505,14 @@ describe('spectune report (real process)', () => {
     const rows = parseCsv(r.stdout + '\r\n');
     expect(rows[0]).toEqual([...CSV_COLUMNS]);
     expect(rows.slice(1).map((row) => Number(row[CSV_COLUMNS.indexOf('tokens_per_second')]))).toEqual(report.configurations.map((c) => c.tokensPerSecond));
+  }, 60_000);
+
+  it('opens a version-1 report: the same Markdown as its current twin, the engine version included', async () => {
+    const [old, now] = await Promise.all([run(V1_FIXTURE, '--format', 'md'), run(FIXTURE, '--format', 'md')]);
+    expect(old.exitCode).toBe(0);
+    expect(old.stderr).toBe('');
+    expect(old.stdout).toBe(now.stdout);
+    expect(old.stdout).toContain('0.15.1');
   }, 60_000);
 
   it('refuses a file that is not a report with exit 2 and says what is wrong', async () => {

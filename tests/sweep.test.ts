@@ -62,7 +62,7 @@ describe('sweep against the simulator', () => {
     expect(report.measurements).toHaveLength(2 * 2 * 1 * 2);
     expect(report.measurements.every((m) => m.ok)).toBe(true);
     expect(report.server.simulated).toBe(true);
-    expect(report.server.vllmVersion).toBeTruthy();
+    expect(report.server.engineVersion).toBeTruthy();
     expect(report.configurations.map((c) => c.numSpeculativeTokens)).toEqual([0, 4]);
     const k4 = report.configurations[1];
     expect(k4.acceptanceRate).toBeGreaterThan(0.3);

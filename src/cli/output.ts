@@ -6,6 +6,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { ServerSettingsSchema, type EndpointStatus, type GroupComparison, type Report } from '../shared/schemas';
+import { ENGINE_IDENTITY } from '../shared/engine-descriptor';
 import { configKey, isBaseline } from '../shared/report-builder';
 import { engineById } from '../engines';
 import { noRecommendationReason } from './outcome';
@@ -34,7 +35,7 @@ export function formatStatus(statuses: readonly EndpointStatus[]): string {
   for (const s of statuses) {
     const port = new URL(s.url).port || (new URL(s.url).protocol === 'https:' ? '443' : '80');
     const what = s.running
-      ? [s.kind !== 'unknown' ? s.kind : null, s.version ? `v${s.version}` : null, s.models.length ? s.models.join(', ') : null, s.simulated ? pc.yellow('SIMULATED') : null]
+      ? [s.kind !== 'unknown' ? ENGINE_IDENTITY[s.kind].label : null, s.version ? `v${s.version}` : null, s.models.length ? s.models.join(', ') : null, s.simulated ? pc.yellow('SIMULATED') : null]
           .filter(Boolean)
           .join(' · ')
       : '';
@@ -131,7 +132,7 @@ export function formatRecommendation(report: Report): string {
   if (r?.command) lines.push('', pc.bold('Startup command:'), r.command);
   else if (r?.setting) lines.push('', pc.bold('Setting:'), r.setting);
   const real = r ? realEngineCommand(report) : null;
-  if (real) lines.push('', pc.bold(`The same with a real ${real.label}${report.server.vllmVersion ? ` ${report.server.vllmVersion}` : ''}:`), real.command);
+  if (real) lines.push('', pc.bold(`The same with a real ${real.label}${report.server.engineVersion ? ` ${report.server.engineVersion}` : ''}:`), real.command);
   return lines.join('\n');
 }
 
@@ -150,7 +151,7 @@ function realEngineCommand(report: Report): { label: string; command: string } |
     const rec = engine.recommend({
       config: { numSpeculativeTokens: schedule ? schedule.numSpeculativeTokens : r.numSpeculativeTokens, draftModel: r.draftModel ?? null },
       settings: { ...sim, command: engine.descriptor.defaultCommand, extraArgs, ...(schedule ? { speculativeSchedule: schedule.entries } : {}) },
-      build: report.server.vllmVersion ? { raw: report.server.vllmVersion, facts: {} } : null,
+      build: report.server.engineVersion ? { raw: report.server.engineVersion, facts: {} } : null,
       url: report.server.url,
       model: report.server.model,
     });

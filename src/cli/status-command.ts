@@ -10,7 +10,7 @@ import { formatStatus } from './output';
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('probe the default ports (:8000 vLLM, :1234 LM Studio, :11434 Ollama, :8080 llama-server/mlx_lm, :9931), any --endpoint and every server SpecTune launched (orphans are marked); each server is named by its API')
+    .description(`probe every engine's default address (${DEFAULT_ENDPOINTS.map((e) => e.url.replace(/^https?:\/\/127\.0\.0\.1/, '')).join(', ')}), any --endpoint and every server SpecTune launched (orphans are marked); each server is named by its API`)
     .addOption(new Option('--endpoint <name=url>', 'another server to probe, e.g. llama=http://127.0.0.1:8080 (repeatable)').argParser(endpointArg).default([] as Endpoint[], 'none'))
     .option('--timeout <ms>', 'per-probe timeout in milliseconds', intArg(100, 60_000), 1500)
     .option('--json', 'print JSON: { endpoints, launched }')

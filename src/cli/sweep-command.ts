@@ -27,7 +27,7 @@ import {
 } from '../shared/schemas';
 import { buildSweepPlan, MAX_TOKENS, PLAN_DEFAULTS, REPEATS, type PlanTarget } from '../shared/plan-builder';
 import { splitArgs } from '../shared/shell-words';
-import { ENGINE_IDS } from '../shared/engine-descriptor';
+import { DEFAULT_ENGINE, ENGINE_IDS } from '../shared/engine-descriptor';
 import { ENGINES, engineById } from '../engines';
 import type { Engine } from '../engines/engine';
 import { startDemoServer, type DemoServer } from '../core/demo-server';
@@ -69,6 +69,7 @@ interface SweepFlags {
   warmup: boolean;
   concurrency?: number[];
   targetConcurrency?: number;
+  apiKeyEnv?: string;
 }
 
 /** Flag names for plan fields, so validation errors name what the user typed. */
@@ -94,6 +95,7 @@ const FLAG_FOR: Record<string, string> = {
   systemPrompts: '--system-prompts',
   concurrency: '--concurrency',
   targetConcurrency: '--target-concurrency',
+  apiKeyEnv: '--api-key-env',
 };
 
 /** "--concurrency: … (got 0)": the flag a schema issue is about, and the value it refused where it is one item of a list. */
@@ -118,6 +120,13 @@ async function readPromptsFile(path: string): Promise<CustomPromptsFile> {
   const r = CustomPromptsFileSchema.safeParse(data);
   if (!r.success) throw new SpecTuneError('INVALID_INPUT', `--prompts ${path}: ${formatZodError(r.error)}`);
   return r.data;
+}
+
+/** The launched engines' usual commands ("vllm, llama-server, mlx_lm.server"), for the help text. */
+function launchCommandExamples(): string {
+  return ENGINES.filter((e) => e.descriptor.lifecycle === 'launched' && e.descriptor.defaultCommand.length === 1)
+    .map((e) => e.descriptor.defaultCommand[0])
+    .join(', ');
 }
 
 /** The draft models given: one per launch, or a list where the engine swaps drafts per request. */
@@ -182,7 +191,7 @@ async function managedTarget(f: SweepFlags, d: Engine['descriptor'], drafts: str
 type RealDemo = { model: string; draftModel: string | null };
 
 export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: RealDemo): Promise<SweepPlan> {
-  const engine = engineById(f.engine ?? 'vllm');
+  const engine = engineById(f.engine ?? DEFAULT_ENGINE.id);
   const d = engine.descriptor;
   const custom = f.prompts ? await readPromptsFile(f.prompts) : { promptTypes: [], systemPrompts: [] };
   const demoDrafts = realDemo ? (realDemo.draftModel ? [realDemo.draftModel] : []) : d.demo.draftModels;
@@ -214,6 +223,7 @@ export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: 
       warmup: f.warmup,
       stallTimeoutMs: f.stallTimeout * 1000,
       ...(f.strategy ? { strategy: f.strategy } : {}),
+      ...(f.apiKeyEnv !== undefined ? { apiKeyEnv: f.apiKeyEnv } : {}),
     },
   });
   if (!built.ok) throw new SpecTuneError('INVALID_INPUT', built.issues.map((i) => flagMessage(i, built.input)).join('; '));
@@ -228,9 +238,9 @@ export function registerSweepCommand(program: Command): void {
   program
     .command('sweep')
     .description('measure baseline vs k draft tokens (or draft models) across prompt types and system prompts, recommend the best')
-    .option('--engine <id>', `the engine: ${ENGINE_IDS.join(', ')} (llamacpp = llama.cpp); with --url, detected from the server when not given`, 'vllm')
+    .option('--engine <id>', `the engine: ${ENGINE_IDS.join(', ')} (llamacpp = llama.cpp); with --url, detected from the server when not given`, DEFAULT_ENGINE.id)
     .option('--demo', 'use the built-in simulator of the engine (no GPU needed); numbers are SIMULATED')
-    .option('--server-command <cmd>', 'how to run a launched engine: "vllm", "llama-server", a path, or "python -m vllm.entrypoints.openai.api_server"')
+    .option('--server-command <cmd>', `how to run a launched engine (default: its own command: ${launchCommandExamples()}), a path to it, or an interpreter and module ("python -m …")`)
     .addOption(new Option('--vllm-command <cmd>', 'alias of --server-command').hideHelp())
     .option('--model <model>', 'target model to serve (llama.cpp: a .gguf path)')
     .option('--draft-model <models>', 'draft model; a comma list where the engine swaps drafts per request (LM Studio)', listArg)
@@ -266,7 +276,8 @@ export function registerSweepCommand(program: Command): void {
     .option('--prompts <file>', 'JSON file with custom promptTypes/systemPrompts (see the README)')
     .option('--out <file>', 'report path (a .jsonl measurement log is written beside it)', 'test_results.json')
     .option('--url <url>', 'attached mode: measure this running server (LM Studio and Ollama: default their usual URL)')
-    .option('--extra-args <args>', 'extra vLLM arguments, passed through as given')
+    .option('--api-key-env <name>', "the environment variable holding the server's API key, when it is not the engine's own (each engine's is in the README); only the name is recorded")
+    .option('--extra-args <args>', 'extra arguments for the launched server, passed through as given')
     .option('--gpu-memory-utilization <f>', 'vLLM --gpu-memory-utilization', numberArg(0.01, 1))
     .option('--tensor-parallel-size <n>', 'vLLM --tensor-parallel-size', intArg(1, 64))
     .option('--temperature <t>', 'sampling temperature (0 = greedy, outputs comparable across k)', numberArg(0, 2), 0)
@@ -278,9 +289,9 @@ export function registerSweepCommand(program: Command): void {
     .option('--no-warmup', 'skip the uncounted warm-up request per configuration')
     .option('--json', 'print the report as JSON on stdout (no status or progress; errors still go to stderr)')
     .action(async (flags: SweepFlags) => {
-      // Default 'vllm' from commander means "not given" for attached detection only when --url is given.
+      // Commander's default engine means "not given" for attached detection only when --url is given.
       if (flags.url && !process.argv.some((a) => a === '--engine' || a.startsWith('--engine='))) flags.engine = undefined;
-      const engine = engineById(flags.engine ?? 'vllm');
+      const engine = engineById(flags.engine ?? DEFAULT_ENGINE.id);
       let demoServer: DemoServer | null = null;
       if (flags.demo && engine.descriptor.lifecycle === 'attached') {
         await planFromFlags(flags, 'http://127.0.0.1:1'); // refuse bad flags before starting anything
@@ -305,7 +316,7 @@ async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void
       if (!quiet) {
         const endpoints = plan.mode === 'attached' ? [{ name: 'Target server', url: plan.url! }] : DEFAULT_ENDPOINTS;
         err.write(formatStatus(await probeAll(endpoints)) + '\n\n');
-        const d = engineById(flags.engine ?? 'vllm').descriptor;
+        const d = engineById(flags.engine ?? DEFAULT_ENGINE.id).descriptor;
         if (flags.demo && d.demo.persona !== null) err.write(pc.yellow(`Demo: the built-in simulator stands in for ${d.label}. Numbers are SIMULATED.\n\n`));
       }
 

@@ -16,7 +16,7 @@ export function recommendedSettings(report: Report): ServerSettings {
   const parsed = ServerSettingsSchema.safeParse(server);
   if (!parsed.success) {
     throw new SpecTuneError('INVALID_INPUT', 'this run measured an attached server, so SpecTune does not know how to launch it', {
-      hint: `apply it yourself: ${report.recommendation.setting ?? `num_speculative_tokens = ${report.recommendation.numSpeculativeTokens}`}`,
+      hint: `apply it yourself: ${report.recommendation.setting ?? `k = ${report.recommendation.numSpeculativeTokens} draft tokens`}`,
     });
   }
   const rec = report.recommendation;

@@ -14,7 +14,7 @@ import { SpecTuneError } from '../shared/errors';
 import { formatZodError, HttpUrlSchema, parseOrThrow, type InterChunkStats, type RequestMetrics } from '../shared/schemas';
 import { connectError, httpStatusHint, joinUrl, networkErrorCode, serverErrorMessage } from '../node/http';
 import type { EngineUsage, PromptRequest, RequestShape } from '../engines/engine';
-import { openAiRequest } from '../engines/openai-request';
+import { openAiRequest } from '../engines/common/openai-request';
 import { readJsonResponse } from './bench/json-reader';
 import { readNdjsonResponse } from './bench/ndjson-reader';
 import type { ReadResult } from './bench/reader-common';

@@ -1,5 +1,5 @@
 /**
- * For the demo of an engine the user runs themselves (LM Studio, Ollama): start
+ * For the demo of an engine the user runs themselves (LM Studio, Ollama, a generic OpenAI-compatible server): start
  * the simulator's persona of that engine, as the user's own server would be
  * running, so the sweep attaches to it exactly as it would to the real one.
  * Its own process group; stopped (TERM, grace, KILL) when the demo ends.
@@ -25,7 +25,9 @@ export interface SimulatorWords {
 export async function startDemoServer(engine: Engine, host: string, port: number, timeoutMs = 20_000, sim?: SimulatorWords): Promise<DemoServer> {
   const d = engine.descriptor.demo;
   if (d.persona === null) throw new SpecTuneError('INVALID_INPUT', `${engine.descriptor.label} has no simulator persona to start`);
-  const [file, ...args] = [...(sim?.command ?? simulatorCommand()), d.persona, '--host', host, '--port', String(port), '--model', d.model, ...(d.draftModels.length ? ['--draft-models', d.draftModels.join(',')] : []), ...d.personaArgs];
+  // '' is the simulator's own (vLLM) persona: no persona word.
+  const persona = d.persona ? [d.persona] : [];
+  const [file, ...args] = [...(sim?.command ?? simulatorCommand()), ...persona, '--host', host, '--port', String(port), '--model', d.model, ...(d.draftModels.length ? ['--draft-models', d.draftModels.join(',')] : []), ...d.personaArgs];
   const child = execa(file, args, { env: sim?.env ?? {}, detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: { stderr: true } });
   void child.then(() => {}, () => {});
   const url = `http://${host}:${port}`;
@@ -42,6 +44,6 @@ export async function startDemoServer(engine: Engine, host: string, port: number
   await stop();
   const stderr = exited ? String((await child).stderr ?? '').trim() : '';
   throw new SpecTuneError('EXITED_BEFORE_READY', `the simulated ${engine.descriptor.label} did not start${stderr ? `: ${stderr}` : ''}`, {
-    hint: 'run the same command by hand to see why: spectune sim ' + d.persona + ' --help',
+    hint: `run the same command by hand to see why: ${['spectune sim', ...persona, '--help'].join(' ')}`,
   });
 }

@@ -259,12 +259,13 @@ export function rebuildReport(meta: RunMeta | null, records: readonly unknown[])
     promptTypes: resolvePromptTypes(plan.promptTypes, plan.customPrompts),
     systemPrompts: resolveSystemPrompts(plan.systemPrompts, plan.customSystemPrompts),
     server: {
-      kind: 'vllm',
+      // The engine the plan ran on; a log without a plan does not say, and the report does not guess.
+      kind: plan.engine ?? server?.engine ?? 'unknown',
       url: inferred ? '' : (plan.url ?? (server ? `http://${server.host}:${server.port}` : '')),
       model: server?.model ?? plan.model ?? meta?.model ?? null,
       draftModel: server?.draftModel ?? null,
       method: server ? (effectiveMethod(server) ?? null) : null,
-      vllmVersion: null,
+      engineVersion: null,
       simulated: meta?.simulated ?? false,
       command: server?.command ?? null,
     },

@@ -3,9 +3,11 @@
  * not by port: users run LM Studio on :8000 or vLLM on :1234 as they please.
  * Each engine identifies itself (src/engines/<id>); this file only asks.
  *
- * Stage 1 asks only what vLLM answers (/version, /v1/models), so polling a
- * busy vLLM does not fill its access log with 404s; the other engines' own
- * paths are asked only when it is not vLLM, all at once.
+ * Stage 1 asks only the first engine's own paths (its probePaths), so polling
+ * a busy server of that engine does not fill its access log with 404s; the
+ * other engines' paths are asked only when it is not that engine, all at once.
+ * The last engine in the order, the generic OpenAI-compatible server, takes
+ * whatever else lists models.
  */
 import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
@@ -93,7 +95,6 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = DEFAULT_PROBE_TIME
   const { ask, outcomes } = makeAsk(b, () => (stage === 1 ? timeoutMs : Math.max(timeoutMs - (performance.now() - started), timeoutMs / 2)));
 
   const [first, ...rest] = ENGINES;
-  const stage1 = ['/version', '/v1/models'];
   const identified = async (engine: Engine) => {
     const id = await engine.identify(ask);
     if (!id) return null;
@@ -104,7 +105,7 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = DEFAULT_PROBE_TIME
   };
   const firstHit = await identified(first);
   if (firstHit) return firstHit;
-  const s1 = await Promise.all(stage1.map((p) => outcomes.get(p) ?? ask(p).then(() => outcomes.get(p)!)));
+  const s1 = await Promise.all(first.probePaths.map((p) => outcomes.get(p) ?? ask(p).then(() => outcomes.get(p)!)));
   // Nothing listens, or it does not answer in time: the other paths would say the same.
   if (s1.every((o) => !o.ok)) return { ...status, reason: notRunningReason(s1) };
 
@@ -114,9 +115,6 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = DEFAULT_PROBE_TIME
     const hit = await identified(e);
     if (hit) return hit;
   }
-  const models = await ask('/v1/models');
-  const list = models && models.status === 200 ? ModelListSchema.safeParse(models.json) : null;
-  if (list?.success) return { ...status, running: true, kind: 'openai', models: list.data.data.map((m) => m.id), latencyMs: Math.round(models!.latencyMs * 10) / 10 };
   return { ...status, reason: notRunningReason(await Promise.all(outcomes.values())) };
 }
 

@@ -23,6 +23,7 @@ import {
   type ServerState,
 } from '../shared/schemas';
 import { formatCommand } from '../shared/shell-words';
+import { DEFAULT_ENGINE } from '../shared/engine-descriptor';
 import type { Engine, EngineBuild, LaunchSupport } from '../engines/engine';
 import { engineById } from '../engines';
 import { redactArgv, redactText } from '../shared/redact';
@@ -117,6 +118,11 @@ function cancelled(label = 'server'): SpecTuneError {
   return new SpecTuneError('CANCELLED', `${label} start cancelled; the server was stopped`);
 }
 
+/** What to change when a launched engine runs out of memory: its own advice, else a smaller model. */
+function memoryAdvice(engine: Engine): string {
+  return engine.launch?.outOfMemoryHint ?? 'try a smaller or more quantised model';
+}
+
 /** The launch half of an engine, or a clear error for engines the user runs themselves. */
 export function launchSupport(engine: Engine): LaunchSupport {
   if (engine.launch) return engine.launch;
@@ -129,7 +135,7 @@ export function launchSupport(engine: Engine): LaunchSupport {
  * Refuses extra arguments that repeat a flag SpecTune writes (a second copy would silently win in
  * argparse); `what` names the field or flag they came from.
  */
-export function assertNoManagedFlags(extraArgs: readonly string[], what = 'extraArgs', engineId = 'vllm'): void {
+export function assertNoManagedFlags(extraArgs: readonly string[], what: string, engineId: string): void {
   const managed = launchSupport(engineById(engineId)).managedFlags;
   for (const word of extraArgs) {
     const flag = word.split('=')[0].replace(/_/g, '-');
@@ -190,7 +196,7 @@ export class ServerProcess extends EventEmitter<Events> {
 
   /** The engine's installed build (`<command> --version`), cached per engine and command (see versionCache). */
   detectVersion(command: string[], opts: { signal?: AbortSignal; engine?: string } = {}): Promise<EngineBuild> {
-    const engine = engineById(opts.engine ?? 'vllm');
+    const engine = engineById(opts.engine ?? DEFAULT_ENGINE.id);
     const key = JSON.stringify([engine.descriptor.id, command]);
     let p = versionCache.get(key);
     if (!p) {
@@ -370,7 +376,7 @@ export class ServerProcess extends EventEmitter<Events> {
           'STARTUP_TIMEOUT',
           `${launch.engine.descriptor.label} did not answer ${launch.url}/health with 200 within ${Math.round(settings.startupTimeoutMs / 1000)} s; it was stopped`,
           {
-            hint: 'a real model can take minutes to download and load (vLLM also compiles); raise the startup timeout (startupTimeoutMs, --startup-timeout) or read the log',
+            hint: 'a real model can take minutes to download, load and warm up; raise the startup timeout (startupTimeoutMs, --startup-timeout) or read the log',
             logTail: this.serverTail(),
           },
         );
@@ -424,7 +430,7 @@ export class ServerProcess extends EventEmitter<Events> {
       'EXITED_BEFORE_READY',
       `${launch.engine.descriptor.label} exited (${exitText(exit)}) before it was ready.${tail.length ? ` Last log lines:\n${tail.join('\n')}` : ' It printed nothing.'}`,
       {
-        hint: 'read the last log lines; common causes: not enough GPU memory (vLLM: lower --gpu-memory-utilization), a wrong model name or path, or a flag this build does not know',
+        hint: `read the last log lines; common causes: not enough memory (${memoryAdvice(launch.engine)}), a wrong model name or path, or a flag this build does not know`,
         logTail: tail,
       },
     );
@@ -452,7 +458,7 @@ export class ServerProcess extends EventEmitter<Events> {
       error: {
         code: 'SERVER_CRASHED',
         message: `${label} exited unexpectedly (${exitText(launch.exit)}) after it was ready`,
-        hint: 'read the last log lines; restart it, or give it more memory (vLLM: lower --gpu-memory-utilization) if it ran out',
+        hint: `read the last log lines; restart it, or, if it ran out of memory, ${memoryAdvice(launch.engine)}`,
         logTail: tail,
       },
     });

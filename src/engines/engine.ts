@@ -120,8 +120,6 @@ export interface LaunchSupport {
   argv(settings: ServerSettings, config: SpecConfig, build: EngineBuild): string[];
   /** Flags SpecTune writes from settings, refused in extraArgs (a second copy would silently win). */
   managedFlags: Readonly<Record<string, string>>;
-  /** Environment variable the engine reads its API key from, for requests and the recommended line. */
-  apiKeyEnv: string | null;
   /**
    * Inherited environment variables that would override the flags SpecTune writes (llama.cpp's
    * LLAMA_ARG_*): the launcher leaves them out, so a baseline really runs without a draft.
@@ -129,6 +127,8 @@ export interface LaunchSupport {
   scrubEnv?: readonly string[];
   /** Where the engine reads a secret flag's value from when it is left out ('--api-key' → '$VLLM_API_KEY'), for redacted lines. */
   secretPlaceholders?: SecretPlaceholders;
+  /** What to change when this engine runs out of memory, in its own flags (the crash and start-failure hints). */
+  outOfMemoryHint?: string;
 }
 
 export interface Recommended {
@@ -188,6 +188,13 @@ export interface Engine {
   readonly descriptor: EngineDescriptor;
   /** Paths identify() asks, fetched together so a status probe takes one round trip. */
   readonly probePaths: readonly string[];
+  /**
+   * The environment variable holding this engine's API key (the one the engine itself reads, or its
+   * documented client variable), sent to it as a bearer token; null: the engine has no key, and none
+   * is sent unless the user names a variable for this server (plan.apiKeyEnv). A key goes only to the
+   * engine it belongs to.
+   */
+  readonly apiKeyEnv: string | null;
   identify(ask: Ask): Promise<Identified | null>;
   /** Launched engines only. */
   readonly launch: LaunchSupport | null;

@@ -106,7 +106,9 @@ export function serverErrorMessage(body: string): string {
 }
 
 export function httpStatusHint(status: number): string {
-  if (status === 401 || status === 403) return 'the server wants an API key: set VLLM_API_KEY to it before running SpecTune (it is sent as a bearer token)';
+  if (status === 401 || status === 403) {
+    return "the server wants an API key: put it in the variable its engine reads (e.g. VLLM_API_KEY, LLAMA_API_KEY, LM_API_TOKEN), or in one you name with --api-key-env; SpecTune sends it as a bearer token";
+  }
   if (status === 404) return 'check the URL and the model name (GET /v1/models lists what the server serves)';
   if (status === 400 || status === 422) return 'the server rejected the request parameters (see its message)';
   if (status === 429) return 'the server is rate-limiting: lower the concurrency';

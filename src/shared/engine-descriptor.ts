@@ -5,8 +5,60 @@
  */
 import { z } from 'zod';
 
-export const ENGINE_IDS = ['vllm', 'llama.cpp', 'mlx', 'lmstudio', 'ollama', 'embedded'] as const;
+export const ENGINE_IDS = ['vllm', 'llama.cpp', 'mlx', 'lmstudio', 'ollama', 'embedded', 'openai'] as const;
 export type EngineId = (typeof ENGINE_IDS)[number];
+
+/**
+ * The engine a launch, a form or a command means when it names none (and the command that starts it):
+ * vLLM, SpecTune's first engine. Everything else about it is its own folder's.
+ */
+export const DEFAULT_ENGINE: { readonly id: EngineId; readonly command: readonly string[] } = { id: 'vllm', command: ['vllm'] };
+
+/** What every engine must say about itself before anything else: how it is called and where it listens. */
+export interface EngineIdentity {
+  /** As the app and the CLI name it ("llama.cpp (llama-server)"). */
+  label: string;
+  /** As reports, exports and the status list name it in running text ("llama.cpp"). */
+  shortName: string;
+  /** Where it listens unless told otherwise; the status list probes it. */
+  defaultUrl: string;
+  /** Other addresses it is known to take, probed too. */
+  otherUrls?: readonly string[];
+}
+
+/**
+ * Keyed by id, so the compiler refuses a new id without its name and address. Descriptors,
+ * the status list (app and CLI alike) and the exports all read these.
+ */
+export const ENGINE_IDENTITY: { readonly [K in EngineId]: EngineIdentity } = {
+  vllm: { label: 'vLLM', shortName: 'vLLM', defaultUrl: 'http://127.0.0.1:8000' },
+  // llama-server's default is 8080; a notice announces 9931 for later builds.
+  'llama.cpp': { label: 'llama.cpp (llama-server)', shortName: 'llama.cpp', defaultUrl: 'http://127.0.0.1:8080', otherUrls: ['http://127.0.0.1:9931'] },
+  mlx: { label: 'mlx_lm.server (Apple MLX)', shortName: 'mlx_lm', defaultUrl: 'http://127.0.0.1:8080' },
+  lmstudio: { label: 'LM Studio', shortName: 'LM Studio', defaultUrl: 'http://127.0.0.1:1234' },
+  ollama: { label: 'Ollama', shortName: 'Ollama', defaultUrl: 'http://127.0.0.1:11434' },
+  embedded: { label: 'Embedded llama.cpp (node-llama-cpp)', shortName: 'embedded llama.cpp', defaultUrl: 'http://127.0.0.1:8080' },
+  openai: { label: 'OpenAI-compatible server', shortName: 'OpenAI-compatible server', defaultUrl: 'http://127.0.0.1:8000' },
+};
+
+/** The descriptor fields an engine takes from its identity: `{ ...identityOf('vllm'), lifecycle: … }`. */
+export function identityOf<K extends EngineId>(id: K): { id: K; label: string; defaultUrl: string; defaultPort: number } {
+  const { label, defaultUrl } = ENGINE_IDENTITY[id];
+  return { id, label, defaultUrl, defaultPort: Number(new URL(defaultUrl).port) };
+}
+
+/**
+ * The addresses engines listen on by default, once each, named by the engines that use them: the
+ * status list of the app and of `spectune status`. What really answers is told by its API.
+ */
+export function defaultEndpoints(): { name: string; url: string }[] {
+  const byUrl = new Map<string, string[]>();
+  for (const id of ENGINE_IDS) {
+    const e = ENGINE_IDENTITY[id];
+    for (const url of [e.defaultUrl, ...(e.otherUrls ?? [])]) byUrl.set(url, [...(byUrl.get(url) ?? []), e.shortName]);
+  }
+  return [...byUrl].map(([url, names]) => ({ name: `${names.join(' / ')} default`, url }));
+}
 
 /** Spellings accepted on the command line besides the ids themselves (the folder name, for one). */
 const ALIASES: Record<string, EngineId> = { llamacpp: 'llama.cpp', 'llama-server': 'llama.cpp', 'lm-studio': 'lmstudio', 'mlx_lm': 'mlx', 'mlx-lm': 'mlx' };

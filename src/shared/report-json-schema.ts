@@ -1,12 +1,12 @@
-/** The JSON Schema (draft 2020-12) of test_results.json, generated from ReportSchema. */
+/** The JSON Schema (draft 2020-12) of test_results.json as SpecTune writes it now, generated from CurrentReportSchema. */
 import { z } from 'zod';
-import { ReportSchema } from './schemas';
+import { CurrentReportSchema } from './schemas';
 
 export const REPORT_SCHEMA_ID = 'https://spectune.dev/schemas/test_results.schema.json';
 
 export function reportJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(ReportSchema, { target: 'draft-2020-12', io: 'output' }),
+    ...z.toJSONSchema(CurrentReportSchema, { target: 'draft-2020-12', io: 'output' }),
     $id: REPORT_SCHEMA_ID,
     title: 'SpecTune test_results.json',
     description: 'Speculative-decoding sweep: every measurement, per-configuration statistics, the recommendation and warnings.',

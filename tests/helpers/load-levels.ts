@@ -67,7 +67,7 @@ export function input(levels: number[], ms: Measurement[], over: Partial<BuildRe
     plan,
     promptTypes: BUILTIN_PROMPT_TYPES.filter((p) => PT.includes(p.id)),
     systemPrompts: BUILTIN_SYSTEM_PROMPTS.filter((p) => SP.includes(p.id)),
-    server: { kind: 'vllm', url: 'http://127.0.0.1:8000', model: 'm', draftModel: 'd', method: 'draft_model', vllmVersion: '0.24.0', simulated: false, command: ['vllm'] },
+    server: { kind: 'vllm', url: 'http://127.0.0.1:8000', model: 'm', draftModel: 'd', method: 'draft_model', engineVersion: '0.24.0', simulated: false, command: ['vllm'] },
     measurements: ms,
     configs: [0, 3, 5].map((k) => ({ numSpeculativeTokens: k, failed: false })),
     createdAt: '2026-11-28T00:00:00.000Z',

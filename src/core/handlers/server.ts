@@ -1,4 +1,4 @@
-/** The one managed vLLM (or simulator) process: start, stop, restart, state, logs. */
+/** The one launched server process (a real engine or the simulator): start, stop, restart, state, logs. */
 import type { HandlerContext, Handlers } from './context';
 import { withSimulatorEnv } from './context';
 

@@ -2,7 +2,7 @@
 import { DEFAULT_ENDPOINTS, type Endpoint } from '../../shared/schemas';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS } from '../../shared/prompts';
 import { probeAll } from '../probes';
-import { engineDescriptors } from '../../engines';
+import { engineById, engineDescriptors } from '../../engines';
 import type { EngineInstall } from '../../shared/ipc-contract';
 import type { HandlerContext, Handlers } from './context';
 
@@ -38,11 +38,11 @@ export function statusHandlers(ctx: HandlerContext): Pick<Handlers, 'app:info' |
     }),
 
     'status:probe': async ({ endpoints }) => {
-      // Every engine's usual address too (llama-server's :8080, …): the app's first screen ranks what answers first.
-      const list: Endpoint[] = [...DEFAULT_ENDPOINTS, ...engineDescriptors().map((d) => ({ name: d.label, url: d.defaultUrl }))];
-      // The managed server may run on another port than :8000; show it too.
+      // Every engine's usual address (the same list as `spectune status`): the app's first screen ranks what answers first.
+      const list: Endpoint[] = [...DEFAULT_ENDPOINTS];
+      // The launched server may run on another port than its engine's default; show it too, named by its engine.
       const managed = ctx.server.state();
-      if (managed.url && managed.phase !== 'stopped') list.push({ name: 'Managed vLLM', url: managed.url });
+      if (managed.url && managed.phase !== 'stopped') list.push({ name: `Managed ${managedLabel(managed.settings?.engine)}`, url: managed.url });
       for (const e of endpoints ?? []) list.push(e);
       const seen = new Set<string>();
       const unique = list.filter((e) => {
@@ -56,6 +56,11 @@ export function statusHandlers(ctx: HandlerContext): Pick<Handlers, 'app:info' |
 
     'prompts:builtin': async () => ({ promptTypes: [...BUILTIN_PROMPT_TYPES], systemPrompts: [...BUILTIN_SYSTEM_PROMPTS] }),
   };
+}
+
+/** The launched server's engine by its label ("llama.cpp (llama-server)"); "server" when its settings are not known. */
+function managedLabel(engine: string | undefined): string {
+  return engine ? engineById(engine).descriptor.label : 'server';
 }
 
 /** localhost:8000, 127.0.0.1:8000/ and LOCALHOST:8000 are one server: probe and show it once. */

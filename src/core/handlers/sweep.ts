@@ -48,7 +48,7 @@ export function sweepController(ctx: HandlerContext): SweepController {
     try {
       run = await ctx.history.create({
         kind,
-        plan: redactPlan(plan, placeholdersFor(plan.server?.engine ?? plan.engine ?? 'vllm')) as unknown as Record<string, unknown>,
+        plan: redactPlan(plan, placeholdersFor(plan.server?.engine ?? plan.engine)) as unknown as Record<string, unknown>,
         model: plan.server?.model ?? plan.model ?? null,
         simulated: isSimulatorCommand(ctx, plan.server?.command),
         toolVersion: ctx.appVersion,

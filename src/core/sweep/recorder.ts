@@ -62,7 +62,7 @@ export class SweepRecorder {
       model: plan.model ?? plan.server?.model ?? null,
       draftModel: plan.server?.draftModel ?? plan.draftModels[0] ?? null,
       method: plan.server?.method ?? (plan.server?.draftModel ? 'draft_model' : null),
-      vllmVersion: build?.raw ?? null,
+      engineVersion: build?.raw ?? null,
       simulated: false,
       command: this.shownPlan.server?.command ?? null,
     };

@@ -11,7 +11,7 @@ import { parseOrThrow, SweepPlanSchema, type PromptDef, type ServerSettings, typ
 import { isBaselineConfig, type Engine, type EngineBuild, type SpecConfig } from '../../engines/engine';
 import { engineById } from '../../engines';
 import { launchSupport, type ServerProcess } from '../server-process';
-import { listModels, probeEndpoint } from '../probes';
+import { identifyWith, listModels, probeEndpoint } from '../probes';
 
 /** One prompt type with one system prompt: a round is every cell of the matrix once. */
 export interface MatrixCell {
@@ -64,8 +64,8 @@ export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | 
   if (plan.mode === 'managed') {
     const settings = plan.server!;
     const engine = engineById(settings.engine);
-    const launch = launchSupport(engine);
-    const apiKey = (launch.apiKeyEnv && process.env[launch.apiKeyEnv]) || undefined;
+    launchSupport(engine); // refuses, before anything runs, an engine the user runs themselves
+    const apiKey = apiKeyFor(engine, plan);
     const configs = sortBaselineFirst(engine.configurations({ tokens: plan.tokens, draftModels: plan.draftModels, settings }));
     const build = await server!.detectVersion(settings.command, { signal, engine: settings.engine });
     const launchFor = launchSettingsFor(engine, settings, configs);
@@ -82,9 +82,26 @@ export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | 
     });
   }
   plan = { ...plan, engine: engine.descriptor.id, attachedChangesK: kPerRequest || undefined };
-  const apiKey = (engine.launch?.apiKeyEnv && process.env[engine.launch.apiKeyEnv]) || process.env.VLLM_API_KEY || undefined;
+  const apiKey = apiKeyFor(engine, plan);
   const configs = sortBaselineFirst(engine.configurations({ tokens: plan.tokens, draftModels: plan.draftModels, settings: null }));
   return { plan, engine, configs, matrix, promptTypes, systemPrompts, build: null, launchFor: () => null, apiKey };
+}
+
+/**
+ * The bearer key this server gets: from the variable the user named for it (plan.apiKeyEnv), else from
+ * its engine's own variable, else none. Never another engine's: a vLLM key does not go to LM Studio.
+ */
+export function apiKeyFor(engine: Engine, plan: Pick<SweepPlan, 'apiKeyEnv'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (plan.apiKeyEnv !== undefined) {
+    const named = env[plan.apiKeyEnv];
+    if (!named) {
+      throw new SpecTuneError('INVALID_INPUT', `apiKeyEnv: the environment variable ${plan.apiKeyEnv} is not set (or empty), so there is no key to send`, {
+        hint: `set ${plan.apiKeyEnv} to the server's API key before running SpecTune, or leave out --api-key-env`,
+      });
+    }
+    return named;
+  }
+  return (engine.apiKeyEnv && env[engine.apiKeyEnv]) || undefined;
 }
 
 /** Baseline first: every later configuration is compared with it. */
@@ -92,29 +109,25 @@ function sortBaselineFirst(configs: SpecConfig[]): SpecConfig[] {
   return [...configs].sort((a, b) => Number(isBaselineConfig(b)) - Number(isBaselineConfig(a)) || (a.numSpeculativeTokens ?? 1e9) - (b.numSpeculativeTokens ?? 1e9));
 }
 
-/** The engine at an attached URL: the one the plan names (checked against what answers), or whatever answers. */
+/**
+ * The engine at an attached URL: whatever answers, identified by its API (the generic
+ * OpenAI-compatible engine when no named one does), or the one the plan names, if it recognises the
+ * server (the generic engine recognises any server that lists models).
+ */
 async function attachedEngine(plan: SweepPlan, url: string): Promise<Engine> {
   const status = await probeEndpoint({ name: 'target', url });
-  if (!status.running) {
+  if (!status.running || status.kind === 'unknown') {
     throw new SpecTuneError('CONNECT_FAILED', `no server answers at ${url}: ${status.reason ?? 'not running'}`, {
       hint: 'start the server first, or check the URL and port',
     });
   }
-  const detected = status.kind === 'openai' || status.kind === 'unknown' ? null : engineById(status.kind);
-  if (plan.engine) {
-    const wanted = engineById(plan.engine);
-    if (detected && detected !== wanted) {
-      throw new SpecTuneError('INVALID_INPUT', `--engine says ${wanted.descriptor.label}, but ${detected.descriptor.label} answers at ${url}`, {
-        hint: `use --engine ${detected.descriptor.id}, or check the URL`,
-      });
-    }
-    return wanted;
-  }
-  if (!detected) {
-    // An OpenAI-compatible server SpecTune cannot name: measure it the generic (vLLM-shaped) way.
-    return engineById('vllm');
-  }
-  return detected;
+  const detected = engineById(status.kind);
+  if (!plan.engine) return detected;
+  const wanted = engineById(plan.engine);
+  if (detected === wanted || (await identifyWith(wanted, url))) return wanted;
+  throw new SpecTuneError('INVALID_INPUT', `--engine says ${wanted.descriptor.label}, but ${detected.descriptor.label} answers at ${url}`, {
+    hint: `use --engine ${detected.descriptor.id}, or check the URL`,
+  });
 }
 
 /** The model to request: the plan's (checked against what the server has), else the first it lists. */

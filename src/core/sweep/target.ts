@@ -95,7 +95,7 @@ export class SweepTarget {
       const state = await server.restart(settings, { signal: this.hooks.signal });
       this.running = settings;
       listed = state.models;
-      this.hooks.onSeen({ url: state.url!, simulated: state.simulated, ...(state.version ? { vllmVersion: state.version } : {}) });
+      this.hooks.onSeen({ url: state.url!, simulated: state.simulated, ...(state.version ? { engineVersion: state.version } : {}) });
     } else {
       if (this.current?.config === config) return this.current.connection;
       listed = server.state().models;
@@ -114,7 +114,7 @@ export class SweepTarget {
     const id = await identifyWith(engine, baseUrl);
     const model = await modelToRequest(plan, baseUrl, id?.models ?? [], apiKey);
     this.identified = true;
-    this.hooks.onSeen({ model, vllmVersion: id?.version ?? null, simulated: id?.simulated ?? false });
+    this.hooks.onSeen({ model, engineVersion: id?.version ?? null, simulated: id?.simulated ?? false });
     return this.connect(config, baseUrl, model, false);
   }
 

@@ -3,7 +3,8 @@
  * user's) in a child process SpecTune launches, so a crash or hang in native code
  * cannot take the app down. Its server speaks llama-server's dialect exactly
  * (argv, /health, /props, timings), so this engine is llama.cpp's behaviour with
- * its own descriptor, command and identification; the code is llama.cpp's.
+ * its own descriptor, command and identification; the code both share is the
+ * llama-server dialect in ../common/llama-server.
  *
  * Acceptance comes from SpecTune's own draft loop in that server (node-llama-cpp's
  * own counters are wrong: see issue 12), per response, with per-position counts.
@@ -11,19 +12,19 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGgufPair } from './gguf/cached-pair';
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { SpecTuneError } from '../../shared/errors';
 import { ownProgramCommand, type OwnProgram } from '../../node/own-programs';
 import { runTool, tailLines } from '../../node/run-tool';
 import type { Engine, EngineBuild, SpecConfig } from '../engine';
 import { isBaselineConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../openai-request';
-import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from '../llamacpp/argv';
-import { parseLlamaVersion, toEngineBuild, type LlamaFlags } from '../llamacpp/build';
-import { refuseUnrunnable } from '../llamacpp/detect';
-import { recommendLaunch } from '../llamacpp';
-import { identifyByProps, isEmbeddedBuildInfo } from '../llamacpp/props';
-import { draftCountsFromTimings } from '../llamacpp/timings';
+import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { recommendLaunch } from '../common/recommend-launch';
+import { refuseUnrunnable } from '../common/tool-check';
+import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from '../common/llama-server/argv';
+import { parseLlamaVersion, toEngineBuild, type LlamaFlags } from '../common/llama-server/build';
+import { identifyByProps, isEmbeddedBuildInfo } from '../common/llama-server/props';
+import { draftCountsFromTimings } from '../common/llama-server/timings';
 
 /** Where the embedded server's entry point lives, relative to the package root. */
 export const EMBEDDED_SERVER_ENTRY = ['src', 'engines', 'embedded', 'server', 'main.ts'] as const;
@@ -46,11 +47,8 @@ export const EMBEDDED_INSTALL_HINT =
   "the embedded engine ships with SpecTune: run npm ci in SpecTune's folder (it installs node-llama-cpp and its prebuilt llama.cpp), then write a test model pair with: spectune sim gguf --out DIR";
 
 export const EMBEDDED_DESCRIPTOR: EngineDescriptor = {
-  id: 'embedded',
-  label: 'Embedded llama.cpp (node-llama-cpp)',
+  ...identityOf('embedded'),
   lifecycle: 'launched',
-  defaultUrl: 'http://127.0.0.1:8080',
-  defaultPort: 8080,
   kChange: 'restart',
   kChangeNote: 'every k restarts the embedded server (it reloads the GGUF files: well under a second for generated models)',
   draftPerRequest: false,
@@ -118,12 +116,13 @@ const embeddedArgv = (s: Parameters<typeof buildLlamaArgv>[0], c: SpecConfig, b:
 export const embeddedEngine: Engine = {
   descriptor: EMBEDDED_DESCRIPTOR,
   probePaths: ['/props', '/v1/models'],
+  // The embedded server checks no key.
+  apiKeyEnv: null,
   identify: (ask) => identifyByProps(ask, (props) => isEmbeddedBuildInfo(props.build_info)),
   launch: {
     detectBuild: (command, opts) => detectEmbeddedBuild(command, opts),
     argv: embeddedArgv,
     managedFlags: LLAMA_MANAGED_FLAGS,
-    apiKeyEnv: null,
   },
   configurations: sameDraftForEveryK,
   shapeRequest: (req) => openAiRequest(req),

@@ -5,22 +5,14 @@
  * alone cannot say which generation a fork or a distro package is).
  */
 import { SpecTuneError } from '../../shared/errors';
-import { runTool, tailLines, type ToolOutput } from '../../node/run-tool';
+import { runTool, tailLines } from '../../node/run-tool';
 import type { EngineBuild } from '../engine';
-import { flagsFromHelp, parseLlamaVersion, toEngineBuild } from './build';
+import { flagsFromHelp, parseLlamaVersion, toEngineBuild } from '../common/llama-server/build';
+import { refuseUnrunnable } from '../common/tool-check';
 import { parallelDefaultFromHelp } from './load';
 
 export const LLAMA_INSTALL_HINT =
   'install llama.cpp (brew install llama.cpp, or a release build from its GitHub page) and give the path to llama-server';
-
-/** COMMAND_NOT_FOUND / CANCELLED for a tool that did not run at all. */
-export function refuseUnrunnable(out: ToolOutput, shown: string, what: string, hint: string): void {
-  if (out.canceled) throw new SpecTuneError('CANCELLED', `checking ${what} was cancelled`);
-  if (out.missing) {
-    const why = out.missing === 'not-found' ? 'was not found' : 'is not executable (permission denied)';
-    throw new SpecTuneError('COMMAND_NOT_FOUND', `${what} command "${shown}" ${why}`, { hint });
-  }
-}
 
 export async function detectLlamaBuild(command: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<EngineBuild> {
   const shown = command.join(' ');

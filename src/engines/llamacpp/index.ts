@@ -9,24 +9,21 @@
  * simple. Per-position figures come through only where a server adds them to
  * timings (the embedded engine does; llama-server does not).
  */
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
-import { formatCommand } from '../../shared/shell-words';
-import type { ServerSettings } from '../../shared/schemas';
-import { isBaselineConfig, type Engine, type EngineBuild, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../openai-request';
-import { buildLlamaArgv, LLAMA_MANAGED_FLAGS, LLAMA_SPEC_ENV_VARS } from './argv';
-import { llamaFlagsOf } from './build';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { isBaselineConfig, type Engine, type EngineBuild, type SpecConfig } from '../engine';
+import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { recommendLaunch } from '../common/recommend-launch';
+import { buildLlamaArgv, LLAMA_MANAGED_FLAGS, LLAMA_SPEC_ENV_VARS } from '../common/llama-server/argv';
+import { llamaFlagsOf } from '../common/llama-server/build';
+import { identifyByProps, isEmbeddedBuildInfo } from '../common/llama-server/props';
+import { draftCountsFromTimings } from '../common/llama-server/timings';
 import { detectLlamaBuild, LLAMA_INSTALL_HINT } from './detect';
-import { identifyByProps, isEmbeddedBuildInfo } from './props';
-import { draftCountsFromTimings, llamaNoDraftingReason } from './timings';
+import { llamaNoDraftingReason } from './no-drafting';
 import { llamaLoad } from './load';
 
 export const LLAMACPP_DESCRIPTOR: EngineDescriptor = {
-  id: 'llama.cpp',
-  label: 'llama.cpp (llama-server)',
+  ...identityOf('llama.cpp'),
   lifecycle: 'launched',
-  defaultUrl: 'http://127.0.0.1:8080',
-  defaultPort: 8080,
   kChange: 'restart',
   kChangeNote: 'every k is a llama-server restart (it reloads the GGUF files: seconds for small models, a minute or more for large ones)',
   draftPerRequest: false,
@@ -53,31 +50,20 @@ export function llamaSetting(config: SpecConfig, build: EngineBuild | null): str
   return `${parts.join(' ')}${note}`;
 }
 
-/** The exact startup line for a configuration, from an argv builder that may refuse it. */
-export function recommendLaunch(input: RecommendInput, argvOf: (s: ServerSettings, c: SpecConfig, b: EngineBuild) => string[], setting: (c: SpecConfig, b: EngineBuild | null) => string): Recommended {
-  const { config, settings, build } = input;
-  const text = setting(config, build);
-  if (!settings || !build) return { command: null, argv: null, setting: text };
-  try {
-    const argv = argvOf(settings, config, build);
-    return { command: formatCommand(argv), argv, setting: text };
-  } catch {
-    return { command: null, argv: null, setting: text };
-  }
-}
-
 export const llamaCppEngine: Engine = {
   descriptor: LLAMACPP_DESCRIPTOR,
   probePaths: ['/props', '/v1/models'],
+  // llama-server reads --api-key from LLAMA_API_KEY when the flag is left out.
+  apiKeyEnv: 'LLAMA_API_KEY',
   identify: (ask) => identifyByProps(ask, (props) => !isEmbeddedBuildInfo(props.build_info)),
   launch: {
     detectBuild: (command, opts) => detectLlamaBuild(command, opts),
     argv: (settings, config, build) => buildLlamaArgv(settings, config, build),
     managedFlags: LLAMA_MANAGED_FLAGS,
-    apiKeyEnv: 'LLAMA_API_KEY',
     scrubEnv: LLAMA_SPEC_ENV_VARS,
     // llama-server reads --api-key from LLAMA_API_KEY when the flag is left out.
     secretPlaceholders: { '--api-key': '$LLAMA_API_KEY', '--hf-token': '$HF_TOKEN' },
+    outOfMemoryHint: 'offload fewer layers (-ngl) or give a smaller --ctx-size',
   },
   configurations: sameDraftForEveryK,
   shapeRequest: (req) => openAiRequest(req),

@@ -6,7 +6,7 @@
  */
 import type { ServerSettings } from '../../shared/schemas';
 import type { EngineBuild, LoadSupport } from '../engine';
-import { parseHelpFlags } from './build';
+import { parseHelpFlags } from '../common/llama-server/build';
 
 const PARALLEL_FLAGS = ['-np', '--parallel'];
 

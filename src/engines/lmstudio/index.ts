@@ -5,9 +5,9 @@
  * engine does not change it; lms-cli.ts can reload with another one where the
  * installed `lms` takes --speculative-draft-max-tokens.
  */
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import type { Ask, ConfigurationInput, Engine, Identified, PromptRequest, RequestShape, SpecConfig } from '../engine';
-import { openAiBody } from '../openai-request';
+import { openAiBody } from '../common/openai-request';
 import { listDraftCandidates, loadedModels, parseModelList } from './models';
 import { lmStudioRecommend } from './recommend';
 import { draftCountsFromResponse, lmStudioUsage } from './stats';
@@ -29,11 +29,8 @@ export {
 } from './lms-cli';
 
 export const LMSTUDIO_DESCRIPTOR: EngineDescriptor = {
-  id: 'lmstudio',
-  label: 'LM Studio',
+  ...identityOf('lmstudio'),
   lifecycle: 'attached',
-  defaultUrl: 'http://127.0.0.1:1234',
-  defaultPort: 1234,
   kChange: 'per-request',
   kChangeNote:
     'draft models are swapped per request (draft_model), no reload; the draft length is LM Studio\'s load-time setting, which SpecTune does not set here: every draft model runs at the length LM Studio loaded',
@@ -90,6 +87,9 @@ const LMS_COMMAND = ['lms'];
 export const lmstudioEngine: Engine = {
   descriptor: LMSTUDIO_DESCRIPTOR,
   probePaths: ['/api/v0/models'],
+  // LM Studio 0.4+ can require an API token (Developer → Server Settings); its SDKs read it from LM_API_TOKEN.
+  // Older versions ignore the header.
+  apiKeyEnv: 'LM_API_TOKEN',
   identify,
   launch: null,
   configurations,

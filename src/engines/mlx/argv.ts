@@ -7,7 +7,7 @@
 import { SpecTuneError } from '../../shared/errors';
 import type { ServerSettings } from '../../shared/schemas';
 import { isBaselineConfig, type EngineBuild, type SpecConfig } from '../engine';
-import { refuseSchedule } from '../schedule-refusal';
+import { refuseSchedule } from '../common/schedule-refusal';
 
 export const MLX_MANAGED_FLAGS: Readonly<Record<string, string>> = {
   '--model': 'model',

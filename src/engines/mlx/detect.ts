@@ -7,7 +7,7 @@
 import { SpecTuneError } from '../../shared/errors';
 import { runTool, tailLines } from '../../node/run-tool';
 import type { EngineBuild } from '../engine';
-import { refuseUnrunnable } from '../llamacpp/detect';
+import { refuseUnrunnable } from '../common/tool-check';
 import { isMlxHelp, mlxBuild, mlxVersionArgv, mlxVersionFromOutput } from './argv';
 
 export const MLX_INSTALL_HINT =

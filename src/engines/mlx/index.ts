@@ -7,20 +7,17 @@
  * acceptance anywhere.
  */
 import { z } from 'zod';
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
-import { formatCommand } from '../../shared/shell-words';
-import { isBaselineConfig, type Ask, type Engine, type Identified, type RecommendInput, type Recommended, type SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../openai-request';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { isBaselineConfig, type Ask, type Engine, type Identified, type SpecConfig } from '../engine';
+import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { recommendLaunch } from '../common/recommend-launch';
 import { MLX_MANAGED_FLAGS, mlxLaunchArgv, mlxRecommendArgv } from './argv';
 import { detectMlxBuild, MLX_INSTALL_HINT } from './detect';
 import { mlxLoad } from './load';
 
 export const MLX_DESCRIPTOR: EngineDescriptor = {
-  id: 'mlx',
-  label: 'mlx_lm.server (Apple MLX)',
+  ...identityOf('mlx'),
   lifecycle: 'launched',
-  defaultUrl: 'http://127.0.0.1:8080',
-  defaultPort: 8080,
   kChange: 'per-request',
   kChangeNote: 'k is the num_draft_tokens request field: one launch serves every k (the baseline unloads the draft per request, one model reload)',
   draftPerRequest: false,
@@ -62,30 +59,20 @@ function mlxSetting(config: SpecConfig): string {
   return k === null ? `--draft-model ${draft}` : `--draft-model ${draft} --num-draft-tokens ${k}, or send num_draft_tokens: ${k} per request`;
 }
 
-function recommend({ config, settings, build }: RecommendInput): Recommended {
-  const setting = mlxSetting(config);
-  if (!settings || !build) return { command: null, argv: null, setting };
-  try {
-    const argv = mlxRecommendArgv(settings, config, build);
-    return { command: formatCommand(argv), argv, setting };
-  } catch {
-    return { command: null, argv: null, setting };
-  }
-}
-
 export const mlxEngine: Engine = {
   descriptor: MLX_DESCRIPTOR,
   probePaths: ['/health', '/v1/models'],
+  // mlx_lm.server checks no key.
+  apiKeyEnv: null,
   identify,
   launch: {
     detectBuild: (command, opts) => detectMlxBuild(command, opts),
     argv: mlxLaunchArgv,
     managedFlags: MLX_MANAGED_FLAGS,
-    apiKeyEnv: null,
   },
   configurations: sameDraftForEveryK,
   shapeRequest: (req, config) => openAiRequest(req, mlxRequestFields(config)),
   acceptance: { kind: 'none', reason: 'not reported by mlx_lm' },
-  recommend,
+  recommend: (input) => recommendLaunch(input, mlxRecommendArgv, (c) => mlxSetting(c)),
   load: mlxLoad,
 };

@@ -7,7 +7,7 @@
  * (draft-head.ts tells which, where /api/show can).
  */
 import { z } from 'zod';
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import type { Ask, ConfigurationInput, Engine, Identified, ProbeAnswer, SpecConfig } from '../engine';
 import { ollamaRecommend } from './recommend';
 import { ollamaRequest } from './request';
@@ -16,11 +16,8 @@ import { ollamaUsage } from './usage';
 export { draftHeadFromShow, hasDraftHead, noDraftMessage, speculationMissingIn, type DraftHead, type DraftHeadKind, type Post } from './draft-head';
 
 export const OLLAMA_DESCRIPTOR: EngineDescriptor = {
-  id: 'ollama',
-  label: 'Ollama',
+  ...identityOf('ollama'),
   lifecycle: 'attached',
-  defaultUrl: 'http://127.0.0.1:11434',
-  defaultPort: 11434,
   kChange: 'reload',
   kChangeNote:
     'k is draft_num_predict, sent per request, but it is a runner option: every change reloads the model (SpecTune warms up after each change and keeps load time out of the numbers)',
@@ -70,6 +67,8 @@ function configurations(input: ConfigurationInput): SpecConfig[] {
 export const ollamaEngine: Engine = {
   descriptor: OLLAMA_DESCRIPTOR,
   probePaths: ['/api/version', '/v1/models'],
+  // Ollama has no API key (a proxy in front of it may: the user names its variable with --api-key-env).
+  apiKeyEnv: null,
   identify,
   launch: null,
   configurations,

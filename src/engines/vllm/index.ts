@@ -4,12 +4,12 @@
  */
 import { z } from 'zod';
 import { SpecTuneError } from '../../shared/errors';
-import type { EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { acceptanceBetween } from '../../shared/spec-decode-metrics';
 import { formatCommand } from '../../shared/shell-words';
 import type { ServerSettings } from '../../shared/schemas';
 import type { Ask, Engine, EngineBuild, Identified, SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../openai-request';
+import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
 import { buildVllmArgv, flagStyle, parseVllmVersion, type VllmVersion } from './argv';
 import { readSpecDecodeSnapshot } from '../../node/metrics-client';
 import { queryVllmVersion } from './version';
@@ -17,11 +17,8 @@ import { buildSchedule, maxNumSeqs, scheduleSettings } from './schedule';
 import { VLLM_SECRET_PLACEHOLDERS } from './secrets';
 
 export const VLLM_DESCRIPTOR: EngineDescriptor = {
-  id: 'vllm',
-  label: 'vLLM',
+  ...identityOf('vllm'),
   lifecycle: 'launched',
-  defaultUrl: 'http://127.0.0.1:8000',
-  defaultPort: 8000,
   kChange: 'restart',
   kChangeNote: 'every k is a server restart (vLLM reloads the model: minutes on a large model)',
   draftPerRequest: false,
@@ -75,6 +72,8 @@ const withK = (s: ServerSettings, c: SpecConfig): ServerSettings => ({
 export const vllmEngine: Engine = {
   descriptor: VLLM_DESCRIPTOR,
   probePaths: ['/version', '/v1/models'],
+  // vLLM's --api-key defaults to $VLLM_API_KEY: the server and SpecTune read the same variable.
+  apiKeyEnv: 'VLLM_API_KEY',
   identify,
   launch: {
     detectBuild: async (command) => toBuild(await queryVllmVersion(command)),
@@ -86,8 +85,8 @@ export const vllmEngine: Engine = {
       '--speculative-model': 'draftModel',
       '--num-speculative-tokens': 'numSpeculativeTokens',
     },
-    apiKeyEnv: 'VLLM_API_KEY',
     secretPlaceholders: VLLM_SECRET_PLACEHOLDERS,
+    outOfMemoryHint: 'lower --gpu-memory-utilization or --max-model-len',
   },
   configurations: sameDraftForEveryK,
   load: {

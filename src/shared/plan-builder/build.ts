@@ -44,7 +44,7 @@ export type PlanTarget =
   | { mode: 'attached'; url: string; model?: string; draftModels?: readonly string[]; changesK?: boolean };
 
 /** Request settings only the CLI offers as flags; the plan schema's defaults otherwise. */
-export type RequestExtras = Partial<Pick<SweepPlanInput, 'temperature' | 'seed' | 'ignoreEos' | 'api' | 'warmup' | 'stallTimeoutMs' | 'strategy'>>;
+export type RequestExtras = Partial<Pick<SweepPlanInput, 'temperature' | 'seed' | 'ignoreEos' | 'api' | 'warmup' | 'stallTimeoutMs' | 'strategy' | 'apiKeyEnv'>>;
 
 export interface PlanRequest {
   /** The engine measured; null when it is learnt from the server (attached, not named). */

@@ -209,7 +209,7 @@ function facts(report: Report): string {
     ['Model', s.model],
     ['Draft model', s.draftModel],
     ['Method', s.method],
-    ['Engine', [engineName(s.kind), s.vllmVersion].filter(Boolean).join(' ') || null],
+    ['Engine', [engineName(s.kind), s.engineVersion].filter(Boolean).join(' ') || null],
     ['Server', s.url],
     ['Started', utcDate(report.createdAt)],
     ['Finished', report.finishedAt ? utcDate(report.finishedAt) : null],

@@ -91,7 +91,7 @@ export function reportToMarkdown(report: Report): string {
   if (report.configurations?.length) out.push('', configurationTableMarkdown(report));
   const warnings = (report.warnings ?? []).filter((w) => w.kind !== 'simulated' || !summary.simulated);
   if (warnings.length) out.push('', ...warnings.map((w) => `> ⚠ ${escapeMarkdown(w.message)}`));
-  const meta = [model ? escapeMarkdown(model) : null, engineName(report.server?.kind), report.server?.vllmVersion ? escapeMarkdown(report.server.vllmVersion) : null, utcDate(report.createdAt), report.status !== 'complete' ? escapeMarkdown(report.status) : null]
+  const meta = [model ? escapeMarkdown(model) : null, engineName(report.server?.kind), report.server?.engineVersion ? escapeMarkdown(report.server.engineVersion) : null, utcDate(report.createdAt), report.status !== 'complete' ? escapeMarkdown(report.status) : null]
     .filter(Boolean)
     .join(' · ');
   out.push('', `*SpecTune ${escapeMarkdown(report.tool?.version ?? '')} · ${meta}*`);

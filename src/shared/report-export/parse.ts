@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { SpecTuneError } from '../errors';
-import { REPORT_SCHEMA_VERSION, ReportSchema, formatZodError, type Report } from '../schemas';
+import { REPORT_SCHEMA_VERSION, ReportSchema, formatZodError, upgradeReport, type Report } from '../schemas';
 
 const MAX_ISSUES = 5;
 
@@ -56,5 +56,6 @@ export function parseReportText(text: string, source: string): Report {
     const more = issues.length > MAX_ISSUES ? ` (and ${issues.length - MAX_ISSUES} more)` : '';
     refuse(source, `${shown}${more}`, 'the file does not match the report schema (resources/test_results.schema.json); was it edited by hand or cut short? ' + GIVE);
   }
-  return data as Report;
+  // The file as it is (fields newer than the schema reach the exporters), in the current version's shape.
+  return upgradeReport(data) as Report;
 }

@@ -3,6 +3,7 @@
  * a dash when a value is missing (never "NaN" or "null"). The CSV does not use these:
  * it carries plain numbers.
  */
+import { ENGINE_IDENTITY, normalizeEngineId, type EngineId, type EngineIdentity } from '../engine-descriptor';
 import { finite } from './fields';
 
 export const DASH = '—';
@@ -29,20 +30,11 @@ export function draftTokens(k: number | null, draftModel?: string | null): strin
   return k === 1 ? '1 draft token' : `${k} draft tokens`;
 }
 
-const ENGINE_NAMES: Record<string, string> = {
-  vllm: 'vLLM',
-  llamacpp: 'llama.cpp',
-  'llama.cpp': 'llama.cpp',
-  mlx: 'MLX',
-  lmstudio: 'LM Studio',
-  ollama: 'Ollama',
-  embedded: 'embedded llama.cpp',
-};
-
-/** "vllm" → "vLLM"; an id we do not know is shown as it is; "unknown"/"openai" say nothing useful: null. */
+/** "vllm" → "vLLM" (the engine's short name); an id this build does not know is shown as it is; "unknown" (nothing recognisable answered): null. */
 export function engineName(id: string | null | undefined): string | null {
-  if (!id || id === 'unknown' || id === 'openai') return null;
-  return ENGINE_NAMES[id] ?? id;
+  if (!id || id === 'unknown') return null;
+  const identity = ENGINE_IDENTITY[normalizeEngineId(id) as EngineId] as EngineIdentity | undefined;
+  return identity?.shortName ?? id;
 }
 
 /** "2026-11-28T18:00:00.000Z" → "2026-11-28 18:00 UTC": the same on every machine that opens the file. */

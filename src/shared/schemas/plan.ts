@@ -32,7 +32,7 @@ export type ApiKind = z.infer<typeof ApiKindSchema>;
 export const SweepStrategySchema = z.enum(['adaptive', 'exhaustive'], { error: 'strategy must be "adaptive" or "exhaustive"' });
 export type SweepStrategyKind = z.infer<typeof SweepStrategySchema>;
 
-/** What a sweep does. Managed: SpecTune launches vLLM for each k. Attached: one server, as it runs. */
+/** What a sweep does. Managed: SpecTune launches the engine (a restart per k where k is a launch setting). Attached: a server the user runs. */
 export const SweepPlanSchema = z
   .object({
     mode: z.enum(['managed', 'attached']),
@@ -42,6 +42,14 @@ export const SweepPlanSchema = z
     url: HttpUrlSchema.optional(),
     /** The engine measured; attached mode detects it from the server's API when not given. */
     engine: EngineIdSchema.optional(),
+    /**
+     * The environment variable holding this server's API key, when it is not the engine's own
+     * (a generic OpenAI-compatible server, a proxy in front of an engine). Only its name is kept.
+     */
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'give the name of an environment variable (letters, digits and "_", not starting with a digit), e.g. MY_SERVER_KEY, not the key itself')
+      .optional(),
     /** Model name for requests; default: the first of /v1/models. */
     model: z.string().max(1024).optional(),
     /** Draft models compared per request (engines that swap drafts per request, e.g. LM Studio). */
@@ -100,7 +108,7 @@ export const SweepPlanSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['tokens'],
-        message: 'attached mode measures one running server as it is: give the single k it was launched with (0 = no speculation), or launch vLLM through SpecTune to compare several',
+        message: 'attached mode measures one running server as it is: give the single k it was launched with (0 = no speculation), or let SpecTune launch the server (engines it can launch) to compare several',
       });
     }
     if (p.targetConcurrency !== undefined && !p.concurrency.includes(p.targetConcurrency)) {

@@ -154,7 +154,8 @@ export const ReportServerSchema = z.object({
   model: z.string().nullable(),
   draftModel: z.string().nullable(),
   method: SpecMethodSchema.nullable(),
-  vllmVersion: z.string().nullable(),
+  /** The engine's version as it reports it ("0.15.1", "b6123 (abc123)"); null where it reports none. */
+  engineVersion: z.string().nullable(),
   simulated: z.boolean(),
   command: z.array(z.string()).nullable(),
 });
@@ -211,9 +212,11 @@ export const LevelDecisionSchema = z.object({
 });
 export type LevelDecision = z.infer<typeof LevelDecisionSchema>;
 
-export const REPORT_SCHEMA_VERSION = 1;
+/** 2: server.vllmVersion became server.engineVersion (it always held any engine's version). */
+export const REPORT_SCHEMA_VERSION = 2;
 
-export const ReportSchema = z.object({
+/** The report as SpecTune writes it now (what the published JSON Schema describes). */
+export const CurrentReportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   createdAt: z.string(),
   /** The run that wrote this report; every line of its JSONL log carries the same id. */
@@ -239,4 +242,17 @@ export const ReportSchema = z.object({
   /** How each load level was decided, lowest first (absent in reports before the search). */
   decision: z.array(LevelDecisionSchema).optional(),
 });
-export type Report = z.infer<typeof ReportSchema>;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A version-1 report as version 2: `server.vllmVersion` is `server.engineVersion`. Anything else is left for the schema to judge. */
+export function upgradeReport(v: unknown): unknown {
+  if (!isRecord(v) || v.schemaVersion !== 1) return v;
+  if (!isRecord(v.server)) return { ...v, schemaVersion: 2 };
+  const { vllmVersion, ...server } = v.server;
+  return { ...v, schemaVersion: 2, server: { ...server, engineVersion: server.engineVersion ?? vllmVersion ?? null } };
+}
+
+/** Any report SpecTune can read (version 1 or 2), as the current version. */
+export const ReportSchema = z.preprocess(upgradeReport, CurrentReportSchema);
+export type Report = z.infer<typeof CurrentReportSchema>;

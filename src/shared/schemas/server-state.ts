@@ -1,12 +1,12 @@
 /** Servers as the UI sees them: endpoints and their status, the managed server's state, log lines, sweep progress. */
 import { z } from 'zod';
-import { ENGINE_IDS, normalizeEngineId } from '../engine-descriptor';
+import { defaultEndpoints, ENGINE_IDS, normalizeEngineId } from '../engine-descriptor';
 import { ServerSettingsSchema } from './settings';
 
-/** What answers at a URL: an engine SpecTune knows, a plain OpenAI-compatible server, or nothing recognisable. */
+/** What answers at a URL: an engine (the generic OpenAI-compatible one included), or nothing recognisable. */
 export const ServerKindSchema = z.preprocess(
   (v) => (typeof v === 'string' ? normalizeEngineId(v) : v),
-  z.enum([...ENGINE_IDS, 'openai', 'unknown']),
+  z.enum([...ENGINE_IDS, 'unknown']),
 );
 export type ServerKind = z.infer<typeof ServerKindSchema>;
 
@@ -32,17 +32,11 @@ export const EndpointStatusSchema = z.object({
 export type EndpointStatus = z.infer<typeof EndpointStatusSchema>;
 
 /**
- * The ports engines listen on by default. Named by port, because what answers there is told by
- * its API: the status says which engine it really is (the seed guide's "MLX server" on :11434 is
- * Ollama, which runs an MLX engine on Apple Silicon).
+ * The addresses engines listen on by default, from their identities (engine-descriptor.ts), for the
+ * app's status screen, `spectune status` and the CLI's first probe alike. Named by the engines that
+ * use the port, because what answers there is told by its API.
  */
-export const DEFAULT_ENDPOINTS: Endpoint[] = [
-  { name: 'vLLM default', url: 'http://127.0.0.1:8000' },
-  { name: 'LM Studio default', url: 'http://127.0.0.1:1234' },
-  { name: 'Ollama default', url: 'http://127.0.0.1:11434' },
-  { name: 'llama-server / mlx_lm default', url: 'http://127.0.0.1:8080' },
-  { name: 'llama-server announced default', url: 'http://127.0.0.1:9931' },
-];
+export const DEFAULT_ENDPOINTS: Endpoint[] = defaultEndpoints();
 
 export const ServerPhaseSchema = z.enum(['stopped', 'starting', 'ready', 'stopping', 'crashed']);
 export type ServerPhase = z.infer<typeof ServerPhaseSchema>;
@@ -54,7 +48,7 @@ export const ErrorInfoSchema = z.object({
   logTail: z.array(z.string()).optional(),
 });
 
-/** The managed vLLM process as the UI and the sweep see it. */
+/** The launched server's process as the UI and the sweep see it. */
 export const ServerStateSchema = z.object({
   phase: ServerPhaseSchema,
   pid: z.number().nullable(),

@@ -1,6 +1,6 @@
 /** How to launch a server: ports, draft lengths (k), speculation methods, ServerSettings. */
 import { z } from 'zod';
-import { EngineIdSchema } from '../engine-descriptor';
+import { DEFAULT_ENGINE, EngineIdSchema } from '../engine-descriptor';
 
 export const SPEC_METHODS = ['draft_model', 'ngram', 'eagle', 'eagle3', 'mtp', 'medusa'] as const;
 export const SpecMethodSchema = z.enum(SPEC_METHODS, {
@@ -56,10 +56,13 @@ const modelName = (what: string) =>
 export const ServerSettingsSchema = z
   .object({
     /** Which engine the command runs; its folder in src/engines builds the argv. */
-    engine: EngineIdSchema.default('vllm'),
+    engine: EngineIdSchema.default(DEFAULT_ENGINE.id),
     /** The engine command as words, never a shell string: ['vllm'], ['/opt/venv/bin/vllm'],
      *  ['python', '-m', 'vllm.entrypoints.openai.api_server'], ['llama-server']. */
-    command: z.array(z.string().min(1)).min(1, 'give the server command, e.g. "vllm" or "llama-server"').default(['vllm']),
+    command: z
+      .array(z.string().min(1))
+      .min(1, 'give the command that starts the server, as words: its name, a path to it, or e.g. python -m and a module')
+      .default([...DEFAULT_ENGINE.command]),
     model: modelName('give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct" (llama.cpp: a .gguf path)'),
     /** Draft model for draft-model speculation. */
     draftModel: modelName('give the draft model, or leave it out').optional(),

@@ -7,6 +7,7 @@
  * Ollama's servers are single processes from a client's point of view.
  */
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { nowMs, sleep } from '../clock';
 import { prepareGeneration, type Generation, type GenerationInput } from '../generation';
@@ -190,11 +191,26 @@ export class PersonaRuntime {
   }
 }
 
+/**
+ * These servers check no key, yet whose key reaches which server matters (a vLLM key must not go to
+ * LM Studio): a request carrying an Authorization header is logged with a fingerprint of the header
+ * (sha256, 12 hex digits), never its value, so a test can tell which key arrived.
+ */
+export function noteAuthorization(req: http.IncomingMessage, log: (line: string) => void): void {
+  const auth = req.headers.authorization;
+  if (auth === undefined) return;
+  log(`${req.method} ${pathOf(req)} carried an Authorization header (sha256 ${authFingerprint(auth)}); this server checks no key`);
+}
+
+/** The fingerprint noteAuthorization logs for a header value ("Bearer KEY"). */
+export const authFingerprint = (headerValue: string): string => createHash('sha256').update(headerValue).digest('hex').slice(0, 12);
+
 /** Serves until a signal or a fault ends the process. */
 export async function runPersonaServer(o: PersonaServerOptions): Promise<never> {
   const rt = new PersonaRuntime(o);
   let shuttingDown = false;
   const refuse: Dialect['refuse'] = (x) => {
+    noteAuthorization(x.req, o.log);
     if (shuttingDown) x.res.writeHead(503).end();
     else if (!rt.loaded && o.whileLoading) o.whileLoading(x);
     else return o.dialect.refuse?.(x) ?? false;

@@ -30,7 +30,7 @@ export function ResultsView({ report, actions, compact = false }: { report: Repo
       <Headline report={report} />
       <p className="meta">
         {s.model ?? 'unknown model'} on {s.kind}
-        {s.vllmVersion ? ` ${s.vllmVersion}` : ''} · {s.method ?? (s.draftModel ? `draft ${s.draftModel}` : 'no speculation method')} · {report.measurements.length}{' '}
+        {s.engineVersion ? ` ${s.engineVersion}` : ''} · {s.method ?? (s.draftModel ? `draft ${s.draftModel}` : 'no speculation method')} · {report.measurements.length}{' '}
         requests · {f.when(report.createdAt)} <SimulatedBadge show={s.simulated} />
       </p>
       <RecommendationPanel report={report}>{actions}</RecommendationPanel>

@@ -18,9 +18,6 @@ import { AttachedDemos, LaunchDemo } from './ServerDemo';
  */
 export const POLL_MS = 15_000;
 
-/** What answers that is not one of the engines (those are named by their descriptors). */
-const OTHER_KIND_LABEL: Record<string, string> = { openai: 'OpenAI-compatible', unknown: 'unknown' };
-
 export function PhaseBadge({ phase }: { phase: ServerPhase | undefined }) {
   const p = phase ?? 'stopped';
   return (
@@ -31,7 +28,8 @@ export function PhaseBadge({ phase }: { phase: ServerPhase | undefined }) {
 }
 
 function EndpointCard({ s, removable, onRemove }: { s: EndpointStatus; removable: boolean; onRemove: () => void }) {
-  const kindLabel = useApp((st) => st.engines.find((e) => e.id === s.kind)?.label) ?? OTHER_KIND_LABEL[s.kind] ?? s.kind;
+  // Engines (the generic OpenAI-compatible one included) are named by their descriptors; 'unknown' as it is.
+  const kindLabel = useApp((st) => st.engines.find((e) => e.id === s.kind)?.label) ?? s.kind;
   return (
     <article className="card endpoint" data-testid="endpoint-card" aria-label={`${s.name} status`}>
       <header>
@@ -186,7 +184,7 @@ export function ServersScreen() {
           <button type="button" onClick={() => void restartServer()} disabled={serverBusy || !!locked} title={locked ?? undefined}>
             Restart
           </button>
-          {serverBusy && <span className="muted">Working… (a real server can take minutes to load its model)</span>}
+          {serverBusy && <span className="muted">Working… (a real model can take minutes to load)</span>}
           {locked && (
             <span className="muted" data-testid="server-lock-reason">
               {locked}

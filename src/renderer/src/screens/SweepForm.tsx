@@ -87,7 +87,7 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
           <legend>Server</legend>
           <label>
             <input type="radio" name="mode" checked={form.mode === 'managed'} onChange={() => setForm({ mode: 'managed' })} />
-            Managed: launch vLLM with the Servers settings, one restart per k
+            Managed: launch the server with the Servers settings, restarting as k needs
           </label>
           <label>
             <input type="radio" name="mode" checked={form.mode === 'attached'} onChange={() => setForm({ mode: 'attached' })} />

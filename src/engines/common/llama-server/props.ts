@@ -4,7 +4,7 @@
  * carry llama.cpp's own keys (default_generation_settings or total_slots).
  */
 import { z } from 'zod';
-import type { Ask, Identified, ProbeAnswer } from '../engine';
+import type { Ask, Identified, ProbeAnswer } from '../../engine';
 
 const PropsSchema = z.looseObject({
   default_generation_settings: z.record(z.string(), z.unknown()).optional(),

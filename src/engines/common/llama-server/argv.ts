@@ -5,9 +5,9 @@
  * on is written out, because LLAMA_ARG_* environment variables would otherwise
  * set it behind the sweep's back.
  */
-import { SpecTuneError } from '../../shared/errors';
-import type { ServerSettings } from '../../shared/schemas';
-import { isBaselineConfig, type EngineBuild, type SpecConfig } from '../engine';
+import { SpecTuneError } from '../../../shared/errors';
+import type { ServerSettings } from '../../../shared/schemas';
+import { isBaselineConfig, type EngineBuild, type SpecConfig } from '../../engine';
 import { llamaBuildLabel, llamaFlagsOf, type LlamaFlags } from './build';
 import { refuseSchedule } from '../schedule-refusal';
 

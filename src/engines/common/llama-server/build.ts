@@ -10,7 +10,7 @@
  *   Earlier 2026 builds already had a `--spec-type` with n-gram types only (no draft-simple), where
  *   `-md` still drafted by itself: the type list, not the flag, tells the two apart.
  */
-import type { EngineBuild } from '../engine';
+import type { EngineBuild } from '../../engine';
 
 export type DraftLengthFlag = '--draft-max' | '--spec-draft-n-max' | '';
 export type SpecTypeSupport = 'absent' | 'ngram-only' | 'draft-simple';

@@ -2,8 +2,8 @@
  * A per-batch-size draft length (ServerSettings.speculativeSchedule) is a vLLM >= 0.24 setting. Engines
  * without one refuse it when building the argv, rather than launch one k silently in its place.
  */
-import { SpecTuneError } from '../shared/errors';
-import type { ServerSettings } from '../shared/schemas';
+import { SpecTuneError } from '../../shared/errors';
+import type { ServerSettings } from '../../shared/schemas';
 
 export function refuseSchedule(settings: ServerSettings, server: string): void {
   if (!settings.speculativeSchedule) return;

@@ -3,7 +3,7 @@
  * of engines that set k per launch (or per request) with one draft model.
  * Engines add their own fields (per-request k, draft model) on top.
  */
-import type { ConfigurationInput, PromptRequest, RequestShape, SpecConfig } from './engine';
+import type { ConfigurationInput, PromptRequest, RequestShape, SpecConfig } from '../engine';
 
 export function openAiBody(req: PromptRequest): Record<string, unknown> {
   const body: Record<string, unknown> = { model: req.model };
