@@ -150,6 +150,8 @@ describe('HistoryStore', () => {
     expect(k3.requests).toBe(3);
     expect(k3.acceptance?.drafts).toBe(30);
     expect(k3.meanAcceptanceLength).toBeCloseTo(2.5, 9);
+  });
+
   it('a recovered run keeps the engine it ran on (llama.cpp launched, Ollama attached), never vLLM by default', async () => {
     const store = new HistoryStore({ dataDir });
     const llamaPlan = SweepPlanSchema.parse({ ...plan, engine: 'llama.cpp', server: { ...plan.server, engine: 'llama.cpp', command: ['llama-server'], model: '/models/t.gguf', draftModel: '/models/d.gguf' } });

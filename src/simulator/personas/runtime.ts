@@ -199,7 +199,7 @@ export class PersonaRuntime {
 export function noteAuthorization(req: http.IncomingMessage, log: (line: string) => void): void {
   const auth = req.headers.authorization;
   if (auth === undefined) return;
-  log(`${req.method} ${pathOf(req)} carried an Authorization header (sha256 ${authFingerprint(auth)}); this server checks no key`);
+  log(`${req.method} ${(req.url ?? '/').split('?')[0]} carried an Authorization header (sha256 ${authFingerprint(auth)}); this server checks no key`);
 }
 
 /** The fingerprint noteAuthorization logs for a header value ("Bearer KEY"). */
