@@ -29,6 +29,8 @@ function measurement(k: number, repeat: number): Measurement {
   const tps = (k === 0 ? 40 : 60) + repeat * 0.5;
   return {
     numSpeculativeTokens: k,
+    // As a sweep records them: the configuration's draft model on every measurement of it.
+    draftModel: k > 0 ? 'd' : null,
     promptType: 'code',
     systemPrompt: 'direct',
     repeat,
@@ -62,7 +64,7 @@ function completeReport(createdAt: string) {
     measurements: all,
     configs: [
       { numSpeculativeTokens: 0, failed: false },
-      { numSpeculativeTokens: 3, failed: false },
+      { numSpeculativeTokens: 3, draftModel: 'd', failed: false },
     ],
     createdAt,
     finishedAt: new Date().toISOString(),

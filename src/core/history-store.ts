@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
 import { RunSummarySchema, type RunSummary } from '../shared/ipc-contract';
 import { buildReport, type ConfigRun } from '../shared/report-builder';
+import { launchKey } from '../shared/config-key';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
 import {
   AcceptanceStatsSchema,
@@ -201,14 +202,16 @@ export function measurementsOf(records: readonly unknown[]): Measurement[] {
 function configRunsOf(records: readonly unknown[]): ConfigRun[] {
   const byKey = new Map<string, ConfigRun>();
   for (const r of records) {
-    if (!isRecord(r) || r.type !== 'config' || typeof r.numSpeculativeTokens !== 'number') continue;
+    if (!isRecord(r) || r.type !== 'config' || !(typeof r.numSpeculativeTokens === 'number' || r.numSpeculativeTokens === null)) continue;
     const acceptance = AcceptanceStatsSchema.safeParse(r.acceptance);
     // Load levels: one entry per (configuration, level); the level keeps them apart.
     const concurrency = typeof r.concurrency === 'number' && r.concurrency > 1 ? r.concurrency : undefined;
     byKey.set(JSON.stringify([r.numSpeculativeTokens, r.draftModel ?? null, concurrency ?? 1]), {
       numSpeculativeTokens: r.numSpeculativeTokens,
+      draftModel: typeof r.draftModel === 'string' ? r.draftModel : null,
       failed: r.failed === true,
       error: typeof r.error === 'string' ? r.error : undefined,
+      ...(r.cutShort === true ? { cutShort: true } : {}),
       acceptance: acceptance.success ? acceptance.data : undefined,
       ...(concurrency ? { concurrency } : {}),
     });
@@ -250,8 +253,9 @@ export function rebuildReport(meta: RunMeta | null, records: readonly unknown[])
 
   const configs = configRunsOf(records);
   // The configuration being measured when the app died has measurements but no config line yet.
-  for (const k of new Set(measurements.map((m) => m.numSpeculativeTokens))) {
-    if (!configs.some((c) => c.numSpeculativeTokens === k)) configs.push({ numSpeculativeTokens: k, failed: false });
+  for (const m of measurements) {
+    const same = (c: ConfigRun) => launchKey(c) === launchKey(m);
+    if (!configs.some(same)) configs.push({ numSpeculativeTokens: m.numSpeculativeTokens, draftModel: m.draftModel ?? null, failed: false });
   }
   const server = plan.server;
   const report = buildReport({

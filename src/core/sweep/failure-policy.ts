@@ -65,6 +65,8 @@ export class FailurePolicy {
   answered: boolean;
   /** Why the configuration cannot go on (refused, server gone); null while it can. */
   verdict: string | null = null;
+  /** The verdict is the engine refusing the configuration (a result, not a run cut short). */
+  refused = false;
 
   constructor(private readonly ctx: PolicyContext) {
     this.answered = ctx.answered;
@@ -87,7 +89,10 @@ export class FailurePolicy {
     if (this.ctx.launched && isConnectionLoss(err)) await abortedOrAfter(this.ctx.abort, CRASH_NOTICE_MS);
     if (this.stopped()) return false;
     this.consecutive++;
-    if (!this.answered && isRefusal(err)) this.verdict = `${this.ctx.label} refused this configuration: ${err.message}`;
+    if (!this.answered && isRefusal(err)) {
+      this.verdict = `${this.ctx.label} refused this configuration: ${err.message}`;
+      this.refused = true;
+    }
     return true;
   }
 

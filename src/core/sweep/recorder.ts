@@ -92,7 +92,7 @@ export class SweepRecorder {
   async entry(run: ConfigRun): Promise<void> {
     if (!this.runs.includes(run)) this.runs.push(run);
     const { concurrency } = run;
-    await this.log.append({ type: 'config', numSpeculativeTokens: run.numSpeculativeTokens, draftModel: run.draftModel, ...(concurrency ? { concurrency } : {}), failed: run.failed, error: run.error, acceptance: run.acceptance });
+    await this.log.append({ type: 'config', numSpeculativeTokens: run.numSpeculativeTokens, draftModel: run.draftModel, ...(concurrency ? { concurrency } : {}), failed: run.failed, error: run.error, ...(run.cutShort ? { cutShort: true } : {}), acceptance: run.acceptance });
     await this.save('partial', false);
   }
 
@@ -122,7 +122,8 @@ export class SweepRecorder {
 
   /** The final report: complete, or partial when something failed or the plan was not measured in full. */
   async finish(o: { cancelled: boolean }): Promise<Report> {
-    const incomplete = this.runs.some((c) => c.failed) || this.measurements.some((m) => !m.ok);
+    // Partial is for a run cut short (a crash, a server gone); a refused or unlaunchable setting is a result.
+    const incomplete = this.runs.some((c) => c.failed && c.cutShort);
     const status: Report['status'] = o.cancelled ? 'cancelled' : incomplete ? 'partial' : 'complete';
     const report = await this.save(status, true);
     await this.log.append({ type: 'end', at: report.finishedAt!, status });

@@ -130,7 +130,7 @@ export class ConfigSession {
     st.measurements.push(...measurements);
     st.answered = policy.answered;
 
-    await this.settle(st, { failure: policy.verdict ?? conn.crashed(), before, conn, onPhase });
+    await this.settle(st, { failure: policy.verdict ?? conn.crashed(), cutShort: !policy.refused, before, conn, onPhase });
     if (oneAtATime) this.checkDrafting(st);
     return { measurements, run: st.run, loop: figures };
   }
@@ -163,11 +163,12 @@ export class ConfigSession {
    * Ends a call: failed with why the server is gone or refused, or (unless cancelled) the acceptance from
    * where the engine keeps it: counters read again now, the answers' own counts, or the reason there is none.
    */
-  private async settle(st: LevelState, o: { failure: string | null; before: CounterSnapshot | null; conn: Connection; onPhase: (phase: MeasurePhase) => void }): Promise<void> {
+  private async settle(st: LevelState, o: { failure: string | null; cutShort: boolean; before: CounterSnapshot | null; conn: Connection; onPhase: (phase: MeasurePhase) => void }): Promise<void> {
     const { run } = st;
     if (o.failure) {
       run.failed = true;
       run.error = o.failure;
+      if (o.cutShort) run.cutShort = true;
       return;
     }
     if (this.ctx.signal?.aborted) return;

@@ -18,6 +18,7 @@ import type { BuildReportInput, ConfigRun } from './input';
 import { levelPicks, levelsOf, recommendationFor, runsAt } from './levels';
 import { recommend } from './recommend';
 import { applySlo, decisionRecord, markTies, planFacts, viewAt } from './decide';
+import { edgeOfGrid } from './warnings';
 import { baselineHashes, levelScatter, summariseConfig } from './summary';
 import { applyTheory, fitTheory, type Theory } from './theory';
 import { collectWarnings } from './warnings';
@@ -108,15 +109,17 @@ function promptTables(input: BuildReportInput, { lowest, at, launches, baselineR
   const lowestKeyed = new Map(launches.map((c) => [launchKey(c), at(c, lowest)]));
   const lowestPick = picks.find((p) => p.concurrency === lowest) ?? null;
   const baselineKey = baselineRun ? launchKey(baselineRun) : null;
-  const specConfigs = launches.filter((c) => !isBaseline(c) && !c.predicted);
-  const preferred = lowestPick && !isBaseline(lowestPick) ? launchKey(lowestPick) : null;
+  const specConfigs = launches.filter((c) => !isBaseline(c) && !c.predicted && !c.failed);
   const groupRef = lowest === 1 ? ref : null;
-  const byPromptType = groupComparisons(input.promptTypes, 'promptType', lowestKeyed, baselineKey, specConfigs, preferred, groupRef);
-  const bySystemPrompt = groupComparisons(input.systemPrompts, 'systemPrompt', lowestKeyed, baselineKey, specConfigs, preferred, groupRef);
+  const looks = (input.search ?? planFacts(input.plan)).looks;
+  const byPromptType = groupComparisons(input.promptTypes, 'promptType', lowestKeyed, baselineKey, specConfigs, groupRef, looks);
+  const bySystemPrompt = groupComparisons(input.systemPrompts, 'systemPrompt', lowestKeyed, baselineKey, specConfigs, groupRef, looks);
   const top = byPromptType
     .filter((g) => g.speedupPercent !== null)
     .reduce<GroupComparison | null>((a, g) => (!a || g.speedupPercent! > a.speedupPercent! ? g : a), null);
-  const bestUseCase = top ? { promptType: top.id, label: top.label, speedupPercent: top.speedupPercent! } : null;
+  // A best use case only where speculation is recommended and gains there: when it loses, none is named.
+  const speculating = lowestPick !== null && !isBaseline(lowestPick);
+  const bestUseCase = top && speculating && top.speedupPercent! > 0 ? { promptType: top.id, label: top.label, speedupPercent: top.speedupPercent! } : null;
   return { byPromptType, bySystemPrompt, bestUseCase };
 }
 
@@ -144,7 +147,7 @@ export function buildReport(input: BuildReportInput): Report {
     recommendation,
     bestUseCase,
     theory: theory ? { alpha: theory.alpha, costRatio: theory.costRatio, predictedOptimalK: theory.predictedOptimalK, note: theory.note } : null,
-    warnings: collectWarnings(input, configs, layout.lowest),
+    warnings: [...collectWarnings(input, configs, layout.lowest), ...edgeOfGrid(configs, picks)],
     decision: decisions,
   };
 }

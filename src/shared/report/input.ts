@@ -12,6 +12,11 @@ export interface ConfigRun {
   engine?: EngineId;
   failed: boolean;
   error?: string;
+  /**
+   * The failure cut the run short (the server crashed or stopped answering), rather than being the
+   * configuration's result (the engine refused it, it could not launch, it drafted nothing).
+   */
+  cutShort?: boolean;
   acceptance?: AcceptanceStats;
   /** Where acceptance came from, or why there is none. */
   acceptanceSource?: string;

@@ -34,7 +34,7 @@ function keepOff(attached: boolean, configs: readonly ConfigurationResult[]): st
   }
   const best = spec.reduce((a, b) => (b.speedupPercent! > a.speedupPercent! ? b : a));
   if (best.speedupPercent! < 0) {
-    return `Keep speculation off: the best speculative setting, ${kWords(best)}, is ${slowerWords(best.speedupPercent!)} than without it (${best.tokensPerSecond} tok/s against the baseline's; interval ${fmtRange(best.speedupPercentCI)}).`;
+    return `Keep speculation off: the best speculative setting, ${kWords(best)}, is ${slowerWords(best.speedupPercent!)} than without it (${best.tokensPerSecond} tok/s; interval ${fmtRange(best.speedupPercentCI)}). Drafting and verifying cost more here than the accepted tokens save — on small or fast models the fixed cost of each draft call dominates.`;
   }
   return `Keep speculation off: the best speculative setting, ${kWords(best)}, measured ${fmtPct(best.speedupPercent)} (interval ${fmtRange(best.speedupPercentCI)}), not enough to pay for drafting.`;
 }

@@ -1,6 +1,6 @@
 /** The report's warnings: about the run, about each configuration at each level, about the requests, then the sweep's own notes. */
 import { isBaseline } from '../config-key';
-import type { ConfigurationResult, Measurement, SweepPlan, Warning } from '../schemas';
+import type { ConfigurationResult, LevelPick, Measurement, SweepPlan, Warning } from '../schemas';
 import { fmtPct, fmtRange } from './format';
 import type { BuildReportInput } from './input';
 
@@ -117,4 +117,30 @@ export function collectWarnings(input: BuildReportInput, configs: readonly Confi
     return [...levelWarnings(c, level), ...(level === lowest ? launchWarnings(c, level, input.plan) : [])];
   });
   return [...runWarnings(input), ...perConfig, ...requestWarnings(input.measurements), ...(input.notes ?? [])];
+}
+
+/**
+ * A level's pick is the largest k its arm tried: a larger k may be faster still. Said once per arm and
+ * k, with the plan's k list extended as the way to find out (the app offers it as a button).
+ */
+export function edgeOfGrid(configs: readonly ConfigurationResult[], picks: readonly LevelPick[]): Warning[] {
+  const out: Warning[] = [];
+  const said = new Set<string>();
+  for (const p of picks) {
+    const k = p.numSpeculativeTokens;
+    if (k === null || k === 0) continue;
+    const arm = configs.filter((c) => (c.draftModel ?? null) === (p.draftModel ?? null) && c.numSpeculativeTokens !== null);
+    const largest = Math.max(...arm.map((c) => c.numSpeculativeTokens!));
+    const key = `${p.draftModel ?? ''}\u0000${k}`;
+    if (k < largest || said.has(key)) continue;
+    said.add(key);
+    const next = Math.min(32, k * 2);
+    out.push({
+      kind: 'edge-of-grid',
+      numSpeculativeTokens: k,
+      ...(p.concurrency > 1 ? { concurrency: p.concurrency } : {}),
+      message: `k=${k} is the largest k this sweep tried${p.concurrency > 1 ? ` (the pick at ${p.concurrency} in flight)` : ''}, so a larger k may be faster still: extend the search, e.g. --tokens 0,${k}-${next}.`,
+    });
+  }
+  return out;
 }

@@ -78,6 +78,8 @@ export const GroupComparisonSchema = z.object({
   bestDraftModel: z.string().nullable().optional(),
   speculativeTokensPerSecond: z.number().nullable(),
   speedupPercent: z.number().nullable(),
+  /** Where a rule other than "the fastest" chose this group's best (a tie to the cheaper setting, samples too few to separate): which, in words. */
+  bestNote: z.string().nullable().optional(),
 });
 export type GroupComparison = z.infer<typeof GroupComparisonSchema>;
 
@@ -141,7 +143,7 @@ export const RecommendationSchema = z.object({
 export type Recommendation = z.infer<typeof RecommendationSchema>;
 
 export const WarningSchema = z.object({
-  kind: z.enum(['acceptance-not-reported', 'no-drafting', 'queueing', 'negative-speedup', 'connection-errors', 'low-throughput', 'output-mismatch', 'config-failed', 'no-baseline', 'estimated-tokens', 'simulated', 'speculation-mismatch', 'unstable', 'client-cpu', 'concurrency-unsupported', 'batch-limit', 'schedule']),
+  kind: z.enum(['acceptance-not-reported', 'no-drafting', 'queueing', 'negative-speedup', 'connection-errors', 'low-throughput', 'output-mismatch', 'config-failed', 'no-baseline', 'estimated-tokens', 'simulated', 'speculation-mismatch', 'unstable', 'client-cpu', 'concurrency-unsupported', 'batch-limit', 'schedule', 'edge-of-grid']),
   message: z.string(),
   numSpeculativeTokens: z.number().int().nullable().optional(),
   concurrency: z.number().int().optional(),
