@@ -2,8 +2,11 @@
 import pc from 'picocolors';
 import type { LaunchedServer, StopRunsResult } from '../shared/launched-server';
 import type { RegistryView } from '../core/run-registry';
+import { visibleControlsDeep } from '../shared/safe-text';
 
-export function formatLaunched(view: RegistryView): string {
+/** Registry files are written by whatever runs as the user: every string from them with control characters made visible. */
+export function formatLaunched(raw: RegistryView): string {
+  const view = visibleControlsDeep(raw);
   const lines = ['', 'Servers SpecTune launched', '========================='];
   const servers = view.servers;
   if (!servers.length) lines.push('none running');
@@ -25,7 +28,8 @@ export function formatLaunched(view: RegistryView): string {
   return lines.join('\n');
 }
 
-export function formatStopResult(r: StopRunsResult): string {
+export function formatStopResult(raw: StopRunsResult): string {
+  const r = visibleControlsDeep(raw);
   const lines: string[] = [];
   if (!r.stopped.length && !r.refused.length) lines.push('No server to stop.');
   for (const s of r.stopped) {

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SpecTuneError, describeError } from '../shared/errors';
+import { visibleControls } from '../shared/safe-text';
 import { createAppServices } from '../core/app-services';
 import { createEventHub, isLoopbackHost, startBrowserServer } from '../core/browser-server';
 import { killAllServersSync, stopAllServers } from '../core/server-process';
@@ -36,7 +37,7 @@ export function registerUiCommand(program: Command): Command {
       try {
         await runUi(opts);
       } catch (err) {
-        process.stderr.write(`spectune ui: ${describeError(err)}\n`);
+        process.stderr.write(`spectune ui: ${visibleControls(describeError(err), { multiline: true })}\n`);
         process.exitCode = err instanceof SpecTuneError && err.code === 'INVALID_INPUT' ? 2 : 1;
       }
     });

@@ -30,6 +30,7 @@ import { redactArgv, redactText } from '../shared/redact';
 import { placeholdersFor } from '../engines';
 import { launchLogRedactor, restoreSecrets, shownSettings } from './server-secrets';
 import { cleanLine, LineRing } from '../node/line-buffer';
+import { visibleControls } from '../shared/safe-text';
 import { assertPortFree, baseUrl } from '../node/port-check';
 import {
   descendants,
@@ -595,7 +596,8 @@ export class ServerProcess extends EventEmitter<Events> {
 
   private pushLine(stream: LogLine['stream'], line: string): void {
     if (line.length === 0) return;
-    const entry: LogLine = { stream, line: this.redactLine(line), at: new Date().toISOString() };
+    // SpecTune's own notes quote the server too (its model ids): shown, never obeyed, like its log lines.
+    const entry: LogLine = { stream, line: visibleControls(this.redactLine(line)), at: new Date().toISOString() };
     this.ring.push(entry);
     this.safeEmit('log', entry);
   }

@@ -3,6 +3,7 @@
  * for days costs the same memory as one that just started.
  */
 import type { LogLine } from '../shared/schemas';
+import { visibleControls } from '../shared/safe-text';
 
 const MAX_LINE_CHARS = 4000;
 // eslint-disable-next-line no-control-regex
@@ -10,11 +11,12 @@ const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 
 /**
  * What a terminal would show for one raw line: progress bars (tqdm) redraw with
- * '\r', so only the last segment counts; colour codes go; runaway lines are cut.
+ * '\r', so only the last segment counts; colour codes go; any other control
+ * character (a title-setting OSC, a bell) is made visible; runaway lines are cut.
  */
 export function cleanLine(raw: string): string {
   const segments = raw.split('\r').filter((s) => s.length > 0);
-  let line = (segments[segments.length - 1] ?? '').replace(ANSI, '');
+  let line = visibleControls((segments[segments.length - 1] ?? '').replace(ANSI, ''));
   if (line.length > MAX_LINE_CHARS) line = `${line.slice(0, MAX_LINE_CHARS)}… (${line.length - MAX_LINE_CHARS} more characters)`;
   return line;
 }
