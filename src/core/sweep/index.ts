@@ -20,6 +20,7 @@ import { startRunFiles, type KeptEvent } from '../report-keeper';
 import { ServerProcess, type ServerExitEvent } from '../server-process';
 import { identifyWith } from '../probes';
 import { EtaClock } from './eta';
+import { StepPace } from './step-pace';
 import { measureConfiguration } from './measure';
 import { measureLevel, requestsPerConfiguration, type MatrixCell } from './load';
 import { batchLimitNote, clientCpuNote, refusalNote, SweepNotes } from './level-notes';
@@ -115,6 +116,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const measurements: Measurement[] = [];
   const runs: ConfigRun[] = [];
   const eta = new EtaClock(strategy.plannedConfigs());
+  const pace = new StepPace();
   let done = 0;
   let serverInfo: Report['server'] = {
     kind: engine.descriptor.id,
@@ -257,13 +259,14 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
       const settings = server ? setup.launchFor(config) : null;
       const record = async (m: Measurement, seconds: number) => {
         eta.request(seconds);
+        pace.observe(m);
         measurements.push(m);
         done++;
         await log.append({ type: 'measurement', measurement: m });
         emit({ type: 'measurement', measurement: m });
       };
       // What every level's measurement shares: this configuration on this server.
-      const common = { plan, engine, build: setup.build, config, baseUrl, model, apiKey: setup.apiKey, launched: server !== null, signal, configAbort, crashed: () => crashed, record };
+      const common = { plan, engine, build: setup.build, config, baseUrl, model, apiKey: setup.apiKey, pace, launched: server !== null, signal, configAbort, crashed: () => crashed, record };
       const phaseAt =
         (level: number) =>
         (phase: 'warmup' | 'reading-metrics' | 'measuring', cell?: { pt: { id: string }; sp: { id: string }; repeat: number }) =>

@@ -114,7 +114,7 @@ export async function measureLevel(ctx: LevelContext): Promise<LevelResult> {
   const abortAll = AbortSignal.any([ctx.configAbort.signal, ...(signal ? [signal] : [])]);
   // Ends the level's loop: the last measured request ended (fillers go), or the level stops early.
   const levelAbort = new AbortController();
-  const send = requestSender(ctx, abortAll);
+  const send = requestSender(ctx, abortAll, c);
   const acceptance = engine.acceptance;
   const tally = new DraftTally();
   const measurements: Measurement[] = [];

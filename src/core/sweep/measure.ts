@@ -12,6 +12,7 @@ import { isBaselineConfig, type CounterSnapshot, type Engine, type EngineBuild, 
 import { sendRequest } from '../bench-client';
 import { probeEndpoint } from '../probes';
 import type { Cell } from './setup';
+import type { StepPace } from './step-pace';
 import type { SweepPlan } from '../../shared/schemas';
 
 /** Request failures that a server dying would also cause (an HTTP error status would not). */
@@ -48,6 +49,8 @@ export interface MeasureContext {
   baseUrl: string;
   model: string;
   apiKey?: string;
+  /** The pace measured so far, for each request's deadline (absent: the request's own first tokens set it). */
+  pace?: StepPace;
   /** True when SpecTune launched the server (a lost connection may be a crash it will hear about). */
   launched: boolean;
   signal?: AbortSignal;
@@ -99,7 +102,7 @@ export class DraftTally {
 }
 
 /** One prompt cell through the engine's request shape and dialect reader (every level uses this path). */
-export function requestSender(ctx: Pick<MeasureContext, 'plan' | 'engine' | 'config' | 'baseUrl' | 'model' | 'apiKey'>, signal: AbortSignal) {
+export function requestSender(ctx: Pick<MeasureContext, 'plan' | 'engine' | 'config' | 'baseUrl' | 'model' | 'apiKey' | 'pace'>, signal: AbortSignal, level = 1) {
   const { plan, engine, config } = ctx;
   return (cell: Pick<Cell, 'pt' | 'sp'>, own?: AbortSignal) =>
     sendRequest({
@@ -117,6 +120,8 @@ export function requestSender(ctx: Pick<MeasureContext, 'plan' | 'engine' | 'con
         },
         config,
       ),
+      maxTokens: plan.maxTokens,
+      stepMsHint: ctx.pace?.hint(level) ?? null,
       connectTimeoutMs: plan.connectTimeoutMs,
       stallTimeoutMs: plan.stallTimeoutMs,
       signal: own ? AbortSignal.any([signal, own]) : signal,
