@@ -19,8 +19,16 @@ import { open, readFile, mkdir, rename, stat, unlink, type FileHandle } from 'no
 import { basename, dirname, join } from 'node:path';
 import { SpecTuneError } from '../shared/errors';
 import { MeasurementSchema, type Measurement, type Report } from '../shared/schemas';
-// Last line of defence: whatever string reaches the disk is scrubbed of credential shapes.
-import { redactingReplacer } from '../shared/redact';
+// Last line of defence: whatever string reaches the disk is scrubbed of credential shapes and of
+// the secret values SpecTune's own environment holds (VLLM_API_KEY, HF_TOKEN…), plus those the caller knows.
+import { replacerFor, secretEnvValues, textRedactor } from '../shared/redact';
+
+export type TextRedactor = (text: string) => string;
+
+/** Redacts credential shapes and the values of SpecTune's own secret-named variables. */
+export function defaultRedactor(env: NodeJS.ProcessEnv = process.env): TextRedactor {
+  return textRedactor(secretEnvValues(env));
+}
 
 export function jsonlPathFor(reportPath: string): string {
   return reportPath.replace(/\.json$/i, '') + '.jsonl';
@@ -191,10 +199,10 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   await dirFh?.close().catch(() => undefined);
 }
 
-export async function writeReport(path: string, report: Report): Promise<void> {
+export async function writeReport(path: string, report: Report, redact: TextRedactor = defaultRedactor()): Promise<void> {
   try {
     await ensureFolder(dirname(path));
-    await writeFileAtomic(path, JSON.stringify(report, redactingReplacer, 2) + '\n');
+    await writeFileAtomic(path, JSON.stringify(report, replacerFor(redact), 2) + '\n');
   } catch (err) {
     throw ioError('write the report to', path, err, WRITABLE_HINT);
   }
@@ -214,25 +222,29 @@ export type LogRecord =
  */
 export class MeasurementLog {
   private size = 0;
+  private readonly replacer: (key: string, value: unknown) => unknown;
 
   private constructor(
     private readonly fh: FileHandle,
     readonly path: string,
     readonly runId: string | null,
-  ) {}
+    redact: TextRedactor,
+  ) {
+    this.replacer = replacerFor(redact);
+  }
 
   /** Creates the log; fails rather than overwrite one (the caller keeps the previous run's aside first). */
-  static async create(path: string, runId: string | null = null): Promise<MeasurementLog> {
+  static async create(path: string, runId: string | null = null, redact: TextRedactor = defaultRedactor()): Promise<MeasurementLog> {
     try {
       await ensureFolder(dirname(path));
-      return new MeasurementLog(await open(path, 'wx'), path, runId);
+      return new MeasurementLog(await open(path, 'wx'), path, runId, redact);
     } catch (err) {
       throw ioError('write the measurement log', path, err, WRITABLE_HINT);
     }
   }
 
   async append(rec: LogRecord): Promise<void> {
-    const line = Buffer.from(JSON.stringify(this.runId ? { ...rec, runId: this.runId } : rec, redactingReplacer) + '\n');
+    const line = Buffer.from(JSON.stringify(this.runId ? { ...rec, runId: this.runId } : rec, this.replacer) + '\n');
     try {
       await this.fh.write(line, 0, line.length, this.size).then(async (r) => {
         // FileHandle.write may write less than asked; finish the line or fail trying.

@@ -28,7 +28,7 @@ import type { Engine, EngineBuild, LaunchSupport } from '../engines/engine';
 import { engineById } from '../engines';
 import { redactArgv, redactText } from '../shared/redact';
 import { placeholdersFor } from '../engines';
-import { launchLogRedactor, restoreSecrets, shownSettings } from './server-secrets';
+import { knownSecrets, launchLogRedactor, restoreSecrets, shownSettings } from './server-secrets';
 import { cleanLine, LineRing } from '../node/line-buffer';
 import { visibleControls } from '../shared/safe-text';
 import { assertPortFree, baseUrl } from '../node/port-check';
@@ -353,7 +353,9 @@ export class ServerProcess extends EventEmitter<Events> {
     child.once('exit', (code, signal) => void this.onExit(launch, code, signal));
     this.launch = launch;
     live.add(this);
-    registerRun({ pid: launch.pid, port: settings.port, url: launch.url, engine: settings.engine, argv: redactArgv(argv, placeholdersFor(settings.engine)), launchId: marker });
+    // The registry is a shared folder: secret flags, NAME=value words and every value this launch knows are redacted.
+    const shownArgv = redactArgv(argv, placeholdersFor(settings.engine), knownSecrets(settings));
+    registerRun({ pid: launch.pid, port: settings.port, url: launch.url, engine: settings.engine, argv: shownArgv, launchId: marker });
     this.trackEvery(launch, TRACK_STARTING_MS);
     void this.track(launch).catch(() => {});
     this.setState({ ...this.st, pid: launch.pid });

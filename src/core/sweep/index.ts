@@ -8,7 +8,8 @@
  * failed; the sweep goes on.
  */
 import { SpecTuneError, describeError } from '../../shared/errors';
-import { redactArgv, redactPlan } from '../../shared/redact';
+import { redactArgv, redactPlan, replacerFor, textRedactor } from '../../shared/redact';
+import { knownSecrets } from '../server-secrets';
 import { formatCommand } from '../../shared/shell-words';
 import { placeholdersFor } from '../../engines';
 import { buildReport, type ConfigKeyed, type ConfigRun } from '../../shared/report-builder';
@@ -106,9 +107,12 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const notes = new SweepNotes();
   let scheduleCheck: ScheduleCheck | undefined;
   let launches = 0;
-  // What is written or shown: secret flag values replaced by the engine's own variable or <redacted>.
+  // What is written or shown: secret flag values replaced by the engine's own variable or <redacted>, and every
+  // secret value this run knows (the launch's, SpecTune's own VLLM_API_KEY…, the key it sends) wherever it appears.
   const placeholders = placeholdersFor(engine.descriptor.id);
-  const shownPlan = redactPlan(plan, placeholders);
+  const known = [...knownSecrets(plan.server), ...(setup.apiKey ? [setup.apiKey] : [])];
+  const redact = textRedactor(known, placeholders);
+  const shownPlan = redactPlan(plan, placeholders, known);
   // Adaptive: at most its budget of configurations (the rest are predicted), so progress does not stall at 40%.
   let total = strategy.plannedConfigs() * perConfig;
   const createdAt = new Date().toISOString();
@@ -152,11 +156,11 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const commandFor = (c: ConfigKeyed) => {
     const config: SpecConfig = { numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel ?? null };
     const r = engine.recommend({ config, settings: setup.launchFor(config) ?? plan.server ?? null, build: setup.build, url: serverInfo.url, model: serverInfo.model });
-    const argv = r.argv && redactArgv(r.argv, placeholders);
-    return { argv, command: argv ? formatCommand(argv) : r.command, setting: r.setting };
+    const argv = r.argv && redactArgv(r.argv, placeholders, known);
+    return { argv, command: argv ? formatCommand(argv) : r.command && redact(r.command), setting: r.setting && redact(r.setting) };
   };
 
-  const { log, runId, kept } = await startRunFiles(opts.outPath, opts.runId);
+  const { log, runId, kept } = await startRunFiles(opts.outPath, opts.runId, redact);
   if (kept) emit({ type: 'kept', kept });
   await log.append({ type: 'start', at: createdAt, plan: shownPlan });
 
@@ -187,8 +191,9 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   };
 
   const saveReport = async (status: Report['status'], finished: boolean) => {
-    const report = snapshot(status, finished);
-    await writeReport(opts.outPath, report);
+    // What is shown (the CLI prints it, the app draws it) is what is written: redacted the same way.
+    const report = JSON.parse(JSON.stringify(snapshot(status, finished), replacerFor(redact))) as Report;
+    await writeReport(opts.outPath, report, redact);
     emit({ type: 'report', report });
     return report;
   };
