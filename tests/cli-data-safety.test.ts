@@ -2,7 +2,7 @@
  * Data safety of `spectune sweep`, as a user meets it: real CLI processes, the
  * simulator as the server, real (tiny, read-only) filesystems, real signals.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -138,6 +138,30 @@ describe.runIf(canMountTmpfs)('a full disk (a real 40 KB tmpfs)', () => {
       expect(launchedOnPort(port)).toEqual([]);
     } finally {
       for (const pid of launchedOnPort(port)) process.kill(pid, 'SIGKILL');
+    }
+  }, 120_000);
+});
+
+describe('the folder of --out removed during a run', () => {
+  it('is noticed and recreated: the report and the whole measurement log are written again, and the user is told', async () => {
+    const dir = join(scratch(), 'out');
+    const out = join(dir, 'r.json');
+    const jsonl = join(dir, 'r.jsonl');
+    const child = run(['sweep', '--demo', '--tokens', '0,3', '--repeats', '3', '--prompt-types', 'code,creative', '--system-prompts', 'empty', '--max-tokens', '16', '--out', out]);
+    try {
+      await until(() => existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('"type":"measurement"'), 60_000);
+      rmSync(dir, { recursive: true, force: true });
+      const r = await child;
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`${dir} was removed during the run`);
+      const report = ReportSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+      const lines = jsonLines(jsonl);
+      // Every line, the ones written before the folder went included: start, each measurement, configs, end.
+      expect(lines[0]).toMatchObject({ type: 'start', runId: report.runId });
+      expect(lines.filter((l) => l.type === 'measurement')).toHaveLength(report.measurements.length);
+      expect(lines.at(-1)).toMatchObject({ type: 'end', status: 'complete', runId: report.runId });
+    } finally {
+      child.kill('SIGKILL');
     }
   }, 120_000);
 });

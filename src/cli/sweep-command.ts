@@ -324,6 +324,9 @@ async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void
           signal: cancel.signal,
           onEvent: (e) => {
             if (e.type === 'kept') err.write(describeKept(e.kept) + '\n');
+            if (e.type === 'recreated') {
+              err.write(pc.yellow(`\nThe folder ${e.folder} was removed during the run: SpecTune made it again and wrote the report and the whole measurement log back into it.\n`));
+            }
             if (e.type !== 'progress') return;
             const p = e.progress;
             const what = p.numSpeculativeTokens === 0 ? 'baseline' : p.numSpeculativeTokens === null ? `configuration ${p.configIndex + 1}` : `k=${p.numSpeculativeTokens}`;

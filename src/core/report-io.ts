@@ -219,13 +219,20 @@ export type LogRecord =
  * Append-only measurement log; each line is flushed to disk before the next request starts.
  * Every line names its run, so a log is never mistaken for the partner of another run's report.
  * A line that does not fit (full disk) is cut back off, so the log keeps whole lines only.
+ *
+ * The open file outlives its name: if the file or its folder is removed during the run, the
+ * lines would go on into a file nobody can find. Before each line the name is checked to still
+ * be this file; if not, the folder and the file are made again from what the open file holds,
+ * and `onRecreated` says so.
  */
 export class MeasurementLog {
   private size = 0;
   private readonly replacer: (key: string, value: unknown) => unknown;
+  /** Told when the log had to be written again under its name (its folder or file was removed). */
+  onRecreated: ((path: string) => void) | null = null;
 
   private constructor(
-    private readonly fh: FileHandle,
+    private fh: FileHandle,
     readonly path: string,
     readonly runId: string | null,
     redact: TextRedactor,
@@ -237,15 +244,42 @@ export class MeasurementLog {
   static async create(path: string, runId: string | null = null, redact: TextRedactor = defaultRedactor()): Promise<MeasurementLog> {
     try {
       await ensureFolder(dirname(path));
-      return new MeasurementLog(await open(path, 'wx'), path, runId, redact);
+      // Read and write: if its name goes, what it holds is written again under it (keepName).
+      return new MeasurementLog(await open(path, 'wx+'), path, runId, redact);
     } catch (err) {
       throw ioError('write the measurement log', path, err, WRITABLE_HINT);
     }
   }
 
+  /** Writes the log again under its name when its file (or folder) is no longer there. */
+  private async keepName(): Promise<void> {
+    const [mine, there] = await Promise.all([this.fh.stat(), stat(this.path).catch(() => null)]);
+    if (there && there.ino === mine.ino && there.dev === mine.dev) return;
+    const written = Buffer.alloc(this.size);
+    for (let done = 0; done < this.size; ) {
+      const { bytesRead } = await this.fh.read(written, done, this.size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    await ensureFolder(dirname(this.path));
+    // 'wx': a file that took the name meanwhile is someone else's, never overwritten.
+    const fresh = await open(this.path, 'wx+');
+    try {
+      await fresh.writeFile(written);
+      await fresh.datasync();
+    } catch (err) {
+      await fresh.close().catch(() => undefined);
+      throw err;
+    }
+    await this.fh.close().catch(() => undefined);
+    this.fh = fresh;
+    this.onRecreated?.(this.path);
+  }
+
   async append(rec: LogRecord): Promise<void> {
     const line = Buffer.from(JSON.stringify(this.runId ? { ...rec, runId: this.runId } : rec, this.replacer) + '\n');
     try {
+      await this.keepName();
       await this.fh.write(line, 0, line.length, this.size).then(async (r) => {
         // FileHandle.write may write less than asked; finish the line or fail trying.
         for (let done = r.bytesWritten; done < line.length; ) {

@@ -7,6 +7,7 @@
  * loses nothing that finished. A configuration whose server fails is marked
  * failed; the sweep goes on.
  */
+import { dirname } from 'node:path';
 import { SpecTuneError, describeError } from '../../shared/errors';
 import { redactArgv, redactPlan, replacerFor, textRedactor } from '../../shared/redact';
 import { knownSecrets } from '../server-secrets';
@@ -34,6 +35,8 @@ export type SweepEvent =
   | { type: 'progress'; progress: SweepProgress }
   | { type: 'measurement'; measurement: Measurement }
   | { type: 'report'; report: Report }
+  /** The report's folder (or its log) was removed during the run: both were written again there. */
+  | { type: 'recreated'; folder: string }
   | KeptEvent;
 
 export interface SweepOptions {
@@ -162,6 +165,12 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
 
   const { log, runId, kept } = await startRunFiles(opts.outPath, opts.runId, redact);
   if (kept) emit({ type: 'kept', kept });
+  // The log notices its name is gone before its next line; the report is written again right after.
+  let reportLost = false;
+  log.onRecreated = () => {
+    reportLost = true;
+    emit({ type: 'recreated', folder: dirname(opts.outPath) });
+  };
   await log.append({ type: 'start', at: createdAt, plan: shownPlan });
 
   const snapshot = (status: Report['status'], finished: boolean): Report => {
@@ -193,6 +202,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const saveReport = async (status: Report['status'], finished: boolean) => {
     // What is shown (the CLI prints it, the app draws it) is what is written: redacted the same way.
     const report = JSON.parse(JSON.stringify(snapshot(status, finished), replacerFor(redact))) as Report;
+    reportLost = false;
     await writeReport(opts.outPath, report, redact);
     emit({ type: 'report', report });
     return report;
@@ -367,5 +377,6 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const report = await saveReport(status, true);
   await log.append({ type: 'end', at: report.finishedAt!, status });
   await log.close();
+  if (reportLost) await writeReport(opts.outPath, report, redact);
   return report;
 }
