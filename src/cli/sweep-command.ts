@@ -2,7 +2,6 @@
  * `spectune sweep`: flags → a validated plan → the shared sweep runner →
  * tables, or JSON with --json. Progress goes to stderr so stdout stays clean.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
@@ -16,7 +15,8 @@ import { describeKept } from '../core/report-keeper';
 import { handleCancelSignals } from './cancel-signals';
 import { sweepOutcome } from './outcome';
 import { SpecTuneError } from '../shared/errors';
-import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
+import { assertDistinctPromptIds, DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS, MAX_PROMPTS_FILE_BYTES, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
+import { readFileCapped } from '../node/read-file-capped';
 import {
   CustomPromptsFileSchema,
   DEFAULT_ENDPOINTS,
@@ -108,14 +108,22 @@ function flagMessage(issue: { path: PropertyKey[]; message: string }, input: unk
 async function readPromptsFile(path: string): Promise<CustomPromptsFile> {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(path, 'utf8'));
+    const read = await readFileCapped(path, MAX_PROMPTS_FILE_BYTES);
+    if (!read.ok) {
+      throw new SpecTuneError('INVALID_INPUT', `--prompts ${path} is ${(read.bytes / 1024 / 1024).toFixed(1)} MB; a prompts file may be at most ${MAX_PROMPTS_FILE_BYTES / 1024 / 1024} MB`, {
+        hint: 'keep the prompts the sweep runs in the file (each at most 20,000 characters)',
+      });
+    }
+    data = JSON.parse(read.text);
   } catch (err) {
+    if (err instanceof SpecTuneError) throw err;
     throw new SpecTuneError('INVALID_INPUT', `--prompts: cannot read ${path} as JSON (${(err as Error).message})`, {
       hint: 'give a JSON file like {"promptTypes":[{"id":"sql","label":"SQL","prompt":"…"}]}',
     });
   }
   const r = CustomPromptsFileSchema.safeParse(data);
   if (!r.success) throw new SpecTuneError('INVALID_INPUT', `--prompts ${path}: ${formatZodError(r.error)}`);
+  assertDistinctPromptIds(r.data, `--prompts ${path}`);
   return r.data;
 }
 

@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { SpecTuneError, describeError } from '../../shared/errors';
 import { redactArgv, redactPlan, replacerFor, textRedactor } from '../../shared/redact';
 import { knownSecrets } from '../server-secrets';
+import { withUsedPromptsOnly } from '../../shared/prompts';
 import { formatCommand } from '../../shared/shell-words';
 import { placeholdersFor } from '../../engines';
 import { buildReport, type ConfigKeyed, type ConfigRun } from '../../shared/report-builder';
@@ -115,7 +116,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const placeholders = placeholdersFor(engine.descriptor.id);
   const known = [...knownSecrets(plan.server), ...(setup.apiKey ? [setup.apiKey] : [])];
   const redact = textRedactor(known, placeholders);
-  const shownPlan = redactPlan(plan, placeholders, known);
+  const shownPlan = redactPlan(withUsedPromptsOnly(plan), placeholders, known);
   // Adaptive: at most its budget of configurations (the rest are predicted), so progress does not stall at 40%.
   let total = strategy.plannedConfigs() * perConfig;
   const createdAt = new Date().toISOString();
