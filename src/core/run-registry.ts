@@ -282,9 +282,12 @@ function entryNames(dir: string): { names: string[]; skipped: string | null } {
   }
 }
 
-/** The launch markers' processes for these entries, read once for all of them. */
+/** The launch markers' processes for these entries, read once for all of them (none older than the oldest entry). */
 function markedFor(entries: readonly RunEntry[], procs: readonly ProcInfo[]): (entry: RunEntry) => ProcInfo[] {
-  const byId = markedProcesses(entries.flatMap((e) => (e.launchId ? [e.launchId] : [])), procs);
+  const marked = entries.filter((e) => e.launchId);
+  const times = marked.map((e) => e.startTime);
+  const since = times.length && times.every((t) => /^\d+$/.test(t)) ? String(Math.min(...times.map(Number))) : null;
+  const byId = markedProcesses(marked.map((e) => e.launchId as string), procs, since);
   return (entry) => (entry.launchId ? (byId.get(entry.launchId) ?? []) : []);
 }
 
@@ -377,7 +380,7 @@ export async function stopLaunchedServers(filter: StopFilter = {}): Promise<Stop
     }
     const result = await terminateTree({ pgid: state.group, tracked: state.marked, graceMs });
     // A process the launch double-forked while it was being stopped carries the marker too.
-    const late = c.entry.launchId ? await terminateMarked(c.entry.launchId, { graceMs }) : null;
+    const late = c.entry.launchId ? await terminateMarked(c.entry.launchId, { graceMs, since: c.entry.startTime || null }) : null;
     const survivors = sortedPids([...result.survivors, ...(late?.survivors ?? [])]);
     if (survivors.length === 0) removeFile(c.file);
     stopped.push({ pid: c.entry.pid, port: c.entry.port, forced: result.forced || late?.forced === true, survivors });

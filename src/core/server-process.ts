@@ -45,7 +45,7 @@ import {
   type TerminateResult,
 } from '../node/process-tree';
 import { identifyWith } from './probes';
-import { registerRun, unregisterRun } from './run-registry';
+import { processStartTime, registerRun, unregisterRun } from './run-registry';
 
 export interface ServerProcessOptions {
   /** How often to ask /health while starting (ms). */
@@ -84,6 +84,8 @@ interface Launch {
   argv: string[];
   /** LAUNCH_MARKER's value in its environment: finds what left the group. */
   marker: string;
+  /** The server's kernel start time: nothing it started is older. */
+  startTime: string | null;
   ready: boolean;
   stopRequested: boolean;
   exit: { code: number | null; signal: string | null } | null;
@@ -340,6 +342,7 @@ export class ServerProcess extends EventEmitter<Events> {
       url: baseUrl(settings.host, settings.port),
       argv,
       marker,
+      startTime: processStartTime(child.pid),
       ready: false,
       stopRequested: false,
       exit: null,
@@ -485,7 +488,7 @@ export class ServerProcess extends EventEmitter<Events> {
 
   /** Processes carrying this launch's marker that the group signal and the tree scan would miss. */
   private escapees(launch: Launch, all: readonly ProcInfo[]): ProcInfo[] {
-    return (markedProcesses([launch.marker], all).get(launch.marker) ?? []).filter((p) => p.pgid !== launch.pid && !launch.tracked.has(p.pid));
+    return (markedProcesses([launch.marker], all, launch.startTime).get(launch.marker) ?? []).filter((p) => p.pgid !== launch.pid && !launch.tracked.has(p.pid));
   }
 
   /**
@@ -503,7 +506,7 @@ export class ServerProcess extends EventEmitter<Events> {
       for (const p of escaped) launch.tracked.set(p.pid, p);
       const onLog = (l: string) => this.note(l);
       const first = await terminateTree({ pgid: launch.pid, tracked: launch.tracked.values(), graceMs: launch.settings.stopGraceMs, onLog });
-      const late = await terminateMarked(launch.marker, { graceMs: launch.settings.stopGraceMs, onLog });
+      const late = await terminateMarked(launch.marker, { graceMs: launch.settings.stopGraceMs, since: launch.startTime, onLog });
       if (late.found.length) this.note(`Stopped what this launch started that left the group while it stopped: ${late.found.map((p) => `${p.pid} (${p.comm})`).join(', ')}`);
       const result: TerminateResult = {
         forced: first.forced || late.forced,

@@ -127,15 +127,17 @@ export function processGroupOf(pid: number): number | null {
 /**
  * Live processes whose environment carries LAUNCH_MARKER=<id> for one of `ids`, by id.
  * Linux only (elsewhere a process's environment is not readable this way): empty there.
- * This process is never in the answer.
+ * This process is never in the answer. `since` (a kernel start time): what a launch started
+ * cannot be older than the launch, so older processes' environments are not read at all.
  */
-export function markedProcesses(ids: readonly string[], all: readonly ProcInfo[]): Map<string, ProcInfo[]> {
+export function markedProcesses(ids: readonly string[], all: readonly ProcInfo[], since?: string | null): Map<string, ProcInfo[]> {
   const out = new Map<string, ProcInfo[]>();
   const wanted = new Set(ids.filter((id) => id.length > 0));
   if (!isLinux || wanted.size === 0) return out;
   const prefix = Buffer.from(`${LAUNCH_MARKER}=`);
+  const oldest = since && /^\d+$/.test(since) ? Number(since) : -Infinity;
   for (const p of all) {
-    if (p.pid === process.pid) continue;
+    if (p.pid === process.pid || Number(p.startTime) < oldest) continue;
     let env: Buffer;
     try {
       env = readFileSync(`/proc/${p.pid}/environ`);
@@ -325,8 +327,11 @@ export async function terminateTree(opts: TerminateOptions): Promise<TerminateRe
  * Stops every process still carrying the launch's marker: what left the group and the tree
  * (a double fork). Returns what survives, and what was found.
  */
-export async function terminateMarked(id: string, opts: { graceMs: number; onLog?: (line: string) => void }): Promise<TerminateResult & { found: ProcInfo[] }> {
-  const found = markedProcesses([id], await listProcesses()).get(id) ?? [];
+export async function terminateMarked(
+  id: string,
+  opts: { graceMs: number; since?: string | null; onLog?: (line: string) => void },
+): Promise<TerminateResult & { found: ProcInfo[] }> {
+  const found = markedProcesses([id], await listProcesses(), opts.since).get(id) ?? [];
   if (found.length === 0) return { forced: false, survivors: [], elapsedMs: 0, found };
   return { ...(await terminateTree({ pgid: null, tracked: found, graceMs: opts.graceMs, onLog: opts.onLog })), found };
 }
