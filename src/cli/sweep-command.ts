@@ -277,7 +277,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--ignore-eos', 'always generate max tokens')
     .addOption(new Option('--api <api>', 'OpenAI API to call').choices(['chat', 'completions']).default('chat'))
     .option('--startup-timeout <s>', 'seconds to wait for the server to become ready (default 900)', intArg(1, 3600))
-    .option('--stall-timeout <s>', 'seconds without a byte before a stream counts as stalled', intArg(1, 3600), 60)
+    .option('--stall-timeout <s>', 'seconds without generated text before a stream counts as stalled', intArg(1, 3600), 60)
     .option('--no-warmup', 'skip the uncounted warm-up request per configuration')
     .option('--json', 'print the report as JSON on stdout (no status or progress; errors still go to stderr)')
     .action(async (flags: SweepFlags) => {
