@@ -18,7 +18,11 @@
  *      aggregate tokens/s vs the server's own count over the steady window,
  *      client CPU ms per 1000 tokens.
  *
- *   npm run bench -- [--only fidelity|overhead|search|load] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8]
+ *   5. runaway — a server that never stops streaming against the real CLI
+ *      (`sweep --max-tokens 16 --stall-timeout 5 --no-warmup`): how long the run
+ *      takes and the CLI's peak memory.
+ *
+ *   npm run bench -- [--only fidelity|overhead|search|load|runaway] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8]
  *                    [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]
  *                    [--search-max-tokens 128] [--search-step-ms 4]
  */
@@ -32,12 +36,13 @@ import { runFidelity, simulatorAvailable, SIMULATOR_ENTRY, type FidelityRow } fr
 import { runOverhead, wakeUpFloorUs, type OverheadRound } from './overhead';
 import { capsOf, runSearchScenario, SEARCH_SCENARIOS, type SearchRow, type SearchScenario } from './search';
 import { runLoad, type LoadRow } from './load';
+import { runRunaway } from './runaway';
 
 const FIDELITY_TARGET_PCT = 1;
 const OVERHEAD_TARGET_US = 50;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const USAGE = 'usage: npm run bench -- [--only fidelity|overhead|search|load] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8] [--search-max-tokens 128] [--search-step-ms 4] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
+const USAGE = 'usage: npm run bench -- [--only fidelity|overhead|search|load|runaway] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8] [--search-max-tokens 128] [--search-step-ms 4] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
 let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
@@ -81,8 +86,8 @@ const loadGapMs = Number(values['load-gap-ms']);
 const loadRounds = Number(values['load-rounds']);
 const loadRepeats = Number(values['load-repeats']);
 const only = values.only as string | undefined;
-if (only !== undefined && !['fidelity', 'overhead', 'search', 'load'].includes(only)) {
-  console.error(`--only must be fidelity, overhead, search or load\n${USAGE}`);
+if (only !== undefined && !['fidelity', 'overhead', 'search', 'load', 'runaway'].includes(only)) {
+  console.error(`--only must be fidelity, overhead, search, load or runaway\n${USAGE}`);
   process.exit(2);
 }
 const runs = (part: string) => only === undefined || only === part;
@@ -297,6 +302,32 @@ if (runs('load')) {
   } catch (err) {
     crashed = true;
     console.error(pc.red(`load failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  }
+  console.log();
+}
+
+// 5. A server that never stops streaming
+const RUNAWAY_SECONDS = 60;
+const RUNAWAY_RSS_MB = 600;
+if (runs('runaway')) {
+  console.log(pc.bold('Runaway server: streams content for ever, whatever max_tokens says; `spectune sweep --url … --max-tokens 16 --stall-timeout 5 --no-warmup` (48 requests)'));
+  try {
+    const r = await runRunaway({ root });
+    const t = new Table({ head: ['run s', 'exit code', 'CLI peak RSS MB', 'requests', 'ended by a limit'], style: { head: [], border: [] } });
+    t.push([f1(r.seconds), r.exitCode ?? '—', r.peakRssMb === null ? 'not reported' : f1(r.peakRssMb), r.requests, r.limited]);
+    console.log(t.toString());
+    if (r.example) console.log(pc.dim(`e.g. ${r.example}`));
+    summary.push({ what: 'runaway server: the run ends', measured: `${f1(r.seconds)} s`, target: `< ${RUNAWAY_SECONDS} s`, ratio: f2(r.seconds / RUNAWAY_SECONDS), verdict: verdict(r.seconds < RUNAWAY_SECONDS) });
+    summary.push({
+      what: 'runaway server: CLI peak RSS',
+      measured: r.peakRssMb === null ? 'not reported' : `${f1(r.peakRssMb)} MB`,
+      target: `< ${RUNAWAY_RSS_MB} MB`,
+      ratio: r.peakRssMb === null ? '—' : f2(r.peakRssMb / RUNAWAY_RSS_MB),
+      verdict: r.peakRssMb === null ? '' : verdict(r.peakRssMb < RUNAWAY_RSS_MB),
+    });
+  } catch (err) {
+    crashed = true;
+    console.error(pc.red(`runaway failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   }
   console.log();
 }

@@ -155,3 +155,38 @@ describe('plans, settings and secret env values', () => {
     expect(restoreSecrets({ model: 'M', env: { HF_TOKEN: REDACTED, A: 'b' } }, null, {}).env).toEqual({ A: 'b' });
   });
 });
+
+describe('every spelling of a secret (issue: --api_key, NAME=value, a known value anywhere)', () => {
+  it('treats _ and - alike in flag names, as vLLM’s argparse does', () => {
+    expect(isSecretFlag('--api_key')).toBe(true);
+    expect(isSecretFlag('--hf_token')).toBe(true);
+    expect(isSecretFlag('--my_service_secret')).toBe(true);
+    expect(isSecretFlag('--num_speculative_tokens')).toBe(false);
+    expect(isSecretFlag('--max_num_batched_tokens')).toBe(false);
+    expect(redactArgv(['vllm', 'serve', 'M', '--api_key', 'plainkey123', '--hf_token=plainhub456'], V)).toEqual(['vllm', 'serve', 'M', '--api_key', '$VLLM_API_KEY', '--hf_token=$HF_TOKEN']);
+    expect(secretArgValues(['--api_key', 'plainkey123', '--hf_token=plainhub456']).sort()).toEqual(['plainhub456', 'plainkey123']);
+    expect(redactText('$ vllm serve M --api_key plainkey123 --hf_token=plainhub456', [], V)).toBe('$ vllm serve M --api_key "$VLLM_API_KEY" --hf_token=$HF_TOKEN');
+  });
+
+  it('redacts NAME=value words whose NAME holds a secret, and no others', () => {
+    const argv = ['env', 'VLLM_API_KEY=plainkey123', 'HF_TOKEN=plainhub456', 'AWS_SECRET_ACCESS_KEY=abc/def', 'MAX_NUM_BATCHED_TOKENS=8192', 'CUDA_VISIBLE_DEVICES=0', 'node', 'sim.js'];
+    expect(redactArgv(argv, V)).toEqual(['env', `VLLM_API_KEY=${REDACTED}`, `HF_TOKEN=${REDACTED}`, `AWS_SECRET_ACCESS_KEY=${REDACTED}`, 'MAX_NUM_BATCHED_TOKENS=8192', 'CUDA_VISIBLE_DEVICES=0', 'node', 'sim.js']);
+    expect(secretArgValues(argv).sort()).toEqual(['abc/def', 'plainhub456', 'plainkey123']);
+    expect(redactText("Namespace(api_key='plainkey123', max_num_batched_tokens=8192) VLLM_API_KEY=plainkey123")).toBe(
+      `Namespace(api_key=${REDACTED}, max_num_batched_tokens=8192) VLLM_API_KEY=${REDACTED}`,
+    );
+    // Idempotent: what redaction wrote stays.
+    expect(redactArgv([`VLLM_API_KEY=${REDACTED}`])).toEqual([`VLLM_API_KEY=${REDACTED}`]);
+  });
+
+  it('redacts a known secret value inside any word of argv, whatever flag carries it', () => {
+    expect(redactArgv(['wrapper', '--apikey', 'plainkey123', '--url=http://x/?k=plainkey123'], V, ['plainkey123'])).toEqual(['wrapper', '--apikey', REDACTED, `--url=http://x/?k=${REDACTED}`]);
+  });
+
+  it('a NAME=<redacted> word coming back from the UI is refilled from the last launch or the variable itself', () => {
+    expect(restoreSecretArgs(['env', `VLLM_API_KEY=${REDACTED}`, 'node'], ['env', 'VLLM_API_KEY=real-value', 'node'], {})).toEqual(['env', 'VLLM_API_KEY=real-value', 'node']);
+    expect(restoreSecretArgs(['env', `HF_TOKEN=${REDACTED}`], [], { HF_TOKEN: 'from-env' })).toEqual(['env', 'HF_TOKEN=from-env']);
+    expect(() => restoreSecretArgs(['env', `HF_TOKEN=${REDACTED}`], [], {})).toThrow(/HF_TOKEN= holds the placeholder/);
+    expect(restoreSecretArgs(['--api_key', '$VLLM_API_KEY'], ['--api_key', 'prev'], {})).toEqual(['--api_key', 'prev']);
+  });
+});

@@ -1,5 +1,5 @@
 import { execaSync } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -176,4 +176,36 @@ describe('writeReport under SIGKILL', () => {
       expect(parsed.padding.length).toBeGreaterThanOrEqual(3_000_000);
     }
   }, 60_000);
+});
+
+describe('MeasurementLog whose name goes during the run', () => {
+  it('writes every line again under its name (its folder made again), says so, and goes on appending there', async () => {
+    const dir = join(scratch(), 'out');
+    const path = join(dir, 'r.jsonl');
+    const log = await MeasurementLog.create(path, 'run-1');
+    const told: string[] = [];
+    log.onRecreated = (p) => told.push(p);
+    await log.append({ type: 'start', at: 'now', plan: {} });
+    await log.append({ type: 'end', at: 'later', status: 'partial' });
+    expect(told).toEqual([]);
+    rmSync(dir, { recursive: true });
+    await log.append({ type: 'end', at: 'last', status: 'complete' });
+    await log.close();
+    expect(told).toEqual([path]);
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.at)).toEqual(['now', 'later', 'last']);
+    expect(lines.every((l) => l.runId === 'run-1')).toBe(true);
+  });
+
+  it('never writes over a file that took its name meanwhile', async () => {
+    const dir = scratch();
+    const path = join(dir, 'r.jsonl');
+    const log = await MeasurementLog.create(path);
+    await log.append({ type: 'start', at: 'now', plan: {} });
+    rmSync(path);
+    writeFileSync(path, 'someone else\n');
+    await expect(log.append({ type: 'end', at: 'x', status: 'complete' })).rejects.toThrow(/measurement log/);
+    await log.close();
+    expect(readFileSync(path, 'utf8')).toBe('someone else\n');
+  });
 });

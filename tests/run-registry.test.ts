@@ -4,15 +4,16 @@
  * ends its whole group. A recycled pid (same pid, other start time) is never signalled.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LaunchedServerSchema, StopRunsResultSchema } from '../src/shared/launched-server';
-import { listLaunchedServers, processStartTime, registerRun, runsDir, stopLaunchedServers, type RunEntry } from '../src/core/run-registry';
+import { inspectRegistry, listLaunchedServers, processStartTime, registerRun, runsDir, stopLaunchedServers, type RunEntry } from '../src/core/run-registry';
 import { ServerProcess } from '../src/core/server-process';
 import { freePort, groupPids, processAlive, until } from './helpers/processes';
+import { writeRunEntry } from './helpers/registry';
 import { z } from 'zod';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -57,26 +58,7 @@ function spawnGroupLeader(): number {
   return pid;
 }
 
-function writeEntry(over: Partial<RunEntry> & { pid: number }): string {
-  const entry: RunEntry = {
-    version: 1,
-    pgid: over.pid,
-    port: 45678,
-    url: 'http://127.0.0.1:45678',
-    engine: 'vllm',
-    command: ['vllm', 'serve', 'm'],
-    ownerPid: 2 ** 22 + 7, // above any pid_max default: no such owner
-    startTime: processStartTime(over.pid) ?? '',
-    ownerStartTime: '1',
-    bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
-    createdAt: new Date().toISOString(),
-    ...over,
-  };
-  mkdirSync(runsDir(), { recursive: true });
-  const file = join(runsDir(), `${over.pid}.json`);
-  writeFileSync(file, JSON.stringify(entry));
-  return file;
-}
+const writeEntry = (over: Partial<RunEntry> & { pid: number }) => writeRunEntry(over);
 
 describe('run registry: nothing left running after SIGKILL of the CLI', { timeout: 120_000 }, () => {
   it('status lists the orphaned server with its pids, stop --all ends its whole group', async () => {
@@ -143,6 +125,9 @@ describe('run registry: entries and the recycled-pid guard', { timeout: 60_000 }
     const entry = JSON.parse(readFileSync(join(runsDir(), `${pid}.json`), 'utf8')) as RunEntry;
     expect(entry).toMatchObject({ pid, pgid: pid, port, url: `http://127.0.0.1:${port}`, engine: 'vllm', ownerPid: process.pid });
     expect(entry.startTime).toBe(processStartTime(pid));
+    // The marker every process of the launch inherits, so one that leaves the group is still found.
+    expect(entry.launchId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain(`SPECTUNE_LAUNCH_ID=${entry.launchId}`);
     expect(entry.command).toContain('--api-key');
     expect(JSON.stringify(entry)).not.toContain('sk-abcdefghijkl');
     // This process owns it and is alive: listed, but not an orphan, and `stop` without --all leaves it alone.
@@ -168,22 +153,26 @@ describe('run registry: entries and the recycled-pid guard', { timeout: 60_000 }
     await until(() => processStartTime(pid) !== null, 5000);
     const file = writeEntry({ pid, startTime: String(Number(processStartTime(pid)) - 100) });
     const result = await stopLaunchedServers({ all: true, graceMs: 200 });
-    expect(result).toEqual({ stopped: [], dropped: 1 });
+    expect(result).toEqual({ stopped: [], refused: [], dropped: 1 });
     expect(existsSync(file)).toBe(false);
     await new Promise((r) => setTimeout(r, 300));
     expect(processAlive(pid)).toBe(true);
     expect(await listLaunchedServers()).toEqual([]);
   });
 
-  it('with no start time recorded, goes by the command line: another program under that pid is not signalled', async () => {
+  it('with no start time recorded, nothing proves the pid is the server: never signalled, kept and listed unverified', async () => {
     const pid = spawnGroupLeader();
     await until(() => processStartTime(pid) !== null, 5000);
-    writeEntry({ pid, startTime: '', command: ['/usr/bin/vllm', 'serve', 'm'] });
-    expect(await stopLaunchedServers({ all: true, graceMs: 200 })).toEqual({ stopped: [], dropped: 1 });
+    // Even naming the program that really runs there proves nothing: any process could be that program.
+    const file = writeEntry({ pid, startTime: '', command: [process.execPath, '-e', '…'] });
+    const result = await stopLaunchedServers({ all: true, graceMs: 200 });
+    expect(result.stopped).toEqual([]);
+    expect(result.refused).toEqual([{ pid, port: 45678, why: expect.stringContaining('no start time was recorded'), file }]);
+    await new Promise((r) => setTimeout(r, 300));
     expect(processAlive(pid)).toBe(true);
-    // The same entry naming the program that really runs there is live.
-    writeEntry({ pid, startTime: '', command: [process.execPath, '-e', '…'] });
-    expect(await listLaunchedServers()).toMatchObject([{ pid, orphan: true }]);
+    expect(existsSync(file)).toBe(true);
+    expect(await listLaunchedServers()).toEqual([]);
+    expect((await inspectRegistry()).servers).toMatchObject([{ pid, unverified: expect.stringContaining(`pid ${pid}`) }]);
   });
 
   it('stops the same process when its start time matches (the guard is not simply refusing everything)', async () => {
@@ -199,7 +188,7 @@ describe('run registry: entries and the recycled-pid guard', { timeout: 60_000 }
     expect(runFiles()).toEqual([]);
   });
 
-  it('drops entries whose process is gone, and files that are not entries', async () => {
+  it('drops entries whose process is gone, and keeps files it cannot read (they may be a newer version\'s)', async () => {
     const pid = spawnGroupLeader();
     await until(() => processStartTime(pid) !== null, 5000);
     writeEntry({ pid });
@@ -207,7 +196,8 @@ describe('run registry: entries and the recycled-pid guard', { timeout: 60_000 }
     await until(() => !processAlive(pid), 5000);
     writeFileSync(join(runsDir(), '12345.json'), '{ not json');
     expect(await listLaunchedServers()).toEqual([]);
-    expect(runFiles()).toEqual([]);
+    expect(runFiles()).toEqual(['12345.json']);
+    expect((await inspectRegistry()).unreadable).toEqual([join(runsDir(), '12345.json')]);
   });
 
   it('writes secret flag values in both forms and credential-looking words redacted, and nothing else', () => {

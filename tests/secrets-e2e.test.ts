@@ -89,6 +89,59 @@ describe('secrets in --extra-args, through a CLI sweep on the simulator', () => 
   }, 150_000);
 });
 
+/** Registry entries written while a run goes (they are removed once its server is stopped). */
+function registryTexts(stateDir: string): string[] {
+  const runs = join(stateDir, 'runs');
+  try {
+    return readdirSync(runs)
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => readFileSync(join(runs, n), 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
+describe('secrets in every spelling, through a CLI sweep on the simulator', () => {
+  // No credential shape (hf_…, sk-…): only the mechanisms that know these spellings and values can hide them.
+  const KEY = 'plainkey-7f3a9c21';
+  const HUB = 'plainhub-5e8d1b40';
+
+  async function sweep(args: string[], env: Record<string, string>) {
+    const stateDir = mkdtempSync(join(tmpdir(), 'spectune-secrets-state-'));
+    const out = join(mkdtempSync(join(tmpdir(), 'spectune-secrets-out-')), 'r.json');
+    const child = execa(process.execPath, [BIN, 'sweep', '--demo', '--tokens', '0,3', '--repeats', '1', '--prompt-types', 'code', '--system-prompts', 'direct', '--out', out, ...args], {
+      reject: false,
+      env: { NO_COLOR: '1', SPECTUNE_STATE_DIR: stateDir, ...env },
+      timeout: 120_000,
+    });
+    const registry: string[] = [];
+    const watch = setInterval(() => registry.push(...registryTexts(stateDir)), 50);
+    const r = await child.finally(() => clearInterval(watch));
+    const texts = { stdout: r.stdout, stderr: r.stderr, report: readFileSync(out, 'utf8'), jsonl: readFileSync(out.replace(/\.json$/, '.jsonl'), 'utf8'), registry: registry.join('\n') };
+    return { r, texts, registrySeen: registry.length };
+  }
+
+  it('--api_key and --hf_token (underscores, as vLLM reads them) reach the server and nowhere else', async () => {
+    const { r, texts, registrySeen } = await sweep(['--extra-args', `--api_key ${KEY} --hf_token=${HUB}`], { VLLM_API_KEY: KEY });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(registrySeen).toBeGreaterThan(0);
+    for (const [where, text] of Object.entries(texts)) for (const s of [KEY, HUB]) expect(text.includes(s), `${where} contains ${s}`).toBe(false);
+    // The simulator enforces the key: every request succeeding shows the launch got the real one.
+    const report = JSON.parse(texts.report) as { measurements: { ok: boolean }[]; plan: { server: { extraArgs: string[] } } };
+    expect(report.measurements.every((m) => m.ok)).toBe(true);
+    expect(report.plan.server.extraArgs).toEqual(['--api_key', '$VLLM_API_KEY', '--hf_token=$HF_TOKEN']);
+  }, 150_000);
+
+  it('a NAME=value word in --server-command ("env VLLM_API_KEY=… node …") is redacted in the report, the JSONL, the output and the registry', async () => {
+    const command = ['env', `VLLM_API_KEY=${KEY}`, ...SIM].join(' ');
+    const { texts, registrySeen } = await sweep(['--server-command', command], {});
+    expect(registrySeen).toBeGreaterThan(0);
+    for (const [where, text] of Object.entries(texts)) expect(text.includes(KEY), `${where} contains the key`).toBe(false);
+    const report = JSON.parse(texts.report) as { plan: { server: { command: string[] } } };
+    expect(report.plan.server.command.slice(0, 2)).toEqual(['env', 'VLLM_API_KEY=<redacted>']);
+  }, 150_000);
+});
+
 describe('the server manager with a secret in extraArgs', () => {
   let server: ServerProcess | null = null;
   afterEach(async () => {

@@ -8,6 +8,7 @@ import { TOOL_VERSION } from '../node/tool-version';
 import { stopAllServers } from '../core/server-process';
 import { SpecTuneError } from '../shared/errors';
 import { SIM_COMMANDS } from '../simulator/help';
+import { visibleControls } from '../shared/safe-text';
 import { registerReportCommand } from './report-command';
 import { registerStatusCommand } from './status-command';
 import { registerStopCommand } from './stop-command';
@@ -38,12 +39,14 @@ main(process.argv.slice(2)).catch(async (err: unknown) => {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
     return;
   }
+  // Messages quote servers, files and reports: control characters are shown, never obeyed.
+  const shown = (text: string) => visibleControls(text, { multiline: true });
   if (err instanceof SpecTuneError) {
-    process.stderr.write(`${pc.red('spectune:')} ${err.message}${err.hint ? `\n  ${pc.dim(err.hint)}` : ''}\n`);
-    if (err.logTail?.length) process.stderr.write(pc.dim(err.logTail.slice(-15).map((l) => `  | ${l}`).join('\n')) + '\n');
+    process.stderr.write(`${pc.red('spectune:')} ${shown(err.message)}${err.hint ? `\n  ${pc.dim(shown(err.hint))}` : ''}\n`);
+    if (err.logTail?.length) process.stderr.write(pc.dim(err.logTail.slice(-15).map((l) => `  | ${visibleControls(l)}`).join('\n')) + '\n');
     process.exitCode = err.code === 'INVALID_INPUT' ? 2 : err.code === 'CANCELLED' ? 130 : 1;
     return;
   }
-  process.stderr.write(`${pc.red('spectune: unexpected error:')} ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`${pc.red('spectune: unexpected error:')} ${shown(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
   process.exitCode = 1;
 });

@@ -11,6 +11,7 @@ import { configKey, isBaseline } from '../shared/report-builder';
 import { engineById } from '../engines';
 import { noRecommendationReason } from './outcome';
 import { formatLevelBlocks, formatLevelPicks, formatLoadAdvice, hasLoadLevels } from './load-output';
+import { visibleControlsDeep } from '../shared/safe-text';
 
 const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x.toFixed(digits));
 const pct = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(0)}%`);
@@ -30,9 +31,10 @@ function table(head: string[], aligns: ('left' | 'right' | 'center')[]): Table.T
   return new Table({ head: head.map((h) => pc.bold(h)), colAligns: aligns, style: { head: [], border: [] } });
 }
 
+/** Each server's answers (name, version, models, reason) with control characters made visible: a server writes them. */
 export function formatStatus(statuses: readonly EndpointStatus[]): string {
   const lines = ['Server Status Check', '==================='];
-  for (const s of statuses) {
+  for (const s of visibleControlsDeep(statuses)) {
     const port = new URL(s.url).port || (new URL(s.url).protocol === 'https:' ? '443' : '80');
     const what = s.running
       ? [s.kind !== 'unknown' ? ENGINE_IDENTITY[s.kind].label : null, s.version ? `v${s.version}` : null, s.models.length ? s.models.join(', ') : null, s.simulated ? pc.yellow('SIMULATED') : null]
@@ -166,7 +168,9 @@ export function formatWarnings(report: Report): string {
   return [pc.bold('Warnings'), ...report.warnings.map((w) => `⚠️  ${pc.yellow(w.message)}`)].join('\n');
 }
 
-export function formatReport(report: Report, outPath: string): string {
+/** The whole report for the terminal; every string in it (model ids, labels, messages) with control characters made visible. */
+export function formatReport(raw: Report, outPath: string): string {
+  const report = visibleControlsDeep(raw, { multiline: true });
   const load = hasLoadLevels(report);
   return [
     load ? formatLevelBlocks(report) : formatConfigurations(report),

@@ -1,14 +1,23 @@
 /**
  * `spectune report FILE --format html|csv|md [-o OUT]`: turn a test_results.json into
  * something to share. Exit 2 when FILE is missing or is not a SpecTune report (what is
- * wrong is named), exit 1 when OUT cannot be written; without -o the export goes to
- * stdout and nothing else does.
+ * wrong is named), or when OUT is that file or any SpecTune report (an export never
+ * replaces measurements); exit 1 when OUT cannot be written. OUT is replaced all or
+ * nothing (report-io's writeFileAtomic: a temp file beside it, every byte written,
+ * renamed over it; write-file-atomic is not used, it ignores a short write on a nearly
+ * full disk), so a full disk leaves an older export whole. Without -o the export goes
+ * to stdout and nothing else does.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { SpecTuneError } from '../shared/errors';
 import { REPORT_FORMATS, exportReport, parseReportText, type ReportFormat } from '../shared/report-export';
+import { isDiskFull, looksLikeReport, writeFileAtomic } from '../core/report-io';
+import { readFileCapped } from '../node/read-file-capped';
+
+/** A report is a few MB; an existing OUT larger than this is not one (and is not read whole to find out). */
+const MAX_REPORT_PEEK_BYTES = 64 * 1024 * 1024;
 
 const BY_EXTENSION: Record<string, ReportFormat> = { '.html': 'html', '.htm': 'html', '.csv': 'csv', '.md': 'md', '.markdown': 'md' };
 
@@ -44,6 +53,24 @@ export async function readReportFile(path: string) {
   return parseReportText(text, path);
 }
 
+/** OUT must be neither the report being exported (by any path or link) nor another SpecTune report. */
+async function assertReplaceable(input: string, target: string): Promise<void> {
+  const [from, to] = await Promise.all([stat(input), stat(target).catch(() => null)]);
+  if (!to) return;
+  const refuse = (why: string) =>
+    new SpecTuneError('INVALID_INPUT', `-o: ${target} ${why}`, { hint: 'give the export a name of its own, e.g. report.html beside test_results.json' });
+  if (to.dev === from.dev && to.ino === from.ino) throw refuse('is the report being exported; an export never replaces the measurements');
+  if (!to.isFile()) return; // a folder or a device: the write fails and says so
+  const peek = await readFileCapped(target, MAX_REPORT_PEEK_BYTES).catch(() => null);
+  let data: unknown = null;
+  try {
+    data = peek?.ok ? JSON.parse(peek.text) : null;
+  } catch {
+    // Not JSON: an earlier export, say; it may be replaced.
+  }
+  if (looksLikeReport(data)) throw refuse('is a SpecTune report; an export never replaces one');
+}
+
 function pickFormat(format: string | undefined, out: string | undefined): ReportFormat {
   if (format) return format === 'markdown' ? 'md' : (format as ReportFormat);
   const inferred = out ? BY_EXTENSION[extname(out).toLowerCase()] : undefined;
@@ -69,9 +96,11 @@ export function registerReportCommand(program: Command): void {
         return;
       }
       const target = resolve(flags.out);
+      await assertReplaceable(resolve(file), target);
       try {
-        await writeFile(target, content, 'utf8');
+        await writeFileAtomic(target, content);
       } catch (err) {
+        if (isDiskFull(err)) throw new SpecTuneError('IO_ERROR', `the disk is full writing ${target}`, { hint: 'free some space on that disk, or write the export elsewhere', cause: err });
         throw new SpecTuneError('IO_ERROR', `cannot write ${target}: ${fsReason(err)}`, { hint: 'choose a file in a folder you can write to', cause: err });
       }
       process.stderr.write(`Wrote ${target}\n`);

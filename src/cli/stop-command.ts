@@ -22,6 +22,6 @@ export function registerStopCommand(program: Command): void {
     .action(async (flags: StopFlags) => {
       const result = await stopLaunchedServers({ all: flags.all, port: flags.port, graceMs: flags.grace });
       process.stdout.write((flags.json ? JSON.stringify(result, null, 2) : formatStopResult(result)) + '\n');
-      if (result.stopped.some((s) => s.survivors.length)) process.exitCode = 1;
+      if (result.stopped.some((s) => s.survivors.length) || result.refused.length) process.exitCode = 1;
     });
 }

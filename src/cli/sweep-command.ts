@@ -2,7 +2,6 @@
  * `spectune sweep`: flags → a validated plan → the shared sweep runner →
  * tables, or JSON with --json. Progress goes to stderr so stdout stays clean.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
@@ -16,7 +15,8 @@ import { describeKept } from '../core/report-keeper';
 import { handleCancelSignals } from './cancel-signals';
 import { sweepOutcome } from './outcome';
 import { SpecTuneError } from '../shared/errors';
-import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
+import { assertDistinctPromptIds, DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS, MAX_PROMPTS_FILE_BYTES, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
+import { readFileCapped } from '../node/read-file-capped';
 import {
   CustomPromptsFileSchema,
   DEFAULT_ENDPOINTS,
@@ -111,14 +111,22 @@ function flagMessage(issue: { path: PropertyKey[]; message: string }, input: unk
 async function readPromptsFile(path: string): Promise<CustomPromptsFile> {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(path, 'utf8'));
+    const read = await readFileCapped(path, MAX_PROMPTS_FILE_BYTES);
+    if (!read.ok) {
+      throw new SpecTuneError('INVALID_INPUT', `--prompts ${path} is ${(read.bytes / 1024 / 1024).toFixed(1)} MB; a prompts file may be at most ${MAX_PROMPTS_FILE_BYTES / 1024 / 1024} MB`, {
+        hint: 'keep the prompts the sweep runs in the file (each at most 20,000 characters)',
+      });
+    }
+    data = JSON.parse(read.text);
   } catch (err) {
+    if (err instanceof SpecTuneError) throw err;
     throw new SpecTuneError('INVALID_INPUT', `--prompts: cannot read ${path} as JSON (${(err as Error).message})`, {
       hint: 'give a JSON file like {"promptTypes":[{"id":"sql","label":"SQL","prompt":"…"}]}',
     });
   }
   const r = CustomPromptsFileSchema.safeParse(data);
   if (!r.success) throw new SpecTuneError('INVALID_INPUT', `--prompts ${path}: ${formatZodError(r.error)}`);
+  assertDistinctPromptIds(r.data, `--prompts ${path}`);
   return r.data;
 }
 
@@ -285,7 +293,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--ignore-eos', 'always generate max tokens')
     .addOption(new Option('--api <api>', 'OpenAI API to call').choices(['chat', 'completions']).default('chat'))
     .option('--startup-timeout <s>', 'seconds to wait for the server to become ready (default 900)', intArg(1, 3600))
-    .option('--stall-timeout <s>', 'seconds without a byte before a stream counts as stalled', intArg(1, 3600), 60)
+    .option('--stall-timeout <s>', 'seconds without generated text before a stream counts as stalled', intArg(1, 3600), 60)
     .option('--no-warmup', 'skip the uncounted warm-up request per configuration')
     .option('--json', 'print the report as JSON on stdout (no status or progress; errors still go to stderr)')
     .action(async (flags: SweepFlags) => {
@@ -340,6 +348,9 @@ async function runSweepCommand(flags: SweepFlags, plan: SweepPlan): Promise<void
           signal: cancel.signal,
           onEvent: (e) => {
             if (e.type === 'kept') err.write(describeKept(e.kept) + '\n');
+            if (e.type === 'recreated') {
+              err.write(pc.yellow(`\nThe folder ${e.folder} was removed during the run: SpecTune made it again and wrote the report and the whole measurement log back into it.\n`));
+            }
             if (e.type !== 'progress') return;
             const p = e.progress;
             const what = p.numSpeculativeTokens === 0 ? 'baseline' : p.numSpeculativeTokens === null ? `configuration ${p.configIndex + 1}` : `k=${p.numSpeculativeTokens}`;

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { SpecTuneError, describeError } from '../shared/errors';
+import { visibleControls } from '../shared/safe-text';
 import { killAllServersSync, stopAllServers } from '../core/server-process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,14 +28,14 @@ export function registerUiCommand(program: Command): Command {
     .command('ui')
     .description('open the SpecTune app in your browser (browser mode; binds to 127.0.0.1 only)')
     .option('--port <port>', 'port to listen on (0 = any free port)', '0')
-    .option('--host <host>', 'loopback address to bind (127.0.0.1, ::1 or localhost)', '127.0.0.1')
+    .option('--host <host>', 'where to listen: 127.0.0.1, localhost or ::1 (the names the UI answers to)', '127.0.0.1')
     .option('--data-dir <dir>', 'where presets and past runs are kept (default: the desktop app\'s folder)')
     .option('--no-open', 'do not open a browser, only print the URL')
     .action(async (opts: UiOptions) => {
       try {
         await runUi(opts);
       } catch (err) {
-        process.stderr.write(`spectune ui: ${describeError(err)}\n`);
+        process.stderr.write(`spectune ui: ${visibleControls(describeError(err), { multiline: true })}\n`);
         process.exitCode = err instanceof SpecTuneError && err.code === 'INVALID_INPUT' ? 2 : 1;
       }
     });
@@ -74,6 +75,13 @@ export async function ensureRendererBuilt(log: (line: string) => void = (l) => p
   }
 }
 
+/**
+ * Where the UI can listen and still be reached: browser mode answers only requests whose Host
+ * is 127.0.0.1, localhost or [::1] (DNS rebinding guard), so another loopback address such as
+ * 127.0.0.2 would listen and then refuse every request. Refused up front instead.
+ */
+const UI_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+
 export async function runUi(opts: UiOptions): Promise<void> {
   const port = parsePort(opts.port);
   // Loaded here, not at the top: only `spectune ui` needs the browser server and the app services.
@@ -82,6 +90,11 @@ export async function runUi(opts: UiOptions): Promise<void> {
   if (!isLoopbackHost(opts.host)) {
     throw new SpecTuneError('INVALID_INPUT', `--host: ${opts.host} is not a loopback address; the UI only listens on this machine`, {
       hint: 'keep 127.0.0.1 and use an SSH tunnel to reach it from elsewhere: ssh -L 8765:127.0.0.1:8765 gpu-box',
+    });
+  }
+  if (!UI_HOSTS.includes(opts.host.toLowerCase())) {
+    throw new SpecTuneError('INVALID_INPUT', `--host: ${opts.host} is a loopback address the UI would not answer on; use 127.0.0.1, localhost or ::1`, {
+      hint: 'the UI answers only requests addressed to those names (a guard against DNS rebinding)',
     });
   }
   await ensureRendererBuilt();

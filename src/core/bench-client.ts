@@ -4,7 +4,9 @@
  * Studio's v0 stats). Tokens come from the server's own count (`usage`, or the
  * engine's, e.g. Ollama's eval_count): vLLM packs several accepted draft tokens
  * into one chunk, so counting chunks undercounts exactly when speculation works;
- * chunks are counted only when the server says nothing.
+ * chunks are counted only when the server says nothing. What the server sends is
+ * bounded by what the request asked for (bench/stream-guard.ts), and only generated
+ * text keeps the stall timer from firing.
  */
 import { createHash } from 'node:crypto';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
@@ -18,6 +20,8 @@ import { openAiRequest } from '../engines/common/openai-request';
 import { readJsonResponse } from './bench/json-reader';
 import { readNdjsonResponse } from './bench/ndjson-reader';
 import type { ReadResult } from './bench/reader-common';
+import { StreamGuard, streamLimits } from './bench/stream-guard';
+import { LineSplitter, LineTooLongError } from '../node/line-buffer';
 
 /** One OpenAI-shaped request: the prompt side every engine shares, plus where and how long to wait. */
 export interface CompletionRequest extends PromptRequest {
@@ -53,6 +57,10 @@ const UsageSchema = z.looseObject({
 export interface ShapedRequest {
   baseUrl: string;
   shape: RequestShape;
+  /** What the shape asks for (its own field name differs per engine): bounds what the answer may bring. */
+  maxTokens: number;
+  /** Milliseconds per generated token measured on earlier requests, for the request's deadline; null before any. */
+  stepMsHint?: number | null;
   connectTimeoutMs: number;
   stallTimeoutMs: number;
   signal?: AbortSignal;
@@ -84,7 +92,7 @@ export function buildRequestBody(req: CompletionRequest): Record<string, unknown
   return openAiRequest(req).body;
 }
 
-type AbortCause = 'connect' | 'stall' | 'user';
+type AbortCause = 'connect' | 'stall' | 'deadline' | 'user';
 
 /** Parse state of one stream. Plain fields, so the per-event path allocates nothing of its own. */
 class StreamState {
@@ -99,7 +107,11 @@ class StreamState {
   usage: unknown = null;
   usageChunk: Record<string, unknown> | null = null;
 
-  constructor(readonly url: string) {}
+  /** `onContent` runs for every event that carried generated text (limits, stall timer). */
+  constructor(
+    readonly url: string,
+    private readonly onContent: () => void,
+  ) {}
 
   onEvent(ev: EventSourceMessage): void {
     const data = ev.data;
@@ -138,8 +150,10 @@ class StreamState {
       if (typeof piece === 'string' && piece.length > 0) {
         this.parts.push(piece);
         this.contentTimes.push(this.readTime);
+        this.onContent();
       } else if (typeof thinking === 'string' && thinking.length > 0) {
         this.contentTimes.push(this.readTime);
+        this.onContent();
       }
       if (typeof c.finish_reason === 'string') this.finishReason = c.finish_reason;
     }
@@ -173,7 +187,7 @@ export function interChunkStats(contentTimesMs: readonly number[]): InterChunkSt
 /** Like streamCompletion, plus the raw usage object and the send time (for the fidelity bench). */
 export async function streamCompletionDetailed(input: CompletionRequest): Promise<StreamDetails> {
   const req = parseOrThrow(CompletionRequestSchema, { ...input, signal: undefined }, 'request') as CompletionRequest;
-  return sendRequest({ ...req, signal: input.signal, shape: openAiRequest(req) });
+  return sendRequest({ ...req, signal: input.signal, shape: openAiRequest(req), maxTokens: req.maxTokens });
 }
 
 const ShapedRequestSchema = z.object({
@@ -183,6 +197,8 @@ const ShapedRequestSchema = z.object({
     body: z.record(z.string(), z.unknown()),
     dialect: z.enum(['openai-sse', 'ndjson', 'json']),
   }),
+  maxTokens: z.number().int('must be a whole number').min(1, 'must be 1 or more'),
+  stepMsHint: z.number().positive().nullish(),
   connectTimeoutMs: z.number().int().min(1, 'must be a positive number of milliseconds'),
   stallTimeoutMs: z.number().int().min(1, 'must be a positive number of milliseconds'),
   apiKey: z.string().optional(),
@@ -210,8 +226,23 @@ export async function sendRequest(input: ShapedRequest): Promise<StreamDetails> 
   const headerWaitMs = req.shape.dialect === 'openai-sse' ? req.connectTimeoutMs : Math.max(req.connectTimeoutMs, req.stallTimeoutMs);
   const connectTimer = setTimeout(() => abort('connect'), headerWaitMs);
   let stallTimer: NodeJS.Timeout | undefined;
+  let deadlineTimer: NodeJS.Timeout | undefined;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const state = new StreamState(url);
+  const guard = new StreamGuard({
+    url,
+    limits: streamLimits(req.maxTokens),
+    stallTimeoutMs: req.stallTimeoutMs,
+    stepMsHint: req.stepMsHint,
+    onDeadline: (at) => {
+      clearTimeout(deadlineTimer);
+      deadlineTimer = setTimeout(() => abort('deadline'), Math.max(0, at - performance.now()));
+    },
+  });
+  // Only generated text shows the server is working: comment lines and empty events do not hold the stall timer off.
+  const state = new StreamState(url, () => {
+    guard.content(state.readTime);
+    stallTimer?.refresh();
+  });
   let phase: 'connect' | 'body' = 'connect';
   const dialect = req.shape.dialect;
 
@@ -238,19 +269,22 @@ export async function sendRequest(input: ShapedRequest): Promise<StreamDetails> 
     if (!res.body) throw badStream(url, 'the response has no body');
     if (dialect !== 'openai-sse') {
       const read = dialect === 'ndjson' ? readNdjsonResponse : readJsonResponse;
-      const r = await read(res, { url, onData: () => stallTimer?.refresh() });
-      return finish(r, t0, sentAtEpochMs, req.engineUsage);
+      const r = await read(res, { url, guard, onContent: () => stallTimer?.refresh() });
+      return finish(r, t0, sentAtEpochMs, req.engineUsage, null, guard);
     }
 
     const parser = createParser({ onEvent: (ev) => state.onEvent(ev) });
     const decoder = new TextDecoder();
+    // The parser only ever sees whole lines: the unfinished one is held here, under a cap.
+    const lines = new LineSplitter(guard.limits.maxLineChars);
     reader = res.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       state.readTime = performance.now();
-      stallTimer.refresh();
-      parser.feed(decoder.decode(value, { stream: true }));
+      guard.received(value.byteLength);
+      const whole = lines.push(decoder.decode(value, { stream: true }));
+      if (whole) parser.feed(whole);
       if (state.sawDone) break;
     }
     const endTime = state.sawDone ? state.doneTime : performance.now();
@@ -263,11 +297,14 @@ export async function sendRequest(input: ShapedRequest): Promise<StreamDetails> 
         type.includes('text/event-stream') ? 'the stream carried no data events' : `the server answered ${type}, not an event stream`,
       );
     }
-    return finish(sseResult(state, endTime, url), t0, sentAtEpochMs, req.engineUsage, state.usage as Record<string, unknown> | null);
+    return finish(sseResult(state, endTime, url), t0, sentAtEpochMs, req.engineUsage, state.usage as Record<string, unknown> | null, guard);
   } catch (err) {
+    if (abortedBy === 'deadline') throw guard.deadlineError();
+    if (err instanceof LineTooLongError) throw guard.lineError(err);
     throw classify(err, { abortedBy, phase, url, stallTimeoutMs: req.stallTimeoutMs, connectTimeoutMs: req.connectTimeoutMs, chunks: state.contentTimes.length });
   } finally {
     clearTimeout(connectTimer);
+    clearTimeout(deadlineTimer);
     if (stallTimer) clearTimeout(stallTimer);
     signal?.removeEventListener('abort', onUserAbort);
     // Stops the download after [DONE] or an error; on a body that already ended it is a no-op.
@@ -316,10 +353,13 @@ function finish(
   t0: number,
   sentAtEpochMs: number,
   engineUsage: ShapedRequest['engineUsage'],
-  rawUsage: Record<string, unknown> | null = null,
+  rawUsage: Record<string, unknown> | null,
+  guard: StreamGuard,
 ): StreamDetails {
   const eng = engineUsage?.(r.finalObject) ?? null;
   const usage = r.usage ?? (eng?.completionTokens != null ? { completionTokens: eng.completionTokens, promptTokens: eng.promptTokens } : null);
+  // Every figure below divides by this count: one far above what was asked is refused, not turned into a speed.
+  if (usage) guard.usage(usage.completionTokens);
   // A model (re)load inside this request (Ollama reloads on an option change) is not generation time.
   const loadMs = (eng?.loadSeconds ?? 0) * 1000;
   const times = r.contentTimesMs;

@@ -19,8 +19,16 @@ import { open, readFile, mkdir, rename, stat, unlink, type FileHandle } from 'no
 import { basename, dirname, join } from 'node:path';
 import { SpecTuneError } from '../shared/errors';
 import { MeasurementSchema, type Measurement, type Report } from '../shared/schemas';
-// Last line of defence: whatever string reaches the disk is scrubbed of credential shapes.
-import { redactingReplacer } from '../shared/redact';
+// Last line of defence: whatever string reaches the disk is scrubbed of credential shapes and of
+// the secret values SpecTune's own environment holds (VLLM_API_KEY, HF_TOKEN…), plus those the caller knows.
+import { replacerFor, secretEnvValues, textRedactor } from '../shared/redact';
+
+export type TextRedactor = (text: string) => string;
+
+/** Redacts credential shapes and the values of SpecTune's own secret-named variables. */
+export function defaultRedactor(env: NodeJS.ProcessEnv = process.env): TextRedactor {
+  return textRedactor(secretEnvValues(env));
+}
 
 export function jsonlPathFor(reportPath: string): string {
   return reportPath.replace(/\.json$/i, '') + '.jsonl';
@@ -191,10 +199,10 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   await dirFh?.close().catch(() => undefined);
 }
 
-export async function writeReport(path: string, report: Report): Promise<void> {
+export async function writeReport(path: string, report: Report, redact: TextRedactor = defaultRedactor()): Promise<void> {
   try {
     await ensureFolder(dirname(path));
-    await writeFileAtomic(path, JSON.stringify(report, redactingReplacer, 2) + '\n');
+    await writeFileAtomic(path, JSON.stringify(report, replacerFor(redact), 2) + '\n');
   } catch (err) {
     throw ioError('write the report to', path, err, WRITABLE_HINT);
   }
@@ -211,29 +219,67 @@ export type LogRecord =
  * Append-only measurement log; each line is flushed to disk before the next request starts.
  * Every line names its run, so a log is never mistaken for the partner of another run's report.
  * A line that does not fit (full disk) is cut back off, so the log keeps whole lines only.
+ *
+ * The open file outlives its name: if the file or its folder is removed during the run, the
+ * lines would go on into a file nobody can find. Before each line the name is checked to still
+ * be this file; if not, the folder and the file are made again from what the open file holds,
+ * and `onRecreated` says so.
  */
 export class MeasurementLog {
   private size = 0;
+  private readonly replacer: (key: string, value: unknown) => unknown;
+  /** Told when the log had to be written again under its name (its folder or file was removed). */
+  onRecreated: ((path: string) => void) | null = null;
 
   private constructor(
-    private readonly fh: FileHandle,
+    private fh: FileHandle,
     readonly path: string,
     readonly runId: string | null,
-  ) {}
+    redact: TextRedactor,
+  ) {
+    this.replacer = replacerFor(redact);
+  }
 
   /** Creates the log; fails rather than overwrite one (the caller keeps the previous run's aside first). */
-  static async create(path: string, runId: string | null = null): Promise<MeasurementLog> {
+  static async create(path: string, runId: string | null = null, redact: TextRedactor = defaultRedactor()): Promise<MeasurementLog> {
     try {
       await ensureFolder(dirname(path));
-      return new MeasurementLog(await open(path, 'wx'), path, runId);
+      // Read and write: if its name goes, what it holds is written again under it (keepName).
+      return new MeasurementLog(await open(path, 'wx+'), path, runId, redact);
     } catch (err) {
       throw ioError('write the measurement log', path, err, WRITABLE_HINT);
     }
   }
 
-  async append(rec: LogRecord): Promise<void> {
-    const line = Buffer.from(JSON.stringify(this.runId ? { ...rec, runId: this.runId } : rec, redactingReplacer) + '\n');
+  /** Writes the log again under its name when its file (or folder) is no longer there. */
+  private async keepName(): Promise<void> {
+    const [mine, there] = await Promise.all([this.fh.stat(), stat(this.path).catch(() => null)]);
+    if (there && there.ino === mine.ino && there.dev === mine.dev) return;
+    const written = Buffer.alloc(this.size);
+    for (let done = 0; done < this.size; ) {
+      const { bytesRead } = await this.fh.read(written, done, this.size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    await ensureFolder(dirname(this.path));
+    // 'wx': a file that took the name meanwhile is someone else's, never overwritten.
+    const fresh = await open(this.path, 'wx+');
     try {
+      await fresh.writeFile(written);
+      await fresh.datasync();
+    } catch (err) {
+      await fresh.close().catch(() => undefined);
+      throw err;
+    }
+    await this.fh.close().catch(() => undefined);
+    this.fh = fresh;
+    this.onRecreated?.(this.path);
+  }
+
+  async append(rec: LogRecord): Promise<void> {
+    const line = Buffer.from(JSON.stringify(this.runId ? { ...rec, runId: this.runId } : rec, this.replacer) + '\n');
+    try {
+      await this.keepName();
       await this.fh.write(line, 0, line.length, this.size).then(async (r) => {
         // FileHandle.write may write less than asked; finish the line or fail trying.
         for (let done = r.bytesWritten; done < line.length; ) {

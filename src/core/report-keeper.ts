@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rename, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { jsonlPathFor, looksLikeReport, MeasurementLog } from './report-io';
+import { defaultRedactor, jsonlPathFor, looksLikeReport, MeasurementLog, type TextRedactor } from './report-io';
 import { SpecTuneError } from '../shared/errors';
 
 /** Where the previous run's files went. */
@@ -107,8 +107,9 @@ export function describeKept(kept: KeptFiles): string {
 export async function startRunFiles(
   reportPath: string,
   runId: string = randomUUID(),
+  redact: TextRedactor = defaultRedactor(),
 ): Promise<{ log: MeasurementLog; runId: string; kept: KeptFiles | null }> {
   const kept = await keepPreviousRun(reportPath);
-  const log = await MeasurementLog.create(jsonlPathFor(reportPath), runId);
+  const log = await MeasurementLog.create(jsonlPathFor(reportPath), runId, redact);
   return { log, runId, kept };
 }

@@ -8,17 +8,31 @@
  * Lives in the user's state folder: $SPECTUNE_STATE_DIR, else
  * $XDG_STATE_HOME/spectune, else ~/.local/state/spectune (runs/ below it).
  *
- * A pid in an old file may since name another process. Before anything is
- * signalled the process's kernel start time (with the boot id) must match what
- * was recorded; a mismatch means the entry is stale: it is dropped, never signalled.
+ * The folder is writable by any program the user runs, so an entry is a claim, not
+ * a proof. A group is signalled only when the recorded pid still has the recorded
+ * kernel start time (with the boot id), leads the recorded group now, and that group
+ * is neither 1 nor SpecTune's own; a process that left the group is signalled only
+ * when it carries the launch's marker (LAUNCH_MARKER) in its environment. Without
+ * proof nothing is signalled and the entry is kept and named; only an entry proven
+ * dead (its pid gone or another process's now, nothing carrying its marker) is removed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { LaunchedServerSchema, type LaunchedServer, type StopRunsResult, type StoppedServer } from '../shared/launched-server';
-import { listProcesses, parseProcStat, terminateTree, type ProcInfo } from '../node/process-tree';
+import { LaunchedServerSchema, type LaunchedServer, type RefusedServer, type StopRunsResult, type StoppedServer } from '../shared/launched-server';
+import {
+  listProcesses,
+  markedProcesses,
+  ownProcessGroup,
+  parseProcStat,
+  processGroupOf,
+  signallableGroup,
+  terminateMarked,
+  terminateTree,
+  type ProcInfo,
+} from '../node/process-tree';
 import { redactArgv } from '../shared/redact';
 
 /** What the state folder holds per server: what status shows (LaunchedServerSchema) plus what guards a recycled pid. */
@@ -29,6 +43,8 @@ export const RunEntrySchema = LaunchedServerSchema.pick({ pid: true, pgid: true,
   ownerStartTime: z.string(),
   /** Linux boot id: the same pid and start time after a reboot is another process. */
   bootId: z.string(),
+  /** The launch's marker (LAUNCH_MARKER in its environment): proves a process that left the group is the launch's. */
+  launchId: z.string().optional(),
 });
 export type RunEntry = z.infer<typeof RunEntrySchema>;
 
@@ -78,6 +94,8 @@ export interface RegisterInput {
   url: string;
   engine: string;
   argv: readonly string[];
+  /** The value of LAUNCH_MARKER in the server's environment. */
+  launchId?: string;
 }
 
 /**
@@ -101,9 +119,12 @@ export function registerRun(input: RegisterInput, env: NodeJS.ProcessEnv = proce
     ownerStartTime: processStartTime(process.pid) ?? '',
     bootId: bootId(),
     createdAt: new Date().toISOString(),
+    ...(input.launchId ? { launchId: input.launchId } : {}),
   };
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // status and stop never read through a linked folder: an entry written there would never be found.
+    if (lstatSync(dir).isSymbolicLink()) throw new Error('it is a link; SpecTune does not follow it out of its state folder');
     // Write then rename: a reader never sees half a file, even if we are killed mid-write.
     const tmp = join(dir, `.${input.pid}.${process.pid}.tmp`);
     writeFileSync(tmp, JSON.stringify(entry, null, 2) + '\n', { mode: 0o600 });
@@ -116,18 +137,31 @@ export function registerRun(input: RegisterInput, env: NodeJS.ProcessEnv = proce
 /** Forgets a server this process launched, once its whole group is gone. */
 export function unregisterRun(pid: number, env: NodeJS.ProcessEnv = process.env): void {
   const file = fileFor(runsDir(env), pid);
-  const entry = readEntry(file);
+  const { entry } = readEntry(file);
   // Another SpecTune may have launched a new server that got the same pid since: leave its file alone.
-  if (entry && entry.ownerPid !== process.pid) return;
+  if (!entry || entry.ownerPid !== process.pid) return;
   removeFile(file);
 }
 
-function readEntry(file: string): RunEntry | null {
+/** An entry is a few hundred bytes: a file far larger is not one, and is not read whole. */
+const MAX_ENTRY_BYTES = 64 * 1024;
+
+/**
+ * The entry in a file of the runs folder, or null (with the file left alone) when it is not one
+ * this version reads: a newer version's, a link (never followed out of the folder), not a file.
+ */
+function readEntry(file: string): { entry: RunEntry | null } {
+  let fd: number | null = null;
   try {
-    const r = RunEntrySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return r.success ? r.data : null;
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_ENTRY_BYTES) return { entry: null };
+    const r = RunEntrySchema.safeParse(JSON.parse(readFileSync(fd, 'utf8')));
+    return { entry: r.success ? r.data : null };
   } catch {
-    return null;
+    return { entry: null };
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }
 
@@ -139,45 +173,62 @@ function removeFile(file: string): void {
   }
 }
 
-type Liveness = { state: 'alive'; pids: number[] } | { state: 'stale'; why: string };
+type Liveness =
+  /** Proven the server's: `group` (when proven) and `marked` may be signalled. */
+  | { state: 'alive'; group: number | null; marked: ProcInfo[]; pids: number[] }
+  /** Proven gone (or its pid proven to be another process now): the entry may go. */
+  | { state: 'dead'; why: string }
+  /** Something may still run, but nothing proves it is the server: never signalled, the entry stays. */
+  | { state: 'unproven'; why: string; pids: number[] };
+
+const sortedPids = (procs: Iterable<{ pid: number }>) => [...new Set([...procs].map((p) => p.pid))].sort((a, b) => a - b);
 
 /**
- * Is the recorded server still there, and still the process we launched? The leader's
- * start time must match; with the leader gone, group members started no earlier than
- * it are its engine children (the kernel does not hand out a pid that is still some
- * group's id, so the group cannot belong to anyone else while they live).
+ * Why the entry's group may not be signalled, or null when it is proven the server's: SpecTune
+ * launches a server as the leader of its own group (pgid = pid), so the recorded pid must lead
+ * that group now (its start time was checked by the caller), and the group is neither 1 (kill(-1)
+ * reaches every process) nor SpecTune's own.
  */
-export function liveness(entry: RunEntry, procs: ProcInfo[]): Liveness {
-  if (entry.bootId && entry.bootId !== bootId()) return { state: 'stale', why: 'recorded before the last reboot' };
-  const group = procs.filter((p) => p.pgid === entry.pgid);
-  const now = processStartTime(entry.pid);
-  if (now !== null) {
-    if (entry.startTime && now !== entry.startTime) return { state: 'stale', why: `pid ${entry.pid} now belongs to another process` };
-    // No start time was recorded (it could not be read): the command line is the only clue left.
-    if (!entry.startTime && !commandMatches(entry)) return { state: 'stale', why: `pid ${entry.pid} runs another command now` };
-    const pids = new Set([entry.pid, ...group.map((p) => p.pid)]);
-    return { state: 'alive', pids: [...pids].sort((a, b) => a - b) };
-  }
-  const ours = group.filter((p) => !isLinux || !entry.startTime || Number(p.startTime) >= Number(entry.startTime));
-  if (ours.length) return { state: 'alive', pids: ours.map((p) => p.pid).sort((a, b) => a - b) };
-  return { state: 'stale', why: 'its processes are gone' };
+function groupDoubt(entry: RunEntry): string | null {
+  if (entry.pgid !== entry.pid) return `the entry names group ${entry.pgid} for pid ${entry.pid}, but SpecTune records a server as the leader of its own group`;
+  if (!signallableGroup(entry.pgid)) return `group ${entry.pgid} is ${entry.pgid === ownProcessGroup() || entry.pgid === process.pid ? "SpecTune's own" : 'not a server\'s group'}`;
+  const now = processGroupOf(entry.pid);
+  if (now !== entry.pgid) return `pid ${entry.pid} is in group ${now ?? 'unknown'} now, not group ${entry.pgid}`;
+  return null;
 }
 
-/** The live process's command line names the recorded program (its file name; interpreters may come first). */
-function commandMatches(entry: RunEntry): boolean {
-  const program = entry.command[0]?.split(/[\\/]/).pop();
-  if (!program) return false;
-  let words: string[];
-  try {
-    words = readFileSync(`/proc/${entry.pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    try {
-      words = execFileSync('ps', ['-o', 'command=', '-p', String(entry.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(/\s+/);
-    } catch {
-      return false;
+/**
+ * Is the recorded server still there, and is it provably the process SpecTune launched? The
+ * leader's start time must match what was recorded and its group must be the recorded one; a
+ * process carrying the launch's marker in its environment is the launch's wherever it went.
+ * Group members alone prove nothing once the leader is gone (any process can carry a group id).
+ */
+export function liveness(entry: RunEntry, procs: ProcInfo[], marked: readonly ProcInfo[] = []): Liveness {
+  if (entry.bootId && entry.bootId !== bootId()) return { state: 'dead', why: 'recorded before the last reboot' };
+  const now = processStartTime(entry.pid);
+  if (now === null) {
+    if (marked.length) return { state: 'alive', group: null, marked: [...marked], pids: sortedPids(marked) };
+    const carriers = procs.filter((p) => p.pgid === entry.pgid);
+    if (carriers.length) {
+      return {
+        state: 'unproven',
+        why: `pid ${entry.pid} is gone and processes ${sortedPids(carriers).join(', ')} carry its group id ${entry.pgid}, but nothing proves they are the server's`,
+        pids: sortedPids(carriers),
+      };
     }
+    return { state: 'dead', why: 'its processes are gone' };
   }
-  return words.some((w) => w.split(/[\\/]/).pop() === program);
+  if (!entry.startTime) {
+    return { state: 'unproven', why: `no start time was recorded for pid ${entry.pid}, so nothing proves it is the server SpecTune launched`, pids: [entry.pid] };
+  }
+  if (now !== entry.startTime) {
+    if (marked.length) return { state: 'alive', group: null, marked: [...marked], pids: sortedPids(marked) };
+    return { state: 'dead', why: `pid ${entry.pid} now belongs to another process` };
+  }
+  const doubt = groupDoubt(entry);
+  if (doubt) return { state: 'unproven', why: doubt, pids: [entry.pid] };
+  const members = procs.filter((p) => p.pgid === entry.pgid);
+  return { state: 'alive', group: entry.pgid, marked: [...marked], pids: sortedPids([{ pid: entry.pid }, ...members, ...marked]) };
 }
 
 function ownerAlive(entry: RunEntry): boolean {
@@ -185,7 +236,7 @@ function ownerAlive(entry: RunEntry): boolean {
   return now !== null && (!entry.ownerStartTime || now === entry.ownerStartTime);
 }
 
-function toLaunched(entry: RunEntry, pids: number[]): LaunchedServer {
+function toLaunched(entry: RunEntry, state: Exclude<Liveness, { state: 'dead' }>): LaunchedServer {
   return {
     pid: entry.pid,
     pgid: entry.pgid,
@@ -196,7 +247,8 @@ function toLaunched(entry: RunEntry, pids: number[]): LaunchedServer {
     ownerPid: entry.ownerPid,
     createdAt: entry.createdAt,
     orphan: !ownerAlive(entry),
-    pids,
+    pids: state.pids,
+    ...(state.state === 'unproven' ? { unverified: state.why } : {}),
   };
 }
 
@@ -206,36 +258,86 @@ interface Checked {
   server: LaunchedServer;
 }
 
-/** Reads every entry; removes the stale ones (and files that are not entries). */
-async function scan(env: NodeJS.ProcessEnv): Promise<{ live: Checked[]; dropped: number }> {
-  const dir = runsDir(env);
-  let names: string[];
+interface Scan {
+  checked: Checked[];
+  dropped: number;
+  unreadable: string[];
+  skipped: string | null;
+}
+
+/** The folder itself, unless it is a link (followed, it could lead `status` to remove files anywhere). */
+function entryNames(dir: string): { names: string[]; skipped: string | null } {
+  let st;
   try {
-    names = readdirSync(dir).filter((n) => /^\d+\.json$/.test(n));
+    st = lstatSync(dir);
   } catch {
-    return { live: [], dropped: 0 };
+    return { names: [], skipped: null }; // nothing recorded yet
   }
+  if (st.isSymbolicLink()) return { names: [], skipped: `${dir} is a link; SpecTune does not follow it out of its state folder` };
+  if (!st.isDirectory()) return { names: [], skipped: `${dir} is not a folder` };
+  try {
+    return { names: readdirSync(dir).filter((n) => /^\d+\.json$/.test(n)), skipped: null };
+  } catch (err) {
+    return { names: [], skipped: `${dir} cannot be read: ${(err as Error).message}` };
+  }
+}
+
+/** The launch markers' processes for these entries, read once for all of them (none older than the oldest entry). */
+function markedFor(entries: readonly RunEntry[], procs: readonly ProcInfo[]): (entry: RunEntry) => ProcInfo[] {
+  const marked = entries.filter((e) => e.launchId);
+  const times = marked.map((e) => e.startTime);
+  const since = times.length && times.every((t) => /^\d+$/.test(t)) ? String(Math.min(...times.map(Number))) : null;
+  const byId = markedProcesses(marked.map((e) => e.launchId as string), procs, since);
+  return (entry) => (entry.launchId ? (byId.get(entry.launchId) ?? []) : []);
+}
+
+/**
+ * Reads every entry; removes only those proven dead. A file this version cannot read (a newer
+ * version's, or not an entry at all) and a link are left where they are.
+ */
+async function scan(env: NodeJS.ProcessEnv): Promise<Scan> {
+  const dir = runsDir(env);
+  const { names, skipped } = entryNames(dir);
+  const read = names.map((name) => ({ file: join(dir, name), got: readEntry(join(dir, name)) }));
   const procs = await listProcesses();
-  const live: Checked[] = [];
+  const marked = markedFor(read.flatMap((r) => (r.got.entry ? [r.got.entry] : [])), procs);
+  const checked: Checked[] = [];
+  const unreadable: string[] = [];
   let dropped = 0;
-  for (const name of names) {
-    const file = join(dir, name);
-    const entry = readEntry(file);
-    const state = entry ? liveness(entry, procs) : ({ state: 'stale', why: 'unreadable' } as const);
-    if (!entry || state.state === 'stale') {
+  for (const { file, got } of read) {
+    if (!got.entry) {
+      unreadable.push(file);
+      continue;
+    }
+    const state = liveness(got.entry, procs, marked(got.entry));
+    if (state.state === 'dead') {
       removeFile(file);
       dropped++;
       continue;
     }
-    live.push({ entry, file, server: toLaunched(entry, state.pids) });
+    checked.push({ entry: got.entry, file, server: toLaunched(got.entry, state) });
   }
-  live.sort((a, b) => a.entry.createdAt.localeCompare(b.entry.createdAt));
-  return { live, dropped };
+  checked.sort((a, b) => a.entry.createdAt.localeCompare(b.entry.createdAt));
+  return { checked, dropped, unreadable, skipped };
 }
 
-/** Servers SpecTune launched that are still alive, oldest first. Stale entries are removed on the way. */
+/** What `spectune status` shows of the registry: servers (unverified ones marked), and files it left alone. */
+export interface RegistryView {
+  servers: LaunchedServer[];
+  /** Files in the folder that are not entries this version reads (a newer version's, say): kept. */
+  unreadable: string[];
+  /** Why the folder was not read at all (it is a link, say), or null. */
+  skipped: string | null;
+}
+
+export async function inspectRegistry(env: NodeJS.ProcessEnv = process.env): Promise<RegistryView> {
+  const { checked, unreadable, skipped } = await scan(env);
+  return { servers: checked.map((c) => c.server), unreadable, skipped };
+}
+
+/** Servers SpecTune launched that are provably still alive, oldest first. Entries proven dead are removed on the way. */
 export async function listLaunchedServers(env: NodeJS.ProcessEnv = process.env): Promise<LaunchedServer[]> {
-  return (await scan(env)).live.map((c) => c.server);
+  return (await inspectRegistry(env)).servers.filter((s) => s.unverified === undefined);
 }
 
 export interface StopFilter {
@@ -248,26 +350,40 @@ export interface StopFilter {
   env?: NodeJS.ProcessEnv;
 }
 
-/** SIGTERM each chosen group, wait, SIGKILL what is left, verify; the entry goes once nothing is left. */
+/**
+ * SIGTERM each chosen server's proven group and the processes carrying its launch marker, wait,
+ * SIGKILL what is left, verify; the entry goes once nothing is left. An entry without proof is
+ * refused (named in `refused`), never signalled.
+ */
 export async function stopLaunchedServers(filter: StopFilter = {}): Promise<StopRunsResult> {
   const env = filter.env ?? process.env;
-  const { live, dropped: staleAtScan } = await scan(env);
+  const graceMs = filter.graceMs ?? 5000;
+  const { checked, dropped: staleAtScan } = await scan(env);
   let dropped = staleAtScan;
-  const chosen = live.filter((c) =>
+  const chosen = checked.filter((c) =>
     filter.port !== undefined ? c.entry.port === filter.port : filter.all ? true : c.server.orphan,
   );
   const stopped: StoppedServer[] = [];
+  const refused: RefusedServer[] = [];
   for (const c of chosen) {
     // Check again right before signalling: time has passed since the scan.
-    const state = liveness(c.entry, await listProcesses());
-    if (state.state === 'stale') {
+    const procs = await listProcesses();
+    const state = liveness(c.entry, procs, markedFor([c.entry], procs)(c.entry));
+    if (state.state === 'dead') {
       removeFile(c.file);
       dropped++;
       continue;
     }
-    const result = await terminateTree({ pgid: c.entry.pgid, graceMs: filter.graceMs ?? 5000 });
-    if (result.survivors.length === 0) removeFile(c.file);
-    stopped.push({ pid: c.entry.pid, port: c.entry.port, forced: result.forced, survivors: result.survivors.map((p) => p.pid) });
+    if (state.state === 'unproven') {
+      refused.push({ pid: c.entry.pid, port: c.entry.port, why: state.why, file: c.file });
+      continue;
+    }
+    const result = await terminateTree({ pgid: state.group, tracked: state.marked, graceMs });
+    // A process the launch double-forked while it was being stopped carries the marker too.
+    const late = c.entry.launchId ? await terminateMarked(c.entry.launchId, { graceMs, since: c.entry.startTime || null }) : null;
+    const survivors = sortedPids([...result.survivors, ...(late?.survivors ?? [])]);
+    if (survivors.length === 0) removeFile(c.file);
+    stopped.push({ pid: c.entry.pid, port: c.entry.port, forced: result.forced || late?.forced === true, survivors });
   }
-  return { stopped, dropped };
+  return { stopped, refused, dropped };
 }

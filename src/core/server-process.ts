@@ -10,6 +10,7 @@
  * runner all drive the same class. Installs no global handlers; callers hook
  * their own exit paths to `stopAllServers()` / `killAllServersSync()`.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { execa, type ResultPromise } from 'execa';
 import { SpecTuneError, toErrorInfo } from '../shared/errors';
@@ -28,12 +29,24 @@ import type { Engine, EngineBuild, LaunchSupport } from '../engines/engine';
 import { engineById } from '../engines';
 import { redactArgv, redactText } from '../shared/redact';
 import { placeholdersFor } from '../engines';
-import { launchLogRedactor, restoreSecrets, shownSettings } from './server-secrets';
+import { knownSecrets, launchLogRedactor, restoreSecrets, shownSettings } from './server-secrets';
 import { cleanLine, LineRing } from '../node/line-buffer';
+import { visibleControls } from '../shared/safe-text';
 import { assertPortFree, baseUrl } from '../node/port-check';
-import { descendants, killTreeSync, listProcesses, terminateTree, type ProcInfo, type TerminateResult } from '../node/process-tree';
+import {
+  descendants,
+  killTreeSync,
+  LAUNCH_MARKER,
+  listProcesses,
+  listProcessesSync,
+  markedProcesses,
+  terminateMarked,
+  terminateTree,
+  type ProcInfo,
+  type TerminateResult,
+} from '../node/process-tree';
 import { identifyWith } from './probes';
-import { registerRun, unregisterRun } from './run-registry';
+import { processStartTime, registerRun, unregisterRun } from './run-registry';
 
 export interface ServerProcessOptions {
   /** How often to ask /health while starting (ms). */
@@ -70,6 +83,10 @@ interface Launch {
   build: EngineBuild;
   url: string;
   argv: string[];
+  /** LAUNCH_MARKER's value in its environment: finds what left the group. */
+  marker: string;
+  /** The server's kernel start time: nothing it started is older. */
+  startTime: string | null;
   ready: boolean;
   stopRequested: boolean;
   exit: { code: number | null; signal: string | null } | null;
@@ -152,11 +169,14 @@ function initialState(): ServerState {
   return { ...STOPPED_SERVER_STATE, models: [] };
 }
 
-/** This process's environment without what would override SpecTune's flags, plus the settings' own. */
-function launchEnv(settings: ServerSettings, scrub: readonly string[]): Record<string, string> {
+/**
+ * This process's environment without what would override SpecTune's flags, plus the settings' own,
+ * and the launch's marker (inherited by everything the server starts, so a double fork is still found).
+ */
+function launchEnv(settings: ServerSettings, scrub: readonly string[], marker: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !scrub.includes(k)) env[k] = v;
-  return { ...env, ...settings.env, PYTHONUNBUFFERED: '1' };
+  return { ...env, ...settings.env, PYTHONUNBUFFERED: '1', [LAUNCH_MARKER]: marker };
 }
 
 /** The argv for the settings' own k and draft model on this build. */
@@ -300,6 +320,7 @@ export class ServerProcess extends EventEmitter<Events> {
       function* (line: unknown): Generator<unknown, void, void> {
         push(stream, line);
       };
+    const marker = randomUUID();
     const child = execa(argv[0], argv.slice(1), {
       // Own process group: one signal reaches EngineCore and the workers too.
       detached: true,
@@ -309,7 +330,7 @@ export class ServerProcess extends EventEmitter<Events> {
       stdin: 'ignore',
       stdout: sink('stdout'),
       stderr: sink('stderr'),
-      env: launchEnv(settings, launchSupport(engine).scrubEnv ?? []),
+      env: launchEnv(settings, launchSupport(engine).scrubEnv ?? [], marker),
       extendEnv: false,
       windowsHide: true,
     });
@@ -326,6 +347,8 @@ export class ServerProcess extends EventEmitter<Events> {
       build,
       url: baseUrl(settings.host, settings.port),
       argv,
+      marker,
+      startTime: processStartTime(child.pid),
       ready: false,
       stopRequested: false,
       exit: null,
@@ -339,7 +362,9 @@ export class ServerProcess extends EventEmitter<Events> {
     child.once('exit', (code, signal) => void this.onExit(launch, code, signal));
     this.launch = launch;
     live.add(this);
-    registerRun({ pid: launch.pid, port: settings.port, url: launch.url, engine: settings.engine, argv: redactArgv(argv, placeholdersFor(settings.engine)) });
+    // The registry is a shared folder: secret flags, NAME=value words and every value this launch knows are redacted.
+    const shownArgv = redactArgv(argv, placeholdersFor(settings.engine), knownSecrets(settings));
+    registerRun({ pid: launch.pid, port: settings.port, url: launch.url, engine: settings.engine, argv: shownArgv, launchId: marker });
     this.trackEvery(launch, TRACK_STARTING_MS);
     void this.track(launch).catch(() => {});
     this.setState({ ...this.st, pid: launch.pid });
@@ -467,18 +492,33 @@ export class ServerProcess extends EventEmitter<Events> {
     if (this.launch === launch) this.launch = null;
   }
 
-  /** SIGTERM the group (and tracked escapees), grace, SIGKILL, verify. Runs once per launch. */
+  /** Processes carrying this launch's marker that the group signal and the tree scan would miss. */
+  private escapees(launch: Launch, all: readonly ProcInfo[]): ProcInfo[] {
+    return (markedProcesses([launch.marker], all, launch.startTime).get(launch.marker) ?? []).filter((p) => p.pgid !== launch.pid && !launch.tracked.has(p.pid));
+  }
+
+  /**
+   * SIGTERM the group, the tracked escapees and whatever carries the launch's marker, grace,
+   * SIGKILL, verify; then once more for the marker, for a double fork made while stopping.
+   * Runs once per launch.
+   */
   private cleanupLaunch(launch: Launch): Promise<TerminateResult> {
     launch.cleanup ??= (async () => {
       if (launch.trackTimer) clearInterval(launch.trackTimer);
       launch.trackTimer = null;
       await this.track(launch).catch(() => {});
-      const result = await terminateTree({
-        pgid: launch.pid,
-        tracked: launch.tracked.values(),
-        graceMs: launch.settings.stopGraceMs,
-        onLog: (l) => this.note(l),
-      });
+      const escaped = this.escapees(launch, await listProcesses());
+      if (escaped.length) this.note(`Also stopping what this launch started that left the group: ${escaped.map((p) => `${p.pid} (${p.comm})`).join(', ')}`);
+      for (const p of escaped) launch.tracked.set(p.pid, p);
+      const onLog = (l: string) => this.note(l);
+      const first = await terminateTree({ pgid: launch.pid, tracked: launch.tracked.values(), graceMs: launch.settings.stopGraceMs, onLog });
+      const late = await terminateMarked(launch.marker, { graceMs: launch.settings.stopGraceMs, since: launch.startTime, onLog });
+      if (late.found.length) this.note(`Stopped what this launch started that left the group while it stopped: ${late.found.map((p) => `${p.pid} (${p.comm})`).join(', ')}`);
+      const result: TerminateResult = {
+        forced: first.forced || late.forced,
+        survivors: [...first.survivors, ...late.survivors],
+        elapsedMs: first.elapsedMs + late.elapsedMs,
+      };
       await Promise.race([launch.exited, sleep(2000)]);
       await Promise.race([launch.closed, sleep(1000)]);
       if (result.survivors.length === 0) {
@@ -555,7 +595,7 @@ export class ServerProcess extends EventEmitter<Events> {
   killSync(): void {
     const launch = this.launch;
     if (launch) {
-      killTreeSync(launch.pid, launch.tracked.values());
+      killTreeSync(launch.pid, [...launch.tracked.values(), ...this.escapees(launch, listProcessesSync())]);
       unregisterRun(launch.pid); // SIGKILL cannot be ignored; a later status would drop the entry anyway
     }
   }
@@ -567,7 +607,8 @@ export class ServerProcess extends EventEmitter<Events> {
 
   private pushLine(stream: LogLine['stream'], line: string): void {
     if (line.length === 0) return;
-    const entry: LogLine = { stream, line: this.redactLine(line), at: new Date().toISOString() };
+    // SpecTune's own notes quote the server too (its model ids): shown, never obeyed, like its log lines.
+    const entry: LogLine = { stream, line: visibleControls(this.redactLine(line)), at: new Date().toISOString() };
     this.ring.push(entry);
     this.safeEmit('log', entry);
   }

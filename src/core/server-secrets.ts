@@ -19,6 +19,7 @@ import {
   REDACTED,
   redactServerSettings,
   secretArgValues,
+  secretAssignment,
   secretEnvValues,
   textRedactor,
 } from '../shared/redact';
@@ -30,35 +31,46 @@ export function shownSettings(settings: ServerSettings): ServerSettings {
   return redactServerSettings(settings, placeholdersFor(settings.engine));
 }
 
-/** Redacts a launch's log lines: its secret argv values, its and SpecTune's secret env values, credential shapes. */
-export function launchLogRedactor(settings: ServerSettings, env: NodeJS.ProcessEnv = process.env): (line: string) => string {
-  const known = [
-    ...secretArgValues([...settings.command, ...settings.extraArgs]),
-    ...secretEnvValues(settings.env),
-    // A launched server inherits SpecTune's environment (VLLM_API_KEY, HF_TOKEN) and may print it.
-    ...secretEnvValues(env),
-  ];
-  return textRedactor(known, placeholdersFor(settings.engine));
+/**
+ * Every secret value a launch (or an attached sweep) knows: its secret argv values (flags and
+ * NAME=value words), its env's, and SpecTune's own (VLLM_API_KEY, HF_TOKEN: a launched server
+ * inherits them and may print them; the sweep sends the key). Redacted wherever they appear.
+ */
+export function knownSecrets(settings: Pick<ServerSettings, 'command' | 'extraArgs' | 'env'> | null | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  return [...(settings ? [...secretArgValues([...settings.command, ...settings.extraArgs]), ...secretEnvValues(settings.env)] : []), ...secretEnvValues(env)];
 }
 
-/** The value of `flag` in argv (`--flag v` or `--flag=v`), or undefined. */
+/** Redacts a launch's log lines: every secret value it knows (knownSecrets), secret flags, credential shapes. */
+export function launchLogRedactor(settings: ServerSettings, env: NodeJS.ProcessEnv = process.env): (line: string) => string {
+  return textRedactor(knownSecrets(settings, env), placeholdersFor(settings.engine));
+}
+
+const sameFlag = (a: string, b: string) => a.toLowerCase().replace(/_/g, '-') === b.toLowerCase().replace(/_/g, '-');
+
+/** The value of `flag` in argv (`--flag v` or `--flag=v`, `_` or `-`), or undefined. */
 function flagValue(argv: readonly string[], flag: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === flag && i + 1 < argv.length) return argv[i + 1];
-    if (argv[i].startsWith(`${flag}=`)) return argv[i].slice(flag.length + 1);
+    const eq = argv[i].indexOf('=');
+    if (sameFlag(argv[i], flag) && i + 1 < argv.length) return argv[i + 1];
+    if (eq > 0 && sameFlag(argv[i].slice(0, eq), flag)) return argv[i].slice(eq + 1);
   }
   return undefined;
 }
 
-function fill(flag: string, placeholder: string, previous: readonly string[], env: NodeJS.ProcessEnv): string {
-  const before = flagValue(previous, flag);
+/** The value of a `NAME=value` word in argv, or undefined. */
+function assignedValue(argv: readonly string[], name: string): string | undefined {
+  for (const word of argv) if (word.startsWith(`${name}=`)) return word.slice(name.length + 1);
+  return undefined;
+}
+
+function fill(flag: string, placeholder: string, previous: readonly string[], env: NodeJS.ProcessEnv, name?: string): string {
+  const before = name !== undefined ? assignedValue(previous, name) : flagValue(previous, flag);
   if (before !== undefined && !isPlaceholder(before)) return before;
-  const fromEnv = placeholder.startsWith('$') ? env[placeholder.slice(1)] : undefined;
+  const variable = placeholder.startsWith('$') ? placeholder.slice(1) : name;
+  const fromEnv = variable !== undefined ? env[variable] : undefined;
   if (fromEnv) return fromEnv;
   throw new SpecTuneError('INVALID_INPUT', `${flag} holds the placeholder ${placeholder}, not its value (secrets are never stored or shown)`, {
-    hint: placeholder.startsWith('$')
-      ? `set ${placeholder.slice(1)} in SpecTune's environment, or type the value of ${flag} again`
-      : `type the value of ${flag} again`,
+    hint: variable !== undefined ? `set ${variable} in SpecTune's environment, or type the value of ${flag} again` : `type the value of ${flag} again`,
   });
 }
 
@@ -68,10 +80,14 @@ export function restoreSecretArgs(argv: readonly string[], previous: readonly st
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
     const eq = word.startsWith('--') ? word.indexOf('=') : -1;
+    const assignment = secretAssignment(word);
     if (eq > 0 && isSecretFlag(word.slice(0, eq)) && isPlaceholder(word.slice(eq + 1))) {
       out.push(`${word.slice(0, eq)}=${fill(word.slice(0, eq), word.slice(eq + 1), previous, env)}`);
     } else if (isSecretFlag(word) && i + 1 < argv.length && isPlaceholder(argv[i + 1])) {
       out.push(word, fill(word, argv[++i], previous, env));
+    } else if (assignment && isPlaceholder(assignment.value)) {
+      // `env VLLM_API_KEY=<redacted> …`: the previous launch's value, else the variable of that name.
+      out.push(`${assignment.name}=${fill(`${assignment.name}=`, assignment.value, previous, env, assignment.name)}`);
     } else out.push(word);
   }
   return out;

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'CONNECT_FAILED'
   | 'CONNECT_TIMEOUT'
   | 'STREAM_STALLED'
+  /** The server sent more than the request allows: events, bytes, a line, time or a token count (see stream-guard.ts). */
+  | 'STREAM_LIMIT'
   | 'HTTP_ERROR'
   | 'BAD_STREAM'
   | 'CANCELLED'

@@ -22,6 +22,8 @@ export const LaunchedServerSchema = z.object({
   orphan: z.boolean(),
   /** Live processes of its group (the server and its engine/worker children). */
   pids: z.array(z.number().int()),
+  /** Set when nothing proves the entry's processes are the server SpecTune launched: why. Never signalled. */
+  unverified: z.string().optional(),
 });
 export type LaunchedServer = z.infer<typeof LaunchedServerSchema>;
 
@@ -35,9 +37,21 @@ export const StoppedServerSchema = z.object({
 });
 export type StoppedServer = z.infer<typeof StoppedServerSchema>;
 
+export const RefusedServerSchema = z.object({
+  pid: z.number().int(),
+  port: z.number().int(),
+  /** Why nothing proves the entry names the server SpecTune launched. */
+  why: z.string(),
+  /** The registry file, kept for the user to look at. */
+  file: z.string(),
+});
+export type RefusedServer = z.infer<typeof RefusedServerSchema>;
+
 export const StopRunsResultSchema = z.object({
   stopped: z.array(StoppedServerSchema),
-  /** Registry entries whose process was gone or whose pid now names another process: removed, never signalled. */
+  /** Entries without proof of identity: nothing was signalled. */
+  refused: z.array(RefusedServerSchema),
+  /** Registry entries proven dead (process gone, or its pid now another process's): removed, never signalled. */
   dropped: z.number().int(),
 });
 export type StopRunsResult = z.infer<typeof StopRunsResultSchema>;

@@ -4,7 +4,10 @@
  */
 import builtin from '../../resources/prompts.json';
 import { SpecTuneError } from './errors';
-import type { PromptDef, SystemPromptDef } from './schemas';
+import type { CustomPromptsFile, PromptDef, SweepPlan, SystemPromptDef } from './schemas';
+
+/** A prompts file holds a few dozen prompts of at most 20,000 characters: far larger is not one (and is not read). */
+export const MAX_PROMPTS_FILE_BYTES = 2 * 1024 * 1024;
 
 export const BUILTIN_PROMPT_TYPES: readonly PromptDef[] = builtin.promptTypes;
 export const BUILTIN_SYSTEM_PROMPTS: readonly SystemPromptDef[] = builtin.systemPrompts;
@@ -32,6 +35,37 @@ export function resolvePromptTypes(ids: readonly string[], custom: readonly Prom
 
 export function resolveSystemPrompts(ids: readonly string[], custom: readonly SystemPromptDef[] = []): SystemPromptDef[] {
   return pick(ids, mergeById(BUILTIN_SYSTEM_PROMPTS, custom), 'system prompt');
+}
+
+/**
+ * A custom prompt whose id is a built-in's, or another custom one's, would replace it without a
+ * word: refused, with the id named. `where` names the source (the --prompts file).
+ */
+export function assertDistinctPromptIds(custom: CustomPromptsFile, where: string): void {
+  const check = (entries: readonly { id: string }[], builtin: readonly { id: string }[], what: string) => {
+    const builtins = new Set(builtin.map((p) => p.id));
+    const seen = new Set<string>();
+    for (const { id } of entries) {
+      const why = builtins.has(id) ? 'is already a built-in' : seen.has(id) ? 'appears twice' : null;
+      if (why) {
+        throw new SpecTuneError('INVALID_INPUT', `${where}: ${what} "${id}" ${why}`, {
+          hint: `give each custom ${what} its own id (e.g. "${id}-2"); built-in ids: ${[...builtins].join(', ')}`,
+        });
+      }
+      seen.add(id);
+    }
+  };
+  check(custom.promptTypes, BUILTIN_PROMPT_TYPES, 'prompt type');
+  check(custom.systemPrompts, BUILTIN_SYSTEM_PROMPTS, 'system prompt');
+}
+
+/** The plan with only the custom prompts it runs: the report and its log carry nothing else. */
+export function withUsedPromptsOnly(plan: SweepPlan): SweepPlan {
+  return {
+    ...plan,
+    customPrompts: plan.customPrompts.filter((p) => plan.promptTypes.includes(p.id)),
+    customSystemPrompts: plan.customSystemPrompts.filter((p) => plan.systemPrompts.includes(p.id)),
+  };
 }
 
 export function mergeById<T extends { id: string }>(base: readonly T[], extra: readonly T[]): T[] {

@@ -72,7 +72,7 @@ describe('servers left running by an earlier session', () => {
       'runs:stop': () => {
         const stopped = left.filter((s) => s.orphan).map((s) => ({ pid: s.pid, port: s.port, forced: false, survivors: [] }));
         left = left.filter((s) => !s.orphan);
-        return { stopped, dropped: 0 };
+        return { stopped, refused: [], dropped: 0 };
       },
     });
     renderApp(fake.api);

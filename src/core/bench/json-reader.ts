@@ -27,7 +27,7 @@ export async function readJsonResponse(res: Response, hooks: ReaderHooks): Promi
       const { done, value } = await reader.read();
       if (done) break;
       end = now();
-      hooks.onData?.(end);
+      hooks.guard?.received(value.byteLength);
       raw += decoder.decode(value, { stream: true });
     }
     raw += decoder.decode();
@@ -59,6 +59,7 @@ export async function readJsonResponse(res: Response, hooks: ReaderHooks): Promi
   }
   const text = typeof content === 'string' ? content : '';
   const generated = text.length > 0 || (typeof thinking === 'string' && thinking.length > 0);
+  if (generated) hooks.onContent?.(end);
 
   let usage: ReadResult['usage'] = null;
   if (body.usage !== undefined && body.usage !== null) {

@@ -6,6 +6,8 @@
  * (ns) and done_reason. The caller checked res.ok and times the request.
  */
 import type { SpecTuneError } from '../../shared/errors';
+import { LineSplitter, LineTooLongError } from '../../node/line-buffer';
+import { MAX_LINE_CHARS } from './stream-guard';
 import { badStream, countField, isErrorObject, isRecord, serverReportedError, snippet, type ReaderHooks, type ReadResult } from './reader-common';
 
 const HINT = 'the server does not speak newline-delimited JSON (Ollama /api/chat); check the URL and the engine';
@@ -20,7 +22,10 @@ class NdjsonState {
   endTime = 0;
   lines = 0;
 
-  constructor(readonly url: string) {}
+  constructor(
+    readonly url: string,
+    private readonly hooks: ReaderHooks,
+  ) {}
 
   fail(what: string): SpecTuneError {
     return badStream(this.url, what, HINT);
@@ -45,47 +50,56 @@ class NdjsonState {
     const thinking = message ? message.thinking : obj.thinking;
     if (typeof piece === 'string' && piece.length > 0) {
       this.parts.push(piece);
-      this.contentTimes.push(t);
+      this.content(t);
     } else if (typeof thinking === 'string' && thinking.length > 0) {
       // Thinking tokens are generated tokens too (eval_count counts them): they time the stream.
-      this.contentTimes.push(t);
+      this.content(t);
     }
     if (obj.done === true) {
       this.final = obj;
       this.endTime = t;
     }
   }
+
+  private content(t: number): void {
+    this.contentTimes.push(t);
+    this.hooks.guard?.content(t);
+    this.hooks.onContent?.(t);
+  }
 }
 
 export async function readNdjsonResponse(res: Response, hooks: ReaderHooks): Promise<ReadResult> {
   const now = hooks.now ?? (() => performance.now());
-  const state = new NdjsonState(hooks.url);
+  const state = new NdjsonState(hooks.url, hooks);
   if (!res.body) throw state.fail('the response has no body');
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
-  let buffered = '';
+  // Whole lines only; the unfinished one is held under a cap (the guard's, else the same default).
+  const splitter = new LineSplitter(hooks.guard?.limits.maxLineChars ?? MAX_LINE_CHARS);
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       const t = now();
-      hooks.onData?.(t);
-      buffered += decoder.decode(value, { stream: true });
-      let nl = buffered.indexOf('\n');
-      while (nl >= 0) {
-        state.onLine(buffered.slice(0, nl), t);
-        buffered = buffered.slice(nl + 1);
-        nl = buffered.indexOf('\n');
+      hooks.guard?.received(value.byteLength);
+      const whole = splitter.push(decoder.decode(value, { stream: true }));
+      for (let at = 0; at < whole.length && state.final === null; ) {
+        const nl = whole.indexOf('\n', at);
+        const end = nl < 0 ? whole.length : nl;
+        state.onLine(whole.slice(at, end), t);
+        at = end + 1;
       }
       if (state.final !== null) break;
     }
     if (state.final === null) {
       // The last line may come without a newline before the body ends.
-      buffered += decoder.decode();
-      state.onLine(buffered, now());
+      state.onLine(splitter.rest() + decoder.decode(), now());
     } else {
       await drain(reader);
     }
+  } catch (err) {
+    if (err instanceof LineTooLongError) throw hooks.guard?.lineError(err) ?? state.fail(`it sent ${err.message}`);
+    throw err;
   } finally {
     reader.cancel().catch(() => {});
   }

@@ -6,12 +6,15 @@
  */
 import { SpecTuneError } from '../../shared/errors';
 import { serverErrorMessage } from '../../node/http';
+import type { StreamGuard } from './stream-guard';
 
 export interface ReaderHooks {
   /** The request URL, for error messages. */
   url: string;
-  /** Called with the arrival time of every piece of the body (refresh a stall timer here). */
-  onData?: (tMs: number) => void;
+  /** Called with the arrival time of every piece that carried generated text (refresh a stall timer here). */
+  onContent?: (tMs: number) => void;
+  /** Bounds what the answer may bring (bytes, lines, content pieces); the bench client always passes one. */
+  guard?: StreamGuard;
   /** Clock, performance.now() unless a test pins it. */
   now?: () => number;
 }

@@ -22,6 +22,7 @@ import { SweepRecorder, type SweepEvent } from './recorder';
 import { confirmSchedule } from './schedule-check';
 import { setUpSweep } from './setup';
 import { SweepTarget } from './target';
+import { StepPace } from './step-pace';
 
 export type { SweepEvent } from './recorder';
 
@@ -57,7 +58,7 @@ export async function runSweep(opts: SweepOptions): Promise<Report> {
   const clock = new SweepProgressClock(setup.configs, strategy.plannedConfigs(), perConfig, (progress) => emit({ type: 'progress', progress }));
   const recorder = await SweepRecorder.open({ outPath: opts.outPath, runId: opts.runId, setup, strategy, emit, launches: () => target.launches });
   const target = new SweepTarget(setup, server, { signal, onStarting: (config) => clock.report({ phase: 'starting-server' }, config), onSeen: (info) => recorder.seen(info) });
-  const deps: LevelLoopDeps = { setup, strategy, target, recorder, clock, signal };
+  const deps: LevelLoopDeps = { setup, strategy, target, recorder, clock, signal, pace: new StepPace() };
 
   try {
     await runLevelLoop(deps);

@@ -15,6 +15,7 @@ import { ConfigSession, type Connection } from './session';
 import type { SweepSetup } from './setup';
 import type { SweepStep, SweepStrategy } from './strategy';
 import type { SweepTarget } from './target';
+import type { StepPace } from './step-pace';
 import { switchReloads } from './switch-cost';
 
 export interface LevelLoopDeps {
@@ -24,6 +25,8 @@ export interface LevelLoopDeps {
   recorder: SweepRecorder;
   clock: SweepProgressClock;
   signal?: AbortSignal;
+  /** Milliseconds per token measured so far, per level: every request's deadline is sized from it. */
+  pace: StepPace;
 }
 
 /** A step's outcome: what it measured, and the entry it changed (null: the engine does not run this level for it). */
@@ -101,9 +104,11 @@ function sessionFor(d: LevelLoopDeps, config: number): ConfigSession {
     config: configs[config],
     matrix,
     apiKey,
+    pace: d.pace,
     signal: d.signal,
     record: async (m, seconds) => {
       d.clock.request(config, seconds);
+      d.pace.observe(m);
       await d.recorder.measurement(m);
     },
     onPhase: (level, phase, cell) =>

@@ -7,7 +7,10 @@
  * server loses nothing that finished.
  */
 import { formatCommand } from '../../shared/shell-words';
-import { redactArgv, redactPlan } from '../../shared/redact';
+import { dirname } from 'node:path';
+import { redactArgv, redactPlan, replacerFor, textRedactor } from '../../shared/redact';
+import { withUsedPromptsOnly } from '../../shared/prompts';
+import { knownSecrets } from '../server-secrets';
 import { placeholdersFor } from '../../engines';
 import { buildReport, type ConfigKeyed, type ConfigRun, type ScheduleCheck } from '../../shared/report-builder';
 import type { Measurement, Report, SweepPlan, SweepProgress } from '../../shared/schemas';
@@ -23,6 +26,8 @@ export type SweepEvent =
   | { type: 'progress'; progress: SweepProgress }
   | { type: 'measurement'; measurement: Measurement }
   | { type: 'report'; report: Report }
+  /** The report's folder (or its log) was removed during the run: both were written again there. */
+  | { type: 'recreated'; folder: string }
   | KeptEvent;
 
 export interface RecorderInput {
@@ -46,6 +51,11 @@ export class SweepRecorder {
   /** What is written or shown: secret flag values replaced by the engine's own variable or <redacted>. */
   private readonly shownPlan: SweepPlan;
   private readonly placeholders: ReturnType<typeof placeholdersFor>;
+  /** Every secret value this run knows (the launch's, SpecTune's own VLLM_API_KEY…, the key it sends), redacted wherever it appears. */
+  private readonly known: string[];
+  private readonly redact: (text: string) => string;
+  /** The log found its name gone: the report is written again after the next save, and at the end. */
+  private reportLost = false;
   private readonly createdAt = new Date().toISOString();
 
   private constructor(
@@ -55,7 +65,9 @@ export class SweepRecorder {
   ) {
     const { plan, engine, build } = input.setup;
     this.placeholders = placeholdersFor(engine.descriptor.id);
-    this.shownPlan = redactPlan(plan, this.placeholders);
+    this.known = [...knownSecrets(plan.server), ...(input.setup.apiKey ? [input.setup.apiKey] : [])];
+    this.redact = textRedactor(this.known, this.placeholders);
+    this.shownPlan = redactPlan(withUsedPromptsOnly(plan), this.placeholders, this.known);
     this.server = {
       kind: engine.descriptor.id,
       url: plan.mode === 'managed' ? `http://${plan.server!.host}:${plan.server!.port}` : plan.url!,
@@ -70,9 +82,16 @@ export class SweepRecorder {
 
   /** Keeps the previous run's files aside, opens the log and writes its start line. */
   static async open(input: RecorderInput): Promise<SweepRecorder> {
-    const { log, runId, kept } = await startRunFiles(input.outPath, input.runId);
+    const { engine, plan } = input.setup;
+    const known = [...knownSecrets(plan.server), ...(input.setup.apiKey ? [input.setup.apiKey] : [])];
+    const { log, runId, kept } = await startRunFiles(input.outPath, input.runId, textRedactor(known, placeholdersFor(engine.descriptor.id)));
     if (kept) input.emit({ type: 'kept', kept });
     const recorder = new SweepRecorder(input, log, runId);
+    // The log notices its name is gone before its next line; the report is written again right after.
+    log.onRecreated = () => {
+      recorder.reportLost = true;
+      input.emit({ type: 'recreated', folder: dirname(input.outPath) });
+    };
     await log.append({ type: 'start', at: recorder.createdAt, plan: recorder.shownPlan });
     return recorder;
   }
@@ -128,6 +147,7 @@ export class SweepRecorder {
     const report = await this.save(status, true);
     await this.log.append({ type: 'end', at: report.finishedAt!, status });
     await this.log.close();
+    if (this.reportLost) await writeReport(this.input.outPath, report, this.redact);
     return report;
   }
 
@@ -138,8 +158,10 @@ export class SweepRecorder {
   }
 
   private async save(status: Report['status'], finished: boolean): Promise<Report> {
-    const report = this.snapshot(status, finished);
-    await writeReport(this.input.outPath, report);
+    // What is shown (the CLI prints it, the app draws it) is what is written: redacted the same way.
+    const report = JSON.parse(JSON.stringify(this.snapshot(status, finished), replacerFor(this.redact))) as Report;
+    this.reportLost = false;
+    await writeReport(this.input.outPath, report, this.redact);
     this.input.emit({ type: 'report', report });
     return report;
   }
@@ -149,7 +171,7 @@ export class SweepRecorder {
     const { engine, plan, build, launchFor } = this.input.setup;
     const config: SpecConfig = { numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel ?? null };
     const r = engine.recommend({ config, settings: launchFor(config) ?? plan.server ?? null, build, url: this.server.url, model: this.server.model });
-    const argv = r.argv && redactArgv(r.argv, this.placeholders);
-    return { argv, command: argv ? formatCommand(argv) : r.command, setting: r.setting };
+    const argv = r.argv && redactArgv(r.argv, this.placeholders, this.known);
+    return { argv, command: argv ? formatCommand(argv) : r.command && this.redact(r.command), setting: r.setting && this.redact(r.setting) };
   }
 }

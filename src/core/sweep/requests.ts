@@ -4,6 +4,7 @@ import type { Engine, SpecConfig } from '../../engines/engine';
 import type { Measurement, SweepPlan } from '../../shared/schemas';
 import { sendRequest, type StreamDetails } from '../bench-client';
 import type { Cell, MatrixCell } from './setup';
+import type { StepPace } from './step-pace';
 
 export interface RequestTarget {
   plan: SweepPlan;
@@ -12,12 +13,14 @@ export interface RequestTarget {
   baseUrl: string;
   model: string;
   apiKey?: string;
+  /** The pace measured so far, for each request's deadline (absent: the request's own first tokens set it). */
+  pace?: StepPace;
 }
 
 /** Sends one cell; `own` aborts that request alone (a closed loop's drain), `signal` every request. */
 export type SendCell = (cell: MatrixCell, own?: AbortSignal) => Promise<StreamDetails>;
 
-export function requestSender(t: RequestTarget, signal: AbortSignal): SendCell {
+export function requestSender(t: RequestTarget, signal: AbortSignal, level = 1): SendCell {
   const { plan, engine, config } = t;
   return (cell, own) =>
     sendRequest({
@@ -35,6 +38,8 @@ export function requestSender(t: RequestTarget, signal: AbortSignal): SendCell {
         },
         config,
       ),
+      maxTokens: plan.maxTokens,
+      stepMsHint: t.pace?.hint(level) ?? null,
       connectTimeoutMs: plan.connectTimeoutMs,
       stallTimeoutMs: plan.stallTimeoutMs,
       signal: own ? AbortSignal.any([signal, own]) : signal,

@@ -16,6 +16,7 @@ import { FailurePolicy } from './failure-policy';
 import { ClosedLoop, type LoopFigures } from './load';
 import { measureOneAtATime, type PathContext } from './one-at-a-time';
 import { requestSender, type SendCell } from './requests';
+import type { StepPace } from './step-pace';
 import { roundCells, type Cell, type MatrixCell } from './setup';
 
 export type MeasurePhase = 'warmup' | 'reading-metrics' | 'measuring';
@@ -42,6 +43,8 @@ export interface SessionContext {
   /** The prompt matrix, in the sweep's order. */
   matrix: readonly MatrixCell[];
   apiKey?: string;
+  /** The sweep's measured pace, for request deadlines. */
+  pace?: StepPace;
   signal?: AbortSignal;
   record: (m: Measurement, requestSeconds: number) => Promise<void>;
   onPhase: (level: number, phase: MeasurePhase, cell?: Cell) => void;
@@ -108,7 +111,7 @@ export class ConfigSession {
     const { engine, signal } = this.ctx;
     const st = this.level(level);
     const abort = signal ? AbortSignal.any([conn.abort, signal]) : conn.abort;
-    const send = requestSender({ ...this.ctx, baseUrl: conn.baseUrl, model: conn.model }, abort);
+    const send = requestSender({ ...this.ctx, baseUrl: conn.baseUrl, model: conn.model }, abort, level);
     const onPhase = (phase: MeasurePhase, cell?: Cell) => this.ctx.onPhase(level, phase, cell);
     const before = await this.setUp(conn, send, abort, onPhase);
 

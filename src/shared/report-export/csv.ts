@@ -5,6 +5,7 @@
  * Numbers are plain (no unit, no thousands separator, never exponent notation), so a
  * spreadsheet or pandas reads them as numbers; a missing value is an empty field.
  */
+import { visibleControls } from '../safe-text';
 import type { ConfigurationResult, Report } from '../schemas';
 import { configurationExtras, finite, interval, isRecommendedRow } from './fields';
 import type { ConfigKeyed } from '../config-key';
@@ -34,7 +35,8 @@ export function csvField(value: Cell): string {
   if (value === null || value === undefined) s = '';
   else if (typeof value === 'number') s = plainNumber(value);
   else if (typeof value === 'boolean') s = value ? 'true' : 'false';
-  else s = safeText(value);
+  // Control characters made visible: the CSV may be printed on a terminal (`report --format csv`).
+  else s = safeText(visibleControls(value, { multiline: true }));
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

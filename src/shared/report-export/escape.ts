@@ -3,8 +3,11 @@
  * label or an error message can hold markup), so every string goes through here on its
  * way into HTML or SVG, in text and in attributes alike.
  */
+import { visibleControls } from '../safe-text';
+
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+/** Markup escaped, and control characters made visible: an export may be printed on a terminal (`report --format html`). */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]);
+  return visibleControls(String(value ?? ''), { multiline: true }).replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]);
 }

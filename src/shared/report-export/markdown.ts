@@ -11,16 +11,19 @@ import { summarizeReport } from './summary';
 import { levelRows, scheduleWords } from './levels';
 import { DASH, engineName, ms, ratePct, secs, signedPct, tps, tpsInterval, utcDate } from './text';
 import { isBaseline } from '../config-key';
+import { visibleControls } from '../safe-text';
 
-/** Escape Markdown's active characters in inline text; line breaks would end a table row. */
+/**
+ * Escape Markdown's active characters in inline text; line breaks would end a table row,
+ * and other control characters are made visible (the Markdown may be printed on a terminal).
+ */
 export function escapeMarkdown(value: unknown): string {
-  return String(value ?? '')
-    .replace(/\r\n|\r|\n/g, ' ')
-    .replace(/([\\`*_[\]<>|])/g, '\\$1');
+  return visibleControls(String(value ?? '').replace(/\r\n|\r|\n/g, ' ')).replace(/([\\`*_[\]<>|])/g, '\\$1');
 }
 
 /** A fence longer than any run of backticks inside, so the command cannot close it early. */
-function codeBlock(text: string): string {
+function codeBlock(raw: string): string {
+  const text = visibleControls(raw, { multiline: true });
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}sh\n${text}\n${fence}`;

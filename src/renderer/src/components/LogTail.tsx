@@ -1,7 +1,8 @@
 import type { LogLine } from '../../../shared/schemas';
+import { visibleControls } from '../../../shared/safe-text';
 import { useStickToBottom } from './useStickToBottom';
 
-/** The server's output as it streams; sticks to the bottom unless the user scrolled up to read. */
+/** The server's output as it streams (control characters shown, never obeyed); sticks to the bottom unless the user scrolled up to read. */
 export function LogTail({ lines }: { lines: LogLine[] }) {
   const ref = useStickToBottom<HTMLPreElement>(lines);
   return (
@@ -11,7 +12,7 @@ export function LogTail({ lines }: { lines: LogLine[] }) {
       ) : (
         lines.map((l, i) => (
           <span key={i} className={`log-${l.stream}`}>
-            {l.line}
+            {visibleControls(l.line)}
             {'\n'}
           </span>
         ))
