@@ -10,13 +10,15 @@
  * median of per-request ratios, each k measured right after the others), and
  * the server's CPU time per token: on a shared machine wall-clock speed mostly
  * measures the neighbours, while CPU time per token (one thread per context)
- * is what an idle machine turns into speed.
+ * is what an idle machine turns into speed. With --p-mins, every k > 0 runs at
+ * each confidence cut-off (the server's --draft-p-min): drafted per draft
+ * (draft_n / draft_n_drafts) shows how early the cut-off stops drafting.
  *
  * Not a test: it prints numbers and exits 0 whatever they are (the machine is
  * shared; the load average is printed beside them). Only a crash exits 1.
  *
  *   npm run bench:embedded -- [--sizes tiny,small] [--divergences 0,0.5] [--ks 0,1,2,3,4,6]
- *                             [--max-tokens 96] [--rounds 2] [--threads 1]
+ *                             [--p-mins 0,0.5] [--max-tokens 96] [--rounds 2] [--threads 1]
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -37,12 +39,13 @@ const PROMPTS = [
 ];
 
 const USAGE =
-  'usage: npm run bench:embedded -- [--sizes tiny,small] [--divergences 0,0.5] [--ks 0,1,2,3,4,6] [--max-tokens 96] [--rounds 2] [--threads 1]';
+  'usage: npm run bench:embedded -- [--sizes tiny,small] [--divergences 0,0.5] [--ks 0,1,2,3,4,6] [--p-mins 0,0.5] [--max-tokens 96] [--rounds 2] [--threads 1]';
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: 'tiny,small' },
     divergences: { type: 'string', default: '0,0.5' },
     ks: { type: 'string', default: '0,1,2,3,4,6' },
+    'p-mins': { type: 'string', default: '0' },
     'max-tokens': { type: 'string', default: '96' },
     rounds: { type: 'string', default: '2' },
     threads: { type: 'string', default: '1' },
@@ -68,13 +71,16 @@ const sizes = values.sizes.split(',');
 const shapes = new Map(sizes.map((s) => [s, parseShape(s)]));
 const divergences = values.divergences.split(',').map(Number);
 const ks = values.ks.split(',').map(Number);
+const pMins = values['p-mins'].split(',').map(Number);
 const maxTokens = Number(values['max-tokens']);
 const rounds = Number(values.rounds);
 const threads = Number(values.threads);
-if (![...divergences, ...ks, maxTokens, rounds, threads].every((n) => Number.isFinite(n) && n >= 0) || !ks.includes(0)) {
-  console.error(`numbers must be ≥ 0 and --ks must include 0 (the baseline)\n${USAGE}`);
+if (![...divergences, ...ks, ...pMins, maxTokens, rounds, threads].every((n) => Number.isFinite(n) && n >= 0) || !ks.includes(0) || pMins.some((p) => p >= 1)) {
+  console.error(`numbers must be ≥ 0, --p-mins below 1, and --ks must include 0 (the baseline)\n${USAGE}`);
   process.exit(2);
 }
+/** One server per (k, p_min); k = 0 drafts nothing, so it runs once, as the baseline. */
+const arms = ks.flatMap((k) => (k === 0 ? [{ k, pMin: 0 }] : pMins.map((pMin) => ({ k, pMin }))));
 
 /**
  * On-CPU nanoseconds of every thread of a process (Linux schedstat). Under a
@@ -97,6 +103,7 @@ interface Row {
   size: string;
   divergence: number;
   k: number;
+  pMin: number;
   clientTps: number;
   serverTps: number;
   /** Median over (round, prompt) of this k's tok/s over k = 0's, measured back to back. */
@@ -104,6 +111,8 @@ interface Row {
   /** Server CPU µs per generated token, over all measured requests. */
   cpuUsPerToken: number;
   acceptance: number | null;
+  /** draft_n / draft_n_drafts: below k when the cut-off (or the end of max_tokens) stopped drafts early. */
+  draftedPerDraft: number | null;
   hashes: string;
 }
 
@@ -120,18 +129,28 @@ try {
       // weights are mmapped, so the servers share one copy in the page cache.
       const servers = [];
       try {
-        for (const k of ks) {
+        for (const { k, pMin } of arms) {
           servers.push(
             await startEmbeddedServer(
-              { model: pair.targetPath, draftModel: pair.draftPath, draftMax: k, port: await freePort(), extraArgs: ['--threads', String(threads)] },
+              { model: pair.targetPath, draftModel: pair.draftPath, draftMax: k, draftPMin: pMin, port: await freePort(), extraArgs: ['--threads', String(threads)] },
               120_000,
             ),
           );
         }
-        const acc = ks.map(() => ({ client: [] as number[], decode: [] as number[], ratio: [] as number[], drafted: 0, accepted: 0, hashes: [] as string[], cpuNs: 0, tokens: 0 }));
+        const acc = arms.map(() => ({
+          client: [] as number[],
+          decode: [] as number[],
+          ratio: [] as number[],
+          drafted: 0,
+          accepted: 0,
+          drafts: 0,
+          hashes: [] as string[],
+          cpuNs: 0,
+          tokens: 0,
+        }));
         for (let r = -1; r < rounds; r++) {
           for (const prompt of PROMPTS) {
-            const order = ks.map((_, i) => (i + Math.max(r, 0)) % ks.length);
+            const order = arms.map((_, i) => (i + Math.max(r, 0)) % arms.length);
             const tps = new Map<number, number>();
             for (const i of order) {
               const cpuBefore = await cpuNs(servers[i].child.pid!);
@@ -153,35 +172,40 @@ try {
               if (r < 0) continue;
               acc[i].cpuNs += cpuAfter - cpuBefore;
               acc[i].tokens += d.metrics.completionTokens;
-              const t = (d.usageChunk as { timings: { predicted_per_second: number; draft_n?: number; draft_n_accepted?: number } }).timings;
+              const t = (d.usageChunk as { timings: { predicted_per_second: number; draft_n?: number; draft_n_accepted?: number; draft_n_drafts?: number } }).timings;
               const a = acc[i];
               a.client.push(d.metrics.tokensPerSecond);
               a.decode.push(t.predicted_per_second);
               a.drafted += t.draft_n ?? 0;
               a.accepted += t.draft_n_accepted ?? 0;
+              a.drafts += t.draft_n_drafts ?? 0;
               if (r === 0) a.hashes.push(d.metrics.outputHash.slice(0, 6));
               tps.set(i, d.metrics.tokensPerSecond);
             }
-            if (r >= 0) for (let i = 0; i < ks.length; i++) acc[i].ratio.push(tps.get(i)! / tps.get(ks.indexOf(0))!);
+            const baseline = arms.findIndex((a) => a.k === 0);
+            if (r >= 0) for (let i = 0; i < arms.length; i++) acc[i].ratio.push(tps.get(i)! / tps.get(baseline)!);
           }
         }
-        ks.forEach((k, i) => {
+        arms.forEach(({ k, pMin }, i) => {
           const a = acc[i];
           const row: Row = {
             size,
             divergence,
             k,
+            pMin,
             clientTps: median(a.client),
             serverTps: median(a.decode),
             speedup: median(a.ratio),
             cpuUsPerToken: a.cpuNs / a.tokens / 1000,
             acceptance: a.drafted > 0 ? a.accepted / a.drafted : null,
+            draftedPerDraft: a.drafts > 0 ? a.drafted / a.drafts : null,
             hashes: a.hashes.join(' '),
           };
           rows.push(row);
           console.log(
-            `${size} divergence ${divergence} k=${k}: ${row.clientTps.toFixed(1)} tok/s client, ${row.serverTps.toFixed(1)} decode, ` +
-              `speed-up ${row.speedup.toFixed(2)}×, ${row.cpuUsPerToken.toFixed(0)} CPU µs/token, acceptance ${row.acceptance?.toFixed(3) ?? '—'} (load ${load()})`,
+            `${size} divergence ${divergence} k=${k} p_min=${pMin}: ${row.clientTps.toFixed(1)} tok/s client, ${row.serverTps.toFixed(1)} decode, ` +
+              `speed-up ${row.speedup.toFixed(2)}×, ${row.cpuUsPerToken.toFixed(0)} CPU µs/token, acceptance ${row.acceptance?.toFixed(3) ?? '—'}, ` +
+              `drafted per draft ${row.draftedPerDraft?.toFixed(2) ?? '—'} (load ${load()})`,
           );
         });
       } finally {
@@ -194,7 +218,7 @@ try {
 }
 
 const table = new Table({
-  head: ['size', 'divergence', 'k', 'client tok/s', 'decode tok/s', 'speed-up (paired)', 'CPU µs/token', 'CPU speed-up', 'acceptance', 'output hashes'],
+  head: ['size', 'divergence', 'k', 'p_min', 'client tok/s', 'decode tok/s', 'speed-up (paired)', 'CPU µs/token', 'CPU speed-up', 'acceptance', 'drafted/draft', 'output hashes'],
   style: { head: [], border: [] },
 });
 for (const r of rows) {
@@ -203,12 +227,14 @@ for (const r of rows) {
     r.size,
     r.divergence,
     r.k,
+    r.k === 0 ? '—' : r.pMin,
     r.clientTps.toFixed(1),
     r.serverTps.toFixed(1),
     `${r.speedup.toFixed(2)}×`,
     r.cpuUsPerToken.toFixed(0),
     base ? `${(base.cpuUsPerToken / r.cpuUsPerToken).toFixed(2)}×` : '—',
     r.acceptance === null ? '—' : r.acceptance.toFixed(3),
+    r.draftedPerDraft === null ? '—' : r.draftedPerDraft.toFixed(2),
     r.hashes + (base && base.hashes !== r.hashes ? ' (DIFFERS FROM k=0!)' : ''),
   ]);
 }

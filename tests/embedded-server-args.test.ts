@@ -26,6 +26,22 @@ describe('embedded server arguments', () => {
     expect(serve(['-m', 't', '--spec-draft-n-max', '3']).draftMax).toBe(0);
   });
 
+  it('takes the confidence cut-off as --draft-p-min (and llama.cpp\'s newer --spec-draft-p-min), 0 by default', () => {
+    expect(serve(['-m', 't', '-md', 'd']).draftPMin).toBe(0);
+    expect(serve(['-m', 't', '-md', 'd', '--draft-p-min', '0.6']).draftPMin).toBe(0.6);
+    expect(serve(['-m', 't', '-md', 'd', '--spec-draft-p-min=.25']).draftPMin).toBe(0.25);
+    expect(serve(['-m', 't', '-md', 'd', '--draft-p-min', '0']).draftPMin).toBe(0);
+    // String(n) of a small number is in exponent form.
+    expect(serve(['-m', 't', '-md', 'd', '--draft-p-min', String(1e-7)]).draftPMin).toBe(1e-7);
+  });
+
+  it('refuses a cut-off outside 0 <= P < 1, naming the flag', () => {
+    for (const bad of ['1', '1.5', '1e0', '-0.1', 'abc', '', '0.5x', 'NaN', 'Infinity']) {
+      expect(() => parseServerArgs(['-m', 't', '-md', 'd', '--draft-p-min', bad]), bad).toThrow(/^--draft-p-min must be/);
+    }
+    expect(() => parseServerArgs(['-m', 't', '--draft-p-min'])).toThrow(/--draft-p-min needs a value/);
+  });
+
   it('ignores GPU offload flags out loud, and refuses what it does not know', () => {
     expect(serve(['-m', 't', '-ngl', '99']).ignored).toEqual(['-ngl 99']);
     expect(() => parseServerArgs(['-m', 't', '--metrics'])).toThrow(new ArgError('invalid argument: --metrics'));

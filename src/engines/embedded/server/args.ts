@@ -9,6 +9,8 @@ export interface ServerArgs {
   draftModel: string | null;
   /** Draft length; 0 = no speculation. */
   draftMax: number;
+  /** Confidence cut-off: drafting stops at the first token the draft gives less than this probability (0 = never). */
+  draftPMin: number;
   host: string;
   port: number;
   /** null = the model's training context, capped (see main.ts). */
@@ -32,7 +34,9 @@ export const USAGE = `usage: main.ts --model FILE [--model-draft FILE --spec-dra
   -md, --model-draft FILE         draft model (GGUF, same vocabulary); alias --spec-draft-model
        --spec-draft-n-max K       draft length (default ${DEFAULT_DRAFT_MAX}; 0 = no speculation);
                                   aliases --draft-max, --draft, --draft-n
-       --spec-draft-n-min N       accepted for compatibility; drafts are always k long
+       --spec-draft-n-min N       accepted for compatibility (a short draft is still verified)
+       --draft-p-min P            confidence cut-off, 0 <= P < 1 (default 0): stop drafting at the
+                                  first token whose draft probability is below P; alias --spec-draft-p-min
        --spec-type TYPE           none | draft-simple (default: draft-simple when a draft is given)
        --host HOST                default 127.0.0.1
        --port P                   default 8080
@@ -56,6 +60,8 @@ const FLAGS: Record<string, keyof Pending> = {
   '--draft-n': 'draftMax',
   '--spec-draft-n-min': 'draftMin',
   '--draft-min': 'draftMin',
+  '--draft-p-min': 'draftPMin',
+  '--spec-draft-p-min': 'draftPMin',
   '--spec-type': 'specType',
   '--host': 'host',
   '--port': 'port',
@@ -82,6 +88,7 @@ interface Pending {
   draftModel?: string;
   draftMax?: string;
   draftMin?: string;
+  draftPMin?: string;
   specType?: string;
   host?: string;
   port?: string;
@@ -116,6 +123,7 @@ export function parseServerArgs(argv: readonly string[]): ParsedArgs {
   if (specType === 'draft-simple' && !p.draftModel) throw new ArgError('--spec-type draft-simple needs --model-draft FILE');
   const draftMax = int(p.draftMax, '--spec-draft-n-max', DEFAULT_DRAFT_MAX, 0, 64);
   int(p.draftMin, '--spec-draft-n-min', 0, 0, 64);
+  const draftPMin = probability(p.draftPMin, '--draft-p-min');
   if (p.parallel !== undefined && int(p.parallel, '--parallel', 1, 1, 1) !== 1) throw new ArgError('--parallel must be 1');
   return {
     kind: 'serve',
@@ -123,6 +131,7 @@ export function parseServerArgs(argv: readonly string[]): ParsedArgs {
       model: p.model,
       draftModel: p.draftModel ?? null,
       draftMax: specType === 'none' || !p.draftModel ? 0 : draftMax,
+      draftPMin,
       host: p.host ?? '127.0.0.1',
       port: int(p.port, '--port', 8080, 0, 65535),
       contextSize: p.contextSize === undefined ? null : int(p.contextSize, '--ctx-size', 0, 16, 1 << 20),
@@ -138,5 +147,14 @@ function int(value: string | undefined, flag: string, fallback: number, min: num
   if (!/^-?\d+$/.test(value)) throw new ArgError(`${flag} must be a whole number (got "${value}")`);
   const n = Number(value);
   if (n < min || n > max) throw new ArgError(`${flag} must be between ${min} and ${max} (got ${n})`);
+  return n;
+}
+
+/** A cut-off probability, 0 ≤ P < 1: at 1 almost nothing would be drafted, which is k = 0 said another way. */
+function probability(value: string | undefined, flag: string): number {
+  if (value === undefined) return 0;
+  if (!/^(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(value)) throw new ArgError(`${flag} must be a number from 0 up to (not including) 1, e.g. 0.5 (got "${value}")`);
+  const n = Number(value);
+  if (n >= 1) throw new ArgError(`${flag} must be below 1 (got ${value}): 0 drafts every token, a higher value only tokens the draft model is surer of`);
   return n;
 }

@@ -42,7 +42,7 @@ export class EmbeddedEngine {
         contexts.push(draftContext);
         draftSide = { model: draft, sequence: draftContext.getSequence() };
       }
-      const decoder = new SpeculativeDecoder({ model: target, sequence: targetContext.getSequence() }, draftSide, args.draftMax);
+      const decoder = new SpeculativeDecoder({ model: target, sequence: targetContext.getSequence() }, draftSide, args.draftMax, args.draftPMin);
       return new EmbeddedEngine(llama, target, contexts, decoder, contextSize);
     } catch (err) {
       await llama.dispose().catch(() => {});
@@ -52,6 +52,10 @@ export class EmbeddedEngine {
 
   get draftMax(): number {
     return this.decoder.speculative ? this.decoder.draftMax : 0;
+  }
+
+  get draftPMin(): number {
+    return this.decoder.draftPMin;
   }
 
   tokenizePrompt(prompt: string): Token[] {

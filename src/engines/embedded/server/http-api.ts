@@ -141,7 +141,8 @@ export function createApi(state: ApiState): http.Server {
 
 function props(state: ApiState, engine: EmbeddedEngine): Record<string, unknown> {
   const k = engine.draftMax;
-  const speculative = { n_max: k, n_min: 0, p_min: 0 };
+  const pMin = engine.draftPMin;
+  const speculative = { n_max: k, n_min: 0, p_min: pMin };
   return {
     default_generation_settings: {
       id: 0,
@@ -159,7 +160,7 @@ function props(state: ApiState, engine: EmbeddedEngine): Record<string, unknown>
         // llama-server writes these as flat dotted keys; the nested form is for readers that expect an object.
         'speculative.n_max': k,
         'speculative.n_min': 0,
-        'speculative.p_min': 0,
+        'speculative.p_min': pMin,
         speculative,
       },
     },

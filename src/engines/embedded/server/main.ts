@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : args.port;
   log(`main: HTTP server is listening, hostname: ${args.host}, port: ${port}, http threads: 1`);
-  log(`main: loading model ${args.model}${args.draftModel && args.draftMax > 0 ? ` with draft ${args.draftModel} (n_max ${args.draftMax})` : ''}`);
+  log(`main: loading model ${args.model}${args.draftModel && args.draftMax > 0 ? ` with draft ${args.draftModel} (n_max ${args.draftMax}, p_min ${args.draftPMin})` : ''}`);
   const { EmbeddedEngine } = await import('./engine');
   try {
     const started = performance.now();

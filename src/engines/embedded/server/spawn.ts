@@ -13,6 +13,8 @@ export interface EmbeddedServerConfig {
   draftModel?: string;
   /** Draft length; 0 or no draft = no speculation. */
   draftMax?: number;
+  /** Confidence cut-off (--draft-p-min); left out = the server's default, 0. */
+  draftPMin?: number;
   host?: string;
   port: number;
   extraArgs?: string[];
@@ -21,7 +23,10 @@ export interface EmbeddedServerConfig {
 /** The command line, exactly as llama-server would take it (after the node and script words). */
 export function embeddedServerCommand(c: EmbeddedServerConfig): string[] {
   const argv = [process.execPath, RUN_TS, MAIN, '--model', c.model];
-  if (c.draftModel && (c.draftMax ?? 0) > 0) argv.push('--model-draft', c.draftModel, '--spec-draft-n-max', String(c.draftMax));
+  if (c.draftModel && (c.draftMax ?? 0) > 0) {
+    argv.push('--model-draft', c.draftModel, '--spec-draft-n-max', String(c.draftMax));
+    if (c.draftPMin !== undefined) argv.push('--draft-p-min', String(c.draftPMin));
+  }
   argv.push('--port', String(c.port), '--host', c.host ?? '127.0.0.1', ...(c.extraArgs ?? []));
   return argv;
 }

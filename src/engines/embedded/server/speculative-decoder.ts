@@ -5,7 +5,9 @@
  * counters are wrong in 3.21.1 (see docs/embedded-engine.md): so this loop does
  * it the way llama-server does, in the open:
  *
- *   1. the draft model proposes k tokens greedily, one evaluation each;
+ *   1. the draft model proposes up to k tokens greedily, one evaluation each,
+ *      stopping at the first token it gives less than p_min probability (the
+ *      cut-off of llama-server's --draft-p-min);
  *   2. the target evaluates the last committed token plus those k tokens in ONE
  *      batch and picks its own token after each position;
  *   3. the longest prefix where draft and target agree is accepted, plus the
@@ -60,6 +62,8 @@ export class SpeculativeDecoder {
     private readonly draft: DecoderSide | null,
     /** Draft length; 0 or no draft model = plain decoding. */
     readonly draftMax: number,
+    /** Confidence cut-off (0 = draft all k tokens). */
+    readonly draftPMin = 0,
   ) {}
 
   get speculative(): boolean {
@@ -96,7 +100,7 @@ export class SpeculativeDecoder {
     const pick = pickToken(req.sampling);
     const targetOptions = pick.evaluateOptions(targetBias);
     // The draft always proposes its greedy choice; the target's choice decides.
-    const draftOptions = { temperature: 0, tokenBias: draftBias };
+    const draftOptions = draftSampling(draftBias);
 
     // committed = prompt + emitted tokens. The target's cache holds all of it but
     // the last token, which is fed with the next step.
@@ -161,24 +165,49 @@ export class SpeculativeDecoder {
     return stats;
   }
 
-  /** Greedy draft of k tokens. The draft's cache is first aligned with everything committed. */
+  /**
+   * Greedy draft of up to k tokens; fewer when the draft's probability of its
+   * own choice falls below p_min. The draft's cache is first aligned with
+   * everything committed.
+   */
   private async propose(sequence: LlamaContextSequence, committed: readonly Token[], k: number, options: Record<string, unknown>): Promise<Token[]> {
     const feed = await syncCache(sequence, committed);
     const proposal: Token[] = [];
     let input: Token[] = feed;
     for (let i = 0; i < k; i++) {
       const items: EvalItem[] = input.slice(0, -1);
-      items.push([input[input.length - 1], { generateNext: { token: true, options } }]);
+      items.push([input[input.length - 1], { generateNext: { probabilities: true, options } }]);
       const res = await sequence.controlledEvaluate(items);
-      const token = res[items.length - 1]?.next.token;
-      if (token === undefined || token === null) break;
-      proposal.push(token);
+      const best = likeliest(res[items.length - 1]?.next.probabilities);
+      // llama-server's cut-off: the first token below p_min ends the draft and is not drafted.
+      if (!best || best.probability < this.draftPMin) break;
+      proposal.push(best.token);
       // Nothing follows the end of the text: drafting past it would only waste draft steps.
-      if (token === sequence.model.tokens.eos) break;
-      input = [token];
+      if (best.token === sequence.model.tokens.eos) break;
+      input = [best.token];
     }
     return proposal;
   }
+}
+
+/**
+ * How llama-server's draft sampler sees the next token: the 10 likeliest at
+ * temperature 1 (no top-p, no min-p), the likeliest taken, and its probability
+ * renormalised over those 10 — so a p_min here means what it means there.
+ * (The sampler's own random draw is ignored, as there.)
+ */
+const DRAFT_CANDIDATES = 10;
+
+function draftSampling(tokenBias: TokenBias | undefined): Record<string, unknown> {
+  return { temperature: 1, topK: DRAFT_CANDIDATES, topP: 1, minP: 0, seed: 0, tokenBias };
+}
+
+/** The first entry of node-llama-cpp's probability map, which is sorted from the likeliest down. */
+function likeliest(probabilities: Map<Token, number> | undefined): { token: Token; probability: number } | null {
+  const first = probabilities?.entries().next();
+  if (!first || first.done) return null;
+  const [token, probability] = first.value;
+  return { token, probability };
 }
 
 /**
