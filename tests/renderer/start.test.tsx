@@ -108,7 +108,9 @@ describe('Get started: what do you run → model → one click', () => {
     expect(headline.textContent).toBe(words);
     expect(words).toMatch(/faster with 5 draft tokens/);
     expect(document.activeElement).toBe(headline);
-    expect(screen.getByTestId('notice').textContent).toBe(words);
+    // Said once on One click (issue 20, item 15): not again in the notice bar or under the progress.
+    expect(screen.queryByTestId('notice')).toBeNull();
+    expect(screen.getAllByText(words)).toHaveLength(1);
     // The headline comes before everything else on the screen.
     const section = screen.getByRole('heading', { name: 'One click' }).parentElement!;
     expect(section.querySelector('[data-testid="oneclick-answer"]')).toBe(section.children[1]);
@@ -164,7 +166,7 @@ describe('Get started: what do you run → model → one click', () => {
       fake.emit('sweep:done', { runId: 'lm-1', status: 'complete', reportPath: '/d/test_results.json', error: null });
     });
     expect((await screen.findByTestId('oneclick-setting')).textContent).toBe(lmReport.recommendation!.setting);
-    await user.click(screen.getByRole('button', { name: 'Copy' }));
+    await user.click(screen.getByRole('button', { name: 'Copy setting' }));
     expect(await navigator.clipboard.readText()).toBe(lmReport.recommendation!.setting);
 
     // Apply with LM Studio's own tool: the exact commands are shown first; declined, nothing runs.
@@ -254,7 +256,7 @@ describe('stale errors go when their cause is fixed', () => {
     const fake = createFakeApi({ 'app:info': () => noEngineInfo });
     renderApp(fake.api, 'servers');
     await user.click(await screen.findByTestId('nav-oneclick'));
-    await user.click(screen.getByRole('button', { name: 'Find optimal draft tokens & restart' }));
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
     expect(screen.getByText(/fix the server settings on the Servers screen first \(model: /)).toBeTruthy();
     await user.click(screen.getByTestId('nav-servers'));
     await user.click(within(await screen.findByTestId('server-demo')).getByRole('button', { name: 'Use the simulator' }));

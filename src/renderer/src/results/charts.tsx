@@ -27,6 +27,14 @@ import { tiedKeys } from './ties';
 
 export const HEIGHT = 240;
 export const SERIES = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)'];
+/** Line patterns, so series stay apart when colours repeat (and for readers who do not tell colours apart). */
+export const DASHES = ['0', '6 3', '2 3', '8 3 2 3'];
+const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'cross', 'star', 'wye'] as const;
+
+/** The i-th series' look: a colour, and past the colours a dash pattern of its own, and a marker shape. */
+export function seriesStyle(i: number): { colour: string; dash: string; shape: (typeof SHAPES)[number] } {
+  return { colour: SERIES[i % SERIES.length], dash: DASHES[Math.floor(i / SERIES.length) % DASHES.length], shape: SHAPES[i % SHAPES.length] };
+}
 // Fixed size on first render so charts draw before (and without) a layout pass, e.g. in jsdom.
 const INITIAL = { width: 520, height: HEIGHT };
 
@@ -120,7 +128,8 @@ export function GroupSpeedupChart({ groups, title, testId }: { groups: GroupComp
     <ChartFrame title={title} testId={testId} empty={ks.length && data.length ? null : 'Needs a baseline and at least one k > 0.'}>
       <BarChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-        <XAxis dataKey="name" {...axis} />
+        {/* interval 0: every group named, even where recharts would skip labels to avoid crowding. */}
+        <XAxis dataKey="name" {...axis} interval={0} />
         <YAxis {...axis} unit="%" width={60} />
         <Tooltip {...tooltipStyle} formatter={(v, n) => [`${v}%`, String(n)]} />
         <Legend />
@@ -210,9 +219,21 @@ export function LiveMeasurementsChart({ measurements, simulated }: { measurement
         <YAxis type="number" dataKey="y" name="tokens/s" unit=" tok/s" {...axis} width={80} />
         <Tooltip {...tooltipStyle} />
         <Legend />
-        {series.map((s, i) => (
-          <Scatter key={s.key} name={s.name} data={s.points} fill={SERIES[i % SERIES.length]} isAnimationActive={false} />
-        ))}
+        {series.map((s, i) => {
+          const look = seriesStyle(i);
+          // Points joined in order with the series' dash pattern: colour and pattern together tell 12+ series apart.
+          return (
+            <Scatter
+              key={s.key}
+              name={s.name}
+              data={s.points}
+              fill={look.colour}
+              shape={look.shape}
+              line={{ stroke: look.colour, strokeDasharray: look.dash, strokeWidth: 1.5 }}
+              isAnimationActive={false}
+            />
+          );
+        })}
       </ScatterChart>
     </ChartFrame>
   );
