@@ -29,9 +29,9 @@ function serverWords(plan: SweepPlan, engine: EngineDescriptor | null, restartsO
   if (plan.mode === 'attached') {
     return kChange === 'reload'
       ? `${engine?.label ?? 'The server'} reloads the model for each setting; SpecTune does not restart it, and tells you the setting to keep.`
-      : `SpecTune changes the setting per request and does not restart the server; it tells you the setting to keep.`;
+      : `SpecTune changes the setting per request on the running server and tells you the setting to keep.`;
   }
-  const during = kChange === 'restart' ? 'restarts the server for each k it measures' : kChange === 'reload' ? 'reloads the model for each k it measures' : 'changes k per request, without restarting the server';
+  const during = kChange === 'restart' ? 'restarts the server for each k it measures' : kChange === 'reload' ? 'reloads the model for each k it measures' : 'changes k per request on one running server';
   return `SpecTune ${during}${restartsOnWinner ? `, then ${kChange === 'per-request' ? 'sets it to' : 'restarts it on'} the fastest setting` : ''}.`;
 }
 

@@ -86,7 +86,7 @@ export function OneClickScreen() {
       )}
       {Object.entries(errors)
         // The server's error points at Servers; the load fields show their own above.
-        .filter(([k]) => k !== 'server' && k !== 'concurrency' && k !== 'targetConcurrency')
+        .filter(([k]) => !['server', 'concurrency', 'targetConcurrency', 'sloTtftP99', 'sloItlP99'].includes(k))
         .map(([k, v]) => (
           <p key={k} className="field-error" role="alert">
             {k}: {v}{' '}
