@@ -125,6 +125,29 @@ describe('LM Studio: the answer names the draft model and where to set it (item 
   });
 });
 
+describe('LM Studio elsewhere: History and the Sweep screen name the draft model too (item 1)', () => {
+  it('History\'s Best k is the draft model, not "—"', async () => {
+    const fake = createFakeApi({
+      'history:list': () => [
+        { runId: 'lm-1', createdAt: '2026-12-01T10:00:00.000Z', status: 'complete', model: 'qwen2.5-7b-instruct', simulated: true, recommendedK: null, recommendedDraftModel: 'qwen2.5-0.5b-instruct', speedupPercent: 31.2, reportPath: '/d/lm-1/test_results.json' },
+      ],
+    });
+    renderApp(fake.api, 'history');
+    const row = (await screen.findByText('qwen2.5-7b-instruct', { exact: false })).closest('tr')!;
+    expect(within(row).getAllByRole('cell')[2].textContent).toBe('draft qwen2.5-0.5b-instruct');
+  });
+
+  it('the Sweep screen shows where to set it when the run ends', async () => {
+    const fake = createFakeApi();
+    const { store } = renderApp(fake.api, 'sweep');
+    await waitFor(() => expect(fake.callsTo('sweep:state')).toHaveLength(1));
+    await act(async () => {});
+    act(() => store.setState((s) => ({ sweep: { ...s.sweep, running: false, status: 'complete', report: lmStudioReport(), runId: 'lm-2' } })));
+    const answer = await screen.findByTestId('sweep-answer');
+    expect(within(answer).getByTestId('sweep-command').textContent).toBe(lmStudioReport().recommendation!.setting);
+  });
+});
+
 describe('adaptive runs say what was measured and what predicted (item 2)', () => {
   it('"4 measured, 5 predicted" instead of "9 settings were compared"; predicted rows show their figure, marked', () => {
     const r = adaptiveReport();
@@ -243,6 +266,14 @@ describe('the decision in words (issue 17)', () => {
     r.decision = [decision({ comparison: { a: { numSpeculativeTokens: 5 }, b: { numSpeculativeTokens: 3 }, ratio: 1.07, interval: [1.04, 1.1], looks: 3 } })];
     render(<ResultsView report={parse(r)} />);
     expect(screen.getByTestId('headline-decision').textContent).toBe('k=5, decided: 7% faster than k=3 (interval 4–10%).');
+  });
+
+  it('One click says it in words under its headline', async () => {
+    const r = structuredClone(report);
+    r.decision = [decision({ stoppedBecause: 'tie', comparison: { a: { numSpeculativeTokens: 7 }, b: { numSpeculativeTokens: 5 }, ratio: 1.004, interval: [0.98, 1.03], looks: 3 } })];
+    const { store } = renderApp(createFakeApi().api, 'oneclick');
+    act(() => store.setState((s) => ({ sweep: { ...s.sweep, oneClick: true, kind: 'optimize', running: false, status: 'complete', report: parse(r), runId: 'tie-1' } })));
+    expect((await screen.findByTestId('oneclick-decision')).textContent).toBe('k=5, decided: as fast as k=7 (within 1%), and it drafts fewer tokens per step.');
   });
 
   it('at the cap, low confidence: more repeats would decide it', () => {

@@ -7,7 +7,8 @@ import { LiveMeasurementsChart, ThroughputChart } from '../results/charts';
 import { ConfigTable } from '../results/tables';
 import { SweepForm } from './SweepForm';
 import { levelView, targetLevel } from '../results/levels';
-import { CopyButton, CommandLine } from '../components/CopyButton';
+import { CopyButton } from '../components/CopyButton';
+import { HowToSetIt } from '../results/HowToSetIt';
 import { Headline } from '../results/Headline';
 import { ReportDownloads } from '../results/ReportDownloads';
 import { SaveReport } from './ResultsScreen';
@@ -57,7 +58,7 @@ export function SweepStatus({ answer = true }: { answer?: boolean }) {
         // The answer and what to do with it, beside the result (issue 11, finding 8): not only on Results.
         <div className="sweep-answer" data-testid="sweep-answer">
           <Headline report={sweep.report} />
-          {sweep.report.recommendation?.command && <CommandLine command={sweep.report.recommendation.command} testId="sweep-command" />}
+          {sweep.report.recommendation && <HowToSetIt rec={sweep.report.recommendation} testId="sweep-command" />}
           <div className="actions">
             {sweep.runId && <SaveReport runId={sweep.runId} />}
           </div>
