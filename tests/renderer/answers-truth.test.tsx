@@ -273,7 +273,11 @@ describe('the decision in words (issue 17)', () => {
     r.decision = [decision({ stoppedBecause: 'tie', comparison: { a: { numSpeculativeTokens: 7 }, b: { numSpeculativeTokens: 5 }, ratio: 1.004, interval: [0.98, 1.03], looks: 3 } })];
     const { store } = renderApp(createFakeApi().api, 'oneclick');
     act(() => store.setState((s) => ({ sweep: { ...s.sweep, oneClick: true, kind: 'optimize', running: false, status: 'complete', report: parse(r), runId: 'tie-1' } })));
-    expect((await screen.findByTestId('oneclick-decision')).textContent).toBe('k=5, decided: as fast as k=7 (within 1%), and it drafts fewer tokens per step.');
+    const words = 'k=5, decided: as fast as k=7 (within 1%), and it drafts fewer tokens per step.';
+    expect((await screen.findByTestId('oneclick-decision')).textContent).toBe(words);
+    // Said once: the recommendation panel below keeps to the figures and the why.
+    expect(screen.getAllByText(words)).toHaveLength(1);
+    expect(screen.getAllByTestId('how-to-set')).toHaveLength(1);
   });
 
   it('at the cap, low confidence: more repeats would decide it', () => {

@@ -75,8 +75,11 @@ function GridEdge({ report }: { report: Report }) {
   );
 }
 
-/** `setting`: draw "How to set it" (One click draws it in its answer above, so it passes false). */
-export function RecommendationPanel({ report, children, setting = true }: { report: Report; children?: React.ReactNode; setting?: boolean }) {
+/**
+ * `answered`: the answer in words, how it was decided and how to set it are drawn above the panel
+ * already (One click's answer), so the panel keeps to the figures and the why — each said once.
+ */
+export function RecommendationPanel({ report, children, answered = false }: { report: Report; children?: React.ReactNode; answered?: boolean }) {
   const r = report.recommendation;
   // History's compare draws two panels at once: a fixed id would label both with the first heading.
   const titleId = useId();
@@ -96,10 +99,12 @@ export function RecommendationPanel({ report, children, setting = true }: { repo
       </header>
       {r ? (
         <>
-          <p className="rec-plain" data-testid="rec-plain">
-            {plainSentence(report)}
-          </p>
-          {decided && <p data-testid="rec-decision">{decided}</p>}
+          {!answered && (
+            <p className="rec-plain" data-testid="rec-plain">
+              {plainSentence(report)}
+            </p>
+          )}
+          {decided && !answered && <p data-testid="rec-decision">{decided}</p>}
           {gridEdges(report).length > 0 && <GridEdge report={report} />}
           <div className="stats">
             <SettingStat rec={r} />
@@ -138,7 +143,7 @@ export function RecommendationPanel({ report, children, setting = true }: { repo
               Best use case: <strong>{report.bestUseCase.label}</strong> ({f.signedPct(report.bestUseCase.speedupPercent)})
             </p>
           )}
-          {setting && <HowToSetIt rec={r} testId="rec-command" />}
+          {!answered && <HowToSetIt rec={r} testId="rec-command" />}
         </>
       ) : (
         <p className="muted">No recommendation yet: it needs at least one finished configuration.</p>

@@ -97,7 +97,7 @@ export function OneClickScreen() {
         ))}
       {mine && <SweepStatus answer={false} />}
       {finished && sweep.report && (
-        <RecommendationPanel report={sweep.report} setting={false}>
+        <RecommendationPanel report={sweep.report} answered>
           {/* Only a launched engine was restarted; an attached run leaves the managed server as it was. */}
           {rec && server?.settings && sweep.kind === 'optimize' && (
             <p data-testid="oneclick-winner">
