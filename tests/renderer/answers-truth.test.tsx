@@ -17,6 +17,7 @@ import { createFakeApi } from './fake-api';
 import { renderApp } from './render-app';
 import { multiLevelReport } from './fixtures/multi-level-report';
 import fixture from './fixtures/report.json';
+import { lmStudioReport as lmStudioFixture } from './fixtures/lmstudio-report';
 
 const report: Report = ReportSchema.parse(fixture);
 const parse = (r: unknown): Report => ReportSchema.parse(r);
@@ -34,21 +35,7 @@ function renderResults(r: Report) {
 }
 
 /** LM Studio compares draft models: its k is its own (null), the setting names the draft model. */
-function lmStudioReport(): Report {
-  const r = structuredClone(report);
-  r.server = { ...r.server, kind: 'lmstudio' };
-  r.plan = { ...r.plan, mode: 'attached', url: 'http://127.0.0.1:1234' };
-  r.recommendation = {
-    ...r.recommendation!,
-    engine: 'lmstudio',
-    numSpeculativeTokens: null,
-    draftModel: 'qwen2.5-0.5b-instruct',
-    setting: 'LM Studio: Speculative decoding → draft model qwen2.5-0.5b-instruct',
-    command: null,
-    argv: null,
-  };
-  return parse(r);
-}
+const lmStudioReport = () => parse(lmStudioFixture(report));
 
 /** An adaptive run: k = 0, 3, 5, 7 measured, 1, 2, 4, 6, 8 predicted from them. */
 function adaptiveReport(): Report {

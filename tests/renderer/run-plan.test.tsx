@@ -27,13 +27,19 @@ async function setText(user: User, label: string, text: string) {
   if (text) await user.type(box, text);
 }
 
+/** The Sweep screen over a valid Servers form, its runs answered. */
+async function openSweep() {
+  const user = userEvent.setup();
+  const fake = createFakeApi({ 'sweep:start': () => ({ runId: 's' }) });
+  renderApp(fake.api);
+  await fillServer(user);
+  await user.click(screen.getByTestId('nav-sweep'));
+  return { user, fake };
+}
+
 describe('the Sweep form says before the run whether it is adaptive, and offers the strategy and max repeats (item 2)', () => {
   it('the default grid says adaptive; a short list says every k; the choice and max repeats go out in the plan', async () => {
-    const user = userEvent.setup();
-    const fake = createFakeApi({ 'sweep:start': () => ({ runId: 's' }) });
-    renderApp(fake.api);
-    await fillServer(user);
-    await user.click(screen.getByTestId('nav-sweep'));
+    const { user, fake } = await openSweep();
     const search = await screen.findByLabelText('Search');
     const help = () => document.getElementById(search.getAttribute('aria-describedby')!)!.textContent;
     expect(help()).toMatch(/this run will be adaptive/);
@@ -55,11 +61,7 @@ describe('the Sweep form says before the run whether it is adaptive, and offers 
 
 describe('the load form takes latency bounds (issue 17)', () => {
   it('TTFT and ITL p99 in ms go out as plan.slo; a bound that is not a positive number is refused by name', async () => {
-    const user = userEvent.setup();
-    const fake = createFakeApi({ 'sweep:start': () => ({ runId: 's' }) });
-    renderApp(fake.api);
-    await fillServer(user);
-    await user.click(screen.getByTestId('nav-sweep'));
+    const { user, fake } = await openSweep();
     await setText(user, 'TTFT p99 bound (ms)', '-5');
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
     expect(screen.getByText('the TTFT p99 bound must be a number of milliseconds above 0, e.g. 500')).toBeTruthy();

@@ -8,6 +8,7 @@ import { summarizeReport } from '../../src/shared/report-export/summary';
 import fixture from './fixtures/report.json';
 import { browserInfo, createFakeApi, noEngineInfo, stoppedState } from './fake-api';
 import { renderApp } from './render-app';
+import { lmStudioReport } from './fixtures/lmstudio-report';
 
 const LMS_COMMANDS = ['lms unload qwen2.5-7b-instruct', 'lms load qwen2.5-7b-instruct --identifier qwen2.5-7b-instruct --yes --speculative-draft-simple --speculative-draft-model qwen2.5-0.5b-instruct'];
 
@@ -118,20 +119,7 @@ describe('Get started: what do you run → model → one click', () => {
 
   it('an attached engine: the URL, its models and draft candidates from the server, an attached plan, and the exact setting with Copy', async () => {
     const user = userEvent.setup();
-    const lmReport: Report = {
-      ...report,
-      plan: { ...report.plan, mode: 'attached', url: 'http://127.0.0.1:1234' },
-      server: { ...report.server, kind: 'lmstudio' },
-      recommendation: {
-        ...report.recommendation!,
-        engine: 'lmstudio',
-        numSpeculativeTokens: null,
-        draftModel: 'qwen2.5-0.5b-instruct',
-        setting: 'LM Studio: Speculative decoding → draft model qwen2.5-0.5b-instruct',
-        command: null,
-        argv: null,
-      },
-    };
+    const lmReport: Report = lmStudioReport(report);
     const fake = createFakeApi({
       'status:probe': () => [lmStudioUp],
       'engines:models': () => ({ models: ['qwen2.5-7b-instruct'], draftCandidates: ['qwen2.5-7b-instruct', 'qwen2.5-0.5b-instruct', 'llama-3.2-1b-instruct'] }),
