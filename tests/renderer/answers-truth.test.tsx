@@ -10,7 +10,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { ReportSchema, SweepPlanSchema, type ConfigurationResult, type LevelDecision, type Report, type SweepProgress } from '../../src/shared/schemas';
 import { ResultsView } from '../../src/renderer/src/results/ResultsView';
-import { seriesStyle } from '../../src/renderer/src/results/charts';
+import { seriesStyle, wrapLabel } from '../../src/renderer/src/results/charts';
 import { StoreProvider } from '../../src/renderer/src/state/context';
 import { createAppStore } from '../../src/renderer/src/state/store';
 import { createFakeApi } from './fake-api';
@@ -291,6 +291,13 @@ describe('runs read as they are (item 15)', () => {
     expect(table.textContent).toContain('No spec');
     expect(table.textContent).not.toContain('★');
     expect(screen.getByTestId('chart-throughput').textContent).not.toContain('(k = 0) ★');
+  });
+
+  it('"Speedup by prompt type" names every group, a long name wrapped onto lines rather than skipped', () => {
+    expect(wrapLabel('Creative problem-solving')).toEqual(['Creative', 'problem-solving']);
+    render(<ResultsView report={report} />);
+    const ticks = [...screen.getByTestId('chart-by-prompt').querySelectorAll('text.recharts-cartesian-axis-tick-value[text-anchor="middle"]')];
+    expect(ticks.map((t) => [...t.querySelectorAll('tspan')].map((l) => l.textContent).join(' '))).toEqual(report.byPromptType.map((g) => g.label));
   });
 
   it('each screen opens at its top', async () => {

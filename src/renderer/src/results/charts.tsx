@@ -115,6 +115,31 @@ export function ThroughputChart({ configs, best }: { configs: ConfigurationResul
   );
 }
 
+/** Splits a label into lines of about `width` characters at spaces ("Technical explanation" → two lines). */
+export function wrapLabel(text: string, width = 12): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(/\s+/)) {
+    const last = lines.length - 1;
+    if (last >= 0 && (lines[last] + ' ' + word).length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** An x-axis label on as many lines as it needs, so narrow charts name every group without overlap. */
+function WrappedTick(props: { x?: number; y?: number; payload?: { value: string } }) {
+  const { x = 0, y = 0, payload } = props;
+  return (
+    <text x={x} y={y + 12} textAnchor="middle" fill="var(--muted)" fontSize={12} className="recharts-cartesian-axis-tick-value">
+      {wrapLabel(String(payload?.value ?? '')).map((line, i) => (
+        <tspan key={i} x={x} dy={i === 0 ? 0 : 13}>
+          {line}
+        </tspan>
+      ))}
+    </text>
+  );
+}
+
 export function GroupSpeedupChart({ groups, title, testId }: { groups: GroupComparison[]; title: string; testId: string }) {
   // One series per configuration, in the sweep's order (the report lists them that way).
   const series = [...new Map(groups.flatMap((g) => g.byTokens.map((t) => [configKey(t), t] as const))).values()];
@@ -128,8 +153,8 @@ export function GroupSpeedupChart({ groups, title, testId }: { groups: GroupComp
     <ChartFrame title={title} testId={testId} empty={ks.length && data.length ? null : 'Needs a baseline and at least one k > 0.'}>
       <BarChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-        {/* interval 0: every group named, even where recharts would skip labels to avoid crowding. */}
-        <XAxis dataKey="name" {...axis} interval={0} />
+        {/* interval 0: every group named, even where recharts would skip labels to avoid crowding; long names wrap. */}
+        <XAxis dataKey="name" {...axis} interval={0} height={44} tick={<WrappedTick />} />
         <YAxis {...axis} unit="%" width={60} />
         <Tooltip {...tooltipStyle} formatter={(v, n) => [`${v}%`, String(n)]} />
         <Legend />
