@@ -196,6 +196,8 @@ describe('per-prompt best k says which rule decided it (item 5)', () => {
 describe('load runs show the whole recommendation (item 6)', () => {
   it('One click shows the schedule command, wrapped, and the per-load table', async () => {
     const r = multiLevelReport(report);
+    // The engine's one-k words, which the schedule must not sit beside.
+    r.recommendation!.setting = 'num_speculative_tokens = 3';
     const fake = createFakeApi();
     const { store } = renderApp(fake.api, 'oneclick');
     act(() => store.setState((s) => ({ sweep: { ...s.sweep, oneClick: true, kind: 'optimize', running: false, status: 'complete', report: r, runId: 'load-1' } })));
@@ -205,6 +207,8 @@ describe('load runs show the whole recommendation (item 6)', () => {
     expect(setting.classList.contains('wrap')).toBe(true);
     expect(within(answer).getByTestId('oneclick-setting-schedule').textContent).toMatch(/batch 1/);
     expect(within(answer).getByTestId('level-picks-table')).toBeTruthy();
+    // Not the one k's words beside it: the schedule is the answer.
+    expect(within(answer).queryByTestId('oneclick-setting-words')).toBeNull();
   });
 
   it('twelve live series differ in colour and dash pattern together', () => {

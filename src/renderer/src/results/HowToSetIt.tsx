@@ -11,7 +11,8 @@ export function HowToSetIt({ rec, testId }: { rec: Recommendation; testId: strin
   const schedule = rec.schedule && rec.schedule.confirmed !== false && rec.schedule.command ? rec.schedule : null;
   const line = schedule?.command ?? rec.command ?? rec.setting ?? null;
   if (!line) return null;
-  const words = rec.setting && rec.setting !== line ? rec.setting : null;
+  // The one-k words ("num_speculative_tokens = 3") would contradict a schedule: only beside the one-k line.
+  const words = !schedule && rec.setting && rec.setting !== line ? rec.setting : null;
   return (
     <section className="how-to-set" aria-label="How to set it" data-testid="how-to-set">
       <h4>How to set it</h4>
