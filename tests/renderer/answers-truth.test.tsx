@@ -10,6 +10,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { ReportSchema, SweepPlanSchema, type ConfigurationResult, type LevelDecision, type Report, type SweepProgress } from '../../src/shared/schemas';
 import { ResultsView } from '../../src/renderer/src/results/ResultsView';
+import { CompareTable } from '../../src/renderer/src/results/CompareTable';
 import { seriesStyle, wrapLabel } from '../../src/renderer/src/results/charts';
 import { StoreProvider } from '../../src/renderer/src/state/context';
 import { createAppStore } from '../../src/renderer/src/state/store';
@@ -148,6 +149,12 @@ describe('adaptive runs say what was measured and what predicted (item 2)', () =
     expect(figures[0].textContent).toBe('≈44.0 tok/s predicted');
     expect(figures[1].textContent).toBe('42.0–46.0 tok/s predicted');
     expect(k4.textContent).toMatch(/≈\+\d+\.\d% predicted/);
+  });
+
+  it('History\'s side by side shows a predicted k\'s figure, marked, not "—"', () => {
+    render(<CompareTable a={report} b={adaptiveReport()} />);
+    const row = within(screen.getByTestId('compare-table')).getByRole('rowheader', { name: 'k = 4 tok/s' }).closest('tr')!;
+    expect(within(row).getAllByRole('cell').map((c) => c.textContent)).toEqual(['—', '≈44.0 tok/s predicted']);
   });
 
   it('the progress line at the end reads as done: "Done: 4 measured, 5 predicted", not "configuration 4 of 9"', async () => {
