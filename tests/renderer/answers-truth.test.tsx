@@ -216,6 +216,9 @@ describe('load runs show the whole recommendation (item 6)', () => {
     expect(within(answer).getByTestId('level-picks-table')).toBeTruthy();
     // Not the one k's words beside it: the schedule is the answer.
     expect(within(answer).queryByTestId('oneclick-setting-words')).toBeNull();
+    // On Results the schedule card's own line wraps too.
+    render(<ResultsView report={r} />);
+    expect(screen.getByTestId('schedule-command').classList.contains('wrap')).toBe(true);
   });
 
   it('twelve live series differ in colour and dash pattern together', () => {

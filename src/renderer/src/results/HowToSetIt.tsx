@@ -1,5 +1,5 @@
 import type { Recommendation } from '../../../shared/schemas';
-import { CopyButton } from '../components/CopyButton';
+import { CommandLine } from '../components/CopyButton';
 import { scheduleRange } from './ScheduleCard';
 
 /**
@@ -21,12 +21,13 @@ export function HowToSetIt({ rec, testId }: { rec: Recommendation; testId: strin
           A draft length per batch size: {schedule.entries.map(scheduleRange).join('; ')}.
         </p>
       )}
-      <div className="command-line">
-        <pre className="command wrap" data-testid={testId} tabIndex={0} aria-label={schedule ? 'Startup command with the schedule' : rec.command ? 'Startup command' : 'Setting to keep'}>
-          {line}
-        </pre>
-        <CopyButton text={line} what={rec.command || schedule ? 'command' : 'setting'} testId={`${testId}-copy`} />
-      </div>
+      <CommandLine
+        command={line}
+        label={schedule ? 'Startup command with the schedule' : rec.command ? 'Startup command' : 'Setting to keep'}
+        what={rec.command || schedule ? 'command' : 'setting'}
+        testId={testId}
+        wrap
+      />
       {words && <p data-testid={`${testId}-words`}>{words}</p>}
     </section>
   );
