@@ -122,7 +122,7 @@ async function runUi(opts: UiOptions): Promise<void> {
       })();
     };
     // SIGHUP is what a dropped SSH session sends: without a handler Node dies at once and vLLM keeps the GPU.
-    // process.on, not once: signal-exit (inside execa and write-file-atomic) re-sends a signal it saw, and
+    // process.on, not once: signal-exit (inside execa) re-sends a signal it saw, and
     // with the handler gone that echo would kill Node mid-shutdown. `stopping` ignores repeats.
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
     // Any other way out (an uncaught error) still takes the servers down, synchronously.
