@@ -1,6 +1,6 @@
 /**
- * llama-server's command line, per build generation (see
- * /work/shared/reference/engines.md, "llama.cpp"):
+ * llama-server's command line, per build generation (ggml-org/llama.cpp,
+ * tools/server/README.md and the PRs named below):
  *
  * - old   (b5000): `-md` turns drafting on; draft length `--draft-max|--draft|--draft-n`
  *   (default 16), `--draft-min` (0), `--draft-p-min` (0.75, applied when the flag is
