@@ -9,10 +9,11 @@
  *   React components that return markup and route tables (a function named for its routes,
  *   or returning `Route`s) are exempt: their length is the page or the table itself.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from './helpers/source-files';
 
 const ROOT = join(import.meta.dirname, '..');
 const RUN_SWEEP_MAX = 80;
@@ -110,16 +111,6 @@ function breach(m: Measured): string | null {
   if (m.file.startsWith('src/renderer/src/state/')) return m.lines > STATE_MAX ? `${where} (src/renderer/src/state allows ${STATE_MAX})` : null;
   if (m.lines > ELSEWHERE_MAX && !m.justified && !m.exempt) return `${where} (over ${ELSEWHERE_MAX} needs a "// long: <why>" comment above it)`;
   return null;
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (/\.(ts|tsx)$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
 }
 
 describe('function lengths', () => {

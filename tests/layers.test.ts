@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from './helpers/source-files';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ENGINE_FOLDERS = new Set(readdirSync(join(ROOT, 'src/engines')).filter((n) => statSync(join(ROOT, 'src/engines', n)).isDirectory()));
@@ -98,16 +99,6 @@ function violations(imports: Import[]): string[] {
     const to = imp.spec.startsWith('.') ? placeOf(relative(ROOT, resolve(ROOT, dirname(imp.file), imp.spec)).split(sep).join('/')) : null;
     const rule = RULES.find((r) => r.breaks(from, to, imp.spec));
     if (rule) out.push(`${rule.name}: ${imp.file}:${imp.line} imports '${imp.spec}'`);
-  }
-  return out;
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (/\.(ts|tsx|mts|cts)$/.test(name)) out.push(path);
   }
   return out;
 }
