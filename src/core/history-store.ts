@@ -123,6 +123,7 @@ export class HistoryStore {
       model: report?.server.model ?? meta?.model ?? null,
       simulated: report?.server.simulated ?? meta?.simulated ?? false,
       recommendedK: report?.recommendation?.numSpeculativeTokens ?? null,
+      recommendedDraftModel: report?.recommendation?.draftModel ?? null,
       speedupPercent: report?.recommendation?.speedupPercent ?? null,
       reportPath: this.reportPath(runId),
     });

@@ -40,6 +40,8 @@ export const RunSummarySchema = z.object({
   model: z.string().nullable(),
   simulated: z.boolean(),
   recommendedK: z.number().int().nullable(),
+  /** The recommended draft model, where the setting is one (LM Studio compares draft models; its k is its own). */
+  recommendedDraftModel: z.string().nullable().optional(),
   speedupPercent: z.number().nullable(),
   reportPath: z.string(),
 });

@@ -9,6 +9,7 @@ import type { Report } from '../schemas';
 import { configurationExtras, finite, levelOf, recommendationExtras, recommendedConfiguration } from './fields';
 import { draftTokens, engineName, kLabel, tps } from './text';
 import { isBaseline } from '../config-key';
+import { slowerWords } from '../report/recommend';
 
 export type Verdict =
   /** A k > 0 beats no speculation. */
@@ -46,6 +47,30 @@ const CONFIDENCE_WORDS: Record<string, string> = {
   medium: 'The gain is likely, but the runs varied; a longer run would make it certain.',
   low: 'Treat this as a hint: the runs varied a lot. Run more repeats before relying on it.',
 };
+
+/**
+ * How much the best speculative setting lost, in the words people use ("2.5× slower", "41% slower"),
+ * and why: drafting costs more than it saves. Within noise of no loss: "not clearly faster".
+ */
+function lossWords(speedupPercent: number | null, spec: number | null, base: number | null): string {
+  const pct = finite(speedupPercent) ?? (spec !== null && base ? (spec / base - 1) * 100 : null);
+  if (pct === null || pct > -1) return 'not clearly faster.';
+  return `${slowerWords(pct)}. Drafting and checking the guesses costs more here than the accepted tokens save: on small or fast models the fixed cost of each draft call dominates.`;
+}
+
+const kText = (c: Report['configurations'][number]) => (c.numSpeculativeTokens === null ? `draft ${c.draftModel}` : String(c.numSpeculativeTokens));
+
+/** "4 measured, 5 predicted (…)": what was measured and what only computed from it, never counted as one. */
+function comparedWords(settings: Report['configurations'], model: string | null | undefined): string {
+  const measured = [...new Set(settings.filter((c) => !configurationExtras(c).predicted).map(kText))];
+  const predicted = [...new Set(settings.filter((c) => configurationExtras(c).predicted).map(kText))].filter((k) => !measured.includes(k));
+  const on = model ? ` on ${model}` : '';
+  const what = 'k is the number of draft tokens guessed ahead per step';
+  if (predicted.length) {
+    return `${measured.length} measured, ${predicted.length} predicted (measured k = ${measured.join(', ')}; predicted from them k = ${predicted.join(', ')}; ${what})${on}.`;
+  }
+  return `${measured.length === 1 ? 'One setting was' : `${measured.length} settings were`} compared (k = ${measured.join(', ')}; ${what})${on}.`;
+}
 
 /** What the verdict is worked out from: the recommendation and the entries at its level. */
 interface Reading {
@@ -138,7 +163,7 @@ function keepOff({ atLevel, baseline, figure, loaded, level }: Reading): Answer 
     .sort((a, b) => (figure(b) ?? 0) - (figure(a) ?? 0))[0];
   const detail =
     bestSpec && baseline
-      ? `${loaded ? `With ${level} requests in flight, the` : 'The'} best setting with speculation, ${draftTokens(bestSpec.numSpeculativeTokens, bestSpec.draftModel)}, ran at ${tps(figure(bestSpec))}${loaded ? ' in all' : ''} against ${tps(figure(baseline))} without it: not clearly faster.`
+      ? `${loaded ? `With ${level} requests in flight, the` : 'The'} best setting with speculation, ${draftTokens(bestSpec.numSpeculativeTokens, bestSpec.draftModel)}, ran at ${tps(figure(bestSpec))}${loaded ? ' in all' : ''} against ${tps(figure(baseline))} without it: ${lossWords(loaded ? null : bestSpec.speedupPercent, figure(bestSpec), figure(baseline))}`
       : 'No setting with draft tokens was measured to beat the server without them.';
   return { verdict: 'keep-off', headline: 'Speculation did not pay: keep it off.', details: [detail] };
 }
@@ -175,13 +200,7 @@ function contextLines(report: Report, simulated: boolean): string[] {
   const measured = (report.configurations ?? []).filter((c) => !c.failed);
   const picks = Array.isArray(r?.byConcurrency) ? r.byConcurrency : [];
   if (picks.length > 1) details.push(`Best k by load: ${picks.map((p) => `${p.concurrency} in flight: ${kLabel(p.numSpeculativeTokens, p.draftModel)}`).join('; ')}.`);
-  if (measured.length) {
-    const ks = [...new Set(measured.map((c) => (c.numSpeculativeTokens === null ? `draft ${c.draftModel}` : String(c.numSpeculativeTokens))))];
-    const model = report.server?.model;
-    details.push(
-      `${ks.length === 1 ? 'One setting was' : `${ks.length} settings were`} compared (k = ${ks.join(', ')}; k is the number of draft tokens guessed ahead per step)${model ? ` on ${model}` : ''}.`,
-    );
-  }
+  if (measured.length) details.push(comparedWords(measured, report.server?.model));
   if (report.status === 'cancelled') details.push('The run was cancelled before the end: this covers only what finished.');
   if (report.status === 'partial') details.push('The run did not finish: this covers only what was measured.');
   if (simulated) details.push("These numbers come from SpecTune's built-in simulator, not from a real model.");
