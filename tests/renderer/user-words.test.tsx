@@ -24,3 +24,58 @@ describe('The first screen finds the simulator', () => {
     expect(screen.getByTestId('guide-demo').textContent).toMatch(/Using the simulator/);
   });
 });
+
+describe('The guided form marks the field that is wrong, in a few words', () => {
+  it('an overlong draft model marks the Draft model field, not a line above the button', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({ 'sweep:optimize': () => ({ runId: 'x' }) });
+    renderApp(fake.api, 'start');
+    await waitFor(() => expect(cards().length).toBeGreaterThan(4));
+    await user.click(card('vllm'));
+    await user.type(screen.getByLabelText('Model'), 'Qwen/Qwen2.5-7B-Instruct');
+    const draft = screen.getByLabelText('Draft model') as HTMLInputElement;
+    await user.click(draft);
+    await user.paste('q'.repeat(1100));
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
+    expect(fake.callsTo('sweep:optimize')).toHaveLength(0);
+    expect(draft.getAttribute('aria-invalid')).toBe('true');
+    const msg = document.getElementById(draft.getAttribute('aria-describedby')!)!;
+    expect(msg.textContent).toMatch(/^The draft model is longer than 1024 characters/);
+  });
+
+  it('an overlong concurrency value is named by its start, not echoed across the page', async () => {
+    const user = userEvent.setup();
+    renderApp(createFakeApi().api, 'start');
+    await waitFor(() => expect(cards().length).toBeGreaterThan(4));
+    await user.click(card('vllm'));
+    const box = screen.getByLabelText('Concurrent requests');
+    await user.clear(box);
+    await user.click(box);
+    await user.paste('9'.repeat(3000));
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
+    const msg = document.getElementById(box.getAttribute('aria-describedby')!)!;
+    expect(msg.textContent).toMatch(/3000 characters/);
+    expect(msg.textContent!.length).toBeLessThan(160);
+  });
+
+  it("the address error names the picked engine's own address; an empty address with List its models says what is missing", async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({ 'engines:models': () => ({ models: ['m'], draftCandidates: [] }) });
+    renderApp(fake.api, 'start');
+    await waitFor(() => expect(cards().length).toBeGreaterThan(4));
+    await user.click(card('ollama'));
+    const address = screen.getByLabelText('Server address');
+    await user.clear(address);
+    await user.click(screen.getByRole('button', { name: 'List its models' }));
+    expect(fake.callsTo('engines:models')).toHaveLength(0);
+    const msg = () => document.getElementById(address.getAttribute('aria-describedby')!)!.textContent!;
+    expect(address.getAttribute('aria-invalid')).toBe('true');
+    expect(msg()).toMatch(/Give the address where Ollama answers first, for example http:\/\/127\.0\.0\.1:11434/);
+    await user.type(address, 'localhost:11434');
+    expect(address.getAttribute('aria-invalid')).toBe('false');
+    await user.click(screen.getByRole('button', { name: 'List its models' }));
+    expect(msg()).toContain(':11434');
+    expect(msg()).not.toContain(':1234');
+    expect(fake.callsTo('engines:models')).toHaveLength(0);
+  });
+});

@@ -2,7 +2,7 @@
  * The guided first screen: the engine picked, what the user gave for it, the engine's own model
  * lists, its demo, and one click. Every difference between engines comes from their descriptors.
  */
-import { EMPTY_GUIDE, guideFor, guidePlan, type GuideErrors, type GuideValues } from '../guide';
+import { addressError, EMPTY_GUIDE, guideFor, guidePlan, type GuideErrors, type GuideValues } from '../guide';
 import { settingsToForm, wordsToText } from '../forms';
 import { launchedDemo } from '../demo';
 import { startRun } from '../run';
@@ -63,7 +63,12 @@ export function guideSlice(tools: Tools): GuideSlice {
       set({ guide: { ...FRESH, values: guideFor(d, running), models: running?.models ?? [] }, guideTask: IDLE });
       if (d.lifecycle === 'attached' && running) void get().loadGuideModels();
     },
-    setGuide: (patch) => setValues({ ...get().guide.values, ...patch }),
+    setGuide(patch) {
+      // Before a run was tried, an error the user asked for (List its models) goes once its field changes.
+      const { tried, errors } = get().guide;
+      const kept = tried ? errors : Object.fromEntries(Object.entries(errors).filter(([f]) => !(f in patch)));
+      setValues({ ...get().guide.values, ...patch }, { errors: kept });
+    },
     async useGuideDemo() {
       const d = guideEngine(get());
       if (d?.lifecycle === 'attached') return attachedDemo();
@@ -79,8 +84,10 @@ export function guideSlice(tools: Tools): GuideSlice {
     },
     async loadGuideModels() {
       const d = guideEngine(get());
+      if (!d) return;
       const url = get().guide.values.url.trim();
-      if (!d || !url) return;
+      const wrong = addressError(url, d);
+      if (wrong) return set((st) => ({ guide: { ...st.guide, errors: { ...st.guide.errors, url: wrong } } }));
       const r = await runTask(tools, 'guideTask', () => get().api['engines:models']({ engine: d.id, url }));
       if (!r) return;
       set((st) => ({ guide: { ...st.guide, models: r.models, draftCandidates: r.draftCandidates } }));
