@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import './setup-dom';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { browserInfo, createFakeApi } from './fake-api';
@@ -77,5 +77,58 @@ describe('The guided form marks the field that is wrong, in a few words', () => 
     expect(msg()).toContain(':11434');
     expect(msg()).not.toContain(':1234');
     expect(fake.callsTo('engines:models')).toHaveLength(0);
+  });
+});
+
+describe('Forms check a box when it is left, in sentences naming it', () => {
+  it('Sweep form: a bad Repeats is named with an example on blur, before Run; the k list takes the CLI range syntax', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi();
+    renderApp(fake.api);
+    await user.type(await screen.findByLabelText('Model'), 'demo/simulated-7b');
+    await user.click(screen.getByTestId('nav-sweep'));
+    const repeats = await screen.findByLabelText('Repeats');
+    await user.clear(repeats);
+    await user.type(repeats, '1e400');
+    expect(repeats.getAttribute('aria-invalid')).toBe('false');
+    await user.tab();
+    expect(repeats.getAttribute('aria-invalid')).toBe('true');
+    const said = document.getElementById(repeats.getAttribute('aria-describedby')!)!.textContent!;
+    expect(said).toMatch(/^Repeats must be a whole number from 1 to 100, e\.g\. 3/);
+    // Only the box left is marked: the others wait for their turn.
+    expect(screen.getByLabelText('Configurations (k list)').getAttribute('aria-invalid')).toBe('false');
+
+    const tokens = screen.getByLabelText('Configurations (k list)');
+    await user.clear(tokens);
+    await user.type(tokens, '1-8');
+    await user.tab();
+    expect(tokens.getAttribute('aria-invalid')).toBe('false');
+    const chips = within(screen.getByLabelText('Configurations to run')).getAllByText(/./).map((c) => c.textContent);
+    expect(chips).toEqual(['baseline', 'k=1', 'k=2', 'k=3', 'k=4', 'k=5', 'k=6', 'k=7', 'k=8']);
+    await user.clear(tokens);
+    await user.type(tokens, '0,3,x');
+    await user.tab();
+    expect(document.getElementById(tokens.getAttribute('aria-describedby')!)!.textContent).toMatch(/^The k list: item 3 \(“x”\) is not a number/);
+    expect(fake.callsTo('sweep:start')).toHaveLength(0);
+  });
+
+  it('Servers form: numbers that do not read are named in words on blur, never zod internals', async () => {
+    const user = userEvent.setup();
+    renderApp(createFakeApi().api);
+    const tp = await screen.findByLabelText('Tensor parallel size');
+    const messageOf = (el: HTMLElement) => document.getElementById(el.getAttribute('aria-describedby')!)!.textContent!;
+    for (const typed of ['abc', '99999999999999999999']) {
+      await user.clear(tp);
+      await user.type(tp, typed);
+      await user.tab();
+      expect(tp.getAttribute('aria-invalid')).toBe('true');
+      expect(messageOf(tp)).toMatch(/^Tensor parallel size must be .*e\.g\. 1/);
+      expect(messageOf(tp)).not.toMatch(/Invalid input|NaN|9007199254740991/);
+    }
+    const port = screen.getByLabelText('Port');
+    await user.clear(port);
+    await user.type(port, 'abc');
+    await user.tab();
+    expect(messageOf(port)).toBe('The port must be a whole number from 1 to 65535, e.g. 8000');
   });
 });

@@ -9,7 +9,7 @@ import { Field } from '../components/Field';
  * screens run the same plan. Errors come from the screen's own run attempt (the plan builder
  * names the wrong item of a list).
  */
-export function LoadFields({ errors }: { errors: { concurrency?: string; targetConcurrency?: string } }) {
+export function LoadFields({ errors, onBlur }: { errors: { concurrency?: string; targetConcurrency?: string }; onBlur?: (field: 'concurrency' | 'targetConcurrency') => void }) {
   const { concurrency, target, setForm } = useApp(
     useShallow((s) => ({ concurrency: s.sweepForm.concurrency, target: s.sweepForm.targetConcurrency, setForm: s.setSweepForm })),
   );
@@ -21,6 +21,7 @@ export function LoadFields({ errors }: { errors: { concurrency?: string; targetC
         label="Concurrent requests"
         error={errors.concurrency}
         help="requests in flight at once, e.g. 1,8,32: a shared server is not one user, and a k that pays for one can cost at 32"
+        onBlur={onBlur && (() => onBlur('concurrency'))}
       >
         {(p) => <input {...p} name="concurrency" value={concurrency} onChange={(e) => setForm({ concurrency: e.target.value })} />}
       </Field>

@@ -8,7 +8,7 @@ import type { EngineDescriptor } from '../../../shared/engine-descriptor';
 import type { EndpointStatus, ServerSettingsInput, SweepPlan } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
 import { buildSweepPlan, parseMeasureText, type PlanTarget } from '../../../shared/plan-builder';
-import { measureChoice, type SweepFormValues } from './forms';
+import { fieldSentence, measureChoice, type SweepFormValues } from './forms';
 
 export interface GuideValues {
   engine: string | null;
@@ -118,11 +118,6 @@ function guideIssue(path: readonly PropertyKey[], message: string): { field: Gui
   return { field: 'measure', message: `${path.join('.') || 'plan'}: ${message}` };
 }
 
-/** A schema message ("is longer than …", "must be …") as a sentence that names its field. */
-export function fieldSentence(name: string, message: string): string {
-  if (/^(is|must|has|needs)\b/.test(message)) return `${name} ${message}`;
-  return message.charAt(0).toUpperCase() + message.slice(1);
-}
 
 function guideTarget(v: GuideValues, d: EngineDescriptor): PlanTarget {
   if (d.lifecycle === 'attached') return { mode: 'attached', url: v.url.trim(), model: v.model.trim(), draftModels: d.draftPerRequest ? v.draftModels : [] };

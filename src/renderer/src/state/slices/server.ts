@@ -21,10 +21,14 @@ export interface ServerSlice {
   serverFormErrors: FieldErrors<ServerFormField>;
   /** Once a start (or a preset save) was refused, the form's errors follow its values. */
   serverFormTried: boolean;
+  /** Boxes the user has left: their errors show before any start. */
+  serverTouched: ServerFormField[];
   /** Orphans from the run registry: servers an earlier session launched and nobody stops. */
   leftRunning: LaunchedServer[];
   leftRunningTask: Task;
   setServerField(field: ServerFormField, value: string): void;
+  /** The user left a box: check it now. */
+  touchServerField(field: ServerFormField): void;
   /** Fill the form with its engine's demo (the simulator, or generated models where the engine has no simulator). */
   useServerDemo(): Promise<void>;
   startServer(): Promise<void>;
@@ -65,10 +69,15 @@ export function serverSlice(tools: Tools): ServerSlice {
     serverForm: DEFAULT_SERVER_FORM,
     serverFormErrors: {},
     serverFormTried: false,
+    serverTouched: [],
     leftRunning: [],
     leftRunningTask: IDLE,
     setServerField(field, value) {
       set((st) => ({ serverForm: { ...st.serverForm, [field]: value } }));
+      revalidate(tools);
+    },
+    touchServerField(field) {
+      if (!get().serverTouched.includes(field)) set((st) => ({ serverTouched: [...st.serverTouched, field] }));
       revalidate(tools);
     },
     async useServerDemo() {
