@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import './setup-dom';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { browserInfo, createFakeApi } from './fake-api';
@@ -130,5 +130,53 @@ describe('Forms check a box when it is left, in sentences naming it', () => {
     await user.type(port, 'abc');
     await user.tab();
     expect(messageOf(port)).toBe('The port must be a whole number from 1 to 65535, e.g. 8000');
+  });
+});
+
+describe('A bad Command is answered in the app’s terms', () => {
+  const refusal = {
+    code: 'COMMAND_NOT_FOUND',
+    message: '"abc" does not start vLLM: no program by that name is installed here, and it is not a file',
+    hint: 'choose the file that starts vLLM (its full path) as the Command, or press "Use the simulator" to try SpecTune without it',
+  };
+
+  it('one click refused for its command stays on the first screen with the Command box marked, and shows no internal code', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({
+      'sweep:optimize': () => {
+        throw refusal;
+      },
+    });
+    const { container } = renderApp(fake.api, 'start');
+    await waitFor(() => expect(cards().length).toBeGreaterThan(4));
+    await user.click(card('vllm'));
+    const command = screen.getByLabelText('Command');
+    await user.clear(command);
+    await user.type(command, 'abc');
+    await user.type(screen.getByLabelText('Model'), 'Qwen/Qwen2.5-7B-Instruct');
+    await user.selectOptions(screen.getByLabelText('Or guess without a draft model'), 'ngram');
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
+    await waitFor(() => expect(fake.callsTo('sweep:optimize')).toHaveLength(1));
+    await waitFor(() => expect(screen.getByLabelText('Command').getAttribute('aria-invalid')).toBe('true'));
+    const said = document.getElementById(screen.getByLabelText('Command').getAttribute('aria-describedby')!)!.textContent!;
+    expect(said).toMatch(/^"abc" does not start vLLM/);
+    expect(said).toMatch(/Use the simulator/);
+    // The fix is at hand: the demo link is on the same step.
+    expect(screen.getByRole('button', { name: 'Use the simulator' })).toBeTruthy();
+    expect(container.textContent).not.toMatch(/COMMAND_NOT_FOUND|SWEEP_FAILED/);
+  });
+
+  it('a run that fails later shows what happened without its internal code', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({ 'sweep:start': () => ({ runId: 'r-1' }) });
+    const { container } = renderApp(fake.api);
+    await user.type(await screen.findByLabelText('Model'), 'demo/simulated-7b');
+    await user.selectOptions(screen.getByLabelText('Speculation method'), 'ngram');
+    await user.click(screen.getByTestId('nav-sweep'));
+    await user.click(await screen.findByRole('button', { name: 'Run sweep' }));
+    await waitFor(() => expect(fake.callsTo('sweep:start')).toHaveLength(1));
+    act(() => fake.emit('sweep:done', { runId: 'r-1', status: 'failed', reportPath: null, error: 'the server exited before it was ready' }));
+    expect((await screen.findByTestId('sweep-error')).textContent).toContain('the server exited before it was ready');
+    expect(container.textContent).not.toMatch(/SWEEP_FAILED/);
   });
 });

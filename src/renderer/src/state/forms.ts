@@ -97,8 +97,8 @@ function collect<F extends string>(issues: z.ZodError['issues'], fieldOf: (path:
 
 /** The Servers form's fields as its labels name them. */
 export const SERVER_WORDS: Record<ServerFormField, FieldWords> = {
-  engine: { name: 'The engine', example: 'vLLM' },
-  command: { name: 'The command', example: 'vllm' },
+  engine: { name: 'The engine', example: 'one from the list' },
+  command: { name: 'The command', example: 'the full path to the server program' },
   model: { name: 'The model', example: 'Qwen/Qwen2.5-7B-Instruct' },
   method: { name: 'The speculation method', example: 'Automatic' },
   draftModel: { name: 'The draft model', example: 'Qwen/Qwen2.5-0.5B-Instruct' },

@@ -35,6 +35,17 @@ export interface GuideSlice {
 
 const FRESH: GuideState = { values: EMPTY_GUIDE, tried: false, errors: {}, models: [], draftCandidates: [] };
 
+/** Refusals about the command itself: the services checked it with the engine's own detection before the run. */
+const COMMAND_REFUSALS = new Set(['COMMAND_NOT_FOUND', 'VERSION_UNKNOWN']);
+
+/** A run refused for its command: back on this screen, the message on the Command box (the demo link sits beside it). */
+function backToCommand({ set, get }: Tools): void {
+  const e = get().sweep.error;
+  if (!e || !COMMAND_REFUSALS.has(e.code)) return;
+  const said = e.hint ? `${e.message}: ${e.hint}.` : e.message;
+  set((st) => ({ screen: 'start', sweep: { ...st.sweep, error: null }, guide: { ...st.guide, errors: { ...st.guide.errors, command: said.charAt(0).toUpperCase() + said.slice(1) } } }));
+}
+
 export function guideSlice(tools: Tools): GuideSlice {
   const { set, get } = tools;
 
@@ -102,7 +113,7 @@ export function guideSlice(tools: Tools): GuideSlice {
       }
       const plan = built.plan;
       // Launched engines restart on the winner; SpecTune did not start an attached one, so it measures and recommends.
-      return startRun(tools, plan.mode === 'managed' ? 'optimize' : 'sweep', plan, {
+      const started = await startRun(tools, plan.mode === 'managed' ? 'optimize' : 'sweep', plan, {
         oneClick: true,
         guide: { ...get().guide, tried: true, errors: {} },
         guideTask: IDLE,
@@ -110,6 +121,8 @@ export function guideSlice(tools: Tools): GuideSlice {
         ...(plan.server ? { serverForm: settingsToForm(plan.server) } : {}),
         screen: 'oneclick',
       });
+      if (!started) backToCommand(tools);
+      return started;
     },
   };
 }
