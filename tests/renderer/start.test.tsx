@@ -119,7 +119,7 @@ describe('Get started: what do you run → model → one click', () => {
     const lmReport: Report = {
       ...report,
       plan: { ...report.plan, mode: 'attached', url: 'http://127.0.0.1:1234' },
-      server: { ...report.server, kind: 'lmstudio' },
+      server: { ...report.server, kind: 'lmstudio', simulated: false },
       recommendation: {
         ...report.recommendation!,
         engine: 'lmstudio',

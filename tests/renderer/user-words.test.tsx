@@ -5,6 +5,9 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { browserInfo, createFakeApi } from './fake-api';
 import { renderApp } from './render-app';
+import { ReportSchema, type Report } from '../../src/shared/schemas';
+import { NO_RUN } from '../../src/renderer/src/state/run';
+import fixture from './fixtures/report.json';
 
 const cards = () => screen.getAllByTestId('engine-card');
 const card = (engine: string) => cards().find((c) => c.getAttribute('data-engine') === engine)!;
@@ -178,5 +181,22 @@ describe('A bad Command is answered in the app’s terms', () => {
     act(() => fake.emit('sweep:done', { runId: 'r-1', status: 'failed', reportPath: null, error: 'the server exited before it was ready' }));
     expect((await screen.findByTestId('sweep-error')).textContent).toContain('the server exited before it was ready');
     expect(container.textContent).not.toMatch(/SWEEP_FAILED/);
+  });
+});
+
+describe("LM Studio's Apply on the simulator", () => {
+  it('says Apply is for a real LM Studio instead of offering to run lms', async () => {
+    const base = ReportSchema.parse(fixture);
+    const simulated: Report = {
+      ...base,
+      plan: { ...base.plan, mode: 'attached', url: 'http://127.0.0.1:40001' },
+      server: { ...base.server, kind: 'lmstudio', simulated: true },
+      recommendation: { ...base.recommendation!, engine: 'lmstudio', numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct', setting: 'draft model qwen2.5-0.5b-instruct', command: null, argv: null },
+    };
+    const fake = createFakeApi();
+    const { store } = renderApp(fake.api, 'start');
+    act(() => store.setState({ screen: 'oneclick', sweep: { ...NO_RUN, oneClick: true, kind: 'sweep', status: 'complete', runId: 'sim-1', report: simulated } }));
+    expect((await screen.findByTestId('apply-simulated')).textContent).toMatch(/is for a real LM Studio/);
+    expect(screen.queryByRole('button', { name: /Apply with the engine's own tool/ })).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import { SweepStatus } from './SweepScreen';
 import { RecommendationPanel } from '../results/RecommendationPanel';
 import { LoadFields } from './LoadFields';
 import * as f from '../format';
+import { ENGINE_IDENTITY } from '../../../shared/engine-descriptor';
 
 /** Sweep with the current settings, restart on the winner, offer to keep it as a preset. */
 export function OneClickScreen() {
@@ -151,7 +152,13 @@ function Answer({ report, runId }: { report: Report; runId: string | null }) {
           )}
         </div>
       )}
-      {attached && (
+      {attached && report.server.simulated && (
+        <p className="muted" data-testid="apply-simulated">
+          Apply with the engine's own tool is for a real {report.server.kind === 'unknown' ? 'server' : ENGINE_IDENTITY[report.server.kind].label}: these numbers come
+          from the simulator, which that tool does not control. Set it there yourself, or tune the real one.
+        </p>
+      )}
+      {attached && !report.server.simulated && (
         <button
           type="button"
           disabled={serverBusy}
