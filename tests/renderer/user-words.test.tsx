@@ -200,3 +200,20 @@ describe("LM Studio's Apply on the simulator", () => {
     expect(screen.queryByRole('button', { name: /Apply with the engine's own tool/ })).toBeNull();
   });
 });
+
+describe('A simulated run teaches the real command first', () => {
+  it('Results: the real engine’s startup line, then the simulator’s under its own heading', async () => {
+    const base = ReportSchema.parse(fixture);
+    const real = 'vllm serve Qwen/Qwen2.5-7B-Instruct --port 8000';
+    const withReal: Report = { ...base, recommendation: { ...base.recommendation!, realEngine: { label: 'vLLM', command: real } } };
+    const { store } = renderApp(createFakeApi().api);
+    act(() => store.setState({ screen: 'results', results: { report: withReal, runId: 'r-2', source: 'history' } }));
+    const first = await screen.findByTestId('rec-command');
+    expect(first.textContent).toBe(real);
+    const sim = screen.getByTestId('rec-sim-command');
+    expect(sim.textContent).toBe(base.recommendation!.command);
+    expect(first.compareDocumentPosition(sim) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Startup command for a real vLLM' })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: /The simulator's command/ })).toBeTruthy();
+  });
+});

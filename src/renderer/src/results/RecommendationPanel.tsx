@@ -3,7 +3,7 @@ import type { Report } from '../../../shared/schemas';
 import * as f from '../format';
 import { SimulatedBadge } from '../components/Simulated';
 import { Term } from '../components/Term';
-import { CommandLine } from '../components/CopyButton';
+import { StartupLines } from './StartupLines';
 import type { GlossaryKey } from './glossary';
 import { tieSentence } from './ties';
 
@@ -76,7 +76,7 @@ export function RecommendationPanel({ report, children }: { report: Report; chil
               Best use case: <strong>{report.bestUseCase.label}</strong> ({f.signedPct(report.bestUseCase.speedupPercent)})
             </p>
           )}
-          {r.command && <CommandLine command={r.command} testId="rec-command" />}
+          <StartupLines r={r} />
         </>
       ) : (
         <p className="muted">No recommendation yet: it needs at least one finished configuration.</p>

@@ -113,7 +113,8 @@ function Answer({ report, runId }: { report: Report; runId: string | null }) {
   const ref = useRef<HTMLParagraphElement>(null);
   const summary = summarizeReport(report);
   const rec = report.recommendation;
-  const setting = rec?.command ?? rec?.setting ?? null;
+  // A simulated run's setting to keep is the real engine's line (the simulator's is on Results).
+  const setting = rec?.realEngine?.command ?? rec?.command ?? rec?.setting ?? null;
   const [copied, setCopied] = useState<string | null>(null);
   const { applyAttached, serverBusy } = useApp(useShallow((st) => ({ applyAttached: st.applyAttached, serverBusy: st.serverTask.busy })));
   // An attached engine's run: its own CLI may put the winner in place, after the user sees the commands.
@@ -130,7 +131,7 @@ function Answer({ report, runId }: { report: Report; runId: string | null }) {
       {summary.details[0] && <p className="muted">{summary.details[0]}</p>}
       {setting && (
         <div className="answer-setting">
-          <pre className="command" data-testid="oneclick-setting" tabIndex={0} aria-label="Setting to keep">
+          <pre className="command" data-testid="oneclick-setting" tabIndex={0} aria-label={rec?.realEngine ? `Setting to keep, for a real ${rec.realEngine.label}` : 'Setting to keep'}>
             {setting}
           </pre>
           {rec?.command && rec.setting && rec.setting !== rec.command && <p data-testid="oneclick-setting-words">{rec.setting}</p>}
