@@ -131,7 +131,7 @@ function Answer({ report, runId }: { report: Report; runId: string | null }) {
       {summary.details[0] && <p className="muted">{summary.details[0]}</p>}
       {setting && (
         <div className="answer-setting">
-          <pre className="command" data-testid="oneclick-setting" tabIndex={0} aria-label={rec?.realEngine ? `Setting to keep, for a real ${rec.realEngine.label}` : 'Setting to keep'}>
+          <pre className={rec?.command ? 'command' : 'command setting'} data-testid="oneclick-setting" tabIndex={0} aria-label={rec?.realEngine ? `Setting to keep, for a real ${rec.realEngine.label}` : 'Setting to keep'}>
             {setting}
           </pre>
           {rec?.command && rec.setting && rec.setting !== rec.command && <p data-testid="oneclick-setting-words">{rec.setting}</p>}
