@@ -70,5 +70,10 @@ test("the HTML report's tables fit a 900 px window", async ({ page }) => {
   await page.setViewportSize({ width: 900, height: 700 });
   await page.setContent(exportReport(fixtureReport(), 'html').content);
   for (const wrap of await page.locator('.table-wrap').all()) expect(await sideways(wrap)).toBeLessThanOrEqual(0);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  // The Node tsconfig has no DOM lib, on purpose: the little used here, typed by hand.
+  const over = await page.evaluate(() => {
+    const e = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return e.scrollWidth - e.clientWidth;
+  });
+  expect(over).toBeLessThanOrEqual(0);
 });
