@@ -217,3 +217,27 @@ describe('A simulated run teaches the real command first', () => {
     expect(screen.getByRole('heading', { name: /The simulator's command/ })).toBeTruthy();
   });
 });
+
+describe('A port SpecTune’s own server holds', () => {
+  it('Start refused with PORT_IN_USE names the holder and offers Stop it, which stops that server by its port', async () => {
+    const user = userEvent.setup();
+    const orphan = { pid: 4242, pgid: 4242, port: 8000, url: 'http://127.0.0.1:8000', engine: 'vllm', command: ['vllm', 'serve', 'm'], ownerPid: 99, createdAt: '2026-12-07T00:00:00Z', orphan: true, pids: [4242] };
+    const fake = createFakeApi({
+      'server:start': () => {
+        throw { code: 'PORT_IN_USE', message: "port 8000 is taken by SpecTune's own vLLM server (pid 4242), left running by an earlier SpecTune session", hint: 'Stop it (the button here) to free the port, or choose another port' };
+      },
+      'runs:list': () => [orphan],
+      'runs:stop': () => ({ stopped: [{ pid: 4242, port: 8000, forced: false, survivors: [] }], refused: [], dropped: 0 }),
+    });
+    const { container } = renderApp(fake.api);
+    await user.type(await screen.findByLabelText('Model'), 'demo/simulated-7b');
+    await user.selectOptions(screen.getByLabelText('Speculation method'), 'ngram');
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    expect((await screen.findByTestId('server-error')).textContent).toContain("taken by SpecTune's own vLLM server");
+    await user.click(within(await screen.findByTestId('port-holder')).getByRole('button', { name: 'Stop it' }));
+    await waitFor(() => expect(fake.callsTo('runs:stop')).toEqual([{ port: 8000 }]));
+    expect((await screen.findByTestId('notice')).textContent).toMatch(/port is free/);
+    expect(screen.queryByTestId('server-error')).toBeNull();
+    expect(container.textContent).not.toMatch(/PORT_IN_USE|ss -ltnp/);
+  });
+});
