@@ -8,7 +8,7 @@ import type { EngineDescriptor } from '../../../shared/engine-descriptor';
 import type { EndpointStatus, ServerSettingsInput, SweepPlan } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
 import { buildSweepPlan, parseMeasureText, type PlanTarget } from '../../../shared/plan-builder';
-import { fieldSentence, measureChoice, type SweepFormValues } from './forms';
+import { fieldSentence, measureChoice, SERVER_WORDS, type SweepFormValues } from './forms';
 
 export interface GuideValues {
   engine: string | null;
@@ -99,13 +99,13 @@ export function addressError(url: string, d: EngineDescriptor): string | undefin
 
 /** The plan's fields this screen has a box for: their issues are shown there, naming the box. */
 const GUIDE_FIELDS: Readonly<Record<string, { field: GuideField; name: string }>> = {
-  'server.model': { field: 'model', name: 'The model' },
-  model: { field: 'model', name: 'The model' },
-  'server.draftModel': { field: 'draft', name: 'The draft model' },
+  'server.model': { field: 'model', name: SERVER_WORDS.model.name },
+  model: { field: 'model', name: SERVER_WORDS.model.name },
+  'server.draftModel': { field: 'draft', name: SERVER_WORDS.draftModel.name },
   draftModels: { field: 'draft', name: 'A draft model' },
-  'server.command': { field: 'command', name: 'The command' },
-  'server.port': { field: 'port', name: 'The port' },
-  'server.method': { field: 'draft', name: 'The method' },
+  'server.command': { field: 'command', name: SERVER_WORDS.command.name },
+  'server.port': { field: 'port', name: SERVER_WORDS.port.name },
+  'server.method': { field: 'draft', name: SERVER_WORDS.method.name },
   url: { field: 'url', name: 'The address' },
 };
 
