@@ -60,7 +60,17 @@ describe('PORT_IN_USE names the holder', () => {
     expect(`${err.message} ${err.hint}`).not.toMatch(/\bss\b|lsof|netstat|`/);
   });
 
-  it('another program: said so, with the fix in the app (another port), no shell command', async () => {
+  it('another engine answering there: named by probing the port', async () => {
+    const { url } = await services.handle('demo:start', { engine: 'ollama' });
+    const port = Number(new URL(url).port);
+    const err = (await services.handle('server:start', await settings(port)).catch((e: unknown) => e)) as { code: string; message: string; hint?: string };
+    expect(err.code).toBe('PORT_IN_USE');
+    expect(err.message).toMatch(new RegExp(`^port ${port} is taken by a simulated Ollama serving \\S+`));
+    expect(err.hint).toMatch(/stop that server, or choose another port/);
+    await services.handle('demo:stop', {});
+  });
+
+    it('another program: said so, with the fix in the app (another port), no shell command', async () => {
     const port = await freePort();
     await listener(port);
     const err = (await services.handle('server:start', await settings(port)).catch((e: unknown) => e)) as { code: string; message: string; hint?: string };
