@@ -37,7 +37,7 @@ function attachedReport(kind: string, over: Partial<NonNullable<Report['recommen
   return {
     ...r,
     plan: { ...r.plan, mode: 'attached', url: 'http://127.0.0.1:1234' },
-    server: { ...r.server, kind: kind as Report['server']['kind'], model: 'qwen2.5-7b-instruct' },
+    server: { ...r.server, kind: kind as Report['server']['kind'], model: 'qwen2.5-7b-instruct', simulated: false },
     recommendation: { ...r.recommendation!, numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct', setting: 'draft model qwen2.5-0.5b-instruct', ...over },
   };
 }
@@ -79,7 +79,16 @@ describe('apply on an attached engine with its own tool', () => {
     });
   });
 
-  it('an engine with no such tool (Ollama) or a launched run is refused, saying what to do instead', async () => {
+  it("on the simulator, Apply says it is for a real LM Studio, not that lms is missing, and runs nothing", async () => {
+    process.env.PATH = '/nonexistent';
+    const simulated = { ...attachedReport('lmstudio'), server: { ...attachedReport('lmstudio').server, simulated: true } };
+    const err = (await applyAttached(simulated, true).catch((e: unknown) => e)) as { code: string; message: string; hint?: string };
+    expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^Apply is for a real LM Studio/) });
+    expect(`${err.message} ${err.hint}`).not.toMatch(/not found|install/);
+    expect(err.hint).toContain('draft model qwen2.5-0.5b-instruct');
+  });
+
+    it('an engine with no such tool (Ollama) or a launched run is refused, saying what to do instead', async () => {
     await expect(applyAttached(attachedReport('ollama', { numSpeculativeTokens: 4, draftModel: null, setting: 'PARAMETER draft_num_predict 4' }), false)).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       hint: expect.stringContaining('PARAMETER draft_num_predict 4'),

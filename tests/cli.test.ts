@@ -99,12 +99,15 @@ describe('spectune CLI', () => {
     expect(r.stdout).toMatch(/Recommended Configuration: (3 draft tokens|no speculative decoding)/);
     expect(r.stdout).toContain('SIMULATED');
     // The demo also teaches the real command, without the simulator's own flags.
-    expect(r.stdout).toMatch(/The same with a real vLLM [\d.]+:\nvllm serve Qwen\/Qwen2\.5-7B-Instruct/);
+    // Under "Startup command:" the real engine's line comes first; the simulator's follows under its own heading.
+    expect(r.stdout).toMatch(/Startup command \(a real vLLM [\d.]+\):\nvllm serve Qwen\/Qwen2\.5-7B-Instruct[^\n]*(\n {4}[^\n]*)*\n\nThe simulator's command \(what this run started\):\n\S*node\S* \S*spectune\.js sim /);
     expect(r.stdout + r.stderr).not.toMatch(ANSI);
     // Piped progress: one line per configuration, with the sweep's estimate of the time left.
     expect(r.stderr).toMatch(/\[1\/2\] baseline starting-server \(0\/4 requests done\)\n/);
     expect(r.stderr).toMatch(/\[2\/2\] k=3 starting-server \(2\/4 requests done, about [1-9]\d*s left\)$/m);
     const report = ReportSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    // The report carries the real line too, for the app and the exports.
+    expect(report.recommendation?.realEngine).toMatchObject({ label: 'vLLM', command: expect.stringMatching(/^vllm serve Qwen\/Qwen2\.5-7B-Instruct/) });
     // The plan's 2 cells × 1 repeat per k, and whole extra rounds where the decision needed them (issue 17).
     expect(report.measurements.length % 2).toBe(0);
     expect(report.measurements.length).toBeGreaterThanOrEqual(4);

@@ -5,10 +5,10 @@
  */
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { ServerSettingsSchema, type EndpointStatus, type GroupComparison, type Report } from '../shared/schemas';
+import { type EndpointStatus, type GroupComparison, type Report } from '../shared/schemas';
 import { ENGINE_IDENTITY } from '../shared/engine-descriptor';
 import { configKey, isBaseline } from '../shared/report-builder';
-import { engineById } from '../engines';
+import { realEngineLine } from '../core/real-engine-line';
 import { noRecommendationReason } from './outcome';
 import { formatLevelBlocks, formatLevelPicks, formatLoadAdvice, hasLoadLevels } from './load-output';
 import { visibleControlsDeep } from '../shared/safe-text';
@@ -131,39 +131,17 @@ function formatRecommendation(report: Report): string {
     lines.push('', `💡 ${pc.bold('Best Use Case:')} ${report.bestUseCase.label}`);
     lines.push(`   Achieves ${colourPct(report.bestUseCase.speedupPercent)} speedup with speculative decoding`);
   }
-  if (r?.command) lines.push('', pc.bold('Startup command:'), r.command);
+  // A simulated run: the line for the real engine comes first, the simulator's under its own heading.
+  const real = r ? (r.realEngine ?? realEngineLine(report)) : null;
+  if (real && r?.command) {
+    lines.push('', pc.bold(`Startup command (a real ${real.label}${report.server.engineVersion ? ` ${report.server.engineVersion}` : ''}):`), real.command);
+    lines.push('', pc.bold('The simulator\'s command (what this run started):'), pc.dim(r.command));
+  } else if (r?.command) lines.push('', pc.bold('Startup command:'), r.command);
   else if (r?.setting) lines.push('', pc.bold('Setting:'), r.setting);
-  const real = r ? realEngineCommand(report) : null;
-  if (real) lines.push('', pc.bold(`The same with a real ${real.label}${report.server.engineVersion ? ` ${report.server.engineVersion}` : ''}:`), real.command);
   return lines.join('\n');
 }
 
-/** For a simulated run: the command the real engine would take, so the demo teaches the real thing. */
-function realEngineCommand(report: Report): { label: string; command: string } | null {
-  const r = report.recommendation;
-  const settings = ServerSettingsSchema.safeParse((report.plan as { server?: unknown }).server);
-  if (!r || !report.server.simulated || !settings.success) return null;
-  const engine = engineById(settings.data.engine);
-  const sim = settings.data;
-  // The simulator's own --sim-* flags mean nothing to the real engine.
-  const extraArgs = sim.extraArgs.filter((a, i, all) => !a.startsWith('--sim-') && !(all[i - 1]?.startsWith('--sim-') && !a.startsWith('--')));
-  // A confirmed per-batch-size schedule is the recommended launch: the real line carries it too.
-  const schedule = r.schedule?.confirmed && r.argv ? r.schedule : null;
-  try {
-    const rec = engine.recommend({
-      config: { numSpeculativeTokens: schedule ? schedule.numSpeculativeTokens : r.numSpeculativeTokens, draftModel: r.draftModel ?? null },
-      settings: { ...sim, command: engine.descriptor.defaultCommand, extraArgs, ...(schedule ? { speculativeSchedule: schedule.entries } : {}) },
-      build: report.server.engineVersion ? { raw: report.server.engineVersion, facts: {} } : null,
-      url: report.server.url,
-      model: report.server.model,
-    });
-    return rec.command ? { label: engine.descriptor.label, command: rec.command } : null;
-  } catch {
-    return null;
-  }
-}
-
-function formatWarnings(report: Report): string {
+export function formatWarnings(report: Report): string {
   if (!report.warnings.length) return '';
   return [pc.bold('Warnings'), ...report.warnings.map((w) => `⚠️  ${pc.yellow(w.message)}`)].join('\n');
 }

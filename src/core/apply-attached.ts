@@ -19,6 +19,13 @@ export async function applyAttached(report: Report, confirm: boolean): Promise<{
     throw new SpecTuneError('INVALID_INPUT', 'SpecTune launched this server: use Apply, which restarts it on the recommendation');
   }
   const engine = engineById(report.server.kind);
+  const label = engine.descriptor.label;
+  // The simulator stands in for the engine's server, not for its tool: nothing real would change.
+  if (report.server.simulated) {
+    throw new SpecTuneError('INVALID_INPUT', `Apply is for a real ${label}: this run measured SpecTune's simulator standing in for it, which ${label}'s own tool does not control`, {
+      hint: `on a real ${label}, run this tuning against it and Apply there, or set it yourself: ${rec.setting ?? rec.command ?? 'see the recommendation'}`,
+    });
+  }
   if (!engine.applyAttached || !report.server.model) {
     throw new SpecTuneError('INVALID_INPUT', `${engine.descriptor.label} has no command SpecTune can run to change this setting`, {
       hint: `set it yourself: ${rec.setting ?? rec.command ?? 'see the recommendation'}`,

@@ -6,8 +6,8 @@
 import { execa } from 'execa';
 
 export interface ToolOutput {
-  /** The tool could not be started: ENOENT (not found) or EACCES (not executable). */
-  missing: 'not-found' | 'not-executable' | null;
+  /** The tool could not be started: ENOENT (not found), EACCES (not executable), or another spawn error (a name too long, E2BIG). */
+  missing: 'not-found' | 'not-executable' | 'cannot-start' | null;
   exitCode: number | null;
   timedOut: boolean;
   /** The caller's signal aborted it. */
@@ -26,8 +26,13 @@ export async function runTool(argv: readonly string[], opts: { timeoutMs?: numbe
     windowsHide: true,
     cancelSignal: opts.signal,
   });
-  const missing = r.failed && r.code === 'ENOENT' ? 'not-found' : r.failed && r.code === 'EACCES' ? 'not-executable' : null;
+  const missing = !r.failed ? null : r.code === 'ENOENT' ? 'not-found' : r.code === 'EACCES' ? 'not-executable' : spawnFailed(r) ? 'cannot-start' : null;
   return { missing, exitCode: r.exitCode ?? null, timedOut: r.timedOut === true, canceled: r.isCanceled === true, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
+
+/** It never ran: no exit code, no signal, not stopped by the timeout or the caller. */
+export function spawnFailed(r: { exitCode?: number; signal?: string; timedOut?: boolean; isCanceled?: boolean }): boolean {
+  return r.exitCode === undefined && r.signal === undefined && !r.timedOut && !r.isCanceled;
 }
 
 /** The last non-empty lines of a tool's output, for an error's log tail. */

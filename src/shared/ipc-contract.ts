@@ -136,7 +136,7 @@ export const requests = {
   'engines:list': { args: none, result: z.object({ engines: z.array(EngineDescriptorSchema) }) },
   /** What a running server of this engine serves, and (engines that swap drafts per request) the draft models it could use. */
   'engines:models': {
-    args: z.object({ engine: EngineIdSchema, url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://127.0.0.1:1234' }) }),
+    args: z.object({ engine: EngineIdSchema, url: z.url({ protocol: /^https?$/, error: 'the server address must be an http(s) address with its port, e.g. http://127.0.0.1:8000' }) }),
     result: z.object({ models: z.array(z.string()), draftCandidates: z.array(z.string()) }),
   },
   /** The demo of an engine the user runs themselves (attached): start its simulator persona; stopped by demo:stop or on quit. */

@@ -328,7 +328,8 @@ describe('One click and the shell', () => {
     });
     renderApp(fake.api);
     const panel = await screen.findByTestId('init-error');
-    expect(panel.textContent).toContain('UNAUTHORIZED');
+    expect(panel.textContent).not.toContain('UNAUTHORIZED');
+    expect(panel.getAttribute('data-code')).toBe('UNAUTHORIZED');
     expect(panel.textContent).toContain('open the full URL');
   });
 });

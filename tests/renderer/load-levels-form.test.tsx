@@ -28,13 +28,13 @@ describe('Sweep form: load levels', () => {
     await openSweepWithModel(user);
     await setLevels(user, '1, 8, 0');
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
-    expect(screen.getByText('Item 3 (“0”) must be a whole number from 1 (one request at a time) to 1024')).toBeTruthy();
+    expect(screen.getByText('Concurrent requests: item 3 (“0”) must be a whole number from 1 (one request at a time) to 1024')).toBeTruthy();
     expect(screen.getByLabelText('Concurrent requests').getAttribute('aria-invalid')).toBe('true');
     expect(fake.callsTo('sweep:start')).toHaveLength(0);
     // An empty list: the schema's own message.
     await setLevels(user, ' ');
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
-    expect(screen.getByText('give at least one concurrency level, e.g. 1 or 1,8,32')).toBeTruthy();
+    expect(screen.getByText('Give at least one concurrency level, e.g. 1 or 1,8,32')).toBeTruthy();
     expect(fake.callsTo('sweep:start')).toHaveLength(0);
   });
 
@@ -78,7 +78,7 @@ describe('Sweep form: load levels', () => {
     expect(target.value).toBe('8');
     expect(target.selectedOptions[0].textContent).toBe('8 (not in the list)');
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
-    expect(screen.getByText(/target concurrency 8 is not among the measured levels \(1,32\)/)).toBeTruthy();
+    expect(screen.getByText(/target concurrency 8 is not among the measured levels \(1,32\)/i)).toBeTruthy();
     expect(fake.callsTo('sweep:start')).toHaveLength(0);
   });
 });
@@ -94,7 +94,7 @@ describe('One click and the guided screen carry the levels', () => {
     await setLevels(user, '1, 16, 16');
     await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
     // Shown once, at the field, naming the item.
-    expect(screen.getAllByText('Item 3 (“16”) repeats item 2: give each level only once')).toHaveLength(1);
+    expect(screen.getAllByText('Concurrent requests: item 3 (“16”) repeats item 2: give each level only once')).toHaveLength(1);
     expect(fake.callsTo('sweep:optimize')).toHaveLength(0);
     await setLevels(user, '1, 16');
     await user.selectOptions(screen.getByLabelText('Recommend for'), '16');

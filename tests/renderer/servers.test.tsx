@@ -80,10 +80,10 @@ describe('Servers screen', () => {
     await fill(user, 'Draft tokens (k)', '40');
     await fill(user, 'GPU memory utilisation', '1.5');
     await user.click(screen.getByRole('button', { name: 'Start' }));
-    expect(screen.getByText('give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct" (llama.cpp: a .gguf path)')).toBeTruthy();
-    expect(screen.getByText('must be a whole number from 1 to 65535')).toBeTruthy();
-    expect(screen.getByText('must be a whole number from 0 (baseline) to 32')).toBeTruthy();
-    expect(screen.getByText('must be a fraction between 0 and 1, e.g. 0.9')).toBeTruthy();
+    expect(screen.getByText('Give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct" (llama.cpp: a .gguf path)')).toBeTruthy();
+    expect(screen.getByText('The port must be a whole number from 1 to 65535, e.g. 8000')).toBeTruthy();
+    expect(screen.getByText('Draft tokens (k) must be a whole number from 0 (baseline) to 32, e.g. 3')).toBeTruthy();
+    expect(screen.getByText('GPU memory utilisation must be a fraction between 0 and 1, e.g. 0.9')).toBeTruthy();
     expect(screen.getByLabelText('Port').getAttribute('aria-invalid')).toBe('true');
     expect(fake.callsTo('server:start')).toHaveLength(0);
 
@@ -93,7 +93,7 @@ describe('Servers screen', () => {
     await fill(user, 'Draft tokens (k)', '3');
     await fill(user, 'GPU memory utilisation', '0.8');
     await user.click(screen.getByRole('button', { name: 'Start' }));
-    expect(screen.getByText(/speculation \(k > 0\) needs a draft model or a method/)).toBeTruthy();
+    expect(screen.getByText(/^Speculation \(k > 0\) needs a draft model or a method/)).toBeTruthy();
     expect(fake.callsTo('server:start')).toHaveLength(0);
   });
 
@@ -158,7 +158,9 @@ describe('Servers screen', () => {
     await fill(user, 'Draft tokens (k)', '0');
     await user.click(screen.getByRole('button', { name: 'Start' }));
     const panel = await screen.findByTestId('server-error');
-    expect(panel.textContent).toContain('PORT_IN_USE');
+    // The code is kept for support (data-code), not shown: the message and the hint say it in words.
+    expect(panel.textContent).not.toContain('PORT_IN_USE');
+    expect(panel.getAttribute('data-code')).toBe('PORT_IN_USE');
     expect(panel.textContent).toContain('port 8000 on 127.0.0.1 is already in use');
     expect(panel.textContent).toContain('What to do: stop what listens there or pick another port');
     expect(within(panel).getByTestId('server-error-log').textContent).toBe('previous line one\nprevious line two');

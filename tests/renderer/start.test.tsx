@@ -245,11 +245,11 @@ describe('stale errors go when their cause is fixed', () => {
     renderApp(fake.api, 'servers');
     await user.click(await screen.findByTestId('nav-oneclick'));
     await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
-    expect(screen.getByText(/fix the server settings on the Servers screen first \(model: /)).toBeTruthy();
+    expect(screen.getByText(/^Fix the server settings on the Servers screen first: Give the model /)).toBeTruthy();
     await user.click(screen.getByTestId('nav-servers'));
     await user.click(within(await screen.findByTestId('server-demo')).getByRole('button', { name: 'Use the simulator' }));
     await user.click(screen.getByTestId('nav-oneclick'));
-    expect(screen.queryByText(/fix the server settings/)).toBeNull();
+    expect(screen.queryByText(/Fix the server settings/)).toBeNull();
     expect(fake.callsTo('sweep:optimize')).toHaveLength(0);
   });
 });

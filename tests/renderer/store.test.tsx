@@ -70,12 +70,12 @@ describe('a tried form’s errors follow its values', () => {
 
     expect(await s().runSweep('sweep')).toBe(false);
     // The Servers form has no model yet: the managed plan points there first.
-    expect(s().sweepFormErrors.server).toMatch(/^fix the server settings on the Servers screen first \(model: /);
+    expect(s().sweepFormErrors.server).toMatch(/^Fix the server settings on the Servers screen first: Give the model /);
     s().setServerField('model', 'demo/simulated-7b');
     s().setServerField('method', 'ngram');
-    expect(s().sweepFormErrors).toEqual({ repeats: 'repeats must be 1 or more' });
+    expect(s().sweepFormErrors).toEqual({ repeats: 'Repeats must be 1 or more, e.g. 3' });
     s().setSweepForm({ repeats: 'three' });
-    expect(s().sweepFormErrors).toEqual({ repeats: 'repeats must be a whole number from 1 to 100, e.g. 3' });
+    expect(s().sweepFormErrors).toEqual({ repeats: 'Repeats must be a whole number from 1 to 100, e.g. 3' });
     s().setSweepForm({ repeats: '2', tokens: '1-3' });
     expect(s().sweepFormErrors).toEqual({});
 

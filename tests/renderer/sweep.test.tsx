@@ -54,9 +54,9 @@ describe('Sweep screen', () => {
     await user.type(screen.getByLabelText('Repeats'), '0');
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
     // The k list is one box: the error names the item that is wrong.
-    expect(screen.getByText('Item 3 (“3”) repeats item 2: give each k only once')).toBeTruthy();
+    expect(screen.getByText('The k list: item 3 (“3”) repeats item 2: give each k only once')).toBeTruthy();
     expect(screen.getByText('pick at least one prompt type')).toBeTruthy();
-    expect(screen.getByText('repeats must be 1 or more')).toBeTruthy();
+    expect(screen.getByText('Repeats must be 1 or more, e.g. 3')).toBeTruthy();
     expect(fake.callsTo('sweep:start')).toHaveLength(0);
   });
 
@@ -66,7 +66,7 @@ describe('Sweep screen', () => {
     renderApp(fake.api);
     await user.click(await screen.findByTestId('nav-sweep'));
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
-    expect(screen.getByText(/fix the server settings on the Servers screen first \(model:/)).toBeTruthy();
+    expect(screen.getByText(/^Fix the server settings on the Servers screen first: Give the model /)).toBeTruthy();
     expect(fake.callsTo('sweep:start')).toHaveLength(0);
   });
 
@@ -125,14 +125,14 @@ describe('Sweep screen', () => {
     await user.click(await screen.findByTestId('nav-sweep'));
     await user.click(screen.getByLabelText(/Attached/));
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
-    expect(screen.getByText(/attached mode measures one running server as it is: give the single k it was launched with/)).toBeTruthy();
+    expect(screen.getByText(/^Attached mode measures one running server as it is: give the single k it was launched with/)).toBeTruthy();
     await user.clear(screen.getByLabelText('Configurations (k list)'));
     await user.type(screen.getByLabelText('Configurations (k list)'), '3');
     const url = screen.getByLabelText('Server URL');
     await user.clear(url);
     await user.type(url, 'not a url');
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));
-    expect(screen.getByText('must be a URL like http://127.0.0.1:8000')).toBeTruthy();
+    expect(screen.getByText('The server URL must be a URL like http://127.0.0.1:8000')).toBeTruthy();
     await user.clear(url);
     await user.type(url, 'http://127.0.0.1:1234');
     await user.click(screen.getByRole('button', { name: 'Run sweep' }));

@@ -1,6 +1,7 @@
 /** Named server settings: list, save, rename, delete, and apply (restart the server on them). */
 import type { HandlerContext, Handlers } from './context';
 import { withSimulatorEnv } from './context';
+import { explainingPort } from './port-holder';
 
 export function presetHandlers(
   ctx: HandlerContext,
@@ -26,7 +27,7 @@ export function presetHandlers(
     'presets:apply': async ({ id }) => {
       const settings = withSimulatorEnv(ctx, ctx.presets.get(id).settings);
       const phase = ctx.server.state().phase;
-      return phase === 'ready' || phase === 'starting' ? ctx.server.restart(settings) : ctx.server.start(settings);
+      return explainingPort(settings.host, settings.port, () => (phase === 'ready' || phase === 'starting' ? ctx.server.restart(settings) : ctx.server.start(settings)));
     },
   };
 }

@@ -15,6 +15,7 @@ import type { HandlerContext, Handlers } from './context';
 import { isSimulatorCommand, planWithSimulatorEnv } from './context';
 import { existsSync } from 'node:fs';
 import type { RunningSweep } from './sweep-guard';
+import { checkLaunchCommand } from './command-check';
 
 type Kind = 'sweep' | 'optimize';
 
@@ -46,6 +47,8 @@ export function sweepController(ctx: HandlerContext): SweepController {
     const plan = planWithSimulatorEnv(ctx, kind === 'optimize' ? withBaseline(rawPlan) : rawPlan);
     let run: Awaited<ReturnType<typeof ctx.history.create>>;
     try {
+      // A command that cannot start the engine is refused here, before History has a row for it.
+      if (plan.mode === 'managed' && plan.server) await checkLaunchCommand(ctx.server, plan.server);
       run = await ctx.history.create({
         kind,
         plan: redactPlan(plan, placeholdersFor(plan.server?.engine ?? plan.engine)) as unknown as Record<string, unknown>,

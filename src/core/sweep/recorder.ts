@@ -19,6 +19,7 @@ import { TOOL_VERSION } from '../../node/tool-version';
 import { writeReport, type MeasurementLog } from '../report-io';
 import { startRunFiles, type KeptEvent } from '../report-keeper';
 import { SweepNotes } from './level-notes';
+import { realEngineLine } from '../real-engine-line';
 import type { SweepSetup } from './setup';
 import type { SweepStrategy } from './strategy';
 
@@ -136,7 +137,9 @@ export class SweepRecorder {
       scheduleCheck: this.scheduleCheck,
       search: strategy.facts(),
     });
-    return { ...built, adaptive: strategy.summary(this.input.launches(), this.measurements.length) };
+    const report = { ...built, adaptive: strategy.summary(this.input.launches(), this.measurements.length) };
+    const real = realEngineLine(report);
+    return real && report.recommendation ? { ...report, recommendation: { ...report.recommendation, realEngine: real } } : report;
   }
 
   /** The final report: complete, or partial when something failed or the plan was not measured in full. */

@@ -6,7 +6,7 @@ import type { ToolOutput } from '../../node/run-tool';
 export function refuseUnrunnable(out: ToolOutput, shown: string, what: string, hint: string): void {
   if (out.canceled) throw new SpecTuneError('CANCELLED', `checking ${what} was cancelled`);
   if (out.missing) {
-    const why = out.missing === 'not-found' ? 'was not found' : 'is not executable (permission denied)';
+    const why = out.missing === 'not-found' ? 'was not found' : out.missing === 'not-executable' ? 'is not executable (permission denied)' : 'could not be started';
     throw new SpecTuneError('COMMAND_NOT_FOUND', `${what} command "${shown}" ${why}`, { hint });
   }
 }

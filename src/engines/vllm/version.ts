@@ -2,6 +2,7 @@
  * Asking an installed vLLM which version it is, without starting a server.
  */
 import { execa } from 'execa';
+import { spawnFailed } from '../../node/run-tool';
 import { SpecTuneError } from '../../shared/errors';
 import { parseVllmVersion, usesApiServerModule, type VllmVersion } from './argv';
 
@@ -42,8 +43,8 @@ export async function queryVllmVersion(command: readonly string[], timeoutMs = 1
   const [file, ...args] = versionArgv(command);
   const shown = command.join(' ');
   const r = await execa(file, args, { reject: false, stdin: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true });
-  if (r.failed && (r.code === 'ENOENT' || r.code === 'EACCES')) {
-    const why = r.code === 'ENOENT' ? 'was not found' : 'is not executable (permission denied)';
+  if (r.failed && (r.code === 'ENOENT' || r.code === 'EACCES' || spawnFailed(r))) {
+    const why = r.code === 'ENOENT' ? 'was not found' : r.code === 'EACCES' ? 'is not executable (permission denied)' : `could not be started (${r.code ?? 'no reason given'})`;
     throw new SpecTuneError('COMMAND_NOT_FOUND', `vLLM command "${shown}" ${why}`, { hint: COMMAND_NOT_FOUND_HINT });
   }
   const stdout = String(r.stdout ?? '');

@@ -49,7 +49,16 @@ const LEVEL_RULE: ListRule = {
 
 type Problem = 'not-a-number' | 'out-of-range' | 'bad-range';
 
-function problemMessage(problem: Problem, word: string, index: number, rule: ListRule, naming: Naming): string {
+/** The longest item a message repeats as typed: a paste accident is named by its start and length, not echoed across the page. */
+const ECHO_MAX = 16;
+
+/** An item as a message shows it. */
+export function echo(word: string): string {
+  return word.length <= ECHO_MAX ? word : `${word.slice(0, ECHO_MAX - 4)}… (${word.length} characters)`;
+}
+
+function problemMessage(problem: Problem, typed: string, index: number, rule: ListRule, naming: Naming): string {
+  const word = echo(typed);
   if (naming === 'flag') {
     const range = `from ${rule.min} to ${rule.max}`;
     if (problem === 'bad-range') return `"${word}" is not a range of ${rule.item} ${range} (low-high, e.g. 1-8).`;
@@ -61,7 +70,8 @@ function problemMessage(problem: Problem, word: string, index: number, rule: Lis
   return `${where} is not a number: give whole numbers ${rule.range}, separated by commas${rule.ranges ? ', or a range like 1-8' : ''}`;
 }
 
-function repeatMessage(word: string, index: number, first: number, rule: ListRule, naming: Naming): string {
+function repeatMessage(typed: string, index: number, first: number, rule: ListRule, naming: Naming): string {
+  const word = echo(typed);
   if (naming === 'flag') return `"${word}" comes twice: give each ${rule.item} only once.`;
   return `Item ${index + 1} (“${word}”) repeats item ${first + 1}: give each ${rule.item} only once`;
 }

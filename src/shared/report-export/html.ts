@@ -58,6 +58,13 @@ tr.predicted td, tr.predicted th { font-style: italic; }
 .up { color: var(--good); } .down { color: var(--bad); }
 .muted { color: var(--muted); }
 .nowrap { white-space: nowrap; }
+/* A narrow window (a laptop split in two, a phone): cells wrap between words and tighten, so every
+   column of a table is on screen without scrolling sideways. */
+@media (max-width: 1000px) {
+  th, td { white-space: normal; padding: 4px 4px; }
+  td.text { min-width: 6em; }
+  table { font-size: 0.85rem; }
+}
 figure { margin: 0; }
 figcaption { color: var(--muted); font-size: 0.85rem; margin-top: 4px; }
 svg.chart { display: block; width: 100%; max-width: 760px; height: auto; }

@@ -125,7 +125,8 @@ export function summarizeReport(report: Report): ReportSummary {
     headline,
     details,
     k: r ? r.numSpeculativeTokens : null,
-    command: r?.command ?? null,
+    // A simulated run: the real engine's line, which is what the run teaches.
+    command: r?.realEngine?.command ?? r?.command ?? null,
     predicted: reading.predicted,
     simulated,
     why: r?.reason ?? null,

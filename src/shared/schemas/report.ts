@@ -132,6 +132,8 @@ export const RecommendationSchema = z.object({
   command: z.string().nullable(),
   /** argv of that command, for "Apply". */
   argv: z.array(z.string()).nullable(),
+  /** A simulated run: the line to paste into the real engine (command above: the simulator's). */
+  realEngine: z.object({ label: z.string(), command: z.string() }).optional(),
   /** The load level this recommendation is for (--target-concurrency; absent = 1). */
   concurrency: z.number().int().min(1).optional(),
   /** One pick per measured load level, lowest first (absent in reports before load levels). */

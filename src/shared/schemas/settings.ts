@@ -79,7 +79,12 @@ export const ServerSettingsSchema = z
       .gt(0, 'must be a fraction between 0 and 1, e.g. 0.9')
       .max(1, 'must be a fraction between 0 and 1, e.g. 0.9')
       .optional(),
-    tensorParallelSize: z.number().int().min(1, 'must be 1 or more (number of GPUs)').max(64).optional(),
+    tensorParallelSize: z
+      .number({ error: 'must be a whole number of GPUs from 1 to 64, e.g. 1' })
+      .int('must be a whole number of GPUs from 1 to 64, e.g. 1')
+      .min(1, 'must be 1 or more (number of GPUs)')
+      .max(64, 'must be at most 64 (number of GPUs), e.g. 1')
+      .optional(),
     maxModelLen: z.number().int().min(16).optional(),
     /** Passed through verbatim, after the flags SpecTune writes. */
     extraArgs: z.array(z.string()).default([]),

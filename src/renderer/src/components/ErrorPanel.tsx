@@ -8,9 +8,9 @@ export function ErrorPanel({ error, title, testId = 'error-panel' }: { error: Ui
   // Launch errors repeat the log tail inside the message for terminals; here the tail has its own box.
   const message = error.logTail?.length ? error.message.split(/\s*Last log lines:/)[0] : error.message;
   return (
-    <div className="error-panel" role="alert" data-testid={testId}>
+    // The code is for tests and support, not for the user: the message and the fix say it in words.
+    <div className="error-panel" role="alert" data-testid={testId} data-code={error.code}>
       <strong>{title ?? 'Error'}</strong>
-      <span className="error-code">{error.code}</span>
       <p className="error-message">{message}</p>
       {error.hint && <p className="error-hint">What to do: {error.hint}</p>}
       {error.logTail && error.logTail.length > 0 && (

@@ -5,7 +5,8 @@ import { scheduleRange } from './ScheduleCard';
 /**
  * Where to put the answer, the same block on Results and One click: the startup line (for a load
  * run whose schedule held up, the whole per-batch-size one), or the setting in the engine's own
- * words where it has no startup line (LM Studio, Ollama). Wrapped, never scrolled sideways.
+ * words where it has no startup line (LM Studio, Ollama). Wrapped, never scrolled sideways. A
+ * simulated run leads with the real engine's line and shows the simulator's under its own heading.
  */
 export function HowToSetIt({ rec, testId }: { rec: Recommendation; testId: string }) {
   const schedule = rec.schedule && rec.schedule.confirmed !== false && rec.schedule.command ? rec.schedule : null;
@@ -13,6 +14,8 @@ export function HowToSetIt({ rec, testId }: { rec: Recommendation; testId: strin
   if (!line) return null;
   // The one-k words ("num_speculative_tokens = 3") would contradict a schedule: only beside the one-k line.
   const words = !schedule && rec.setting && rec.setting !== line ? rec.setting : null;
+  // A simulated run has two lines: the one to paste into the real engine first (what the run teaches), the simulator's after it.
+  const real = schedule ? null : (rec.realEngine ?? null);
   return (
     <section className="how-to-set" aria-label="How to set it" data-testid="how-to-set">
       <h4>How to set it</h4>
@@ -21,13 +24,22 @@ export function HowToSetIt({ rec, testId }: { rec: Recommendation; testId: strin
           A draft length per batch size: {schedule.entries.map(scheduleRange).join('; ')}.
         </p>
       )}
-      <CommandLine
-        command={line}
-        label={schedule ? 'Startup command with the schedule' : rec.command ? 'Startup command' : 'Setting to keep'}
-        what={rec.command || schedule ? 'command' : 'setting'}
-        testId={testId}
-        wrap
-      />
+      {real && rec.command ? (
+        <>
+          <h4>Startup command for a real {real.label}</h4>
+          <CommandLine command={real.command} label={`Startup command for a real ${real.label}`} testId={testId} wrap />
+          <h4>The simulator's command (what this run started)</h4>
+          <CommandLine command={rec.command} label="The simulator's command" what="simulator command" testId={`${testId}-simulator`} wrap />
+        </>
+      ) : (
+        <CommandLine
+          command={line}
+          label={schedule ? 'Startup command with the schedule' : rec.command ? 'Startup command' : 'Setting to keep'}
+          what={rec.command || schedule ? 'command' : 'setting'}
+          testId={testId}
+          wrap
+        />
+      )}
       {words && <p data-testid={`${testId}-words`}>{words}</p>}
     </section>
   );

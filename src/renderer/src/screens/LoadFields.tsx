@@ -9,7 +9,13 @@ import { Field } from '../components/Field';
  * screens run the same plan. Errors come from the screen's own run attempt (the plan builder
  * names the wrong item of a list).
  */
-export function LoadFields({ errors }: { errors: { concurrency?: string; targetConcurrency?: string; sloTtftP99?: string; sloItlP99?: string } }) {
+export function LoadFields({
+  errors,
+  onBlur,
+}: {
+  errors: { concurrency?: string; targetConcurrency?: string; sloTtftP99?: string; sloItlP99?: string };
+  onBlur?: (field: 'concurrency' | 'targetConcurrency' | 'sloTtftP99' | 'sloItlP99') => void;
+}) {
   const { concurrency, target, ttft, itl, setForm } = useApp(
     useShallow((s) => ({
       concurrency: s.sweepForm.concurrency,
@@ -27,6 +33,7 @@ export function LoadFields({ errors }: { errors: { concurrency?: string; targetC
         label="Concurrent requests"
         error={errors.concurrency}
         help="requests in flight at once, e.g. 1,8,32: a shared server is not one user, and a k that pays for one can cost at 32"
+        onBlur={onBlur && (() => onBlur('concurrency'))}
       >
         {(p) => <input {...p} name="concurrency" value={concurrency} onChange={(e) => setForm({ concurrency: e.target.value })} />}
       </Field>
@@ -45,10 +52,10 @@ export function LoadFields({ errors }: { errors: { concurrency?: string; targetC
         )}
       </Field>
       {/* Latency bounds: at each level a setting whose p99 is above one cannot be the pick (plan.slo). */}
-      <Field label="TTFT p99 bound (ms)" error={errors.sloTtftP99} help="optional: the slowest 1% of first tokens may take at most this long, e.g. 500">
+      <Field label="TTFT p99 bound (ms)" error={errors.sloTtftP99} onBlur={onBlur && (() => onBlur('sloTtftP99'))} help="optional: the slowest 1% of first tokens may take at most this long, e.g. 500">
         {(p) => <input {...p} name="sloTtftP99" inputMode="decimal" value={ttft} onChange={(e) => setForm({ sloTtftP99: e.target.value })} />}
       </Field>
-      <Field label="ITL p99 bound (ms)" error={errors.sloItlP99} help="optional: the slowest 1% of gaps between streamed chunks may be at most this, e.g. 50">
+      <Field label="ITL p99 bound (ms)" error={errors.sloItlP99} onBlur={onBlur && (() => onBlur('sloItlP99'))} help="optional: the slowest 1% of gaps between streamed chunks may be at most this, e.g. 50">
         {(p) => <input {...p} name="sloItlP99" inputMode="decimal" value={itl} onChange={(e) => setForm({ sloItlP99: e.target.value })} />}
       </Field>
     </>

@@ -31,6 +31,7 @@ function oneClickDescription(s: AppState): string | null {
   const plan = built.value.tokens.includes(0) ? built.value : { ...built.value, tokens: [0, ...built.value.tokens] };
   return describePlan(plan, serverEngine(s) ?? null, true);
 }
+import { ENGINE_IDENTITY } from '../../../shared/engine-descriptor';
 
 /** Sweep with the current settings, restart on the winner, offer to keep it as a preset. */
 export function OneClickScreen() {
@@ -153,7 +154,13 @@ function Answer({ report, runId }: { report: Report; runId: string | null }) {
       {summary.details[0] && <p className="muted">{summary.details[0]}</p>}
       {rec && <HowToSetIt rec={rec} testId="oneclick-setting" />}
       {picks.length > 1 && <LevelPicksTable picks={picks} target={targetLevel(report)} />}
-      {attached && (
+      {attached && report.server.simulated && (
+        <p className="muted" data-testid="apply-simulated">
+          Apply with the engine's own tool is for a real {report.server.kind === 'unknown' ? 'server' : ENGINE_IDENTITY[report.server.kind].label}: these numbers come
+          from the simulator, which that tool does not control. Set it there yourself, or tune the real one.
+        </p>
+      )}
+      {attached && !report.server.simulated && (
         <button
           type="button"
           disabled={serverBusy}

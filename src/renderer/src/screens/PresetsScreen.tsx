@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { Preset } from '../../../shared/ipc-contract';
 import { useApp } from '../state/context';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { PortHolder } from '../components/PortHolder';
 import { serverControlLock } from '../state/server-lock';
 import * as f from '../format';
 
@@ -105,6 +106,7 @@ export function PresetsScreen() {
         </span>
       </form>
       <ErrorPanel error={error} title="Preset problem" testId="presets-error" />
+      {error && <PortHolder />}
       {presets.length === 0 ? (
         <p className="empty-state">No presets yet. Save the current server settings, or save the winner of a one-click run.</p>
       ) : (

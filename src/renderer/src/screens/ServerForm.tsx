@@ -19,6 +19,7 @@ export function ServerForm() {
   const form = useApp((s) => s.serverForm);
   const errors = useApp((s) => s.serverFormErrors);
   const setField = useApp((s) => s.setServerField);
+  const touch = useApp((s) => s.touchServerField);
   const engines = useApp((s) => s.engines);
   const launched = engines.filter((e) => e.lifecycle === 'launched');
   const d = engines.find((e) => e.id === form.engine) ?? null;
@@ -27,7 +28,7 @@ export function ServerForm() {
   const label = d?.label ?? (form.engine || 'Server');
 
   const text = (field: ServerFormField, label: string, opts: { help?: string; placeholder?: string; inputMode?: 'numeric' | 'decimal' } = {}) => (
-    <Field label={label} error={errors[field]} help={opts.help}>
+    <Field label={label} error={errors[field]} help={opts.help} onBlur={() => touch(field)}>
       {(p) => (
         <input
           {...p}

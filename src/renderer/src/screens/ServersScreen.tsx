@@ -7,6 +7,7 @@ import { errorLine } from '../state/store';
 import { serverControlLock } from '../state/server-lock';
 import { LeftRunningBanner } from '../components/LeftRunningBanner';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { PortHolder } from '../components/PortHolder';
 import { LogTail } from '../components/LogTail';
 import { SimulatedBadge } from '../components/Simulated';
 import { ServerForm } from './ServerForm';
@@ -192,6 +193,7 @@ export function ServersScreen() {
           )}
         </div>
         <ErrorPanel error={serverError} title="The server did not start" testId="server-error" />
+        {serverError && <PortHolder />}
         {!serverError && <ErrorPanel error={stateError} title="The server crashed" testId="server-error" />}
         {server?.exit && phase !== 'ready' && phase !== 'starting' && (
           <p className="muted" data-testid="server-exit">

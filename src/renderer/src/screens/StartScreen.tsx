@@ -2,7 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/context';
 import { errorLine } from '../state/store';
 import { draftFreeMethods, modelChoices, rankEngines, type RankedEngine } from '../state/guide';
-import { hasDemo } from '../state/demo';
+import { hasDemo, simulatorEngine } from '../state/demo';
 import { Field } from '../components/Field';
 import { LoadFields } from './LoadFields';
 import { SimulatedBadge } from '../components/Simulated';
@@ -13,8 +13,17 @@ import type { EngineDescriptor } from '../../../shared/engine-descriptor';
  * choice it offers comes from the engine descriptors the services send.
  */
 export function StartScreen() {
-  const { engines, statuses, guide, pickEngine, probe } = useApp(
-    useShallow((s) => ({ engines: s.engines, statuses: s.statuses, guide: s.guide, pickEngine: s.pickEngine, probe: s.probe })),
+  const { engines, statuses, guide, pickEngine, probe, tryDemo, busy, simulated } = useApp(
+    useShallow((s) => ({
+      engines: s.engines,
+      statuses: s.statuses,
+      guide: s.guide,
+      pickEngine: s.pickEngine,
+      probe: s.probe,
+      tryDemo: s.tryDemo,
+      busy: s.guideTask.busy,
+      simulated: simulatorEngine(s),
+    })),
   );
   const ranked = rankEngines(engines, statuses);
   const picked = ranked.find((r) => r.descriptor.id === guide.values.engine) ?? null;
@@ -39,6 +48,14 @@ export function StartScreen() {
           {ranked.map((r) => (
             <EngineCard key={r.descriptor.id} r={r} selected={r.descriptor.id === guide.values.engine} onPick={() => pickEngine(r.descriptor.id)} />
           ))}
+          {simulated && (
+            <button type="button" className="card engine-card try-card" onClick={() => void tryDemo(simulated.id)} disabled={busy} data-testid="try-simulator">
+              <strong>Try it without a server</strong>
+              <span className="muted">
+                the built-in simulator stands in for {simulated.label}; its numbers are labelled <SimulatedBadge show />
+              </span>
+            </button>
+          )}
           {engines.length === 0 && <p className="muted">Loading the engines…</p>}
         </div>
       </fieldset>

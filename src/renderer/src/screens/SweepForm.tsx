@@ -76,8 +76,9 @@ function PromptChecklist({ kind, legend, all, custom, selected, error, onToggle,
 }
 
 export function SweepForm({ showMode = true }: { showMode?: boolean }) {
-  const { form, errors, builtinTypes, builtinSystem, setForm } = useApp(
+  const { form, errors, builtinTypes, builtinSystem, setForm, touch } = useApp(
     useShallow((s) => ({
+      touch: s.touchSweepField,
       form: s.sweepForm,
       errors: s.sweepFormErrors,
       builtinTypes: s.builtinPromptTypes,
@@ -103,7 +104,7 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
             Attached: measure a server that is already running
           </label>
           {form.mode === 'attached' && (
-            <Field label="Server URL" error={errors.url}>
+            <Field label="Server URL" error={errors.url} onBlur={() => touch('url')}>
               {(p) => <input {...p} value={form.url} onChange={(e) => setForm({ url: e.target.value })} />}
             </Field>
           )}
@@ -118,6 +119,7 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
         <Field
           label="Configurations (k list)"
           error={errors.tokens}
+          onBlur={() => touch('tokens')}
           help={form.mode === 'attached' ? 'the k the running server uses (one value)' : 'comma-separated, or a range like 1-8; 0 = baseline'}
         >
           {(p) => <input {...p} name="tokens" value={form.tokens} onChange={(e) => setForm({ tokens: e.target.value })} />}
@@ -138,16 +140,16 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
             </select>
           )}
         </Field>
-        <Field label="Max repeats" error={errors.maxRepeats} help={`most repeats for two settings not yet told apart; empty = 3 × repeats`}>
+        <Field label="Max repeats" error={errors.maxRepeats} onBlur={() => touch('maxRepeats')} help={`most repeats for two settings not yet told apart; empty = 3 × repeats`}>
           {(p) => <input {...p} name="maxRepeats" inputMode="numeric" value={form.maxRepeats} placeholder="e.g. 9" onChange={(e) => setForm({ maxRepeats: e.target.value })} />}
         </Field>
-        <Field label="Repeats" error={errors.repeats} help="requests per prompt × system prompt">
+        <Field label="Repeats" error={errors.repeats} onBlur={() => touch('repeats')} help="requests per prompt × system prompt">
           {(p) => <input {...p} name="repeats" inputMode="numeric" value={form.repeats} onChange={(e) => setForm({ repeats: e.target.value })} />}
         </Field>
-        <Field label="Max tokens" error={errors.maxTokens} help="per request">
+        <Field label="Max tokens" error={errors.maxTokens} onBlur={() => touch('maxTokens')} help="per request">
           {(p) => <input {...p} name="maxTokens" inputMode="numeric" value={form.maxTokens} onChange={(e) => setForm({ maxTokens: e.target.value })} />}
         </Field>
-        <LoadFields errors={errors} />
+        <LoadFields errors={errors} onBlur={touch} />
       </div>
       <div className="two-col">
         <PromptChecklist

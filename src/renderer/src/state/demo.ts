@@ -44,6 +44,11 @@ export function hasDemo(d: EngineDescriptor, s: Pick<AppState, 'appInfo'>): bool
   return d.demo.persona === null || d.lifecycle === 'attached' || (s.appInfo?.simulatorCommand.length ?? 0) > 0;
 }
 
+/** The engine "Try it without a server" stands in for: the first (registry order) with a simulator persona this build can run. */
+export function simulatorEngine(s: Pick<AppState, 'appInfo' | 'engines'>): EngineDescriptor | null {
+  return s.engines.find((d) => d.demo.persona !== null && hasDemo(d, s)) ?? null;
+}
+
 /** The Servers form launches the built-in simulator (any persona). */
 export function usesSimulator(s: Pick<AppState, 'appInfo' | 'serverForm'>): boolean {
   const sim = s.appInfo?.simulatorCommand ?? [];

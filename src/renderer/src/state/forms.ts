@@ -67,14 +67,47 @@ function optionalNum(text: string): number | undefined {
   return text.trim() === '' ? undefined : Number(text.trim());
 }
 
-function collect<F extends string>(issues: z.ZodError['issues'], fieldOf: (path: PropertyKey[]) => F): FieldErrors<F> {
+/** A schema message ("is longer than …", "must be …") as a sentence that names its field. */
+export function fieldSentence(name: string, message: string): string {
+  if (/^(is|must|has|needs)\b/.test(message)) return `${name} ${message}`;
+  return message.charAt(0).toUpperCase() + message.slice(1);
+}
+
+/** How a form names a field to the user, and a value it takes. */
+export interface FieldWords {
+  name: string;
+  example: string;
+}
+
+/** A message for a field: a sentence naming it, with a valid example when the message has none. */
+function sentenceFor(words: FieldWords | undefined, message: string): string {
+  if (!words) return message;
+  const said = fieldSentence(words.name, message);
+  return /e\.g\.|for example|like /.test(said) ? said : `${said.replace(/\.$/, '')}, e.g. ${words.example}`;
+}
+
+function collect<F extends string>(issues: z.ZodError['issues'], fieldOf: (path: PropertyKey[]) => F, words: Partial<Record<F, FieldWords>>): FieldErrors<F> {
   const out: FieldErrors<F> = {};
   for (const issue of issues) {
     const field = fieldOf(issue.path);
-    if (!out[field]) out[field] = issue.message;
+    if (!out[field]) out[field] = sentenceFor(words[field], issue.message);
   }
   return out;
 }
+
+/** The Servers form's fields as its labels name them. */
+export const SERVER_WORDS: Record<ServerFormField, FieldWords> = {
+  engine: { name: 'The engine', example: 'one from the list' },
+  command: { name: 'The command', example: 'the full path to the server program' },
+  model: { name: 'The model', example: 'Qwen/Qwen2.5-7B-Instruct' },
+  method: { name: 'The speculation method', example: 'Automatic' },
+  draftModel: { name: 'The draft model', example: 'Qwen/Qwen2.5-0.5B-Instruct' },
+  k: { name: 'Draft tokens (k)', example: '3' },
+  port: { name: 'The port', example: '8000' },
+  gpuMemoryUtilization: { name: 'GPU memory utilisation', example: '0.9' },
+  tensorParallelSize: { name: 'Tensor parallel size', example: '1' },
+  extraArgs: { name: 'Extra arguments', example: '--enforce-eager' },
+};
 
 const SERVER_FIELD: Record<string, ServerFormField> = {
   command: 'command',
@@ -108,7 +141,7 @@ export function formToSettings(v: ServerFormValues, fields?: readonly string[]):
   };
   const r = ServerSettingsSchema.safeParse(input);
   if (r.success) return { ok: true, value: r.data };
-  return { ok: false, errors: collect(r.error.issues, (p) => SERVER_FIELD[String(p[0])] ?? 'command') };
+  return { ok: false, errors: collect(r.error.issues, (p) => SERVER_FIELD[String(p[0])] ?? 'command', SERVER_WORDS) };
 }
 
 /** Words back into the text a form field holds; splitArgs reads it back word for word (Windows backslashes too). */
@@ -205,6 +238,22 @@ const SWEEP_FIELD: Record<string, SweepFormField> = {
   server: 'server',
 };
 
+/** The Sweep form's fields as its labels name them. */
+const SWEEP_WORDS: Partial<Record<SweepFormField, FieldWords>> = {
+  url: { name: 'The server URL', example: 'http://127.0.0.1:8000' },
+  tokens: { name: 'The k list', example: '0,3,5,7 or 1-8' },
+  repeats: { name: 'Repeats', example: '3' },
+  maxTokens: { name: 'Max tokens', example: '256' },
+  concurrency: { name: 'Concurrent requests', example: '1,8,32' },
+  targetConcurrency: { name: 'Recommend for', example: '8' },
+};
+
+/** The plan builder's words for a box that does not read, as a sentence naming the box ("The k list: item 2 …"). */
+function textSentence(words: FieldWords | undefined, message: string): string {
+  if (words && /^Item \d/.test(message)) return `${words.name}: i${message.slice(1)}`;
+  return sentenceFor(words, message);
+}
+
 /** The form's prompt choices and measurement numbers, as the plan builder takes them. */
 export function measureChoice(v: SweepFormValues, numbers: ParsedMeasure): MeasureChoice {
   return {
@@ -231,7 +280,7 @@ export function buildPlan(v: SweepFormValues, server: ServerFormValues, engine?:
     const s = formToSettings(server, engine?.fields);
     if (!s.ok) {
       const first = Object.entries(s.errors)[0];
-      return { ok: false, errors: { server: `fix the server settings on the Servers screen first (${first?.[0]}: ${first?.[1]})` } };
+      return { ok: false, errors: { server: `Fix the server settings on the Servers screen first: ${first?.[1] ?? 'they do not read'}` } };
     }
     target = { mode: 'managed', server: s.value };
   }
@@ -243,9 +292,11 @@ export function buildPlan(v: SweepFormValues, server: ServerFormValues, engine?:
     measure: measureChoice(v, text.values),
     ...(v.strategy ? { extras: { strategy: v.strategy } } : {}),
   });
-  const errors: FieldErrors<SweepFormField> = built.ok ? {} : collect(built.issues, (p) => (p[0] === 'slo' && p[1] === 'itlP99Ms' ? 'sloItlP99' : SWEEP_FIELD[String(p[0])]) ?? 'tokens');
+  const errors: FieldErrors<SweepFormField> = built.ok
+    ? {}
+    : collect(built.issues, (p) => (p[0] === 'slo' && p[1] === 'itlP99Ms' ? 'sloItlP99' : SWEEP_FIELD[String(p[0])]) ?? 'tokens', SWEEP_WORDS);
   // A box that does not read says so itself, before anything the plan's checks add.
-  Object.assign(errors, text.errors);
+  for (const [field, message] of Object.entries(text.errors) as [SweepFormField, string][]) errors[field] = textSentence(SWEEP_WORDS[field], message);
   if (built.ok && Object.keys(errors).length === 0) return { ok: true, value: built.plan };
   return { ok: false, errors };
 }

@@ -8,7 +8,7 @@ import type { EngineDescriptor } from '../../../shared/engine-descriptor';
 import type { EndpointStatus, ServerSettingsInput, SweepPlan } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
 import { buildSweepPlan, parseMeasureText, type PlanTarget } from '../../../shared/plan-builder';
-import { measureChoice, type SweepFormValues } from './forms';
+import { fieldSentence, measureChoice, SERVER_WORDS, type SweepFormValues } from './forms';
 
 export interface GuideValues {
   engine: string | null;
@@ -69,7 +69,8 @@ export function guideErrors(v: GuideValues, d: EngineDescriptor | null): GuideEr
   if (!d) return { engine: 'Pick what you run first.' };
   if (!v.model.trim()) e.model = `Which model should ${d.label} serve? For example ${d.placeholders.model}.`;
   if (d.lifecycle === 'attached') {
-    if (!/^https?:\/\/[^\s/]+/.test(v.url.trim())) e.url = `Where does ${d.label} answer? Give its address, for example ${d.defaultUrl}.`;
+    const url = addressError(v.url, d);
+    if (url) e.url = url;
     if (d.draftPerRequest && v.draftModels.length === 0) {
       e.draft = `Pick at least one draft model to try: a small model of the same family as the main one${d.placeholders.draftModel ? `, for example ${d.placeholders.draftModel}` : ''}.`;
     }
@@ -88,14 +89,37 @@ export function guideErrors(v: GuideValues, d: EngineDescriptor | null): GuideEr
   return e;
 }
 
-/** Where the plan builder's issues show on this screen: the load fields have their own; the rest live on the Sweep screen. */
-function guideFieldOf(path: readonly PropertyKey[]): GuideField {
-  if (path[0] === 'concurrency') return 'load';
-  if (path[0] === 'targetConcurrency') return 'loadTarget';
-  if (path[0] === 'sloTtftP99' || path[0] === 'slo') return 'sloTtft';
-  if (path[0] === 'sloItlP99') return 'sloItl';
-  return 'measure';
+/** What is wrong with an attached engine's address, in words naming the engine's own usual address; undefined when it reads. */
+export function addressError(url: string, d: EngineDescriptor): string | undefined {
+  const t = url.trim();
+  if (t === '') return `Give the address where ${d.label} answers first, for example ${d.defaultUrl}: SpecTune asks it there.`;
+  if (!/^https?:\/\/[^\s/]+/.test(t)) return `Where does ${d.label} answer? Give its address, for example ${d.defaultUrl}.`;
+  return undefined;
 }
+
+/** The plan's fields this screen has a box for: their issues are shown there, naming the box. */
+const GUIDE_FIELDS: Readonly<Record<string, { field: GuideField; name: string }>> = {
+  'server.model': { field: 'model', name: SERVER_WORDS.model.name },
+  model: { field: 'model', name: SERVER_WORDS.model.name },
+  'server.draftModel': { field: 'draft', name: SERVER_WORDS.draftModel.name },
+  draftModels: { field: 'draft', name: 'A draft model' },
+  'server.command': { field: 'command', name: SERVER_WORDS.command.name },
+  'server.port': { field: 'port', name: SERVER_WORDS.port.name },
+  'server.method': { field: 'draft', name: SERVER_WORDS.method.name },
+  url: { field: 'url', name: 'The address' },
+};
+
+/** Where the plan builder's issues show on this screen: a box it has, the load fields, or (the rest live on the Sweep screen) above the button. */
+function guideIssue(path: readonly PropertyKey[], message: string): { field: GuideField; message: string } {
+  if (path[0] === 'concurrency') return { field: 'load', message };
+  if (path[0] === 'targetConcurrency') return { field: 'loadTarget', message };
+  if (path[0] === 'sloTtftP99' || (path[0] === 'slo' && path[1] !== 'itlP99Ms')) return { field: 'sloTtft', message };
+  if (path[0] === 'sloItlP99' || path[0] === 'slo') return { field: 'sloItl', message };
+  const own = GUIDE_FIELDS[path.slice(0, 2).map(String).join('.')] ?? GUIDE_FIELDS[String(path[0])];
+  if (own) return { field: own.field, message: fieldSentence(own.name, message) };
+  return { field: 'measure', message: `${path.join('.') || 'plan'}: ${message}` };
+}
+
 
 function guideTarget(v: GuideValues, d: EngineDescriptor): PlanTarget {
   if (d.lifecycle === 'attached') return { mode: 'attached', url: v.url.trim(), model: v.model.trim(), draftModels: d.draftPerRequest ? v.draftModels : [] };
@@ -119,13 +143,13 @@ function guideTarget(v: GuideValues, d: EngineDescriptor): PlanTarget {
 export function guidePlan(v: GuideValues, d: EngineDescriptor, measure: SweepFormValues): { ok: true; plan: SweepPlan } | { ok: false; errors: GuideErrors } {
   const text = parseMeasureText({ ...measure, tokens: undefined });
   const errors: GuideErrors = guideErrors(v, d);
-  for (const [field, message] of Object.entries(text.errors)) errors[guideFieldOf([field])] ??= message;
+  for (const [field, message] of Object.entries(text.errors)) errors[guideIssue([field], message).field] ??= message;
   if (Object.keys(errors).length) return { ok: false, errors };
   const built = buildSweepPlan({ engine: d, target: guideTarget(v, d), measure: measureChoice(measure, text.values) });
   if (built.ok) return { ok: true, plan: built.plan };
   for (const issue of built.issues) {
-    const field = guideFieldOf(issue.path);
-    errors[field] ??= field === 'measure' ? `${issue.path.join('.') || 'plan'}: ${issue.message}` : issue.message;
+    const { field, message } = guideIssue(issue.path, issue.message);
+    errors[field] ??= message;
   }
   return { ok: false, errors };
 }

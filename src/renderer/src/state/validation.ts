@@ -38,12 +38,24 @@ export function guideFormErrors(s: AppState): GuideErrors {
   return r.ok ? {} : r.errors;
 }
 
-/** After any form change: every tried form's errors, from the values as they are now. */
+/** A form's errors on screen: all of them once it was tried, before that those of the boxes the user has left. */
+function shown<F extends string>(all: FieldErrors<F>, tried: boolean, touched: readonly F[]): FieldErrors<F> {
+  return tried ? all : (Object.fromEntries(Object.entries(all).filter(([f]) => touched.includes(f as F))) as FieldErrors<F>);
+}
+
+/** The run a Sweep form check is for: the one tried, else what the screen it is on starts (One click always launches). */
+function sweepKind(s: AppState): 'sweep' | 'optimize' {
+  return s.sweepTried ?? (s.screen === 'oneclick' ? 'optimize' : 'sweep');
+}
+
+/** After any form change: every tried form's errors, and those of the boxes left, from the values as they are now. */
 export function revalidate({ set, get }: Tools): void {
   const s = get();
+  const server = s.serverFormTried || s.serverTouched.length > 0;
+  const sweep = s.sweepTried !== null || s.sweepTouched.length > 0;
   set({
-    ...(s.serverFormTried ? { serverFormErrors: serverFormErrors(s) } : {}),
-    ...(s.sweepTried ? { sweepFormErrors: sweepFormErrors(s, s.sweepTried) } : {}),
+    ...(server ? { serverFormErrors: shown(serverFormErrors(s), s.serverFormTried, s.serverTouched) } : {}),
+    ...(sweep ? { sweepFormErrors: shown(sweepFormErrors(s, sweepKind(s)), s.sweepTried !== null, s.sweepTouched) } : {}),
     ...(s.guide.tried ? { guide: { ...s.guide, errors: guideFormErrors(s) } } : {}),
   });
 }

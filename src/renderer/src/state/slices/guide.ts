@@ -2,7 +2,7 @@
  * The guided first screen: the engine picked, what the user gave for it, the engine's own model
  * lists, its demo, and one click. Every difference between engines comes from their descriptors.
  */
-import { EMPTY_GUIDE, guideFor, guidePlan, type GuideErrors, type GuideValues } from '../guide';
+import { addressError, EMPTY_GUIDE, guideFor, guidePlan, type GuideErrors, type GuideValues } from '../guide';
 import { settingsToForm, wordsToText } from '../forms';
 import { launchedDemo } from '../demo';
 import { startRun } from '../run';
@@ -35,6 +35,17 @@ export interface GuideSlice {
 
 const FRESH: GuideState = { values: EMPTY_GUIDE, tried: false, errors: {}, models: [], draftCandidates: [] };
 
+/** Refusals about the command itself: the services checked it with the engine's own detection before the run. */
+const COMMAND_REFUSALS = new Set(['COMMAND_NOT_FOUND', 'VERSION_UNKNOWN']);
+
+/** A run refused for its command: back on this screen, the message on the Command box (the demo link sits beside it). */
+function backToCommand({ set, get }: Tools): void {
+  const e = get().sweep.error;
+  if (!e || !COMMAND_REFUSALS.has(e.code)) return;
+  const said = e.hint ? `${e.message}: ${e.hint}.` : e.message;
+  set((st) => ({ screen: 'start', sweep: { ...st.sweep, error: null }, guide: { ...st.guide, errors: { ...st.guide.errors, command: said.charAt(0).toUpperCase() + said.slice(1) } } }));
+}
+
 export function guideSlice(tools: Tools): GuideSlice {
   const { set, get } = tools;
 
@@ -63,7 +74,12 @@ export function guideSlice(tools: Tools): GuideSlice {
       set({ guide: { ...FRESH, values: guideFor(d, running), models: running?.models ?? [] }, guideTask: IDLE });
       if (d.lifecycle === 'attached' && running) void get().loadGuideModels();
     },
-    setGuide: (patch) => setValues({ ...get().guide.values, ...patch }),
+    setGuide(patch) {
+      // Before a run was tried, an error the user asked for (List its models) goes once its field changes.
+      const { tried, errors } = get().guide;
+      const kept = tried ? errors : Object.fromEntries(Object.entries(errors).filter(([f]) => !(f in patch)));
+      setValues({ ...get().guide.values, ...patch }, { errors: kept });
+    },
     async useGuideDemo() {
       const d = guideEngine(get());
       if (d?.lifecycle === 'attached') return attachedDemo();
@@ -79,8 +95,10 @@ export function guideSlice(tools: Tools): GuideSlice {
     },
     async loadGuideModels() {
       const d = guideEngine(get());
+      if (!d) return;
       const url = get().guide.values.url.trim();
-      if (!d || !url) return;
+      const wrong = addressError(url, d);
+      if (wrong) return set((st) => ({ guide: { ...st.guide, errors: { ...st.guide.errors, url: wrong } } }));
       const r = await runTask(tools, 'guideTask', () => get().api['engines:models']({ engine: d.id, url }));
       if (!r) return;
       set((st) => ({ guide: { ...st.guide, models: r.models, draftCandidates: r.draftCandidates } }));
@@ -95,7 +113,7 @@ export function guideSlice(tools: Tools): GuideSlice {
       }
       const plan = built.plan;
       // Launched engines restart on the winner; SpecTune did not start an attached one, so it measures and recommends.
-      return startRun(tools, plan.mode === 'managed' ? 'optimize' : 'sweep', plan, {
+      const started = await startRun(tools, plan.mode === 'managed' ? 'optimize' : 'sweep', plan, {
         oneClick: true,
         guide: { ...get().guide, tried: true, errors: {} },
         guideTask: IDLE,
@@ -103,6 +121,8 @@ export function guideSlice(tools: Tools): GuideSlice {
         ...(plan.server ? { serverForm: settingsToForm(plan.server) } : {}),
         screen: 'oneclick',
       });
+      if (!started) backToCommand(tools);
+      return started;
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Report, ServerSettings } from '../../../../shared/schemas';
 import { formToSettings } from '../forms';
 import { IDLE, runTask, type Task, type Tools } from '../tools';
 import { serverEngine } from '../validation';
-import { adoptServer } from './server';
+import { adoptServer, notePortHolder } from './server';
 
 export interface Compared {
   summary: RunSummary;
@@ -70,7 +70,10 @@ export function librarySlice(tools: Tools): LibrarySlice {
     },
     async applyPreset(id) {
       // It restarts the server: its failure shows on the Servers screen as well as here.
-      const s = await runTask(tools, ['serverTask', 'presetsTask'], () => get().api['presets:apply']({ id }));
+      const port = get().presets.find((p) => p.id === id)?.settings.port;
+      const s = await runTask(tools, ['serverTask', 'presetsTask'], () => get().api['presets:apply']({ id }), {
+        onError: (e) => (port === undefined ? e : notePortHolder(tools, e, port)),
+      });
       if (!s) return false;
       adoptServer(tools, s);
       // presets:apply answers once the restart is over: say where the server is now, not what it was doing.

@@ -7,6 +7,7 @@ import type { LaunchedServer } from '../../../../shared/launched-server';
 import type { LogLine, ServerState } from '../../../../shared/schemas';
 import { DEFAULT_SERVER_FORM, formToSettings, settingsToForm, wordsToText, type FieldErrors, type ServerFormField, type ServerFormValues } from '../forms';
 import { launchedDemo } from '../demo';
+import type { UiError } from '../../api/errors';
 import { IDLE, errorLine, runTask, type Task, type Tools } from '../tools';
 import { revalidate, serverEngine } from '../validation';
 
@@ -21,10 +22,18 @@ export interface ServerSlice {
   serverFormErrors: FieldErrors<ServerFormField>;
   /** Once a start (or a preset save) was refused, the form's errors follow its values. */
   serverFormTried: boolean;
+  /** Boxes the user has left: their errors show before any start. */
+  serverTouched: ServerFormField[];
   /** Orphans from the run registry: servers an earlier session launched and nobody stops. */
   leftRunning: LaunchedServer[];
   leftRunningTask: Task;
+  /** A launch refused for its port, which a server SpecTune launched holds: "Stop it" frees it. */
+  portHeldBy: LaunchedServer | null;
+  /** Stop the server SpecTune launched that holds the port (runs:stop by port). */
+  stopPortHolder(): Promise<void>;
   setServerField(field: ServerFormField, value: string): void;
+  /** The user left a box: check it now. */
+  touchServerField(field: ServerFormField): void;
   /** Fill the form with its engine's demo (the simulator, or generated models where the engine has no simulator). */
   useServerDemo(): Promise<void>;
   startServer(): Promise<void>;
@@ -40,6 +49,20 @@ export function adoptServer(tools: Tools, s: ServerState): void {
   revalidate(tools);
 }
 
+/**
+ * After a launch was refused with PORT_IN_USE: is the port held by a server SpecTune launched (the
+ * run registry)? Then the screen offers "Stop it"; the services' message already names the holder.
+ */
+export function notePortHolder(tools: Tools, e: UiError, port: number): UiError {
+  tools.set({ portHeldBy: null });
+  if (e.code === 'PORT_IN_USE') {
+    void runTask(tools, null, () => tools.get().api['runs:list']({}), { onError: () => null }).then((all) =>
+      tools.set({ portHeldBy: all?.find((s) => s.port === port) ?? null }),
+    );
+  }
+  return e;
+}
+
 /** The last LOG_LIMIT lines. */
 export const tailLogs = (lines: LogLine[]): LogLine[] => lines.slice(-LOG_LIMIT);
 
@@ -52,7 +75,7 @@ export function serverSlice(tools: Tools): ServerSlice {
     set({ serverFormErrors: {}, serverFormTried: false });
     // A start the user stopped is not a failure: say so plainly instead of showing an error box.
     const s = await runTask(tools, 'serverTask', () => get().api[channel](r.value), {
-      onError: (e) => (e.code === 'CANCELLED' ? (get().notify('ok', 'Start cancelled: the server was stopped'), null) : e),
+      onError: (e) => (e.code === 'CANCELLED' ? (get().notify('ok', 'Start cancelled: the server was stopped'), null) : notePortHolder(tools, e, r.value.port)),
     });
     if (s) set({ server: s });
     void get().probe();
@@ -65,10 +88,27 @@ export function serverSlice(tools: Tools): ServerSlice {
     serverForm: DEFAULT_SERVER_FORM,
     serverFormErrors: {},
     serverFormTried: false,
+    serverTouched: [],
     leftRunning: [],
     leftRunningTask: IDLE,
+    portHeldBy: null,
+    async stopPortHolder() {
+      const held = get().portHeldBy;
+      if (!held) return;
+      const r = await runTask(tools, 'leftRunningTask', () => get().api['runs:stop']({ port: held.port }), { onError: (e) => (get().notify('error', errorLine(e)), null) });
+      if (r) {
+        set({ portHeldBy: null, serverTask: IDLE, presetsTask: IDLE });
+        get().notify('ok', `Stopped the server on port ${held.port}: the port is free, try again`);
+      }
+      await get().loadLeftRunning();
+      void get().probe();
+    },
     setServerField(field, value) {
       set((st) => ({ serverForm: { ...st.serverForm, [field]: value } }));
+      revalidate(tools);
+    },
+    touchServerField(field) {
+      if (!get().serverTouched.includes(field)) set((st) => ({ serverTouched: [...st.serverTouched, field] }));
       revalidate(tools);
     },
     async useServerDemo() {

@@ -18,8 +18,12 @@ export interface SweepSlice {
   sweepFormErrors: FieldErrors<SweepFormField>;
   /** The kind of the last run the form's errors refused; from then on its errors follow its values. */
   sweepTried: RunKind | null;
+  /** Boxes the user has left: their errors show before any run. */
+  sweepTouched: SweepFormField[];
   sweep: SweepRun;
   setSweepForm(patch: Partial<SweepFormValues>): void;
+  /** The user left a box: check it now. */
+  touchSweepField(field: SweepFormField): void;
   /** optimize (One click): always launches with the Servers settings, then restarts the server on the winner. */
   runSweep(kind: RunKind): Promise<boolean>;
   cancelSweep(): Promise<void>;
@@ -38,9 +42,14 @@ export function sweepSlice(tools: Tools): SweepSlice {
     sweepForm: DEFAULT_SWEEP_FORM,
     sweepFormErrors: {},
     sweepTried: null,
+    sweepTouched: [],
     sweep: NO_RUN,
     setSweepForm(patch) {
       set((st) => ({ sweepForm: { ...st.sweepForm, ...patch } }));
+      revalidate(tools);
+    },
+    touchSweepField(field) {
+      if (!get().sweepTouched.includes(field)) set((st) => ({ sweepTouched: [...st.sweepTouched, field] }));
       revalidate(tools);
     },
     async runSweep(kind) {
