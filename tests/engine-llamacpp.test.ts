@@ -38,8 +38,8 @@ const BUILDS = {
 const M = '/models/qwen2.5-7b-instruct-q4_k_m.gguf';
 const D = '/models/qwen2.5-0.5b-instruct-q4_k_m.gguf';
 const S = settings({ command: ['llama-server'], model: M, draftModel: D });
-const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null };
-const k4: SpecConfig = { numSpeculativeTokens: 4, draftModel: D };
+const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null };
+const k4: SpecConfig = { numSpeculativeTokens: 4, draftModel: D, method: null, draftPMin: null };
 const TAIL = ['--port', '8080', '--host', '127.0.0.1', '--metrics'];
 
 function codeOf(fn: () => unknown): { code: string; message: string; hint?: string } {
@@ -105,7 +105,7 @@ describe('argv per build', () => {
       k4,
       ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', '--spec-draft-n-max', '4', '--spec-draft-n-min', '0', ...TAIL],
     ],
-    ['June, the engine default k (null): draft, no length', BUILDS.june, { numSpeculativeTokens: null, draftModel: D }, ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', ...TAIL]],
+    ['June, the engine default k (null): draft, no length', BUILDS.june, { numSpeculativeTokens: null, draftModel: D, method: null, draftPMin: null }, ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', ...TAIL]],
   ];
   it.each(table)('%s', (_name, build, config, expected) => {
     expect(llamaCppEngine.launch!.argv(S, config, build)).toEqual(expected);
@@ -113,7 +113,7 @@ describe('argv per build', () => {
 
   it('never writes a removed flag on renamed builds, for any k', () => {
     for (const k of [1, 2, 3, 5, 8, 16]) {
-      const argv = buildLlamaArgv(S, { numSpeculativeTokens: k, draftModel: D }, BUILDS.june);
+      const argv = buildLlamaArgv(S, { numSpeculativeTokens: k, draftModel: D, method: null, draftPMin: null }, BUILDS.june);
       for (const removed of ['--draft-max', '--draft', '--draft-n', '--draft-min']) expect(argv).not.toContain(removed);
     }
   });
@@ -125,7 +125,7 @@ describe('argv per build', () => {
 
   it('k > 0 without a draft model is refused before launch', () => {
     const s = settings({ command: ['llama-server'], model: M });
-    const e = codeOf(() => buildLlamaArgv(s, { numSpeculativeTokens: 3, draftModel: null }, BUILDS.june));
+    const e = codeOf(() => buildLlamaArgv(s, { numSpeculativeTokens: 3, draftModel: null, method: null, draftPMin: null }, BUILDS.june));
     expect(e.code).toBe('INVALID_INPUT');
     expect(e.message).toMatch(/needs a draft model/);
   });
@@ -140,7 +140,7 @@ describe('argv per build', () => {
 
   it('refuses a method other than a draft model', () => {
     const s = settings({ command: ['llama-server'], model: M, method: 'ngram' });
-    expect(codeOf(() => buildLlamaArgv(s, { numSpeculativeTokens: 4, draftModel: null }, BUILDS.june)).code).toBe('INVALID_INPUT');
+    expect(codeOf(() => buildLlamaArgv(s, { numSpeculativeTokens: 4, draftModel: null, method: null, draftPMin: null }, BUILDS.june)).code).toBe('INVALID_INPUT');
   });
 
   it.each([

@@ -5,7 +5,7 @@
  * Every level is decided by the same rule (report/decide.ts): level 1 compares requests
  * blocked by prompt cell, levels above compare rounds by their aggregate tokens/s.
  */
-import { configKey, isBaseline, launchKey, type ConfigKeyed } from './config-key';
+import { configKey, isBaseline, knobFields, launchKey, settingOf, type ConfigKeyed } from './config-key';
 import type { ConfigurationResult, LevelDecision, LevelPick, Recommendation } from './schemas';
 import { percentChange, round } from './stats';
 
@@ -30,6 +30,7 @@ export function pickFromRecommendation(rec: Recommendation, entries: readonly Co
     concurrency: 1,
     numSpeculativeTokens: rec.numSpeculativeTokens,
     draftModel: rec.draftModel ?? null,
+    ...knobFields(rec),
     tokensPerSecond: rec.tokensPerSecond,
     aggregateTokensPerSecond: entry?.aggregateTokensPerSecond ?? null,
     speedupPercent: rec.speedupPercent,
@@ -63,6 +64,7 @@ export function pickAtLoad(level: number, entries: readonly ConfigurationResult[
     concurrency: level,
     numSpeculativeTokens: p.numSpeculativeTokens,
     draftModel: p.draftModel ?? null,
+    ...knobFields(p),
     tokensPerSecond: p.tokensPerSecond,
     aggregateTokensPerSecond: p.aggregateTokensPerSecond ?? null,
     speedupPercent: speedup,
@@ -99,7 +101,7 @@ export function costElsewhere(chosen: ConfigKeyed, level: number, picks: readonl
 
 /** configKey of a pick at its level: what the report's tables mark as the level's choice. */
 export function pickKey(p: LevelPick): string {
-  return configKey({ numSpeculativeTokens: p.numSpeculativeTokens, draftModel: p.draftModel ?? null, concurrency: p.concurrency });
+  return configKey({ ...settingOf(p), concurrency: p.concurrency });
 }
 
 function fmt(x: number | null | undefined): string {

@@ -3,7 +3,7 @@
  * of engines that set k per launch (or per request) with one draft model.
  * Engines add their own fields (per-request k, draft model) on top.
  */
-import type { ConfigurationInput, PromptRequest, RequestShape, SpecConfig } from '../engine';
+import { specConfig, type ConfigurationInput, type PromptRequest, type RequestShape, type SpecConfig } from '../engine';
 
 export function openAiBody(req: PromptRequest): Record<string, unknown> {
   const body: Record<string, unknown> = { model: req.model };
@@ -36,5 +36,5 @@ export function openAiRequest(req: PromptRequest, extra: Record<string, unknown>
 /** Every k in the plan with the launch's draft model (baseline: none). */
 export function sameDraftForEveryK(input: ConfigurationInput): SpecConfig[] {
   const draft = input.settings?.draftModel ?? input.draftModels[0] ?? null;
-  return input.tokens.map((k) => ({ numSpeculativeTokens: k, draftModel: k === 0 ? null : draft }));
+  return input.tokens.map((k) => specConfig({ numSpeculativeTokens: k, draftModel: k === 0 ? null : draft }));
 }

@@ -6,7 +6,7 @@
  * installed `lms` takes --speculative-draft-max-tokens.
  */
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
-import type { Ask, ConfigurationInput, Engine, Identified, PromptRequest, RequestShape, SpecConfig } from '../engine';
+import { specConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type PromptRequest, type RequestShape, type SpecConfig } from '../engine';
 import { openAiBody } from '../common/openai-request';
 import { listDraftCandidates, loadedModels, parseModelList } from './models';
 import { lmStudioRecommend } from './recommend';
@@ -65,7 +65,7 @@ async function identify(ask: Ask): Promise<Identified | null> {
 /** Baseline (no draft), then one configuration per candidate draft model at LM Studio's own draft length. */
 function configurations(input: ConfigurationInput): SpecConfig[] {
   const drafts = [...new Set(input.draftModels.map((d) => d.trim()).filter(Boolean))];
-  return [{ numSpeculativeTokens: 0, draftModel: null }, ...drafts.map((d) => ({ numSpeculativeTokens: null, draftModel: d }))];
+  return [specConfig({ numSpeculativeTokens: 0 }), ...drafts.map((d) => specConfig({ numSpeculativeTokens: null, draftModel: d }))];
 }
 
 /**

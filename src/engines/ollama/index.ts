@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
-import type { Ask, ConfigurationInput, Engine, Identified, ProbeAnswer, SpecConfig } from '../engine';
+import { specConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type ProbeAnswer, type SpecConfig } from '../engine';
 import { ollamaRecommend } from './recommend';
 import { ollamaRequest } from './request';
 import { ollamaUsage } from './usage';
@@ -61,7 +61,7 @@ async function identify(ask: Ask): Promise<Identified | null> {
 
 /** Every k of the plan as draft_num_predict (0: drafting off, the baseline); the draft is the model's own. */
 function configurations(input: ConfigurationInput): SpecConfig[] {
-  return input.tokens.map((k) => ({ numSpeculativeTokens: k, draftModel: null }));
+  return input.tokens.map((k) => specConfig({ numSpeculativeTokens: k }));
 }
 
 export const ollamaEngine: Engine = {

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
-import { isBaselineConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
+import { isBaselineConfig, specConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
 import { openAiRequest } from '../common/openai-request';
 
 const NOT_REPORTED = 'not reported (SpecTune does not know where this server counts drafts)';
@@ -43,7 +43,7 @@ async function identify(ask: Ask): Promise<Identified | null> {
 
 /** The one k the server runs with (the plan's single value), as it is. */
 function configurations(input: ConfigurationInput): SpecConfig[] {
-  return input.tokens.map((k) => ({ numSpeculativeTokens: k, draftModel: null }));
+  return input.tokens.map((k) => specConfig({ numSpeculativeTokens: k }));
 }
 
 function recommend({ config }: RecommendInput): Recommended {
