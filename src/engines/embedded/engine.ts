@@ -18,7 +18,8 @@ import { ownProgramCommand, type OwnProgram } from '../../node/own-programs';
 import { runTool, tailLines } from '../../node/run-tool';
 import type { Engine, EngineBuild, SpecConfig } from '../engine';
 import { isBaselineConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { openAiRequest } from '../common/openai-request';
+import { armConfigurations } from '../common/arms';
 import { recommendLaunch } from '../common/recommend-launch';
 import { refuseUnrunnable } from '../common/tool-check';
 import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from '../common/llama-server/argv';
@@ -55,6 +56,8 @@ export const EMBEDDED_DESCRIPTOR: EngineDescriptor = {
   acceptance: { kind: 'per-response', note: "counted by SpecTune's own draft loop", perPosition: true },
   fields: ['model', 'draftModel', 'extraArgs'],
   methods: [],
+  // SpecTune's own draft loop: a draft model, its cut-off (--draft-p-min), a restart per value.
+  knobs: { draftModels: 'launch', pMin: 'launch', methods: [], draftMethods: [], methodAliases: {} },
   defaultCommand: embeddedServerCommand(),
   placeholders: { model: '/models/target.gguf', draftModel: '/models/draft.gguf' },
   installHint: EMBEDDED_INSTALL_HINT,
@@ -124,7 +127,7 @@ export const embeddedEngine: Engine = {
     argv: embeddedArgv,
     managedFlags: LLAMA_MANAGED_FLAGS,
   },
-  configurations: sameDraftForEveryK,
+  configurations: (input) => armConfigurations(input, EMBEDDED_DESCRIPTOR.knobs),
   shapeRequest: (req) => openAiRequest(req),
   acceptance: { kind: 'per-response', fromResponse: draftCountsFromTimings },
   noDraftingError: embeddedNoDraftingReason,

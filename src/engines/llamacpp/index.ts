@@ -11,10 +11,11 @@
  */
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { isBaselineConfig, type Engine, type EngineBuild, type SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { openAiRequest } from '../common/openai-request';
+import { armConfigurations } from '../common/arms';
 import { recommendLaunch } from '../common/recommend-launch';
 import { buildLlamaArgv, LLAMA_MANAGED_FLAGS, LLAMA_SPEC_ENV_VARS } from '../common/llama-server/argv';
-import { llamaFlagsOf } from '../common/llama-server/build';
+import { LLAMA_KNOBS, llamaFlagsOf } from '../common/llama-server/build';
 import { identifyByProps, isEmbeddedBuildInfo } from '../common/llama-server/props';
 import { draftCountsFromTimings } from '../common/llama-server/timings';
 import { detectLlamaBuild, LLAMA_INSTALL_HINT } from './detect';
@@ -30,6 +31,7 @@ export const LLAMACPP_DESCRIPTOR: EngineDescriptor = {
   acceptance: { kind: 'per-response', note: 'timings.draft_n / draft_n_accepted in each response', perPosition: false },
   fields: ['command', 'model', 'draftModel', 'extraArgs'],
   methods: [],
+  knobs: LLAMA_KNOBS,
   defaultCommand: ['llama-server'],
   placeholders: { model: '/models/qwen2.5-7b-instruct-q4_k_m.gguf', draftModel: '/models/qwen2.5-0.5b-instruct-q4_k_m.gguf' },
   installHint: LLAMA_INSTALL_HINT,
@@ -65,7 +67,7 @@ export const llamaCppEngine: Engine = {
     secretPlaceholders: { '--api-key': '$LLAMA_API_KEY', '--hf-token': '$HF_TOKEN' },
     outOfMemoryHint: 'offload fewer layers (-ngl) or give a smaller --ctx-size',
   },
-  configurations: sameDraftForEveryK,
+  configurations: (input) => armConfigurations(input, LLAMACPP_DESCRIPTOR.knobs),
   shapeRequest: (req) => openAiRequest(req),
   acceptance: { kind: 'per-response', fromResponse: draftCountsFromTimings },
   noDraftingError: (config: SpecConfig, build: EngineBuild | null) => llamaNoDraftingReason(config, build),

@@ -42,6 +42,7 @@ export const LMSTUDIO_DESCRIPTOR: EngineDescriptor = {
   },
   fields: [],
   methods: [],
+  knobs: { draftModels: 'per-request', pMin: 'none', methods: [], draftMethods: [], methodAliases: {} },
   defaultCommand: [],
   placeholders: { model: 'qwen2.5-7b-instruct', draftModel: 'qwen2.5-0.5b-instruct' },
   installHint: 'install LM Studio (lmstudio.ai), load a model and start its server (Developer → Start server, or `lms server start`)',

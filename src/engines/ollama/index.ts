@@ -7,7 +7,7 @@
  * (draft-head.ts tells which, where /api/show can).
  */
 import { z } from 'zod';
-import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, NO_KNOBS, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { specConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type ProbeAnswer, type SpecConfig } from '../engine';
 import { ollamaRecommend } from './recommend';
 import { ollamaRequest } from './request';
@@ -26,6 +26,7 @@ export const OLLAMA_DESCRIPTOR: EngineDescriptor = {
   fields: [],
   // Ollama drafts with what the model ships: a DRAFT model in its Modelfile, or an MTP head. Nothing is chosen per request.
   methods: ['draft', 'mtp'],
+  knobs: NO_KNOBS,
   defaultCommand: [],
   placeholders: { model: 'qwen3.5:9b', draftModel: '' },
   installHint: 'install Ollama (ollama.com) and start it (`ollama serve`, or the desktop app); speculation needs Ollama 0.23 or newer',

@@ -8,7 +8,7 @@
  * such server the plain way, whatever else it is.
  */
 import { z } from 'zod';
-import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, NO_KNOBS, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { isBaselineConfig, specConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
 import { openAiRequest } from '../common/openai-request';
 
@@ -23,6 +23,7 @@ export const OPENAI_DESCRIPTOR: EngineDescriptor = {
   acceptance: { kind: 'none', note: NOT_REPORTED, perPosition: false },
   fields: [],
   methods: [],
+  knobs: NO_KNOBS,
   defaultCommand: [],
   placeholders: { model: 'my-model', draftModel: '' },
   installHint: 'start your OpenAI-compatible server and give its address (--url); SpecTune sends it streamed /v1/chat/completions requests',

@@ -9,8 +9,9 @@ import { acceptanceBetween } from '../../shared/spec-decode-metrics';
 import { formatCommand } from '../../shared/shell-words';
 import type { ServerSettings } from '../../shared/schemas';
 import type { Ask, Engine, EngineBuild, Identified, SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
-import { buildVllmArgv, flagStyle, parseVllmVersion, type VllmVersion } from './argv';
+import { openAiRequest } from '../common/openai-request';
+import { armConfigurations } from '../common/arms';
+import { buildVllmArgv, flagStyle, VLLM_METHODS, parseVllmVersion, type VllmVersion } from './argv';
 import { readSpecDecodeSnapshot } from '../../node/metrics-client';
 import { queryVllmVersion } from './version';
 import { buildSchedule, maxNumSeqs, scheduleSettings } from './schedule';
@@ -25,6 +26,8 @@ export const VLLM_DESCRIPTOR: EngineDescriptor = {
   acceptance: { kind: 'server-counters', note: 'spec-decode counters in /metrics', perPosition: true },
   fields: ['command', 'model', 'draftModel', 'method', 'gpuMemoryUtilization', 'tensorParallelSize', 'maxModelLen', 'extraArgs'],
   methods: ['draft_model', 'ngram', 'eagle', 'eagle3', 'mtp', 'medusa'],
+  // --draft-model is the draft or the EAGLE/Medusa head of the methods that take one; no cut-off.
+  knobs: { draftModels: 'launch', pMin: 'none', methods: [...VLLM_METHODS], draftMethods: ['draft_model', 'eagle', 'eagle3', 'medusa'], methodAliases: {} },
   defaultCommand: ['vllm'],
   placeholders: { model: 'Qwen/Qwen2.5-7B-Instruct', draftModel: 'Qwen/Qwen2.5-0.5B-Instruct' },
   installHint:
@@ -88,7 +91,7 @@ export const vllmEngine: Engine = {
     secretPlaceholders: VLLM_SECRET_PLACEHOLDERS,
     outOfMemoryHint: 'lower --gpu-memory-utilization or --max-model-len',
   },
-  configurations: sameDraftForEveryK,
+  configurations: (input) => armConfigurations(input, VLLM_DESCRIPTOR.knobs),
   load: {
     batchLimit: (settings) => (settings ? maxNumSeqs(settings.extraArgs) : null),
     planSchedule: (picks) => buildSchedule(picks),

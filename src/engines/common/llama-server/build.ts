@@ -10,7 +10,23 @@
  *   Earlier 2026 builds already had a `--spec-type` with n-gram types only (no draft-simple), where
  *   `-md` still drafted by itself: the type list, not the flag, tells the two apart.
  */
+import type { EngineKnobs } from '../../../shared/engine-descriptor';
 import type { EngineBuild } from '../../engine';
+
+/**
+ * llama-server's --spec-type values (June 2026 builds and later; a build's --help is its truth).
+ * draft-* types draft with a model (-md); draft-mtp uses the target's own heads; ngram-* look text up.
+ */
+export const LLAMA_SPEC_TYPES = ['draft-simple', 'draft-eagle3', 'draft-dflash', 'draft-mtp', 'ngram-simple', 'ngram-mod', 'ngram-map-k', 'ngram-map-k4v', 'ngram-cache'] as const;
+
+/** What a llama-server sweep compares: a restart per draft model and per cut-off, the --spec-type values. */
+export const LLAMA_KNOBS: EngineKnobs = {
+  draftModels: 'launch',
+  pMin: 'launch',
+  methods: [...LLAMA_SPEC_TYPES],
+  draftMethods: ['draft-simple', 'draft-eagle3', 'draft-dflash'],
+  methodAliases: { draft: 'draft-simple' },
+};
 
 export type DraftLengthFlag = '--draft-max' | '--spec-draft-n-max' | '';
 export type SpecTypeSupport = 'absent' | 'ngram-only' | 'draft-simple';
