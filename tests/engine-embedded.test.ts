@@ -30,10 +30,10 @@ describe('command and argv', () => {
     expect(EMBEDDED_DESCRIPTOR.defaultCommand).toEqual(cmd);
   });
 
-  it('writes exactly the flags its server takes: --model [--model-draft --spec-draft-n-max] --port --host', () => {
+  it('writes exactly the flags its server takes: --model [--model-draft --spec-draft-n-max --draft-p-min] --port --host', () => {
     const cmd = embeddedServerCommand();
     const s = settings({ command: cmd, model: T, draftModel: D, port: 18093 });
-    expect(embeddedEngine.launch!.argv(s, k4, BUILD)).toEqual([...cmd, '--model', T, '--model-draft', D, '--spec-draft-n-max', '4', '--port', '18093', '--host', '127.0.0.1']);
+    expect(embeddedEngine.launch!.argv(s, k4, BUILD)).toEqual([...cmd, '--model', T, '--model-draft', D, '--spec-draft-n-max', '4', '--draft-p-min', '0', '--port', '18093', '--host', '127.0.0.1']);
     expect(embeddedEngine.launch!.argv(s, base, BUILD)).toEqual([...cmd, '--model', T, '--port', '18093', '--host', '127.0.0.1']);
   });
 

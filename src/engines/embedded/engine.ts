@@ -68,13 +68,16 @@ export const EMBEDDED_DESCRIPTOR: EngineDescriptor = {
 
 /**
  * What the embedded server takes: llama-server's renamed flags (--model-draft,
- * --spec-draft-n-max), no --spec-type needed (a draft drafts), no --metrics.
+ * --spec-draft-n-max), its own loop's cut-off (--draft-p-min), no --spec-type
+ * needed (a draft drafts), no --metrics.
  */
 const EMBEDDED_FLAGS: Omit<LlamaFlags, 'build' | 'commit'> = {
   draftLength: '--spec-draft-n-max',
   draftMin: '',
   draftModel: '--model-draft',
   specType: 'absent',
+  specTypes: '',
+  draftPMin: '--draft-p-min',
   metrics: false,
   knownFlags: '',
   removedFlags: '',
@@ -104,14 +107,16 @@ async function detectEmbeddedBuild(command: readonly string[], opts: { signal?: 
 }
 
 export function embeddedNoDraftingReason(config: SpecConfig): string | null {
-  if (isBaselineConfig(config)) return null;
+  // Under a cut-off, a draft unsure of every first token drafts nothing: a result, not a fault.
+  if (isBaselineConfig(config) || (config.draftPMin ?? 0) > 0) return null;
   return `k = ${config.numSpeculativeTokens ?? 'default'}: the embedded engine drafted no token in any response (timings had no draft_n): it ran without its draft model or with a draft length of 0; check that --model-draft reached it in the server log`;
 }
 
 function embeddedSetting(config: SpecConfig): string {
   if (isBaselineConfig(config)) return 'no draft model (plain decoding)';
   const k = config.numSpeculativeTokens;
-  return `--model-draft ${config.draftModel ?? 'DRAFT.gguf'}${k === null ? '' : ` --spec-draft-n-max ${k}`} (llama-server's flags; llama.cpp builds from June 2026 also need --spec-type draft-simple)`;
+  const pMin = ` --draft-p-min ${config.draftPMin ?? 0}`;
+  return `--model-draft ${config.draftModel ?? 'DRAFT.gguf'}${k === null ? '' : ` --spec-draft-n-max ${k}`}${pMin} (llama-server's flags; llama.cpp builds from June 2026 also need --spec-type draft-simple and spell the cut-off --spec-draft-p-min)`;
 }
 
 const embeddedArgv = (s: Parameters<typeof buildLlamaArgv>[0], c: SpecConfig, b: EngineBuild) => buildLlamaArgv(s, c, b, { serverLabel: `the embedded engine (${b.raw})` });

@@ -9,7 +9,7 @@
  * simple. Per-position figures come through only where a server adds them to
  * timings (the embedded engine does; llama-server does not).
  */
-import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { canonicalMethod, identityOf, methodTakesDraft, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { isBaselineConfig, type Engine, type EngineBuild, type SpecConfig } from '../engine';
 import { openAiRequest } from '../common/openai-request';
 import { armConfigurations } from '../common/arms';
@@ -45,10 +45,15 @@ export function llamaSetting(config: SpecConfig, build: EngineBuild | null): str
   const f = build ? llamaFlagsOf(build) : null;
   const k = config.numSpeculativeTokens;
   const length = f?.draftLength || '--spec-draft-n-max';
+  const method = config.method === null ? null : canonicalMethod(LLAMA_KNOBS, config.method);
+  if (method !== null && !methodTakesDraft(LLAMA_KNOBS, method)) {
+    return `--spec-type ${method}${k === null ? '' : ` ${length} ${k}`} — no draft model needed (builds from 2026 with this type in --help)`;
+  }
   const parts = [`--model-draft ${config.draftModel ?? 'DRAFT.gguf'}`];
-  if (!f || f.specType === 'draft-simple') parts.push('--spec-type draft-simple');
+  if (!f || f.specType === 'draft-simple') parts.push(`--spec-type ${method ?? 'draft-simple'}`);
   if (k !== null) parts.push(`${length} ${k}`);
-  const note = f ? '' : ' (builds before April 2026: --draft-max instead of --spec-draft-n-max, and no --spec-type)';
+  parts.push(`${f?.draftPMin || '--spec-draft-p-min'} ${config.draftPMin ?? 0}`);
+  const note = f ? '' : ' (builds before April 2026: --draft-max and --draft-p-min instead, and no --spec-type)';
   return `${parts.join(' ')}${note}`;
 }
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { SpecTuneError } from '../../shared/errors';
-import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, methodTakesDraft, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { acceptanceBetween } from '../../shared/spec-decode-metrics';
 import { formatCommand } from '../../shared/shell-words';
 import type { ServerSettings } from '../../shared/schemas';
@@ -66,11 +66,24 @@ export function vllmVersionOf(build: EngineBuild): VllmVersion {
   return parsed;
 }
 
-const withK = (s: ServerSettings, c: SpecConfig): ServerSettings => ({
-  ...s,
-  numSpeculativeTokens: c.numSpeculativeTokens ?? s.numSpeculativeTokens,
-  draftModel: c.draftModel ?? s.draftModel,
-});
+/** The settings with the configuration's whole setting: its k, its method, and its model only where the method takes one. */
+const withK = (s: ServerSettings, c: SpecConfig): ServerSettings => {
+  const method = c.method ?? s.method;
+  const takesModel = methodTakesDraft(VLLM_DESCRIPTOR.knobs, method ?? null);
+  const out: ServerSettings = { ...s, numSpeculativeTokens: c.numSpeculativeTokens ?? s.numSpeculativeTokens, draftModel: c.draftModel ?? s.draftModel, method };
+  if (!takesModel) delete out.draftModel;
+  if (out.method === undefined) delete out.method;
+  return out;
+};
+
+/** The setting in vLLM's words: the speculative-config fields of the configuration. */
+function vllmSetting(config: SpecConfig, settings: ServerSettings | null): string {
+  const k = config.numSpeculativeTokens ?? 0;
+  if (k === 0) return 'launch vLLM without --speculative-config';
+  const method = config.method ?? settings?.method ?? 'draft_model';
+  const model = methodTakesDraft(VLLM_DESCRIPTOR.knobs, method) ? (config.draftModel ?? settings?.draftModel ?? null) : null;
+  return `--speculative-config with method ${method}${model ? `, model ${model}` : ' (no draft model needed)'}, num_speculative_tokens = ${k}`;
+}
 
 export const vllmEngine: Engine = {
   descriptor: VLLM_DESCRIPTOR,
@@ -112,15 +125,13 @@ export const vllmEngine: Engine = {
     between: acceptanceBetween,
   },
   recommend: ({ config, settings, build }) => {
-    if (!settings || !build) {
-      const k = config.numSpeculativeTokens ?? 0;
-      return { command: null, argv: null, setting: k === 0 ? 'launch vLLM without --speculative-config' : `num_speculative_tokens = ${k} in --speculative-config` };
-    }
+    const setting = vllmSetting(config, settings);
+    if (!settings || !build) return { command: null, argv: null, setting };
     try {
       const argv = buildVllmArgv(withK(settings, config), vllmVersionOf(build));
-      return { command: formatCommand(argv), argv, setting: `num_speculative_tokens = ${config.numSpeculativeTokens ?? 0}` };
+      return { command: formatCommand(argv), argv, setting };
     } catch {
-      return { command: null, argv: null, setting: `num_speculative_tokens = ${config.numSpeculativeTokens ?? 0}` };
+      return { command: null, argv: null, setting };
     }
   },
 };
