@@ -42,7 +42,7 @@ export function launchKey(c: ConfigKeyed): string {
 }
 
 /** The arm a configuration's k-curve belongs to: its method, draft model and cut-off. */
-export function armKey(c: ConfigKeyed): string {
+export function armKey(c: Pick<ConfigKeyed, 'method' | 'draftModel' | 'draftPMin'>): string {
   return `${c.method ?? ''}|${c.draftModel ?? ''}|${c.draftPMin ?? ''}`;
 }
 

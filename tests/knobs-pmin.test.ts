@@ -1,0 +1,28 @@
+/**
+ * Three confidence cut-offs in one llama.cpp sweep on an old build (--draft-max, --draft-p-min, whose
+ * default 0.75 applies when the flag is left out): every value is passed, 0 included, and the best
+ * (k, p_min) pair is not the best k at p_min 0.
+ */
+import { describe, expect, it } from 'vitest';
+import { D05, expectEveryArm, expectNearTrueBest, flagIn, sweepKnobs } from './knobs-helpers';
+
+describe('knob: the draft confidence cut-off', { timeout: 120_000 }, () => {
+  it('compares p_min 0, 0.3, 0.6 × k 1..8 and recommends the pair, within 3% of the true best', async () => {
+    // Exhaustive, and up to 8 rounds for the close pairs: the arms' best settings are ~5% apart, and
+    // one 48-token answer per setting does not separate them (the adaptive search's caps over several
+    // arms are tuned in the bench, not here).
+    const report = await sweepKnobs('pmin', { build: 'old', draftModels: [D05], draftPMins: [0, 0.3, 0.6], strategy: 'exhaustive', promptType: 'technical', maxRepeats: 8 });
+    const arms = [0, 0.3, 0.6].map((draftPMin) => ({ method: null, draftModel: D05, draftPMin }));
+    expectEveryArm(report, arms);
+    const rec = report.recommendation!;
+    expect(rec.draftModel).toBe(D05);
+    expect([0, 0.3, 0.6]).toContain(rec.draftPMin);
+    expect(flagIn(rec.argv, '--draft-max')).toBe(String(rec.numSpeculativeTokens));
+    expect(flagIn(rec.argv, '--draft-p-min')).toBe(String(rec.draftPMin));
+    expect(rec.argv).not.toContain('--spec-type');
+    // Each cut-off reached its launch: the measurements of p_min 0 carry it, as the report's rows do.
+    expect(report.measurements.some((m) => m.draftPMin === 0 && m.numSpeculativeTokens! > 0)).toBe(true);
+    const { best } = expectNearTrueBest(report, 'old', arms);
+    expect(best.setting.pMin, 'the scenario has a cut-off above 0 as its best').toBeGreaterThan(0);
+  });
+});
