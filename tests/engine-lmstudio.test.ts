@@ -86,9 +86,9 @@ describe('listDraftCandidates', () => {
 describe('configurations and requests', () => {
   it('baseline first, then one per distinct draft model at LM Studio\'s own draft length', () => {
     expect(lmstudioEngine.configurations({ tokens: [0, 2, 4], draftModels: ['a', ' b ', 'a', ''], settings: null })).toEqual([
-      { numSpeculativeTokens: 0, draftModel: null },
-      { numSpeculativeTokens: null, draftModel: 'a' },
-      { numSpeculativeTokens: null, draftModel: 'b' },
+      { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null },
+      { numSpeculativeTokens: null, draftModel: 'a', method: null, draftPMin: null },
+      { numSpeculativeTokens: null, draftModel: 'b', method: null, draftPMin: null },
     ]);
   });
 

@@ -59,10 +59,10 @@ describe('identify', () => {
 describe('configurations and requests', () => {
   it('every k is a draft_num_predict with the model\'s own draft', () => {
     expect(ollamaEngine.configurations({ tokens: [0, 2, 4, 8], draftModels: ['ignored'], settings: null })).toEqual([
-      { numSpeculativeTokens: 0, draftModel: null },
-      { numSpeculativeTokens: 2, draftModel: null },
-      { numSpeculativeTokens: 4, draftModel: null },
-      { numSpeculativeTokens: 8, draftModel: null },
+      { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null },
+      { numSpeculativeTokens: 2, draftModel: null, method: null, draftPMin: null },
+      { numSpeculativeTokens: 4, draftModel: null, method: null, draftPMin: null },
+      { numSpeculativeTokens: 8, draftModel: null, method: null, draftPMin: null },
     ]);
   });
 

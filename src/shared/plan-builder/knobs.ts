@@ -4,7 +4,7 @@
  * engines that have it, a method it does not know with the ones it takes. Pure: the CLI and the app
  * both call it.
  */
-import { canonicalMethod, type EngineDescriptor } from '../engine-descriptor';
+import { canonicalMethod, methodTakesDraft, type EngineDescriptor } from '../engine-descriptor';
 import type { Parsed } from './text';
 
 /** "0,0.3,0.6" → [0, 0.3, 0.6]: each a probability from 0 to 1, each once. */
@@ -66,6 +66,18 @@ export function knobIssues(d: EngineDescriptor, choice: KnobChoice, peers: reado
   } else {
     const unknown = methods.filter((m) => !k.methods.includes(canonicalMethod(k, m)));
     if (unknown.length > 0) out.push({ path: ['methods'], message: `${d.label} has no method ${unknown.map((m) => `"${m}"`).join(', ')}: give some of ${k.methods.join(', ')}` });
+    else out.push(...selfDraftingIssues(d, choice));
   }
+  return out;
+}
+
+/** Draft models or cut-offs given while every method asked for drafts without a model: they would go nowhere. */
+function selfDraftingIssues(d: EngineDescriptor, choice: KnobChoice): KnobIssue[] {
+  const methods = choice.methods ?? [];
+  if (methods.length === 0 || methods.some((m) => methodTakesDraft(d.knobs, m))) return [];
+  const named = methods.join(', ');
+  const out: KnobIssue[] = [];
+  if ((choice.draftModels?.length ?? 0) > 0) out.push({ path: ['draftModels'], message: `method ${named} uses no draft model; drop the draft model or add a method that takes one (${d.knobs.draftMethods.join(', ')})` });
+  if ((choice.draftPMins?.length ?? 0) > 0) out.push({ path: ['draftPMins'], message: `method ${named} drafts without a model, so it has no confidence cut-off; drop it or add a method that takes a draft model` });
   return out;
 }
