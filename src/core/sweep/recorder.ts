@@ -74,7 +74,8 @@ export class SweepRecorder {
       url: plan.mode === 'managed' ? `http://${plan.server!.host}:${plan.server!.port}` : plan.url!,
       model: plan.model ?? plan.server?.model ?? null,
       draftModel: plan.server?.draftModel ?? plan.draftModels[0] ?? null,
-      method: plan.server?.method ?? (plan.server?.draftModel ? 'draft_model' : null),
+      // One method for the whole sweep, or null where the configurations compare several (each names its own).
+      method: plan.methods.length > 1 ? null : (plan.methods[0] ?? plan.server?.method ?? (plan.server?.draftModel ? 'draft_model' : null)),
       engineVersion: build?.raw ?? null,
       simulated: false,
       command: this.shownPlan.server?.command ?? null,
