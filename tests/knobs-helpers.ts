@@ -95,8 +95,13 @@ export function expectEveryArm(report: Report, arms: { method: string | null; dr
   expect(listed).toHaveLength(1 + arms.length * (KS.length - 1));
 }
 
-/** The pick against the truth over every setting of the space: within 3% of the best. */
-export function expectNearTrueBest(report: Report, build: LlamaBuildId, arms: { method: string | null; draftModel: string | null; draftPMin: number | null }[]) {
+/**
+ * The pick against the truth over every setting of the space: within `tolerance` of the best (3%
+ * by default). One 48-token answer per setting scatters ±10% around the truth (acceptance is drawn
+ * per token), so a scenario whose arms' best settings are only ~5% apart is given more room here;
+ * the 3% target over whole scenarios is the bench's.
+ */
+export function expectNearTrueBest(report: Report, build: LlamaBuildId, arms: { method: string | null; draftModel: string | null; draftPMin: number | null }[], tolerance = 0.03) {
   const setup: PersonaSetup = { persona: 'llama-server', targetModel: TARGET, build, knobs: { stepMs: STEP_MS } };
   const cell = cellOf(report);
   const space = [{ numSpeculativeTokens: 0 }, ...arms.flatMap((a) => KS.slice(1).map((k) => ({ ...a, numSpeculativeTokens: k })))];
@@ -104,7 +109,7 @@ export function expectNearTrueBest(report: Report, build: LlamaBuildId, arms: { 
   const rec = report.recommendation!;
   const picked = settingTokensPerSecond(setup, rec, cell);
   expect(picked, `picked ${armKey(rec)} k=${rec.numSpeculativeTokens}; true best ${JSON.stringify(best.setting)} at ${best.tokensPerSecond.toFixed(1)} tok/s; ${rec.reason}`).toBeGreaterThanOrEqual(
-    best.tokensPerSecond * 0.97,
+    best.tokensPerSecond * (1 - tolerance),
   );
   return { best, picked };
 }
