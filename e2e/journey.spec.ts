@@ -210,7 +210,7 @@ test('save a preset, move away from it, and re-apply it', async ({}, info) => {
 
 test('one click: find the optimal k, restart on it, save it as a preset', async ({}, info) => {
   await nav('oneclick');
-  await page.getByRole('button', { name: 'Find optimal draft tokens & restart' }).click();
+  await page.getByRole('button', { name: 'Find the best setting' }).click();
   const winner = page.getByTestId('oneclick-winner');
   await expect(winner).toBeVisible({ timeout: 75_000 });
   const k = Number(/k = (\d+)/.exec((await winner.textContent()) ?? '')?.[1]);

@@ -274,6 +274,8 @@ describe('browser server: the same handlers as IPC', () => {
       promptTypes: ['code'],
       systemPrompts: ['direct'],
       repeats: 1,
+      // One round each, however close k=0 and k=3 come out: what is counted below is the glue, not the search.
+      maxRepeats: 1,
       maxTokens: 32,
       warmup: false,
     };
@@ -371,7 +373,7 @@ describe('browser server: the same handlers as IPC', () => {
     const quick = await startBrowserServer({ handle: async () => null, hub, staticDir, pingMs: 100 });
     try {
       const stream = await collectEvents(quick);
-      await new Promise((r) => setTimeout(r, 500));
+      for (const end = Date.now() + 5000; !stream.comments.includes('ping') && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
       hub.emit('presets:changed', []);
       await stream.waitFor((e) => e.event === 'presets:changed', 5000, 'the event');
       await stream.close();

@@ -298,6 +298,8 @@ describe('built Electron main process', () => {
       promptTypes: ['code'],
       systemPrompts: ['direct'],
       repeats: 1,
+      // One round each, however close k=0 and k=3 come out: what is counted below is the glue, not the search.
+      maxRepeats: 1,
       maxTokens: 32,
       warmup: false,
     });

@@ -3,6 +3,7 @@
  * reported as what it is — never as vLLM. Against a plain OpenAI-compatible HTTP server (no
  * /version, no engine API) and against the simulator started as this engine's demo.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,7 +70,8 @@ describe('the generic OpenAI-compatible engine', () => {
     expect(s).toMatchObject({ running: true, kind: 'openai', models: ['local-model'] });
     expect(engineById(s.kind).descriptor).toMatchObject({ label: 'OpenAI-compatible server', lifecycle: 'attached', kChange: 'fixed' });
     expect(openAiEngine.launch).toBeNull();
-    expect(formatStatus([s])).toMatch(/RUNNING — OpenAI-compatible server · local-model/);
+    // Colours on (CI=true turns them on) must not change what the line says.
+    expect(stripVTControlCharacters(formatStatus([s]))).toMatch(/RUNNING — OpenAI-compatible server · local-model/);
   });
 
   it('measures an unnamed server as it runs: reported as that server, acceptance not reported, nothing engine-specific recommended', async () => {

@@ -40,6 +40,8 @@ export const RunSummarySchema = z.object({
   model: z.string().nullable(),
   simulated: z.boolean(),
   recommendedK: z.number().int().nullable(),
+  /** The recommended draft model, where the setting is one (LM Studio compares draft models; its k is its own). */
+  recommendedDraftModel: z.string().nullable().optional(),
   speedupPercent: z.number().nullable(),
   reportPath: z.string(),
 });
@@ -56,7 +58,7 @@ export const SweepStateSchema = z.object({
 });
 export type SweepState = z.infer<typeof SweepStateSchema>;
 
-export const EngineInstallSchema = z.object({
+const EngineInstallSchema = z.object({
   engine: z.enum(ENGINE_IDS),
   /** Its default command answered `--version`; null for an engine the user runs (SpecTune never launches it). */
   installed: z.boolean().nullable(),
@@ -65,7 +67,7 @@ export const EngineInstallSchema = z.object({
 });
 export type EngineInstall = z.infer<typeof EngineInstallSchema>;
 
-export const AppInfoSchema = z.object({
+const AppInfoSchema = z.object({
   version: z.string(),
   platform: z.string(),
   mode: z.enum(['electron', 'browser']),

@@ -260,10 +260,10 @@ describe('One click and the shell', () => {
     await user.clear(screen.getByLabelText('Draft tokens (k)'));
     await user.type(screen.getByLabelText('Draft tokens (k)'), rec.numSpeculativeTokens === 7 ? '3' : '7');
     await user.click(screen.getByTestId('nav-oneclick'));
-    await user.click(screen.getByRole('button', { name: 'Find optimal draft tokens & restart' }));
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
     await waitFor(() => expect(fake.callsTo('sweep:optimize')).toHaveLength(1));
     expect(fake.callsTo('sweep:optimize')[0]).toMatchObject({ mode: 'managed', tokens: [0, 1, 2, 3, 4, 5, 6, 7, 8], server: { model: 'demo/simulated-7b' } });
-    expect(screen.getByRole('button', { name: 'Find optimal draft tokens & restart' }).hasAttribute('disabled')).toBe(true);
+    expect(screen.getByRole('button', { name: 'Find the best setting' }).hasAttribute('disabled')).toBe(true);
 
     serverNow = ready(rec.numSpeculativeTokens!);
     act(() => {

@@ -92,13 +92,13 @@ describe('One click and the guided screen carry the levels', () => {
     await user.selectOptions(screen.getByLabelText('Speculation method'), 'ngram');
     await user.click(screen.getByTestId('nav-oneclick'));
     await setLevels(user, '1, 16, 16');
-    await user.click(screen.getByRole('button', { name: /Find optimal draft tokens/ }));
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
     // Shown once, at the field, naming the item.
     expect(screen.getAllByText('Item 3 (“16”) repeats item 2: give each level only once')).toHaveLength(1);
     expect(fake.callsTo('sweep:optimize')).toHaveLength(0);
     await setLevels(user, '1, 16');
     await user.selectOptions(screen.getByLabelText('Recommend for'), '16');
-    await user.click(screen.getByRole('button', { name: /Find optimal draft tokens/ }));
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
     await waitFor(() => expect(fake.callsTo('sweep:optimize')).toHaveLength(1));
     const plan = SweepPlanSchema.parse(fake.callsTo('sweep:optimize')[0]);
     expect(plan).toMatchObject({ concurrency: [1, 16], targetConcurrency: 16 });

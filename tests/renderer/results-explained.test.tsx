@@ -58,9 +58,27 @@ describe('Results explain themselves (issue 11, findings 4 and 5)', () => {
     for (const want of ['k (draft tokens)', 'tok/s', 'Speedup', 'Confidence', 'TTFT', 'Acceptance', '95% interval (CI)']) {
       expect(described).toContain(`What is ${want}?`);
     }
-    // The reason speaks of α and Leviathan et al.: those get their explanation right there.
+    // The reason speaks of α and Leviathan et al.: their explanation sits with it behind "Why?" (issue 20, item 17).
     expect(report.recommendation!.reason).toMatch(/Leviathan/);
-    expect(described).toContain('What is Leviathan et al., 2023?');
+    const why = within(screen.getByTestId('rec-why')).getByTestId('rec-why-terms');
+    expect(within(why).getAllByRole('term').map((t) => t.textContent)).toEqual(expect.arrayContaining([GLOSSARY.alpha.term, GLOSSARY.leviathan.term]));
+  });
+
+  it('leads the recommendation with a plain sentence; α, Leviathan et al. and the draft cost wait behind "Why?" (issue 20, item 17)', () => {
+    render(<ResultsView report={report} />);
+    const panel = screen.getByTestId('recommendation');
+    const plain = within(panel).getByTestId('rec-plain');
+    expect(plain.textContent).toBe('Use 5 draft tokens: about 1.4× faster than without speculation.');
+    const why = within(panel).getByTestId('rec-why');
+    // A closed disclosure named "Why?", holding the reason with its statistics and the model.
+    expect(why.tagName).toBe('DETAILS');
+    expect((why as HTMLDetailsElement).open).toBe(false);
+    expect(why.querySelector('summary')!.textContent).toBe('Why?');
+    expect(within(why).getByTestId('rec-reason').textContent).toMatch(/α≈0\.86.*draft step costing ≈42%.*Leviathan et al\./);
+    // Nothing outside it speaks of α or the paper, and the plain sentence comes first.
+    const outside = [...panel.querySelectorAll(':scope > :not(details)')].map((e) => e.textContent).join(' ');
+    expect(outside).not.toMatch(/α|Leviathan|draft step costing/);
+    expect(plain.compareDocumentPosition(why) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
   });
 
   it('marks configurations that tie with the best on the table and the chart, and says why the smaller k is kept', () => {

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useLayoutEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from './state/context';
 import type { Screen, Theme } from './state/store';
@@ -58,6 +58,13 @@ export function App() {
     const t = setTimeout(dismissNotice, NOTICE_MS);
     return () => clearTimeout(t);
   }, [notice, dismissNotice]);
+
+  // Each screen opens at its top, not at the previous screen's scroll position. A layout effect runs
+  // before the screens' own effects, so one that shows something (One click's answer) still can.
+  useLayoutEffect(() => {
+    const page = document.scrollingElement ?? document.documentElement;
+    page.scrollTop = 0;
+  }, [screen]);
 
   useEffect(() => {
     const root = document.documentElement;

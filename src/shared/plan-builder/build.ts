@@ -10,8 +10,12 @@ import { SweepPlanSchema } from '../schemas';
 import { changesKWhenAttached, defaultTokens, PLAN_DEFAULTS } from './defaults';
 import { knobIssues } from './knobs';
 import {
+  MAX_REPEATS,
   MAX_TOKENS,
   parseKList,
+  parseMilliseconds,
+  SLO_ITL,
+  SLO_TTFT,
   parseLevelList,
   parseWholeNumber,
   REPEATS,
@@ -128,6 +132,11 @@ export interface MeasureText {
   concurrency: string;
   /** '' = the lowest level measured. */
   targetConcurrency: string;
+  /** Most rounds one setting may get when the decision samples more; '' = 3 × repeats. */
+  maxRepeats?: string;
+  /** Latency bounds in ms; '' = none. */
+  sloTtftP99?: string;
+  sloItlP99?: string;
 }
 
 export type MeasureTextField = keyof MeasureText | 'tokens';
@@ -138,6 +147,8 @@ export interface ParsedMeasure {
   maxTokens?: number;
   concurrency?: number[];
   targetConcurrency?: number;
+  maxRepeats?: number;
+  slo?: { ttftP99Ms?: number; itlP99Ms?: number };
 }
 
 /**
@@ -147,7 +158,7 @@ export interface ParsedMeasure {
 export function parseMeasureText(t: MeasureText & { tokens?: string }): { values: ParsedMeasure; errors: Partial<Record<MeasureTextField, string>> } {
   const values: ParsedMeasure = {};
   const errors: Partial<Record<MeasureTextField, string>> = {};
-  const take = <K extends keyof ParsedMeasure>(field: K, r: Parsed<NonNullable<ParsedMeasure[K]>>) => {
+  const take = <K extends Exclude<keyof ParsedMeasure, 'slo'>>(field: K, r: Parsed<NonNullable<ParsedMeasure[K]>>) => {
     if (r.ok) values[field] = r.value;
     else errors[field] = r.error;
   };
@@ -157,5 +168,15 @@ export function parseMeasureText(t: MeasureText & { tokens?: string }): { values
   take('concurrency', parseLevelList(t.concurrency));
   // The level to recommend for is checked against a list that reads; against one that does not, it means nothing yet.
   if (t.targetConcurrency.trim() !== '' && values.concurrency) take('targetConcurrency', parseWholeNumber(t.targetConcurrency, TARGET_LEVEL));
+  if (t.maxRepeats && t.maxRepeats.trim() !== '') take('maxRepeats', parseWholeNumber(t.maxRepeats, MAX_REPEATS));
+  const slo: NonNullable<ParsedMeasure['slo']> = {};
+  for (const [field, key, spec] of [['sloTtftP99', 'ttftP99Ms', SLO_TTFT], ['sloItlP99', 'itlP99Ms', SLO_ITL]] as const) {
+    const text = t[field];
+    if (!text || text.trim() === '') continue;
+    const r = parseMilliseconds(text, spec);
+    if (r.ok) slo[key] = r.value;
+    else errors[field] = r.error;
+  }
+  if (Object.keys(slo).length) values.slo = slo;
   return { values, errors };
 }

@@ -3,3 +3,4 @@ export * from './defaults';
 export * from './text';
 export * from './build';
 export * from './knobs';
+export * from './describe';

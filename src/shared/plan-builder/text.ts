@@ -148,6 +148,9 @@ export interface NumberSpec {
 
 export const REPEATS: NumberSpec = { name: 'repeats', min: 1, max: 100, example: 3 };
 export const MAX_TOKENS: NumberSpec = { name: 'max tokens', min: 1, max: 32_768, example: 256 };
+export const MAX_REPEATS: NumberSpec = { name: 'max repeats', min: 1, max: 300, example: 9 };
+export const SLO_TTFT: NumberSpec = { name: 'the TTFT p99 bound', min: 0, max: 3_600_000, example: 500 };
+export const SLO_ITL: NumberSpec = { name: 'the inter-token latency p99 bound', min: 0, max: 3_600_000, example: 50 };
 export const TARGET_LEVEL: NumberSpec = { name: 'the level to recommend for', min: 1, max: MAX_CONCURRENCY, example: 8 };
 
 /** A whole number in its field's range. */
@@ -160,5 +163,16 @@ export function parseWholeNumber(text: string, spec: NumberSpec): Parsed<number>
   // Worded as the plan schema words it, so the form and the services say the same.
   if (n < spec.min) return { ok: false, error: `${spec.name} must be ${spec.min} or more` };
   if (n > spec.max) return { ok: false, error: `${spec.name} must be at most ${spec.max}, e.g. ${spec.example}` };
+  return { ok: true, value: n };
+}
+
+/** A latency bound in milliseconds: a number above the spec's min (decimals allowed, e.g. 37.5). */
+export function parseMilliseconds(text: string, spec: NumberSpec): Parsed<number> {
+  const t = text.trim().replace(/\s*ms$/i, '');
+  const range = `a number of milliseconds above ${spec.min}, e.g. ${spec.example}`;
+  if (!/^\d+(\.\d+)?$/.test(t)) return { ok: false, error: `${spec.name} must be ${range}` };
+  const n = Number(t);
+  if (n <= spec.min) return { ok: false, error: `${spec.name} must be above ${spec.min} ms, e.g. ${spec.example}` };
+  if (n > spec.max) return { ok: false, error: `${spec.name} must be at most ${spec.max} ms, e.g. ${spec.example}` };
   return { ok: true, value: n };
 }

@@ -119,9 +119,13 @@ export function collectWarnings(input: BuildReportInput, configs: readonly Confi
   return [...runWarnings(input), ...perConfig, ...requestWarnings(input.measurements), ...(input.notes ?? [])];
 }
 
+/** The largest k a plan takes (the k schema's bound). */
+const MAX_K = 32;
+
 /**
- * A level's pick is the largest k its arm tried: a larger k may be faster still. Said once per arm and
- * k, with the plan's k list extended as the way to find out (the app offers it as a button).
+ * A level's pick is the largest k its arm tried (a larger k may be faster still), or the smallest
+ * above 0 with room below it (a smaller one may be). Said once per arm and k, with the plan's k list
+ * extended as the way to find out (the app offers it as a button: extendedGrid).
  */
 export function edgeOfGrid(configs: readonly ConfigurationResult[], picks: readonly LevelPick[]): Warning[] {
   const out: Warning[] = [];
@@ -129,18 +133,33 @@ export function edgeOfGrid(configs: readonly ConfigurationResult[], picks: reado
   for (const p of picks) {
     const k = p.numSpeculativeTokens;
     if (k === null || k === 0) continue;
-    const arm = configs.filter((c) => armKey(c) === armKey(p) && c.numSpeculativeTokens !== null);
-    const largest = Math.max(...arm.map((c) => c.numSpeculativeTokens!));
+    const arm = configs.filter((c) => armKey(c) === armKey(p) && c.numSpeculativeTokens !== null).map((c) => c.numSpeculativeTokens!);
+    const largest = Math.max(...arm);
+    const smallest = Math.min(...arm.filter((x) => x > 0));
     const key = `${armKey(p)}\u0000${k}`;
-    if (k < largest || said.has(key)) continue;
+    if ((k < largest && (k > smallest || k === 1)) || said.has(key)) continue;
     said.add(key);
-    const next = Math.min(32, k * 2);
-    out.push({
-      kind: 'edge-of-grid',
-      numSpeculativeTokens: k,
-      ...(p.concurrency > 1 ? { concurrency: p.concurrency } : {}),
-      message: `k=${k} is the largest k this sweep tried${p.concurrency > 1 ? ` (the pick at ${p.concurrency} in flight)` : ''}, so a larger k may be faster still: extend the search, e.g. --tokens 0,${k}-${next}.`,
-    });
+    const at = p.concurrency > 1 ? ` (the pick at ${p.concurrency} in flight)` : '';
+    const message =
+      k >= largest
+        ? `k=${k} is the largest k this sweep tried${at}, so a larger k may be faster still: extend the search, e.g. --tokens 0,${k}-${Math.min(MAX_K, k * 2)}.`
+        : `k=${k} is the smallest k above 0 this sweep tried${at}, so a smaller k may be faster: extend the search, e.g. --tokens 0-${k}.`;
+    out.push({ kind: 'edge-of-grid', numSpeculativeTokens: k, ...(p.concurrency > 1 ? { concurrency: p.concurrency } : {}), message });
   }
   return out;
+}
+
+/**
+ * The k list that answers an edge-of-grid warning: a pick at the top gains k+1 … 2k (at most 32),
+ * a pick at the bottom gains 1 … k−1; what was tried stays, so the rerun compares them all.
+ */
+export function extendedGrid(tokens: readonly number[], edgeKs: readonly number[]): number[] {
+  const out = new Set(tokens);
+  const largest = Math.max(...tokens);
+  const smallest = Math.min(...tokens.filter((x) => x > 0));
+  for (const k of edgeKs) {
+    if (k >= largest) for (let j = k + 1; j <= Math.min(MAX_K, 2 * k); j++) out.add(j);
+    if (k <= smallest) for (let j = 1; j < k; j++) out.add(j);
+  }
+  return [...out].sort((a, b) => a - b);
 }

@@ -29,11 +29,14 @@ export function CopyButton({ text, what = 'command', testId }: { text: string; w
   );
 }
 
-/** A command as shown everywhere: monospace, scrolls sideways instead of wrapping mid-flag, with Copy beside it. */
-export function CommandLine({ command, label = 'Startup command', what = 'command', testId }: { command: string; label?: string; what?: string; testId?: string }) {
+/**
+ * A command as shown everywhere: monospace, with Copy beside it. It scrolls sideways instead of wrapping
+ * mid-flag, except where it is the answer itself (`wrap`: a schedule must be read whole).
+ */
+export function CommandLine({ command, label = 'Startup command', what = 'command', testId, wrap = false }: { command: string; label?: string; what?: string; testId?: string; wrap?: boolean }) {
   return (
     <div className="command-line">
-      <pre className="command" data-testid={testId} tabIndex={0} aria-label={label}>
+      <pre className={wrap ? 'command wrap' : 'command'} data-testid={testId} tabIndex={0} aria-label={label}>
         {command}
       </pre>
       <CopyButton text={command} what={what} testId={testId ? `${testId}-copy` : undefined} />

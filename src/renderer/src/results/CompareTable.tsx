@@ -1,4 +1,4 @@
-import type { Report } from '../../../shared/schemas';
+import type { ConfigurationResult, Report } from '../../../shared/schemas';
 import * as f from '../format';
 import { configKey } from '../../../shared/config-key';
 import { SimulatedBadge } from '../components/Simulated';
@@ -8,6 +8,12 @@ type Row = { label: string; cell: (r: Report) => React.ReactNode };
 const recLabel = (r: Report['recommendation']) => (r ? f.configLabel(r.numSpeculativeTokens, r.draftModel) : '—');
 
 /** Two runs' headline numbers in one table, row by row, so they can be read across instead of scrolled between. */
+/** A configuration's tok/s, or its predicted figure marked as such (an adaptive run's unmeasured k). */
+function tpsCell(c: ConfigurationResult | undefined): string {
+  if (c?.predicted && c.prediction) return `≈${f.tps(c.prediction.tokensPerSecond)} predicted`;
+  return f.tps(c?.tokensPerSecond);
+}
+
 export function CompareTable({ a, b }: { a: Report; b: Report }) {
   // Every configuration either run measured, once, in the order the runs list them.
   const configs = [...new Map([a, b].flatMap((r) => r.configurations.map((c) => [configKey(c), c] as const))).values()];
@@ -29,7 +35,7 @@ export function CompareTable({ a, b }: { a: Report; b: Report }) {
     ...configs.map((k) => ({
       // Keyed per load level too: "k = 3 tok/s" twice would not say which load each is.
       label: `${f.configLabel(k.numSpeculativeTokens, k.draftModel)}${(k.concurrency ?? 1) > 1 ? ` at ${k.concurrency} concurrent` : ''} tok/s`,
-      cell: (r: Report) => f.tps(r.configurations.find((c) => configKey(c) === configKey(k))?.tokensPerSecond),
+      cell: (r: Report) => tpsCell(r.configurations.find((c) => configKey(c) === configKey(k))),
     })),
   ];
   return (

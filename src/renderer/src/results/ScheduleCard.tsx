@@ -43,7 +43,7 @@ export function ScheduleCard({ rec, target }: { rec: Recommendation; target: num
       </p>
       {s.note && <p data-testid="schedule-note">{s.note}</p>}
       {s.confirmed === false && <p data-testid="schedule-fallback">Fallback: {oneK}.</p>}
-      {s.command && <CommandLine command={s.command} label="Startup command with the schedule" what="schedule command" testId="schedule-command" />}
+      {s.command && <CommandLine command={s.command} label="Startup command with the schedule" what="schedule command" testId="schedule-command" wrap />}
       <p className="muted">The server launches with k = {s.numSpeculativeTokens}, the largest in the schedule; each batch size then drafts its own.</p>
     </section>
   );

@@ -27,6 +27,14 @@ import { tiedKeys } from './ties';
 
 export const HEIGHT = 240;
 export const SERIES = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)'];
+/** Line patterns, so series stay apart when colours repeat (and for readers who do not tell colours apart). */
+export const DASHES = ['0', '6 3', '2 3', '8 3 2 3'];
+const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'cross', 'star', 'wye'] as const;
+
+/** The i-th series' look: a colour, and past the colours a dash pattern of its own, and a marker shape. */
+export function seriesStyle(i: number): { colour: string; dash: string; shape: (typeof SHAPES)[number] } {
+  return { colour: SERIES[i % SERIES.length], dash: DASHES[Math.floor(i / SERIES.length) % DASHES.length], shape: SHAPES[i % SHAPES.length] };
+}
 // Fixed size on first render so charts draw before (and without) a layout pass, e.g. in jsdom.
 const INITIAL = { width: 520, height: HEIGHT };
 
@@ -107,6 +115,31 @@ export function ThroughputChart({ configs, best }: { configs: ConfigurationResul
   );
 }
 
+/** Splits a label into lines of about `width` characters at spaces ("Technical explanation" → two lines). */
+export function wrapLabel(text: string, width = 12): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(/\s+/)) {
+    const last = lines.length - 1;
+    if (last >= 0 && (lines[last] + ' ' + word).length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** An x-axis label on as many lines as it needs, so narrow charts name every group without overlap. */
+function WrappedTick(props: { x?: number; y?: number; payload?: { value: string } }) {
+  const { x = 0, y = 0, payload } = props;
+  return (
+    <text x={x} y={y + 12} textAnchor="middle" fill="var(--muted)" fontSize={12} className="recharts-cartesian-axis-tick-value">
+      {wrapLabel(String(payload?.value ?? '')).map((line, i) => (
+        <tspan key={i} x={x} dy={i === 0 ? 0 : 13}>
+          {line}
+        </tspan>
+      ))}
+    </text>
+  );
+}
+
 export function GroupSpeedupChart({ groups, title, testId }: { groups: GroupComparison[]; title: string; testId: string }) {
   // One series per configuration, in the sweep's order (the report lists them that way).
   const series = [...new Map(groups.flatMap((g) => g.byTokens.map((t) => [configKey(t), t] as const))).values()];
@@ -120,7 +153,8 @@ export function GroupSpeedupChart({ groups, title, testId }: { groups: GroupComp
     <ChartFrame title={title} testId={testId} empty={ks.length && data.length ? null : 'Needs a baseline and at least one k > 0.'}>
       <BarChart data={data} margin={{ top: 8, right: 8, bottom: 4, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-        <XAxis dataKey="name" {...axis} />
+        {/* interval 0: every group named, even where recharts would skip labels to avoid crowding; long names wrap. */}
+        <XAxis dataKey="name" {...axis} interval={0} height={44} tick={<WrappedTick />} />
         <YAxis {...axis} unit="%" width={60} />
         <Tooltip {...tooltipStyle} formatter={(v, n) => [`${v}%`, String(n)]} />
         <Legend />
@@ -210,9 +244,21 @@ export function LiveMeasurementsChart({ measurements, simulated }: { measurement
         <YAxis type="number" dataKey="y" name="tokens/s" unit=" tok/s" {...axis} width={80} />
         <Tooltip {...tooltipStyle} />
         <Legend />
-        {series.map((s, i) => (
-          <Scatter key={s.key} name={s.name} data={s.points} fill={SERIES[i % SERIES.length]} isAnimationActive={false} />
-        ))}
+        {series.map((s, i) => {
+          const look = seriesStyle(i);
+          // Points joined in order with the series' dash pattern: colour and pattern together tell 12+ series apart.
+          return (
+            <Scatter
+              key={s.key}
+              name={s.name}
+              data={s.points}
+              fill={look.colour}
+              shape={look.shape}
+              line={{ stroke: look.colour, strokeDasharray: look.dash, strokeWidth: 1.5 }}
+              isAnimationActive={false}
+            />
+          );
+        })}
       </ScatterChart>
     </ChartFrame>
   );

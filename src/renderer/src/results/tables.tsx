@@ -7,6 +7,20 @@ import { UNSTABLE_WORDS } from './levels';
 
 const range = (r: [number, number] | null | undefined) => (r ? `${r[0].toFixed(1)}–${r[1].toFixed(1)} tok/s` : '—');
 
+/** A figure computed from the measured k, never shown as if measured (as the k-curve chart draws it). */
+function Predicted({ text }: { text: string }) {
+  return (
+    <span className="predicted-figure" data-testid="predicted-figure">
+      {text} <span className="muted">predicted</span>
+    </span>
+  );
+}
+
+/** A predicted k's gain over the measured baseline, in the table's words ("≈+12.0%"); a dash without a baseline. */
+function predictedSpeedup(tps: number, baseline: number | null): string {
+  return baseline ? `≈${f.signedPct((tps / baseline - 1) * 100)}` : '—';
+}
+
 /**
  * The seed guide's configuration table: Config / Tok/s / Time / Speedup / Best, plus the detail behind them.
  * At a load level above 1 (many requests in flight) it adds the whole server's output and latency
@@ -16,6 +30,7 @@ export function ConfigTable({ configs, best: bestKey, level = 1 }: { configs: Co
   if (configs.length === 0) return <p className="muted empty">No configuration has finished yet.</p>;
   const ties = tiedKeys(configs);
   const loaded = level > 1;
+  const baselineTps = configs.find((c) => isBaseline(c) && !c.failed)?.tokensPerSecond ?? null;
   return (
     <div className="table-wrap">
       <table data-testid="config-table">
@@ -76,9 +91,9 @@ export function ConfigTable({ configs, best: bestKey, level = 1 }: { configs: Co
                   {c.label}
                   {c.predicted ? ' (predicted)' : ''}
                 </th>
-                <td>{c.failed ? <span className="bad">failed</span> : f.tps(c.tokensPerSecond)}</td>
+                <td>{c.failed ? <span className="bad">failed</span> : c.prediction && c.predicted ? <Predicted text={`≈${f.tps(c.prediction.tokensPerSecond)}`} /> : f.tps(c.tokensPerSecond)}</td>
                 {loaded && <td>{f.tps(c.aggregateTokensPerSecond)}</td>}
-                <td>{range(c.tokensPerSecondCI)}</td>
+                <td>{c.prediction && c.predicted ? <Predicted text={range(c.prediction.interval)} /> : range(c.tokensPerSecondCI)}</td>
                 <td className="muted">{range(c.tokensPerSecondSpread)}</td>
                 <td>{f.seconds(c.totalSeconds)}</td>
                 {loaded ? (
@@ -92,7 +107,7 @@ export function ConfigTable({ configs, best: bestKey, level = 1 }: { configs: Co
                   <td>{f.ms(c.ttftSeconds)}</td>
                 )}
                 <td className={c.speedupPercent !== null && c.speedupPercent < 0 ? 'bad' : undefined}>
-                  {isBaseline(c) ? 'baseline' : f.signedPct(c.speedupPercent)}
+                  {isBaseline(c) ? 'baseline' : c.predicted && c.prediction ? <Predicted text={predictedSpeedup(c.prediction.tokensPerSecond, baselineTps)} /> : f.signedPct(c.speedupPercent)}
                 </td>
                 <td title={c.acceptanceRate === null ? c.acceptanceSource : undefined}>
                   {isBaseline(c) ? '—' : c.acceptanceRate === null && !c.acceptance && c.acceptanceSource ? 'not reported' : f.ratePct(c.acceptanceRate)}
@@ -120,6 +135,12 @@ export function ConfigTable({ configs, best: bestKey, level = 1 }: { configs: Co
   );
 }
 
+/** A group's best setting: its k, or its draft model where the engine's k is its own (LM Studio). */
+function bestKText(g: GroupComparison): string {
+  if (g.bestNumSpeculativeTokens !== null) return String(g.bestNumSpeculativeTokens);
+  return g.bestDraftModel ? `draft ${g.bestDraftModel}` : '—';
+}
+
 /** The seed guide's per-type table: Type / Baseline / Speculative / Speedup. */
 export function GroupTable({ groups, caption, firstColumn, testId }: { groups: GroupComparison[]; caption: string; firstColumn: string; testId: string }) {
   if (groups.length === 0) return <p className="muted empty">No {firstColumn.toLowerCase()} comparison yet.</p>;
@@ -142,7 +163,16 @@ export function GroupTable({ groups, caption, firstColumn, testId }: { groups: G
               <th scope="row">{g.label}</th>
               <td>{f.tps(g.baselineTokensPerSecond)}</td>
               <td>{f.tps(g.speculativeTokensPerSecond)}</td>
-              <td>{g.bestNumSpeculativeTokens ?? '—'}</td>
+              <td>
+                {bestKText(g)}
+                {/* A rule other than "the fastest" chose it (a tie, too few samples): said beside the figure. */}
+                {g.bestNote && (
+                  <span className="muted best-note" data-testid="best-note">
+                    {' '}
+                    ({g.bestNote})
+                  </span>
+                )}
+              </td>
               <td className={g.speedupPercent !== null && g.speedupPercent < 0 ? 'bad' : undefined}>{f.signedPct(g.speedupPercent)}</td>
             </tr>
           ))}

@@ -6,6 +6,13 @@ import { ResultsView } from '../results/ResultsView';
 import { CompareTable } from '../results/CompareTable';
 import { SimulatedBadge } from '../components/Simulated';
 import * as f from '../format';
+import type { RunSummary } from '../../../shared/ipc-contract';
+
+/** A run's answer in the Best k column: the baseline, a k, or the draft model where the engine's k is its own. */
+function bestSetting(h: RunSummary): string {
+  if (h.recommendedK === null) return h.recommendedDraftModel ? `draft ${h.recommendedDraftModel}` : '—';
+  return h.recommendedK === 0 ? 'baseline' : String(h.recommendedK);
+}
 
 export function HistoryScreen() {
   const { history, error, load, open, compare, setCompare } = useApp(
@@ -43,7 +50,7 @@ export function HistoryScreen() {
                     {h.model ?? '—'} <SimulatedBadge show={h.simulated} />
                   </td>
                   <td>{h.status}</td>
-                  <td>{h.recommendedK === null ? '—' : h.recommendedK === 0 ? 'baseline' : h.recommendedK}</td>
+                  <td>{bestSetting(h)}</td>
                   <td>{f.signedPct(h.speedupPercent)}</td>
                   <td className="actions">
                     <button type="button" onClick={() => void open(h.runId)}>

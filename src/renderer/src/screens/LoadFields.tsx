@@ -9,9 +9,15 @@ import { Field } from '../components/Field';
  * screens run the same plan. Errors come from the screen's own run attempt (the plan builder
  * names the wrong item of a list).
  */
-export function LoadFields({ errors }: { errors: { concurrency?: string; targetConcurrency?: string } }) {
-  const { concurrency, target, setForm } = useApp(
-    useShallow((s) => ({ concurrency: s.sweepForm.concurrency, target: s.sweepForm.targetConcurrency, setForm: s.setSweepForm })),
+export function LoadFields({ errors }: { errors: { concurrency?: string; targetConcurrency?: string; sloTtftP99?: string; sloItlP99?: string } }) {
+  const { concurrency, target, ttft, itl, setForm } = useApp(
+    useShallow((s) => ({
+      concurrency: s.sweepForm.concurrency,
+      target: s.sweepForm.targetConcurrency,
+      ttft: s.sweepForm.sloTtftP99,
+      itl: s.sweepForm.sloItlP99,
+      setForm: s.setSweepForm,
+    })),
   );
   const levels = levelsAsTyped(concurrency);
   const stale = target !== '' && !levels.includes(Number(target));
@@ -37,6 +43,13 @@ export function LoadFields({ errors }: { errors: { concurrency?: string; targetC
             {stale && <option value={target}>{target} (not in the list)</option>}
           </select>
         )}
+      </Field>
+      {/* Latency bounds: at each level a setting whose p99 is above one cannot be the pick (plan.slo). */}
+      <Field label="TTFT p99 bound (ms)" error={errors.sloTtftP99} help="optional: the slowest 1% of first tokens may take at most this long, e.g. 500">
+        {(p) => <input {...p} name="sloTtftP99" inputMode="decimal" value={ttft} onChange={(e) => setForm({ sloTtftP99: e.target.value })} />}
+      </Field>
+      <Field label="ITL p99 bound (ms)" error={errors.sloItlP99} help="optional: the slowest 1% of gaps between streamed chunks may be at most this, e.g. 50">
+        {(p) => <input {...p} name="sloItlP99" inputMode="decimal" value={itl} onChange={(e) => setForm({ sloItlP99: e.target.value })} />}
       </Field>
     </>
   );

@@ -7,6 +7,30 @@ import { SweepStatus } from './SweepScreen';
 import { RecommendationPanel } from '../results/RecommendationPanel';
 import { LoadFields } from './LoadFields';
 import * as f from '../format';
+import { describePlan } from '../../../shared/plan-builder';
+import { buildPlan } from '../state/forms';
+import { serverEngine } from '../state/validation';
+import type { AppState } from '../state/store';
+import { HowToSetIt } from '../results/HowToSetIt';
+import { LevelPicksTable } from '../results/LevelPicksTable';
+import { targetLevel } from '../results/levels';
+import { decisionWords } from '../../../shared/report-export/decision-words';
+
+/**
+ * The run this screen is about, in words: the one under way or just ended (one click from Get started
+ * included), else the one its button would start — the Sweep form's measurements on the Servers settings.
+ */
+function oneClickDescription(s: AppState): string | null {
+  const mine = s.sweep.oneClick || s.sweep.kind === 'optimize';
+  if (mine && s.sweep.plan) {
+    return describePlan(s.sweep.plan, s.engines.find((e) => e.id === (s.sweep.plan!.server?.engine ?? s.sweep.plan!.engine)) ?? null, s.sweep.kind === 'optimize');
+  }
+  const built = buildPlan({ ...s.sweepForm, mode: 'managed' }, s.serverForm, serverEngine(s));
+  if (!built.ok) return null;
+  // One click always measures the baseline too (the services add k = 0 to its list), so the words do.
+  const plan = built.value.tokens.includes(0) ? built.value : { ...built.value, tokens: [0, ...built.value.tokens] };
+  return describePlan(plan, serverEngine(s) ?? null, true);
+}
 
 /** Sweep with the current settings, restart on the winner, offer to keep it as a preset. */
 export function OneClickScreen() {
@@ -22,7 +46,7 @@ export function OneClickScreen() {
     })),
   );
   const errors = useApp((s) => s.sweepFormErrors);
-  const tokens = useApp((s) => s.sweepForm.tokens);
+  const description = useApp(useShallow((s) => oneClickDescription(s)));
   const [name, setName] = useState('');
   const mine = sweep.oneClick || sweep.kind === 'optimize';
   const rec = mine ? sweep.report?.recommendation : null;
@@ -32,9 +56,8 @@ export function OneClickScreen() {
     <section aria-labelledby="oneclick-title">
       <h2 id="oneclick-title">One click</h2>
       {finished && sweep.report && <Answer report={sweep.report} runId={sweep.runId} />}
-      <p className="muted">
-        Runs the sweep from the Sweep screen with the Servers settings ({serverForm.model || 'no model set'}, k list {tokens}, always with
-        the baseline k = 0 to beat), then restarts the server on the fastest k. To tune another engine, or one you run yourself,{' '}
+      <p className="muted" data-testid="oneclick-plan">
+        {description ?? `Fix what is marked below to see what will run.`} To tune another engine, or one you run yourself,{' '}
         <button type="button" className="link" onClick={() => setScreen('start')}>
           start from Get started
         </button>
@@ -45,7 +68,7 @@ export function OneClickScreen() {
       </div>
       <div className="actions">
         <button type="button" className="primary big" disabled={sweep.running} onClick={() => void runSweep('optimize')}>
-          Find optimal draft tokens &amp; restart
+          Find the best setting
         </button>
         {sweep.running && mine && (
           <button type="button" onClick={() => void cancelSweep()}>
@@ -63,7 +86,7 @@ export function OneClickScreen() {
       )}
       {Object.entries(errors)
         // The server's error points at Servers; the load fields show their own above.
-        .filter(([k]) => k !== 'server' && k !== 'concurrency' && k !== 'targetConcurrency')
+        .filter(([k]) => !['server', 'concurrency', 'targetConcurrency', 'sloTtftP99', 'sloItlP99'].includes(k))
         .map(([k, v]) => (
           <p key={k} className="field-error" role="alert">
             {k}: {v}{' '}
@@ -72,9 +95,9 @@ export function OneClickScreen() {
             </button>
           </p>
         ))}
-      {mine && <SweepStatus />}
+      {mine && <SweepStatus answer={false} />}
       {finished && sweep.report && (
-        <RecommendationPanel report={sweep.report}>
+        <RecommendationPanel report={sweep.report} answered>
           {/* Only a launched engine was restarted; an attached run leaves the managed server as it was. */}
           {rec && server?.settings && sweep.kind === 'optimize' && (
             <p data-testid="oneclick-winner">
@@ -111,12 +134,12 @@ export function OneClickScreen() {
 function Answer({ report, runId }: { report: Report; runId: string | null }) {
   const ref = useRef<HTMLParagraphElement>(null);
   const summary = summarizeReport(report);
+  const decided = decisionWords(report);
   const rec = report.recommendation;
-  const setting = rec?.command ?? rec?.setting ?? null;
-  const [copied, setCopied] = useState<string | null>(null);
   const { applyAttached, serverBusy } = useApp(useShallow((st) => ({ applyAttached: st.applyAttached, serverBusy: st.serverTask.busy })));
   // An attached engine's run: its own CLI may put the winner in place, after the user sees the commands.
   const attached = (report.plan as { mode?: unknown }).mode === 'attached' && rec !== null && runId !== null;
+  const picks = rec?.byConcurrency ?? [];
   useEffect(() => {
     ref.current?.focus();
     ref.current?.scrollIntoView?.({ block: 'nearest' });
@@ -126,31 +149,10 @@ function Answer({ report, runId }: { report: Report; runId: string | null }) {
       <p className="answer-headline" ref={ref} tabIndex={-1} data-testid="oneclick-headline">
         {summary.headline}
       </p>
+      {decided && <p data-testid="oneclick-decision">{decided}</p>}
       {summary.details[0] && <p className="muted">{summary.details[0]}</p>}
-      {setting && (
-        <div className="answer-setting">
-          <pre className="command" data-testid="oneclick-setting" tabIndex={0} aria-label="Setting to keep">
-            {setting}
-          </pre>
-          {rec?.command && rec.setting && rec.setting !== rec.command && <p data-testid="oneclick-setting-words">{rec.setting}</p>}
-          <button
-            type="button"
-            onClick={() =>
-              navigator.clipboard
-                .writeText(setting)
-                .then(() => setCopied('Setting copied'))
-                .catch(() => setCopied('Copy failed: select the text and copy it by hand'))
-            }
-          >
-            Copy
-          </button>
-          {copied && (
-            <span role="status" className="muted">
-              {copied}
-            </span>
-          )}
-        </div>
-      )}
+      {rec && <HowToSetIt rec={rec} testId="oneclick-setting" />}
+      {picks.length > 1 && <LevelPicksTable picks={picks} target={targetLevel(report)} />}
       {attached && (
         <button
           type="button"

@@ -43,7 +43,8 @@ export function AttachedDemos() {
   const { engines, statuses, tryDemo } = useApp(useShallow((s) => ({ engines: s.engines, statuses: s.statuses, tryDemo: s.tryDemo })));
   // Only once the probe has answered, so an engine that is running is never offered as missing.
   if (statuses.length === 0) return null;
-  const idle = engines.filter((d) => d.lifecycle === 'attached' && !statuses.some((s) => s.running && s.kind === d.id));
+  // An engine that runs with one fixed k (the generic OpenAI-compatible server) has nothing to compare on a demo.
+  const idle = engines.filter((d) => d.lifecycle === 'attached' && d.kChange !== 'fixed' && !statuses.some((s) => s.running && s.kind === d.id));
   if (idle.length === 0) return null;
   return (
     <p className="muted" data-testid="attached-demos">

@@ -173,7 +173,7 @@ function EngineSteps({ r }: { r: RankedEngine }) {
           .
         </p>
         <div className="form-grid">
-          <LoadFields errors={{ concurrency: e.load, targetConcurrency: e.loadTarget }} />
+          <LoadFields errors={{ concurrency: e.load, targetConcurrency: e.loadTarget, sloTtftP99: e.sloTtft, sloItlP99: e.sloItl }} />
         </div>
         {e.measure && (
           <p className="field-error" role="alert">

@@ -5,10 +5,19 @@ import { mergeById } from '../../../shared/prompts';
 import { useApp } from '../state/context';
 import { Field } from '../components/Field';
 import { PromptEditor } from './PromptEditor';
-import { kListPreview } from '../../../shared/plan-builder';
+import { kListPreview, planStrategy } from '../../../shared/plan-builder';
 import { LoadFields } from './LoadFields';
 
 type Kind = 'prompt type' | 'system prompt';
+
+/** Before the run: whether the search will be adaptive for the k list as typed, and what that means. */
+function strategyHelp(chosen: '' | 'adaptive' | 'exhaustive', ks: readonly (number | null)[]): string {
+  const tokens = ks.filter((k): k is number => k !== null);
+  const strategy = planStrategy({ tokens, strategy: chosen || undefined });
+  return strategy === 'adaptive'
+    ? 'this run will be adaptive: it measures the k that can decide the answer and predicts the others'
+    : 'this run will measure every k in the list';
+}
 
 function PromptChecklist({ kind, legend, all, custom, selected, error, onToggle, onSaveCustom }: {
   kind: Kind;
@@ -120,6 +129,18 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
             </span>
           ))}
         </div>
+        <Field label="Search" error={errors.strategy} help={strategyHelp(form.strategy, ks)}>
+          {(p) => (
+            <select {...p} name="strategy" value={form.strategy} onChange={(e) => setForm({ strategy: e.target.value as typeof form.strategy })}>
+              <option value="">automatic (adaptive above three k)</option>
+              <option value="adaptive">adaptive: measure what decides, predict the rest</option>
+              <option value="exhaustive">exhaustive: measure every k</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Max repeats" error={errors.maxRepeats} help={`most repeats for two settings not yet told apart; empty = 3 × repeats`}>
+          {(p) => <input {...p} name="maxRepeats" inputMode="numeric" value={form.maxRepeats} placeholder="e.g. 9" onChange={(e) => setForm({ maxRepeats: e.target.value })} />}
+        </Field>
         <Field label="Repeats" error={errors.repeats} help="requests per prompt × system prompt">
           {(p) => <input {...p} name="repeats" inputMode="numeric" value={form.repeats} onChange={(e) => setForm({ repeats: e.target.value })} />}
         </Field>

@@ -7,12 +7,15 @@ import { LiveMeasurementsChart, ThroughputChart } from '../results/charts';
 import { ConfigTable } from '../results/tables';
 import { SweepForm } from './SweepForm';
 import { levelView, targetLevel } from '../results/levels';
-import { CopyButton, CommandLine } from '../components/CopyButton';
+import { CopyButton } from '../components/CopyButton';
+import { HowToSetIt } from '../results/HowToSetIt';
 import { Headline } from '../results/Headline';
 import { ReportDownloads } from '../results/ReportDownloads';
 import { SaveReport } from './ResultsScreen';
+import { configKey, isBaseline } from '../../../shared/config-key';
 
-export function SweepStatus() {
+/** `answer`: draw the headline and its actions under the run (One click draws its own answer above, so it passes false). */
+export function SweepStatus({ answer = true }: { answer?: boolean }) {
   const { sweep, setScreen, serverSimulated } = useApp(
     useShallow((s) => ({ sweep: s.sweep, setScreen: s.setScreen, serverSimulated: Boolean(s.server?.simulated) })),
   );
@@ -21,10 +24,12 @@ export function SweepStatus() {
   const simulated = Boolean(sweep.report?.server.simulated) || serverSimulated;
   // Several load levels: the target level's configurations (Results has the picker for the others).
   const level = sweep.report ? targetLevel(sweep.report) : 1;
-  const view = sweep.report ? { ...levelView(sweep.report, level), level } : null;
+  const whole = sweep.report ? { ...levelView(sweep.report, level), level } : null;
+  // Mid-run the baseline leads until a k is measured: it is not "recommended" before the run decides it.
+  const view = whole && sweep.running && whole.configs.some((c) => isBaseline(c) && configKey(c) === whole.best) ? { ...whole, best: null } : whole;
   return (
     <>
-      <SweepProgressBar progress={sweep.progress} />
+      <SweepProgressBar progress={sweep.progress} report={sweep.report} />
       <ErrorPanel error={sweep.error} title="The sweep stopped" testId="sweep-error" />
       {sweep.status && !sweep.running && (
         <p className={`sweep-done status-${sweep.status}`} data-testid="sweep-status" role="status">
@@ -49,11 +54,11 @@ export function SweepStatus() {
           {view && <ThroughputChart configs={view.configs} best={view.best} />}
         </div>
       )}
-      {sweep.report && !sweep.running && (
+      {answer && sweep.report && !sweep.running && (
         // The answer and what to do with it, beside the result (issue 11, finding 8): not only on Results.
         <div className="sweep-answer" data-testid="sweep-answer">
           <Headline report={sweep.report} />
-          {sweep.report.recommendation?.command && <CommandLine command={sweep.report.recommendation.command} testId="sweep-command" />}
+          {sweep.report.recommendation && <HowToSetIt rec={sweep.report.recommendation} testId="sweep-command" />}
           <div className="actions">
             {sweep.runId && <SaveReport runId={sweep.runId} />}
           </div>

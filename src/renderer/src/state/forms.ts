@@ -146,6 +146,13 @@ export interface SweepFormValues {
   concurrency: string;
   /** The level the recommendation is for; '' = the lowest level measured. */
   targetConcurrency: string;
+  /** '' = as the k list implies (adaptive above three k > 0), else the one asked for. */
+  strategy: '' | 'adaptive' | 'exhaustive';
+  /** Most repeats one setting may get when two are not yet told apart; '' = 3 × repeats. */
+  maxRepeats: string;
+  /** Latency bounds at each load level, in ms; '' = none. */
+  sloTtftP99: string;
+  sloItlP99: string;
 }
 
 export type SweepFormField =
@@ -158,6 +165,10 @@ export type SweepFormField =
   | 'maxTokens'
   | 'concurrency'
   | 'targetConcurrency'
+  | 'strategy'
+  | 'maxRepeats'
+  | 'sloTtftP99'
+  | 'sloItlP99'
   | 'server';
 
 export const DEFAULT_SWEEP_FORM: SweepFormValues = {
@@ -172,6 +183,10 @@ export const DEFAULT_SWEEP_FORM: SweepFormValues = {
   maxTokens: String(PLAN_DEFAULTS.maxTokens),
   concurrency: PLAN_DEFAULTS.concurrency.join(', '),
   targetConcurrency: '',
+  strategy: '',
+  maxRepeats: '',
+  sloTtftP99: '',
+  sloItlP99: '',
 };
 
 const SWEEP_FIELD: Record<string, SweepFormField> = {
@@ -184,6 +199,9 @@ const SWEEP_FIELD: Record<string, SweepFormField> = {
   maxTokens: 'maxTokens',
   concurrency: 'concurrency',
   targetConcurrency: 'targetConcurrency',
+  strategy: 'strategy',
+  maxRepeats: 'maxRepeats',
+  slo: 'sloTtftP99',
   server: 'server',
 };
 
@@ -198,6 +216,8 @@ export function measureChoice(v: SweepFormValues, numbers: ParsedMeasure): Measu
     maxTokens: numbers.maxTokens,
     concurrency: numbers.concurrency,
     targetConcurrency: numbers.targetConcurrency,
+    ...(numbers.maxRepeats !== undefined ? { maxRepeats: numbers.maxRepeats } : {}),
+    ...(numbers.slo ? { slo: numbers.slo } : {}),
   };
 }
 
@@ -216,8 +236,14 @@ export function buildPlan(v: SweepFormValues, server: ServerFormValues, engine?:
     target = { mode: 'managed', server: s.value };
   }
   const text = parseMeasureText(v);
-  const built = buildSweepPlan({ engine: v.mode === 'managed' ? (engine ?? null) : null, target, tokens: text.values.tokens ?? [], measure: measureChoice(v, text.values) });
-  const errors: FieldErrors<SweepFormField> = built.ok ? {} : collect(built.issues, (p) => SWEEP_FIELD[String(p[0])] ?? 'tokens');
+  const built = buildSweepPlan({
+    engine: v.mode === 'managed' ? (engine ?? null) : null,
+    target,
+    tokens: text.values.tokens ?? [],
+    measure: measureChoice(v, text.values),
+    ...(v.strategy ? { extras: { strategy: v.strategy } } : {}),
+  });
+  const errors: FieldErrors<SweepFormField> = built.ok ? {} : collect(built.issues, (p) => (p[0] === 'slo' && p[1] === 'itlP99Ms' ? 'sloItlP99' : SWEEP_FIELD[String(p[0])]) ?? 'tokens');
   // A box that does not read says so itself, before anything the plan's checks add.
   Object.assign(errors, text.errors);
   if (built.ok && Object.keys(errors).length === 0) return { ok: true, value: built.plan };

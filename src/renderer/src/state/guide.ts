@@ -29,7 +29,7 @@ export interface GuideValues {
 }
 
 /** load / loadTarget: the Concurrent requests and Recommend for fields (their text lives in the Sweep form). */
-export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draft' | 'measure' | 'load' | 'loadTarget';
+export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draft' | 'measure' | 'load' | 'loadTarget' | 'sloTtft' | 'sloItl';
 export type GuideErrors = Partial<Record<GuideField, string>>;
 
 export const EMPTY_GUIDE: GuideValues = { engine: null, url: '', model: '', command: '', port: '', draftModel: '', method: '', draftModels: [], demo: false };
@@ -92,6 +92,8 @@ export function guideErrors(v: GuideValues, d: EngineDescriptor | null): GuideEr
 function guideFieldOf(path: readonly PropertyKey[]): GuideField {
   if (path[0] === 'concurrency') return 'load';
   if (path[0] === 'targetConcurrency') return 'loadTarget';
+  if (path[0] === 'sloTtftP99' || path[0] === 'slo') return 'sloTtft';
+  if (path[0] === 'sloItlP99') return 'sloItl';
   return 'measure';
 }
 

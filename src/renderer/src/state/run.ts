@@ -23,6 +23,8 @@ export interface SweepRun {
   error: UiError | null;
   /** Started by one click (the guided flow or the One click screen): its end shows the answer there. */
   oneClick: boolean;
+  /** The plan this run was started with: what the screens describe while and after it runs. */
+  plan: SweepPlan | null;
 }
 
 export const NO_RUN: SweepRun = {
@@ -36,13 +38,14 @@ export const NO_RUN: SweepRun = {
   reportPath: null,
   error: null,
   oneClick: false,
+  plan: null,
 };
 
 /** optimize: sweep, then the services restart the launched server on the winner. `also`: what else the start changes (screen, forms). */
 export async function startRun(tools: Tools, kind: RunKind, plan: SweepPlan, also: Partial<AppState> & { oneClick: boolean }): Promise<boolean> {
   const { set, get } = tools;
   const { oneClick, ...rest } = also;
-  set({ ...rest, sweep: { ...NO_RUN, running: true, kind, oneClick } });
+  set({ ...rest, sweep: { ...NO_RUN, running: true, kind, oneClick, plan } });
   const channel = kind === 'optimize' ? 'sweep:optimize' : 'sweep:start';
   const started = await runTask(tools, null, () => get().api[channel](plan), {
     onError: (e) => {

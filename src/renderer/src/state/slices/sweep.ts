@@ -2,7 +2,8 @@
  * The Sweep form and the run: the plan from the form (with the Servers settings when SpecTune
  * launches), the run's progress, measurements and report as the services push them.
  */
-import type { PromptDef, SystemPromptDef } from '../../../../shared/schemas';
+import { SweepPlanSchema, type PromptDef, type Report, type SystemPromptDef } from '../../../../shared/schemas';
+import { extendedGrid } from '../../../../shared/report/warnings';
 import { summarizeReport } from '../../../../shared/report-export/summary';
 import { buildPlan, DEFAULT_SWEEP_FORM, type FieldErrors, type SweepFormField, type SweepFormValues } from '../forms';
 import { NO_RUN, startRun, type RunKind, type SweepRun } from '../run';
@@ -22,6 +23,11 @@ export interface SweepSlice {
   /** optimize (One click): always launches with the Servers settings, then restarts the server on the winner. */
   runSweep(kind: RunKind): Promise<boolean>;
   cancelSweep(): Promise<void>;
+  /**
+   * Edge of the grid: run the report's own plan again with its k list extended past the edge picks
+   * (extendedGrid). One click re-runs as one click (restarting on the winner); elsewhere a sweep, shown on Sweep.
+   */
+  extendSearch(report: Report): Promise<boolean>;
 }
 
 export function sweepSlice(tools: Tools): SweepSlice {
@@ -46,6 +52,22 @@ export function sweepSlice(tools: Tools): SweepSlice {
         return false;
       }
       return startRun(tools, kind, plan.value, { oneClick: kind === 'optimize', sweepFormErrors: {}, sweepTried: null });
+    },
+    async extendSearch(report) {
+      const plan = SweepPlanSchema.safeParse(report.plan);
+      const edges = report.warnings.flatMap((w) => (w.kind === 'edge-of-grid' && typeof w.numSpeculativeTokens === 'number' ? [w.numSpeculativeTokens] : []));
+      if (!plan.success || edges.length === 0) {
+        get().notify('error', 'This report does not carry a plan SpecTune can run again: set the k list on the Sweep screen and run it from there.');
+        return false;
+      }
+      const tokens = extendedGrid(plan.data.tokens, edges);
+      const oneClick = get().screen === 'oneclick';
+      const kind: RunKind = oneClick && plan.data.mode === 'managed' ? 'optimize' : 'sweep';
+      return startRun(tools, kind, { ...plan.data, tokens }, {
+        oneClick,
+        sweepForm: { ...get().sweepForm, tokens: tokens.join(', ') },
+        ...(oneClick ? {} : { screen: 'sweep' as const }),
+      });
     },
     async cancelSweep() {
       await runTask(tools, null, () => get().api['sweep:cancel']({}), { onError: (e) => (set((st) => ({ sweep: { ...st.sweep, error: e } })), null) });
@@ -73,8 +95,8 @@ export function sweepEvents(tools: Tools): (() => void)[] {
         sweep: { ...st.sweep, running: false, runId: d.runId, status: d.status, reportPath: d.reportPath, error: d.error ? { code: 'SWEEP_FAILED', message: d.error } : null },
       }));
       void get().loadHistory();
-      // The answer, where the user is: the notice bar shows on every screen.
-      if (oneClick && d.status !== 'cancelled') {
+      // The answer, where the user is: the notice bar shows on every screen but One click, which shows the answer itself.
+      if (oneClick && d.status !== 'cancelled' && get().screen !== 'oneclick') {
         if (report) get().notify('ok', summarizeReport(report).headline);
         else if (d.error) get().notify('error', d.error);
       }
