@@ -10,6 +10,8 @@ import {
   parseKList,
   parseLevelList,
   parseMeasureText,
+  parseMethodList,
+  parsePMinList,
   parseWholeNumber,
   PLAN_DEFAULTS,
   REPEATS,
@@ -160,5 +162,47 @@ describe('buildSweepPlan', () => {
     if (r.ok) return;
     expect(r.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['targetConcurrency', 'target concurrency 16 is not among the measured levels (1,8): add it to the concurrency list or pick one of them']]);
     expect(r.input).toMatchObject({ concurrency: [1, 8], targetConcurrency: 16 });
+  });
+});
+
+describe('the knobs besides k', () => {
+  const llama = engineById('llama.cpp').descriptor;
+  const peers = ['vllm', 'llama.cpp', 'embedded', 'lmstudio'].map((id) => engineById(id as 'vllm').descriptor);
+  const managed = (extra: { methods?: string[]; draftModels?: string[]; draftPMins?: number[] }, engine = llama) =>
+    buildSweepPlan({ engine, peers, target: { mode: 'managed', server: { engine: engine.id, command: ['x'], model: 'm', draftModel: 'd.gguf' }, ...extra }, measure });
+
+  it('reads cut-off and method lists, each item once, each cut-off 0..1', () => {
+    expect(parsePMinList('0, 0.3,.6')).toEqual({ ok: true, value: [0, 0.3, 0.6] });
+    expect(error(parsePMinList('0,1.2'))).toMatch(/"1\.2" is not a cut-off from 0 to 1/);
+    expect(error(parsePMinList('0.3,0.30'))).toMatch(/comes twice/);
+    expect(parseMethodList('draft-simple ngram-simple')).toEqual({ ok: true, value: ['draft-simple', 'ngram-simple'] });
+    expect(error(parseMethodList('ngram-simple,ngram-simple'))).toMatch(/comes twice/);
+  });
+
+  it('takes the knobs the engine has, aliases included, into the plan', () => {
+    const r = managed({ methods: ['draft', 'ngram-simple'], draftModels: ['a.gguf', 'b.gguf'], draftPMins: [0, 0.5] });
+    expect(r.ok && r.plan).toMatchObject({ methods: ['draft', 'ngram-simple'], draftModels: ['a.gguf', 'b.gguf'], draftPMins: [0, 0.5] });
+  });
+
+  it('refuses a knob the engine lacks, naming the engines that have it', () => {
+    const vllm = engineById('vllm').descriptor;
+    const r = managed({ draftPMins: [0.3] }, vllm);
+    expect(r.ok).toBe(false);
+    const issue = !r.ok ? r.issues[0] : null;
+    expect(issue?.path).toEqual(['draftPMins']);
+    expect(issue?.message).toMatch(/vLLM has no draft confidence cut-off: only .*llama\.cpp.* have one/);
+    const m = managed({ methods: ['ngram-simple'] }, vllm);
+    expect(!m.ok && m.issues[0].message).toMatch(/vLLM has no method "ngram-simple": give some of draft_model, ngram/);
+  });
+
+  it('refuses drafts or cut-offs when every method drafts without a model', () => {
+    const r = managed({ methods: ['ngram-simple'], draftModels: ['a.gguf'], draftPMins: [0.3] });
+    expect(!r.ok && r.issues.map((i) => i.path[0])).toEqual(['draftModels', 'draftPMins']);
+  });
+
+  it('the schema refuses a cut-off out of range or given twice', () => {
+    expect(SweepPlanSchema.safeParse({ mode: 'attached', url: 'http://127.0.0.1:1', tokens: [0], ...measure, draftPMins: [0.2, 0.2] }).success).toBe(false);
+    const out = SweepPlanSchema.safeParse({ mode: 'attached', url: 'http://127.0.0.1:1', tokens: [0], ...measure, draftPMins: [2] });
+    expect(!out.success && out.error.issues[0].message).toMatch(/p_min\) must be from 0 to 1/);
   });
 });

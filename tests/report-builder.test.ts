@@ -245,6 +245,31 @@ describe('buildReport', () => {
     expect(settings.numSpeculativeTokens).toBe(3);
   });
 
+  it('Apply launches the whole recommended setting: its method and cut-off, no draft where the method takes none', () => {
+    const ks = [0, 3];
+    const report = buildReport(input(ks, measurements(ks, (k) => (k ? 26 : 20))));
+    const lookup = { ...report, recommendation: { ...report.recommendation!, method: 'ngram-simple', draftModel: null, draftPMin: null } };
+    expect(recommendedSettings(lookup)).toMatchObject({ method: 'ngram-simple', numSpeculativeTokens: 3 });
+    expect(recommendedSettings(lookup).draftModel).toBeUndefined();
+    const cut = { ...report, recommendation: { ...report.recommendation!, method: null, draftModel: 'd', draftPMin: 0.3 } };
+    expect(recommendedSettings(cut)).toMatchObject({ draftModel: 'd', draftPMin: 0.3 });
+  });
+
+  it('reads a version-2 report (no method or cut-off) with null for both, and keys it as before', () => {
+    const report = buildReport(input([0, 3], measurements([0, 3], () => 20)));
+    const v2 = JSON.parse(JSON.stringify({ ...report, schemaVersion: 2 })) as { configurations: Record<string, unknown>[]; recommendation: Record<string, unknown> };
+    for (const c of v2.configurations) {
+      delete c.method;
+      delete c.draftPMin;
+    }
+    delete v2.recommendation.method;
+    delete v2.recommendation.draftPMin;
+    const back = ReportSchema.parse(v2);
+    expect(back.schemaVersion).toBe(3);
+    expect(back.configurations.every((c) => c.method === null && c.draftPMin === null)).toBe(true);
+    expect(back.recommendation).toMatchObject({ method: null, draftPMin: null });
+  });
+
   it('gives attached-mode advice, not managed-mode advice, when an attached run has nothing to compare', () => {
     const base = input([0], measurements([0], () => 20));
     const plan = SweepPlanSchema.parse({ mode: 'attached', url: 'http://127.0.0.1:8000', tokens: [0], promptTypes: PT, systemPrompts: SP });

@@ -20,12 +20,17 @@ export function recommendedSettings(report: Report): ServerSettings {
     });
   }
   const rec = report.recommendation;
-  return {
+  const out: ServerSettings = {
     ...parsed.data,
     env: withoutRedacted(parsed.data.env),
     numSpeculativeTokens: rec.numSpeculativeTokens ?? parsed.data.numSpeculativeTokens,
     draftModel: rec.draftModel ?? parsed.data.draftModel,
   };
+  // The whole setting: the recommended method and cut-off, and no draft where the method takes none.
+  if (rec.method != null) out.method = rec.method;
+  if (rec.draftPMin != null) out.draftPMin = rec.draftPMin;
+  if (rec.method != null && rec.draftModel == null && (rec.numSpeculativeTokens ?? 0) > 0) delete out.draftModel;
+  return out;
 }
 
 export async function applyRecommendation(report: Report, server: ServerProcess): Promise<ServerState> {

@@ -6,6 +6,7 @@
  */
 import { ServerSettingsSchema, type Report } from '../shared/schemas';
 import { engineById } from '../engines';
+import { settingOf } from '../shared/config-key';
 
 export interface RealEngineLine {
   /** The engine's name as users know it: "vLLM". */
@@ -28,7 +29,7 @@ export function realEngineLine(report: Report): RealEngineLine | null {
   const schedule = r.schedule?.confirmed && r.argv ? r.schedule : null;
   try {
     const rec = engine.recommend({
-      config: { numSpeculativeTokens: schedule ? schedule.numSpeculativeTokens : r.numSpeculativeTokens, draftModel: r.draftModel ?? null },
+      config: { ...settingOf(r), numSpeculativeTokens: schedule ? schedule.numSpeculativeTokens : r.numSpeculativeTokens },
       settings: {
         ...settings.data,
         command: engine.descriptor.defaultCommand,

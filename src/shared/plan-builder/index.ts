@@ -2,4 +2,5 @@
 export * from './defaults';
 export * from './text';
 export * from './build';
+export * from './knobs';
 export * from './describe';

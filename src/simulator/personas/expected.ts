@@ -11,6 +11,7 @@
  *   prompt cell, α derived as the persona derives it — the truth a tuner of
  *   the whole setting (method × draft model × p_min × k) is checked against.
  */
+import type { ConfigKeyed } from '../../shared/config-key';
 import { SPEC_METHODS } from '../../shared/schemas';
 import { isLookupMethod, requestDrafting, type DraftingKnobs } from '../drafting';
 import {
@@ -130,6 +131,18 @@ export interface SimSetting {
   k: number;
 }
 
+/**
+ * A setting as the persona's words or as a sweep's configuration (a report entry, a SpecConfig:
+ * numSpeculativeTokens, draftModel, method, draftPMin), where null means the engine's default.
+ */
+export type SettingLike = SimSetting | ConfigKeyed;
+
+/** A sweep's configuration as the persona's setting; a SimSetting as it is. */
+export function simSettingOf(s: SettingLike): SimSetting {
+  if (!('numSpeculativeTokens' in s)) return s;
+  return { ...(s.method != null ? { method: s.method } : {}), draftModel: s.draftModel ?? null, pMin: s.draftPMin ?? null, k: s.numSpeculativeTokens ?? 0 };
+}
+
 /** One request of a plan: its prompt and system text, and the tokens it gets and sends. */
 export interface PromptCell {
   prompt: string;
@@ -166,7 +179,8 @@ export function settingPMin(setup: PersonaSetup, setting: SimSetting): number {
 }
 
 /** Expected end-to-end tokens/s of one request of `cell` under `setting`: what the persona plays back, on average. */
-export function settingTokensPerSecond(setup: PersonaSetup, setting: SimSetting, cell: PromptCell): number {
+export function settingTokensPerSecond(setup: PersonaSetup, given: SettingLike, cell: PromptCell): number {
+  const setting = simSettingOf(given);
   const method = settingMethod(setup.persona, setting.method);
   const base = { stepMs: setup.knobs?.stepMs ?? DEFAULT_STEP_MS, completionTokens: cell.completionTokens, promptTokens: cell.promptTokens };
   if (method === null || setting.k <= 0) return expectedTokensPerSecond({ ...base, alpha: 0, c: 0, k: 0 });
@@ -193,16 +207,16 @@ export interface SettingTruth {
 }
 
 /** The truth over a plan's prompt cells: per setting, the geometric mean over cells of expected tokens/s. */
-export function planTruth(setup: PersonaSetup, settings: readonly SimSetting[], cells: readonly PromptCell[]): SettingTruth[] {
+export function planTruth(setup: PersonaSetup, settings: readonly SettingLike[], cells: readonly PromptCell[]): SettingTruth[] {
   if (cells.length === 0) throw new Error('planTruth needs at least one prompt cell');
-  return settings.map((setting) => {
+  return settings.map(simSettingOf).map((setting) => {
     const perCell = cells.map((cell) => settingTokensPerSecond(setup, setting, cell));
     return { setting, perCell, tokensPerSecond: Math.exp(perCell.reduce((s, v) => s + Math.log(v), 0) / perCell.length) };
   });
 }
 
 /** The fastest of `settings` over the cells (the first of equals wins), and its geometric-mean tokens/s. */
-export function bestSetting(setup: PersonaSetup, settings: readonly SimSetting[], cells: readonly PromptCell[]): SettingTruth {
+export function bestSetting(setup: PersonaSetup, settings: readonly SettingLike[], cells: readonly PromptCell[]): SettingTruth {
   const truths = planTruth(setup, settings, cells);
   if (truths.length === 0) throw new Error('bestSetting needs at least one setting');
   return truths.reduce((best, t) => (t.tokensPerSecond > best.tokensPerSecond * (1 + 1e-12) ? t : best));
