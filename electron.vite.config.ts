@@ -27,7 +27,7 @@ export default defineConfig({
   main: {
     build: {
       // ESM-only packages (execa, conf and its ESM deps) are bundled; the rest load from node_modules.
-      externalizeDeps: { exclude: ['execa', 'electron-store', 'conf'] },
+      externalizeDeps: { exclude: ['execa', 'conf'] },
       rolldownOptions: {
         input: {
           index: resolve('src/main/index.ts'),

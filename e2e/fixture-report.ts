@@ -1,6 +1,6 @@
 /**
  * The committed fixture report (tests/renderer/fixtures/report.json: a simulated run, fixed
- * numbers), rebuilt by today's report builder from its own measurements so the screenshots show
+ * numbers), rebuilt by the report builder from its own measurements so the screenshots show
  * what a new run shows (stratified intervals, ties marked), and seeded as a finished run in a
  * data dir's history. Deterministic: the same file always gives the same report.
  */

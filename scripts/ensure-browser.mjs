@@ -8,7 +8,7 @@
  *   none otherwise                                 → exit 1 at once with the command to run
  *
  * Playwright's own browser download is never used: SpecTune's tests run in the
- * distribution's Chromium (see DESIGN.md), and many machines cannot download it.
+ * distribution's Chromium (playwright.config.ts points at it), and many machines cannot download it.
  */
 import { spawnSync } from 'node:child_process';
 import { findBrowser, onPath } from './find-browser.mjs';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simulatedVllmSettings } from '../src/core/simulator-command';
+import { simulatedVllmSettings } from './helpers/sim-settings';
 import { runSweep } from '../src/core/sweep';
 import { ServerProcess } from '../src/core/server-process';
 import { personaExpectedTokensPerSecond } from '../src/simulator/personas/expected';

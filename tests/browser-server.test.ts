@@ -373,7 +373,7 @@ describe('browser server: the same handlers as IPC', () => {
     const quick = await startBrowserServer({ handle: async () => null, hub, staticDir, pingMs: 100 });
     try {
       const stream = await collectEvents(quick);
-      await new Promise((r) => setTimeout(r, 500));
+      for (const end = Date.now() + 5000; !stream.comments.includes('ping') && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
       hub.emit('presets:changed', []);
       await stream.waitFor((e) => e.event === 'presets:changed', 5000, 'the event');
       await stream.close();

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from './helpers/source-files';
 import { ENGINE_IDENTITY, ENGINE_IDS, EngineDescriptorSchema } from '../src/shared/engine-descriptor';
 import { ENGINES } from '../src/engines';
 
@@ -20,16 +21,6 @@ const EXEMPT = new Set(['src/shared/engine-descriptor.ts']);
 const NAMES = [...new Set<string>([...ENGINE_IDS, 'llamacpp'])];
 /** How many named engines may remain, each with a comment beside it saying why. */
 const ALLOWED = 3;
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (/\.(ts|tsx)$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
 
 interface Hit {
   file: string;

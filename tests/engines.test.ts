@@ -1,9 +1,9 @@
 /**
  * package.json's `engines.node` must be true: every Node it admits must be one that every
  * installed package (package-lock.json) declares it supports. Otherwise `npm ci` prints
- * EBADENGINE warnings on a Node the README promises, as conf 16, electron-store 12 and
- * eventsource-parser 4 (Node >= 22) did under ">=20.11". An upgrade that raises a
- * package's floor fails here instead of in a new user's first command.
+ * EBADENGINE warnings on a Node the README promises (a package needing Node >= 22 under a
+ * range that admits 20, say). An upgrade that raises a package's floor fails here instead
+ * of in a new user's first command.
  *
  * The same holds for desktop-tools/ (Electron, electron-builder: Node >= 22.12), which the
  * main install's postinstall step installs with the pinned Node: that Node must be one its

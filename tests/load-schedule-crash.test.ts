@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simulatedVllmSettings } from '../src/core/simulator-command';
+import { simulatedVllmSettings } from './helpers/sim-settings';
 import { ServerProcess } from '../src/core/server-process';
 import { runSweep } from '../src/core/sweep';
 import { confirmSchedule } from '../src/core/sweep/schedule-check';

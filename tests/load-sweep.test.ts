@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { simulatedVllmSettings, simulatorCommand } from '../src/core/simulator-command';
+import { simulatorCommand } from '../src/core/simulator-command';
+import { simulatedVllmSettings } from './helpers/sim-settings';
 import { runSweep, type SweepEvent } from '../src/core/sweep';
 import { ServerProcess } from '../src/core/server-process';
 import type { Measurement, SweepPlanInput, SweepProgress } from '../src/shared/schemas';
@@ -80,7 +81,7 @@ describe('load levels in the sweep', { timeout: 120_000 }, () => {
       expect([...rounds].sort((a, b) => a - b)).toEqual([...Array(rounds.size).keys()]);
       for (const r of rounds) expect(loaded.filter((m) => m.repeat === r)).toHaveLength(4);
     }
-    // Load levels no longer force an exhaustive sweep: each level has its own decision.
+    // Load levels do not force an exhaustive sweep: each level has its own decision.
     expect(report.adaptive?.strategy).toBe('adaptive');
     expect(report.decision!.map((d) => d.concurrency)).toEqual([1, 4]);
 

@@ -7,9 +7,9 @@ import {
   isSecretFlag,
   REDACTED,
   redactArgv,
-  redactingReplacer,
   redactPlan,
   redactText,
+  replacerFor,
   secretArgValues,
   secretEnvValues,
 } from '../src/shared/redact';
@@ -118,7 +118,7 @@ describe('redactText', () => {
 
   it('as a JSON replacer scrubs every string of a report, leaving numbers and placeholders', () => {
     const report = { n: 5, cmd: '--api-key "$VLLM_API_KEY"', errors: ['HTTP 401 for key sk-abcdef123456'], argv: ['--api-key', '$VLLM_API_KEY'] };
-    expect(JSON.parse(JSON.stringify(report, redactingReplacer))).toEqual({ ...report, errors: [`HTTP 401 for key ${REDACTED}`] });
+    expect(JSON.parse(JSON.stringify(report, replacerFor((text) => redactText(text))))).toEqual({ ...report, errors: [`HTTP 401 for key ${REDACTED}`] });
   });
 });
 

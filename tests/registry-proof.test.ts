@@ -18,6 +18,7 @@ import { ServerProcess } from '../src/core/server-process';
 import { LAUNCH_MARKER } from '../src/node/process-tree';
 import { freePort, liveProcesses, processAlive, until } from './helpers/processes';
 import { writeRunEntry } from './helpers/registry';
+import { RECORD_SIGNALS, recorderReady, signalLogPath, signalsReceived } from './helpers/signals';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'spectune.js');
@@ -56,36 +57,40 @@ async function spawnLeader(code = 'setInterval(() => {}, 1 << 30)', extraEnv: Re
 
 const writeEntry = (over: Partial<RunEntry> & { pid: number }) => writeRunEntry(over, env());
 
-const settle = () => new Promise((r) => setTimeout(r, 400));
+/** A leader recording each signal it gets (tests/helpers/signals.ts), for proving it got none. */
+async function spawnRecorder(): Promise<{ pid: number; log: string }> {
+  const log = signalLogPath();
+  const pid = await spawnLeader(RECORD_SIGNALS, { SIGNAL_LOG: log });
+  await recorderReady(log);
+  return { pid, log };
+}
 
 describe('stop signals a process group only with proof', { timeout: 60_000 }, () => {
   it("an entry naming one process's pid and another's group: the other group is not signalled", async () => {
-    const named = await spawnLeader();
-    const innocent = await spawnLeader();
-    const file = writeEntry({ pid: named, pgid: innocent });
+    const named = await spawnRecorder();
+    const innocent = await spawnRecorder();
+    const file = writeEntry({ pid: named.pid, pgid: innocent.pid });
     const stop = await cli(['stop', '--all', '--grace', '200']);
-    await settle();
-    expect(processAlive(innocent)).toBe(true);
-    expect(processAlive(named)).toBe(true);
+    expect(await signalsReceived(innocent.pid, innocent.log)).toEqual([]);
+    expect(await signalsReceived(named.pid, named.log)).toEqual([]);
     expect(stop.stdout).not.toMatch(/Stopped the server/);
-    expect(stop.stdout).toContain(`Not signalled: pid ${named}`);
-    expect(stop.stdout).toContain(`group ${innocent}`);
+    expect(stop.stdout).toContain(`Not signalled: pid ${named.pid}`);
+    expect(stop.stdout).toContain(`group ${innocent.pid}`);
     expect(stop.exitCode).toBe(1);
     // Not proven dead: the entry stays for the user to look at.
     expect(existsSync(file)).toBe(true);
   });
 
   it('pgid 1 is never signalled (kill(-1) would reach every process)', async () => {
-    const named = await spawnLeader();
-    const bystander = await spawnLeader();
-    writeEntry({ pid: named, pgid: 1 });
+    const named = await spawnRecorder();
+    const bystander = await spawnRecorder();
+    writeEntry({ pid: named.pid, pgid: 1 });
     const stop = await cli(['stop', '--all', '--json', '--grace', '200']);
-    await settle();
-    expect(processAlive(named)).toBe(true);
-    expect(processAlive(bystander)).toBe(true);
+    expect(await signalsReceived(named.pid, named.log)).toEqual([]);
+    expect(await signalsReceived(bystander.pid, bystander.log)).toEqual([]);
     const result = JSON.parse(stop.stdout) as { stopped: unknown[]; refused: { pid: number; why: string }[] };
     expect(result.stopped).toEqual([]);
-    expect(result.refused).toEqual([expect.objectContaining({ pid: named, why: expect.stringContaining('group 1') })]);
+    expect(result.refused).toEqual([expect.objectContaining({ pid: named.pid, why: expect.stringContaining('group 1') })]);
   });
 
   it("SpecTune's own process group is never signalled", async () => {
@@ -99,28 +104,29 @@ describe('stop signals a process group only with proof', { timeout: 60_000 }, ()
   });
 
   it('an entry with no start time is not signalled, even when the command matches: the pid is named', async () => {
-    const innocent = await spawnLeader();
-    writeEntry({ pid: innocent, startTime: '', command: [process.execPath, '-e', '…'] });
+    const innocent = await spawnRecorder();
+    writeEntry({ pid: innocent.pid, startTime: '', command: [process.execPath, '-e', '…'] });
     const stop = await cli(['stop', '--all', '--grace', '200']);
-    await settle();
-    expect(processAlive(innocent)).toBe(true);
-    expect(stop.stdout).toContain(`Not signalled: pid ${innocent}`);
+    expect(await signalsReceived(innocent.pid, innocent.log)).toEqual([]);
+    expect(stop.stdout).toContain(`Not signalled: pid ${innocent.pid}`);
     expect(stop.stdout).toMatch(/no start time was recorded/);
   });
 
   it('a leader that is gone while other processes carry its group id: nothing proves they are the server, none is signalled', async () => {
     // The leader starts a child in its group and exits; the child keeps the group id.
+    const log = signalLogPath();
     const leader = await spawnLeader(
-      "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' }); console.log(c.pid); setTimeout(() => process.exit(0), 300)",
+      `const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(RECORD_SIGNALS)}], { stdio: 'ignore' }); console.log(c.pid); setTimeout(() => process.exit(0), 300)`,
+      { SIGNAL_LOG: log },
     );
     const startTime = processStartTime(leader) as string;
+    await recorderReady(log);
     await until(() => !processAlive(leader), 5000);
     const carrier = liveProcesses().find((p) => p.pgid === leader);
     expect(carrier).toBeDefined();
     writeEntry({ pid: leader, startTime });
     const stop = await cli(['stop', '--all', '--grace', '200']);
-    await settle();
-    expect(processAlive(carrier!.pid)).toBe(true);
+    expect(await signalsReceived(carrier!.pid, log)).toEqual([]);
     expect(stop.stdout).toContain(`Not signalled: pid ${leader}`);
   });
 

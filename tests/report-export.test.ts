@@ -47,7 +47,7 @@ const hostile = variant((r) => {
   r.recommendation.command = `vllm serve '${EVIL}' --x "</pre><script>alert(3)</script>"`;
 });
 
-/** Fields the lead's engine work adds; today's schema does not know them. */
+/** Fields newer reports carry that this schema does not know. */
 const withNewFields = variant((r) => {
   r.configurations = r.configurations.flatMap((c: Record<string, any>) => [
     { ...c, engine: 'llamacpp', draftModel: 'Qwen/Qwen2.5-0.5B', concurrency: 1, aggregateTokensPerSecond: c.tokensPerSecond },

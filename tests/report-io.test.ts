@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertReportPath, ensureFolder, MeasurementLog, readMeasurementLog, writeFileAtomic, writeReport } from '../src/core/report-io';
+import { assertReportPath, ensureFolder, MeasurementLog, writeFileAtomic, writeReport } from '../src/core/report-io';
+import { readMeasurementLog } from './helpers/measurement-log';
 import type { Report } from '../src/shared/schemas';
 import { canMountTmpfs, mountTmpfs, type Tmpfs } from './helpers/tmpfs';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeKept, fileStamp, keepPreviousRun, startRunFiles } from '../src/core/report-keeper';
-import { readMeasurementLog } from '../src/core/report-io';
+import { readMeasurementLog } from './helpers/measurement-log';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'spectune-keep-'));
 const report = (createdAt: string, status = 'complete') => JSON.stringify({ tool: { name: 'spectune', version: '0' }, createdAt, status }) + '\n';

@@ -90,7 +90,7 @@ describe('a report over load levels 1 and 32', () => {
 
   it('says a level with fewer than 3 rounds is not decided with high confidence', () => {
     // Issue 17: the interval (t with the few degrees of freedom two rounds leave) already accounts for the small
-    // sample, so a separated decision on 2 rounds is "medium", not "low" as the old MAD rule had it.
+    // sample, so a separated decision on 2 rounds is "medium": not "high", and not "low" either.
     const r = buildReport(input([1, 32], measurements([1, 32], { rounds: 2 }), { target: 32 }));
     expect(r.recommendation!.confidence).toBe('medium');
     expect(r.recommendation!.reason).toMatch(/Only 2 rounds/);

@@ -14,6 +14,7 @@ import { inspectRegistry, listLaunchedServers, processStartTime, registerRun, ru
 import { ServerProcess } from '../src/core/server-process';
 import { freePort, groupPids, processAlive, until } from './helpers/processes';
 import { writeRunEntry } from './helpers/registry';
+import { RECORD_SIGNALS, recorderReady, signalLogPath, signalsReceived } from './helpers/signals';
 import { z } from 'zod';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -58,6 +59,17 @@ function spawnGroupLeader(): number {
   return pid;
 }
 
+/** The same, recording each signal it gets (tests/helpers/signals.ts): for proving it got none. */
+async function spawnSignalRecorder(): Promise<{ pid: number; log: string }> {
+  const log = signalLogPath();
+  const child = spawn(process.execPath, ['-e', RECORD_SIGNALS], { detached: true, stdio: 'ignore', env: { ...process.env, SIGNAL_LOG: log } });
+  child.unref();
+  const pid = child.pid as number;
+  cleanups.push(() => killGroup(pid));
+  await recorderReady(log);
+  return { pid, log };
+}
+
 const writeEntry = (over: Partial<RunEntry> & { pid: number }) => writeRunEntry(over);
 
 describe('run registry: nothing left running after SIGKILL of the CLI', { timeout: 120_000 }, () => {
@@ -82,12 +94,10 @@ describe('run registry: nothing left running after SIGKILL of the CLI', { timeou
 
     sweep.kill('SIGKILL');
     await sweep;
-    // Nobody is left to stop it: that is the bug the registry exists for.
-    await new Promise((r) => setTimeout(r, 500));
+    // Nobody is left to stop it: that is the bug the registry exists for. Still there once status has answered.
+    const status = await cli(['status', '--json', '--timeout', '500']);
     const left = groupPids(serverPid);
     expect(left.length).toBeGreaterThanOrEqual(1);
-
-    const status = await cli(['status', '--json', '--timeout', '500']);
     expect(status.exitCode).toBe(0);
     const parsed = z.object({ launched: z.array(LaunchedServerSchema), endpoints: z.array(z.object({ url: z.string(), running: z.boolean() })) }).parse(JSON.parse(status.stdout));
     expect(parsed.launched).toHaveLength(1);
@@ -149,26 +159,33 @@ describe('run registry: entries and the recycled-pid guard', { timeout: 60_000 }
   });
 
   it('never signals a live pid whose start time differs from the recorded one; drops the entry instead', async () => {
-    const pid = spawnGroupLeader();
-    await until(() => processStartTime(pid) !== null, 5000);
+    const { pid, log } = await spawnSignalRecorder();
     const file = writeEntry({ pid, startTime: String(Number(processStartTime(pid)) - 100) });
     const result = await stopLaunchedServers({ all: true, graceMs: 200 });
     expect(result).toEqual({ stopped: [], refused: [], dropped: 1 });
     expect(existsSync(file)).toBe(false);
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await signalsReceived(pid, log)).toEqual([]);
     expect(processAlive(pid)).toBe(true);
     expect(await listLaunchedServers()).toEqual([]);
   });
 
+  it('the signal recorder the two tests above rely on sees a signal sent before it is asked, and a kill', async () => {
+    const a = await spawnSignalRecorder();
+    process.kill(-a.pid, 'SIGTERM');
+    expect(await signalsReceived(a.pid, a.log)).toEqual(['SIGTERM']);
+    const b = await spawnSignalRecorder();
+    process.kill(-b.pid, 'SIGKILL');
+    expect(await signalsReceived(b.pid, b.log)).toEqual(['died']);
+  });
+
   it('with no start time recorded, nothing proves the pid is the server: never signalled, kept and listed unverified', async () => {
-    const pid = spawnGroupLeader();
-    await until(() => processStartTime(pid) !== null, 5000);
+    const { pid, log } = await spawnSignalRecorder();
     // Even naming the program that really runs there proves nothing: any process could be that program.
     const file = writeEntry({ pid, startTime: '', command: [process.execPath, '-e', '…'] });
     const result = await stopLaunchedServers({ all: true, graceMs: 200 });
     expect(result.stopped).toEqual([]);
     expect(result.refused).toEqual([{ pid, port: 45678, why: expect.stringContaining('no start time was recorded'), file }]);
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await signalsReceived(pid, log)).toEqual([]);
     expect(processAlive(pid)).toBe(true);
     expect(existsSync(file)).toBe(true);
     expect(await listLaunchedServers()).toEqual([]);

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineById } from '../src/engines';
-import { simulatedVllmSettings } from '../src/core/simulator-command';
+import { simulatedVllmSettings } from './helpers/sim-settings';
 import { ServerProcess } from '../src/core/server-process';
 import { ConfigSession, type Connection } from '../src/core/sweep/session';
 import type { MatrixCell } from '../src/core/sweep/setup';

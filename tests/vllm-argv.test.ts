@@ -1,5 +1,5 @@
 /**
- * The argv builder against every row of DESIGN.md's vLLM version table, and the
+ * The argv builder against every row of the vLLM version table (src/engines/vllm/argv.ts), and the
  * copy-paste command helpers against a real POSIX shell.
  */
 import { execFileSync } from 'node:child_process';

@@ -3,8 +3,8 @@
  * its server gracefully and finishes the report (`cancelled`, with its finish time)
  * and the JSONL's end line. The second hurries that shutdown — every launched
  * server is SIGKILLed at once instead of waiting out its grace period — but still
- * lets the sweep finish its files: exiting here is what used to leave the report
- * `partial` with no finish time. Only a third signal, for a finish that is itself
+ * lets the sweep finish its files: exiting here would leave the report `partial`
+ * with no finish time. Only a third signal, for a finish that is itself
  * stuck, leaves at once. A repeat within a few tens of milliseconds is the same keypress
  * delivered twice, and is not counted.
  */

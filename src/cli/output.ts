@@ -50,7 +50,7 @@ export function formatStatus(statuses: readonly EndpointStatus[]): string {
   return lines.join('\n');
 }
 
-export function formatConfigurations(report: Report): string {
+function formatConfigurations(report: Report): string {
   const t = table(['Config', 'Tok/Sec', '95% CI', 'Time', 'TTFT', 'Speedup', 'Accept', 'Best'], ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'center']);
   const best = report.recommendation ? configKey(report.recommendation) : null;
   for (const c of report.configurations) {
@@ -100,7 +100,7 @@ function adaptiveNote(report: Report): string {
   return lines.length ? `\n${pc.dim(lines.join('\n'))}` : '';
 }
 
-export function formatGroups(title: string, what: string, groups: readonly GroupComparison[]): string {
+function formatGroups(title: string, what: string, groups: readonly GroupComparison[]): string {
   const t = table([what, 'Baseline', 'Speculative', 'k', 'Speedup'], ['left', 'right', 'right', 'right', 'right']);
   for (const g of groups) {
     t.push([g.label, fmt(g.baselineTokensPerSecond), fmt(g.speculativeTokensPerSecond), g.bestNumSpeculativeTokens ?? g.bestDraftModel ?? '—', colourPct(g.speedupPercent)]);
@@ -108,7 +108,7 @@ export function formatGroups(title: string, what: string, groups: readonly Group
   return `${pc.bold(title)}\n${t.toString()}`;
 }
 
-export function formatRecommendation(report: Report): string {
+function formatRecommendation(report: Report): string {
   const r = report.recommendation;
   const lines: string[] = [];
   if (!r) {
@@ -163,7 +163,7 @@ function realEngineCommand(report: Report): { label: string; command: string } |
   }
 }
 
-export function formatWarnings(report: Report): string {
+function formatWarnings(report: Report): string {
   if (!report.warnings.length) return '';
   return [pc.bold('Warnings'), ...report.warnings.map((w) => `⚠️  ${pc.yellow(w.message)}`)].join('\n');
 }

@@ -40,7 +40,7 @@ function fsReason(err: unknown): string {
   }
 }
 
-export async function readReportFile(path: string) {
+async function readReportFile(path: string) {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -198,7 +198,7 @@ async function managedTarget(f: SweepFlags, d: Engine['descriptor'], drafts: str
 
 type RealDemo = { model: string; draftModel: string | null };
 
-export async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: RealDemo): Promise<SweepPlan> {
+async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: RealDemo): Promise<SweepPlan> {
   const engine = engineById(f.engine ?? DEFAULT_ENGINE.id);
   const d = engine.descriptor;
   const custom = f.prompts ? await readPromptsFile(f.prompts) : { promptTypes: [], systemPrompts: [] };

@@ -14,7 +14,7 @@ import { visibleControls } from '../shared/safe-text';
 import { killAllServersSync, stopAllServers } from '../core/server-process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const RENDERER_DIR = join(ROOT, 'out', 'renderer');
+const RENDERER_DIR = join(ROOT, 'out', 'renderer');
 
 export interface UiOptions {
   port: string;
@@ -42,14 +42,14 @@ export function registerUiCommand(program: Command): Command {
 }
 
 /** Same folder Electron's app.getPath('userData') gives the desktop app, so both share presets and history. */
-export function defaultDataDir(): string {
+function defaultDataDir(): string {
   if (process.env.SPECTUNE_DATA_DIR) return process.env.SPECTUNE_DATA_DIR;
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'spectune');
   if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'spectune');
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'spectune');
 }
 
-export function parsePort(text: string): number {
+function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text.trim()) || port > 65535) {
     throw new SpecTuneError('INVALID_INPUT', `--port: "${text}" is not a port`, { hint: 'give a whole number from 1 to 65535, or 0 for any free port' });
@@ -58,7 +58,7 @@ export function parsePort(text: string): number {
 }
 
 /** Builds the renderer when `out/renderer` is missing (e.g. right after `npm ci`). */
-export async function ensureRendererBuilt(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
+async function ensureRendererBuilt(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
   if (existsSync(join(RENDERER_DIR, 'index.html'))) return;
   log('SpecTune: building the UI once (npm run build)…');
   try {
@@ -82,7 +82,7 @@ export async function ensureRendererBuilt(log: (line: string) => void = (l) => p
  */
 const UI_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
 
-export async function runUi(opts: UiOptions): Promise<void> {
+async function runUi(opts: UiOptions): Promise<void> {
   const port = parsePort(opts.port);
   // Loaded here, not at the top: only `spectune ui` needs the browser server and the app services.
   const { createEventHub, isLoopbackHost, startBrowserServer } = await import('../http');
@@ -122,7 +122,7 @@ export async function runUi(opts: UiOptions): Promise<void> {
       })();
     };
     // SIGHUP is what a dropped SSH session sends: without a handler Node dies at once and vLLM keeps the GPU.
-    // process.on, not once: signal-exit (inside execa and write-file-atomic) re-sends a signal it saw, and
+    // process.on, not once: signal-exit (inside execa) re-sends a signal it saw, and
     // with the handler gone that echo would kill Node mid-shutdown. `stopping` ignores repeats.
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
     // Any other way out (an uncaught error) still takes the servers down, synchronously.

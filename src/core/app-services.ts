@@ -53,7 +53,7 @@ export interface AppServices {
   readonly server: ServerProcess;
 }
 
-export function isRequestChannel(name: string): name is RequestChannel {
+function isRequestChannel(name: string): name is RequestChannel {
   return Object.prototype.hasOwnProperty.call(requests, name);
 }
 

@@ -88,10 +88,6 @@ export async function streamCompletion(req: CompletionRequest): Promise<RequestM
   return { ...d.metrics, text: d.text };
 }
 
-export function buildRequestBody(req: CompletionRequest): Record<string, unknown> {
-  return openAiRequest(req).body;
-}
-
 type AbortCause = 'connect' | 'stall' | 'deadline' | 'user';
 
 /** Parse state of one stream. Plain fields, so the per-event path allocates nothing of its own. */

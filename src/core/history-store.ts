@@ -27,11 +27,11 @@ import {
   type SweepPlan,
 } from '../shared/schemas';
 
-export const REPORT_FILE = 'test_results.json';
+const REPORT_FILE = 'test_results.json';
 const META_FILE = 'run.json';
 const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$/;
 
-export const RunMetaSchema = z.object({
+const RunMetaSchema = z.object({
   runId: z.string(),
   kind: z.enum(['sweep', 'optimize']),
   createdAt: z.string(),
@@ -166,7 +166,7 @@ export class HistoryStore {
  * Every record of every `*.jsonl` in the run dir (the sweep's log). A torn last
  * line, written as the app died, is skipped.
  */
-export function readLogRecords(dir: string): unknown[] {
+function readLogRecords(dir: string): unknown[] {
   const out: unknown[] = [];
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
     for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
@@ -184,7 +184,7 @@ export function readLogRecords(dir: string): unknown[] {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Measurements among log records: `{ type: 'measurement', measurement }` lines, or bare measurements. */
-export function measurementsOf(records: readonly unknown[]): Measurement[] {
+function measurementsOf(records: readonly unknown[]): Measurement[] {
   const out: Measurement[] = [];
   for (const rec of records) {
     const candidate = isRecord(rec) && 'measurement' in rec ? rec.measurement : rec;
@@ -225,7 +225,7 @@ function configRunsOf(records: readonly unknown[]): ConfigRun[] {
  * damaged log) a plan is inferred from the measurements. Null when there is
  * neither a plan nor a measurement.
  */
-export function rebuildReport(meta: RunMeta | null, records: readonly unknown[]): Report | null {
+function rebuildReport(meta: RunMeta | null, records: readonly unknown[]): Report | null {
   const start = records.find((r) => isRecord(r) && r.type === 'start') as { plan?: unknown; at?: string } | undefined;
   const measurements = measurementsOf(records);
   const planResult = SweepPlanSchema.safeParse(start?.plan ?? meta?.plan);

@@ -1,7 +1,7 @@
 /**
  * Before the presets store opens its file: is it a presets file at all? A file that
- * does not parse, or parses as something else (a report saved over it, say), used to
- * read as "no presets" and the next save replaced it. Now it is moved aside as
+ * does not parse, or parses as something else (a report saved over it, say), would
+ * read as "no presets" and the next save would replace it. So it is moved aside as
  * presets.corrupt-<time>.json — nothing lost, fixable by hand — and the user is told.
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';

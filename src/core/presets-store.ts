@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { moveAside, presetsFileProblem } from './presets-file-check';
 
 /** Owner read/write only; conf applies it to every (atomic) write. */
-export const PRESETS_FILE_MODE = 0o600;
+const PRESETS_FILE_MODE = 0o600;
 
 /** A file written by an older SpecTune (0644) is tightened at once, not at the next save. */
 function restrictMode(path: string): void {
@@ -38,7 +38,7 @@ interface PresetsFile {
  * `{ name, model, draftModel?, method?, numSpeculativeTokens | k, port, ..., savedAt }`.
  * v1 nests the server settings, adds an id, timestamps and a note.
  */
-export function migratePresetV0toV1(entry: unknown, now = new Date().toISOString()): unknown {
+function migratePresetV0toV1(entry: unknown, now = new Date().toISOString()): unknown {
   if (!entry || typeof entry !== 'object') return entry;
   const old = entry as Record<string, unknown>;
   if ('settings' in old && 'id' in old) return old; // already v1

@@ -16,7 +16,7 @@ import { getWithDeadline, httpStatusHint, joinUrl, networkReason, type GetResult
 import { ENGINES } from '../engines';
 import type { Ask, Engine, Identified, ProbeAnswer } from '../engines/engine';
 
-export const DEFAULT_PROBE_TIMEOUT_MS = 1500;
+const DEFAULT_PROBE_TIMEOUT_MS = 1500;
 
 const ModelListSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string() })) });
 

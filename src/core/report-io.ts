@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, mkdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SpecTuneError } from '../shared/errors';
-import { MeasurementSchema, type Measurement, type Report } from '../shared/schemas';
+import type { Measurement, Report } from '../shared/schemas';
 // Last line of defence: whatever string reaches the disk is scrubbed of credential shapes and of
 // the secret values SpecTune's own environment holds (VLLM_API_KEY, HF_TOKEN…), plus those the caller knows.
 import { replacerFor, secretEnvValues, textRedactor } from '../shared/redact';
@@ -35,10 +35,10 @@ export function jsonlPathFor(reportPath: string): string {
 }
 
 /** How long the folder check may take before SpecTune gives up on it (a hung network mount, say). */
-export const PROBE_TIMEOUT_MS = 10_000;
+const PROBE_TIMEOUT_MS = 10_000;
 
 /** What an errno means to someone choosing a folder. */
-export function fsReason(err: unknown): string {
+function fsReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   switch (code) {
     case 'ENOSPC':
@@ -297,26 +297,4 @@ export class MeasurementLog {
   async close(): Promise<void> {
     await this.fh.close();
   }
-}
-
-/** Measurements recovered from a log, skipping a torn last line (the process died mid-write). */
-export async function readMeasurementLog(path: string): Promise<{ records: (LogRecord & { runId?: string })[]; measurements: Measurement[] }> {
-  const text = await readFile(path, 'utf8');
-  const records: (LogRecord & { runId?: string })[] = [];
-  const measurements: Measurement[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let rec: LogRecord & { runId?: string };
-    try {
-      rec = JSON.parse(line) as LogRecord & { runId?: string };
-    } catch {
-      continue;
-    }
-    records.push(rec);
-    if (rec.type === 'measurement') {
-      const m = MeasurementSchema.safeParse(rec.measurement);
-      if (m.success) measurements.push(m.data);
-    }
-  }
-  return { records, measurements };
 }

@@ -24,7 +24,7 @@ function looksLikeReport(text: string): boolean {
 }
 
 /** Refuses to replace an existing file that is not a SpecTune report (or is not a file at all). */
-export async function assertOverwritable(path: string): Promise<void> {
+async function assertOverwritable(path: string): Promise<void> {
   const st = await stat(path).catch(() => null);
   if (!st) return;
   const refuse = (what: string) =>

@@ -36,7 +36,7 @@ import {
 import { redactArgv } from '../shared/redact';
 
 /** What the state folder holds per server: what status shows (LaunchedServerSchema) plus what guards a recycled pid. */
-export const RunEntrySchema = LaunchedServerSchema.pick({ pid: true, pgid: true, port: true, url: true, engine: true, command: true, ownerPid: true, createdAt: true }).extend({
+const RunEntrySchema = LaunchedServerSchema.pick({ pid: true, pgid: true, port: true, url: true, engine: true, command: true, ownerPid: true, createdAt: true }).extend({
   version: z.literal(1),
   /** Kernel start time (clock ticks after boot, /proc/<pid>/stat field 22), or `ps` lstart elsewhere; '' when unknown. */
   startTime: z.string(),
@@ -203,7 +203,7 @@ function groupDoubt(entry: RunEntry): string | null {
  * process carrying the launch's marker in its environment is the launch's wherever it went.
  * Group members alone prove nothing once the leader is gone (any process can carry a group id).
  */
-export function liveness(entry: RunEntry, procs: ProcInfo[], marked: readonly ProcInfo[] = []): Liveness {
+function liveness(entry: RunEntry, procs: ProcInfo[], marked: readonly ProcInfo[] = []): Liveness {
   if (entry.bootId && entry.bootId !== bootId()) return { state: 'dead', why: 'recorded before the last reboot' };
   const now = processStartTime(entry.pid);
   if (now === null) {

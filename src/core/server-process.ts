@@ -105,11 +105,6 @@ const live = new Set<ServerProcess>();
  */
 const versionCache = new Map<string, Promise<EngineBuild>>();
 
-/** Forget cached versions (after the user installs or upgrades vLLM). */
-export function clearVersionCache(): void {
-  versionCache.clear();
-}
-
 /** Stops every server any ServerProcess launched in this process (app quit, CLI SIGINT). */
 export async function stopAllServers(): Promise<void> {
   await Promise.allSettled([...live].map((s) => s.stop()));

@@ -12,11 +12,11 @@
 import type { IncomingMessage } from 'node:http';
 import { SpecTuneError } from '../shared/errors';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
-export const MAX_JSON_DEPTH = 64;
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_JSON_DEPTH = 64;
 export const MAX_IN_FLIGHT = 16;
 /** Past this much thrown-away body, stop reading and cut the connection: nobody sends that much by mistake. */
-export const MAX_DISCARD_BYTES = 256 * 1024 * 1024;
+const MAX_DISCARD_BYTES = 256 * 1024 * 1024;
 
 export type BodyResult = { ok: true; text: string } | { ok: false; error: SpecTuneError; status: number };
 

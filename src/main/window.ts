@@ -19,7 +19,7 @@ export interface WindowDeps {
   onClosed: (w: BrowserWindow) => void;
 }
 
-export function loadRenderer(w: BrowserWindow): Promise<void> {
+function loadRenderer(w: BrowserWindow): Promise<void> {
   return DEV_URL ? w.loadURL(DEV_URL) : w.loadFile(RENDERER_FILE);
 }
 

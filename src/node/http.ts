@@ -45,14 +45,6 @@ export function networkReason(err: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function isAbortError(err: unknown): boolean {
-  return (
-    !!err &&
-    typeof err === 'object' &&
-    ((err as { name?: unknown }).name === 'AbortError' || (err as { name?: unknown }).name === 'TimeoutError')
-  );
-}
-
 /** Join a base URL ('http://h:8000', 'http://h:8000/', 'http://h:8000/v1') and an API path. */
 export function joinUrl(baseUrl: string, path: string): string {
   let base = baseUrl.trim().replace(/\/+$/, '');

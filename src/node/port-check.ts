@@ -7,7 +7,7 @@ import { createConnection, createServer } from 'node:net';
 import { SpecTuneError } from '../shared/errors';
 
 /** The address a client uses to reach a server bound to `host` (wildcards mean this machine). */
-export function connectHost(host: string): string {
+function connectHost(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::' || host === '[::]') return '::1';
   return host.replace(/^\[(.*)\]$/, '$1');

@@ -218,7 +218,7 @@ export function signallableGroup(pgid: number): boolean {
 }
 
 /** Signals a whole process group; false when the group no longer exists (or may not be signalled). */
-export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   if (!signallableGroup(pgid)) return false;
   try {
     process.kill(-pgid, signal);
@@ -236,7 +236,7 @@ async function stillSame(p: ProcInfo): Promise<boolean> {
 }
 
 /** Signals remembered processes that are still the ones we saw. Returns how many were signalled. */
-export async function signalProcesses(procs: Iterable<ProcInfo>, signal: NodeJS.Signals): Promise<number> {
+async function signalProcesses(procs: Iterable<ProcInfo>, signal: NodeJS.Signals): Promise<number> {
   let n = 0;
   for (const p of procs) {
     if (!(await stillSame(p))) continue;
@@ -251,7 +251,7 @@ export async function signalProcesses(procs: Iterable<ProcInfo>, signal: NodeJS.
 }
 
 /** Which of the group's members (none when pgid is null) and the remembered processes are still alive. */
-export async function survivors(pgid: number | null, tracked: Iterable<ProcInfo>): Promise<ProcInfo[]> {
+async function survivors(pgid: number | null, tracked: Iterable<ProcInfo>): Promise<ProcInfo[]> {
   const all = await listProcesses();
   const out = new Map<number, ProcInfo>();
   if (pgid !== null) for (const p of await groupMembers(pgid, all)) out.set(p.pid, p);

@@ -74,7 +74,7 @@ export const EngineIdSchema = z.preprocess(
 );
 
 /** Server setting fields an engine's launch form shows (names of ServerSettings keys). */
-export const ENGINE_FIELDS = [
+const ENGINE_FIELDS = [
   'command',
   'model',
   'draftModel',
@@ -84,7 +84,6 @@ export const ENGINE_FIELDS = [
   'maxModelLen',
   'extraArgs',
 ] as const;
-export type EngineField = (typeof ENGINE_FIELDS)[number];
 
 export const EngineDescriptorSchema = z.object({
   id: z.enum(ENGINE_IDS),

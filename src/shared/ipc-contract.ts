@@ -56,7 +56,7 @@ export const SweepStateSchema = z.object({
 });
 export type SweepState = z.infer<typeof SweepStateSchema>;
 
-export const EngineInstallSchema = z.object({
+const EngineInstallSchema = z.object({
   engine: z.enum(ENGINE_IDS),
   /** Its default command answered `--version`; null for an engine the user runs (SpecTune never launches it). */
   installed: z.boolean().nullable(),
@@ -65,7 +65,7 @@ export const EngineInstallSchema = z.object({
 });
 export type EngineInstall = z.infer<typeof EngineInstallSchema>;
 
-export const AppInfoSchema = z.object({
+const AppInfoSchema = z.object({
   version: z.string(),
   platform: z.string(),
   mode: z.enum(['electron', 'browser']),

@@ -27,7 +27,7 @@ export const LaunchedServerSchema = z.object({
 });
 export type LaunchedServer = z.infer<typeof LaunchedServerSchema>;
 
-export const StoppedServerSchema = z.object({
+const StoppedServerSchema = z.object({
   pid: z.number().int(),
   port: z.number().int(),
   /** SIGTERM was not enough within the grace period. */
@@ -37,7 +37,7 @@ export const StoppedServerSchema = z.object({
 });
 export type StoppedServer = z.infer<typeof StoppedServerSchema>;
 
-export const RefusedServerSchema = z.object({
+const RefusedServerSchema = z.object({
   pid: z.number().int(),
   port: z.number().int(),
   /** Why nothing proves the entry names the server SpecTune launched. */

@@ -5,7 +5,7 @@
  * Every level is decided by the same rule (report/decide.ts): level 1 compares requests
  * blocked by prompt cell, levels above compare rounds by their aggregate tokens/s.
  */
-import { configKey, isBaseline, launchKey, type ConfigKeyed } from './config-key';
+import { isBaseline, launchKey, type ConfigKeyed } from './config-key';
 import type { ConfigurationResult, LevelDecision, LevelPick, Recommendation } from './schemas';
 import { percentChange, round } from './stats';
 
@@ -17,7 +17,7 @@ export function kWords(c: ConfigKeyed): string {
  * The figure levels are compared on: per-request median tokens/s at level 1 (what one
  * user waits for), aggregate tokens/s above it (what the server turns out).
  */
-export function levelFigure(c: ConfigurationResult): number | null {
+function levelFigure(c: ConfigurationResult): number | null {
   return (c.concurrency ?? 1) > 1 ? (c.aggregateTokensPerSecond ?? null) : c.tokensPerSecond;
 }
 
@@ -95,11 +95,6 @@ export function costElsewhere(chosen: ConfigKeyed, level: number, picks: readonl
     else out.push(`At ${p.concurrency} in flight ${kWords(chosen)} is ${Math.abs(change).toFixed(0)}% ${change < 0 ? 'slower' : 'faster'} than ${kWords(p)} (that level's pick, ${unit}).`);
   }
   return out;
-}
-
-/** configKey of a pick at its level: what the report's tables mark as the level's choice. */
-export function pickKey(p: LevelPick): string {
-  return configKey({ numSpeculativeTokens: p.numSpeculativeTokens, draftModel: p.draftModel ?? null, concurrency: p.concurrency });
 }
 
 function fmt(x: number | null | undefined): string {

@@ -15,9 +15,9 @@ import type { Latency, Measurement } from './schemas';
 import { median } from './stats';
 
 /** Scales a MAD to a normal standard deviation. */
-export const MAD_SCALE = 1.4826;
+const MAD_SCALE = 1.4826;
 /** A cell whose scaled MAD exceeds this share of its median is unstable. */
-export const UNSTABLE_SPREAD = 0.1;
+const UNSTABLE_SPREAD = 0.1;
 
 const okOnes = (ms: readonly Measurement[]) => ms.filter((m) => m.ok && m.metrics);
 

@@ -62,7 +62,7 @@ export function isPlaceholder(value: string): boolean {
   return value === REDACTED || ENV_PLACEHOLDER.test(value);
 }
 
-export function looksLikeCredential(value: string): boolean {
+function looksLikeCredential(value: string): boolean {
   CREDENTIAL.lastIndex = 0;
   return CREDENTIAL.test(value);
 }
@@ -170,17 +170,12 @@ export function redactText(text: string, known: readonly string[] = [], placehol
   return known.length === 0 && Object.keys(placeholders).length === 0 ? plainText(text) : textRedactor(known, placeholders)(text);
 }
 
-/** A JSON.stringify replacer that passes every string through redactText (reports, JSONL). */
-export function redactingReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'string' ? redactText(value) : value;
-}
-
 /** The same with a given text redactor (one that knows a run's secret values). */
 export function replacerFor(redact: (text: string) => string): (key: string, value: unknown) => unknown {
   return (_key, value) => (typeof value === 'string' ? redact(value) : value);
 }
 
-export function redactEnv(env: Record<string, string>): Record<string, string> {
+function redactEnv(env: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, SECRET_NAME.test(k) ? REDACTED : v]));
 }
 

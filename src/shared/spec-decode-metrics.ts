@@ -32,16 +32,6 @@ function familyNames(prefix: string) {
   };
 }
 
-export const EMPTY_SNAPSHOT: SpecDecodeSnapshot = Object.freeze({
-  source: 'none',
-  drafts: null,
-  draftTokens: null,
-  accepted: null,
-  acceptedPerPos: [],
-  v0AcceptanceRate: null,
-  v0Efficiency: null,
-}) as SpecDecodeSnapshot;
-
 /**
  * A real vLLM /metrics page is large (histograms for every latency); only the
  * spec-decode lines matter, and filtering first keeps an unrelated odd line

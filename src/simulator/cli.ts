@@ -20,7 +20,7 @@ export interface SimulatorCliOptions {
   selfCommand?: string[];
 }
 
-export function defaultSelfCommand(): string[] {
+function defaultSelfCommand(): string[] {
   const script = process.argv[1] ? path.resolve(process.argv[1]) : '';
   return [process.execPath, script, ...(process.argv[2] === 'sim' ? ['sim'] : [])];
 }

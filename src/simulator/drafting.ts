@@ -31,8 +31,8 @@ export type DraftProfiles = Readonly<Record<string, DraftProfile>>;
 export const DEFAULT_CONFIDENCE_SPREAD = 0.5;
 
 /** The draft/target pair whose numbers the unsized defaults are: a 0.5B draft for a 7B target. */
-export const REFERENCE_DRAFT_B = 0.5;
-export const REFERENCE_TARGET_B = 7;
+const REFERENCE_DRAFT_B = 0.5;
+const REFERENCE_TARGET_B = 7;
 const REFERENCE_RATIO = REFERENCE_DRAFT_B / REFERENCE_TARGET_B;
 /** How fast the rejection share falls with the draft's size: 1 − α ∝ ratio^−0.3. */
 const SIZE_EXPONENT = 0.3;
@@ -73,7 +73,7 @@ export interface LookupOdds {
   carry: number;
 }
 
-export const LOOKUP_ODDS: Record<PromptCategory, LookupOdds> = {
+const LOOKUP_ODDS: Record<PromptCategory, LookupOdds> = {
   // Code repeats its identifiers, signatures and the prompt's names.
   code: { match: 0.65, carry: 0.8 },
   technical: { match: 0.4, carry: 0.7 },
@@ -135,7 +135,7 @@ export interface RequestDrafting {
 }
 
 /** A --sim-draft profile by the draft's exact name, or by the last part of its path. */
-export function draftProfileFor(profiles: DraftProfiles | undefined, draftModel: string | null | undefined): DraftProfile | null {
+function draftProfileFor(profiles: DraftProfiles | undefined, draftModel: string | null | undefined): DraftProfile | null {
   if (!profiles || !draftModel) return null;
   return profiles[draftModel] ?? profiles[draftModel.slice(draftModel.lastIndexOf('/') + 1)] ?? null;
 }

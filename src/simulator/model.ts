@@ -32,9 +32,9 @@ export type SimSpecMethod = SpecMethod | 'suffix';
 
 export const DEFAULT_STEP_MS = 6;
 /** Fixed server-side cost per request (tokenising, scheduling, detokenising). */
-export const REQUEST_OVERHEAD_MS = 2;
+const REQUEST_OVERHEAD_MS = 2;
 /** Prompt tokens one prefill pass handles in the time of one decode step. */
-export const PREFILL_TOKENS_PER_STEP = 512;
+const PREFILL_TOKENS_PER_STEP = 512;
 /**
  * Default --sim-token-compute-ms as a share of --sim-step-ms: 3 % puts the
  * compute-bound knee at running × (k + 1) ≈ 33 tokens per step, so one sequence
@@ -49,7 +49,7 @@ export function defaultTokenComputeMs(stepMsBase: number): number {
 
 export type PromptCategory = 'code' | 'technical' | 'security' | 'creative' | 'other';
 
-export const CATEGORY_ALPHA: Record<Exclude<PromptCategory, 'other'>, number> = {
+const CATEGORY_ALPHA: Record<Exclude<PromptCategory, 'other'>, number> = {
   code: 0.8,
   technical: 0.75,
   security: 0.7,
@@ -132,7 +132,7 @@ export function classifyPrompt(prompt: string): PromptCategory {
 }
 
 /** A system prompt nudges acceptance a little: terse answers are more predictable. */
-export function systemPromptShift(system: string): number {
+function systemPromptShift(system: string): number {
   const s = system.trim();
   if (s === '') return 0;
   if (/\b(concise|brief|short|terse)\b/i.test(s)) return 0.03;
@@ -202,13 +202,13 @@ export function batchStepMs(cost: StepCost, running: number, k: number): number 
  * The same for a step that verifies `drafted` tokens after `work` draft passes
  * (fewer than k when a cut-off or a missing match ends the draft early).
  */
-export function draftStepMs(cost: StepCost, running: number, drafted: number, work: number): number {
+function draftStepMs(cost: StepCost, running: number, drafted: number, work: number): number {
   const verify = Math.max(cost.floorMs, cost.tokenComputeMs * Math.max(1, running) * (drafted + 1));
   return (verify + cost.floorMs * work * cost.draftCost) * (1 + (cost.overhead ?? 0));
 }
 
 /** A step duration with relative noise (jitter) drawn from `rand`. */
-export function jittered(ms: number, jitter: number, rand: () => number): number {
+function jittered(ms: number, jitter: number, rand: () => number): number {
   const noise = jitter > 0 ? 1 + jitter * (rand() * 2 - 1) : 1;
   return Math.max(0.1, ms * noise);
 }

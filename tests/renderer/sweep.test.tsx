@@ -193,7 +193,7 @@ describe('Sweep screen', () => {
     expect(within(screen.getByTestId('sweep-partial')).getAllByRole('row')).toHaveLength(3);
     expect(screen.getByRole('button', { name: 'Run sweep' }).hasAttribute('disabled')).toBe(false);
 
-    // Issue 11: the table no longer says "so far" once the run ended; the answer, Copy and Save sit beside it.
+    // Issue 11: once the run ended the table does not say "so far"; the answer, Copy and Save sit beside it.
     const heading = within(screen.getByTestId('sweep-partial')).getByRole('heading').textContent!;
     expect(heading.startsWith('Configurations')).toBe(true);
     expect(heading).not.toContain('so far');

@@ -33,7 +33,7 @@ const BASE_BYTES = 1024 * 1024;
 /** One line is one event (or one NDJSON object): far below this. */
 export const MAX_LINE_CHARS = 1024 * 1024;
 /** How much slower than its measured pace the rest of an answer may run before the request is given up. */
-export const DEADLINE_SLACK = 10;
+const DEADLINE_SLACK = 10;
 /** This request's own pace is trusted once this many content events came over at least this long. */
 const OWN_PACE_EVENTS = 8;
 const OWN_PACE_MS = 500;

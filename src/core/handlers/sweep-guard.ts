@@ -7,7 +7,7 @@
 import { SpecTuneError } from '../../shared/errors';
 import type { RequestChannel } from '../../shared/ipc-contract';
 
-export const SERVER_CONTROL_CHANNELS: ReadonlySet<RequestChannel> = new Set<RequestChannel>([
+const SERVER_CONTROL_CHANNELS: ReadonlySet<RequestChannel> = new Set<RequestChannel>([
   'server:start',
   'server:stop',
   'server:restart',

@@ -1,7 +1,16 @@
 /**
- * vLLM's speculative-decoding flags changed three times (see DESIGN.md, "vLLM
- * facts"). This builds the argv for the installed version and refuses settings
- * that version cannot run, before anything is launched.
+ * vLLM's speculative-decoding flags changed three times (vLLM's docs and release
+ * notes for each version):
+ *
+ * | vLLM        | speculative flags                                                          | draft model |
+ * | ----------- | -------------------------------------------------------------------------- | ----------- |
+ * | ≤ 0.7.x     | `--speculative-model M --num-speculative-tokens K`                         | yes         |
+ * | 0.8 – 0.9   | `--speculative-config '{"model": M, "num_speculative_tokens": K}'`         | yes (V0)    |
+ * | 0.10 – 0.14 | `--speculative-config '{"method": "ngram"/"eagle"/"eagle3"/"mtp", …}'`     | no          |
+ * | ≥ 0.15      | `--speculative-config '{"method": "draft_model", "model": M, …}'`          | yes         |
+ *
+ * This builds the argv for the installed version and refuses settings that version
+ * cannot run, before anything is launched.
  */
 import { SpecTuneError } from '../../shared/errors';
 import { effectiveMethod, type ServerSettings, type SpecMethod } from '../../shared/schemas';

@@ -1,7 +1,7 @@
 /**
  * vLLM's per-batch-size draft length (`speculative_config.num_speculative_tokens_per_batch_size`,
- * vLLM >= 0.24): built from the picks of a sweep's load levels. See /work/shared/reference/engines.md
- * "vLLM under load": vLLM starts the first range at batch 1 and applies the last K to every larger
+ * vLLM >= 0.24): built from the picks of a sweep's load levels. Per vLLM's speculative decoding docs
+ * (vllm-project/vllm PR 32374): vLLM starts the first range at batch 1 and applies the last K to every larger
  * batch, each K must be at most num_speculative_tokens, and K = 0 turns speculation off in its range.
  * `speculative_disable_by_batch_size` is a no-op since 0.10 and later removed: never used here.
  */

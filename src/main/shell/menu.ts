@@ -8,7 +8,7 @@ export interface MenuActions {
   dev: boolean;
 }
 
-export const HELP_LINKS = {
+const HELP_LINKS = {
   vllmSpecDecode: 'https://docs.vllm.ai/en/latest/features/spec_decode.html',
   leviathan: 'https://arxiv.org/abs/2211.17192',
 };

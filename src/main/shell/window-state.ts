@@ -40,7 +40,7 @@ export class WindowStateStore {
 }
 
 /** At least a 100×50 px corner of the title bar area lies on some display. */
-export function isVisible(b: Bounds, workAreas: readonly Bounds[]): boolean {
+function isVisible(b: Bounds, workAreas: readonly Bounds[]): boolean {
   return workAreas.some((a) => {
     const w = Math.min(b.x + b.width, a.x + a.width) - Math.max(b.x, a.x);
     const h = Math.min(b.y + b.height, a.y + a.height) - Math.max(b.y, a.y);

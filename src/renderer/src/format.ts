@@ -11,7 +11,6 @@ export const ms = (secondsValue: number | null | undefined) => (ok(secondsValue)
 export const signedPct = (n: number | null | undefined) => (ok(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(1)}%` : DASH);
 /** A 0..1 fraction as a percentage. */
 export const ratePct = (n: number | null | undefined) => (ok(n) ? `${(n * 100).toFixed(1)}%` : DASH);
-export const tokens = (n: number | null | undefined) => (ok(n) ? `${n.toFixed(2)} tokens` : DASH);
 export const duration = (s: number | null | undefined) => {
   if (!ok(s)) return DASH;
   if (s < 60) return `${Math.round(s)} s`;

@@ -1,5 +1,5 @@
 /**
- * Tolerant reads of report fields that newer reports carry and today's schema may not
+ * Tolerant reads of report fields that newer reports carry and this schema may not
  * (engine, draft model, concurrency, aggregate throughput, predicted figures, why
  * acceptance is missing). The exporters read them only through here, so they typecheck
  * against the current schema and keep working, unchanged, once the schema grows them.

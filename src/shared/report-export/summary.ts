@@ -8,7 +8,7 @@
 import type { Report } from '../schemas';
 import { configurationExtras, finite, levelOf, recommendationExtras, recommendedConfiguration } from './fields';
 import { draftTokens, engineName, kLabel, tps } from './text';
-import { configKey, isBaseline } from '../config-key';
+import { isBaseline } from '../config-key';
 
 export type Verdict =
   /** A k > 0 beats no speculation. */
@@ -47,77 +47,132 @@ const CONFIDENCE_WORDS: Record<string, string> = {
   low: 'Treat this as a hint: the runs varied a lot. Run more repeats before relying on it.',
 };
 
+/** What the verdict is worked out from: the recommendation and the entries at its level. */
+interface Reading {
+  report: Report;
+  r: NonNullable<Report['recommendation']> | null;
+  configs: Report['configurations'];
+  level: number;
+  loaded: boolean;
+  /** The figure compared at the level: total throughput under load, else one answer's speed. */
+  figure: (c: Report['configurations'][number]) => number | null;
+  atLevel: Report['configurations'];
+  baseline: Report['configurations'][number] | null;
+  chosen: Report['configurations'][number] | null;
+  predicted: boolean;
+  /** "Your simulated vLLM server", as the headline's subject. */
+  server: string;
+}
+
+interface Answer {
+  verdict: Verdict;
+  headline: string;
+  details: string[];
+}
+
 export function summarizeReport(report: Report): ReportSummary {
   const r = report.recommendation ?? null;
   const configs = report.configurations ?? [];
   const simulated = report.server?.simulated === true;
-  const extras = recommendationExtras(r);
-  const engine = engineName(extras.engine ?? report.server?.kind);
-  const server = `Your ${simulated ? 'simulated ' : ''}${engine ? `${engine} ` : ''}server`;
+  const engine = engineName(recommendationExtras(r).engine ?? report.server?.kind);
   const chosen = recommendedConfiguration(configs, r);
-  const predicted = chosen ? configurationExtras(chosen).predicted : false;
   // Under load, the answer is for one level: compare with the baseline at that level, on total throughput.
   const level = levelOf(r);
   const loaded = level > 1;
-  const figure = (c: (typeof configs)[number]) => (loaded ? finite(c.aggregateTokensPerSecond) : c.tokensPerSecond);
   const atLevel = configs.filter((c) => levelOf(c) === level);
-  const baseline = atLevel.find((c) => isBaseline(c) && !c.failed) ?? null;
-  const measured = configs.filter((c) => !c.failed);
-  const when = loaded ? `With ${level} requests in flight, ` : '';
-  const subject = loaded ? server.replace(/^Your/, 'your') : server;
-  const details: string[] = [];
+  const reading: Reading = {
+    report,
+    r,
+    configs,
+    level,
+    loaded,
+    figure: (c) => (loaded ? finite(c.aggregateTokensPerSecond) : c.tokensPerSecond),
+    atLevel,
+    baseline: atLevel.find((c) => isBaseline(c) && !c.failed) ?? null,
+    chosen,
+    predicted: chosen ? configurationExtras(chosen).predicted : false,
+    server: `Your ${simulated ? 'simulated ' : ''}${engine ? `${engine} ` : ''}server`,
+  };
+  const { verdict, headline, details } = answerOf(reading);
+  details.push(...contextLines(report, simulated));
+  return {
+    verdict,
+    headline,
+    details,
+    k: r ? r.numSpeculativeTokens : null,
+    command: r?.command ?? null,
+    predicted: reading.predicted,
+    simulated,
+    why: r?.reason ?? null,
+  };
+}
 
-  let verdict: Verdict;
-  let headline: string;
-  const speedup = finite(r?.speedupPercent);
+function answerOf(x: Reading): Answer {
+  const { r, configs } = x;
   if (!r) {
-    verdict = 'nothing';
-    headline = 'No answer yet: no setting finished measuring.';
-    details.push(
-      configs.length
-        ? `Every setting tried failed (${configs.map((c) => c.label).join(', ')}); see the table for the errors.`
-        : 'The run ended before its first setting was measured.',
-    );
-  } else if (isBaseline(r) || (speedup !== null && speedup <= 0)) {
-    verdict = 'keep-off';
-    headline = 'Speculation did not pay: keep it off.';
-    const bestSpec = atLevel
-      .filter((c) => !c.failed && !isBaseline(c) && finite(figure(c)) !== null)
-      .sort((a, b) => (figure(b) ?? 0) - (figure(a) ?? 0))[0];
-    if (bestSpec && baseline) {
-      details.push(
-        `${loaded ? `With ${level} requests in flight, the` : 'The'} best setting with speculation, ${draftTokens(bestSpec.numSpeculativeTokens, bestSpec.draftModel)}, ran at ${tps(figure(bestSpec))}${loaded ? ' in all' : ''} against ${tps(figure(baseline))} without it: not clearly faster.`,
-      );
-    } else {
-      details.push('No setting with draft tokens was measured to beat the server without them.');
-    }
-  } else if (speedup === null) {
-    verdict = 'no-baseline';
-    headline = `Best setting found: ${draftTokens(r.numSpeculativeTokens, r.draftModel)}, at ${tps(r.tokensPerSecond)}.`;
-    details.push('There is no measurement without speculation to compare with, so how much faster it is stays unknown.');
-  } else {
-    verdict = 'faster';
-    // draftTokens already names the draft when k is the engine's own (LM Studio): say it once.
-    const via = extras.draftModel && r.numSpeculativeTokens !== null ? ` (draft model ${extras.draftModel})` : '';
-    headline = predicted
-      ? `${when}${subject} should answer ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via} (predicted, not measured).`
-      : `${when}${subject} answers ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via}.`;
-    if (loaded) {
-      details.push(`Measured at ${level} in flight: ${tps(chosen ? figure(chosen) : null)} in all${baseline ? ` instead of ${tps(figure(baseline))} without speculation` : ''}.`);
-    } else {
-      details.push(
-        `${predicted ? 'Predicted' : 'Measured'}: ${tps(r.tokensPerSecond)}${baseline ? ` instead of ${tps(baseline.tokensPerSecond)} without speculation` : ''}.`,
-      );
-    }
-    // How sure a measurement is says nothing about a prediction.
-    const conf = predicted ? 'It is computed from the settings that were measured; measure it before relying on it.' : CONFIDENCE_WORDS[r.confidence];
-    if (conf) details.push(conf);
-    if (report.bestUseCase && finite(report.bestUseCase.speedupPercent) !== null) {
-      const best = report.bestUseCase.speedupPercent;
-      details.push(`The biggest gain is on ${report.bestUseCase.label} prompts (${best >= 0 ? '+' : ''}${best.toFixed(0)}%).`);
-    }
+    return {
+      verdict: 'nothing',
+      headline: 'No answer yet: no setting finished measuring.',
+      details: [
+        configs.length
+          ? `Every setting tried failed (${configs.map((c) => c.label).join(', ')}); see the table for the errors.`
+          : 'The run ended before its first setting was measured.',
+      ],
+    };
   }
+  const speedup = finite(r.speedupPercent);
+  if (isBaseline(r) || (speedup !== null && speedup <= 0)) return keepOff(x);
+  if (speedup === null) {
+    return {
+      verdict: 'no-baseline',
+      headline: `Best setting found: ${draftTokens(r.numSpeculativeTokens, r.draftModel)}, at ${tps(r.tokensPerSecond)}.`,
+      details: ['There is no measurement without speculation to compare with, so how much faster it is stays unknown.'],
+    };
+  }
+  return faster(x, r, speedup);
+}
 
+function keepOff({ atLevel, baseline, figure, loaded, level }: Reading): Answer {
+  const bestSpec = atLevel
+    .filter((c) => !c.failed && !isBaseline(c) && finite(figure(c)) !== null)
+    .sort((a, b) => (figure(b) ?? 0) - (figure(a) ?? 0))[0];
+  const detail =
+    bestSpec && baseline
+      ? `${loaded ? `With ${level} requests in flight, the` : 'The'} best setting with speculation, ${draftTokens(bestSpec.numSpeculativeTokens, bestSpec.draftModel)}, ran at ${tps(figure(bestSpec))}${loaded ? ' in all' : ''} against ${tps(figure(baseline))} without it: not clearly faster.`
+      : 'No setting with draft tokens was measured to beat the server without them.';
+  return { verdict: 'keep-off', headline: 'Speculation did not pay: keep it off.', details: [detail] };
+}
+
+function faster(x: Reading, r: NonNullable<Reading['r']>, speedup: number): Answer {
+  const { loaded, level, predicted, baseline, chosen, figure, report } = x;
+  const when = loaded ? `With ${level} requests in flight, ` : '';
+  const subject = loaded ? x.server.replace(/^Your/, 'your') : x.server;
+  const draftModel = recommendationExtras(r).draftModel;
+  // draftTokens already names the draft when k is the engine's own (LM Studio): say it once.
+  const via = draftModel && r.numSpeculativeTokens !== null ? ` (draft model ${draftModel})` : '';
+  const headline = predicted
+    ? `${when}${subject} should answer ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via} (predicted, not measured).`
+    : `${when}${subject} answers ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via}.`;
+  const details = [
+    loaded
+      ? `Measured at ${level} in flight: ${tps(chosen ? figure(chosen) : null)} in all${baseline ? ` instead of ${tps(figure(baseline))} without speculation` : ''}.`
+      : `${predicted ? 'Predicted' : 'Measured'}: ${tps(r.tokensPerSecond)}${baseline ? ` instead of ${tps(baseline.tokensPerSecond)} without speculation` : ''}.`,
+  ];
+  // How sure a measurement is says nothing about a prediction.
+  const conf = predicted ? 'It is computed from the settings that were measured; measure it before relying on it.' : CONFIDENCE_WORDS[r.confidence];
+  if (conf) details.push(conf);
+  if (report.bestUseCase && finite(report.bestUseCase.speedupPercent) !== null) {
+    const best = report.bestUseCase.speedupPercent;
+    details.push(`The biggest gain is on ${report.bestUseCase.label} prompts (${best >= 0 ? '+' : ''}${best.toFixed(0)}%).`);
+  }
+  return { verdict: 'faster', headline, details };
+}
+
+/** What was compared, and how far the run got, whatever the verdict. */
+function contextLines(report: Report, simulated: boolean): string[] {
+  const details: string[] = [];
+  const r = report.recommendation ?? null;
+  const measured = (report.configurations ?? []).filter((c) => !c.failed);
   const picks = Array.isArray(r?.byConcurrency) ? r.byConcurrency : [];
   if (picks.length > 1) details.push(`Best k by load: ${picks.map((p) => `${p.concurrency} in flight: ${kLabel(p.numSpeculativeTokens, p.draftModel)}`).join('; ')}.`);
   if (measured.length) {
@@ -130,15 +185,5 @@ export function summarizeReport(report: Report): ReportSummary {
   if (report.status === 'cancelled') details.push('The run was cancelled before the end: this covers only what finished.');
   if (report.status === 'partial') details.push('The run did not finish: this covers only what was measured.');
   if (simulated) details.push("These numbers come from SpecTune's built-in simulator, not from a real model.");
-
-  return {
-    verdict,
-    headline,
-    details,
-    k: r ? r.numSpeculativeTokens : null,
-    command: r?.command ?? null,
-    predicted,
-    simulated,
-    why: r?.reason ?? null,
-  };
+  return details;
 }

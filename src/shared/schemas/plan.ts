@@ -27,7 +27,6 @@ export const CustomPromptsFileSchema = z.object({
 export type CustomPromptsFile = z.infer<typeof CustomPromptsFileSchema>;
 
 export const ApiKindSchema = z.enum(['chat', 'completions']);
-export type ApiKind = z.infer<typeof ApiKindSchema>;
 
 export const SweepStrategySchema = z.enum(['adaptive', 'exhaustive'], { error: 'strategy must be "adaptive" or "exhaustive"' });
 export type SweepStrategyKind = z.infer<typeof SweepStrategySchema>;

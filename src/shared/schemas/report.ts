@@ -116,7 +116,6 @@ export const ScheduleRecommendationSchema = z.object({
   command: z.string().nullable(),
   argv: z.array(z.string()).nullable(),
 });
-export type ScheduleRecommendation = z.infer<typeof ScheduleRecommendationSchema>;
 
 export const RecommendationSchema = z.object({
   engine: EngineIdSchema.optional(),

@@ -8,7 +8,6 @@ export const ServerKindSchema = z.preprocess(
   (v) => (typeof v === 'string' ? normalizeEngineId(v) : v),
   z.enum([...ENGINE_IDS, 'unknown']),
 );
-export type ServerKind = z.infer<typeof ServerKindSchema>;
 
 /** Where a server is, as a user names it. */
 export const EndpointSchema = z.object({

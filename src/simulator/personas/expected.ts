@@ -47,7 +47,7 @@ export interface PersonaTimingInput {
 }
 
 /** The timing profile (METHOD_PROFILES key) a persona's speculation runs with. */
-export function personaSpecMethod(persona: PersonaId | 'vllm', variant?: string): SimSpecMethod {
+function personaSpecMethod(persona: PersonaId | 'vllm', variant?: string): SimSpecMethod {
   switch (persona) {
     case 'llama-server':
       return SPEC_TYPES[variant ?? 'draft-simple']?.method ?? 'draft_model';
@@ -149,7 +149,7 @@ const METHOD_WORDS: Record<PersonaId | 'vllm', (word: string) => SimSpecMethod |
 };
 
 /** The timing profile of a setting's method word on a persona; null = no speculation (llama-server's none). */
-export function settingMethod(persona: PersonaId | 'vllm', word?: string): SimSpecMethod | null {
+function settingMethod(persona: PersonaId | 'vllm', word?: string): SimSpecMethod | null {
   if (word === undefined) return personaSpecMethod(persona);
   const method = METHOD_WORDS[persona](word);
   if (method === undefined) throw new Error(`${persona} has no speculation method "${word}"`);

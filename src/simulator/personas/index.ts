@@ -6,7 +6,7 @@
  */
 import { PersonaArgError } from './flags';
 
-export const PERSONAS = ['llama-server', 'mlx_lm.server', 'lmstudio', 'ollama'] as const;
+const PERSONAS = ['llama-server', 'mlx_lm.server', 'lmstudio', 'ollama'] as const;
 export type PersonaId = (typeof PERSONAS)[number];
 
 /** Other spellings a command line may use for a persona word. */

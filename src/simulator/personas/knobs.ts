@@ -39,7 +39,7 @@ export interface PersonaKnobs extends SharedKnobs {
   seed: number;
 }
 
-export const DEFAULT_RELOAD_MS = 1500;
+const DEFAULT_RELOAD_MS = 1500;
 
 /** The knobs of `spectune sim serve` that every persona takes too, with the same meaning. */
 export const SHARED_KNOB_FLAGS: Record<string, FlagKind> = {

@@ -1,6 +1,6 @@
 /**
- * llama-server's command line, per build generation (see
- * /work/shared/reference/engines.md, "llama.cpp"):
+ * llama-server's command line, per build generation (ggml-org/llama.cpp,
+ * tools/server/README.md and the PRs named below):
  *
  * - old   (b5000): `-md` turns drafting on; draft length `--draft-max|--draft|--draft-n`
  *   (default 16), `--draft-min` (0), `--draft-p-min` (0.75, applied when the flag is
@@ -173,7 +173,7 @@ function handlerError(arg: string, message: string, usage: string): PersonaArgEr
   return new PersonaArgError(`error while handling argument "${arg}": ${message}\n\nusage:\n${usage}\n\nto show complete usage, run with -h`, 1);
 }
 
-export function versionText(build: LlamaBuild): string {
+function versionText(build: LlamaBuild): string {
   return `version: ${build.number} (${build.commit})\nbuilt with cc (Debian 12.2.0-14) 12.2.0 for x86_64-linux-gnu (spectune simulator)\n`;
 }
 
@@ -181,7 +181,7 @@ export function buildInfo(build: LlamaBuild): string {
   return `b${build.number}-${build.commit}`;
 }
 
-export function helpText(build: LlamaBuild): string {
+function helpText(build: LlamaBuild): string {
   const spec = build.renamed
     ? [
         '--spec-draft-n-max N                   number of tokens to draft for speculative decoding (default: 3)',

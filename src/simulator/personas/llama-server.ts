@@ -265,7 +265,7 @@ class LlamaAnswer {
 }
 
 /** llama.cpp's `timings`: draft fields only when something was drafted. */
-export function timingsOf(t: RequestTiming, gen: Generation): Record<string, number> {
+function timingsOf(t: RequestTiming, gen: Generation): Record<string, number> {
   const promptMs = Math.max(0.001, t.firstTokenMs - t.receivedMs);
   const predictedMs = Math.max(0.001, t.lastTokenMs - t.firstTokenMs);
   const out: Record<string, number> = {

@@ -28,8 +28,7 @@ import { sendJson, sseEvent, SSE_DONE } from './respond';
 import { HttpProblem, readJsonBody, type Exchange, type Route } from './router';
 import { runPersonaServer, type PersonaRuntime, type RequestTiming } from './runtime';
 
-export const LMSTUDIO_DEFAULT_DRAFT_MAX = 8;
-export const LMSTUDIO_VERSION = '0.4.23';
+const LMSTUDIO_DEFAULT_DRAFT_MAX = 8;
 
 export interface LmStudioOptions {
   host: string;
@@ -359,7 +358,7 @@ class ChatAnswer {
 }
 
 /** v0 `stats`; draft counts only when a draft model was used (total = accepted + rejected + ignored). */
-export function v0Stats(t: RequestTiming, stopReason: string, draft: string | null): Record<string, unknown> {
+function v0Stats(t: RequestTiming, stopReason: string, draft: string | null): Record<string, unknown> {
   const generationS = Math.max(1e-6, (t.lastTokenMs - t.firstTokenMs) / 1000);
   const stats: Record<string, unknown> = {
     tokens_per_second: t.emitted / generationS,

@@ -27,7 +27,7 @@ import { ConfigScheduler } from './scheduler';
 
 const keyOf = (model: string, draft: string | null): string => JSON.stringify([model, draft]);
 
-export const MLX_LM_VERSION = '0.28.4';
+const MLX_LM_VERSION = '0.28.4';
 const PROG = 'mlx_lm.server';
 
 export interface MlxOptions {

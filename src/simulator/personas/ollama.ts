@@ -28,8 +28,8 @@ import { HttpProblem, readJsonBody, type Exchange, type Route } from './router';
 import { runPersonaServer, type PersonaRuntime, type RequestTiming } from './runtime';
 import { ConfigScheduler } from './scheduler';
 
-export const OLLAMA_VERSION = '0.30.2';
-export const OLLAMA_DEFAULT_DRAFT_NUM_PREDICT = 4;
+const OLLAMA_VERSION = '0.30.2';
+const OLLAMA_DEFAULT_DRAFT_NUM_PREDICT = 4;
 const DEFAULT_NUM_CTX = 4096;
 
 export interface OllamaOptions {

@@ -32,14 +32,14 @@ export function optNumber(o: Obj, key: string, label = key): number | undefined 
   return v;
 }
 
-export function optBool(o: Obj, key: string, label = key): boolean | undefined {
+function optBool(o: Obj, key: string, label = key): boolean | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'boolean') throw new BadRequest(`${label} must be true or false`, label);
   return v;
 }
 
-export function optString(o: Obj, key: string, label = key): string | undefined {
+function optString(o: Obj, key: string, label = key): string | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw new BadRequest(`${label} must be a string`, label);

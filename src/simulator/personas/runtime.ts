@@ -18,7 +18,7 @@ import type { PersonaKnobs } from './knobs';
 import { createRouter, type Dialect, type Exchange, type Route } from './router';
 
 /** Running totals a persona may report (llama-server's /metrics) or keep to itself. */
-export class PersonaCounters {
+class PersonaCounters {
   running = 0;
   promptTokens = 0;
   generationTokens = 0;
@@ -196,7 +196,7 @@ export class PersonaRuntime {
  * LM Studio): a request carrying an Authorization header is logged with a fingerprint of the header
  * (sha256, 12 hex digits), never its value, so a test can tell which key arrived.
  */
-export function noteAuthorization(req: http.IncomingMessage, log: (line: string) => void): void {
+function noteAuthorization(req: http.IncomingMessage, log: (line: string) => void): void {
   const auth = req.headers.authorization;
   if (auth === undefined) return;
   log(`${req.method} ${(req.url ?? '/').split('?')[0]} carried an Authorization header (sha256 ${authFingerprint(auth)}); this server checks no key`);

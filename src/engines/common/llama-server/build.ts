@@ -1,7 +1,7 @@
 /**
  * What an installed llama-server can take, read from its `--version` and
  * `--help` (pure: the text in, the facts out). The speculative flags changed
- * twice (reference/engines.md, "llama.cpp"):
+ * twice (ggml-org/llama.cpp, tools/server/README.md and the PRs named below):
  *
  * - old builds: `--draft-max|--draft|--draft-n N`, `--draft-min N`; `-md` alone turns drafting on;
  * - after the April 2026 rename (PR 22397): `--spec-draft-n-max N`, `--spec-draft-n-min N`; the old

@@ -34,10 +34,12 @@ export interface ApiState {
   log: (line: string) => void;
 }
 
+type Serialise = <T>(job: () => Promise<T>) => Promise<T>;
+
 export function createApi(state: ApiState): http.Server {
   let queue: Promise<unknown> = Promise.resolve();
   /** One slot: each generation starts when the previous one has finished. */
-  const serialise = <T>(job: () => Promise<T>): Promise<T> => {
+  const serialise: Serialise = (job) => {
     const run = queue.then(job, job);
     queue = run.catch(() => {});
     return run;
@@ -45,98 +47,100 @@ export function createApi(state: ApiState): http.Server {
 
   const server = http.createServer((req, res) => {
     res.socket?.setNoDelay(true);
-    handle(req, res).catch((err: unknown) => {
+    handle(state, serialise, req, res).catch((err: unknown) => {
       state.log(`srv  error: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) sendJson(res, 500, errorJson(500, err instanceof Error ? err.message : String(err), 'server_error'));
       else res.end();
     });
   });
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = url.pathname.replace(/^\/v1\//, '/');
-    const engine = state.engine;
-    if (req.method === 'GET' && url.pathname === '/health') {
-      if (engine) sendJson(res, 200, { status: 'ok' });
-      else sendJson(res, 503, errorJson(503, 'Loading model', 'unavailable_error'));
-      return;
-    }
-    if (!engine) {
-      sendJson(res, 503, errorJson(503, 'Loading model', 'unavailable_error'));
-      return;
-    }
-    if (req.method === 'GET' && (route === '/props' || url.pathname === '/props')) {
-      sendJson(res, 200, props(state, engine));
-      return;
-    }
-    if (req.method === 'GET' && route === '/models') {
-      sendJson(res, 200, {
-        object: 'list',
-        data: [{ id: state.modelName, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'llamacpp', meta: { n_ctx_train: engine.target.trainContextSize } }],
-      });
-      return;
-    }
-    if (req.method === 'POST' && (route === '/chat/completions' || route === '/completions')) {
-      let gen: GenerationRequest;
-      try {
-        const body = await readJson(req);
-        gen = route === '/chat/completions' ? parseChatBody(body, applyChatTemplate) : parseCompletionBody(body);
-      } catch (err) {
-        if (err instanceof BadRequest) {
-          sendJson(res, 400, errorJson(400, err.message, 'invalid_request_error'));
-          return;
-        }
-        throw err;
-      }
-      await serialise(() => runGeneration(engine, gen, res));
-      return;
-    }
-    sendJson(res, 404, errorJson(404, 'File Not Found', 'not_found_error'));
-  }
-
-  async function runGeneration(engine: EmbeddedEngine, gen: GenerationRequest, res: http.ServerResponse): Promise<void> {
-    let gone = false;
-    res.on('close', () => {
-      if (!res.writableFinished) gone = true;
-    });
-    // The client may have left while the request waited for the slot. (req.destroyed
-    // is no signal: a fully read request body is destroyed on its own.)
-    if (res.destroyed || !res.socket || res.socket.destroyed) return;
-    const meta: ResponseMeta = {
-      id: `${gen.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replaceAll('-', '')}`,
-      created: Math.floor(Date.now() / 1000),
-      model: state.modelName,
-      fingerprint: state.buildInfo,
-    };
-    const chat = gen.kind === 'chat';
-    const sse = (obj: unknown) => {
-      if (!gone) res.write(`data: ${JSON.stringify(obj)}\n\n`);
-    };
-    try {
-      if (gen.stream) {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-        if (chat) sse(chatFirstChunk(meta));
-        const out = await engine.generate(gen, (piece) => sse(chat ? chatDeltaChunk(meta, piece) : completionDeltaChunk(meta, piece)), () => gone);
-        for (const chunk of chat ? chatFinalChunks(meta, out.stats, gen.includeUsage) : [completionFinalChunk(meta, out.stats)]) sse(chunk);
-        if (!gone) res.end('data: [DONE]\n\n');
-        state.log(`slot release: n_past = ${out.stats.promptTokens + out.stats.predictedTokens}, drafted ${out.stats.drafted}, accepted ${out.stats.accepted}`);
-      } else {
-        const out = await engine.generate(gen, () => {}, () => gone);
-        sendJson(res, 200, chat ? chatResponse(meta, out.text, out.stats) : completionResponse(meta, out.text, out.stats));
-      }
-    } catch (err) {
-      const status = err instanceof ContextExceededError ? 400 : 500;
-      const type = err instanceof ContextExceededError ? 'exceed_context_size_error' : 'server_error';
-      const body = errorJson(status, err instanceof Error ? err.message : String(err), type);
-      if (!res.headersSent) sendJson(res, status, body);
-      else {
-        sse(body);
-        res.end();
-      }
-    }
-  }
-
   return server;
+}
+
+/** Routes one request: health and props answer at once, generations wait for the one slot. */
+async function handle(state: ApiState, serialise: Serialise, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const route = url.pathname.replace(/^\/v1\//, '/');
+  const engine = state.engine;
+  if (req.method === 'GET' && url.pathname === '/health') {
+    if (engine) sendJson(res, 200, { status: 'ok' });
+    else sendJson(res, 503, errorJson(503, 'Loading model', 'unavailable_error'));
+    return;
+  }
+  if (!engine) {
+    sendJson(res, 503, errorJson(503, 'Loading model', 'unavailable_error'));
+    return;
+  }
+  if (req.method === 'GET' && (route === '/props' || url.pathname === '/props')) {
+    sendJson(res, 200, props(state, engine));
+    return;
+  }
+  if (req.method === 'GET' && route === '/models') {
+    sendJson(res, 200, {
+      object: 'list',
+      data: [{ id: state.modelName, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'llamacpp', meta: { n_ctx_train: engine.target.trainContextSize } }],
+    });
+    return;
+  }
+  if (req.method === 'POST' && (route === '/chat/completions' || route === '/completions')) {
+    let gen: GenerationRequest;
+    try {
+      const body = await readJson(req);
+      gen = route === '/chat/completions' ? parseChatBody(body, applyChatTemplate) : parseCompletionBody(body);
+    } catch (err) {
+      if (err instanceof BadRequest) {
+        sendJson(res, 400, errorJson(400, err.message, 'invalid_request_error'));
+        return;
+      }
+      throw err;
+    }
+    await serialise(() => runGeneration(state, engine, gen, res));
+    return;
+  }
+  sendJson(res, 404, errorJson(404, 'File Not Found', 'not_found_error'));
+}
+
+/** One generation, streamed (SSE) or whole, in the OpenAI shape llama-server answers with. */
+async function runGeneration(state: ApiState, engine: EmbeddedEngine, gen: GenerationRequest, res: http.ServerResponse): Promise<void> {
+  let gone = false;
+  res.on('close', () => {
+    if (!res.writableFinished) gone = true;
+  });
+  // The client may have left while the request waited for the slot. (req.destroyed
+  // is no signal: a fully read request body is destroyed on its own.)
+  if (res.destroyed || !res.socket || res.socket.destroyed) return;
+  const meta: ResponseMeta = {
+    id: `${gen.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replaceAll('-', '')}`,
+    created: Math.floor(Date.now() / 1000),
+    model: state.modelName,
+    fingerprint: state.buildInfo,
+  };
+  const chat = gen.kind === 'chat';
+  const sse = (obj: unknown) => {
+    if (!gone) res.write(`data: ${JSON.stringify(obj)}\n\n`);
+  };
+  try {
+    if (gen.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      if (chat) sse(chatFirstChunk(meta));
+      const out = await engine.generate(gen, (piece) => sse(chat ? chatDeltaChunk(meta, piece) : completionDeltaChunk(meta, piece)), () => gone);
+      for (const chunk of chat ? chatFinalChunks(meta, out.stats, gen.includeUsage) : [completionFinalChunk(meta, out.stats)]) sse(chunk);
+      if (!gone) res.end('data: [DONE]\n\n');
+      state.log(`slot release: n_past = ${out.stats.promptTokens + out.stats.predictedTokens}, drafted ${out.stats.drafted}, accepted ${out.stats.accepted}`);
+    } else {
+      const out = await engine.generate(gen, () => {}, () => gone);
+      sendJson(res, 200, chat ? chatResponse(meta, out.text, out.stats) : completionResponse(meta, out.text, out.stats));
+    }
+  } catch (err) {
+    const status = err instanceof ContextExceededError ? 400 : 500;
+    const type = err instanceof ContextExceededError ? 'exceed_context_size_error' : 'server_error';
+    const body = errorJson(status, err instanceof Error ? err.message : String(err), type);
+    if (!res.headersSent) sendJson(res, status, body);
+    else {
+      sse(body);
+      res.end();
+    }
+  }
 }
 
 function props(state: ApiState, engine: EmbeddedEngine): Record<string, unknown> {

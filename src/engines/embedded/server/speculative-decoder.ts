@@ -84,19 +84,7 @@ export class SpeculativeDecoder {
     const eos = target.model.tokens.eos;
     const targetBias = req.ignoreEos ? eosBan(target.model) : undefined;
     const draftBias = req.ignoreEos && draft ? eosBan(draft.model) : undefined;
-    const stats: DecodeStats = {
-      promptTokens: req.promptTokens.length,
-      cachedTokens: 0,
-      promptMs: 0,
-      predictedTokens: 0,
-      predictedMs: 0,
-      drafts: 0,
-      drafted: 0,
-      accepted: 0,
-      acceptedPerPosition: new Array<number>(this.draftMax).fill(0),
-      draftedPerPosition: new Array<number>(this.draftMax).fill(0),
-      finishReason: 'length',
-    };
+    const stats = emptyStats(req.promptTokens.length, this.draftMax);
     const pick = pickToken(req.sampling);
     const targetOptions = pick.evaluateOptions(targetBias);
     // The draft always proposes its greedy choice; the target's choice decides.
@@ -131,38 +119,45 @@ export class SpeculativeDecoder {
       const room = Math.min(req.maxTokens - stats.predictedTokens, contextSize - committed.length);
       const k = draft && this.speculative ? Math.min(this.draftMax, room - 1) : 0;
       const proposal = k > 0 && draft ? await this.propose(draft.sequence, committed, k, draftOptions) : [];
-      // One target evaluation: the pending token plus the proposal, a choice after each.
-      const targetFeed = await syncCache(target.sequence, committed);
-      const items: EvalItem[] = targetFeed.slice(0, -1);
-      for (const t of [targetFeed[targetFeed.length - 1], ...proposal]) items.push([t, { generateNext: pick.generateNext(targetOptions) }]);
-      const results = await target.sequence.controlledEvaluate(items);
-      const base = targetFeed.length - 1;
-      let accepted = 0;
-      const choices: Token[] = [];
-      for (let i = 0; i <= proposal.length; i++) {
-        const choice = pick.choose(results[base + i]);
-        choices.push(choice);
-        if (i < proposal.length && choice === proposal[i] && accepted === i) accepted++;
-      }
-      if (proposal.length > 0) {
-        stats.drafts++;
-        stats.drafted += proposal.length;
-        stats.accepted += accepted;
-        for (let i = 0; i < proposal.length; i++) stats.draftedPerPosition[i]++;
-        for (let i = 0; i < accepted; i++) stats.acceptedPerPosition[i]++;
-      }
-      // Drop the rejected drafted tokens from the target's cache: it now holds
-      // committed + proposal, and only the accepted prefix stays. (syncCache
-      // would also find and erase them next step; doing it here keeps the
-      // cache equal to the committed text between steps.)
-      const keep = committed.length + accepted;
-      if (target.sequence.nextTokenIndex > keep) {
-        await target.sequence.eraseContextTokenRanges([{ start: keep, end: target.sequence.nextTokenIndex }]);
-      }
+      const { choices, accepted } = await this.verify(committed, proposal, pick, targetOptions);
+      if (proposal.length > 0) countDraft(stats, proposal.length, accepted);
       for (let i = 0; i <= accepted && going; i++) going = emit(choices[i]);
     }
     stats.predictedMs = performance.now() - t1;
     return stats;
+  }
+
+  /**
+   * One target evaluation: the pending token plus the proposal, a choice after each. The
+   * accepted drafted tokens are the proposal's prefix the target chose too; `choices` holds
+   * the target's choice at each position (the one after the last accepted is its own token).
+   */
+  private async verify(
+    committed: readonly Token[],
+    proposal: readonly Token[],
+    pick: ReturnType<typeof pickToken>,
+    targetOptions: ReturnType<ReturnType<typeof pickToken>['evaluateOptions']>,
+  ): Promise<{ choices: Token[]; accepted: number }> {
+    const { sequence } = this.target;
+    const targetFeed = await syncCache(sequence, committed);
+    const items: EvalItem[] = targetFeed.slice(0, -1);
+    for (const t of [targetFeed[targetFeed.length - 1], ...proposal]) items.push([t, { generateNext: pick.generateNext(targetOptions) }]);
+    const results = await sequence.controlledEvaluate(items);
+    const base = targetFeed.length - 1;
+    let accepted = 0;
+    const choices: Token[] = [];
+    for (let i = 0; i <= proposal.length; i++) {
+      const choice = pick.choose(results[base + i]);
+      choices.push(choice);
+      if (i < proposal.length && choice === proposal[i] && accepted === i) accepted++;
+    }
+    // Drop the rejected drafted tokens from the target's cache: it now holds
+    // committed + proposal, and only the accepted prefix stays. (syncCache
+    // would also find and erase them next step; doing it here keeps the
+    // cache equal to the committed text between steps.)
+    const keep = committed.length + accepted;
+    if (sequence.nextTokenIndex > keep) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+    return { choices, accepted };
   }
 
   /**
@@ -262,4 +257,29 @@ export class ContextExceededError extends Error {
     super(`the request exceeds the available context size (${promptTokens} prompt tokens, context ${contextSize}), try increasing it`);
     this.name = 'ContextExceededError';
   }
+}
+
+function emptyStats(promptTokens: number, draftMax: number): DecodeStats {
+  return {
+    promptTokens,
+    cachedTokens: 0,
+    promptMs: 0,
+    predictedTokens: 0,
+    predictedMs: 0,
+    drafts: 0,
+    drafted: 0,
+    accepted: 0,
+    acceptedPerPosition: new Array<number>(draftMax).fill(0),
+    draftedPerPosition: new Array<number>(draftMax).fill(0),
+    finishReason: 'length',
+  };
+}
+
+/** One draft of `drafted` tokens, the first `accepted` of them kept, on the tallies. */
+function countDraft(stats: DecodeStats, drafted: number, accepted: number): void {
+  stats.drafts++;
+  stats.drafted += drafted;
+  stats.accepted += accepted;
+  for (let i = 0; i < drafted; i++) stats.draftedPerPosition[i]++;
+  for (let i = 0; i < accepted; i++) stats.acceptedPerPosition[i]++;
 }

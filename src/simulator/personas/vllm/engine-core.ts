@@ -34,7 +34,7 @@ export type ParentMessage = { type: 'config'; config: EngineConfig };
 /** Engine → parent. */
 export type EngineMessage = { type: 'ready' };
 
-export const ENGINE_NAME = 'EngineCore_0';
+const ENGINE_NAME = 'EngineCore_0';
 /** How long the engine waits for its configuration before giving up. */
 const CONFIG_TIMEOUT_MS = 30_000;
 

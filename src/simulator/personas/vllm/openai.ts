@@ -36,7 +36,7 @@ const common = {
 
 const ContentPartSchema = z.looseObject({ type: z.string(), text: z.string().optional() });
 
-export const ChatMessageSchema = z.looseObject({
+const ChatMessageSchema = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool'], { error: 'must be system, developer, user, assistant or tool' }),
   content: z.union([z.string(), z.array(ContentPartSchema), z.null()], { error: 'must be a string or a list of content parts' }).optional(),
 });
@@ -46,7 +46,6 @@ export const ChatRequestSchema = z.looseObject({
   messages: z.array(ChatMessageSchema, { error: 'must be a list of messages' }).min(1, 'give at least one message'),
   max_completion_tokens: z.number({ error: 'must be a whole number ≥ 1' }).int().min(1, 'must be a whole number ≥ 1').nullable().optional(),
 });
-export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 
 export const CompletionRequestSchema = z.looseObject({
   ...common,
@@ -54,7 +53,6 @@ export const CompletionRequestSchema = z.looseObject({
     error: 'must be a string (token-id prompts are not simulated)',
   }),
 });
-export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
 
 export function messageText(content: z.infer<typeof ChatMessageSchema>['content']): string {
   if (typeof content === 'string') return content;

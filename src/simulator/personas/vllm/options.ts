@@ -170,7 +170,7 @@ const FlagValuesSchema = z.object({
   '--sim-orphan-exit-ms': num('--sim-orphan-exit-ms', { int: true, min: 100 }).default(120_000),
 });
 
-export const USAGE = `usage: vllm serve MODEL [options]          (spectune simulator — no model is loaded)
+const USAGE = `usage: vllm serve MODEL [options]          (spectune simulator — no model is loaded)
        vllm --model MODEL [options]         (python -m vllm.entrypoints.openai.api_server form)
        vllm --version
 
