@@ -50,7 +50,7 @@ export async function runLoad(opts: { root: string; streams: number; chunks: num
         plan,
         engine,
         build: null,
-        config: { numSpeculativeTokens: 0, draftModel: null },
+        config: { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null },
         matrix,
         concurrency: opts.streams,
         warmup: false,

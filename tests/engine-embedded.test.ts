@@ -19,8 +19,8 @@ const ROOT = join(__dirname, '..');
 const T = '/tmp/gguf/target.gguf';
 const D = '/tmp/gguf/draft.gguf';
 const BUILD = embeddedBuildFromVersion('version: 1 (embedded)\nbuilt with node-llama-cpp 3.21.1 for linux-x64\n')!;
-const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null };
-const k4: SpecConfig = { numSpeculativeTokens: 4, draftModel: D };
+const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null };
+const k4: SpecConfig = { numSpeculativeTokens: 4, draftModel: D, method: null, draftPMin: null };
 
 describe('command and argv', () => {
   it('runs its server through bin/run-ts.js from the package root, with this Node', () => {
@@ -30,16 +30,16 @@ describe('command and argv', () => {
     expect(EMBEDDED_DESCRIPTOR.defaultCommand).toEqual(cmd);
   });
 
-  it('writes exactly the flags its server takes: --model [--model-draft --spec-draft-n-max] --port --host', () => {
+  it('writes exactly the flags its server takes: --model [--model-draft --spec-draft-n-max --draft-p-min] --port --host', () => {
     const cmd = embeddedServerCommand();
     const s = settings({ command: cmd, model: T, draftModel: D, port: 18093 });
-    expect(embeddedEngine.launch!.argv(s, k4, BUILD)).toEqual([...cmd, '--model', T, '--model-draft', D, '--spec-draft-n-max', '4', '--port', '18093', '--host', '127.0.0.1']);
+    expect(embeddedEngine.launch!.argv(s, k4, BUILD)).toEqual([...cmd, '--model', T, '--model-draft', D, '--spec-draft-n-max', '4', '--draft-p-min', '0', '--port', '18093', '--host', '127.0.0.1']);
     expect(embeddedEngine.launch!.argv(s, base, BUILD)).toEqual([...cmd, '--model', T, '--port', '18093', '--host', '127.0.0.1']);
   });
 
   it('refuses k > 0 without a draft, and managed flags in extra args', () => {
     const cmd = embeddedServerCommand();
-    expect(() => embeddedEngine.launch!.argv(settings({ command: cmd, model: T }), { numSpeculativeTokens: 2, draftModel: null }, BUILD)).toThrow(/needs a draft model/);
+    expect(() => embeddedEngine.launch!.argv(settings({ command: cmd, model: T }), { numSpeculativeTokens: 2, draftModel: null, method: null, draftPMin: null }, BUILD)).toThrow(/needs a draft model/);
     expect(() => embeddedEngine.launch!.argv(settings({ command: cmd, model: T, draftModel: D, extraArgs: ['--draft-max', '3'] }), k4, BUILD)).toThrow(/set by SpecTune/);
   });
 

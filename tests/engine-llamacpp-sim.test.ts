@@ -20,8 +20,8 @@ import { launchAndWait, makeHttpAsk, settings, streamChunks, type Launched } fro
 const ROOT = join(__dirname, '..');
 const sim = (build: string) => [process.execPath, join(ROOT, 'bin', 'spectune.js'), 'sim', 'llama-server', '--sim-build', build, '--sim-startup-ms', '0', '--sim-step-ms', '1'];
 const REQ: PromptRequest = { model: 'target.gguf', api: 'chat', system: '', prompt: 'Explain speculative decoding in one paragraph.', maxTokens: 48, temperature: 0, seed: 7, ignoreEos: true };
-const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null };
-const k4: SpecConfig = { numSpeculativeTokens: 4, draftModel: '/models/draft.gguf' };
+const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null };
+const k4: SpecConfig = { numSpeculativeTokens: 4, draftModel: '/models/draft.gguf', method: null, draftPMin: null };
 
 const detected = new Map<string, ReturnType<typeof detectLlamaBuild>>();
 const detect = (id: string) => {

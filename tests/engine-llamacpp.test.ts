@@ -38,8 +38,8 @@ const BUILDS = {
 const M = '/models/qwen2.5-7b-instruct-q4_k_m.gguf';
 const D = '/models/qwen2.5-0.5b-instruct-q4_k_m.gguf';
 const S = settings({ command: ['llama-server'], model: M, draftModel: D });
-const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null };
-const k4: SpecConfig = { numSpeculativeTokens: 4, draftModel: D };
+const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null };
+const k4: SpecConfig = { numSpeculativeTokens: 4, draftModel: D, method: null, draftPMin: null };
 const TAIL = ['--port', '8080', '--host', '127.0.0.1', '--metrics'];
 
 function codeOf(fn: () => unknown): { code: string; message: string; hint?: string } {
@@ -94,18 +94,48 @@ describe('llama-server --version and --help', () => {
 describe('argv per build', () => {
   const table: [string, EngineBuild, SpecConfig, string[]][] = [
     ['old baseline: no draft at all', BUILDS.old, base, ['llama-server', '--model', M, ...TAIL]],
-    ['old k=4: -md drafts, --draft-max and --draft-min 0', BUILDS.old, k4, ['llama-server', '--model', M, '--model-draft', D, '--draft-max', '4', '--draft-min', '0', ...TAIL]],
+    ['old k=4: -md drafts, --draft-max and --draft-min 0', BUILDS.old, k4, ['llama-server', '--model', M, '--model-draft', D, '--draft-max', '4', '--draft-min', '0', '--draft-p-min', '0', ...TAIL]],
     ['n-gram-era baseline says --spec-type none', BUILDS.ngramOld, base, ['llama-server', '--model', M, '--spec-type', 'none', ...TAIL]],
     ['n-gram-era k=4: -md drafts by itself (no draft-simple type exists)', BUILDS.ngramOld, k4, ['llama-server', '--model', M, '--model-draft', D, '--draft-max', '4', '--draft-min', '0', ...TAIL]],
-    ['renamed k=4: --spec-draft-n-max', BUILDS.renamed, k4, ['llama-server', '--model', M, '--model-draft', D, '--spec-draft-n-max', '4', '--spec-draft-n-min', '0', ...TAIL]],
+    ['renamed k=4: --spec-draft-n-max', BUILDS.renamed, k4, ['llama-server', '--model', M, '--model-draft', D, '--spec-draft-n-max', '4', '--spec-draft-n-min', '0', '--spec-draft-p-min', '0', ...TAIL]],
     ['June baseline: --spec-type none', BUILDS.june, base, ['llama-server', '--model', M, '--spec-type', 'none', ...TAIL]],
     [
       'June k=4: --spec-type draft-simple',
       BUILDS.june,
       k4,
-      ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', '--spec-draft-n-max', '4', '--spec-draft-n-min', '0', ...TAIL],
+      ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', '--spec-draft-n-max', '4', '--spec-draft-n-min', '0', '--spec-draft-p-min', '0', ...TAIL],
     ],
-    ['June, the engine default k (null): draft, no length', BUILDS.june, { numSpeculativeTokens: null, draftModel: D }, ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', ...TAIL]],
+    ['June, the engine default k (null): draft, no length', BUILDS.june, { numSpeculativeTokens: null, draftModel: D, method: null, draftPMin: null }, ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', '--spec-draft-p-min', '0', ...TAIL]],
+    [
+      'old k=6 at p_min 0.3: --draft-p-min',
+      BUILDS.old,
+      { numSpeculativeTokens: 6, draftModel: D, method: null, draftPMin: 0.3 },
+      ['llama-server', '--model', M, '--model-draft', D, '--draft-max', '6', '--draft-min', '0', '--draft-p-min', '0.3', ...TAIL],
+    ],
+    [
+      'June k=6 at p_min 0.6, draft named as the alias "draft": --spec-type draft-simple --spec-draft-p-min',
+      BUILDS.june,
+      { numSpeculativeTokens: 6, draftModel: D, method: 'draft', draftPMin: 0.6 },
+      ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', '--spec-draft-n-max', '6', '--spec-draft-n-min', '0', '--spec-draft-p-min', '0.6', ...TAIL],
+    ],
+    [
+      'June n-gram k=4: its type and length, no draft model, no cut-off',
+      BUILDS.june,
+      { numSpeculativeTokens: 4, draftModel: null, method: 'ngram-simple', draftPMin: null },
+      ['llama-server', '--model', M, '--spec-type', 'ngram-simple', '--spec-draft-n-max', '4', '--spec-draft-n-min', '0', ...TAIL],
+    ],
+    [
+      'renamed (n-gram types only) ngram-mod k=3',
+      BUILDS.renamed,
+      { numSpeculativeTokens: 3, draftModel: null, method: 'ngram-mod', draftPMin: null },
+      ['llama-server', '--model', M, '--spec-type', 'ngram-mod', '--spec-draft-n-max', '3', '--spec-draft-n-min', '0', ...TAIL],
+    ],
+    [
+      'n-gram-era ngram-simple k=5: the old length flag',
+      BUILDS.ngramOld,
+      { numSpeculativeTokens: 5, draftModel: null, method: 'ngram-simple', draftPMin: null },
+      ['llama-server', '--model', M, '--spec-type', 'ngram-simple', '--draft-max', '5', '--draft-min', '0', ...TAIL],
+    ],
   ];
   it.each(table)('%s', (_name, build, config, expected) => {
     expect(llamaCppEngine.launch!.argv(S, config, build)).toEqual(expected);
@@ -113,7 +143,7 @@ describe('argv per build', () => {
 
   it('never writes a removed flag on renamed builds, for any k', () => {
     for (const k of [1, 2, 3, 5, 8, 16]) {
-      const argv = buildLlamaArgv(S, { numSpeculativeTokens: k, draftModel: D }, BUILDS.june);
+      const argv = buildLlamaArgv(S, { numSpeculativeTokens: k, draftModel: D, method: null, draftPMin: null }, BUILDS.june);
       for (const removed of ['--draft-max', '--draft', '--draft-n', '--draft-min']) expect(argv).not.toContain(removed);
     }
   });
@@ -125,7 +155,7 @@ describe('argv per build', () => {
 
   it('k > 0 without a draft model is refused before launch', () => {
     const s = settings({ command: ['llama-server'], model: M });
-    const e = codeOf(() => buildLlamaArgv(s, { numSpeculativeTokens: 3, draftModel: null }, BUILDS.june));
+    const e = codeOf(() => buildLlamaArgv(s, { numSpeculativeTokens: 3, draftModel: null, method: null, draftPMin: null }, BUILDS.june));
     expect(e.code).toBe('INVALID_INPUT');
     expect(e.message).toMatch(/needs a draft model/);
   });
@@ -138,15 +168,31 @@ describe('argv per build', () => {
     expect(buildLlamaArgv(S, base, BUILDS.noSpec)).toEqual(['llama-server', '--model', M, ...TAIL]);
   });
 
-  it('refuses a method other than a draft model', () => {
+  it('refuses a --spec-type the build does not list, naming those it does', () => {
     const s = settings({ command: ['llama-server'], model: M, method: 'ngram' });
-    expect(codeOf(() => buildLlamaArgv(s, { numSpeculativeTokens: 4, draftModel: null }, BUILDS.june)).code).toBe('INVALID_INPUT');
+    const e = codeOf(() => buildLlamaArgv(s, { numSpeculativeTokens: 4, draftModel: null, method: null, draftPMin: null }, BUILDS.june));
+    expect(e.code).toBe('INVALID_INPUT');
+    expect(e.message).toContain('has no --spec-type ngram');
+    expect(e.hint).toMatch(/ngram-simple.*draft-simple/);
+    // A build without draft-simple in its list: the draft-model types are refused there, n-gram ones taken.
+    expect(codeOf(() => buildLlamaArgv(S, { numSpeculativeTokens: 4, draftModel: D, method: 'draft-eagle3', draftPMin: 0 }, BUILDS.renamed)).hint).toContain('ngram-simple');
+    // A build with no --spec-type at all takes draft-model speculation only.
+    const old = codeOf(() => buildLlamaArgv(S, { numSpeculativeTokens: 4, draftModel: null, method: 'ngram-simple', draftPMin: null }, BUILDS.old));
+    expect(old.message).toContain('it has no --spec-type at all');
+  });
+
+  it('reads the --spec-type values from --help', () => {
+    expect(llamaFlagsOf(BUILDS.june).specTypes.split(' ')).toEqual(expect.arrayContaining(['ngram-simple', 'ngram-mod', 'draft-simple', 'draft-eagle3']));
+    expect(llamaFlagsOf(BUILDS.renamed).specTypes).not.toContain('draft-simple');
+    expect(llamaFlagsOf(BUILDS.old)).toMatchObject({ specTypes: '', draftPMin: '--draft-p-min' });
+    expect(llamaFlagsOf(BUILDS.june).draftPMin).toBe('--spec-draft-p-min');
   });
 
   it.each([
     ['a managed flag', ['--spec-draft-n-max', '8'], /set by SpecTune/],
     ['a managed flag in --flag=value form', ['--port=9000'], /set by SpecTune/],
     ['a managed short flag', ['-md', '/x.gguf'], /set by SpecTune/],
+    ['the cut-off', ['--draft-p-min', '0.5'], /set by SpecTune \(draftPMin\)/],
   ])('extra args: %s is refused', (_name, extraArgs, message) => {
     const s = settings({ command: ['llama-server'], model: M, extraArgs });
     const e = codeOf(() => buildLlamaArgv(s, base, BUILDS.june));
@@ -155,7 +201,7 @@ describe('argv per build', () => {
   });
 
   it('extra args: a flag the build removed or does not know is refused, naming the build', () => {
-    const removed = codeOf(() => buildLlamaArgv(settings({ command: ['llama-server'], model: M, extraArgs: ['--draft-p-min', '0.5', '--spec-ngram-size-n', '12'] }), base, BUILDS.june));
+    const removed = codeOf(() => buildLlamaArgv(settings({ command: ['llama-server'], model: M, extraArgs: ['--spec-ngram-size-n', '12'] }), base, BUILDS.june));
     expect(removed.code).toBe('INVALID_INPUT');
     expect(removed.message).toContain('llama-server b8500 (c52e0a9) has removed --spec-ngram-size-n');
     const unknown = codeOf(() => buildLlamaArgv(settings({ command: ['llama-server'], model: M, extraArgs: ['--no-such-flag'] }), base, BUILDS.old));
@@ -275,13 +321,13 @@ describe('acceptance from timings', () => {
 describe('recommend', () => {
   it('gives the exact llama-server line for the build', () => {
     const r = llamaCppEngine.recommend({ config: k4, settings: S, build: BUILDS.june, url: 'http://127.0.0.1:8080', model: null });
-    const argv = ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', '--spec-draft-n-max', '4', '--spec-draft-n-min', '0', ...TAIL];
+    const argv = ['llama-server', '--model', M, '--model-draft', D, '--spec-type', 'draft-simple', '--spec-draft-n-max', '4', '--spec-draft-n-min', '0', '--spec-draft-p-min', '0', ...TAIL];
     expect(r.argv).toEqual(argv);
     expect(r.command).toBe(formatCommand(argv));
-    expect(r.setting).toBe(`--model-draft ${D} --spec-type draft-simple --spec-draft-n-max 4`);
+    expect(r.setting).toBe(`--model-draft ${D} --spec-type draft-simple --spec-draft-n-max 4 --spec-draft-p-min 0`);
     const old = llamaCppEngine.recommend({ config: k4, settings: S, build: BUILDS.old, url: '', model: null });
     expect(old.command).toContain('--draft-max 4');
-    expect(old.setting).toBe(`--model-draft ${D} --draft-max 4`);
+    expect(old.setting).toBe(`--model-draft ${D} --draft-max 4 --draft-p-min 0`);
   });
 
   it('baseline: no draft; without settings or build: the setting in words', () => {
@@ -333,5 +379,32 @@ esac`,
   it('a command that is not llama-server is VERSION_UNKNOWN, not a guess', async () => {
     const err = await detectLlamaBuild([join(dir, 'not-llama')]).catch((e: unknown) => e);
     expect((err as SpecTuneError).code).toBe('VERSION_UNKNOWN');
+  });
+});
+
+describe('configurations: the cross product of the knobs', () => {
+  const D2 = '/models/qwen2.5-1.5b-instruct-q4_k_m.gguf';
+  const of = (input: { methods?: string[]; draftModels?: string[]; draftPMins?: number[] }, tokens = [0, 2, 4]) =>
+    llamaCppEngine.configurations({ tokens, draftModels: input.draftModels ?? [], methods: input.methods, draftPMins: input.draftPMins, settings: S });
+
+  it('two drafts × two cut-offs: the baseline once, then every k of each arm, the cut-off always a number', () => {
+    const configs = of({ draftModels: [D, D2], draftPMins: [0, 0.5] });
+    expect(configs[0]).toEqual(base);
+    expect(configs.slice(1).map((c) => [c.draftModel, c.draftPMin, c.numSpeculativeTokens])).toEqual([
+      [D, 0, 2], [D, 0, 4], [D, 0.5, 2], [D, 0.5, 4], [D2, 0, 2], [D2, 0, 4], [D2, 0.5, 2], [D2, 0.5, 4],
+    ]);
+  });
+
+  it('a method without a draft model gets no draft and no cut-off; "draft" is draft-simple', () => {
+    const configs = of({ methods: ['draft', 'ngram-simple'], draftPMins: [0.3] }, [0, 3]);
+    expect(configs).toEqual([
+      base,
+      { numSpeculativeTokens: 3, draftModel: D, method: 'draft-simple', draftPMin: 0.3 },
+      { numSpeculativeTokens: 3, draftModel: null, method: 'ngram-simple', draftPMin: null },
+    ]);
+  });
+
+  it('nothing asked for: the launch draft at cut-off 0 (passed, not left to the build default)', () => {
+    expect(of({}, [0, 5])).toEqual([base, { numSpeculativeTokens: 5, draftModel: D, method: null, draftPMin: 0 }]);
   });
 });

@@ -93,7 +93,7 @@ describe('configurations and requests', () => {
   });
 
   it('non-streaming /api/v0 requests, draft_model only where a draft is compared', () => {
-    const base = lmstudioEngine.shapeRequest(REQ, { numSpeculativeTokens: 0, draftModel: null });
+    const base = lmstudioEngine.shapeRequest(REQ, { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null });
     expect(base).toEqual({
       path: '/api/v0/chat/completions',
       dialect: 'json',
@@ -109,7 +109,7 @@ describe('configurations and requests', () => {
         seed: 42,
       },
     });
-    const draft = lmstudioEngine.shapeRequest({ ...REQ, api: 'completions', system: '' }, { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct' });
+    const draft = lmstudioEngine.shapeRequest({ ...REQ, api: 'completions', system: '' }, { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct', method: null, draftPMin: null });
     expect(draft.path).toBe('/api/v0/completions');
     expect(draft.body).toMatchObject({ prompt: 'Explain speculative decoding.', stream: false, draft_model: 'qwen2.5-0.5b-instruct' });
     expect(draft.body).not.toHaveProperty('stream_options');
@@ -145,8 +145,8 @@ describe('acceptance and usage from v0 answers', () => {
   });
 
   it('a draft configuration whose answers carry no draft stats is an error that says why; the baseline is not', () => {
-    expect(lmstudioEngine.noDraftingError?.({ numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct' }, null)).toMatch(/did not use the draft.*vocabulary/);
-    expect(lmstudioEngine.noDraftingError?.({ numSpeculativeTokens: 0, draftModel: null }, null)).toBeNull();
+    expect(lmstudioEngine.noDraftingError?.({ numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct', method: null, draftPMin: null }, null)).toMatch(/did not use the draft.*vocabulary/);
+    expect(lmstudioEngine.noDraftingError?.({ numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null }, null)).toBeNull();
   });
 });
 
@@ -267,7 +267,7 @@ describe('lms load argv', () => {
 describe('recommend', () => {
   const input = { settings: null, url: 'http://127.0.0.1:1234', model: 'qwen2.5-7b-instruct' };
   it('the draft model, where to set it in LM Studio, and the lms load line where lms takes it', () => {
-    const r = lmstudioEngine.recommend({ ...input, config: { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct' }, build: lmsBuild(NEW) });
+    const r = lmstudioEngine.recommend({ ...input, config: { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct', method: null, draftPMin: null }, build: lmsBuild(NEW) });
     expect(r.setting).toContain('My Models → qwen2.5-7b-instruct → Speculative Decoding → Draft model = qwen2.5-0.5b-instruct');
     expect(r.setting).toContain('"draft_model": "qwen2.5-0.5b-instruct"');
     expect(r.command).toContain('lms load qwen2.5-7b-instruct');
@@ -277,15 +277,15 @@ describe('recommend', () => {
   });
 
   it('no lms line without a build that has the flags (or for a k this lms cannot set)', () => {
-    const cfg = { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct' };
+    const cfg = { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct', method: null, draftPMin: null };
     expect(lmstudioEngine.recommend({ ...input, config: cfg, build: null }).command).toBeNull();
     expect(lmstudioEngine.recommend({ ...input, config: cfg, build: lmsBuild(OLD) }).command).toBeNull();
-    expect(lmstudioEngine.recommend({ ...input, config: { numSpeculativeTokens: 3, draftModel: 'd' }, build: lmsBuild(DRAFT_ONLY) }).command).toBeNull();
-    expect(lmstudioEngine.recommend({ ...input, config: { numSpeculativeTokens: 3, draftModel: 'd' }, build: lmsBuild(NEW) }).command).toContain('--speculative-draft-max-tokens 3');
+    expect(lmstudioEngine.recommend({ ...input, config: { numSpeculativeTokens: 3, draftModel: 'd', method: null, draftPMin: null }, build: lmsBuild(DRAFT_ONLY) }).command).toBeNull();
+    expect(lmstudioEngine.recommend({ ...input, config: { numSpeculativeTokens: 3, draftModel: 'd', method: null, draftPMin: null }, build: lmsBuild(NEW) }).command).toContain('--speculative-draft-max-tokens 3');
   });
 
   it('the baseline: no draft model', () => {
-    const r = lmstudioEngine.recommend({ ...input, config: { numSpeculativeTokens: 0, draftModel: null }, build: lmsBuild(NEW) });
+    const r = lmstudioEngine.recommend({ ...input, config: { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null }, build: lmsBuild(NEW) });
     expect(r.command).toBeNull();
     expect(r.setting).toMatch(/^no draft model/);
   });

@@ -40,8 +40,8 @@ const M = 'mlx-community/Qwen2.5-7B-Instruct-4bit';
 const D = 'mlx-community/Qwen2.5-0.5B-Instruct-4bit';
 const BUILD = mlxBuild('0.28.4', HELP);
 const S = settings({ command: ['mlx_lm.server'], model: M, draftModel: D });
-const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null };
-const k = (n: number): SpecConfig => ({ numSpeculativeTokens: n, draftModel: D });
+const base: SpecConfig = { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null };
+const k = (n: number): SpecConfig => ({ numSpeculativeTokens: n, draftModel: D, method: null, draftPMin: null });
 
 describe('the version command, per command shape', () => {
   it.each([
@@ -75,7 +75,7 @@ describe('argv: one launch for every k', () => {
     expect(mlxLaunchArgv(s, base, BUILD)).toEqual(['python', '-m', 'mlx_lm', 'server', '--model', M, '--host', '127.0.0.1', '--port', '8080', '--max-tokens', '2048']);
     const e = (() => {
       try {
-        mlxLaunchArgv(s, { numSpeculativeTokens: 3, draftModel: null }, BUILD);
+        mlxLaunchArgv(s, { numSpeculativeTokens: 3, draftModel: null, method: null, draftPMin: null }, BUILD);
       } catch (err) {
         return err as SpecTuneError;
       }

@@ -63,7 +63,7 @@ describe('Ollama persona', () => {
     const req = prompt('qwen3.5:9b');
     const loads: number[] = [];
     for (const k of [0, 0, 4, 4]) {
-      const { read } = await send(ollamaEngine, ollama.url, req, { numSpeculativeTokens: k, draftModel: null });
+      const { read } = await send(ollamaEngine, ollama.url, req, { numSpeculativeTokens: k, draftModel: null, method: null, draftPMin: null });
       expect(read).not.toBeNull();
       const usage = ollamaEngine.engineUsage?.(read!.finalObject);
       expect(usage?.completionTokens).toBe(read!.usage?.completionTokens);
@@ -94,11 +94,11 @@ describe('LM Studio persona', () => {
     const fromResponse = lmstudioEngine.acceptance.kind === 'per-response' ? lmstudioEngine.acceptance.fromResponse : null;
     expect(fromResponse).not.toBeNull();
 
-    const base = await send(lmstudioEngine, lms.url, req, { numSpeculativeTokens: 0, draftModel: null });
+    const base = await send(lmstudioEngine, lms.url, req, { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null });
     expect(base.read?.usage?.completionTokens).toBeGreaterThan(0);
     expect(fromResponse!(base.read!.finalObject)).toBeNull();
 
-    const draft = await send(lmstudioEngine, lms.url, req, { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct' });
+    const draft = await send(lmstudioEngine, lms.url, req, { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct', method: null, draftPMin: null });
     const counts = fromResponse!(draft.read!.finalObject);
     expect(counts?.draftTokens).toBeGreaterThan(0);
     expect(counts!.acceptedTokens).toBeLessThanOrEqual(counts!.draftTokens);
@@ -108,7 +108,7 @@ describe('LM Studio persona', () => {
   });
 
   it('a draft LM Studio refuses answers 400 whose message (what the bench client reports) names the reason', async () => {
-    const { res, read } = await send(lmstudioEngine, lms.url, prompt('qwen2.5-7b-instruct'), { numSpeculativeTokens: null, draftModel: 'llama-3.2-1b-instruct' });
+    const { res, read } = await send(lmstudioEngine, lms.url, prompt('qwen2.5-7b-instruct'), { numSpeculativeTokens: null, draftModel: 'llama-3.2-1b-instruct', method: null, draftPMin: null });
     expect(read).toBeNull();
     expect(res.status).toBe(400);
     expect(serverErrorMessage(await res.text())).toMatch(/vocabulary/i);

@@ -67,7 +67,7 @@ describe('configurations and requests', () => {
   });
 
   it('chat: native /api/chat, streamed NDJSON, k in options (0 sent explicitly for the baseline)', () => {
-    expect(ollamaEngine.shapeRequest(REQ, { numSpeculativeTokens: 0, draftModel: null })).toEqual({
+    expect(ollamaEngine.shapeRequest(REQ, { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null })).toEqual({
       path: '/api/chat',
       dialect: 'ndjson',
       body: {
@@ -80,12 +80,12 @@ describe('configurations and requests', () => {
         options: { temperature: 0, seed: 7, num_predict: 128, draft_num_predict: 0 },
       },
     });
-    expect(ollamaEngine.shapeRequest(REQ, { numSpeculativeTokens: 6, draftModel: null }).body.options).toMatchObject({ draft_num_predict: 6 });
-    expect(ollamaEngine.shapeRequest(REQ, { numSpeculativeTokens: null, draftModel: null }).body.options).not.toHaveProperty('draft_num_predict');
+    expect(ollamaEngine.shapeRequest(REQ, { numSpeculativeTokens: 6, draftModel: null, method: null, draftPMin: null }).body.options).toMatchObject({ draft_num_predict: 6 });
+    expect(ollamaEngine.shapeRequest(REQ, { numSpeculativeTokens: null, draftModel: null, method: null, draftPMin: null }).body.options).not.toHaveProperty('draft_num_predict');
   });
 
   it('completions: /api/generate raw (no chat template), system text before the prompt', () => {
-    const r = ollamaEngine.shapeRequest({ ...REQ, api: 'completions' }, { numSpeculativeTokens: 3, draftModel: null });
+    const r = ollamaEngine.shapeRequest({ ...REQ, api: 'completions' }, { numSpeculativeTokens: 3, draftModel: null, method: null, draftPMin: null });
     expect(r).toMatchObject({ path: '/api/generate', dialect: 'ndjson', body: { prompt: 'Be brief.\n\nExplain speculative decoding.', raw: true, stream: true, options: { draft_num_predict: 3 } } });
   });
 });
@@ -162,11 +162,11 @@ describe('the plain message for a model that does not draft', () => {
 describe('recommend', () => {
   const input = { settings: null, build: null, url: 'http://127.0.0.1:11434', model: 'qwen3.5:9b' };
   it('nothing to launch: the Modelfile PARAMETER and the request option', () => {
-    const r = ollamaEngine.recommend({ ...input, config: { numSpeculativeTokens: 6, draftModel: null } });
+    const r = ollamaEngine.recommend({ ...input, config: { numSpeculativeTokens: 6, draftModel: null, method: null, draftPMin: null } });
     expect(r.command).toBeNull();
     expect(r.argv).toBeNull();
     expect(r.setting).toContain('PARAMETER draft_num_predict 6');
     expect(r.setting).toContain('"options": {"draft_num_predict": 6}');
-    expect(ollamaEngine.recommend({ ...input, config: { numSpeculativeTokens: 0, draftModel: null } }).setting).toContain('PARAMETER draft_num_predict 0 (drafting off)');
+    expect(ollamaEngine.recommend({ ...input, config: { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null } }).setting).toContain('PARAMETER draft_num_predict 0 (drafting off)');
   });
 });

@@ -178,7 +178,7 @@ describe('HistoryStore', () => {
     writeFileSync(run.reportPath, readFileSync(join(import.meta.dirname, 'fixtures', 'report-v1.json'), 'utf8'));
     await store.finish(run.runId, { status: 'complete' });
     const report = store.get(run.runId);
-    expect(report.schemaVersion).toBe(2);
+    expect(report.schemaVersion).toBe(3);
     expect(report.server).toMatchObject({ kind: 'vllm', engineVersion: '0.15.1' });
     expect(report.status).toBe('complete');
     expect(store.list()[0]).toMatchObject({ runId: run.runId, status: 'complete', recommendedK: report.recommendation?.numSpeculativeTokens });

@@ -24,8 +24,8 @@ const LLAMA_SIM = [...simulatorCommand(), 'llama-server'];
 describe('mlx_lm: one request at a time with a draft', () => {
   it('refuses levels above 1 for a k > 0 and measures the baseline (draft unloaded)', async () => {
     const refuse = mlxEngine.load!.refuseConcurrency!;
-    expect(await refuse({ config: { numSpeculativeTokens: 3, draftModel: 'd' }, settings: null, ask: null })).toMatch(/one request at a time while a draft model is loaded/);
-    expect(await refuse({ config: { numSpeculativeTokens: 0, draftModel: null }, settings: null, ask: null })).toBeNull();
+    expect(await refuse({ config: { numSpeculativeTokens: 3, draftModel: 'd', method: null, draftPMin: null }, settings: null, ask: null })).toMatch(/one request at a time while a draft model is loaded/);
+    expect(await refuse({ config: { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null }, settings: null, ask: null })).toBeNull();
   });
 });
 
@@ -43,13 +43,13 @@ describe('LM Studio: MLX models cannot speculate batched', { timeout: 60_000 }, 
 
   it('reads compatibility_type from /api/v0/models: mlx with a draft refused, gguf and the baseline measured', async () => {
     const refuse = lmstudioEngine.load!.refuseConcurrency!;
-    const draft = { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct' };
+    const draft = { numSpeculativeTokens: null, draftModel: 'qwen2.5-0.5b-instruct', method: null, draftPMin: null };
     const model = 'qwen2.5-7b-instruct';
     expect(await refuse({ config: draft, settings: null, ask: askAt(mlx.url), model })).toMatch(/MLX engine refuses speculative decoding for batched/);
     // Without the model's name, what is loaded decides.
     expect(await refuse({ config: draft, settings: null, ask: askAt(mlx.url), model: null })).toMatch(/MLX/);
     expect(await refuse({ config: draft, settings: null, ask: askAt(gguf.url), model })).toBeNull();
-    expect(await refuse({ config: { numSpeculativeTokens: null, draftModel: null }, settings: null, ask: askAt(mlx.url), model })).toBeNull();
+    expect(await refuse({ config: { numSpeculativeTokens: null, draftModel: null, method: null, draftPMin: null }, settings: null, ask: askAt(mlx.url), model })).toBeNull();
   });
 });
 

@@ -105,7 +105,7 @@ function context(url: string, c: number, repeats: number, extra: Partial<LevelCo
     plan,
     engine,
     build: null,
-    config: { numSpeculativeTokens: 0, draftModel: null },
+    config: { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null },
     matrix,
     concurrency: c,
     warmup: false,

@@ -38,7 +38,7 @@ describe('measureRounds across calls and a relaunch', { timeout: 90_000 }, () =>
     const matrix: MatrixCell[] = resolvePromptTypes(plan.promptTypes, plan.customPrompts).flatMap((pt) => resolveSystemPrompts(plan.systemPrompts, plan.customSystemPrompts).map((sp) => ({ pt, sp })));
     const recorded: Measurement[] = [];
     const sessionOn = (k: number, warmup = false) =>
-      new ConfigSession({ plan: { ...plan, warmup }, engine, build: null, config: { numSpeculativeTokens: k, draftModel: base.draftModel! }, matrix, record: async (m) => void recorded.push(m), onPhase: () => {} });
+      new ConfigSession({ plan: { ...plan, warmup }, engine, build: null, config: { numSpeculativeTokens: k, draftModel: base.draftModel!, method: null, draftPMin: null }, matrix, record: async (m) => void recorded.push(m), onPhase: () => {} });
     const k3 = sessionOn(3);
 
     k3.bind(await launch(server, onK(3)));
@@ -84,7 +84,7 @@ describe('measureRounds across calls and a relaunch', { timeout: 90_000 }, () =>
     const plan = SweepPlanSchema.parse({ mode: 'managed', server: settings, tokens: [2], promptTypes: ['code'], systemPrompts: ['direct'], repeats: 1, maxTokens: 12, warmup: true });
     const matrix: MatrixCell[] = resolvePromptTypes(plan.promptTypes, plan.customPrompts).map((pt) => ({ pt, sp: resolveSystemPrompts(plan.systemPrompts, plan.customSystemPrompts)[0] }));
     const phases: string[] = [];
-    const session = new ConfigSession({ plan, engine, build: null, config: { numSpeculativeTokens: 2, draftModel: settings.draftModel! }, matrix, record: async () => {}, onPhase: (_l, phase) => phases.push(phase) });
+    const session = new ConfigSession({ plan, engine, build: null, config: { numSpeculativeTokens: 2, draftModel: settings.draftModel!, method: null, draftPMin: null }, matrix, record: async () => {}, onPhase: (_l, phase) => phases.push(phase) });
     const warmups = () => phases.filter((p) => p === 'warmup').length;
 
     const conn = await launch(server, settings);

@@ -16,6 +16,7 @@ import {
 } from '../src/engines/vllm/argv';
 import { formatCommand, shellQuote, splitArgs } from '../src/shared/shell-words';
 import { versionArgv, versionFromOutput } from '../src/engines/vllm/version';
+import { vllmEngine } from '../src/engines/vllm';
 
 function v(text: string): VllmVersion {
   const parsed = parseVllmVersion(text);
@@ -308,5 +309,44 @@ describe('shellQuote / formatCommand / splitArgs', () => {
     const words = argv({ extraArgs: extra }, '0.15.1');
     expect(words.slice(-4)).toEqual(['--served-model-name', 'team model', '--override-generation-config', '{"temperature": 0}']);
     expect(shellWords(formatCommand(words))).toEqual(words);
+  });
+});
+
+describe('methods compared in one sweep (the engine lists one configuration per method, k and draft)', () => {
+  const D = 'Qwen/Qwen2.5-0.5B-Instruct';
+  const launch = (config: { method: string | null; draftModel: string | null; k: number }, version: string) => {
+    const s = parseOrThrow(ServerSettingsSchema, { model: 'Qwen/Qwen2.5-7B-Instruct', port: 8000, draftModel: D });
+    return vllmEngine.launch!.argv(s, { numSpeculativeTokens: config.k, draftModel: config.draftModel, method: config.method, draftPMin: null }, { raw: version, facts: {} });
+  };
+
+  it('a lookup method gets no model even when the launch names a draft for the other arms', () => {
+    expect(specConfig(launch({ method: 'ngram', draftModel: null, k: 4 }, '0.15.1'))).toEqual({ method: 'ngram', num_speculative_tokens: 4, prompt_lookup_max: 4 });
+    expect(specConfig(launch({ method: 'suffix', draftModel: null, k: 6 }, '0.15.1'))).toEqual({ method: 'suffix', num_speculative_tokens: 6 });
+    expect(specConfig(launch({ method: 'draft_model', draftModel: D, k: 3 }, '0.15.1'))).toEqual({ method: 'draft_model', model: D, num_speculative_tokens: 3 });
+  });
+
+  it('refuses a method the installed version lacks, naming those it takes', () => {
+    expect(() => launch({ method: 'suffix', draftModel: null, k: 4 }, '0.11.0')).toThrow(/vLLM 0\.11\.0 has no speculation method "suffix" \(suffix decoding arrived in vLLM 0\.11\.1\)/);
+    const e = (() => {
+      try {
+        launch({ method: 'lookahead', draftModel: null, k: 4 }, '0.15.1');
+      } catch (err) {
+        return err as SpecTuneError;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(e.hint).toContain('draft_model, ngram, eagle, eagle3, mtp, medusa, suffix');
+  });
+
+  it('configurations(): the baseline once, then every k for each method; only draft methods carry the draft', () => {
+    const s = parseOrThrow(ServerSettingsSchema, { model: 'Qwen/Qwen2.5-7B-Instruct', draftModel: D });
+    const configs = vllmEngine.configurations({ tokens: [0, 2, 4], draftModels: [D], methods: ['draft_model', 'ngram'], settings: s });
+    expect(configs).toEqual([
+      { numSpeculativeTokens: 0, draftModel: null, method: null, draftPMin: null },
+      { numSpeculativeTokens: 2, draftModel: D, method: 'draft_model', draftPMin: null },
+      { numSpeculativeTokens: 4, draftModel: D, method: 'draft_model', draftPMin: null },
+      { numSpeculativeTokens: 2, draftModel: null, method: 'ngram', draftPMin: null },
+      { numSpeculativeTokens: 4, draftModel: null, method: 'ngram', draftPMin: null },
+    ]);
   });
 });

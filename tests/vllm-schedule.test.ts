@@ -103,7 +103,7 @@ describe('the version gate and the argv', () => {
 
   it('other launched engines refuse a schedule in their argv', () => {
     const llama = settings({ engine: 'llamacpp', command: ['llama-server'], method: undefined, draftModel: 'draft.gguf', model: 'm.gguf', numSpeculativeTokens: 5, speculativeSchedule: entries });
-    expect(thrown(() => llamaCppEngine.launch!.argv(llama, { numSpeculativeTokens: 5, draftModel: 'draft.gguf' }, { raw: 'b7800', facts: {} })).message).toMatch(/no per-batch-size draft length/);
+    expect(thrown(() => llamaCppEngine.launch!.argv(llama, { numSpeculativeTokens: 5, draftModel: 'draft.gguf', method: null, draftPMin: null }, { raw: 'b7800', facts: {} })).message).toMatch(/no per-batch-size draft length/);
     const mlx = settings({ engine: 'mlx', command: ['mlx_lm.server'], method: undefined, draftModel: 'd', model: 'm', speculativeSchedule: entries });
     expect(thrown(() => buildMlxArgv(mlx, { draftModel: 'd', k: 5 }, mlxBuild('0.28.0', '--draft-model --num-draft-tokens'))).message).toMatch(/no per-batch-size draft length/);
   });

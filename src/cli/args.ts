@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { EndpointSchema, type Endpoint } from '../shared/schemas';
-import { parseKList } from '../shared/plan-builder';
+import { parseKList, parseMethodList, parsePMinList } from '../shared/plan-builder';
 
 export function intArg(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -27,6 +27,20 @@ export function numberArg(min: number, max: number) {
 /** "0,3,5,7", "1-8", "0,2-6": the plan builder's k-list syntax, refused in its words. */
 export function tokenListArg(value: string): number[] {
   const r = parseKList(value, 'flag');
+  if (!r.ok) throw new InvalidArgumentError(r.error);
+  return r.value;
+}
+
+/** "0,0.3,0.6": the plan builder's cut-off list, refused in its words. */
+export function pMinListArg(value: string): number[] {
+  const r = parsePMinList(value);
+  if (!r.ok) throw new InvalidArgumentError(r.error);
+  return r.value;
+}
+
+/** "draft-simple,ngram-simple": method words; which ones the engine takes is checked with the plan. */
+export function methodListArg(value: string): string[] {
+  const r = parseMethodList(value);
   if (!r.ok) throw new InvalidArgumentError(r.error);
   return r.value;
 }

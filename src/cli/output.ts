@@ -8,6 +8,7 @@ import pc from 'picocolors';
 import { ServerSettingsSchema, type EndpointStatus, type GroupComparison, type Report } from '../shared/schemas';
 import { ENGINE_IDENTITY } from '../shared/engine-descriptor';
 import { configKey, isBaseline } from '../shared/report-builder';
+import { settingOf } from '../shared/config-key';
 import { engineById } from '../engines';
 import { noRecommendationReason } from './outcome';
 import { formatLevelBlocks, formatLevelPicks, formatLoadAdvice, hasLoadLevels } from './load-output';
@@ -151,7 +152,7 @@ function realEngineCommand(report: Report): { label: string; command: string } |
   const schedule = r.schedule?.confirmed && r.argv ? r.schedule : null;
   try {
     const rec = engine.recommend({
-      config: { numSpeculativeTokens: schedule ? schedule.numSpeculativeTokens : r.numSpeculativeTokens, draftModel: r.draftModel ?? null },
+      config: { ...settingOf(r), numSpeculativeTokens: schedule ? schedule.numSpeculativeTokens : r.numSpeculativeTokens },
       settings: { ...sim, command: engine.descriptor.defaultCommand, extraArgs, ...(schedule ? { speculativeSchedule: schedule.entries } : {}) },
       build: report.server.engineVersion ? { raw: report.server.engineVersion, facts: {} } : null,
       url: report.server.url,

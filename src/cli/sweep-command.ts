@@ -21,17 +21,16 @@ import {
   CustomPromptsFileSchema,
   DEFAULT_ENDPOINTS,
   formatZodError,
-  SPEC_METHODS,
   type CustomPromptsFile,
   type SweepPlan,
 } from '../shared/schemas';
-import { buildSweepPlan, MAX_TOKENS, PLAN_DEFAULTS, REPEATS, type PlanTarget } from '../shared/plan-builder';
+import { buildSweepPlan, knobIssues, MAX_TOKENS, PLAN_DEFAULTS, REPEATS, type PlanTarget } from '../shared/plan-builder';
 import { splitArgs } from '../shared/shell-words';
-import { DEFAULT_ENGINE, ENGINE_IDS } from '../shared/engine-descriptor';
+import { DEFAULT_ENGINE, ENGINE_IDS, methodTakesDraft } from '../shared/engine-descriptor';
 import { ENGINES, engineById } from '../engines';
 import type { Engine } from '../engines/engine';
 import { startDemoServer, type DemoServer } from '../core/demo-server';
-import { intArg, listArg, numberArg, numberListArg, plainNumberArg, tokenListArg } from './args';
+import { intArg, listArg, methodListArg, numberArg, numberListArg, plainNumberArg, pMinListArg, tokenListArg } from './args';
 import { formatEta, formatReport, formatStatus } from './output';
 
 interface SweepFlags {
@@ -40,7 +39,8 @@ interface SweepFlags {
   vllmCommand?: string;
   model?: string;
   draftModel?: string[];
-  method?: (typeof SPEC_METHODS)[number];
+  method?: string[];
+  draftPMin?: number[];
   tokens?: number[];
   strategy?: 'adaptive' | 'exhaustive';
   repeats: number;
@@ -77,6 +77,8 @@ const FLAG_FOR: Record<string, string> = {
   'server.model': '--model',
   'server.draftModel': '--draft-model',
   'server.method': '--method',
+  methods: '--method',
+  draftPMins: '--draft-p-min',
   'server.port': '--port',
   'server.host': '--host',
   'server.command': '--server-command',
@@ -137,21 +139,42 @@ function launchCommandExamples(): string {
     .join(', ');
 }
 
-/** The draft models given: one per launch, or a list where the engine swaps drafts per request. */
-function draftModelsFor(engine: Engine, given: string[] | undefined): string[] {
-  const drafts = given ?? [];
-  if (drafts.length > 1 && !engine.descriptor.draftPerRequest) {
-    const swappers = ENGINES.filter((e) => e.descriptor.draftPerRequest).map((e) => e.descriptor.id);
-    throw new SpecTuneError('INVALID_INPUT', `--draft-model: ${engine.descriptor.label} loads one draft model per launch, so give one (got ${drafts.length})`, {
-      hint: `compare several draft models in one sweep with an engine that swaps them per request (${swappers.join(', ')}), or run one sweep per draft model`,
-    });
-  }
-  return drafts;
+/** Engines by a knob they have, for the help text ("llama.cpp, embedded llama.cpp"). */
+function enginesWith(has: (d: Engine['descriptor']) => boolean): string {
+  return ENGINES.filter((e) => has(e.descriptor)).map((e) => e.descriptor.label).join(', ');
+}
+
+/** Each engine's method words, for the help text. */
+function methodHelp(): string {
+  return ENGINES.filter((e) => e.descriptor.knobs.methods.length > 0)
+    .map((e) => {
+      const k = e.descriptor.knobs;
+      const aliases = Object.entries(k.methodAliases).map(([a, m]) => `; ${a} = ${m}`).join('');
+      return `${e.descriptor.label}: ${k.methods.join(', ')}${aliases}`;
+    })
+    .join(' — ');
 }
 
 /** Custom prompts join the sweep unless the user picked the ids explicitly (commander's default array is the same object). */
 function withCustomIds(given: string[], defaults: readonly string[], custom: readonly { id: string }[]): string[] {
   return given === defaults ? [...given, ...custom.map((p) => p.id).filter((id) => !given.includes(id))] : given;
+}
+
+/**
+ * A running server keeps the method and cut-off it was started with: refused on an attached sweep,
+ * in the words of the engine's knobs where the engine has no such knob at all.
+ */
+function refuseAttachedKnobs(f: SweepFlags, d: Engine['descriptor'], demoUrl: string | undefined): void {
+  const attached = (f.url ?? demoUrl ?? (d.lifecycle === 'attached' ? d.defaultUrl : undefined)) !== undefined;
+  const methods = f.method ?? [];
+  const pMins = f.draftPMin ?? [];
+  if (!attached || (methods.length === 0 && pMins.length === 0)) return;
+  const flagOf: Record<string, string> = { methods: '--method', draftPMins: '--draft-p-min', draftModels: '--draft-model' };
+  const issue = knobIssues(d, { methods, draftPMins: pMins }, ENGINES.map((e) => e.descriptor))[0];
+  if (issue) throw new SpecTuneError('INVALID_INPUT', `${flagOf[issue.path[0]]}: ${issue.message}`);
+  throw new SpecTuneError('INVALID_INPUT', `${methods.length > 0 ? '--method' : '--draft-p-min'}: an attached server runs the method and cut-off it was started with`, {
+    hint: 'let SpecTune launch the engine to compare them (leave out --url), or leave the flag out',
+  });
 }
 
 /** Where an attached sweep measures, or null when SpecTune launches the engine. */
@@ -179,12 +202,13 @@ async function managedTarget(f: SweepFlags, d: Engine['descriptor'], drafts: str
   return {
     mode: 'managed',
     draftModels: drafts,
+    methods: f.method ?? [],
+    draftPMins: f.draftPMin ?? [],
     server: {
       engine: d.id,
       command,
       model: f.model ?? realDemo?.model ?? d.demo.model,
       draftModel: drafts[0],
-      method: f.method,
       host: f.host,
       // The demo must not collide with a real server on the default port.
       port: f.port ?? (f.demo ? await freePort(f.host) : PLAN_DEFAULTS.port),
@@ -203,11 +227,14 @@ async function planFromFlags(f: SweepFlags, demoUrl?: string, realDemo?: RealDem
   const d = engine.descriptor;
   const custom = f.prompts ? await readPromptsFile(f.prompts) : { promptTypes: [], systemPrompts: [] };
   const demoDrafts = realDemo ? (realDemo.draftModel ? [realDemo.draftModel] : []) : d.demo.draftModels;
-  const drafts = draftModelsFor(engine, f.draftModel ?? (f.demo && !f.method ? demoDrafts : undefined));
+  const lookupOnly = (f.method ?? []).length > 0 && !(f.method ?? []).some((m) => methodTakesDraft(d.knobs, m));
+  const drafts = f.draftModel ?? (f.demo && !lookupOnly ? demoDrafts : []);
+  refuseAttachedKnobs(f, d, demoUrl);
   if (f.url && f.demo) throw new SpecTuneError('INVALID_INPUT', '--url and --demo together: --demo starts its own simulated server', { hint: 'drop one of them' });
   const target = attachedTarget(f, d, drafts, demoUrl) ?? (await managedTarget(f, d, drafts, realDemo));
   const built = buildSweepPlan({
     engine: target.mode === 'attached' && !f.engine ? null : d,
+    peers: ENGINES.map((e) => e.descriptor),
     target,
     tokens: f.tokens,
     demo: f.demo,
@@ -251,8 +278,9 @@ export function registerSweepCommand(program: Command): void {
     .option('--server-command <cmd>', `how to run a launched engine (default: its own command: ${launchCommandExamples()}), a path to it, or an interpreter and module ("python -m …")`)
     .addOption(new Option('--vllm-command <cmd>', 'alias of --server-command').hideHelp())
     .option('--model <model>', 'target model to serve (llama.cpp: a .gguf path)')
-    .option('--draft-model <models>', 'draft model; a comma list where the engine swaps drafts per request (LM Studio)', listArg)
-    .addOption(new Option('--method <method>', 'speculation method instead of a draft model').choices(SPEC_METHODS))
+    .option('--draft-model <models>', `draft models to compare, a comma list (a launch per draft on ${enginesWith((d) => d.knobs.draftModels === 'launch')}; swapped per request on ${enginesWith((d) => d.knobs.draftModels === 'per-request')})`, listArg)
+    .option('--method <list>', `speculation methods to compare, in the engine's own words (${methodHelp()}); a method without a draft model (n-gram, suffix) gets none`, methodListArg)
+    .option('--draft-p-min <list>', `draft confidence cut-offs to compare, each 0..1, e.g. 0,0.3,0.6 (${enginesWith((d) => d.knobs.pMin !== 'none')}; default 0, always passed)`, pMinListArg)
     .option('--tokens <list>', `k values to compare: a list or ranges (0,3,5,7 or 1-8; a range always adds the baseline 0), 0 = baseline (default: ${PLAN_DEFAULTS.launchedTokens.join(',')}; with --url, the one k the server runs with, default 0)`, tokenListArg)
     .addOption(
       new Option('--strategy <s>', 'adaptive: predict the k-curve and measure only the k that decide; exhaustive: every k; both sample more until the pick is decided (default: adaptive when more than three k > 0)').choices([

@@ -7,6 +7,7 @@
 import { execa } from 'execa';
 import { SpecTuneError } from '../shared/errors';
 import type { Report } from '../shared/schemas';
+import { settingOf } from '../shared/config-key';
 import { formatCommand } from '../shared/shell-words';
 import { engineById } from '../engines';
 
@@ -24,7 +25,7 @@ export async function applyAttached(report: Report, confirm: boolean): Promise<{
       hint: `set it yourself: ${rec.setting ?? rec.command ?? 'see the recommendation'}`,
     });
   }
-  const argvs = await engine.applyAttached({ config: { numSpeculativeTokens: rec.numSpeculativeTokens, draftModel: rec.draftModel ?? null }, model: report.server.model });
+  const argvs = await engine.applyAttached({ config: settingOf(rec), model: report.server.model });
   const commands = argvs.map((a) => formatCommand(a).replace(/ \\\n\s+/g, ' '));
   if (!confirm) return { commands, ran: false };
   for (const [file, ...args] of argvs) {

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { SpecTuneError } from '../shared/errors';
 import { RunSummarySchema, type RunSummary } from '../shared/ipc-contract';
 import { buildReport, type ConfigRun } from '../shared/report-builder';
-import { launchKey } from '../shared/config-key';
+import { knobFields, launchKey } from '../shared/config-key';
 import { BUILTIN_PROMPT_TYPES, BUILTIN_SYSTEM_PROMPTS, resolvePromptTypes, resolveSystemPrompts } from '../shared/prompts';
 import {
   AcceptanceStatsSchema,
@@ -206,9 +206,11 @@ function configRunsOf(records: readonly unknown[]): ConfigRun[] {
     const acceptance = AcceptanceStatsSchema.safeParse(r.acceptance);
     // Load levels: one entry per (configuration, level); the level keeps them apart.
     const concurrency = typeof r.concurrency === 'number' && r.concurrency > 1 ? r.concurrency : undefined;
-    byKey.set(JSON.stringify([r.numSpeculativeTokens, r.draftModel ?? null, concurrency ?? 1]), {
+    byKey.set(JSON.stringify([r.numSpeculativeTokens, r.draftModel ?? null, r.method ?? null, r.draftPMin ?? null, concurrency ?? 1]), {
       numSpeculativeTokens: r.numSpeculativeTokens,
       draftModel: typeof r.draftModel === 'string' ? r.draftModel : null,
+      ...(typeof r.method === 'string' ? { method: r.method } : {}),
+      ...(typeof r.draftPMin === 'number' ? { draftPMin: r.draftPMin } : {}),
       failed: r.failed === true,
       error: typeof r.error === 'string' ? r.error : undefined,
       ...(r.cutShort === true ? { cutShort: true } : {}),
@@ -255,7 +257,7 @@ function rebuildReport(meta: RunMeta | null, records: readonly unknown[]): Repor
   // The configuration being measured when the app died has measurements but no config line yet.
   for (const m of measurements) {
     const same = (c: ConfigRun) => launchKey(c) === launchKey(m);
-    if (!configs.some(same)) configs.push({ numSpeculativeTokens: m.numSpeculativeTokens, draftModel: m.draftModel ?? null, failed: false });
+    if (!configs.some(same)) configs.push({ numSpeculativeTokens: m.numSpeculativeTokens, draftModel: m.draftModel ?? null, ...knobFields(m), failed: false });
   }
   const server = plan.server;
   const report = buildReport({

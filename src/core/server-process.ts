@@ -174,9 +174,9 @@ function launchEnv(settings: ServerSettings, scrub: readonly string[], marker: s
   return { ...env, ...settings.env, PYTHONUNBUFFERED: '1', [LAUNCH_MARKER]: marker };
 }
 
-/** The argv for the settings' own k and draft model on this build. */
+/** The argv for the settings' own setting (k, draft model, method, cut-off) on this build. */
 function argvOf(settings: ServerSettings, build: EngineBuild): string[] {
-  const config = { numSpeculativeTokens: settings.numSpeculativeTokens, draftModel: settings.draftModel ?? null };
+  const config = { numSpeculativeTokens: settings.numSpeculativeTokens, draftModel: settings.draftModel ?? null, method: settings.method ?? null, draftPMin: settings.draftPMin ?? null };
   return launchSupport(engineById(settings.engine)).argv(settings, config, build);
 }
 

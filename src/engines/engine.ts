@@ -18,11 +18,29 @@ import type { SecretPlaceholders } from '../shared/redact';
 
 export type { EngineDescriptor, EngineId };
 
-/** One point a sweep measures. k = null: the engine's own draft length, which SpecTune cannot set (LM Studio without `lms`). */
+/**
+ * One point a sweep measures: the whole speculative setting. k = null: the engine's own draft
+ * length, which SpecTune cannot set (LM Studio without `lms`).
+ */
 export interface SpecConfig {
   numSpeculativeTokens: number | null;
-  /** The draft model this configuration uses (null: none, or the engine's method needs none). */
+  /** The draft model this configuration uses (null: none, or the method needs none). */
   draftModel: string | null;
+  /**
+   * The speculation method in the engine's own words (llama.cpp's --spec-type value, vLLM's
+   * speculative-config method); null: the engine's default (its draft-model method), and the baseline.
+   */
+  method: string | null;
+  /**
+   * The draft's confidence cut-off: a number (0 included, always passed) where the engine has one and
+   * the method drafts with a model; null where there is none.
+   */
+  draftPMin: number | null;
+}
+
+/** A setting with the knobs it does not name left at their defaults (null). */
+export function specConfig(c: Pick<SpecConfig, 'numSpeculativeTokens'> & Partial<SpecConfig>): SpecConfig {
+  return { numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel ?? null, method: c.method ?? null, draftPMin: c.draftPMin ?? null };
 }
 
 export const isBaselineConfig = (c: SpecConfig): boolean => c.numSpeculativeTokens === 0 || (c.numSpeculativeTokens === null && c.draftModel === null);
@@ -151,8 +169,12 @@ export interface RecommendInput {
 /** What the sweep needs from the plan to list configurations. */
 export interface ConfigurationInput {
   tokens: readonly number[];
-  /** Draft models to compare (engines that swap them per request), else the launch's one. */
+  /** Draft models to compare (a restart or reload per draft, or swapped per request), else the launch's one. */
   draftModels: readonly string[];
+  /** Methods to compare, in the engine's own words; empty: the launch's method, else the engine's default. */
+  methods?: readonly string[];
+  /** Confidence cut-offs to compare (engines that have one); empty: 0. */
+  draftPMins?: readonly number[];
   settings: ServerSettings | null;
 }
 

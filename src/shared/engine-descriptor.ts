@@ -85,6 +85,37 @@ const ENGINE_FIELDS = [
   'extraArgs',
 ] as const;
 
+/**
+ * The speculative knobs an engine lets a sweep compare, and how a change reaches it: the CLI's help and
+ * refusals and the app's forms derive from this, never from an engine's name.
+ */
+export const EngineKnobsSchema = z.object({
+  /** Several draft models: a launch (restart) per draft, swapped per request, or none (the engine drafts with its own head). */
+  draftModels: z.enum(['launch', 'per-request', 'none']),
+  /** The draft's confidence cut-off (p_min): a launch setting, a reload setting, or none. */
+  pMin: z.enum(['launch', 'reload', 'none']),
+  /** Methods `--method` takes, in the engine's words ([]: only its default); the installed build may take fewer. */
+  methods: z.array(z.string()),
+  /** Those of `methods` that draft with a draft model: only they take one, and only they take a cut-off. */
+  draftMethods: z.array(z.string()),
+  /** Other spellings of a method ('draft' for 'draft-simple'). */
+  methodAliases: z.record(z.string(), z.string()),
+});
+export type EngineKnobs = z.infer<typeof EngineKnobsSchema>;
+
+/** No knob beyond k: engines that run their own drafting (Ollama) or one setting as it is (a generic server). */
+export const NO_KNOBS: EngineKnobs = { draftModels: 'none', pMin: 'none', methods: [], draftMethods: [], methodAliases: {} };
+
+/** The method as the engine names it (an alias resolved); unknown words are returned as given, for the caller to refuse. */
+export function canonicalMethod(knobs: EngineKnobs, word: string): string {
+  return knobs.methodAliases[word] ?? word;
+}
+
+/** Does this method draft with a draft model? null: the engine's default, which does where the engine takes draft models. */
+export function methodTakesDraft(knobs: EngineKnobs, method: string | null): boolean {
+  return method === null ? knobs.draftModels !== 'none' : knobs.draftMethods.includes(canonicalMethod(knobs, method));
+}
+
 export const EngineDescriptorSchema = z.object({
   id: z.enum(ENGINE_IDS),
   label: z.string(),
@@ -105,8 +136,10 @@ export const EngineDescriptorSchema = z.object({
   }),
   /** Form fields that apply (launched engines); attached engines use url + model (+ draft models). */
   fields: z.array(z.enum(ENGINE_FIELDS)),
-  /** Speculation methods the engine knows (empty: draft model only). */
+  /** Speculation methods the engine's launch form offers (empty: draft model only). */
   methods: z.array(z.string()),
+  /** What a sweep can compare besides k. */
+  knobs: EngineKnobsSchema,
   defaultCommand: z.array(z.string()),
   placeholders: z.object({ model: z.string(), draftModel: z.string() }),
   installHint: z.string(),

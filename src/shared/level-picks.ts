@@ -5,7 +5,7 @@
  * Every level is decided by the same rule (report/decide.ts): level 1 compares requests
  * blocked by prompt cell, levels above compare rounds by their aggregate tokens/s.
  */
-import { isBaseline, launchKey, type ConfigKeyed } from './config-key';
+import { isBaseline, knobFields, launchKey, type ConfigKeyed } from './config-key';
 import type { ConfigurationResult, LevelDecision, LevelPick, Recommendation } from './schemas';
 import { percentChange, round } from './stats';
 
@@ -30,6 +30,7 @@ export function pickFromRecommendation(rec: Recommendation, entries: readonly Co
     concurrency: 1,
     numSpeculativeTokens: rec.numSpeculativeTokens,
     draftModel: rec.draftModel ?? null,
+    ...knobFields(rec),
     tokensPerSecond: rec.tokensPerSecond,
     aggregateTokensPerSecond: entry?.aggregateTokensPerSecond ?? null,
     speedupPercent: rec.speedupPercent,
@@ -63,6 +64,7 @@ export function pickAtLoad(level: number, entries: readonly ConfigurationResult[
     concurrency: level,
     numSpeculativeTokens: p.numSpeculativeTokens,
     draftModel: p.draftModel ?? null,
+    ...knobFields(p),
     tokensPerSecond: p.tokensPerSecond,
     aggregateTokensPerSecond: p.aggregateTokensPerSecond ?? null,
     speedupPercent: speedup,

@@ -15,6 +15,7 @@ import { placeholdersFor } from '../../engines';
 import { buildReport, type ConfigKeyed, type ConfigRun, type ScheduleCheck } from '../../shared/report-builder';
 import type { Measurement, Report, SweepPlan, SweepProgress } from '../../shared/schemas';
 import type { SpecConfig } from '../../engines/engine';
+import { knobFields, settingOf } from '../../shared/config-key';
 import { TOOL_VERSION } from '../../node/tool-version';
 import { writeReport, type MeasurementLog } from '../report-io';
 import { startRunFiles, type KeptEvent } from '../report-keeper';
@@ -111,7 +112,7 @@ export class SweepRecorder {
   async entry(run: ConfigRun): Promise<void> {
     if (!this.runs.includes(run)) this.runs.push(run);
     const { concurrency } = run;
-    await this.log.append({ type: 'config', numSpeculativeTokens: run.numSpeculativeTokens, draftModel: run.draftModel, ...(concurrency ? { concurrency } : {}), failed: run.failed, error: run.error, ...(run.cutShort ? { cutShort: true } : {}), acceptance: run.acceptance });
+    await this.log.append({ type: 'config', numSpeculativeTokens: run.numSpeculativeTokens, draftModel: run.draftModel, ...knobFields(run), ...(concurrency ? { concurrency } : {}), failed: run.failed, error: run.error, ...(run.cutShort ? { cutShort: true } : {}), acceptance: run.acceptance });
     await this.save('partial', false);
   }
 
@@ -169,7 +170,7 @@ export class SweepRecorder {
   /** The engine's exact line or setting for a configuration, secrets redacted. */
   private commandFor(c: ConfigKeyed) {
     const { engine, plan, build, launchFor } = this.input.setup;
-    const config: SpecConfig = { numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel ?? null };
+    const config: SpecConfig = settingOf(c);
     const r = engine.recommend({ config, settings: launchFor(config) ?? plan.server ?? null, build, url: this.server.url, model: this.server.model });
     const argv = r.argv && redactArgv(r.argv, this.placeholders, this.known);
     return { argv, command: argv ? formatCommand(argv) : r.command && this.redact(r.command), setting: r.setting && this.redact(r.setting) };

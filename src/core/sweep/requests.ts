@@ -1,5 +1,6 @@
 /** One prompt cell as a request: the engine's request shape and dialect reader, the plan's limits (every level uses this path). */
 import { describeError } from '../../shared/errors';
+import { knobFields } from '../../shared/config-key';
 import type { Engine, SpecConfig } from '../../engines/engine';
 import type { Measurement, SweepPlan } from '../../shared/schemas';
 import { sendRequest, type StreamDetails } from '../bench-client';
@@ -53,6 +54,7 @@ export function measurementOf(config: SpecConfig, cell: Cell, concurrency: numbe
   const base = {
     numSpeculativeTokens: config.numSpeculativeTokens,
     draftModel: config.draftModel,
+    ...knobFields(config),
     promptType: cell.pt.id,
     systemPrompt: cell.sp.id,
     repeat: cell.repeat,

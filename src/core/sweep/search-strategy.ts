@@ -7,7 +7,7 @@
  * (predicted configurations, the summary, the facts behind each level's decision).
  */
 import { isBaselineConfig, type Engine, type SpecConfig } from '../../engines/engine';
-import { launchKey } from '../../shared/config-key';
+import { armKey, knobFields, launchKey } from '../../shared/config-key';
 import { roundScores } from '../../shared/load-figures';
 import type { ConfigRun } from '../../shared/report-builder';
 import type { SearchFacts } from '../../shared/report/decide';
@@ -26,8 +26,8 @@ export function acceptanceKindOf(engine: Engine): AcceptanceKind {
   return engine.descriptor.acceptance.perPosition ? 'per-position' : 'totals';
 }
 
-/** The arm a configuration's k-curve belongs to: its draft model (method and cut-off join it with the knobs issue). */
-const armOf = (c: SpecConfig) => c.draftModel ?? '';
+/** The arm a configuration's k-curve belongs to: its method, draft model and cut-off. */
+const armOf = (c: SpecConfig) => armKey(c);
 
 const toCandidate = (c: SpecConfig): SearchCandidate => ({ key: launchKey(c), arm: armOf(c), k: c.numSpeculativeTokens ?? 0, baseline: isBaselineConfig(c) });
 
@@ -120,6 +120,7 @@ export class SearchStrategy implements SweepStrategy {
         {
           numSpeculativeTokens: c.numSpeculativeTokens,
           draftModel: c.draftModel,
+          ...knobFields(c),
           failed: false,
           predicted: true,
           ...(p

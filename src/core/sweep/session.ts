@@ -10,6 +10,7 @@
  */
 import { isBaselineConfig, type CounterSnapshot, type Engine, type EngineBuild, type SpecConfig } from '../../engines/engine';
 import type { ConfigRun } from '../../shared/report-builder';
+import { knobFields } from '../../shared/config-key';
 import type { AcceptanceStats, Measurement, SweepPlan } from '../../shared/schemas';
 import { addAcceptance, DraftTally } from './acceptance';
 import { FailurePolicy } from './failure-policy';
@@ -156,7 +157,7 @@ export class ConfigSession {
     if (!st) {
       const { config, engine } = this.ctx;
       // Level 1's entry carries no level: it stands for the launch (what the report shows without load levels).
-      const run: ConfigRun = { numSpeculativeTokens: config.numSpeculativeTokens, draftModel: config.draftModel, engine: engine.descriptor.id, failed: false, ...(level > 1 ? { concurrency: level } : {}) };
+      const run: ConfigRun = { numSpeculativeTokens: config.numSpeculativeTokens, draftModel: config.draftModel, ...knobFields(config), engine: engine.descriptor.id, failed: false, ...(level > 1 ? { concurrency: level } : {}) };
       this.levels.set(level, (st = { run, tally: new DraftTally(), counted: undefined, measurements: [], answered: false }));
     }
     return st;

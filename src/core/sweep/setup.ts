@@ -47,12 +47,35 @@ export interface SweepSetup {
 /** Where k lives in a launch: the configuration's own (restart engines), or one launch for all (per-request engines). */
 function launchSettingsFor(engine: Engine, settings: ServerSettings, configs: readonly SpecConfig[]): (c: SpecConfig) => ServerSettings {
   if (engine.descriptor.kChange === 'restart') {
-    return (c) => ({ ...settings, numSpeculativeTokens: c.numSpeculativeTokens ?? settings.numSpeculativeTokens, draftModel: c.draftModel ?? settings.draftModel });
+    return (c) => {
+      if (isBaselineConfig(c)) return { ...settings, numSpeculativeTokens: 0 };
+      // The configuration's setting is the whole of it: no draft for a method that takes none.
+      const own: ServerSettings = { ...settings, numSpeculativeTokens: c.numSpeculativeTokens ?? settings.numSpeculativeTokens };
+      delete own.draftModel;
+      delete own.method;
+      delete own.draftPMin;
+      return { ...own, ...launchKnobs(c) };
+    };
   }
-  // One launch that can serve every configuration: the largest k, with the draft loaded.
+  // One launch per draft model that serves every k of it: the largest k, with that draft loaded.
   const maxK = Math.max(0, ...configs.map((c) => c.numSpeculativeTokens ?? 0));
-  const one = { ...settings, numSpeculativeTokens: maxK };
-  return () => one;
+  const byDraft = new Map<string, ServerSettings>();
+  return (c) => {
+    const draft = c.draftModel ?? settings.draftModel;
+    const key = draft ?? '';
+    if (!byDraft.has(key)) byDraft.set(key, { ...settings, numSpeculativeTokens: maxK, ...(draft ? { draftModel: draft } : {}) });
+    return byDraft.get(key)!;
+  };
+}
+
+/** A configuration's draft model, method and cut-off as launch settings (left out where it has none). */
+function launchKnobs(c: SpecConfig): Partial<ServerSettings> {
+  return { ...(c.draftModel !== null ? { draftModel: c.draftModel } : {}), ...(c.method !== null ? { method: c.method } : {}), ...(c.draftPMin !== null ? { draftPMin: c.draftPMin } : {}) };
+}
+
+/** What the engine lists configurations from. */
+function configurationInput(plan: SweepPlan, settings: ServerSettings | null) {
+  return { tokens: plan.tokens, draftModels: plan.draftModels, methods: plan.methods, draftPMins: plan.draftPMins, settings };
 }
 
 export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | null, signal?: AbortSignal): Promise<SweepSetup> {
@@ -66,7 +89,7 @@ export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | 
     const engine = engineById(settings.engine);
     launchSupport(engine); // refuses, before anything runs, an engine the user runs themselves
     const apiKey = apiKeyFor(engine, plan);
-    const configs = sortBaselineFirst(engine.configurations({ tokens: plan.tokens, draftModels: plan.draftModels, settings }));
+    const configs = sortBaselineFirst(engine.configurations(configurationInput(plan, settings)));
     const build = await server!.detectVersion(settings.command, { signal, engine: settings.engine });
     const launchFor = launchSettingsFor(engine, settings, configs);
     for (const c of configs) await server!.argvFor(launchFor(c), { signal });
@@ -83,7 +106,7 @@ export async function setUpSweep(input: SweepPlanInput, server: ServerProcess | 
   }
   plan = { ...plan, engine: engine.descriptor.id, attachedChangesK: kPerRequest || undefined };
   const apiKey = apiKeyFor(engine, plan);
-  const configs = sortBaselineFirst(engine.configurations({ tokens: plan.tokens, draftModels: plan.draftModels, settings: null }));
+  const configs = sortBaselineFirst(engine.configurations(configurationInput(plan, null)));
   return { plan, engine, configs, matrix, promptTypes, systemPrompts, build: null, launchFor: () => null, apiKey };
 }
 

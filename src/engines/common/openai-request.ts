@@ -1,9 +1,8 @@
 /**
- * The OpenAI-compatible request most engines take, and the configuration list
- * of engines that set k per launch (or per request) with one draft model.
- * Engines add their own fields (per-request k, draft model) on top.
+ * The OpenAI-compatible request most engines take. Engines add their own fields
+ * (per-request k, draft model) on top.
  */
-import type { ConfigurationInput, PromptRequest, RequestShape, SpecConfig } from '../engine';
+import type { PromptRequest, RequestShape } from '../engine';
 
 export function openAiBody(req: PromptRequest): Record<string, unknown> {
   const body: Record<string, unknown> = { model: req.model };
@@ -31,10 +30,4 @@ export function openAiRequest(req: PromptRequest, extra: Record<string, unknown>
     body: { ...openAiBody(req), ...extra },
     dialect: 'openai-sse',
   };
-}
-
-/** Every k in the plan with the launch's draft model (baseline: none). */
-export function sameDraftForEveryK(input: ConfigurationInput): SpecConfig[] {
-  const draft = input.settings?.draftModel ?? input.draftModels[0] ?? null;
-  return input.tokens.map((k) => ({ numSpeculativeTokens: k, draftModel: k === 0 ? null : draft }));
 }

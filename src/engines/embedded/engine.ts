@@ -18,7 +18,8 @@ import { ownProgramCommand, type OwnProgram } from '../../node/own-programs';
 import { runTool, tailLines } from '../../node/run-tool';
 import type { Engine, EngineBuild, SpecConfig } from '../engine';
 import { isBaselineConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { openAiRequest } from '../common/openai-request';
+import { armConfigurations } from '../common/arms';
 import { recommendLaunch } from '../common/recommend-launch';
 import { refuseUnrunnable } from '../common/tool-check';
 import { buildLlamaArgv, LLAMA_MANAGED_FLAGS } from '../common/llama-server/argv';
@@ -55,6 +56,8 @@ export const EMBEDDED_DESCRIPTOR: EngineDescriptor = {
   acceptance: { kind: 'per-response', note: "counted by SpecTune's own draft loop", perPosition: true },
   fields: ['model', 'draftModel', 'extraArgs'],
   methods: [],
+  // SpecTune's own draft loop: a draft model, its cut-off (--draft-p-min), a restart per value.
+  knobs: { draftModels: 'launch', pMin: 'launch', methods: [], draftMethods: [], methodAliases: {} },
   defaultCommand: embeddedServerCommand(),
   placeholders: { model: '/models/target.gguf', draftModel: '/models/draft.gguf' },
   installHint: EMBEDDED_INSTALL_HINT,
@@ -65,13 +68,16 @@ export const EMBEDDED_DESCRIPTOR: EngineDescriptor = {
 
 /**
  * What the embedded server takes: llama-server's renamed flags (--model-draft,
- * --spec-draft-n-max), no --spec-type needed (a draft drafts), no --metrics.
+ * --spec-draft-n-max), its own loop's cut-off (--draft-p-min), no --spec-type
+ * needed (a draft drafts), no --metrics.
  */
 const EMBEDDED_FLAGS: Omit<LlamaFlags, 'build' | 'commit'> = {
   draftLength: '--spec-draft-n-max',
   draftMin: '',
   draftModel: '--model-draft',
   specType: 'absent',
+  specTypes: '',
+  draftPMin: '--draft-p-min',
   metrics: false,
   knownFlags: '',
   removedFlags: '',
@@ -101,14 +107,16 @@ async function detectEmbeddedBuild(command: readonly string[], opts: { signal?: 
 }
 
 export function embeddedNoDraftingReason(config: SpecConfig): string | null {
-  if (isBaselineConfig(config)) return null;
+  // Under a cut-off, a draft unsure of every first token drafts nothing: a result, not a fault.
+  if (isBaselineConfig(config) || (config.draftPMin ?? 0) > 0) return null;
   return `k = ${config.numSpeculativeTokens ?? 'default'}: the embedded engine drafted no token in any response (timings had no draft_n): it ran without its draft model or with a draft length of 0; check that --model-draft reached it in the server log`;
 }
 
 function embeddedSetting(config: SpecConfig): string {
   if (isBaselineConfig(config)) return 'no draft model (plain decoding)';
   const k = config.numSpeculativeTokens;
-  return `--model-draft ${config.draftModel ?? 'DRAFT.gguf'}${k === null ? '' : ` --spec-draft-n-max ${k}`} (llama-server's flags; llama.cpp builds from June 2026 also need --spec-type draft-simple)`;
+  const pMin = ` --draft-p-min ${config.draftPMin ?? 0}`;
+  return `--model-draft ${config.draftModel ?? 'DRAFT.gguf'}${k === null ? '' : ` --spec-draft-n-max ${k}`}${pMin} (llama-server's flags; llama.cpp builds from June 2026 also need --spec-type draft-simple and spell the cut-off --spec-draft-p-min)`;
 }
 
 const embeddedArgv = (s: Parameters<typeof buildLlamaArgv>[0], c: SpecConfig, b: EngineBuild) => buildLlamaArgv(s, c, b, { serverLabel: `the embedded engine (${b.raw})` });
@@ -124,7 +132,7 @@ export const embeddedEngine: Engine = {
     argv: embeddedArgv,
     managedFlags: LLAMA_MANAGED_FLAGS,
   },
-  configurations: sameDraftForEveryK,
+  configurations: (input) => armConfigurations(input, EMBEDDED_DESCRIPTOR.knobs),
   shapeRequest: (req) => openAiRequest(req),
   acceptance: { kind: 'per-response', fromResponse: draftCountsFromTimings },
   noDraftingError: embeddedNoDraftingReason,

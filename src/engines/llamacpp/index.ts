@@ -9,12 +9,13 @@
  * simple. Per-position figures come through only where a server adds them to
  * timings (the embedded engine does; llama-server does not).
  */
-import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { canonicalMethod, identityOf, methodTakesDraft, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { isBaselineConfig, type Engine, type EngineBuild, type SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { openAiRequest } from '../common/openai-request';
+import { armConfigurations } from '../common/arms';
 import { recommendLaunch } from '../common/recommend-launch';
 import { buildLlamaArgv, LLAMA_MANAGED_FLAGS, LLAMA_SPEC_ENV_VARS } from '../common/llama-server/argv';
-import { llamaFlagsOf } from '../common/llama-server/build';
+import { LLAMA_KNOBS, llamaFlagsOf } from '../common/llama-server/build';
 import { identifyByProps, isEmbeddedBuildInfo } from '../common/llama-server/props';
 import { draftCountsFromTimings } from '../common/llama-server/timings';
 import { detectLlamaBuild, LLAMA_INSTALL_HINT } from './detect';
@@ -30,6 +31,7 @@ export const LLAMACPP_DESCRIPTOR: EngineDescriptor = {
   acceptance: { kind: 'per-response', note: 'timings.draft_n / draft_n_accepted in each response', perPosition: false },
   fields: ['command', 'model', 'draftModel', 'extraArgs'],
   methods: [],
+  knobs: LLAMA_KNOBS,
   defaultCommand: ['llama-server'],
   placeholders: { model: '/models/qwen2.5-7b-instruct-q4_k_m.gguf', draftModel: '/models/qwen2.5-0.5b-instruct-q4_k_m.gguf' },
   installHint: LLAMA_INSTALL_HINT,
@@ -43,10 +45,15 @@ export function llamaSetting(config: SpecConfig, build: EngineBuild | null): str
   const f = build ? llamaFlagsOf(build) : null;
   const k = config.numSpeculativeTokens;
   const length = f?.draftLength || '--spec-draft-n-max';
+  const method = config.method === null ? null : canonicalMethod(LLAMA_KNOBS, config.method);
+  if (method !== null && !methodTakesDraft(LLAMA_KNOBS, method)) {
+    return `--spec-type ${method}${k === null ? '' : ` ${length} ${k}`} — no draft model needed (builds from 2026 with this type in --help)`;
+  }
   const parts = [`--model-draft ${config.draftModel ?? 'DRAFT.gguf'}`];
-  if (!f || f.specType === 'draft-simple') parts.push('--spec-type draft-simple');
+  if (!f || f.specType === 'draft-simple') parts.push(`--spec-type ${method ?? 'draft-simple'}`);
   if (k !== null) parts.push(`${length} ${k}`);
-  const note = f ? '' : ' (builds before April 2026: --draft-max instead of --spec-draft-n-max, and no --spec-type)';
+  parts.push(`${f?.draftPMin || '--spec-draft-p-min'} ${config.draftPMin ?? 0}`);
+  const note = f ? '' : ' (builds before April 2026: --draft-max and --draft-p-min instead, and no --spec-type)';
   return `${parts.join(' ')}${note}`;
 }
 
@@ -65,7 +72,7 @@ export const llamaCppEngine: Engine = {
     secretPlaceholders: { '--api-key': '$LLAMA_API_KEY', '--hf-token': '$HF_TOKEN' },
     outOfMemoryHint: 'offload fewer layers (-ngl) or give a smaller --ctx-size',
   },
-  configurations: sameDraftForEveryK,
+  configurations: (input) => armConfigurations(input, LLAMACPP_DESCRIPTOR.knobs),
   shapeRequest: (req) => openAiRequest(req),
   acceptance: { kind: 'per-response', fromResponse: draftCountsFromTimings },
   noDraftingError: (config: SpecConfig, build: EngineBuild | null) => llamaNoDraftingReason(config, build),

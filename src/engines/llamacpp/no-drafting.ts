@@ -1,6 +1,7 @@
 /** Why a llama-server configuration that should draft drafted nothing, in the words of its build. */
 import type { EngineBuild, SpecConfig } from '../engine';
-import { llamaFlagsOf } from '../common/llama-server/build';
+import { methodTakesDraft } from '../../shared/engine-descriptor';
+import { LLAMA_KNOBS, llamaFlagsOf } from '../common/llama-server/build';
 
 /**
  * Why a k > 0 configuration whose responses drafted nothing is an error, in the
@@ -9,6 +10,8 @@ import { llamaFlagsOf } from '../common/llama-server/build';
 export function llamaNoDraftingReason(config: SpecConfig, build?: EngineBuild | null): string | null {
   const k = config.numSpeculativeTokens;
   if (k === 0 || (k === null && config.draftModel === null)) return null;
+  // An n-gram type finds nothing to copy on some text, and a cut-off can stop every draft: results, not faults.
+  if ((config.method !== null && !methodTakesDraft(LLAMA_KNOBS, config.method)) || (config.draftPMin ?? 0) > 0) return null;
   const head = `k = ${k ?? 'default'}: llama-server drafted no token in any response (timings had no draft_n)`;
   if (build) {
     const f = llamaFlagsOf(build);

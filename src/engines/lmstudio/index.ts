@@ -6,7 +6,7 @@
  * installed `lms` takes --speculative-draft-max-tokens.
  */
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
-import type { Ask, ConfigurationInput, Engine, Identified, PromptRequest, RequestShape, SpecConfig } from '../engine';
+import { specConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type PromptRequest, type RequestShape, type SpecConfig } from '../engine';
 import { openAiBody } from '../common/openai-request';
 import { listDraftCandidates, loadedModels, parseModelList } from './models';
 import { lmStudioRecommend } from './recommend';
@@ -42,6 +42,7 @@ export const LMSTUDIO_DESCRIPTOR: EngineDescriptor = {
   },
   fields: [],
   methods: [],
+  knobs: { draftModels: 'per-request', pMin: 'none', methods: [], draftMethods: [], methodAliases: {} },
   defaultCommand: [],
   placeholders: { model: 'qwen2.5-7b-instruct', draftModel: 'qwen2.5-0.5b-instruct' },
   installHint: 'install LM Studio (lmstudio.ai), load a model and start its server (Developer → Start server, or `lms server start`)',
@@ -65,7 +66,7 @@ async function identify(ask: Ask): Promise<Identified | null> {
 /** Baseline (no draft), then one configuration per candidate draft model at LM Studio's own draft length. */
 function configurations(input: ConfigurationInput): SpecConfig[] {
   const drafts = [...new Set(input.draftModels.map((d) => d.trim()).filter(Boolean))];
-  return [{ numSpeculativeTokens: 0, draftModel: null }, ...drafts.map((d) => ({ numSpeculativeTokens: null, draftModel: d }))];
+  return [specConfig({ numSpeculativeTokens: 0 }), ...drafts.map((d) => specConfig({ numSpeculativeTokens: null, draftModel: d }))];
 }
 
 /**

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { isBaselineConfig, type Ask, type Engine, type Identified, type SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
+import { openAiRequest } from '../common/openai-request';
+import { armConfigurations } from '../common/arms';
 import { recommendLaunch } from '../common/recommend-launch';
 import { MLX_MANAGED_FLAGS, mlxLaunchArgv, mlxRecommendArgv } from './argv';
 import { detectMlxBuild, MLX_INSTALL_HINT } from './detect';
@@ -24,6 +25,8 @@ export const MLX_DESCRIPTOR: EngineDescriptor = {
   acceptance: { kind: 'none', note: 'not reported by mlx_lm', perPosition: false },
   fields: ['command', 'model', 'draftModel', 'extraArgs'],
   methods: [],
+  // A draft model per launch (requests could swap it, but a launch per draft keeps each measured as it would run).
+  knobs: { draftModels: 'launch', pMin: 'none', methods: [], draftMethods: [], methodAliases: {} },
   defaultCommand: ['mlx_lm.server'],
   placeholders: { model: 'mlx-community/Qwen2.5-7B-Instruct-4bit', draftModel: 'mlx-community/Qwen2.5-0.5B-Instruct-4bit' },
   installHint: MLX_INSTALL_HINT,
@@ -70,7 +73,7 @@ export const mlxEngine: Engine = {
     argv: mlxLaunchArgv,
     managedFlags: MLX_MANAGED_FLAGS,
   },
-  configurations: sameDraftForEveryK,
+  configurations: (input) => armConfigurations(input, MLX_DESCRIPTOR.knobs),
   shapeRequest: (req, config) => openAiRequest(req, mlxRequestFields(config)),
   acceptance: { kind: 'none', reason: 'not reported by mlx_lm' },
   recommend: (input) => recommendLaunch(input, mlxRecommendArgv, (c) => mlxSetting(c)),

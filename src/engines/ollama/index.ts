@@ -7,8 +7,8 @@
  * (draft-head.ts tells which, where /api/show can).
  */
 import { z } from 'zod';
-import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
-import type { Ask, ConfigurationInput, Engine, Identified, ProbeAnswer, SpecConfig } from '../engine';
+import { identityOf, NO_KNOBS, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { specConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type ProbeAnswer, type SpecConfig } from '../engine';
 import { ollamaRecommend } from './recommend';
 import { ollamaRequest } from './request';
 import { ollamaUsage } from './usage';
@@ -26,6 +26,7 @@ export const OLLAMA_DESCRIPTOR: EngineDescriptor = {
   fields: [],
   // Ollama drafts with what the model ships: a DRAFT model in its Modelfile, or an MTP head. Nothing is chosen per request.
   methods: ['draft', 'mtp'],
+  knobs: NO_KNOBS,
   defaultCommand: [],
   placeholders: { model: 'qwen3.5:9b', draftModel: '' },
   installHint: 'install Ollama (ollama.com) and start it (`ollama serve`, or the desktop app); speculation needs Ollama 0.23 or newer',
@@ -61,7 +62,7 @@ async function identify(ask: Ask): Promise<Identified | null> {
 
 /** Every k of the plan as draft_num_predict (0: drafting off, the baseline); the draft is the model's own. */
 function configurations(input: ConfigurationInput): SpecConfig[] {
-  return input.tokens.map((k) => ({ numSpeculativeTokens: k, draftModel: null }));
+  return input.tokens.map((k) => specConfig({ numSpeculativeTokens: k }));
 }
 
 export const ollamaEngine: Engine = {

@@ -8,8 +8,8 @@
  * such server the plain way, whatever else it is.
  */
 import { z } from 'zod';
-import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
-import { isBaselineConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
+import { identityOf, NO_KNOBS, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { isBaselineConfig, specConfig, type Ask, type ConfigurationInput, type Engine, type Identified, type Recommended, type RecommendInput, type SpecConfig } from '../engine';
 import { openAiRequest } from '../common/openai-request';
 
 const NOT_REPORTED = 'not reported (SpecTune does not know where this server counts drafts)';
@@ -23,6 +23,7 @@ export const OPENAI_DESCRIPTOR: EngineDescriptor = {
   acceptance: { kind: 'none', note: NOT_REPORTED, perPosition: false },
   fields: [],
   methods: [],
+  knobs: NO_KNOBS,
   defaultCommand: [],
   placeholders: { model: 'my-model', draftModel: '' },
   installHint: 'start your OpenAI-compatible server and give its address (--url); SpecTune sends it streamed /v1/chat/completions requests',
@@ -43,7 +44,7 @@ async function identify(ask: Ask): Promise<Identified | null> {
 
 /** The one k the server runs with (the plan's single value), as it is. */
 function configurations(input: ConfigurationInput): SpecConfig[] {
-  return input.tokens.map((k) => ({ numSpeculativeTokens: k, draftModel: null }));
+  return input.tokens.map((k) => specConfig({ numSpeculativeTokens: k }));
 }
 
 function recommend({ config }: RecommendInput): Recommended {

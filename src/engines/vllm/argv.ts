@@ -13,7 +13,7 @@
  * cannot run, before anything is launched.
  */
 import { SpecTuneError } from '../../shared/errors';
-import { effectiveMethod, type ServerSettings, type SpecMethod } from '../../shared/schemas';
+import { effectiveMethod, SPEC_METHODS, type ServerSettings } from '../../shared/schemas';
 import { parseDottedVersion, versionAtLeast, type DottedVersion } from '../../shared/version';
 import { takesSchedule } from './schedule';
 
@@ -30,6 +30,29 @@ export function flagStyle(v: VllmVersion): FlagStyle {
   if (!versionAtLeast(v, 0, 10)) return 'config-model';
   if (!versionAtLeast(v, 0, 15)) return 'config-method-only';
   return 'config-draft-model';
+}
+
+/** Suffix decoding arrived in vLLM 0.11.1. */
+const SUFFIX_SINCE = [0, 11, 1] as const;
+
+/** The speculative-config methods SpecTune can launch on vLLM. */
+export const VLLM_METHODS = [...SPEC_METHODS, 'suffix'] as const;
+
+/** Methods whose --draft-model is the draft or the head; the others (ngram, suffix, mtp) take none. */
+const MODEL_METHODS: ReadonlySet<string> = new Set(['draft_model', 'eagle', 'eagle3', 'medusa']);
+
+/** The methods this vLLM version takes. */
+export function vllmMethodsOf(v: VllmVersion): string[] {
+  return VLLM_METHODS.filter((m) => m !== 'suffix' || versionAtLeast(v, ...SUFFIX_SINCE));
+}
+
+function checkMethod(method: string, v: VllmVersion): void {
+  const known = vllmMethodsOf(v);
+  if (known.includes(method)) return;
+  const why = method === 'suffix' ? ` (suffix decoding arrived in vLLM ${SUFFIX_SINCE.join('.')})` : '';
+  throw new SpecTuneError('INVALID_INPUT', `--method: vLLM ${v.raw} has no speculation method "${method}"${why}`, {
+    hint: `give one of ${known.join(', ')}`,
+  });
 }
 
 /** True when the command is the OpenAI api_server module rather than the `vllm` CLI. */
@@ -65,9 +88,10 @@ export function speculativeArgs(s: ServerSettings, v: VllmVersion): string[] {
   const k = s.numSpeculativeTokens;
   if (k === 0) return [];
   checkSchedule(s, v);
-  const method = effectiveMethod(s) as SpecMethod; // schema guarantees one when k > 0
+  const method = effectiveMethod(s) as string; // schema guarantees one when k > 0
+  checkMethod(method, v);
   const style = flagStyle(v);
-  const needsModel = method === 'draft_model' || method === 'eagle' || method === 'eagle3' || method === 'medusa';
+  const needsModel = MODEL_METHODS.has(method);
   if (needsModel && !s.draftModel) {
     throw new SpecTuneError('INVALID_INPUT', `method ${method} needs a draft/speculator model`, {
       hint: 'give --draft-model (the EAGLE/Medusa head or the small draft model)',
@@ -80,7 +104,7 @@ export function speculativeArgs(s: ServerSettings, v: VllmVersion): string[] {
       if (s.ngramPromptLookupMin !== undefined) args.push('--ngram-prompt-lookup-min', String(s.ngramPromptLookupMin));
       return args;
     }
-    if (method === 'mtp' || method === 'eagle3') {
+    if (method === 'mtp' || method === 'eagle3' || method === 'suffix') {
       throw new SpecTuneError('UNSUPPORTED_DRAFT_MODEL', `vLLM ${v.raw} has no "${method}" speculation`, {
         hint: 'use a draft model, ngram or eagle, or upgrade vLLM to 0.10 or newer',
       });
@@ -102,7 +126,8 @@ export function speculativeArgs(s: ServerSettings, v: VllmVersion): string[] {
     config.model = s.draftModel;
   } else {
     config.method = method;
-    if (s.draftModel) config.model = s.draftModel;
+    // A lookup or MTP method gets no model, even if the launch names a draft for other arms.
+    if (needsModel) config.model = s.draftModel;
   }
   config.num_speculative_tokens = k;
   if (s.speculativeSchedule) config.num_speculative_tokens_per_batch_size = s.speculativeSchedule;

@@ -4,13 +4,14 @@
  */
 import { z } from 'zod';
 import { SpecTuneError } from '../../shared/errors';
-import { identityOf, type EngineDescriptor } from '../../shared/engine-descriptor';
+import { identityOf, methodTakesDraft, type EngineDescriptor } from '../../shared/engine-descriptor';
 import { acceptanceBetween } from '../../shared/spec-decode-metrics';
 import { formatCommand } from '../../shared/shell-words';
 import type { ServerSettings } from '../../shared/schemas';
 import type { Ask, Engine, EngineBuild, Identified, SpecConfig } from '../engine';
-import { openAiRequest, sameDraftForEveryK } from '../common/openai-request';
-import { buildVllmArgv, flagStyle, parseVllmVersion, type VllmVersion } from './argv';
+import { openAiRequest } from '../common/openai-request';
+import { armConfigurations } from '../common/arms';
+import { buildVllmArgv, flagStyle, VLLM_METHODS, parseVllmVersion, type VllmVersion } from './argv';
 import { readSpecDecodeSnapshot } from '../../node/metrics-client';
 import { queryVllmVersion } from './version';
 import { buildSchedule, maxNumSeqs, scheduleSettings } from './schedule';
@@ -25,6 +26,8 @@ export const VLLM_DESCRIPTOR: EngineDescriptor = {
   acceptance: { kind: 'server-counters', note: 'spec-decode counters in /metrics', perPosition: true },
   fields: ['command', 'model', 'draftModel', 'method', 'gpuMemoryUtilization', 'tensorParallelSize', 'maxModelLen', 'extraArgs'],
   methods: ['draft_model', 'ngram', 'eagle', 'eagle3', 'mtp', 'medusa'],
+  // --draft-model is the draft or the EAGLE/Medusa head of the methods that take one; no cut-off.
+  knobs: { draftModels: 'launch', pMin: 'none', methods: [...VLLM_METHODS], draftMethods: ['draft_model', 'eagle', 'eagle3', 'medusa'], methodAliases: {} },
   defaultCommand: ['vllm'],
   placeholders: { model: 'Qwen/Qwen2.5-7B-Instruct', draftModel: 'Qwen/Qwen2.5-0.5B-Instruct' },
   installHint:
@@ -63,11 +66,24 @@ export function vllmVersionOf(build: EngineBuild): VllmVersion {
   return parsed;
 }
 
-const withK = (s: ServerSettings, c: SpecConfig): ServerSettings => ({
-  ...s,
-  numSpeculativeTokens: c.numSpeculativeTokens ?? s.numSpeculativeTokens,
-  draftModel: c.draftModel ?? s.draftModel,
-});
+/** The settings with the configuration's whole setting: its k, its method, and its model only where the method takes one. */
+const withK = (s: ServerSettings, c: SpecConfig): ServerSettings => {
+  const method = c.method ?? s.method;
+  const takesModel = methodTakesDraft(VLLM_DESCRIPTOR.knobs, method ?? null);
+  const out: ServerSettings = { ...s, numSpeculativeTokens: c.numSpeculativeTokens ?? s.numSpeculativeTokens, draftModel: c.draftModel ?? s.draftModel, method };
+  if (!takesModel) delete out.draftModel;
+  if (out.method === undefined) delete out.method;
+  return out;
+};
+
+/** The setting in vLLM's words: the speculative-config fields of the configuration. */
+function vllmSetting(config: SpecConfig, settings: ServerSettings | null): string {
+  const k = config.numSpeculativeTokens ?? 0;
+  if (k === 0) return 'launch vLLM without --speculative-config';
+  const method = config.method ?? settings?.method ?? 'draft_model';
+  const model = methodTakesDraft(VLLM_DESCRIPTOR.knobs, method) ? (config.draftModel ?? settings?.draftModel ?? null) : null;
+  return `--speculative-config with method ${method}${model ? `, model ${model}` : ' (no draft model needed)'}, num_speculative_tokens = ${k}`;
+}
 
 export const vllmEngine: Engine = {
   descriptor: VLLM_DESCRIPTOR,
@@ -88,7 +104,7 @@ export const vllmEngine: Engine = {
     secretPlaceholders: VLLM_SECRET_PLACEHOLDERS,
     outOfMemoryHint: 'lower --gpu-memory-utilization or --max-model-len',
   },
-  configurations: sameDraftForEveryK,
+  configurations: (input) => armConfigurations(input, VLLM_DESCRIPTOR.knobs),
   load: {
     batchLimit: (settings) => (settings ? maxNumSeqs(settings.extraArgs) : null),
     planSchedule: (picks) => buildSchedule(picks),
@@ -109,15 +125,13 @@ export const vllmEngine: Engine = {
     between: acceptanceBetween,
   },
   recommend: ({ config, settings, build }) => {
-    if (!settings || !build) {
-      const k = config.numSpeculativeTokens ?? 0;
-      return { command: null, argv: null, setting: k === 0 ? 'launch vLLM without --speculative-config' : `num_speculative_tokens = ${k} in --speculative-config` };
-    }
+    const setting = vllmSetting(config, settings);
+    if (!settings || !build) return { command: null, argv: null, setting };
     try {
       const argv = buildVllmArgv(withK(settings, config), vllmVersionOf(build));
-      return { command: formatCommand(argv), argv, setting: `num_speculative_tokens = ${config.numSpeculativeTokens ?? 0}` };
+      return { command: formatCommand(argv), argv, setting };
     } catch {
-      return { command: null, argv: null, setting: `num_speculative_tokens = ${config.numSpeculativeTokens ?? 0}` };
+      return { command: null, argv: null, setting };
     }
   },
 };

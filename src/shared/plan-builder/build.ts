@@ -8,6 +8,7 @@ import type { EngineDescriptor } from '../engine-descriptor';
 import type { PromptDef, ServerSettingsInput, SweepPlan, SweepPlanInput, SystemPromptDef } from '../schemas';
 import { SweepPlanSchema } from '../schemas';
 import { changesKWhenAttached, defaultTokens, PLAN_DEFAULTS } from './defaults';
+import { knobIssues } from './knobs';
 import {
   MAX_TOKENS,
   parseKList,
@@ -36,7 +37,7 @@ export interface MeasureChoice {
 
 export type PlanTarget =
   /** SpecTune launches the server with these settings (k set per configuration). */
-  | { mode: 'managed'; server: ServerSettingsInput; draftModels?: readonly string[] }
+  | { mode: 'managed'; server: ServerSettingsInput; draftModels?: readonly string[]; methods?: readonly string[]; draftPMins?: readonly number[] }
   /**
    * A running server at `url`. changesK: compare several k on it; default: what the engine says,
    * false when the engine is not known yet (the CLI passes true: it learns the engine from the server).
@@ -56,6 +57,8 @@ export interface PlanRequest {
   /** A demo: shorter answers unless max tokens is given. */
   demo?: boolean;
   extras?: RequestExtras;
+  /** Every engine's descriptor, so a refused knob names the engines that have it. */
+  peers?: readonly EngineDescriptor[];
 }
 
 export type PlanResult = { ok: true; plan: SweepPlan } | { ok: false; issues: z.ZodError['issues']; input: SweepPlanInput };
@@ -84,7 +87,15 @@ function targetInput(req: PlanRequest): SweepPlanInput {
   const { engine, target } = req;
   const common = { ...req.extras, ...measureInput(req.measure, req.demo ?? false), ...(engine ? { engine: engine.id } : {}) };
   if (target.mode === 'managed') {
-    return { ...common, mode: 'managed', server: target.server, tokens: [...(req.tokens ?? defaultTokens(engine, 'managed'))], draftModels: [...(target.draftModels ?? [])] };
+    return {
+      ...common,
+      mode: 'managed',
+      server: target.server,
+      tokens: [...(req.tokens ?? defaultTokens(engine, 'managed'))],
+      draftModels: [...(target.draftModels ?? [])],
+      methods: [...(target.methods ?? [])],
+      draftPMins: [...(target.draftPMins ?? [])],
+    };
   }
   const changesK = target.changesK ?? (engine !== null && changesKWhenAttached(engine));
   const tokens = [...(req.tokens ?? defaultTokens(engine, 'attached'))];
@@ -103,7 +114,10 @@ function targetInput(req: PlanRequest): SweepPlanInput {
 export function buildSweepPlan(req: PlanRequest): PlanResult {
   const input = targetInput(req);
   const r = SweepPlanSchema.safeParse(input);
-  return r.success ? { ok: true, plan: r.data } : { ok: false, issues: r.error.issues, input };
+  if (!r.success) return { ok: false, issues: r.error.issues, input };
+  const knobs = req.engine ? knobIssues(req.engine, r.data, req.peers) : [];
+  if (knobs.length > 0) return { ok: false, issues: knobs.map((i) => ({ code: 'custom' as const, path: i.path, message: i.message, input: undefined })), input };
+  return { ok: true, plan: r.data };
 }
 
 /** The measurement settings as a form holds them (text). */

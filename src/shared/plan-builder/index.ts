@@ -2,3 +2,4 @@
 export * from './defaults';
 export * from './text';
 export * from './build';
+export * from './knobs';

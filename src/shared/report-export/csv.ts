@@ -50,6 +50,8 @@ const COLUMNS: [string, (c: ConfigurationResult, recommended: ConfigKeyed | null
   ['label', (c) => c.label],
   ['engine', (c) => configurationExtras(c).engine],
   ['draft_model', (c) => configurationExtras(c).draftModel],
+  ['method', (c) => configurationExtras(c).method],
+  ['draft_p_min', (c) => configurationExtras(c).draftPMin],
   ['concurrency', (c) => configurationExtras(c).concurrency],
   ['predicted', (c) => configurationExtras(c).predicted],
   ['recommended', (c, rec) => !c.failed && isRecommendedRow(c, rec)],

@@ -6,11 +6,15 @@
  * A field of the wrong type counts as absent: an export never fails on a stray value.
  */
 import type { ConfigurationResult, Recommendation } from '../schemas';
-import { isRecommended, type ConfigKeyed } from '../config-key';
+import { isRecommended, settingOf, type ConfigKeyed } from '../config-key';
 
 export interface ConfigurationExtras {
   engine: string | null;
   draftModel: string | null;
+  /** The method in the engine's words; null: the engine's default (and reports before version 3). */
+  method: string | null;
+  /** The draft's confidence cut-off; null where there is none. */
+  draftPMin: number | null;
   /** Parallel requests this row was measured at; null when the sweep had one level. */
   concurrency: number | null;
   aggregateTokensPerSecond: number | null;
@@ -43,6 +47,8 @@ export function configurationExtras(c: ConfigurationResult): ConfigurationExtras
   return {
     engine: text(c, 'engine'),
     draftModel: text(c, 'draftModel'),
+    method: text(c, 'method'),
+    draftPMin: finite(field(c, 'draftPMin')),
     concurrency: finite(field(c, 'concurrency')),
     aggregateTokensPerSecond: finite(field(c, 'aggregateTokensPerSecond')),
     predicted: field(c, 'predicted') === true,
@@ -86,7 +92,7 @@ export function isRecommendedRow(c: ConfigurationResult, rec: (ConfigKeyed & { c
 export function levelPickMark(c: ConfigurationResult, rec: Recommendation | null | undefined): string {
   if (c.failed) return '';
   const pick = (rec?.byConcurrency ?? []).find((p) => p.concurrency === levelOf(c));
-  if (!pick || pick.concurrency === levelOf(rec) || !isRecommended(c, { numSpeculativeTokens: pick.numSpeculativeTokens, draftModel: pick.draftModel ?? null })) return '';
+  if (!pick || pick.concurrency === levelOf(rec) || !isRecommended(c, settingOf(pick))) return '';
   return `best at ${pick.concurrency} in flight`;
 }
 

@@ -44,12 +44,16 @@ export function configurationTableMarkdown(report: Report): string {
   const configs = report.configurations ?? [];
   const extras = configs.map(configurationExtras);
   const hasEngine = extras.some((e) => e.engine);
+  const hasMethod = extras.some((e) => e.method);
+  const hasPMin = extras.some((e) => e.draftPMin !== null);
   const hasParallel = hasLoadLevels(configs);
   const rec = report.recommendation;
   type Column = { name: string; right: boolean; cell: (c: ConfigurationResult, i: number) => string; show?: boolean };
   const all: Column[] = [
     { name: 'Setting', right: false, cell: (c) => escapeMarkdown(configurationRowLabel(c, { concurrency: false })) },
     { name: 'Engine', right: false, cell: (_c, i) => escapeMarkdown(engineName(extras[i].engine) ?? DASH), show: hasEngine },
+    { name: 'Method', right: false, cell: (_c, i) => escapeMarkdown(extras[i].method ?? DASH), show: hasMethod },
+    { name: 'p_min', right: true, cell: (_c, i) => (extras[i].draftPMin === null ? DASH : String(extras[i].draftPMin)), show: hasPMin },
     { name: 'Parallel', right: true, cell: (_c, i) => String(extras[i].concurrency ?? DASH), show: hasParallel },
     { name: 'Tokens/s', right: true, cell: (c, i) => (c.failed ? 'failed' : `${tps(c.tokensPerSecond)}${extras[i].predicted ? ' *(predicted)*' : ''}`) },
     { name: '95% interval', right: true, cell: (c) => tpsInterval(interval(c.tokensPerSecondCI)) },

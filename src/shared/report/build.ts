@@ -10,7 +10,7 @@
  * aggregate tokens/s above. Prompt-type tables, output match and the k-curve fit
  * stay on one request at a time.
  */
-import { configKey, isBaseline, launchKey, type ConfigKeyed } from '../config-key';
+import { configKey, isBaseline, knobFields, launchKey, settingOf, type ConfigKeyed } from '../config-key';
 import { redactPlan } from '../redact';
 import { REPORT_SCHEMA_VERSION, type ConfigurationResult, type GroupComparison, type LevelDecision, type LevelPick, type Measurement, type Recommendation, type Report } from '../schemas';
 import { groupComparisons } from './groups';
@@ -19,7 +19,7 @@ import { levelPicks, levelsOf, recommendationFor, runsAt } from './levels';
 import { recommend } from './recommend';
 import { applySlo, decisionRecord, markTies, planFacts, viewAt } from './decide';
 import { edgeOfGrid } from './warnings';
-import { baselineHashes, levelScatter, summariseConfig } from './summary';
+import { baselineHashes, levelScatter, shownKnobs, summariseConfig } from './summary';
 import { applyTheory, fitTheory, type Theory } from './theory';
 import { collectWarnings } from './warnings';
 
@@ -52,7 +52,7 @@ function byConfigKey(measurements: readonly Measurement[]): Map<string, Measurem
 function layOut(input: BuildReportInput): Layout {
   const byKey = byConfigKey(input.measurements);
   const levels = levelsOf(input);
-  const at = (c: ConfigKeyed, level: number) => byKey.get(configKey({ numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel, concurrency: level })) ?? [];
+  const at = (c: ConfigKeyed, level: number) => byKey.get(configKey({ ...settingOf(c), concurrency: level })) ?? [];
   // Records for one level only refine a launch; the launches themselves, in sweep order, are the rest.
   const all = input.configs.filter((c) => c.concurrency === undefined || !input.configs.some((o) => o.concurrency === undefined && launchKey(o) === launchKey(c)));
   const launches = all.filter((c, i) => all.findIndex((o) => launchKey(o) === launchKey(c)) === i);
@@ -65,13 +65,13 @@ function layOut(input: BuildReportInput): Layout {
 /** One entry per (launch, level), each against the baseline at its own level. */
 function summariseLevels(input: BuildReportInput, { byKey, levels, lowest, at, launches, baselineRun, ref }: Layout): Map<number, ConfigurationResult[]> {
   // Labels name the draft model only when configurations differ by it.
-  const showDraft = new Set(input.configs.filter((c) => !isBaseline(c)).map((c) => c.draftModel ?? '')).size > 1;
+  const show = shownKnobs(input.configs);
   const byLevel = new Map<number, ConfigurationResult[]>();
   for (const level of levels) {
     const baseline = baselineRun ? at(baselineRun, level) : null;
     const runs = runsAt(level, lowest, launches, input.configs, byKey);
     const pooled = levelScatter(runs.map((run) => at(run, level)));
-    const entries = runs.map((run) => summariseConfig(run, level, at(run, level), baseline && (level === 1 || baseline.length) ? baseline : null, level === 1 ? ref : null, showDraft, pooled));
+    const entries = runs.map((run) => summariseConfig(run, level, at(run, level), baseline && (level === 1 || baseline.length) ? baseline : null, level === 1 ? ref : null, show, pooled));
     byLevel.set(level, entries);
   }
   return byLevel;

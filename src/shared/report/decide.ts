@@ -4,7 +4,7 @@
  * compared blocked by prompt cell, above it rounds by their aggregate tokens/s.
  * Pure, so a report rebuilt from its log decides exactly as the sweep did.
  */
-import { configKey, isBaseline, launchKey, type ConfigKeyed } from '../config-key';
+import { configKey, isBaseline, knobFields, launchKey, settingOf, type ConfigKeyed } from '../config-key';
 import { roundScores } from '../load-figures';
 import { kWords } from '../level-picks';
 import type { ConfigurationResult, LevelDecision, Measurement, SettingRef, SweepPlan } from '../schemas';
@@ -67,7 +67,7 @@ export function viewAt(level: number, entries: readonly ConfigurationResult[], m
   return verdict && { verdict, entry: (key) => byKey.get(key)!, samples: (key) => ms(byKey.get(key)!) };
 }
 
-const ref = (c: ConfigKeyed): SettingRef => ({ numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel ?? null });
+const ref = (c: ConfigKeyed): SettingRef => ({ numSpeculativeTokens: c.numSpeculativeTokens, draftModel: c.draftModel ?? null, ...knobFields(c) });
 
 /** Marks tiesWithBest: the leader and every setting within 1% of it. */
 export function markTies(view: LevelView | null, entries: ConfigurationResult[]): void {

@@ -4,7 +4,7 @@
  * requests — the fastest, or the cheaper of two within 1%, or the faster of two the group's few
  * samples cannot separate; the note says which when it is not simply the fastest.
  */
-import { configKey, type ConfigKeyed } from '../config-key';
+import { configKey, knobFields, type ConfigKeyed } from '../config-key';
 import { kWords } from '../level-picks';
 import type { GroupComparison, Measurement } from '../schemas';
 import { decideLevel, type Verdict } from '../search/decide';
@@ -50,6 +50,7 @@ export function groupComparisons(
       return {
         numSpeculativeTokens: c.numSpeculativeTokens,
         draftModel: c.draftModel ?? null,
+        ...knobFields(c),
         tokensPerSecond: round(t),
         speedupPercent: round(percentChange(t, base), 1),
         outputMatchRate: round(matchRate(inGroup(configKey(c)), ref), 3),

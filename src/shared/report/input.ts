@@ -9,6 +9,10 @@ export interface ConfigRun {
   /** null: the engine's own draft length (LM Studio), not set by SpecTune. */
   numSpeculativeTokens: number | null;
   draftModel?: string | null;
+  /** The method in the engine's words; absent or null: the engine's default. */
+  method?: string | null;
+  /** The draft's confidence cut-off; absent or null: none. */
+  draftPMin?: number | null;
   engine?: EngineId;
   failed: boolean;
   error?: string;

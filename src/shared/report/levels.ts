@@ -3,7 +3,7 @@
  * one pick per level, and the overall recommendation at the target level (with the
  * per-batch-size schedule where the engine takes one).
  */
-import { configKey, launchKey } from '../config-key';
+import { configKey, launchKey, settingOf } from '../config-key';
 import { costElsewhere, pickAtLoad, pickFromRecommendation } from '../level-picks';
 import type { ConfigurationResult, LevelDecision, LevelPick, Measurement, Recommendation } from '../schemas';
 import type { BuildReportInput, ConfigRun, ScheduleCheck } from './input';
@@ -61,11 +61,10 @@ function overallRecommendation(
     base = levelOne;
   } else {
     const chosen = configs.find((c) => !c.failed && (c.concurrency ?? 1) === pick.concurrency && launchKey(c) === launchKey(pick));
-    const cmd = input.commandFor({ numSpeculativeTokens: pick.numSpeculativeTokens, draftModel: pick.draftModel ?? null });
+    const cmd = input.commandFor(settingOf(pick));
     base = {
       ...(chosen?.engine ? { engine: chosen.engine } : {}),
-      numSpeculativeTokens: pick.numSpeculativeTokens,
-      draftModel: pick.draftModel ?? null,
+      ...settingOf(pick),
       ...(cmd?.setting ? { setting: cmd.setting } : {}),
       tokensPerSecond: pick.tokensPerSecond,
       speedupPercent: pick.speedupPercent,

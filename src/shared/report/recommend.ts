@@ -3,7 +3,7 @@
  * its gain over no speculation with the interval of that same comparison, how
  * sure, and why — the plain sentence first, the statistics and the model after.
  */
-import { isBaseline, launchKey } from '../config-key';
+import { isBaseline, launchKey, settingOf } from '../config-key';
 import { kWords } from '../level-picks';
 import type { ConfigurationResult, LevelDecision, Recommendation } from '../schemas';
 import { fmtPct, fmtRange } from './format';
@@ -62,8 +62,7 @@ export function recommend(
   const cmd = commandFor(chosen);
   return {
     ...(chosen.engine ? { engine: chosen.engine } : {}),
-    numSpeculativeTokens: chosen.numSpeculativeTokens,
-    draftModel: chosen.draftModel ?? null,
+    ...settingOf(chosen),
     ...(cmd?.setting ? { setting: cmd.setting } : {}),
     tokensPerSecond: chosen.tokensPerSecond,
     speedupPercent: chosen.speedupPercent,

@@ -1,5 +1,5 @@
 /** One entry of the report per (configuration, load level): medians, intervals, speedup, acceptance, output match, load figures. */
-import { isBaseline } from '../config-key';
+import { isBaseline, settingOf } from '../config-key';
 import { cellFigures } from '../load-figures';
 import type { ConfigurationResult, Measurement } from '../schemas';
 import { median, percentChange, round, spread, stratifiedMedianCI } from '../stats';
@@ -11,6 +11,28 @@ export function configLabel(k: number | null, draftModel?: string | null, showDr
   if (isBaseline({ numSpeculativeTokens: k, draftModel })) return 'No spec';
   if (k === null) return `draft ${draftModel}`;
   return showDraft && draftModel ? `${k} tokens · ${draftModel}` : `${k} tokens`;
+}
+
+/** Which knobs differ between a report's configurations, so each row's label names them. */
+export interface ShownKnobs {
+  draft: boolean;
+  method: boolean;
+  pMin: boolean;
+}
+
+/** A row's label: k, then the knobs that differ across the sweep ("4 tokens · ngram-simple", "6 tokens · p_min 0.3"). */
+export function settingLabel(c: ConfigRun, show: ShownKnobs): string {
+  const base = configLabel(c.numSpeculativeTokens, c.draftModel, show.draft);
+  if (isBaseline(c)) return base;
+  const parts = [base, ...(show.method && c.method ? [c.method] : []), ...(show.pMin && c.draftPMin != null ? [`p_min ${c.draftPMin}`] : [])];
+  return parts.join(' · ');
+}
+
+/** The knobs that take more than one value among the speculative configurations. */
+export function shownKnobs(configs: readonly ConfigRun[]): ShownKnobs {
+  const spec = configs.filter((c) => !isBaseline(c));
+  const varies = (f: (c: ConfigRun) => unknown) => new Set(spec.map(f)).size > 1;
+  return { draft: varies((c) => c.draftModel ?? ''), method: varies((c) => c.method ?? ''), pMin: varies((c) => c.draftPMin ?? '') };
 }
 
 /** Baseline output hash per (prompt type, system prompt): what every k should reproduce at temperature 0. */
@@ -57,7 +79,7 @@ export function summariseConfig(
   ms: readonly Measurement[],
   baseline: readonly Measurement[] | null,
   ref: Map<string, string> | null,
-  showDraft: boolean,
+  show: ShownKnobs,
   pooled?: Scatter,
 ): ConfigurationResult {
   const k = run.numSpeculativeTokens;
@@ -77,9 +99,9 @@ export function summariseConfig(
   const speedup = baselineConfig || !baseline ? null : speedupVs(ms, baseline, pooled);
   return {
     ...(run.engine ? { engine: run.engine } : {}),
+    ...settingOf(run),
     numSpeculativeTokens: k,
-    draftModel: run.draftModel ?? null,
-    label: configLabel(k, run.draftModel, showDraft),
+    label: settingLabel(run, show),
     failed: run.failed,
     ...(run.error ? { error: run.error } : {}),
     requests: ms.length,

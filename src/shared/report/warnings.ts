@@ -1,5 +1,5 @@
 /** The report's warnings: about the run, about each configuration at each level, about the requests, then the sweep's own notes. */
-import { isBaseline } from '../config-key';
+import { armKey, isBaseline } from '../config-key';
 import type { ConfigurationResult, LevelPick, Measurement, SweepPlan, Warning } from '../schemas';
 import { fmtPct, fmtRange } from './format';
 import type { BuildReportInput } from './input';
@@ -129,9 +129,9 @@ export function edgeOfGrid(configs: readonly ConfigurationResult[], picks: reado
   for (const p of picks) {
     const k = p.numSpeculativeTokens;
     if (k === null || k === 0) continue;
-    const arm = configs.filter((c) => (c.draftModel ?? null) === (p.draftModel ?? null) && c.numSpeculativeTokens !== null);
+    const arm = configs.filter((c) => armKey(c) === armKey(p) && c.numSpeculativeTokens !== null);
     const largest = Math.max(...arm.map((c) => c.numSpeculativeTokens!));
-    const key = `${p.draftModel ?? ''}\u0000${k}`;
+    const key = `${armKey(p)}\u0000${k}`;
     if (k < largest || said.has(key)) continue;
     said.add(key);
     const next = Math.min(32, k * 2);

@@ -39,6 +39,10 @@ export const MeasurementSchema = z.object({
   numSpeculativeTokens: NumSpecTokensSchema.nullable(),
   /** The draft model of this configuration, where configurations differ by draft model. */
   draftModel: z.string().nullable().optional(),
+  /** The configuration's method in the engine's words, where it names one. */
+  method: z.string().nullable().optional(),
+  /** The configuration's confidence cut-off, where it has one. */
+  draftPMin: z.number().nullable().optional(),
   promptType: z.string(),
   systemPrompt: z.string(),
   /** At concurrency above 1: the round (one pass over the prompt matrix) this request belongs to. */

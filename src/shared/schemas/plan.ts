@@ -1,7 +1,7 @@
 /** What a sweep does: prompts, strategy, load levels, the SweepPlan. */
 import { z } from 'zod';
 import { EngineIdSchema } from '../engine-descriptor';
-import { ConcurrencySchema, HttpUrlSchema, NumSpecTokensSchema, ServerSettingsSchema } from './settings';
+import { ConcurrencySchema, DraftPMinSchema, HttpUrlSchema, MethodNameSchema, NumSpecTokensSchema, ServerSettingsSchema } from './settings';
 
 export const PromptDefSchema = z.object({
   id: z
@@ -51,8 +51,20 @@ export const SweepPlanSchema = z
       .optional(),
     /** Model name for requests; default: the first of /v1/models. */
     model: z.string().max(1024).optional(),
-    /** Draft models compared per request (engines that swap drafts per request, e.g. LM Studio). */
+    /** Draft models compared: a launch per draft (llama.cpp, vLLM, mlx_lm, embedded) or swapped per request (LM Studio). */
     draftModels: z.array(z.string().trim().min(1).max(1024)).max(16, 'compare at most 16 draft models at once').default([]),
+    /** Speculation methods compared, in the engine's words (its descriptor's knobs.methods); empty: the launch's method. */
+    methods: z
+      .array(MethodNameSchema)
+      .max(16, 'compare at most 16 methods at once')
+      .refine((m) => new Set(m).size === m.length, 'each method only once')
+      .default([]),
+    /** Draft confidence cut-offs compared (engines that have one); empty: 0 where the engine has one. */
+    draftPMins: z
+      .array(DraftPMinSchema)
+      .max(16, 'compare at most 16 cut-offs at once')
+      .refine((p) => new Set(p).size === p.length, 'each cut-off only once, e.g. 0,0.3,0.6')
+      .default([]),
     tokens: z
       .array(NumSpecTokensSchema)
       .min(1, 'give at least one k, e.g. 0,3,5,7')
@@ -118,7 +130,7 @@ export const SweepPlanSchema = z
       });
     }
     // Checked here, not only when k > 0 is launched: otherwise the whole baseline runs before the error.
-    if (p.mode === 'managed' && p.server && !p.server.draftModel && !p.server.method && p.tokens.some((k) => k > 0)) {
+    if (p.mode === 'managed' && p.server && !p.server.draftModel && !p.server.method && p.methods.length === 0 && p.tokens.some((k) => k > 0)) {
       ctx.addIssue({
         code: 'custom',
         path: ['server', 'method'],

@@ -1,7 +1,7 @@
 /** The versioned report: per-configuration results, group comparisons, picks, recommendation, warnings. */
 import { z } from 'zod';
 import { EngineIdSchema } from '../engine-descriptor';
-import { NumSpecTokensSchema, ScheduleEntrySchema, SpecMethodSchema } from './settings';
+import { NumSpecTokensSchema, ScheduleEntrySchema } from './settings';
 import { SweepStrategySchema } from './plan';
 import { AcceptanceStatsSchema, CISchema, LatencySchema, MeasurementSchema, PredictionSchema } from './measurement';
 import { ServerKindSchema } from './server-state';
@@ -10,6 +10,10 @@ export const ConfigurationResultSchema = z.object({
   engine: EngineIdSchema.optional(),
   numSpeculativeTokens: NumSpecTokensSchema.nullable(),
   draftModel: z.string().nullable().optional(),
+  /** The method in the engine's own words (null: the engine's default; reports before version 3 have none). */
+  method: z.string().nullable().default(null),
+  /** The draft's confidence cut-off (null: the engine has none, or the method drafts without a model). */
+  draftPMin: z.number().nullable().default(null),
   label: z.string(),
   failed: z.boolean(),
   error: z.string().optional(),
@@ -68,6 +72,8 @@ export const GroupComparisonSchema = z.object({
     z.object({
       numSpeculativeTokens: z.number().int().nullable(),
       draftModel: z.string().nullable().optional(),
+      method: z.string().nullable().optional(),
+      draftPMin: z.number().nullable().optional(),
       tokensPerSecond: z.number().nullable(),
       speedupPercent: z.number().nullable(),
       outputMatchRate: z.number().nullable(),
@@ -90,6 +96,8 @@ export const LevelPickSchema = z.object({
   concurrency: z.number().int().min(1),
   numSpeculativeTokens: z.number().int().nullable(),
   draftModel: z.string().nullable().optional(),
+  method: z.string().nullable().optional(),
+  draftPMin: z.number().nullable().optional(),
   /** Per-request median tokens/s of the pick at this level. */
   tokensPerSecond: z.number().nullable(),
   aggregateTokensPerSecond: z.number().nullable(),
@@ -121,6 +129,10 @@ export const RecommendationSchema = z.object({
   engine: EngineIdSchema.optional(),
   numSpeculativeTokens: z.number().int().nullable(),
   draftModel: z.string().nullable().optional(),
+  /** The method in the engine's own words (null: the engine's default; reports before version 3 have none). */
+  method: z.string().nullable().default(null),
+  /** The draft's confidence cut-off (null: the engine has none, or the method drafts without a model). */
+  draftPMin: z.number().nullable().default(null),
   /** The setting in the engine's own words, for engines with no startup line (Ollama, LM Studio). */
   setting: z.string().optional(),
   tokensPerSecond: z.number().nullable(),
@@ -154,7 +166,8 @@ export const ReportServerSchema = z.object({
   url: z.string(),
   model: z.string().nullable(),
   draftModel: z.string().nullable(),
-  method: SpecMethodSchema.nullable(),
+  /** The launch's method in the engine's words (a sweep over methods has one per configuration). */
+  method: z.string().nullable(),
   /** The engine's version as it reports it ("0.15.1", "b6123 (abc123)"); null where it reports none. */
   engineVersion: z.string().nullable(),
   simulated: z.boolean(),
@@ -180,6 +193,8 @@ export type AdaptiveSummary = z.infer<typeof AdaptiveSummarySchema>;
 export const SettingRefSchema = z.object({
   numSpeculativeTokens: z.number().int().nullable(),
   draftModel: z.string().nullable().optional(),
+  method: z.string().nullable().optional(),
+  draftPMin: z.number().nullable().optional(),
 });
 export type SettingRef = z.infer<typeof SettingRefSchema>;
 
@@ -213,8 +228,11 @@ export const LevelDecisionSchema = z.object({
 });
 export type LevelDecision = z.infer<typeof LevelDecisionSchema>;
 
-/** 2: server.vllmVersion became server.engineVersion (it always held any engine's version). */
-export const REPORT_SCHEMA_VERSION = 2;
+/**
+ * 2: server.vllmVersion became server.engineVersion (it always held any engine's version).
+ * 3: configurations and the recommendation carry the whole setting (method, draftPMin; null in older reports).
+ */
+export const REPORT_SCHEMA_VERSION = 3;
 
 /** The report as SpecTune writes it now (what the published JSON Schema describes). */
 export const CurrentReportSchema = z.object({
@@ -246,14 +264,18 @@ export const CurrentReportSchema = z.object({
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A version-1 report as version 2: `server.vllmVersion` is `server.engineVersion`. Anything else is left for the schema to judge. */
+/**
+ * An older report as the current version: version 1's `server.vllmVersion` is `server.engineVersion`;
+ * version 2 has no method or cut-off per configuration (the schema's null defaults fill them).
+ * Anything else is left for the schema to judge.
+ */
 export function upgradeReport(v: unknown): unknown {
-  if (!isRecord(v) || v.schemaVersion !== 1) return v;
-  if (!isRecord(v.server)) return { ...v, schemaVersion: 2 };
+  if (!isRecord(v) || (v.schemaVersion !== 1 && v.schemaVersion !== 2)) return v;
+  if (v.schemaVersion === 2 || !isRecord(v.server)) return { ...v, schemaVersion: REPORT_SCHEMA_VERSION };
   const { vllmVersion, ...server } = v.server;
-  return { ...v, schemaVersion: 2, server: { ...server, engineVersion: server.engineVersion ?? vllmVersion ?? null } };
+  return { ...v, schemaVersion: REPORT_SCHEMA_VERSION, server: { ...server, engineVersion: server.engineVersion ?? vllmVersion ?? null } };
 }
 
-/** Any report SpecTune can read (version 1 or 2), as the current version. */
+/** Any report SpecTune can read (version 1, 2 or 3), as the current version. */
 export const ReportSchema = z.preprocess(upgradeReport, CurrentReportSchema);
 export type Report = z.infer<typeof CurrentReportSchema>;

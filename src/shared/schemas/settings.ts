@@ -2,11 +2,28 @@
 import { z } from 'zod';
 import { DEFAULT_ENGINE, EngineIdSchema } from '../engine-descriptor';
 
+/** vLLM's speculative-config methods (every vLLM since 0.8 knows these; suffix came later, see its engine). */
 export const SPEC_METHODS = ['draft_model', 'ngram', 'eagle', 'eagle3', 'mtp', 'medusa'] as const;
 export const SpecMethodSchema = z.enum(SPEC_METHODS, {
   error: () => `must be one of ${SPEC_METHODS.join(', ')}`,
 });
 export type SpecMethod = z.infer<typeof SpecMethodSchema>;
+
+/**
+ * A speculation method in the engine's own words (vLLM's draft_model, ngram, suffix…; llama.cpp's
+ * --spec-type draft-simple, ngram-simple…). Which ones an engine takes is its descriptor's and its
+ * build's to say; here only the shape.
+ */
+export const MethodNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/i, 'a method is one word of letters, digits, "-" or "_", e.g. draft-simple, ngram-simple (llama.cpp) or draft_model, ngram (vLLM)');
+
+/** The draft's confidence cut-off: a probability from 0 (draft every token) to 1. */
+export const DraftPMinSchema = z
+  .number({ error: 'the draft confidence cut-off (p_min) must be a number from 0 to 1, e.g. 0,0.3,0.6' })
+  .min(0, 'the draft confidence cut-off (p_min) must be from 0 to 1, e.g. 0.3')
+  .max(1, 'the draft confidence cut-off (p_min) must be from 0 to 1, e.g. 0.3');
 
 /**
  * Ports the fetch standard refuses to connect to ("bad ports"; Node's fetch and Chromium obey it).
@@ -66,8 +83,10 @@ export const ServerSettingsSchema = z
     model: modelName('give the model to serve, e.g. "Qwen/Qwen2.5-7B-Instruct" (llama.cpp: a .gguf path)'),
     /** Draft model for draft-model speculation. */
     draftModel: modelName('give the draft model, or leave it out').optional(),
-    /** Speculation method; defaults to draft_model when a draft model is given. */
-    method: SpecMethodSchema.optional(),
+    /** Speculation method in the engine's own words; default: the engine's draft-model method when a draft model is given. */
+    method: MethodNameSchema.optional(),
+    /** The draft's confidence cut-off (engines that have one: llama.cpp, the embedded engine); absent: 0. */
+    draftPMin: DraftPMinSchema.optional(),
     numSpeculativeTokens: NumSpecTokensSchema.default(0),
     /** n-gram lookup window (ngram only). */
     ngramPromptLookupMax: z.number().int().min(1).max(16).optional(),
@@ -124,6 +143,6 @@ export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
 export type ServerSettingsInput = z.input<typeof ServerSettingsSchema>;
 
 /** Effective method for settings with k > 0. */
-export function effectiveMethod(s: Pick<ServerSettings, 'method' | 'draftModel'>): SpecMethod | undefined {
+export function effectiveMethod(s: Pick<ServerSettings, 'method' | 'draftModel'>): string | undefined {
   return s.method ?? (s.draftModel ? 'draft_model' : undefined);
 }

@@ -8,7 +8,8 @@
 import { SpecTuneError } from '../../../shared/errors';
 import type { ServerSettings } from '../../../shared/schemas';
 import { isBaselineConfig, type EngineBuild, type SpecConfig } from '../../engine';
-import { llamaBuildLabel, llamaFlagsOf, type LlamaFlags } from './build';
+import { canonicalMethod, methodTakesDraft } from '../../../shared/engine-descriptor';
+import { LLAMA_KNOBS, LLAMA_SPEC_TYPES, llamaBuildLabel, llamaFlagsOf, type LlamaFlags } from './build';
 import { refuseSchedule } from '../schedule-refusal';
 
 /** Flags SpecTune writes, refused in extraArgs (a second copy would silently win or fail start-up). */
@@ -25,7 +26,9 @@ export const LLAMA_MANAGED_FLAGS: Readonly<Record<string, string>> = {
   '--draft-min': 'numSpeculativeTokens (SpecTune passes 0)',
   '--draft-n-min': 'numSpeculativeTokens (SpecTune passes 0)',
   '--spec-draft-n-min': 'numSpeculativeTokens (SpecTune passes 0)',
-  '--spec-type': 'numSpeculativeTokens (none for the baseline, draft-simple with a draft)',
+  '--spec-type': 'method (none for the baseline, draft-simple with a draft)',
+  '--draft-p-min': 'draftPMin',
+  '--spec-draft-p-min': 'draftPMin',
   '--port': 'port',
   '--host': 'host',
 };
@@ -44,6 +47,8 @@ export const LLAMA_SPEC_ENV_VARS: readonly string[] = [
   'LLAMA_ARG_SPEC_DRAFT_N_MAX',
   'LLAMA_ARG_SPEC_DRAFT_N_MIN',
   'LLAMA_ARG_SPEC_TYPE',
+  'LLAMA_ARG_DRAFT_P_MIN',
+  'LLAMA_ARG_SPEC_DRAFT_P_MIN',
 ];
 
 const flagName = (word: string): string => word.split('=')[0];
@@ -75,15 +80,43 @@ export function checkExtraArgs(extraArgs: readonly string[], f: LlamaFlags, serv
   }
 }
 
+/**
+ * The configuration's --spec-type value: null = draft-model speculation as the build does it by
+ * default (vLLM's word draft_model, from an older preset, means the same). Refuses a type this build
+ * does not list, naming those it does.
+ */
+export function llamaMethod(settings: ServerSettings, config: SpecConfig, f: LlamaFlags, server: string): string | null {
+  const word = config.method ?? settings.method ?? null;
+  const method = word === null || word === 'draft_model' ? null : canonicalMethod(LLAMA_KNOBS, word);
+  if (method === null) return null;
+  const listed = f.specTypes.split(' ').filter(Boolean);
+  const known = listed.length > 0 ? listed : f.specType === 'absent' ? [] : [...LLAMA_SPEC_TYPES];
+  // Builds before --spec-type draft with a model, and nothing else.
+  if (method === 'draft-simple' && (f.specType !== 'draft-simple' || known.includes(method))) return method;
+  if (!known.includes(method)) {
+    throw new SpecTuneError('INVALID_INPUT', `--method: ${server} has no --spec-type ${method}${f.specType === 'absent' ? ' (it has no --spec-type at all)' : ''}`, {
+      hint: known.length > 0 ? `give one of the types its --help lists: ${known.join(', ')}` : 'use draft-model speculation (leave --method out), or upgrade llama.cpp (n-gram types came in 2026)',
+    });
+  }
+  return method;
+}
+
+/** A method that drafts without a model (n-gram lookups, MTP heads): its type and k, no -md, no cut-off. */
+function selfDraftArgs(method: string, k: number | null, f: LlamaFlags): string[] {
+  const args = ['--spec-type', method];
+  if (k !== null) {
+    args.push(f.draftLength || '--spec-draft-n-max', String(k));
+    if (f.draftMin) args.push(f.draftMin, '0');
+  }
+  return args;
+}
+
 /** The speculative part of the argv: [] is never the answer on builds with --spec-type, whose baseline says "none". */
 export function speculativeArgs(settings: ServerSettings, config: SpecConfig, f: LlamaFlags, server: string): string[] {
   if (isBaselineConfig(config)) return f.specType === 'absent' ? [] : ['--spec-type', 'none'];
   const k = config.numSpeculativeTokens;
-  if (settings.method !== undefined && settings.method !== 'draft_model') {
-    throw new SpecTuneError('INVALID_INPUT', `SpecTune tunes llama-server's draft-model speculation only, not "${settings.method}"`, {
-      hint: 'give a draft model (a small GGUF with the same vocabulary) and leave the method unset',
-    });
-  }
+  const method = llamaMethod(settings, config, f, server);
+  if (method !== null && !methodTakesDraft(LLAMA_KNOBS, method)) return selfDraftArgs(method, k, f);
   const draft = config.draftModel ?? settings.draftModel ?? null;
   if (!draft) {
     throw new SpecTuneError('INVALID_INPUT', `k = ${k ?? 'default'} needs a draft model for llama-server`, {
@@ -96,11 +129,13 @@ export function speculativeArgs(settings: ServerSettings, config: SpecConfig, f:
     });
   }
   const args = [f.draftModel, draft];
-  if (f.specType === 'draft-simple') args.push('--spec-type', 'draft-simple');
+  if (f.specType === 'draft-simple') args.push('--spec-type', method ?? 'draft-simple');
   if (k !== null) {
     args.push(f.draftLength, String(k));
     if (f.draftMin) args.push(f.draftMin, '0');
   }
+  // Always written, 0 included: old builds cut at 0.75 when the flag is absent, and LLAMA_ARG_* could set it.
+  if (f.draftPMin) args.push(f.draftPMin, String(config.draftPMin ?? settings.draftPMin ?? 0));
   return args;
 }
 

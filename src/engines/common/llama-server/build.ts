@@ -10,7 +10,23 @@
  *   Earlier 2026 builds already had a `--spec-type` with n-gram types only (no draft-simple), where
  *   `-md` still drafted by itself: the type list, not the flag, tells the two apart.
  */
+import type { EngineKnobs } from '../../../shared/engine-descriptor';
 import type { EngineBuild } from '../../engine';
+
+/**
+ * llama-server's --spec-type values (June 2026 builds and later; a build's --help is its truth).
+ * draft-* types draft with a model (-md); draft-mtp uses the target's own heads; ngram-* look text up.
+ */
+export const LLAMA_SPEC_TYPES = ['draft-simple', 'draft-eagle3', 'draft-dflash', 'draft-mtp', 'ngram-simple', 'ngram-mod', 'ngram-map-k', 'ngram-map-k4v', 'ngram-cache'] as const;
+
+/** What a llama-server sweep compares: a restart per draft model and per cut-off, the --spec-type values. */
+export const LLAMA_KNOBS: EngineKnobs = {
+  draftModels: 'launch',
+  pMin: 'launch',
+  methods: [...LLAMA_SPEC_TYPES],
+  draftMethods: ['draft-simple', 'draft-eagle3', 'draft-dflash'],
+  methodAliases: { draft: 'draft-simple' },
+};
 
 export type DraftLengthFlag = '--draft-max' | '--spec-draft-n-max' | '';
 export type SpecTypeSupport = 'absent' | 'ngram-only' | 'draft-simple';
@@ -27,6 +43,10 @@ export interface LlamaFlags {
   /** Flag that loads the draft model. */
   draftModel: '--model-draft' | '--spec-draft-model' | '-md';
   specType: SpecTypeSupport;
+  /** The --spec-type values --help lists (space separated, without none); '' = not listed or not read. */
+  specTypes: string;
+  /** Flag that sets the draft confidence cut-off; '' = this build lists none. */
+  draftPMin: '--draft-p-min' | '--spec-draft-p-min' | '';
   /** Pass --metrics (newest builds put llamacpp:spec_decode_* counters there). */
   metrics: boolean;
   /** Every flag --help lists (space separated); '' = --help was not read. Removed flags are not in it. */
@@ -101,6 +121,7 @@ export function flagsFromHelp(help: string, version: { build: number; commit: st
   const draftModel = h.known.has('--model-draft') ? '--model-draft' : h.known.has('--spec-draft-model') ? '--spec-draft-model' : '-md';
   const specEntry = h.entry.get('--spec-type');
   const specType: SpecTypeSupport = !h.known.has('--spec-type') ? 'absent' : specEntry && /draft-simple/.test(specEntry) ? 'draft-simple' : 'ngram-only';
+  const draftPMin = h.known.has('--spec-draft-p-min') ? '--spec-draft-p-min' : h.known.has('--draft-p-min') ? '--draft-p-min' : '';
   return {
     build: version?.build ?? 0,
     commit: version?.commit ?? '',
@@ -108,10 +129,19 @@ export function flagsFromHelp(help: string, version: { build: number; commit: st
     draftMin,
     draftModel,
     specType,
+    specTypes: specTypesOf(specEntry),
+    draftPMin,
     metrics: h.known.has('--metrics'),
     knownFlags: [...h.known].join(' '),
     removedFlags: [...h.removed].join(' '),
   };
+}
+
+/** The type names in --spec-type's --help entry ("none, draft-simple, ngram-simple…" or "[none|draft-simple|…]"), none left out. */
+export function specTypesOf(entry: string | undefined): string {
+  if (!entry) return '';
+  const names = entry.match(/\b(?:draft|ngram)-[a-z0-9-]*[a-z0-9]\b/g) ?? [];
+  return [...new Set(names)].join(' ');
 }
 
 export function llamaBuildLabel(f: Pick<LlamaFlags, 'build' | 'commit'>): string {
@@ -136,6 +166,8 @@ export function llamaFlagsOf(build: EngineBuild): LlamaFlags {
   const draftMin = str(f.draftMin, '');
   const draftModel = str(f.draftModel, '--model-draft');
   const specType = str(f.specType, 'draft-simple');
+  // A build recorded before the cut-off was read: the spelling of its draft-length generation.
+  const draftPMin = str(f.draftPMin, draftLength === '--draft-max' ? '--draft-p-min' : draftLength === '' ? '' : '--spec-draft-p-min');
   return {
     build: typeof f.build === 'number' ? f.build : 0,
     commit: str(f.commit, ''),
@@ -143,6 +175,8 @@ export function llamaFlagsOf(build: EngineBuild): LlamaFlags {
     draftMin: (['--draft-min', '--spec-draft-n-min', ''].includes(draftMin) ? draftMin : '') as LlamaFlags['draftMin'],
     draftModel: (['--model-draft', '--spec-draft-model', '-md'].includes(draftModel) ? draftModel : '--model-draft') as LlamaFlags['draftModel'],
     specType: (['absent', 'ngram-only', 'draft-simple'].includes(specType) ? specType : 'draft-simple') as SpecTypeSupport,
+    specTypes: str(f.specTypes, ''),
+    draftPMin: (['--draft-p-min', '--spec-draft-p-min', ''].includes(draftPMin) ? draftPMin : '--spec-draft-p-min') as LlamaFlags['draftPMin'],
     metrics: f.metrics !== false,
     knownFlags: str(f.knownFlags, ''),
     removedFlags: str(f.removedFlags, ''),
