@@ -65,6 +65,8 @@ export function groupComparisons(
       byTokens,
       bestNumSpeculativeTokens: chosen?.numSpeculativeTokens ?? null,
       bestDraftModel: chosen?.draftModel ?? null,
+      ...(chosen?.method != null ? { bestMethod: chosen.method } : {}),
+      ...(chosen?.draftPMin != null ? { bestDraftPMin: chosen.draftPMin } : {}),
       speculativeTokensPerSecond: chosen?.tokensPerSecond ?? null,
       speedupPercent: chosen?.speedupPercent ?? null,
       bestNote: best?.note ?? null,

@@ -82,6 +82,9 @@ export const GroupComparisonSchema = z.object({
   /** the best k > 0 for this group */
   bestNumSpeculativeTokens: z.number().int().nullable(),
   bestDraftModel: z.string().nullable().optional(),
+  /** The best setting's method and cut-off, where it has them (runs comparing methods or cut-offs). */
+  bestMethod: z.string().nullable().optional(),
+  bestDraftPMin: z.number().nullable().optional(),
   speculativeTokensPerSecond: z.number().nullable(),
   speedupPercent: z.number().nullable(),
   /** Where a rule other than "the fastest" chose this group's best (a tie to the cheaper setting, samples too few to separate): which, in words. */
