@@ -1,5 +1,5 @@
 /**
- * The whole setting (issue 18) against the simulator's own truth: each scenario is a real
+ * The whole setting (method, draft model, cut-off and k) against the simulator's own truth: each scenario is a real
  * sweep of the llama-server persona over several arms — draft models, confidence cut-offs,
  * methods — each with k 1..8 and one baseline. The pick is judged by the timing model's
  * expected speed of the setting it names (personas/expected.ts, the geometric mean over the
@@ -31,7 +31,7 @@ export interface KnobsScenario {
   promptTypes: string[];
   systemPrompts: string[];
   repeats: number;
-  /** Issue 18's launch budget for this space (the pick within 3% of the best setting). */
+  /** The launch budget for this space (the pick within 3% of the best setting). */
   launchBudget: number;
   /** Extra persona knobs (--sim-*). */
   sim: string[];

@@ -16,7 +16,7 @@
  *
  *   3b. knobs — the whole setting on the llama-server persona: 2 draft models, 3 confidence
  *      cut-offs, 2 methods, each × k 1..8: the pick vs the timing model's best setting, and
- *      launches vs issue 18's budgets (9, 10, 10) and vs exhaustive (17, 25, 17).
+ *      launches vs the budgets (9, 10, 10) and vs exhaustive (17, 25, 17).
  *
  *   4. load — the closed loop at N streams against the paced flood server:
  *      aggregate tokens/s vs the server's own count over the steady window,
