@@ -14,6 +14,10 @@
  *      an edge optimum, a never-pays model, a flat top, the default plan on a costly
  *      draft): the pick vs the timing model's best, launches and requests vs the caps.
  *
+ *   3b. knobs — the whole setting on the llama-server persona: 2 draft models, 3 confidence
+ *      cut-offs, 2 methods, each × k 1..8: the pick vs the timing model's best setting, and
+ *      launches vs the budgets (9, 10, 10) and vs exhaustive (17, 25, 17).
+ *
  *   4. load — the closed loop at N streams against the paced flood server:
  *      aggregate tokens/s vs the server's own count over the steady window,
  *      client CPU ms per 1000 tokens.
@@ -22,7 +26,7 @@
  *      (`sweep --max-tokens 16 --stall-timeout 5 --no-warmup`): how long the run
  *      takes and the CLI's peak memory.
  *
- *   npm run bench -- [--only fidelity|overhead|search|load|runaway] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8]
+ *   npm run bench -- [--only fidelity|overhead|search|knobs|load|runaway] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8]
  *                    [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]
  *                    [--search-max-tokens 128] [--search-step-ms 4]
  */
@@ -35,6 +39,7 @@ import { max, mean, median } from 'simple-statistics';
 import { runFidelity, simulatorAvailable, SIMULATOR_ENTRY, type FidelityRow } from './fidelity';
 import { runOverhead, wakeUpFloorUs, type OverheadRound } from './overhead';
 import { capsOf, runSearchScenario, SEARCH_SCENARIOS, type SearchRow, type SearchScenario } from './search';
+import { KNOBS_SCENARIOS, runKnobsScenario, type KnobsRow } from './knobs';
 import { runLoad, type LoadRow } from './load';
 import { runRunaway } from './runaway';
 
@@ -42,7 +47,7 @@ const FIDELITY_TARGET_PCT = 1;
 const OVERHEAD_TARGET_US = 50;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const USAGE = 'usage: npm run bench -- [--only fidelity|overhead|search|load|runaway] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8] [--search-max-tokens 128] [--search-step-ms 4] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
+const USAGE = 'usage: npm run bench -- [--only fidelity|overhead|search|knobs|load|runaway] [--load-streams 64] [--load-chunks 200] [--load-gap-ms 5] [--load-rounds 3] [--load-repeats 8] [--search-max-tokens 128] [--search-step-ms 4] [--requests 8] [--max-tokens 128] [--chunks 20000] [--paced-chunks 1500] [--gap-ms 1] [--rounds 5]';
 let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
@@ -86,8 +91,8 @@ const loadGapMs = Number(values['load-gap-ms']);
 const loadRounds = Number(values['load-rounds']);
 const loadRepeats = Number(values['load-repeats']);
 const only = values.only as string | undefined;
-if (only !== undefined && !['fidelity', 'overhead', 'search', 'load', 'runaway'].includes(only)) {
-  console.error(`--only must be fidelity, overhead, search, load or runaway\n${USAGE}`);
+if (only !== undefined && !['fidelity', 'overhead', 'search', 'knobs', 'load', 'runaway'].includes(only)) {
+  console.error(`--only must be fidelity, overhead, search, knobs, load or runaway\n${USAGE}`);
   process.exit(2);
 }
 const runs = (part: string) => only === undefined || only === part;
@@ -270,6 +275,28 @@ if (runs('search')) {
       ratio: f2(r.requests / caps.requests),
       verdict: verdict(inCaps),
     });
+  }
+  console.log();
+}
+
+// 3b. The whole setting (draft models, cut-offs, methods) against the simulator's truth
+if (runs('knobs')) {
+  console.log(pc.bold(`The whole setting on the llama-server persona (${searchMaxTokens} tokens, ${searchStepMs} ms steps, ignore_eos; truth = the timing model per setting over the plan's prompt cells)`));
+  const rows: KnobsRow[] = [];
+  for (const s of KNOBS_SCENARIOS) {
+    try {
+      rows.push(await runKnobsScenario(s, { stepMs: searchStepMs, maxTokens: searchMaxTokens }));
+    } catch (err) {
+      crashed = true;
+      console.error(pc.red(`knobs (${s.name}) failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+    }
+  }
+  const t = new Table({ head: ['scenario', 'true best setting', 'pick', 'pick / true best', 'launches (budget; exhaustive)', 'requests', 'arms dropped'], style: { head: [], border: [] } });
+  for (const r of rows) t.push([r.scenario, r.trueBest, r.pick ?? '—', r.vsTrueBest === null ? '—' : f3(r.vsTrueBest), `${r.launches} (${r.launchBudget}; ${r.exhaustiveLaunches})`, r.requests, String(new Set(r.dropped.map((d) => d.split(' · k')[0])).size)]);
+  console.log(t.toString());
+  for (const r of rows) {
+    summary.push({ what: `knobs, ${r.scenario}: pick vs the true best`, measured: `${r.pick} vs ${r.trueBest}`, target: `≥ ${SEARCH_SPEED_TARGET}`, ratio: r.vsTrueBest === null ? '—' : f3(r.vsTrueBest), verdict: verdict((r.vsTrueBest ?? 0) >= SEARCH_SPEED_TARGET) });
+    summary.push({ what: `knobs, ${r.scenario}: launches within the budget`, measured: `${r.launches} (exhaustive ${r.exhaustiveLaunches})`, target: `≤ ${r.launchBudget}`, ratio: f2(r.launches / r.launchBudget), verdict: verdict(r.launches <= r.launchBudget) });
   }
   console.log();
 }

@@ -17,6 +17,7 @@ import { CSV_COLUMNS, plainNumber } from '../src/shared/report-export/csv';
 import { escapeHtml } from '../src/shared/report-export/escape';
 import { niceStep } from '../src/shared/report-export/svg-chart';
 import { exportReport, parseReportText, reportToCsv, reportToHtml, reportToMarkdown, summarizeReport } from '../src/shared/report-export';
+import { settingWords } from '../src/shared/report-export/text';
 import { REPORT_SCHEMA_VERSION, ReportSchema, type Report } from '../src/shared/schemas';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -149,6 +150,27 @@ describe('plain-words summary', () => {
     expect(nothing.verdict).toBe('nothing');
     expect(nothing.headline).toMatch(/^No answer yet/);
     expect(nothing.details.join(' ')).toMatch(/cancelled/);
+  });
+
+  it('says the whole setting: a method without a draft model, a cut-off, and which setting wins for each prompt type', () => {
+    const ngram = summarizeReport(variant((r) => Object.assign(r.recommendation, { method: 'ngram-simple', draftModel: null, draftPMin: null, numSpeculativeTokens: 4 })));
+    expect(ngram.headline).toMatch(/ with n-gram drafting, 4 tokens — no draft model needed\.$/);
+    const cut = summarizeReport(variant((r) => Object.assign(r.recommendation, { method: 'draft-simple', draftModel: 'qwen-0.5b', draftPMin: 0.3, numSpeculativeTokens: 6 })));
+    expect(cut.headline).toMatch(/ with 6 draft tokens \(draft model qwen-0\.5b, cut-off p_min 0\.3\)\.$/);
+    // A cut-off of 0 is no cut-off; the draft model's own method is not named.
+    expect(settingWords({ numSpeculativeTokens: 3, draftModel: 'd', method: 'draft-simple', draftPMin: 0 })).toBe('3 draft tokens (draft model d)');
+    expect(settingWords({ numSpeculativeTokens: 3, draftModel: 'head', method: 'eagle3', draftPMin: null })).toBe('3 draft tokens (method eagle3, draft model head)');
+
+    const split = summarizeReport(
+      variant((r) => {
+        Object.assign(r.byPromptType[0], { bestNumSpeculativeTokens: 5, bestDraftModel: null, bestMethod: 'ngram-simple', bestDraftPMin: null });
+        Object.assign(r.byPromptType[1], { bestNumSpeculativeTokens: 3, bestDraftModel: 'qwen-0.5b', bestMethod: 'draft-simple', bestDraftPMin: null });
+      }),
+    );
+    const said = split.details.find((d) => d.startsWith('The best setting depends on the prompt: '));
+    expect(said).toContain(`n-gram drafting, 5 tokens — no draft model needed for ${fixture.byPromptType[0].label}; 3 draft tokens (draft model qwen-0.5b) for ${fixture.byPromptType[1].label}; 5 draft tokens for ${fixture.byPromptType[2].label}`);
+    // The same kind of setting everywhere (only k differs): nothing to say.
+    expect(summarizeReport(report).details.join(' ')).not.toMatch(/depends on the prompt/);
   });
 
   it('marks a predicted answer as predicted and names the engine and draft model it came with', () => {

@@ -131,6 +131,7 @@ export class SearchStrategy implements SweepStrategy {
                   basedOnK: p.basedOn,
                   acceptanceFromK: p.acceptanceFromK,
                   method: p.acceptanceFromK !== null ? 'per-position-acceptance' : 'interpolation',
+                  ...(this.search.whyUnmeasured(i) ? { why: this.search.whyUnmeasured(i)! } : {}),
                 },
               }
             : {}),

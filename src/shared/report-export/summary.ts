@@ -7,8 +7,8 @@
  */
 import type { Report } from '../schemas';
 import { configurationExtras, finite, levelOf, recommendationExtras, recommendedConfiguration } from './fields';
-import { draftTokens, engineName, kLabel, tps } from './text';
-import { isBaseline } from '../config-key';
+import { engineName, kLabel, settingWords, tps } from './text';
+import { armKey, isBaseline } from '../config-key';
 import { slowerWords } from '../report/recommend';
 
 export type Verdict =
@@ -151,7 +151,7 @@ function answerOf(x: Reading): Answer {
   if (speedup === null) {
     return {
       verdict: 'no-baseline',
-      headline: `Best setting found: ${draftTokens(r.numSpeculativeTokens, r.draftModel)}, at ${tps(r.tokensPerSecond)}.`,
+      headline: `Best setting found: ${settingWords(r)}, at ${tps(r.tokensPerSecond)}.`,
       details: ['There is no measurement without speculation to compare with, so how much faster it is stays unknown.'],
     };
   }
@@ -164,7 +164,7 @@ function keepOff({ atLevel, baseline, figure, loaded, level }: Reading): Answer 
     .sort((a, b) => (figure(b) ?? 0) - (figure(a) ?? 0))[0];
   const detail =
     bestSpec && baseline
-      ? `${loaded ? `With ${level} requests in flight, the` : 'The'} best setting with speculation, ${draftTokens(bestSpec.numSpeculativeTokens, bestSpec.draftModel)}, ran at ${tps(figure(bestSpec))}${loaded ? ' in all' : ''} against ${tps(figure(baseline))} without it: ${lossWords(loaded ? null : bestSpec.speedupPercent, figure(bestSpec), figure(baseline))}`
+      ? `${loaded ? `With ${level} requests in flight, the` : 'The'} best setting with speculation, ${settingWords(bestSpec)}, ran at ${tps(figure(bestSpec))}${loaded ? ' in all' : ''} against ${tps(figure(baseline))} without it: ${lossWords(loaded ? null : bestSpec.speedupPercent, figure(bestSpec), figure(baseline))}`
       : 'No setting with draft tokens was measured to beat the server without them.';
   return { verdict: 'keep-off', headline: 'Speculation did not pay: keep it off.', details: [detail] };
 }
@@ -173,12 +173,10 @@ function faster(x: Reading, r: NonNullable<Reading['r']>, speedup: number): Answ
   const { loaded, level, predicted, baseline, chosen, figure, report } = x;
   const when = loaded ? `With ${level} requests in flight, ` : '';
   const subject = loaded ? x.server.replace(/^Your/, 'your') : x.server;
-  const draftModel = recommendationExtras(r).draftModel;
-  // draftTokens already names the draft when k is the engine's own (LM Studio): say it once.
-  const via = draftModel && r.numSpeculativeTokens !== null ? ` (draft model ${draftModel})` : '';
+  const setting = settingWords({ ...r, draftModel: recommendationExtras(r).draftModel });
   const headline = predicted
-    ? `${when}${subject} should answer ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via} (predicted, not measured).`
-    : `${when}${subject} answers ${speedupWords(speedup)} with ${draftTokens(r.numSpeculativeTokens, r.draftModel)}${via}.`;
+    ? `${when}${subject} should answer ${speedupWords(speedup)} with ${setting} (predicted, not measured).`
+    : `${when}${subject} answers ${speedupWords(speedup)} with ${setting}.`;
   const details = [
     loaded
       ? `Measured at ${level} in flight: ${tps(chosen ? figure(chosen) : null)} in all${baseline ? ` instead of ${tps(figure(baseline))} without speculation` : ''}.`
@@ -191,7 +189,22 @@ function faster(x: Reading, r: NonNullable<Reading['r']>, speedup: number): Answ
     const best = report.bestUseCase.speedupPercent;
     details.push(`The biggest gain is on ${report.bestUseCase.label} prompts (${best >= 0 ? '+' : ''}${best.toFixed(0)}%).`);
   }
+  const byPrompt = bestByPromptType(report);
+  if (byPrompt) details.push(byPrompt);
   return { verdict: 'faster', headline, details };
+}
+
+/**
+ * Where prompt types are won by different kinds of setting (another method, draft model or cut-off,
+ * not only another k): which wins for each — "n-gram drafting for Code, 5 draft tokens (draft model
+ * qwen-0.5b) for Creative writing".
+ */
+function bestByPromptType(report: Report): string | null {
+  const wins = (report.byPromptType ?? []).flatMap((g) =>
+    g.bestNumSpeculativeTokens === null && !g.bestDraftModel ? [] : [{ label: g.label, arm: armKey({ draftModel: g.bestDraftModel, method: g.bestMethod, draftPMin: g.bestDraftPMin }), words: settingWords({ numSpeculativeTokens: g.bestNumSpeculativeTokens, draftModel: g.bestDraftModel, method: g.bestMethod, draftPMin: g.bestDraftPMin }) }],
+  );
+  if (new Set(wins.map((w) => w.arm)).size < 2) return null;
+  return `The best setting depends on the prompt: ${wins.map((w) => `${w.words} for ${w.label}`).join('; ')}.`;
 }
 
 /** What was compared, and how far the run got, whatever the verdict. */

@@ -30,6 +30,39 @@ export function draftTokens(k: number | null, draftModel?: string | null): strin
   return k === 1 ? '1 draft token' : `${k} draft tokens`;
 }
 
+/** A method that drafts without a model, in words: n-gram lookup, suffix decoding, the model's own heads. */
+function draftFreeMethodWords(method: string): string {
+  if (/ngram|n-gram/i.test(method)) return 'n-gram drafting';
+  if (/suffix/i.test(method)) return 'suffix decoding';
+  if (/mtp/i.test(method)) return "the model's own MTP heads";
+  return `${method} drafting`;
+}
+
+/** The parts of a setting a headline names. */
+export interface SettingForWords {
+  numSpeculativeTokens: number | null;
+  draftModel?: string | null;
+  method?: string | null;
+  draftPMin?: number | null;
+}
+
+/**
+ * The whole setting in words, as a headline says it after "with": "3 draft tokens (draft model
+ * qwen-0.5b)", "5 draft tokens (draft model qwen-0.5b, cut-off p_min 0.3)", "n-gram drafting,
+ * 4 tokens — no draft model needed". A method is named only where it is not the draft model's
+ * default one; a cut-off of 0 is no cut-off.
+ */
+export function settingWords(c: SettingForWords): string {
+  const k = c.numSpeculativeTokens;
+  if (k !== null && k > 0 && c.method && !c.draftModel) return `${draftFreeMethodWords(c.method)}, ${k === 1 ? '1 token' : `${k} tokens`} — no draft model needed`;
+  const extras = [
+    c.method && c.draftModel && !/^draft/.test(c.method) ? `method ${c.method}` : null,
+    c.draftModel && k !== null ? `draft model ${c.draftModel}` : null,
+    c.draftPMin ? `cut-off p_min ${c.draftPMin}` : null,
+  ].filter(Boolean);
+  return `${draftTokens(k, c.draftModel)}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+}
+
 /** "vllm" → "vLLM" (the engine's short name); an id this build does not know is shown as it is; "unknown" (nothing recognisable answered): null. */
 export function engineName(id: string | null | undefined): string | null {
   if (!id || id === 'unknown') return null;

@@ -85,6 +85,8 @@ export const PredictionSchema = z.object({
   /** The measured k whose per-position acceptance gave the expected tokens per step; null: interpolated tokens/s only. */
   acceptanceFromK: z.number().int().nullable(),
   method: z.enum(['per-position-acceptance', 'interpolation']),
+  /** Why the search did not measure it (behind the pick, its arm dropped, or the caps). */
+  why: z.string().optional(),
 });
 export type Prediction = z.infer<typeof PredictionSchema>;
 

@@ -440,6 +440,29 @@ export class Search {
     return this.cs.map((s, i) => i).filter((i) => this.roundsAt(i, level) > 0 && this.alive(i));
   }
 
+  /**
+   * Why a candidate was never measured, at the first level: the caps left a contender out, its whole
+   * arm is behind the pick (the arm was dropped: even its best predicted k cannot reach the pick), or
+   * its own predicted interval stays below the pick.
+   */
+  whyUnmeasured(i: number): string | null {
+    if (this.cs[i].attempted) return null;
+    if (this.budget && this.contenders().includes(i)) return `${this.describe(i)} could still overturn the pick, but the search's caps (${this.capWords()}) left no room to measure it`;
+    const level = this.input.levels[0];
+    const v = this.verdict(level);
+    const lead = v ? this.figure(this.indexOf(v.leader), level) : null;
+    const p = this.predictions(level);
+    const mine = p.get(i);
+    if (!v || lead === null || !mine) return null;
+    // The rule contenders() applies: a prediction whose upper bound is not above the fastest measured by more than 1%.
+    const against = (hi: number) => `${hi < lead ? 'behind' : 'within 1% of'} the fastest measured (${this.describe(this.indexOf(v.leader))}, ${lead.toFixed(1)} tok/s)`;
+    const arm = this.cs[i].c.arm;
+    const armHi = Math.max(0, ...[...p.entries()].filter(([j]) => this.cs[j].c.arm === arm && !this.cs[j].c.baseline).map(([, x]) => x.interval[1]));
+    const armLeads = [v.leader, v.pick].some((key) => this.cs[this.indexOf(key)].c.arm === arm);
+    if (arm && !armLeads && armHi > 0) return `arm dropped: its best predicted k reaches at most ${armHi.toFixed(1)} tok/s, ${against(armHi)}`;
+    return `predicted ${mine.tokensPerSecond.toFixed(1)} tok/s (at most ${mine.interval[1].toFixed(1)}), ${against(mine.interval[1])}: not worth a measurement`;
+  }
+
   state(i: number): { attempted: boolean; failed: boolean } {
     return { attempted: this.cs[i].attempted, failed: this.cs[i].failed };
   }
