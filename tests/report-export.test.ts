@@ -18,6 +18,7 @@ import { escapeHtml } from '../src/shared/report-export/escape';
 import { niceStep } from '../src/shared/report-export/svg-chart';
 import { exportReport, parseReportText, reportToCsv, reportToHtml, reportToMarkdown, summarizeReport } from '../src/shared/report-export';
 import { settingWords } from '../src/shared/report-export/text';
+import { settingWordsAmong } from '../src/shared/level-picks';
 import { REPORT_SCHEMA_VERSION, ReportSchema, type Report } from '../src/shared/schemas';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -169,6 +170,12 @@ describe('plain-words summary', () => {
     );
     const said = split.details.find((d) => d.startsWith('The best setting depends on the prompt: '));
     expect(said).toContain(`n-gram drafting, 5 tokens — no draft model needed for ${fixture.byPromptType[0].label}; 3 draft tokens (draft model qwen-0.5b) for ${fixture.byPromptType[1].label}; 5 draft tokens for ${fixture.byPromptType[2].label}`);
+    // Decisions between arms name the knobs that differ, so they never read "k=3 over k=3".
+    const words = settingWordsAmong([{ numSpeculativeTokens: 0 }, { numSpeculativeTokens: 3, method: 'draft-simple', draftModel: 'd', draftPMin: 0 }, { numSpeculativeTokens: 3, method: 'ngram-simple', draftModel: null, draftPMin: null }]);
+    expect(words({ numSpeculativeTokens: 3, method: 'ngram-simple', draftModel: null, draftPMin: null })).toBe('k=3 · ngram-simple');
+    expect(words({ numSpeculativeTokens: 3, method: 'draft-simple', draftModel: 'd', draftPMin: 0 })).toBe('k=3 · draft-simple · d · p_min 0');
+    expect(words({ numSpeculativeTokens: 0 })).toBe('k=0');
+    expect(settingWordsAmong([{ numSpeculativeTokens: 2, draftModel: 'd' }, { numSpeculativeTokens: 3, draftModel: 'd' }])({ numSpeculativeTokens: 3, draftModel: 'd' })).toBe('k=3');
     // The same kind of setting everywhere (only k differs): nothing to say.
     expect(summarizeReport(report).details.join(' ')).not.toMatch(/depends on the prompt/);
   });

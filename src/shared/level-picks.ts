@@ -14,6 +14,21 @@ export function kWords(c: ConfigKeyed): string {
 }
 
 /**
+ * kWords that also name the knobs which differ among `all` (a sweep over arms): "k=3 · ngram-simple",
+ * "k=5 · p_min 0.3", so a decision between arms never reads "k=3 over k=3".
+ */
+export function settingWordsAmong(all: readonly ConfigKeyed[]): (c: ConfigKeyed) => string {
+  const spec = all.filter((c) => !isBaseline(c));
+  const varies = (f: (c: ConfigKeyed) => unknown) => new Set(spec.map(f)).size > 1;
+  const show = { draft: varies((c) => c.draftModel ?? ''), method: varies((c) => c.method ?? ''), pMin: varies((c) => c.draftPMin ?? '') };
+  return (c) => {
+    if (isBaseline(c) || c.numSpeculativeTokens === null) return kWords(c);
+    const parts = [kWords(c), show.method && c.method ? c.method : null, show.draft && c.draftModel ? c.draftModel : null, show.pMin && c.draftPMin != null ? `p_min ${c.draftPMin}` : null];
+    return parts.filter(Boolean).join(' · ');
+  };
+}
+
+/**
  * The figure levels are compared on: per-request median tokens/s at level 1 (what one
  * user waits for), aggregate tokens/s above it (what the server turns out).
  */

@@ -6,7 +6,7 @@
  */
 import { configKey, isBaseline, knobFields, launchKey, settingOf, type ConfigKeyed } from '../config-key';
 import { roundScores } from '../load-figures';
-import { kWords } from '../level-picks';
+import { kWords, settingWordsAmong } from '../level-picks';
 import type { ConfigurationResult, LevelDecision, Measurement, SettingRef, SweepPlan } from '../schemas';
 import type { Sample } from '../search/compare';
 import { decideLevel, type LevelCandidate, type Verdict } from '../search/decide';
@@ -92,7 +92,8 @@ export function decisionRecord(level: number, view: LevelView | null, entries: r
   const stop: StopReason = facts.stop[level] ?? (v.status === 'open' ? 'cap' : v.status);
   const other = v.status === 'tie' ? v.pick : v.rival;
   const comparison = other && v.comparison ? { a: ref(view.entry(v.leader)), b: ref(view.entry(other)), ratio: v.comparison.ratio, interval: v.comparison.interval, looks: facts.looks } : null;
-  const label = (key: string) => kWords(view.entry(key));
+  const words = settingWordsAmong(entries);
+  const label = (key: string) => words(view.entry(key));
   const summary = verdictWords({
     verdict: v,
     stop,
@@ -100,7 +101,7 @@ export function decisionRecord(level: number, view: LevelView | null, entries: r
     rounds: (key) => roundsOf(view.samples(key)),
     looks: facts.looks,
     budget: facts.budget,
-    extra: extra.map((e) => ({ label: kWords(e), rounds: e.rounds })),
+    extra: extra.map((e) => ({ label: words(e), rounds: e.rounds })),
     where: where(level),
   });
   return { ...base, stoppedBecause: stop, confidence: v.confidence, comparison, summary };

@@ -5,7 +5,7 @@
  * samples cannot separate; the note says which when it is not simply the fastest.
  */
 import { configKey, knobFields, type ConfigKeyed } from '../config-key';
-import { kWords } from '../level-picks';
+import { settingWordsAmong } from '../level-picks';
 import type { GroupComparison, Measurement } from '../schemas';
 import { decideLevel, type Verdict } from '../search/decide';
 import { signedPct } from '../search/words';
@@ -30,7 +30,8 @@ function groupBest(specConfigs: readonly ConfigKeyed[], inGroup: (key: string) =
     }),
     { looks },
   );
-  return v && { key: v.pick, note: bestNote(v, (key) => kWords(byKey.get(key)!)) };
+  const words = settingWordsAmong(specConfigs);
+  return v && { key: v.pick, note: bestNote(v, (key) => words(byKey.get(key)!)) };
 }
 
 export function groupComparisons(
