@@ -335,10 +335,10 @@ describe('browser server: the same handlers as IPC', () => {
 
   it('sweep:optimize measures the baseline even when its k list leaves it out', async () => {
     const stream = await collectEvents();
-    // A command that cannot start: only the plan the run records matters here.
+    // A server that fails at start-up (the simulator, told to): only the plan the run records matters here.
     const plan = {
       mode: 'managed',
-      server: { command: ['spectune-no-such-vllm'], model: 'm', method: 'ngram', port: await freePort() },
+      server: { command: SIM, model: 'sim/Qwen2.5-7B-Instruct', method: 'ngram', port: await freePort(), extraArgs: ['--sim-fail-startup'], startupTimeoutMs: 30_000, stopGraceMs: 3000 },
       tokens: [3, 5],
       promptTypes: ['code'],
       systemPrompts: ['direct'],
