@@ -115,6 +115,8 @@ test('run a sweep: live charts, then the recommendation and results', async ({},
   await page.getByRole('checkbox', { name: /Technical explanation/ }).uncheck();
   await page.getByRole('checkbox', { name: /Creative problem-solving/ }).uncheck();
   await setField('Repeats', '1');
+  // One round per k, however close two come out: the dots counted below are the rounds, not the search.
+  await setField('Max repeats', '1');
   await setField('Max tokens', '24');
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(page.getByTestId('sweep-progress')).toBeVisible();
@@ -169,7 +171,8 @@ test('download the report as HTML, CSV and Markdown (real downloads from the Res
   expect(got.html).toMatch(/^<!doctype html>/);
   expect(got.html).toContain('<svg');
   expect(got.html).not.toMatch(/<script/i);
-  expect(got.html).toContain(recommendedK === 0 ? 'Speculation did not pay' : `with ${recommendedK} draft tokens`);
+  // The simulator here drafts by n-gram lookup (no draft model): the headline names the whole setting.
+  expect(got.html).toContain(recommendedK === 0 ? 'Speculation did not pay' : `with n-gram drafting, ${recommendedK} tokens — no draft model needed`);
   const csvLines = got.csv.split('\r\n');
   expect(csvLines[0]).toMatch(/^k,label,/);
   expect(csvLines.slice(1, -1).map((l) => Number(l.split(',')[0]))).toEqual([0, 3, 5]);
@@ -234,6 +237,7 @@ test('cancel a sweep midway: finished configurations are kept and shown', async 
   await page.getByRole('checkbox', { name: /Technical explanation/ }).check();
   await page.getByRole('checkbox', { name: /Creative problem-solving/ }).check();
   await setField('Repeats', '3');
+  await setField('Max repeats', '');
   await setField('Max tokens', '64');
   await page.getByRole('button', { name: 'Run sweep' }).click();
   // Charts fill in while it runs: dots, labelled simulated, before anything is finished.

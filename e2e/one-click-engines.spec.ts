@@ -98,8 +98,8 @@ for (const engine of ['lmstudio', 'ollama', 'openai']) {
     expect(s.report?.server.kind).toBe(engine);
     const setting = page.getByTestId('oneclick-setting');
     await expect(setting).toHaveText(rec?.command ?? rec?.setting ?? '<none>');
-    await page.getByRole('button', { name: 'Copy', exact: true }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Setting copied' })).toBeVisible();
+    await page.getByTestId('how-to-set').getByRole('button', { name: /^Copy (setting|command)$/ }).first().click();
+    await expect(page.getByRole('status').filter({ hasText: /^(Setting|Command) copied$/ })).toBeVisible();
     const copied = await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
     expect(copied).toBe(await setting.textContent());
   });
