@@ -7,6 +7,7 @@ import { Field } from '../components/Field';
 import { LoadFields } from './LoadFields';
 import { SimulatedBadge } from '../components/Simulated';
 import type { EngineDescriptor } from '../../../shared/engine-descriptor';
+import { PLAN_DEFAULTS } from '../../../shared/plan-builder';
 
 /**
  * The first screen: what you run → the model (and draft) → one click. Every
@@ -181,7 +182,7 @@ function EngineSteps({ r }: { r: RankedEngine }) {
         <legend>3. Find the best setting</legend>
         <p className="muted">
           {d.lifecycle === 'launched'
-            ? `SpecTune measures ${d.label} without speculation and with several draft lengths, then restarts it on the fastest.`
+            ? `SpecTune measures ${d.label} without speculation and with several draft lengths${d.knobs.pMin !== 'none' ? `, with and without a confidence cut-off (p_min ${PLAN_DEFAULTS.oneClickPMins.join(' and ')})` : ''}, then restarts it on the fastest.`
             : `SpecTune measures the running ${d.label} with each setting it can change and tells you the exact setting to keep.`}{' '}
           It asks {plural(measure.promptTypes.length, 'kind')} of prompt, {measure.repeats === '1' ? 'once' : `${measure.repeats} times`} each:{' '}
           <button type="button" className="link" onClick={() => setScreen('sweep')}>
@@ -218,7 +219,7 @@ function LaunchDraft({ d }: { d: EngineDescriptor }) {
   const methods = draftFreeMethods(d);
   return (
     <>
-      <Field label="Draft model" error={e.draft} help="a small model of the same family that guesses the next tokens">
+      <Field label="Draft model" error={e.draft} help="a small model of the same family that guesses the next tokens; several (comma separated) are compared">
         {(p) => (
           <input {...p} name="draftModel" value={v.draftModel} placeholder={d.placeholders.draftModel} onChange={(ev) => setGuide({ draftModel: ev.target.value, ...(ev.target.value ? { method: '' } : {}) })} />
         )}

@@ -7,7 +7,7 @@
 import type { EngineDescriptor } from '../../../shared/engine-descriptor';
 import type { EndpointStatus, ServerSettingsInput, SweepPlan } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
-import { buildSweepPlan, parseMeasureText, type PlanTarget } from '../../../shared/plan-builder';
+import { buildSweepPlan, oneClickKnobs, parseDraftModelList, parseMeasureText, type PlanTarget } from '../../../shared/plan-builder';
 import { fieldSentence, measureChoice, SERVER_WORDS, type SweepFormValues } from './forms';
 
 export interface GuideValues {
@@ -18,7 +18,7 @@ export interface GuideValues {
   /** Launched engines: the command words as text. */
   command: string;
   port: string;
-  /** Launched engines: the one draft model loaded with the server. */
+  /** Launched engines: the draft models to compare as typed (comma or line separated); the first loads with the server. */
   draftModel: string;
   /** Launched engines with methods that need no draft model (vLLM's ngram, …); '' = draft model. */
   method: string;
@@ -78,6 +78,8 @@ export function guideErrors(v: GuideValues, d: EngineDescriptor | null): GuideEr
     if (splitArgs(v.command).length === 0) e.command = `How is ${d.label} started? For example: ${d.defaultCommand.join(' ') || 'its command'}.`;
     const port = Number(v.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) e.port = 'Give the port the server should listen on: a whole number from 1 to 65535, e.g. 8000.';
+    const drafts = v.draftModel.trim() === '' ? null : parseDraftModelList(v.draftModel);
+    if (drafts && !drafts.ok) e.draft = `Draft models to compare: ${drafts.error}`;
     // Draft tokens are guessed by something: a draft model, or a method that needs none.
     if (!v.draftModel.trim() && !v.method) {
       const methods = draftFreeMethods(d);
@@ -121,18 +123,27 @@ function guideIssue(path: readonly PropertyKey[], message: string): { field: Gui
 }
 
 
+/** The draft models the box names (comma or line separated): the first loads with the server, all are compared. */
+function guideDrafts(v: GuideValues): string[] {
+  const r = v.draftModel.trim() === '' ? null : parseDraftModelList(v.draftModel);
+  return r?.ok ? r.value : [];
+}
+
+/** One click's target: what the user named, and the knobs the engine has at their defaults (oneClickKnobs). */
 function guideTarget(v: GuideValues, d: EngineDescriptor): PlanTarget {
-  if (d.lifecycle === 'attached') return { mode: 'attached', url: v.url.trim(), model: v.model.trim(), draftModels: d.draftPerRequest ? v.draftModels : [] };
-  const draft = v.draftModel.trim();
+  if (d.lifecycle === 'attached') {
+    return { mode: 'attached', url: v.url.trim(), model: v.model.trim(), ...oneClickKnobs(d, { draftModels: d.draftPerRequest ? v.draftModels : [] }) };
+  }
+  const drafts = guideDrafts(v);
   return {
     mode: 'managed',
-    draftModels: draft ? [draft] : [],
+    ...oneClickKnobs(d, { draftModels: drafts }),
     server: {
       engine: d.id,
       command: splitArgs(v.command),
       model: v.model.trim(),
       // A method from the descriptor's list; the plan schema checks it like every other field.
-      ...(draft ? { draftModel: draft } : { method: v.method as ServerSettingsInput['method'] }),
+      ...(drafts[0] ? { draftModel: drafts[0] } : { method: v.method as ServerSettingsInput['method'] }),
       port: Number(v.port),
       numSpeculativeTokens: 0,
     },
