@@ -93,6 +93,25 @@ describe("One click searches the knobs the engine has with the plan builder's de
   });
 });
 
+describe('Get started compares the draft models named', () => {
+  it('several draft models in the box are all compared, the first launched, with the cut-off defaults', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({ 'sweep:optimize': () => ({ runId: 'g' }) });
+    renderApp(fake.api, 'start');
+    await waitFor(() => expect(screen.getAllByTestId('engine-card').length).toBeGreaterThan(4));
+    await user.click(screen.getAllByTestId('engine-card').find((c) => c.getAttribute('data-engine') === 'llama.cpp')!);
+    await user.type(screen.getByLabelText('Model'), 'target.gguf');
+    await user.type(screen.getByLabelText('Draft model'), 'small.gguf, smaller.gguf');
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
+    await waitFor(() => expect(fake.callsTo('sweep:optimize')).toHaveLength(1));
+    expect(SweepPlanSchema.parse(fake.callsTo('sweep:optimize')[0])).toMatchObject({
+      draftModels: ['small.gguf', 'smaller.gguf'],
+      draftPMins: [0, 0.5],
+      server: { engine: 'llama.cpp', draftModel: 'small.gguf' },
+    });
+  });
+});
+
 describe('Results show each arm', () => {
   const base = fixture.configurations[0];
   const like = (k: number, extra: Record<string, unknown>) => ({ ...fixture.configurations.find((c) => c.numSpeculativeTokens === k)!, ...extra });
