@@ -13,6 +13,7 @@ import { ResultsView } from '../../src/renderer/src/results/ResultsView';
 import fixture from './fixtures/report.json';
 import { createFakeApi } from './fake-api';
 import { renderApp } from './render-app';
+import { asPredicted } from './fixtures/predicted';
 
 type User = ReturnType<typeof userEvent.setup>;
 
@@ -115,23 +116,7 @@ describe('Get started compares the draft models named', () => {
 describe('Results show each arm', () => {
   const base = fixture.configurations[0];
   const like = (k: number, extra: Record<string, unknown>) => ({ ...fixture.configurations.find((c) => c.numSpeculativeTokens === k)!, ...extra });
-  const predicted = {
-    requests: 0,
-    tokensPerSecond: null,
-    tokensPerSecondCI: null,
-    meanTokensPerSecond: null,
-    totalSeconds: null,
-    ttftSeconds: null,
-    decodeTokensPerSecond: null,
-    speedupPercent: null,
-    speedupPercentCI: null,
-    acceptanceRate: null,
-    meanAcceptanceLength: null,
-    perPositionAcceptance: [],
-    acceptance: undefined,
-    predicted: true,
-    prediction: { tokensPerSecond: 41.5, interval: [39, 44], basedOnK: [3], acceptanceFromK: 3, method: 'per-position-acceptance', why: 'arm dropped: its best k is behind the fastest' },
-  };
+  const predicted = asPredicted({ tokensPerSecond: 41.5, interval: [39, 44], basedOnK: [3], acceptanceFromK: 3, method: 'per-position-acceptance', why: 'arm dropped: its best k is behind the fastest' });
   const twoArms = ReportSchema.parse({
     ...fixture,
     configurations: [
