@@ -54,9 +54,11 @@ export function KnobFields({ errors, onBlur }: { errors: Partial<Record<KnobFiel
           <legend>Methods</legend>
           <div className="checklist">
             {boxes.methods.map((m) => (
-              <label key={m}>
-                <input type="checkbox" checked={form.methods.includes(m)} onChange={(e) => toggle(m, e.target.checked)} /> {m}
-              </label>
+              <div key={m} className="check-row">
+                <label>
+                  <input type="checkbox" checked={form.methods.includes(m)} onChange={(e) => toggle(m, e.target.checked)} /> {m}
+                </label>
+              </div>
             ))}
           </div>
           {errors.methods ? (
