@@ -111,6 +111,28 @@ describe('Get started compares the draft models named', () => {
       server: { engine: 'llama.cpp', draftModel: 'small.gguf' },
     });
   });
+
+  it('takes the cut-offs and methods typed there, and refuses a bad cut-off by the box name', async () => {
+    const user = userEvent.setup();
+    const fake = createFakeApi({ 'sweep:optimize': () => ({ runId: 'g2' }) });
+    renderApp(fake.api, 'start');
+    await waitFor(() => expect(screen.getAllByTestId('engine-card').length).toBeGreaterThan(4));
+    await user.click(screen.getAllByTestId('engine-card').find((c) => c.getAttribute('data-engine') === 'llama.cpp')!);
+    await user.type(screen.getByLabelText('Model'), 'target.gguf');
+    await user.type(screen.getByLabelText('Draft model'), 'small.gguf');
+    await user.type(screen.getByLabelText('Confidence cut-offs (p_min)'), '0, high');
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
+    expect(screen.getByText('Confidence cut-offs (p_min): "high" is not a cut-off from 0 to 1; give a list like 0,0.3,0.6.')).toBeTruthy();
+    expect(fake.callsTo('sweep:optimize')).toHaveLength(0);
+
+    await user.clear(screen.getByLabelText('Confidence cut-offs (p_min)'));
+    await user.type(screen.getByLabelText('Confidence cut-offs (p_min)'), '0.3');
+    await user.click(screen.getByLabelText('draft-simple'));
+    await user.click(screen.getByLabelText('ngram-mod'));
+    await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
+    await waitFor(() => expect(fake.callsTo('sweep:optimize')).toHaveLength(1));
+    expect(SweepPlanSchema.parse(fake.callsTo('sweep:optimize')[0])).toMatchObject({ draftModels: ['small.gguf'], draftPMins: [0.3], methods: ['draft-simple', 'ngram-mod'] });
+  });
 });
 
 describe('Results show each arm', () => {

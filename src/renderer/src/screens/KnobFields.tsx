@@ -1,8 +1,10 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../state/context';
 import { Field } from '../components/Field';
+import { MethodChecklist } from '../components/MethodChecklist';
 import { knobBoxes, type SweepFormField } from '../state/forms';
 import { serverEngine } from '../state/validation';
+import { PLAN_DEFAULTS } from '../../../shared/plan-builder';
 
 type KnobField = Extract<SweepFormField, 'draftModels' | 'draftPMins' | 'methods'>;
 
@@ -25,7 +27,6 @@ export function KnobFields({ errors, onBlur }: { errors: Partial<Record<KnobFiel
   if (form.mode !== 'managed' || (!boxes.draftModels && !boxes.draftPMins && boxes.methods.length === 0)) return null;
   const typed = form.draftModels.split(/[,;\n]+/).map((w) => w.trim());
   const offered = candidates.filter((m) => !typed.includes(m));
-  const toggle = (m: string, on: boolean) => setForm({ methods: on ? [...form.methods.filter((x) => x !== m), m] : form.methods.filter((x) => x !== m) });
   return (
     <>
       {boxes.draftModels && (
@@ -45,30 +46,12 @@ export function KnobFields({ errors, onBlur }: { errors: Partial<Record<KnobFiel
         </div>
       )}
       {boxes.draftPMins && (
-        <Field label="Confidence cut-offs (p_min)" error={errors.draftPMins} onBlur={() => onBlur?.('draftPMins')} help="the draft stops where it is less sure than this, from 0 to 1, e.g. 0, 0.5; empty = 0 (One click: 0 and 0.5)">
+        <Field label="Confidence cut-offs (p_min)" error={errors.draftPMins} onBlur={() => onBlur?.('draftPMins')} help={`the draft stops where it is less sure than this, from 0 to 1, e.g. 0, 0.5; empty = 0 (One click: ${PLAN_DEFAULTS.oneClickPMins.join(' and ')})`}>
           {(p) => <input {...p} name="draftPMins" value={form.draftPMins} placeholder="0, 0.5" onChange={(e) => setForm({ draftPMins: e.target.value })} />}
         </Field>
       )}
       {boxes.methods.length > 0 && (
-        <fieldset className={errors.methods ? 'field-invalid' : undefined}>
-          <legend>Methods</legend>
-          <div className="checklist">
-            {boxes.methods.map((m) => (
-              <div key={m} className="check-row">
-                <label>
-                  <input type="checkbox" checked={form.methods.includes(m)} onChange={(e) => toggle(m, e.target.checked)} /> {m}
-                </label>
-              </div>
-            ))}
-          </div>
-          {errors.methods ? (
-            <span className="field-error" role="alert">
-              {errors.methods}
-            </span>
-          ) : (
-            <span className="field-help">none ticked = the Servers method</span>
-          )}
-        </fieldset>
+        <MethodChecklist legend="Methods" methods={boxes.methods} chosen={form.methods} error={errors.methods} help="none ticked = the Servers method" onChange={(methods) => setForm({ methods })} />
       )}
     </>
   );

@@ -4,10 +4,10 @@
  * difference between engines comes from their descriptors (lifecycle, fields,
  * methods, draftPerRequest, kChange, demo), never from their names.
  */
-import type { EngineDescriptor } from '../../../shared/engine-descriptor';
+import { methodTakesDraft, type EngineDescriptor } from '../../../shared/engine-descriptor';
 import type { EndpointStatus, ServerSettingsInput, SweepPlan } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
-import { buildSweepPlan, oneClickKnobs, parseDraftModelList, parseMeasureText, type PlanTarget } from '../../../shared/plan-builder';
+import { buildSweepPlan, oneClickKnobs, parseDraftModelList, parseMeasureText, parsePMinList, type KnobChoice, type Parsed, type PlanTarget } from '../../../shared/plan-builder';
 import { fieldSentence, measureChoice, SERVER_WORDS, type SweepFormValues } from './forms';
 
 export interface GuideValues {
@@ -24,15 +24,19 @@ export interface GuideValues {
   method: string;
   /** Engines that swap drafts per request: the candidates to compare. */
   draftModels: string[];
+  /** Confidence cut-offs to compare as typed ("0, 0.3"); '' = One click's default. Engines with a cut-off only. */
+  draftPMins: string;
+  /** Methods to compare, in the engine's words; [] = the one above (a draft model, or the method picked). */
+  methods: string[];
   /** The demo stands in for the engine (simulator command, or the attached engine's simulated server). */
   demo: boolean;
 }
 
 /** load / loadTarget: the Concurrent requests and Recommend for fields (their text lives in the Sweep form). */
-export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draft' | 'measure' | 'load' | 'loadTarget' | 'sloTtft' | 'sloItl';
+export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draft' | 'pMin' | 'methods' | 'measure' | 'load' | 'loadTarget' | 'sloTtft' | 'sloItl';
 export type GuideErrors = Partial<Record<GuideField, string>>;
 
-export const EMPTY_GUIDE: GuideValues = { engine: null, url: '', model: '', command: '', port: '', draftModel: '', method: '', draftModels: [], demo: false };
+export const EMPTY_GUIDE: GuideValues = { engine: null, url: '', model: '', command: '', port: '', draftModel: '', method: '', draftModels: [], draftPMins: '', methods: [], demo: false };
 
 export interface RankedEngine {
   descriptor: EngineDescriptor;
@@ -81,14 +85,34 @@ export function guideErrors(v: GuideValues, d: EngineDescriptor | null): GuideEr
     const drafts = v.draftModel.trim() === '' ? null : parseDraftModelList(v.draftModel);
     if (drafts && !drafts.ok) e.draft = `Draft models to compare: ${drafts.error}`;
     // Draft tokens are guessed by something: a draft model, or a method that needs none.
-    if (!v.draftModel.trim() && !v.method) {
+    if (!v.draftModel.trim() && !v.method && !guideMethods(v, d).some((m) => !methodTakesDraft(d.knobs, m))) {
       const methods = draftFreeMethods(d);
       e.draft = `Speculation needs a small draft model that guesses ahead${d.placeholders.draftModel ? ` (for example ${d.placeholders.draftModel})` : ''}${
         methods.length ? `, or a method that needs none (${methods.join(', ')})` : ''
       }. Give one to compare against the server without it.`;
     }
   }
+  const pMins = guidePMins(v, d);
+  if (pMins && !pMins.ok) e.pMin = `${CUT_OFFS}: ${pMins.error}`;
   return e;
+}
+
+const CUT_OFFS = 'Confidence cut-offs (p_min)';
+
+/** The cut-offs typed, where the engine has one; null when none were typed (One click's default then). */
+function guidePMins(v: GuideValues, d: EngineDescriptor): Parsed<number[]> | null {
+  return d.knobs.pMin === 'none' || v.draftPMins.trim() === '' ? null : parsePMinList(v.draftPMins);
+}
+
+/** The methods ticked that this engine has (a tick left from another engine does not count). */
+function guideMethods(v: GuideValues, d: EngineDescriptor): string[] {
+  return v.methods.filter((m) => d.knobs.methods.includes(m));
+}
+
+/** What the user named to compare besides k; One click fills the rest (oneClickKnobs). */
+function guideKnobs(v: GuideValues, d: EngineDescriptor, draftModels: string[]): KnobChoice {
+  const pMins = guidePMins(v, d);
+  return oneClickKnobs(d, { draftModels, methods: guideMethods(v, d), ...(pMins?.ok ? { draftPMins: pMins.value } : {}) });
 }
 
 /** What is wrong with an attached engine's address, in words naming the engine's own usual address; undefined when it reads. */
@@ -105,6 +129,8 @@ const GUIDE_FIELDS: Readonly<Record<string, { field: GuideField; name: string }>
   model: { field: 'model', name: SERVER_WORDS.model.name },
   'server.draftModel': { field: 'draft', name: SERVER_WORDS.draftModel.name },
   draftModels: { field: 'draft', name: 'A draft model' },
+  draftPMins: { field: 'pMin', name: CUT_OFFS },
+  methods: { field: 'methods', name: 'Methods to compare' },
   'server.command': { field: 'command', name: SERVER_WORDS.command.name },
   'server.port': { field: 'port', name: SERVER_WORDS.port.name },
   'server.method': { field: 'draft', name: SERVER_WORDS.method.name },
@@ -132,12 +158,12 @@ function guideDrafts(v: GuideValues): string[] {
 /** One click's target: what the user named, and the knobs the engine has at their defaults (oneClickKnobs). */
 function guideTarget(v: GuideValues, d: EngineDescriptor): PlanTarget {
   if (d.lifecycle === 'attached') {
-    return { mode: 'attached', url: v.url.trim(), model: v.model.trim(), ...oneClickKnobs(d, { draftModels: d.draftPerRequest ? v.draftModels : [] }) };
+    return { mode: 'attached', url: v.url.trim(), model: v.model.trim(), ...guideKnobs(v, d, d.draftPerRequest ? v.draftModels : []) };
   }
   const drafts = guideDrafts(v);
   return {
     mode: 'managed',
-    ...oneClickKnobs(d, { draftModels: drafts }),
+    ...guideKnobs(v, d, drafts),
     server: {
       engine: d.id,
       command: splitArgs(v.command),
