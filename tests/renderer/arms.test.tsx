@@ -95,14 +95,20 @@ describe("One click searches the knobs the engine has with the plan builder's de
 });
 
 describe('Get started compares the draft models named', () => {
-  it('several draft models in the box are all compared, the first launched, with the cut-off defaults', async () => {
+  /** Get started on llama.cpp with a model and the draft models typed, one click answered. */
+  async function guideOnLlama(drafts: string) {
     const user = userEvent.setup();
     const fake = createFakeApi({ 'sweep:optimize': () => ({ runId: 'g' }) });
     renderApp(fake.api, 'start');
     await waitFor(() => expect(screen.getAllByTestId('engine-card').length).toBeGreaterThan(4));
     await user.click(screen.getAllByTestId('engine-card').find((c) => c.getAttribute('data-engine') === 'llama.cpp')!);
     await user.type(screen.getByLabelText('Model'), 'target.gguf');
-    await user.type(screen.getByLabelText('Draft model'), 'small.gguf, smaller.gguf');
+    await user.type(screen.getByLabelText('Draft model'), drafts);
+    return { user, fake };
+  }
+
+  it('several draft models in the box are all compared, the first launched, with the cut-off defaults', async () => {
+    const { user, fake } = await guideOnLlama('small.gguf, smaller.gguf');
     await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
     await waitFor(() => expect(fake.callsTo('sweep:optimize')).toHaveLength(1));
     expect(SweepPlanSchema.parse(fake.callsTo('sweep:optimize')[0])).toMatchObject({
@@ -113,13 +119,7 @@ describe('Get started compares the draft models named', () => {
   });
 
   it('takes the cut-offs and methods typed there, and refuses a bad cut-off by the box name', async () => {
-    const user = userEvent.setup();
-    const fake = createFakeApi({ 'sweep:optimize': () => ({ runId: 'g2' }) });
-    renderApp(fake.api, 'start');
-    await waitFor(() => expect(screen.getAllByTestId('engine-card').length).toBeGreaterThan(4));
-    await user.click(screen.getAllByTestId('engine-card').find((c) => c.getAttribute('data-engine') === 'llama.cpp')!);
-    await user.type(screen.getByLabelText('Model'), 'target.gguf');
-    await user.type(screen.getByLabelText('Draft model'), 'small.gguf');
+    const { user, fake } = await guideOnLlama('small.gguf');
     await user.type(screen.getByLabelText('Confidence cut-offs (p_min)'), '0, high');
     await user.click(screen.getByRole('button', { name: 'Find the best setting' }));
     expect(screen.getByText('Confidence cut-offs (p_min): "high" is not a cut-off from 0 to 1; give a list like 0,0.3,0.6.')).toBeTruthy();
