@@ -7,6 +7,8 @@ import {
   levelsAsTyped,
   MAX_K,
   MAX_TOKENS,
+  oneClickKnobs,
+  parseDraftModelList,
   parseKList,
   parseLevelList,
   parseMeasureText,
@@ -177,6 +179,21 @@ describe('the knobs besides k', () => {
     expect(error(parsePMinList('0.3,0.30'))).toMatch(/comes twice/);
     expect(parseMethodList('draft-simple ngram-simple')).toEqual({ ok: true, value: ['draft-simple', 'ngram-simple'] });
     expect(error(parseMethodList('ngram-simple,ngram-simple'))).toMatch(/comes twice/);
+    // Draft models: commas or lines between them (a path may hold a space).
+    expect(parseDraftModelList('a.gguf, /m/my models/b.gguf\nc.gguf')).toEqual({ ok: true, value: ['a.gguf', '/m/my models/b.gguf', 'c.gguf'] });
+    expect(error(parseDraftModelList('a.gguf,a.gguf'))).toMatch(/"a\.gguf" comes twice/);
+  });
+
+  it("One click's knobs: p_min 0 and one cut-off where the engine has one and something drafts with a model, the user's own otherwise", () => {
+    const embedded = engineById('embedded').descriptor;
+    const vllm = engineById('vllm').descriptor;
+    expect(oneClickKnobs(llama, { draftModels: ['a.gguf', 'b.gguf'] })).toEqual({ draftModels: ['a.gguf', 'b.gguf'], methods: [], draftPMins: [0, 0.5] });
+    expect(oneClickKnobs(embedded, { draftModels: ['a.gguf'] }).draftPMins).toEqual([0, 0.5]);
+    expect(oneClickKnobs(llama, { draftModels: ['a.gguf'], draftPMins: [0.3] }).draftPMins).toEqual([0.3]);
+    // No cut-off without a draft model, nor where every method drafts without one, nor on an engine without it.
+    expect(oneClickKnobs(llama, {}).draftPMins).toEqual([]);
+    expect(oneClickKnobs(llama, { draftModels: ['a.gguf'], methods: ['ngram-simple'] }).draftPMins).toEqual([]);
+    expect(oneClickKnobs(vllm, { draftModels: ['a'] }).draftPMins).toEqual([]);
   });
 
   it('takes the knobs the engine has, aliases included, into the plan', () => {

@@ -9,6 +9,7 @@ import fixture from './fixtures/report.json';
 import { multiLevelReport as build } from './fixtures/multi-level-report';
 import { createFakeApi } from './fake-api';
 import { renderApp } from './render-app';
+import { asPredicted } from './fixtures/predicted';
 
 const single: Report = ReportSchema.parse(fixture);
 const multiLevelReport = (o?: Parameters<typeof build>[1]) => build(single, o);
@@ -146,24 +147,7 @@ describe('Adaptive report: the predicted k-curve', () => {
     ...fixture,
     configurations: fixture.configurations.map((c) =>
       c.numSpeculativeTokens === 5
-        ? {
-            ...c,
-            requests: 0,
-            tokensPerSecond: null,
-            tokensPerSecondCI: null,
-            meanTokensPerSecond: null,
-            totalSeconds: null,
-            ttftSeconds: null,
-            decodeTokensPerSecond: null,
-            speedupPercent: null,
-            speedupPercentCI: null,
-            acceptanceRate: null,
-            meanAcceptanceLength: null,
-            perPositionAcceptance: [],
-            acceptance: undefined,
-            predicted: true,
-            prediction: { tokensPerSecond: 51.2, interval: [47.9, 54.6], basedOnK: [3, 7], acceptanceFromK: 7, method: 'per-position-acceptance' },
-          }
+        ? { ...c, ...asPredicted({ tokensPerSecond: 51.2, interval: [47.9, 54.6], basedOnK: [3, 7], acceptanceFromK: 7, method: 'per-position-acceptance' }) }
         : { ...c, predicted: false },
     ),
   });

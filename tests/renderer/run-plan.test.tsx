@@ -85,7 +85,8 @@ describe('One click describes the run it will start (item 3)', () => {
     await setText(user, 'Configurations (k list)', '0, 3');
     await user.click(screen.getByTestId('nav-oneclick'));
     const words = () => screen.getByTestId('oneclick-plan').textContent!;
-    expect(words()).toContain('Launches llama.cpp (llama-server) with demo/simulated-7b and compares k = 0 (no speculation), 3.');
+    // llama.cpp has a confidence cut-off: One click compares none (0) against one.
+    expect(words()).toContain('Launches llama.cpp (llama-server) with demo/simulated-7b and compares k = 0 (no speculation), 3 with confidence cut-offs p_min 0 and 0.5.');
     expect(words()).toContain('It measures every one of them.');
     expect(words()).toContain('SpecTune restarts the server for each k it measures, then restarts it on the fastest setting.');
 

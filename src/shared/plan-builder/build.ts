@@ -46,7 +46,7 @@ export type PlanTarget =
    * A running server at `url`. changesK: compare several k on it; default: what the engine says,
    * false when the engine is not known yet (the CLI passes true: it learns the engine from the server).
    */
-  | { mode: 'attached'; url: string; model?: string; draftModels?: readonly string[]; changesK?: boolean };
+  | { mode: 'attached'; url: string; model?: string; draftModels?: readonly string[]; methods?: readonly string[]; draftPMins?: readonly number[]; changesK?: boolean };
 
 /** Request settings only the CLI offers as flags; the plan schema's defaults otherwise. */
 export type RequestExtras = Partial<Pick<SweepPlanInput, 'temperature' | 'seed' | 'ignoreEos' | 'api' | 'warmup' | 'stallTimeoutMs' | 'strategy' | 'apiKeyEnv'>>;
@@ -109,6 +109,8 @@ function targetInput(req: PlanRequest): SweepPlanInput {
     url: target.url,
     ...(target.model !== undefined ? { model: target.model } : {}),
     draftModels: [...(target.draftModels ?? [])],
+    methods: [...(target.methods ?? [])],
+    draftPMins: [...(target.draftPMins ?? [])],
     tokens,
     // The schema lets an attached plan hold several k only where the engine changes k itself.
     ...(changesK && tokens.length !== 1 ? { attachedChangesK: true } : {}),

@@ -2,7 +2,8 @@
  * What a sweep compares and measures when the user does not say. The CLI's flags, the Sweep
  * form and the guided one click all start from here, so their defaults cannot drift apart.
  */
-import type { EngineDescriptor } from '../engine-descriptor';
+import { methodTakesDraft, type EngineDescriptor } from '../engine-descriptor';
+import type { KnobChoice } from './knobs';
 import { DEFAULT_PROMPT_TYPE_IDS, DEFAULT_SYSTEM_PROMPT_IDS } from '../prompts';
 
 export interface PlanDefaults {
@@ -24,6 +25,8 @@ export interface PlanDefaults {
   formSystemPrompts: readonly string[];
   /** Load levels: one request at a time. */
   concurrency: readonly number[];
+  /** One click on an engine with a draft confidence cut-off: none (0) against one cut-off. */
+  oneClickPMins: readonly number[];
 }
 
 export const PLAN_DEFAULTS: PlanDefaults = {
@@ -38,7 +41,20 @@ export const PLAN_DEFAULTS: PlanDefaults = {
   systemPrompts: DEFAULT_SYSTEM_PROMPT_IDS,
   formSystemPrompts: ['direct'],
   concurrency: [1],
+  oneClickPMins: [0, 0.5],
 };
+
+/**
+ * What one click compares besides k: the draft models and methods the user named (all of them), and
+ * where the engine has a cut-off and something drafts with a model, p_min 0 and one cut-off unless
+ * the user gave cut-offs. An engine without a cut-off gets none.
+ */
+export function oneClickKnobs(d: EngineDescriptor, named: KnobChoice): KnobChoice {
+  const methods = named.methods ?? [];
+  const drafts = (named.draftModels?.length ?? 0) > 0 && (methods.length === 0 || methods.some((m) => methodTakesDraft(d.knobs, m)));
+  const pMins = named.draftPMins?.length ? named.draftPMins : d.knobs.pMin !== 'none' && drafts ? PLAN_DEFAULTS.oneClickPMins : [];
+  return { draftModels: [...(named.draftModels ?? [])], methods: [...methods], draftPMins: [...pMins] };
+}
 
 /** An attached engine whose k can change without SpecTune launching it (per request, or by a reload). */
 export function changesKWhenAttached(d: EngineDescriptor): boolean {

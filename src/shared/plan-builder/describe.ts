@@ -35,6 +35,22 @@ function serverWords(plan: SweepPlan, engine: EngineDescriptor | null, restartsO
   return `SpecTune ${during}${restartsOnWinner ? `, then ${kChange === 'per-request' ? 'sets it to' : 'restarts it on'} the fastest setting` : ''}.`;
 }
 
+/** "a and b", "a, b and c". */
+function listWords(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** The knobs compared besides k: " with draft models a and b, methods …, confidence cut-offs p_min 0 and 0.5". */
+function knobWords(plan: SweepPlan): string {
+  const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
+  const parts = [
+    plan.draftModels.length ? `${plural(plan.draftModels.length, 'draft model', 'draft models')} ${listWords(plan.draftModels)}` : null,
+    plan.methods.length ? `${plural(plan.methods.length, 'method', 'methods')} ${listWords(plan.methods)}` : null,
+    plan.draftPMins.length ? `${plural(plan.draftPMins.length, 'confidence cut-off', 'confidence cut-offs')} p_min ${listWords(plan.draftPMins.map(String))}` : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length ? ` with ${listWords(parts)}` : '';
+}
+
 /**
  * The run in two or three sentences. `restartsOnWinner`: a launched server is put on the winner at the end
  * (One click), rather than left as the sweep ends.
@@ -43,6 +59,5 @@ export function describePlan(plan: SweepPlan, engine: EngineDescriptor | null, r
   const label = engine?.label ?? plan.engine ?? 'the server';
   const model = plan.server?.model ?? plan.model ?? null;
   const where = plan.mode === 'managed' ? `Launches ${label}${model ? ` with ${model}` : ''}` : `Measures the running ${label} at ${plan.url}${model ? ` (${model})` : ''}`;
-  const drafts = plan.draftModels.length ? ` with draft model${plan.draftModels.length === 1 ? '' : 's'} ${plan.draftModels.join(', ')}` : '';
-  return `${where} and compares k = ${kList(plan.tokens)}${drafts}. ${strategyWords(plan)} ${serverWords(plan, engine, restartsOnWinner)}`;
+  return `${where} and compares k = ${kList(plan.tokens)}${knobWords(plan)}. ${strategyWords(plan)} ${serverWords(plan, engine, restartsOnWinner)}`;
 }

@@ -5,7 +5,7 @@
  * both call it.
  */
 import { canonicalMethod, methodTakesDraft, type EngineDescriptor } from '../engine-descriptor';
-import type { Parsed } from './text';
+import { echo, type Parsed } from './text';
 
 /** "0,0.3,0.6" → [0, 0.3, 0.6]: each a probability from 0 to 1, each once. */
 export function parsePMinList(text: string): Parsed<number[]> {
@@ -19,6 +19,15 @@ export function parsePMinList(text: string): Parsed<number[]> {
     out.push(n);
   }
   return { ok: true, value: out };
+}
+
+/** "a.gguf, b.gguf" or one per line → the draft models, each once (paths may hold spaces, so only commas and lines separate). */
+export function parseDraftModelList(text: string): Parsed<string[]> {
+  const items = text.split(/[,;\n]+/).map((w) => w.trim()).filter((w) => w !== '');
+  if (items.length === 0) return { ok: false, error: 'give at least one draft model, e.g. qwen2.5-0.5b.gguf, qwen2.5-1.5b.gguf' };
+  const dup = items.find((w, i) => items.indexOf(w) !== i);
+  if (dup !== undefined) return { ok: false, error: `"${echo(dup)}" comes twice: give each draft model only once.` };
+  return { ok: true, value: items };
 }
 
 /** "draft-simple, ngram-simple" → the words, each once (the engine's check comes later). */

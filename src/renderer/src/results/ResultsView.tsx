@@ -8,6 +8,7 @@ import { RecommendationPanel } from './RecommendationPanel';
 import { Headline } from './Headline';
 import { Glossary } from './Glossary';
 import { KCurveChart } from './KCurveChart';
+import { armsOf, comparedKnobs } from './arms';
 import { LoadChart } from './LoadChart';
 import { LevelPicksTable } from './LevelPicksTable';
 import { ScheduleCard } from './ScheduleCard';
@@ -23,7 +24,8 @@ export function ResultsView({ report, actions, compact = false }: { report: Repo
   const multi = levels.length > 1;
   // One level at a time: per-k tables and charts never mix a k at 1 request with the same k at 32.
   const { configs, best } = levelView(report, level);
-  const predicted = configs.some((c) => c.predicted && c.prediction);
+  // The k chart: where something was predicted, or several arms (method, draft, cut-off) each have a k-curve (an engine whose k is its own has none).
+  const kCurves = configs.some((c) => c.predicted && c.prediction) || armsOf(configs.filter((c) => c.numSpeculativeTokens !== null)).size > 1;
   const s = report.server;
   return (
     <div className="results" data-testid="results-view">
@@ -47,14 +49,14 @@ export function ResultsView({ report, actions, compact = false }: { report: Repo
       {!compact && (
         <div className="chart-grid">
           <ThroughputChart configs={configs} best={best} />
-          {predicted && <KCurveChart configs={configs} />}
+          {kCurves && <KCurveChart configs={configs} />}
           <GroupSpeedupChart groups={report.byPromptType} title="Speedup by prompt type (vs baseline)" testId="chart-by-prompt" />
           <GroupSpeedupChart groups={report.bySystemPrompt} title="Speedup by system prompt (vs baseline)" testId="chart-by-system" />
           <TtftChart configs={configs} />
           <AcceptanceChart configs={configs} />
         </div>
       )}
-      <GroupTable groups={report.byPromptType} caption="By prompt type" firstColumn="Type" testId="prompt-type-table" />
+      <GroupTable groups={report.byPromptType} caption="By prompt type" firstColumn="Type" testId="prompt-type-table" compared={comparedKnobs(configs)} />
       <GroupTable groups={report.bySystemPrompt} caption="By system prompt" firstColumn="System prompt" testId="system-prompt-table" />
       {!compact && <Glossary />}
     </div>

@@ -4,6 +4,46 @@ import { configKey, isBaseline } from '../../../shared/config-key';
 import { Term } from '../components/Term';
 import { tiedKeys } from './ties';
 import { UNSTABLE_WORDS } from './levels';
+import { comparedKnobs, knobWords, type ArmKnob, type ArmSetting } from './arms';
+
+/** The arm's knobs as headers: only those the run compared more than one value of. */
+const KNOB_HEADERS: readonly [ArmKnob, string][] = [
+  ['method', 'Method'],
+  ['draftModel', 'Draft model'],
+  ['draftPMin', 'p_min'],
+];
+
+function ArmHeaders({ compared }: { compared: ReadonlySet<ArmKnob> }) {
+  return (
+    <>
+      {KNOB_HEADERS.filter(([k]) => compared.has(k)).map(([k, label]) => (
+        <th key={k} scope="col">
+          {label}
+        </th>
+      ))}
+    </>
+  );
+}
+
+/** A setting's arm in the compared columns; the baseline has none. */
+function ArmCells({ compared, setting, baseline }: { compared: ReadonlySet<ArmKnob>; setting: ArmSetting; baseline: boolean }) {
+  return (
+    <>
+      {KNOB_HEADERS.filter(([k]) => compared.has(k)).map(([k]) => (
+        <td key={k} data-testid={`arm-${k}`}>
+          {baseline ? '—' : knobWords(k, setting)}
+        </td>
+      ))}
+    </>
+  );
+}
+
+/** Why a predicted setting was not measured (an arm dropped, behind the fastest, the caps), as the tooltip and the note say it. */
+function predictedTitle(c: ConfigurationResult): string | undefined {
+  if (!c.prediction) return undefined;
+  const p = c.prediction;
+  return `not measured: predicted ≈${p.tokensPerSecond} tok/s (${p.interval[0]}–${p.interval[1]})${p.why ? ` — ${p.why}` : ''}`;
+}
 
 const range = (r: [number, number] | null | undefined) => (r ? `${r[0].toFixed(1)}–${r[1].toFixed(1)} tok/s` : '—');
 
@@ -31,6 +71,7 @@ export function ConfigTable({ configs, best: bestKey, level = 1 }: { configs: Co
   const ties = tiedKeys(configs);
   const loaded = level > 1;
   const baselineTps = configs.find((c) => isBaseline(c) && !c.failed)?.tokensPerSecond ?? null;
+  const compared = comparedKnobs(configs);
   return (
     <div className="table-wrap">
       <table data-testid="config-table">
@@ -38,6 +79,7 @@ export function ConfigTable({ configs, best: bestKey, level = 1 }: { configs: Co
         <thead>
           <tr>
             <th scope="col">Config</th>
+            <ArmHeaders compared={compared} />
             <th scope="col">
               <Term k="tokps" label="Tok/s" />
             </th>
@@ -87,10 +129,11 @@ export function ConfigTable({ configs, best: bestKey, level = 1 }: { configs: Co
                 className={best ? 'row-best' : c.failed ? 'row-failed' : c.unstable ? 'row-unstable' : tied ? 'row-tie' : undefined}
                 data-ties-with-best={tied || undefined}
               >
-                <th scope="row" title={c.prediction ? `not measured: predicted ≈${c.prediction.tokensPerSecond} tok/s (${c.prediction.interval[0]}–${c.prediction.interval[1]})` : undefined}>
+                <th scope="row" title={predictedTitle(c)}>
                   {c.label}
                   {c.predicted ? ' (predicted)' : ''}
                 </th>
+                <ArmCells compared={compared} setting={c} baseline={isBaseline(c)} />
                 <td>{c.failed ? <span className="bad">failed</span> : c.prediction && c.predicted ? <Predicted text={`≈${f.tps(c.prediction.tokensPerSecond)}`} /> : f.tps(c.tokensPerSecond)}</td>
                 {loaded && <td>{f.tps(c.aggregateTokensPerSecond)}</td>}
                 <td>{c.prediction && c.predicted ? <Predicted text={range(c.prediction.interval)} /> : range(c.tokensPerSecondCI)}</td>
@@ -120,6 +163,12 @@ export function ConfigTable({ configs, best: bestKey, level = 1 }: { configs: Co
                   {best ? <span>★ recommended</span> : ''}
                   {best && tied && ties.size > 1 ? ' · ' : ''}
                   {tied && ties.size > 1 ? <span className="tie-mark">≈ within noise of the best</span> : ''}
+                  {c.predicted && c.prediction?.why && (
+                    <span className="muted" data-testid="prediction-why">
+                      {best || tied ? ' · ' : ''}
+                      {c.prediction.why}
+                    </span>
+                  )}
                   {c.unstable && (
                     <span className="unstable-mark" title={UNSTABLE_WORDS} data-testid="config-unstable">
                       {best || tied ? ' · ' : ''}⚠ {UNSTABLE_WORDS}
@@ -142,7 +191,20 @@ function bestKText(g: GroupComparison): string {
 }
 
 /** The seed guide's per-type table: Type / Baseline / Speculative / Speedup. */
-export function GroupTable({ groups, caption, firstColumn, testId }: { groups: GroupComparison[]; caption: string; firstColumn: string; testId: string }) {
+export function GroupTable({
+  groups,
+  caption,
+  firstColumn,
+  testId,
+  compared = new Set(),
+}: {
+  groups: GroupComparison[];
+  caption: string;
+  firstColumn: string;
+  testId: string;
+  /** The knobs the run compared: the best setting's arm gets a column for each. */
+  compared?: ReadonlySet<ArmKnob>;
+}) {
   if (groups.length === 0) return <p className="muted empty">No {firstColumn.toLowerCase()} comparison yet.</p>;
   return (
     <div className="table-wrap">
@@ -154,6 +216,7 @@ export function GroupTable({ groups, caption, firstColumn, testId }: { groups: G
             <th scope="col">Baseline</th>
             <th scope="col">Speculative</th>
             <th scope="col">Best k</th>
+            <ArmHeaders compared={compared} />
             <th scope="col">Speedup</th>
           </tr>
         </thead>
@@ -173,6 +236,7 @@ export function GroupTable({ groups, caption, firstColumn, testId }: { groups: G
                   </span>
                 )}
               </td>
+              <ArmCells compared={compared} setting={{ method: g.bestMethod, draftModel: g.bestDraftModel, draftPMin: g.bestDraftPMin }} baseline={g.bestNumSpeculativeTokens === null && !g.bestDraftModel} />
               <td className={g.speedupPercent !== null && g.speedupPercent < 0 ? 'bad' : undefined}>{f.signedPct(g.speedupPercent)}</td>
             </tr>
           ))}

@@ -6,6 +6,7 @@ import { useApp } from '../state/context';
 import { SweepStatus } from './SweepScreen';
 import { RecommendationPanel } from '../results/RecommendationPanel';
 import { LoadFields } from './LoadFields';
+import { KnobFields } from './KnobFields';
 import * as f from '../format';
 import { describePlan } from '../../../shared/plan-builder';
 import { buildPlan } from '../state/forms';
@@ -25,7 +26,7 @@ function oneClickDescription(s: AppState): string | null {
   if (mine && s.sweep.plan) {
     return describePlan(s.sweep.plan, s.engines.find((e) => e.id === (s.sweep.plan!.server?.engine ?? s.sweep.plan!.engine)) ?? null, s.sweep.kind === 'optimize');
   }
-  const built = buildPlan({ ...s.sweepForm, mode: 'managed' }, s.serverForm, serverEngine(s));
+  const built = buildPlan({ ...s.sweepForm, mode: 'managed' }, s.serverForm, serverEngine(s), true);
   if (!built.ok) return null;
   // One click always measures the baseline too (the services add k = 0 to its list), so the words do.
   const plan = built.value.tokens.includes(0) ? built.value : { ...built.value, tokens: [0, ...built.value.tokens] };
@@ -66,6 +67,7 @@ export function OneClickScreen() {
       </p>
       <div className="form-grid">
         <LoadFields errors={errors} />
+        <KnobFields errors={errors} />
       </div>
       <div className="actions">
         <button type="button" className="primary big" disabled={sweep.running} onClick={() => void runSweep('optimize')}>
@@ -86,8 +88,8 @@ export function OneClickScreen() {
         </p>
       )}
       {Object.entries(errors)
-        // The server's error points at Servers; the load fields show their own above.
-        .filter(([k]) => !['server', 'concurrency', 'targetConcurrency', 'sloTtftP99', 'sloItlP99'].includes(k))
+        // The server's error points at Servers; the load and knob fields show their own above.
+        .filter(([k]) => !['server', 'concurrency', 'targetConcurrency', 'sloTtftP99', 'sloItlP99', 'draftModels', 'draftPMins', 'methods'].includes(k))
         .map(([k, v]) => (
           <p key={k} className="field-error" role="alert">
             {k}: {v}{' '}

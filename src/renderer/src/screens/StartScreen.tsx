@@ -4,9 +4,11 @@ import { errorLine } from '../state/store';
 import { draftFreeMethods, modelChoices, rankEngines, type RankedEngine } from '../state/guide';
 import { hasDemo, simulatorEngine } from '../state/demo';
 import { Field } from '../components/Field';
+import { MethodChecklist } from '../components/MethodChecklist';
 import { LoadFields } from './LoadFields';
 import { SimulatedBadge } from '../components/Simulated';
 import type { EngineDescriptor } from '../../../shared/engine-descriptor';
+import { PLAN_DEFAULTS } from '../../../shared/plan-builder';
 
 /**
  * The first screen: what you run → the model (and draft) → one click. Every
@@ -170,6 +172,7 @@ function EngineSteps({ r }: { r: RankedEngine }) {
           {d.lifecycle === 'launched' && <LaunchDraft d={d} />}
         </div>
         {d.lifecycle === 'attached' && d.draftPerRequest && <DraftCandidates d={d} />}
+        <GuideKnobs d={d} />
         {task.error && (
           <p className="field-error" role="alert" data-testid="guide-error">
             {errorLine(task.error)}
@@ -181,7 +184,7 @@ function EngineSteps({ r }: { r: RankedEngine }) {
         <legend>3. Find the best setting</legend>
         <p className="muted">
           {d.lifecycle === 'launched'
-            ? `SpecTune measures ${d.label} without speculation and with several draft lengths, then restarts it on the fastest.`
+            ? `SpecTune measures ${d.label} without speculation and with several draft lengths${d.knobs.pMin !== 'none' ? `, with and without a confidence cut-off (p_min ${PLAN_DEFAULTS.oneClickPMins.join(' and ')})` : ''}, then restarts it on the fastest.`
             : `SpecTune measures the running ${d.label} with each setting it can change and tells you the exact setting to keep.`}{' '}
           It asks {plural(measure.promptTypes.length, 'kind')} of prompt, {measure.repeats === '1' ? 'once' : `${measure.repeats} times`} each:{' '}
           <button type="button" className="link" onClick={() => setScreen('sweep')}>
@@ -218,7 +221,7 @@ function LaunchDraft({ d }: { d: EngineDescriptor }) {
   const methods = draftFreeMethods(d);
   return (
     <>
-      <Field label="Draft model" error={e.draft} help="a small model of the same family that guesses the next tokens">
+      <Field label="Draft model" error={e.draft} help="a small model of the same family that guesses the next tokens; several (comma separated) are compared">
         {(p) => (
           <input {...p} name="draftModel" value={v.draftModel} placeholder={d.placeholders.draftModel} onChange={(ev) => setGuide({ draftModel: ev.target.value, ...(ev.target.value ? { method: '' } : {}) })} />
         )}
@@ -238,6 +241,24 @@ function LaunchDraft({ d }: { d: EngineDescriptor }) {
         </Field>
       )}
     </>
+  );
+}
+
+/** The cut-offs and methods to compare, where the engine has them; left empty, One click picks (oneClickKnobs). */
+function GuideKnobs({ d }: { d: EngineDescriptor }) {
+  const { v, e, setGuide } = useApp(useShallow((s) => ({ v: s.guide.values, e: s.guide.errors, setGuide: s.setGuide })));
+  if (d.knobs.pMin === 'none' && d.knobs.methods.length === 0) return null;
+  return (
+    <div className="form-grid">
+      {d.knobs.pMin !== 'none' && (
+        <Field label="Confidence cut-offs (p_min)" error={e.pMin} help={`the draft stops where it is less sure than this, from 0 to 1; empty = ${PLAN_DEFAULTS.oneClickPMins.join(' and ')}`}>
+          {(p) => <input {...p} name="draftPMins" value={v.draftPMins} placeholder={PLAN_DEFAULTS.oneClickPMins.join(', ')} onChange={(ev) => setGuide({ draftPMins: ev.target.value })} />}
+        </Field>
+      )}
+      {d.knobs.methods.length > 0 && (
+        <MethodChecklist legend="Methods to compare" methods={d.knobs.methods} chosen={v.methods} error={e.methods} help="none ticked = the one above" onChange={(methods) => setGuide({ methods })} />
+      )}
+    </div>
   );
 }
 

@@ -7,6 +7,7 @@ import { Field } from '../components/Field';
 import { PromptEditor } from './PromptEditor';
 import { kListPreview, planStrategy } from '../../../shared/plan-builder';
 import { LoadFields } from './LoadFields';
+import { KnobFields } from './KnobFields';
 
 type Kind = 'prompt type' | 'system prompt';
 
@@ -150,6 +151,7 @@ export function SweepForm({ showMode = true }: { showMode?: boolean }) {
           {(p) => <input {...p} name="maxTokens" inputMode="numeric" value={form.maxTokens} onChange={(e) => setForm({ maxTokens: e.target.value })} />}
         </Field>
         <LoadFields errors={errors} onBlur={touch} />
+        <KnobFields errors={errors} onBlur={touch} />
       </div>
       <div className="two-col">
         <PromptChecklist

@@ -14,7 +14,18 @@ import {
 } from '../../../shared/schemas';
 import { shellQuote, splitArgs } from '../../../shared/shell-words';
 import type { EngineDescriptor } from '../../../shared/engine-descriptor';
-import { buildSweepPlan, parseMeasureText, PLAN_DEFAULTS, type MeasureChoice, type ParsedMeasure, type PlanTarget } from '../../../shared/plan-builder';
+import {
+  buildSweepPlan,
+  oneClickKnobs,
+  parseDraftModelList,
+  parseMeasureText,
+  parsePMinList,
+  PLAN_DEFAULTS,
+  type KnobChoice,
+  type MeasureChoice,
+  type ParsedMeasure,
+  type PlanTarget,
+} from '../../../shared/plan-builder';
 
 export const METHOD_CHOICES = SPEC_METHODS;
 
@@ -186,6 +197,12 @@ export interface SweepFormValues {
   /** Latency bounds at each load level, in ms; '' = none. */
   sloTtftP99: string;
   sloItlP99: string;
+  /** Draft models to compare, as typed (comma or line separated); '' = the Servers form's one. */
+  draftModels: string;
+  /** Confidence cut-offs to compare, as typed ("0, 0.5"); '' = the engine's default. Engines with a cut-off only. */
+  draftPMins: string;
+  /** Methods to compare, in the engine's words (its descriptor's knobs.methods); [] = the Servers form's one. */
+  methods: string[];
 }
 
 export type SweepFormField =
@@ -202,6 +219,9 @@ export type SweepFormField =
   | 'maxRepeats'
   | 'sloTtftP99'
   | 'sloItlP99'
+  | 'draftModels'
+  | 'draftPMins'
+  | 'methods'
   | 'server';
 
 export const DEFAULT_SWEEP_FORM: SweepFormValues = {
@@ -220,6 +240,9 @@ export const DEFAULT_SWEEP_FORM: SweepFormValues = {
   maxRepeats: '',
   sloTtftP99: '',
   sloItlP99: '',
+  draftModels: '',
+  draftPMins: '',
+  methods: [],
 };
 
 const SWEEP_FIELD: Record<string, SweepFormField> = {
@@ -235,6 +258,9 @@ const SWEEP_FIELD: Record<string, SweepFormField> = {
   strategy: 'strategy',
   maxRepeats: 'maxRepeats',
   slo: 'sloTtftP99',
+  draftModels: 'draftModels',
+  draftPMins: 'draftPMins',
+  methods: 'methods',
   server: 'server',
 };
 
@@ -246,7 +272,36 @@ const SWEEP_WORDS: Partial<Record<SweepFormField, FieldWords>> = {
   maxTokens: { name: 'Max tokens', example: '256' },
   concurrency: { name: 'Concurrent requests', example: '1,8,32' },
   targetConcurrency: { name: 'Recommend for', example: '8' },
+  draftModels: { name: 'Draft models to compare', example: 'qwen2.5-0.5b.gguf, qwen2.5-1.5b.gguf' },
+  draftPMins: { name: 'Confidence cut-offs (p_min)', example: '0, 0.5' },
+  methods: { name: 'Methods', example: 'tick one or more' },
 };
+
+/** Which knob boxes the form shows for an engine: only the knobs its descriptor says it has. */
+export function knobBoxes(engine: EngineDescriptor | null | undefined): { draftModels: boolean; draftPMins: boolean; methods: readonly string[] } {
+  const k = engine?.knobs;
+  return { draftModels: !!k && k.draftModels !== 'none', draftPMins: !!k && k.pMin !== 'none', methods: k?.methods ?? [] };
+}
+
+/** The knob boxes as the plan holds them, each refusal under its box; a hidden or empty box gives nothing. */
+export function parseKnobText(v: Pick<SweepFormValues, 'draftModels' | 'draftPMins' | 'methods'>, engine: EngineDescriptor | null | undefined): { values: KnobChoice; errors: FieldErrors<SweepFormField> } {
+  const boxes = knobBoxes(engine);
+  const values: KnobChoice = {};
+  const errors: FieldErrors<SweepFormField> = {};
+  if (boxes.draftModels && v.draftModels.trim() !== '') {
+    const r = parseDraftModelList(v.draftModels);
+    if (r.ok) values.draftModels = r.value;
+    else errors.draftModels = `${SWEEP_WORDS.draftModels!.name}: ${r.error}`;
+  }
+  if (boxes.draftPMins && v.draftPMins.trim() !== '') {
+    const r = parsePMinList(v.draftPMins);
+    if (r.ok) values.draftPMins = r.value;
+    else errors.draftPMins = `${SWEEP_WORDS.draftPMins!.name}: ${r.error}`;
+  }
+  const methods = v.methods.filter((m) => boxes.methods.includes(m));
+  if (methods.length) values.methods = methods;
+  return { values, errors };
+}
 
 /** The plan builder's words for a box that does not read, as a sentence naming the box ("The k list: item 2 …"). */
 function textSentence(words: FieldWords | undefined, message: string): string {
@@ -272,17 +327,19 @@ export function measureChoice(v: SweepFormValues, numbers: ParsedMeasure): Measu
 
 /**
  * A plan from the Sweep form; managed mode launches with the Servers form's settings (engine:
- * their descriptor, when known). Attached, it measures one running server with the one k given.
+ * their descriptor, when known) and compares the knobs the form names. Attached, it measures one
+ * running server with the one k given. oneClick: the knobs the user left empty take One click's defaults.
  */
-export function buildPlan(v: SweepFormValues, server: ServerFormValues, engine?: EngineDescriptor | null): FormResult<SweepPlan, SweepFormField> {
+export function buildPlan(v: SweepFormValues, server: ServerFormValues, engine?: EngineDescriptor | null, oneClick = false): FormResult<SweepPlan, SweepFormField> {
   let target: PlanTarget = { mode: 'attached', url: v.url.trim() };
+  const knobText = parseKnobText(v, v.mode === 'managed' ? engine : null);
   if (v.mode === 'managed') {
     const s = formToSettings(server, engine?.fields);
     if (!s.ok) {
       const first = Object.entries(s.errors)[0];
       return { ok: false, errors: { server: `Fix the server settings on the Servers screen first: ${first?.[1] ?? 'they do not read'}` } };
     }
-    target = { mode: 'managed', server: s.value };
+    target = { mode: 'managed', server: s.value, ...managedKnobs(knobText.values, s.value.draftModel, engine, oneClick) };
   }
   const text = parseMeasureText(v);
   const built = buildSweepPlan({
@@ -296,7 +353,15 @@ export function buildPlan(v: SweepFormValues, server: ServerFormValues, engine?:
     ? {}
     : collect(built.issues, (p) => (p[0] === 'slo' && p[1] === 'itlP99Ms' ? 'sloItlP99' : SWEEP_FIELD[String(p[0])]) ?? 'tokens', SWEEP_WORDS);
   // A box that does not read says so itself, before anything the plan's checks add.
-  for (const [field, message] of Object.entries(text.errors) as [SweepFormField, string][]) errors[field] = textSentence(SWEEP_WORDS[field], message);
+  for (const [field, message] of Object.entries({ ...text.errors, ...knobText.errors }) as [SweepFormField, string][]) errors[field] = textSentence(SWEEP_WORDS[field], message);
   if (built.ok && Object.keys(errors).length === 0) return { ok: true, value: built.plan };
   return { ok: false, errors };
+}
+
+/** The knobs a launch compares: the form's; for One click, its defaults where the form left them out. */
+function managedKnobs(named: KnobChoice, serverDraft: string | undefined, engine: EngineDescriptor | null | undefined, oneClick: boolean): KnobChoice {
+  if (!oneClick || !engine) return named;
+  // The Servers form's draft model drafts when the form names none: it decides whether cut-offs apply, and is launched as it is.
+  const knobs = oneClickKnobs(engine, { ...named, draftModels: named.draftModels ?? (serverDraft ? [serverDraft] : []) });
+  return { ...knobs, draftModels: named.draftModels ?? [] };
 }

@@ -4,10 +4,10 @@
  * difference between engines comes from their descriptors (lifecycle, fields,
  * methods, draftPerRequest, kChange, demo), never from their names.
  */
-import type { EngineDescriptor } from '../../../shared/engine-descriptor';
+import { methodTakesDraft, type EngineDescriptor } from '../../../shared/engine-descriptor';
 import type { EndpointStatus, ServerSettingsInput, SweepPlan } from '../../../shared/schemas';
 import { splitArgs } from '../../../shared/shell-words';
-import { buildSweepPlan, parseMeasureText, type PlanTarget } from '../../../shared/plan-builder';
+import { buildSweepPlan, oneClickKnobs, parseDraftModelList, parseMeasureText, parsePMinList, type KnobChoice, type Parsed, type PlanTarget } from '../../../shared/plan-builder';
 import { fieldSentence, measureChoice, SERVER_WORDS, type SweepFormValues } from './forms';
 
 export interface GuideValues {
@@ -18,21 +18,25 @@ export interface GuideValues {
   /** Launched engines: the command words as text. */
   command: string;
   port: string;
-  /** Launched engines: the one draft model loaded with the server. */
+  /** Launched engines: the draft models to compare as typed (comma or line separated); the first loads with the server. */
   draftModel: string;
   /** Launched engines with methods that need no draft model (vLLM's ngram, …); '' = draft model. */
   method: string;
   /** Engines that swap drafts per request: the candidates to compare. */
   draftModels: string[];
+  /** Confidence cut-offs to compare as typed ("0, 0.3"); '' = One click's default. Engines with a cut-off only. */
+  draftPMins: string;
+  /** Methods to compare, in the engine's words; [] = the one above (a draft model, or the method picked). */
+  methods: string[];
   /** The demo stands in for the engine (simulator command, or the attached engine's simulated server). */
   demo: boolean;
 }
 
 /** load / loadTarget: the Concurrent requests and Recommend for fields (their text lives in the Sweep form). */
-export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draft' | 'measure' | 'load' | 'loadTarget' | 'sloTtft' | 'sloItl';
+export type GuideField = 'engine' | 'url' | 'model' | 'command' | 'port' | 'draft' | 'pMin' | 'methods' | 'measure' | 'load' | 'loadTarget' | 'sloTtft' | 'sloItl';
 export type GuideErrors = Partial<Record<GuideField, string>>;
 
-export const EMPTY_GUIDE: GuideValues = { engine: null, url: '', model: '', command: '', port: '', draftModel: '', method: '', draftModels: [], demo: false };
+export const EMPTY_GUIDE: GuideValues = { engine: null, url: '', model: '', command: '', port: '', draftModel: '', method: '', draftModels: [], draftPMins: '', methods: [], demo: false };
 
 export interface RankedEngine {
   descriptor: EngineDescriptor;
@@ -78,15 +82,37 @@ export function guideErrors(v: GuideValues, d: EngineDescriptor | null): GuideEr
     if (splitArgs(v.command).length === 0) e.command = `How is ${d.label} started? For example: ${d.defaultCommand.join(' ') || 'its command'}.`;
     const port = Number(v.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) e.port = 'Give the port the server should listen on: a whole number from 1 to 65535, e.g. 8000.';
+    const drafts = v.draftModel.trim() === '' ? null : parseDraftModelList(v.draftModel);
+    if (drafts && !drafts.ok) e.draft = `Draft models to compare: ${drafts.error}`;
     // Draft tokens are guessed by something: a draft model, or a method that needs none.
-    if (!v.draftModel.trim() && !v.method) {
+    if (!v.draftModel.trim() && !v.method && !guideMethods(v, d).some((m) => !methodTakesDraft(d.knobs, m))) {
       const methods = draftFreeMethods(d);
       e.draft = `Speculation needs a small draft model that guesses ahead${d.placeholders.draftModel ? ` (for example ${d.placeholders.draftModel})` : ''}${
         methods.length ? `, or a method that needs none (${methods.join(', ')})` : ''
       }. Give one to compare against the server without it.`;
     }
   }
+  const pMins = guidePMins(v, d);
+  if (pMins && !pMins.ok) e.pMin = `${CUT_OFFS}: ${pMins.error}`;
   return e;
+}
+
+const CUT_OFFS = 'Confidence cut-offs (p_min)';
+
+/** The cut-offs typed, where the engine has one; null when none were typed (One click's default then). */
+function guidePMins(v: GuideValues, d: EngineDescriptor): Parsed<number[]> | null {
+  return d.knobs.pMin === 'none' || v.draftPMins.trim() === '' ? null : parsePMinList(v.draftPMins);
+}
+
+/** The methods ticked that this engine has (a tick left from another engine does not count). */
+function guideMethods(v: GuideValues, d: EngineDescriptor): string[] {
+  return v.methods.filter((m) => d.knobs.methods.includes(m));
+}
+
+/** What the user named to compare besides k; One click fills the rest (oneClickKnobs). */
+function guideKnobs(v: GuideValues, d: EngineDescriptor, draftModels: string[]): KnobChoice {
+  const pMins = guidePMins(v, d);
+  return oneClickKnobs(d, { draftModels, methods: guideMethods(v, d), ...(pMins?.ok ? { draftPMins: pMins.value } : {}) });
 }
 
 /** What is wrong with an attached engine's address, in words naming the engine's own usual address; undefined when it reads. */
@@ -103,6 +129,8 @@ const GUIDE_FIELDS: Readonly<Record<string, { field: GuideField; name: string }>
   model: { field: 'model', name: SERVER_WORDS.model.name },
   'server.draftModel': { field: 'draft', name: SERVER_WORDS.draftModel.name },
   draftModels: { field: 'draft', name: 'A draft model' },
+  draftPMins: { field: 'pMin', name: CUT_OFFS },
+  methods: { field: 'methods', name: 'Methods to compare' },
   'server.command': { field: 'command', name: SERVER_WORDS.command.name },
   'server.port': { field: 'port', name: SERVER_WORDS.port.name },
   'server.method': { field: 'draft', name: SERVER_WORDS.method.name },
@@ -121,18 +149,27 @@ function guideIssue(path: readonly PropertyKey[], message: string): { field: Gui
 }
 
 
+/** The draft models the box names (comma or line separated): the first loads with the server, all are compared. */
+function guideDrafts(v: GuideValues): string[] {
+  const r = v.draftModel.trim() === '' ? null : parseDraftModelList(v.draftModel);
+  return r?.ok ? r.value : [];
+}
+
+/** One click's target: what the user named, and the knobs the engine has at their defaults (oneClickKnobs). */
 function guideTarget(v: GuideValues, d: EngineDescriptor): PlanTarget {
-  if (d.lifecycle === 'attached') return { mode: 'attached', url: v.url.trim(), model: v.model.trim(), draftModels: d.draftPerRequest ? v.draftModels : [] };
-  const draft = v.draftModel.trim();
+  if (d.lifecycle === 'attached') {
+    return { mode: 'attached', url: v.url.trim(), model: v.model.trim(), ...guideKnobs(v, d, d.draftPerRequest ? v.draftModels : []) };
+  }
+  const drafts = guideDrafts(v);
   return {
     mode: 'managed',
-    draftModels: draft ? [draft] : [],
+    ...guideKnobs(v, d, drafts),
     server: {
       engine: d.id,
       command: splitArgs(v.command),
       model: v.model.trim(),
       // A method from the descriptor's list; the plan schema checks it like every other field.
-      ...(draft ? { draftModel: draft } : { method: v.method as ServerSettingsInput['method'] }),
+      ...(drafts[0] ? { draftModel: drafts[0] } : { method: v.method as ServerSettingsInput['method'] }),
       port: Number(v.port),
       numSpeculativeTokens: 0,
     },

@@ -27,7 +27,7 @@ export function serverFormErrors(s: AppState): FieldErrors<ServerFormField> {
 export function sweepFormErrors(s: AppState, kind: 'sweep' | 'optimize'): FieldErrors<SweepFormField> {
   // One click always launches: it runs the Sweep form's measurements on the Servers settings.
   const form = kind === 'optimize' ? { ...s.sweepForm, mode: 'managed' as const } : s.sweepForm;
-  const r = buildPlan(form, s.serverForm, serverEngine(s));
+  const r = buildPlan(form, s.serverForm, serverEngine(s), kind === 'optimize');
   return r.ok ? {} : r.errors;
 }
 

@@ -55,7 +55,7 @@ export function sweepSlice(tools: Tools): SweepSlice {
     async runSweep(kind) {
       const s = get();
       const form = kind === 'optimize' ? { ...s.sweepForm, mode: 'managed' as const } : s.sweepForm;
-      const plan = buildPlan(form, s.serverForm, serverEngine(s));
+      const plan = buildPlan(form, s.serverForm, serverEngine(s), kind === 'optimize');
       if (!plan.ok) {
         set({ sweepFormErrors: plan.errors, sweepTried: kind });
         return false;
