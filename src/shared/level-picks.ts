@@ -7,6 +7,7 @@
  */
 import { isBaseline, knobFields, launchKey, type ConfigKeyed } from './config-key';
 import type { ConfigurationResult, LevelDecision, LevelPick, Recommendation } from './schemas';
+import { shownKnobs } from './report/summary';
 import { percentChange, round } from './stats';
 
 export function kWords(c: ConfigKeyed): string {
@@ -18,9 +19,7 @@ export function kWords(c: ConfigKeyed): string {
  * "k=5 · p_min 0.3", so a decision between arms never reads "k=3 over k=3".
  */
 export function settingWordsAmong(all: readonly ConfigKeyed[]): (c: ConfigKeyed) => string {
-  const spec = all.filter((c) => !isBaseline(c));
-  const varies = (f: (c: ConfigKeyed) => unknown) => new Set(spec.map(f)).size > 1;
-  const show = { draft: varies((c) => c.draftModel ?? ''), method: varies((c) => c.method ?? ''), pMin: varies((c) => c.draftPMin ?? '') };
+  const show = shownKnobs(all);
   return (c) => {
     if (isBaseline(c) || c.numSpeculativeTokens === null) return kWords(c);
     const parts = [kWords(c), show.method && c.method ? c.method : null, show.draft && c.draftModel ? c.draftModel : null, show.pMin && c.draftPMin != null ? `p_min ${c.draftPMin}` : null];

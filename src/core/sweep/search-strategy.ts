@@ -115,6 +115,7 @@ export class SearchStrategy implements SweepStrategy {
     return this.input.configs.flatMap((c, i): ConfigRun[] => {
       if (this.search.state(i).attempted) return [];
       const p = predictions.get(i);
+      const why = this.search.whyUnmeasured(i, predictions);
       const scale = p ? this.medianScale(p.basedOn, level) : 1;
       return [
         {
@@ -131,7 +132,7 @@ export class SearchStrategy implements SweepStrategy {
                   basedOnK: p.basedOn,
                   acceptanceFromK: p.acceptanceFromK,
                   method: p.acceptanceFromK !== null ? 'per-position-acceptance' : 'interpolation',
-                  ...(this.search.whyUnmeasured(i) ? { why: this.search.whyUnmeasured(i)! } : {}),
+                  ...(why ? { why } : {}),
                 },
               }
             : {}),

@@ -200,9 +200,11 @@ function faster(x: Reading, r: NonNullable<Reading['r']>, speedup: number): Answ
  * qwen-0.5b) for Creative writing".
  */
 function bestByPromptType(report: Report): string | null {
-  const wins = (report.byPromptType ?? []).flatMap((g) =>
-    g.bestNumSpeculativeTokens === null && !g.bestDraftModel ? [] : [{ label: g.label, arm: armKey({ draftModel: g.bestDraftModel, method: g.bestMethod, draftPMin: g.bestDraftPMin }), words: settingWords({ numSpeculativeTokens: g.bestNumSpeculativeTokens, draftModel: g.bestDraftModel, method: g.bestMethod, draftPMin: g.bestDraftPMin }) }],
-  );
+  const wins = (report.byPromptType ?? []).flatMap((g) => {
+    if (g.bestNumSpeculativeTokens === null && !g.bestDraftModel) return [];
+    const best = { numSpeculativeTokens: g.bestNumSpeculativeTokens, draftModel: g.bestDraftModel, method: g.bestMethod, draftPMin: g.bestDraftPMin };
+    return [{ label: g.label, arm: armKey(best), words: settingWords(best) }];
+  });
   if (new Set(wins.map((w) => w.arm)).size < 2) return null;
   return `The best setting depends on the prompt: ${wins.map((w) => `${w.words} for ${w.label}`).join('; ')}.`;
 }

@@ -1,5 +1,5 @@
 /** One entry of the report per (configuration, load level): medians, intervals, speedup, acceptance, output match, load figures. */
-import { isBaseline, settingOf } from '../config-key';
+import { isBaseline, settingOf, type ConfigKeyed } from '../config-key';
 import { cellFigures } from '../load-figures';
 import type { ConfigurationResult, Measurement } from '../schemas';
 import { median, percentChange, round, spread, stratifiedMedianCI } from '../stats';
@@ -29,9 +29,9 @@ export function settingLabel(c: ConfigRun, show: ShownKnobs): string {
 }
 
 /** The knobs that take more than one value among the speculative configurations. */
-export function shownKnobs(configs: readonly ConfigRun[]): ShownKnobs {
+export function shownKnobs(configs: readonly ConfigKeyed[]): ShownKnobs {
   const spec = configs.filter((c) => !isBaseline(c));
-  const varies = (f: (c: ConfigRun) => unknown) => new Set(spec.map(f)).size > 1;
+  const varies = (f: (c: ConfigKeyed) => unknown) => new Set(spec.map(f)).size > 1;
   return { draft: varies((c) => c.draftModel ?? ''), method: varies((c) => c.method ?? ''), pMin: varies((c) => c.draftPMin ?? '') };
 }
 

@@ -443,15 +443,14 @@ export class Search {
   /**
    * Why a candidate was never measured, at the first level: the caps left a contender out, its whole
    * arm is behind the pick (the arm was dropped: even its best predicted k cannot reach the pick), or
-   * its own predicted interval stays below the pick.
+   * its own predicted interval stays below the pick. `p`: the first level's predictions, when the caller has them.
    */
-  whyUnmeasured(i: number): string | null {
+  whyUnmeasured(i: number, p: Map<number, KPrediction> = this.predictions(this.input.levels[0])): string | null {
     if (this.cs[i].attempted) return null;
     if (this.budget && this.contenders().includes(i)) return `${this.describe(i)} could still overturn the pick, but the search's caps (${this.capWords()}) left no room to measure it`;
     const level = this.input.levels[0];
     const v = this.verdict(level);
     const lead = v ? this.figure(this.indexOf(v.leader), level) : null;
-    const p = this.predictions(level);
     const mine = p.get(i);
     if (!v || lead === null || !mine) return null;
     // The rule contenders() applies: a prediction whose upper bound is not above the fastest measured by more than 1%.
